@@ -1,0 +1,49 @@
+# Atoll — see README.md. Everything installs into .venv and node_modules; nothing global but uv.
+SHELL := /bin/bash
+UV ?= $(shell command -v uv 2>/dev/null || echo python3 -m uv)
+export UV_PYTHON_DOWNLOADS ?= never
+VENV := .venv
+BIN := $(VENV)/bin
+VENDOR := src/atoll/web/static/vendor
+ATOLL_TEST_POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
+export ATOLL_TEST_POSTGRES_URL
+
+.PHONY: install run test test-sqlite test-postgres test-browser lint bench clean
+
+install: $(BIN)/atoll $(VENDOR)/htmx.min.js
+
+$(BIN)/atoll: pyproject.toml uv.lock
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	$(UV) sync --frozen
+	@touch $@
+
+$(VENDOR)/htmx.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	mkdir -p $(VENDOR)
+	cp node_modules/htmx.org/dist/htmx.min.js node_modules/htmx-ext-sse/dist/sse.min.js $(VENDOR)/
+	@touch $@
+
+run: install
+	$(BIN)/atoll serve --demo
+
+# The whole suite on SQLite, then on PostgreSQL (a fresh database per run).
+test: install
+	$(BIN)/pytest -q -p no:cacheprovider --db=sqlite $(PYTEST_ARGS)
+	$(BIN)/pytest -q -p no:cacheprovider --db=postgres $(PYTEST_ARGS)
+
+test-sqlite: install
+	$(BIN)/pytest -q --db=sqlite $(PYTEST_ARGS)
+
+test-postgres: install
+	$(BIN)/pytest -q --db=postgres $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+bench: install
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache .mypy_cache .ruff_cache

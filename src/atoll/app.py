@@ -1,0 +1,68 @@
+"""The ASGI application: create_app(settings) wires domains, errors, pages and the lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from atoll import __version__
+from atoll.config import Settings
+from atoll.db.engine import make_engine, make_sessionmaker
+from atoll.org import api as org_api
+from atoll.org import pages as org_pages
+from atoll.people import api as people_api
+from atoll.people import pages as people_pages
+from atoll.people import passwords
+from atoll.realtime.broker import make_broker
+from atoll.web import errors, shell
+from atoll.web.openapi import problem_responses
+from atoll.web.security import SecurityHeaders
+from atoll.web.templating import HERE as WEB_DIR
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    passwords.configure(time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings)
+        broker = make_broker(settings.redis_url)
+        await broker.start()
+        app.state.engine = engine
+        app.state.sessionmaker = make_sessionmaker(engine)
+        app.state.broker = broker
+        try:
+            yield
+        finally:
+            await broker.stop()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Atoll",
+        version=__version__,
+        description="The JSON API of Atoll. Errors are RFC 9457 problem details.",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    errors.install(app)
+    app.add_middleware(SecurityHeaders)
+
+    api = APIRouter(prefix=API_PREFIX, responses=problem_responses())
+    api.include_router(people_api.router)
+    api.include_router(org_api.router)
+    app.include_router(api)
+
+    app.include_router(shell.router)
+    app.include_router(people_pages.router)
+    app.include_router(org_pages.router)
+    app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+    return app

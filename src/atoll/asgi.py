@@ -1,0 +1,5 @@
+"""The ASGI entry point for uvicorn and other servers: ``atoll.asgi:app``."""
+
+from atoll.app import create_app
+
+app = create_app()

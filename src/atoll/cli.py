@@ -1,0 +1,175 @@
+"""The `atoll` command: serve, migrate, create-admin, import-org, demo."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from atoll.config import Settings
+from atoll.db import migrate as migrations
+from atoll.db.engine import make_engine, make_sessionmaker
+from atoll.kit.errors import AtollError
+
+app = typer.Typer(help="Atoll: a social collaboration platform.", no_args_is_help=True)
+console = Console()
+T = TypeVar("T")
+
+
+def _run(work: Callable[[Any], Awaitable[T]], settings: Settings | None = None) -> T:
+    """Run one unit of work in one transaction against the configured database."""
+    settings = settings or Settings()
+
+    async def main() -> T:
+        from atoll.people import passwords
+
+        passwords.configure(
+            time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib
+        )
+        engine = make_engine(settings)
+        try:
+            async with make_sessionmaker(engine)() as session:
+                result = await work(session)
+                await session.commit()
+                return result
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(main())
+    except AtollError as error:
+        console.print(f"[red]{error.title}:[/red] {error.detail}")
+        for item in error.errors[:50]:
+            console.print(f"  {item}")
+        raise typer.Exit(1) from error
+
+
+def _migrate(settings: Settings) -> None:
+    async def main() -> None:
+        engine = make_engine(settings)
+        try:
+            await migrations.upgrade(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(main())
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date."""
+    _migrate(Settings())
+    console.print("Database is up to date.")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    demo: Annotated[bool, typer.Option(help="Create the demo organisation when empty.")] = False,
+) -> None:
+    """Serve Atoll. On the embedded SQLite default, migrations run first."""
+    import uvicorn
+
+    settings = Settings()
+    settings.signing_key  # noqa: B018 - create var/secret_key once, before workers race for it
+    if settings.is_sqlite:
+        _migrate(settings)
+    if demo:
+        _create_demo(settings)
+    console.print(f"Atoll is serving at http://{host}:{port}  (Ctrl+C stops it)")
+    uvicorn.run(
+        "atoll.asgi:app", host=host, port=port, workers=workers, proxy_headers=True,
+        log_level="info", factory=False,
+    )
+
+
+@app.command("create-admin")
+def create_admin(
+    email: Annotated[str, typer.Option(help="The admin's e-mail.")],
+    name: Annotated[str, typer.Option(help="The admin's name.")],
+    password: Annotated[
+        str | None, typer.Option(help="Leave out to be asked (not echoed).")
+    ] = None,
+) -> None:
+    """Create an administrator account."""
+    from atoll.people.service import do_create_person
+
+    if password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+    async def work(session: Any) -> None:
+        await do_create_person(
+            session, actor=None, name=name, email=email, password=password, role="admin"
+        )
+
+    _run(work)
+    console.print(f"Administrator {email} created.")
+
+
+@app.command("import-org")
+def import_org(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    dry_run: Annotated[bool, typer.Option(help="Report what would change; change nothing.")] = False,
+) -> None:
+    """Import the org chart from a CSV file (idempotent, all or nothing)."""
+    from atoll.org.importer import do_import_org
+
+    data = file.read_bytes()
+
+    async def work(session: Any) -> Any:
+        with Progress(
+            TextColumn("Importing"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(), console=console,
+        ) as progress:
+            task = progress.add_task("import", total=None)
+
+            def step(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
+
+            report = await do_import_org(
+                session, actor=None, data=data, apply=not dry_run, progress=step
+            )
+        if report.rejected or dry_run:
+            await session.rollback()
+        return report
+
+    report = _run(work)
+    if report.rejected:
+        console.print(f"[red]Nothing imported:[/red] {len(report.rejected)} bad row(s).")
+        for row in report.rejected:
+            console.print(f"  line {row['line']}: {row['message']}")
+        raise typer.Exit(1)
+    verb = "Would create" if dry_run else "Created"
+    console.print(
+        f"{verb} {report.created} people, updated {report.updated}, unchanged "
+        f"{report.unchanged}, {report.units_created} new units."
+    )
+
+
+def _create_demo(settings: Settings) -> None:
+    from atoll.demo.generator import do_create_demo
+
+    result = _run(lambda session: do_create_demo(session), settings)
+    if result.created:
+        console.print(f"Created the demo organisation ({result.people} people).")
+    console.print(
+        "\n[bold]Sign in at[/bold] " + settings.base_url + "/sign-in\n"
+        f"  admin:  {result.admin_email}  /  {result.password}\n"
+        f"  member: {result.member_email}  /  {result.password}\n"
+    )
+
+
+@app.command()
+def demo() -> None:
+    """Create the demo organisation (when the database has no people yet)."""
+    settings = Settings()
+    if settings.is_sqlite:
+        _migrate(settings)
+    _create_demo(settings)

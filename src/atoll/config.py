@@ -1,0 +1,69 @@
+"""Settings: one pydantic-settings class, every field an ``ATOLL_*`` environment variable."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_VAR_DIR = Path("var")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ATOLL_", extra="ignore")
+
+    var_dir: Path = Field(DEFAULT_VAR_DIR, description="Where local state lives (SQLite file, secret key).")
+    database_url: str = Field("", description="SQLAlchemy async URL; empty means SQLite at var/atoll.db.")
+    redis_url: str = Field("", description="Redis URL for the broker; empty means in-process.")
+    secret_key: str = Field("", description="Signs CSRF tokens; generated once into var/secret_key when empty.")
+    base_url: str = Field("http://127.0.0.1:8000", description="Public address, used in links and e-mail.")
+    silo_level: int = Field(2, ge=0, le=10, description="Depth of the tree that counts as a silo (2 = department).")
+    session_days: int = Field(30, ge=1, description="How long an idle sign-in session lives.")
+    login_max_failures_account: int = Field(5, ge=1)
+    login_max_failures_address: int = Field(20, ge=1)
+    login_window_seconds: int = Field(900, ge=1)
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    smtp_from: str = "atoll@localhost"
+    argon2_time_cost: int = Field(3, ge=1)
+    argon2_memory_kib: int = Field(65536, ge=8)
+
+    @field_validator("database_url")
+    @classmethod
+    def _no_sync_drivers(cls, value: str) -> str:
+        if value.startswith("postgresql://") or value.startswith("postgres://"):
+            return "postgresql+asyncpg://" + value.split("://", 1)[1]
+        if value.startswith("sqlite:///"):
+            return "sqlite+aiosqlite:///" + value.removeprefix("sqlite:///")
+        return value
+
+    @cached_property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.var_dir / 'atoll.db'}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.db_url.startswith("sqlite")
+
+    @cached_property
+    def signing_key(self) -> bytes:
+        if self.secret_key:
+            return self.secret_key.encode()
+        path = self.var_dir / "secret_key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip().encode()
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")

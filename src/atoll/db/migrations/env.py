@@ -1,0 +1,41 @@
+"""Alembic environment: runs on the connection handed over by atoll.db.migrate, or on its own."""
+
+from __future__ import annotations
+
+import asyncio
+
+from alembic import context
+from sqlalchemy.engine import Connection
+
+import atoll.db.models  # noqa: F401  (registers every table)
+from atoll.db.base import Base
+
+target_metadata = Base.metadata
+
+
+def _run(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+connection = context.config.attributes.get("connection")
+if connection is not None:
+    _run(connection)
+else:
+    from atoll.config import Settings
+    from atoll.db.engine import make_engine
+
+    async def _standalone() -> None:
+        engine = make_engine(Settings())
+        async with engine.connect() as conn:
+            await conn.run_sync(_run)
+            await conn.commit()
+        await engine.dispose()
+
+    asyncio.run(_standalone())

@@ -1,0 +1,117 @@
+"""The demo organisation: a company tree, ~40 people with skills, and externals from customer
+and partner organisations. Deterministic, so every newcomer sees the same Northwind."""
+
+from __future__ import annotations
+
+import random
+import unicodedata
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from atoll.org import service as org_service
+from atoll.org.models import Unit
+from atoll.people import service as people_service
+from atoll.people.models import Person
+
+COMPANY = "Northwind"
+DEMO_PASSWORD = "atoll-demo-2026"
+ADMIN_EMAIL = "admin@northwind.example"
+MEMBER_EMAIL = "ana.silva@northwind.example"
+
+TREE = {
+    "Engineering": {"Platform": ["Core", "Data"], "Product": ["Web", "Mobile"]},
+    "Sales": {"EMEA": ["Field", "Inside"], "Americas": ["Field"]},
+    "Operations": {"Customer Success": ["Support"], "People": ["Recruiting"]},
+}
+FIRST = ["Ana", "Ben", "Chloé", "Dev", "Elif", "Femi", "Greta", "Hiro", "Ines", "Jonas", "Kemal",
+         "Lena", "Mateo", "Nia", "Olek", "Priya", "Quinn", "Rosa", "Sven", "Tariq", "Uma",
+         "Viktor", "Wen", "Ximena", "Yusuf", "Zoe", "Amara", "Bruno", "Cleo", "Dario", "Esme",
+         "Farid", "Gaia", "Hugo", "Ivy", "Jamal"]
+LAST = ["Silva", "Okafor", "Martin", "Patel", "Yilmaz", "Adeyemi", "Larsen", "Tanaka", "Costa",
+        "Weber", "Demir", "Novak", "García", "Mensah", "Kowalski", "Rao", "Byrne", "Rossi",
+        "Berg", "Haddad", "Iyer", "Petrov", "Zhang", "López", "Aydın", "Fischer"]
+SKILLS = {
+    "Engineering": ["Python", "PostgreSQL", "Kubernetes", "TypeScript", "API design", "Security",
+                    "Data engineering", "Accessibility", "iOS", "Testing"],
+    "Sales": ["Negotiation", "Salesforce", "Public sector", "Retail", "Pricing", "German"],
+    "Operations": ["Onboarding", "Support tooling", "Recruiting", "Coaching", "SAP", "Spanish"],
+}
+TITLES = {
+    "Engineering": ["Engineer", "Senior engineer", "Designer", "Tester"],
+    "Sales": ["Account executive", "Sales engineer"],
+    "Operations": ["Specialist", "Coordinator", "Analyst"],
+}
+EXTERNALS = [
+    ("Marta Kühn", "marta@acme.example", "Acme Corp", "customer", "Head of IT"),
+    ("Tom Reyes", "tom@acme.example", "Acme Corp", "customer", "Procurement lead"),
+    ("Lina Haugen", "lina@beta.example", "Beta Ltd", "partner", "Solutions architect"),
+    ("Omar Said", "omar@beta.example", "Beta Ltd", "partner", "Channel manager"),
+    ("Sara Blom", "sara@globex.example", "Globex", "customer", "Operations manager"),
+]
+
+
+@dataclass
+class DemoResult:
+    created: bool
+    people: int
+    admin_email: str = ADMIN_EMAIL
+    member_email: str = MEMBER_EMAIL
+    password: str = DEMO_PASSWORD
+
+
+def _email(first: str, last: str) -> str:
+    plain = unicodedata.normalize("NFKD", f"{first}.{last}".replace("ı", "i"))
+    return "".join(c for c in plain if c.isascii()).lower() + "@northwind.example"
+
+
+async def demo_exists(session: AsyncSession) -> bool:
+    return bool(await session.scalar(select(func.count()).select_from(Person)))
+
+
+async def do_create_demo(session: AsyncSession, *, people_per_team: int = 4) -> DemoResult:
+    """Create the demo organisation unless people already exist (then change nothing)."""
+    if await demo_exists(session):
+        count = await session.scalar(select(func.count()).select_from(Person)) or 0
+        return DemoResult(created=False, people=count)
+    rng = random.Random(2026)
+    root = await org_service.do_create_unit(session, actor=None, name=COMPANY)
+    teams: list[tuple[Unit, str]] = []
+    for division, departments in TREE.items():
+        div = await org_service.do_create_unit(session, actor=None, name=division, parent_id=root.id)
+        for department, team_names in departments.items():
+            dep = await org_service.do_create_unit(
+                session, actor=None, name=department, parent_id=div.id
+            )
+            for team in team_names:
+                unit = await org_service.do_create_unit(
+                    session, actor=None, name=team, parent_id=dep.id
+                )
+                teams.append((unit, division))
+    names = [(f, lst) for f in FIRST for lst in LAST]
+    rng.shuffle(names)
+    names.remove(("Ana", "Silva"))
+    names.insert(0, ("Ana", "Silva"))  # the member whose sign-in `make run` prints
+    used = 0
+    await people_service.do_create_person(
+        session, actor=None, name="Ada Admin", email=ADMIN_EMAIL, password=DEMO_PASSWORD,
+        role="admin", unit_id=root.id, title="Collaboration lead", skills=["Community management"],
+    )
+    for unit, division in teams:
+        for i in range(people_per_team):
+            first, last = names[used]
+            used += 1
+            await people_service.do_create_person(
+                session, actor=None, name=f"{first} {last}", email=_email(first, last),
+                password=DEMO_PASSWORD, unit_id=unit.id,
+                title="Team lead" if i == 0 else rng.choice(TITLES[division]),
+                skills=rng.sample(SKILLS[division], 3),
+            )
+    for name, email, org, relation, title in EXTERNALS:
+        await people_service.do_create_person(
+            session, actor=None, name=name, email=email, password=DEMO_PASSWORD, kind="external",
+            organization=org, relation=relation, title=title,
+        )
+    count = await session.scalar(select(func.count()).select_from(Person)) or 0
+    return DemoResult(created=True, people=count)

@@ -1,0 +1,115 @@
+"""Organisation pages: the tree, adding units, and the org-chart import (upload → preview →
+confirm)."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import func, select
+
+from atoll.kit.errors import AtollError, Forbidden, Invalid, NotFound
+from atoll.org import importer, policy, service
+from atoll.people.models import Person
+from atoll.web.deps import DB, AppSettings, Form, Viewer, discard_changes
+from atoll.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+UPLOAD_NAME = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+
+
+async def _tree_context(db: DB) -> dict[str, object]:
+    units = await service.all_units(db)
+    counts = dict(
+        (await db.execute(select(Person.unit_id, func.count()).group_by(Person.unit_id))).tuples().all()
+    )
+    children: dict[int | None, list[object]] = {}
+    for unit in units:
+        children.setdefault(unit.parent_id, []).append(unit)
+    return {"units": units, "children": children, "counts": counts, "level_name": service.level_name}
+
+
+@router.get("/units")
+async def tree(request: Request, viewer: Viewer, db: DB) -> Response:
+    if not policy.can_see_tree(viewer):
+        raise Forbidden("The organisation tree is visible to members only.")
+    return render(request, "org/tree.html", await _tree_context(db))
+
+
+@router.get("/admin/units")
+async def admin_units(request: Request, viewer: Viewer, db: DB) -> Response:
+    if not policy.can_change_tree(viewer):
+        raise Forbidden("This page is for administrators.")
+    return render(request, "org/admin_units.html", await _tree_context(db))
+
+
+@router.post("/admin/units")
+async def admin_add_unit(request: Request, form: Form, viewer: Viewer, db: DB) -> Response:
+    try:
+        unit = await service.do_create_unit(
+            db, actor=viewer, name=form.get("name", "")[:300], parent_id=form.get("parent_id") or None
+        )
+    except AtollError as error:
+        await discard_changes(db, request)
+        ctx = await _tree_context(db)
+        ctx.update(error=error.detail)
+        return render(request, "org/admin_units.html", ctx, status_code=error.status)
+    return RedirectResponse(f"/admin/units?added={unit.id}#unit-{unit.id}", status_code=303)
+
+
+@router.get("/admin/import")
+async def import_page(request: Request, viewer: Viewer) -> Response:
+    if not policy.can_change_tree(viewer):
+        raise Forbidden("This page is for administrators.")
+    return render(request, "org/import.html", {})
+
+
+@router.post("/admin/import")
+async def import_preview(
+    request: Request, form: Form, viewer: Viewer, db: DB, settings: AppSettings
+) -> Response:
+    """Step 1: read the upload, run the import without keeping it, and show what would change."""
+    if not policy.can_change_tree(viewer):
+        raise Forbidden("This page is for administrators.")
+    upload = (await request.form()).get("file")
+    if upload is None or isinstance(upload, str):
+        raise Invalid.field("file", "choose a CSV file to upload")
+    data = await upload.read(importer.MAX_BYTES + 1)
+    try:
+        report = await importer.do_import_org(db, actor=viewer, data=data, apply=False)
+    except AtollError as error:
+        await discard_changes(db, request)
+        return render(request, "org/import.html", {"error": error}, status_code=error.status)
+    await discard_changes(db, request)
+    token = None
+    if not report.rejected:
+        token = secrets.token_urlsafe(24)
+        (settings.var_dir / "imports").mkdir(parents=True, exist_ok=True)
+        (settings.var_dir / "imports" / f"{token}.csv").write_bytes(data)
+    return render(
+        request, "org/import.html",
+        {"report": report, "token": token, "filename": upload.filename},
+        status_code=422 if report.rejected else 200,
+    )
+
+
+@router.post("/admin/import/confirm")
+async def import_confirm(
+    request: Request, form: Form, viewer: Viewer, db: DB, settings: AppSettings
+) -> Response:
+    """Step 2: apply the previewed file."""
+    if not policy.can_change_tree(viewer):
+        raise Forbidden("This page is for administrators.")
+    token = form.get("token", "")
+    path = settings.var_dir / "imports" / f"{token}.csv"
+    if not UPLOAD_NAME.match(token) or not path.exists():
+        raise NotFound("This preview has expired. Upload the file again.")
+    report = await importer.do_import_org(db, actor=viewer, data=path.read_bytes(), apply=True)
+    if report.rejected:  # the organisation changed since the preview
+        await discard_changes(db, request)
+        return render(request, "org/import.html", {"report": report}, status_code=422)
+    await db.commit()
+    path.unlink(missing_ok=True)
+    return render(request, "org/import.html", {"report": report, "done": True})

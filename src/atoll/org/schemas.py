@@ -1,0 +1,38 @@
+"""What the organisation API takes and gives."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+
+class UnitOut(BaseModel):
+    id: str
+    name: str
+    parent_id: str | None
+    level: int
+    path: str
+    member_count: int
+
+
+class UnitList(BaseModel):
+    items: list[UnitOut]
+    next_cursor: str | None = None
+    silo_level: int
+
+
+class UnitCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    parent_id: Annotated[str, Field(pattern=r"^[0-9]{1,18}$")] | None = None
+
+
+class ImportReportOut(BaseModel):
+    created: int
+    updated: int
+    unchanged: int
+    units_created: int
+    rejected: list[dict[str, Any]]
+    applied: bool

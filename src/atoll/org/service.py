@@ -1,0 +1,124 @@
+"""The organisation tree: read it, grow it, and find a unit's sub-tree."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from atoll.kit.errors import Conflict, Forbidden, Invalid, NotFound
+from atoll.org.models import Unit
+from atoll.people.models import Person
+
+LEVEL_NAMES = ("company", "division", "department", "team")
+
+
+def level_name(level: int) -> str:
+    return LEVEL_NAMES[level] if level < len(LEVEL_NAMES) else f"level {level}"
+
+
+def unit_and_descendants(unit_id: int) -> Select[tuple[int]]:
+    """A sub-select of the ids of a unit and everything below it (recursive CTE)."""
+    tree = select(Unit.id).where(Unit.id == unit_id).cte("subtree", recursive=True)
+    tree = tree.union_all(select(Unit.id).where(Unit.parent_id == tree.c.id))
+    return select(tree.c.id)
+
+
+async def all_units(session: AsyncSession) -> list[Unit]:
+    """The whole tree in path order (a parent before its children)."""
+    return list((await session.execute(select(Unit).order_by(Unit.path))).scalars())
+
+
+async def root_unit(session: AsyncSession) -> Unit | None:
+    return (
+        await session.execute(select(Unit).where(Unit.parent_id.is_(None)))
+    ).scalar_one_or_none()
+
+
+async def get_unit(session: AsyncSession, unit_id: int | str) -> Unit:
+    try:
+        unit = await session.get(Unit, int(unit_id))
+    except (TypeError, ValueError):
+        unit = None
+    if unit is None:
+        raise NotFound("No such unit.")
+    return unit
+
+
+def check_unit_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise Invalid.field("name", "must not be empty")
+    if "/" in name:
+        raise Invalid.field("name", "must not contain '/' (it separates levels in unit paths)")
+    if len(name) > 200:
+        raise Invalid.field("name", "must be at most 200 characters long")
+    return name
+
+
+def child_path(parent: Unit | None, name: str) -> str:
+    if parent is None:
+        return ""
+    return f"{parent.path}/{name}" if parent.path else name
+
+
+async def do_create_unit(
+    session: AsyncSession, *, actor: Person | None, name: str, parent_id: int | str | None = None
+) -> Unit:
+    """Add a unit. Without a parent: the root when there is none yet, else a division."""
+    if actor is not None and actor.role != "admin":
+        raise Forbidden("Only administrators can change the organisation tree.")
+    name = check_unit_name(name)
+    root = await root_unit(session)
+    if parent_id in (None, ""):
+        parent = root
+    else:
+        try:
+            parent = await session.get(Unit, int(parent_id))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            parent = None
+        if parent is None:
+            raise Invalid.field("parent_id", "no unit has this id")
+    path = child_path(parent, name)
+    if await session.scalar(select(Unit.id).where(Unit.path == path)) is not None:
+        raise Conflict(f"There is already a unit named {name} there.")
+    unit = Unit(
+        name=name,
+        parent_id=parent.id if parent else None,
+        level=parent.level + 1 if parent else 0,
+        path=path,
+    )
+    session.add(unit)
+    await session.flush()
+    return unit
+
+
+async def do_ensure_path(
+    session: AsyncSession, *, path: str, known: dict[str, Unit], root: Unit
+) -> Unit:
+    """The unit at ``path`` below the root, creating missing units on the way.
+
+    ``known`` maps paths to units already loaded and is updated in place."""
+    unit = root
+    for name in path.split("/"):
+        name = check_unit_name(name)
+        at = child_path(unit, name)
+        found = known.get(at)
+        if found is None:
+            found = Unit(name=name, parent_id=unit.id, level=unit.level + 1, path=at)
+            session.add(found)
+            await session.flush()
+            known[at] = found
+        unit = found
+    return unit
+
+
+def unit_paths(units: list[Unit]) -> dict[int, str]:
+    """Readable paths for display, e.g. "Northwind › Sales › EMEA"."""
+    root = next((u for u in units if u.parent_id is None), None)
+    out: dict[int, str] = {}
+    for unit in units:
+        parts = [root.name] if root else []
+        if unit.path:
+            parts += unit.path.split("/")
+        out[unit.id] = " › ".join(parts)
+    return out

@@ -1,0 +1,119 @@
+"""People JSON API: tokens, me, the directory, profiles and admin changes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from atoll.kit.errors import Unauthorized
+from atoll.kit.pagination import MAX_LIMIT, Page
+from atoll.people import auth, service
+from atoll.people.models import Person
+from atoll.people.schemas import PersonCreate, PersonOut, PersonPatch, TokenIn, TokenOut
+from atoll.web.deps import DB, AppSettings, CurrentCredential, Viewer, client_address
+
+router = APIRouter(tags=["people"])
+
+
+def person_out(person: Person, skills: list[str]) -> PersonOut:
+    return PersonOut(
+        id=str(person.id),
+        name=person.name,
+        email=person.email,
+        title=person.title,
+        bio=person.bio,
+        kind=person.kind,  # type: ignore[arg-type]
+        role=person.role,  # type: ignore[arg-type]
+        unit_id=str(person.unit_id) if person.unit_id is not None else None,
+        organization=person.organization,
+        relation=person.relation,  # type: ignore[arg-type]
+        skills=skills,
+        is_active=person.is_active,
+    )
+
+
+async def _one(db: DB, person: Person) -> PersonOut:
+    skills = await service.skills_by_person(db, [person.id])
+    return person_out(person, skills[person.id])
+
+
+@router.post(
+    "/auth/token",
+    response_model=TokenOut,
+)
+async def create_token(body: TokenIn, request: Request, db: DB, settings: AppSettings) -> TokenOut:
+    """Exchange an e-mail and password for a bearer token."""
+    person = await auth.check_credentials(
+        db, settings, email=body.email, password=body.password, address=client_address(request)
+    )
+    if person is None:
+        await db.commit()  # the failure must count even though the answer is an error
+        raise Unauthorized("Wrong e-mail or password.")
+    raw = await auth.do_start_session(
+        db, settings, person=person, kind=auth.TOKEN,
+        user_agent=request.headers.get("user-agent", ""), address=client_address(request),
+    )
+    return TokenOut(access_token=raw)
+
+
+@router.post("/auth/logout", status_code=204)
+async def logout(credential: CurrentCredential, db: DB) -> Response:
+    """Revoke the token or session used by this call."""
+    await auth.do_revoke(db, auth=credential.auth)
+    return Response(status_code=204)
+
+
+@router.get("/me", response_model=PersonOut)
+async def me(viewer: Viewer, db: DB) -> PersonOut:
+    return await _one(db, viewer)
+
+
+@router.get("/people", response_model=Page[PersonOut])
+async def list_people(
+    viewer: Viewer,
+    db: DB,
+    q: Annotated[str, Query(max_length=200)] = "",
+    unit_id: Annotated[str | None, Query(pattern=r"^[0-9]{1,18}$")] = None,
+    skill: Annotated[str, Query(max_length=100)] = "",
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 25,
+) -> Page[PersonOut]:
+    """People the caller may see, in alphabetical order (a directory reads best that way)."""
+    people, next_cursor = await service.people_page(
+        db, viewer=viewer, q=q, unit_id=int(unit_id) if unit_id else None, skill=skill,
+        cursor=cursor, limit=limit,
+    )
+    skills = await service.skills_by_person(db, [p.id for p in people])
+    return Page(items=[person_out(p, skills[p.id]) for p in people], next_cursor=next_cursor)
+
+
+@router.get(
+    "/people/{person_id}",
+    response_model=PersonOut,
+)
+async def get_person(person_id: str, viewer: Viewer, db: DB) -> PersonOut:
+    return await _one(db, await service.access_person(db, viewer=viewer, person_id=person_id))
+
+
+@router.post(
+    "/people",
+    response_model=PersonOut,
+    status_code=201,
+)
+async def create_person(body: PersonCreate, viewer: Viewer, db: DB) -> PersonOut:
+    person = await service.do_create_person(db, actor=viewer, **body.model_dump())
+    return await _one(db, person)
+
+
+@router.patch(
+    "/people/{person_id}",
+    response_model=PersonOut,
+)
+async def update_person(person_id: str, body: PersonPatch, viewer: Viewer, db: DB) -> PersonOut:
+    person = await service.access_person(db, viewer=viewer, person_id=person_id)
+    changes = body.model_dump(exclude_unset=True)
+    person = await service.do_update_person(db, actor=viewer, person=person, changes=changes)
+    return await _one(db, person)
+
+

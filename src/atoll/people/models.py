@@ -1,0 +1,82 @@
+"""Persons, their skills, sign-in sessions and API tokens, and failed sign-in attempts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from atoll.db.base import Base, BigId, UtcDateTime, created_at_column, id_column
+from atoll.kit.time import utcnow
+
+KINDS = ("member", "external")
+ROLES = ("admin", "member", "guest")
+RELATIONS = ("customer", "partner", "public")
+
+
+class Person(Base):
+    __tablename__ = "person"
+
+    id: Mapped[int] = id_column()
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    bio: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[str] = mapped_column(String(16), default="member")
+    role: Mapped[str] = mapped_column(String(16), default="member")
+    unit_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("unit.id", ondelete="SET NULL"), index=True
+    )
+    organization: Mapped[str | None] = mapped_column(String(200))
+    relation: Mapped[str | None] = mapped_column(String(16))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = created_at_column()
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (Index("ix_person_name", "name"),)
+
+
+class PersonSkill(Base):
+    __tablename__ = "person_skill"
+
+    person_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    # Lower-cased copy so that "search by skill" is an indexed equality or prefix match.
+    key: Mapped[str] = mapped_column(String(100), index=True)
+
+
+class AuthSession(Base):
+    """A browser sign-in (kind "session") or an API bearer token (kind "token").
+
+    Only a SHA-256 of the secret is stored, so a leaked table signs nobody in."""
+
+    __tablename__ = "auth_session"
+
+    id: Mapped[int] = id_column()
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("person.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = created_at_column()
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+    address: Mapped[str] = mapped_column(String(64), default="")
+
+
+class LoginFailure(Base):
+    """One failed sign-in, counted per account and per client address in a sliding window."""
+
+    __tablename__ = "login_failure"
+
+    id: Mapped[int] = id_column()
+    key: Mapped[str] = mapped_column(String(400))
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_login_failure_key_at", "key", "at"),)

@@ -1,0 +1,239 @@
+"""People pages: sign in and out, the directory, profiles, and the admin people page."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from atoll.kit.errors import AtollError, Forbidden, Invalid
+from atoll.org import service as org_service
+from atoll.people import auth, policy, service
+from atoll.web.deps import (
+    ANON_COOKIE,
+    DB,
+    SESSION_COOKIE,
+    AppSettings,
+    Form,
+    MaybeViewer,
+    OptionalCredential,
+    Viewer,
+    client_address,
+    discard_changes,
+)
+from atoll.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths, so the sign-in form cannot be used to bounce people elsewhere."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+@router.get("/sign-in")
+async def sign_in_page(request: Request, viewer: MaybeViewer, next: str = "/") -> Response:
+    if viewer is not None:
+        return RedirectResponse(_safe_next(next), status_code=303)
+    return render(request, "people/sign_in.html", {"next": _safe_next(next)})
+
+
+@router.post("/sign-in")
+async def sign_in(
+    request: Request, form: Form, db: DB, settings: AppSettings, credential: OptionalCredential
+) -> Response:
+    email, password = form.get("email", "")[:320], form.get("password", "")
+    target = _safe_next(form.get("next"))
+    try:
+        person = await auth.check_credentials(
+            db, settings, email=email, password=password, address=client_address(request)
+        )
+    except AtollError as error:  # rate limited: say so on the form, keep Retry-After
+        response = render(
+            request, "people/sign_in.html", {"next": target, "email": email, "error": error.detail},
+            status_code=error.status,
+        )
+        response.headers.update(error.headers)
+        return response
+    if person is None:
+        await db.commit()
+        return render(
+            request, "people/sign_in.html",
+            {"next": target, "email": email, "error": "Wrong e-mail or password."},
+            status_code=401,
+        )
+    if credential is not None:  # someone else was signed in here: end that session
+        await auth.do_revoke(db, auth=credential.auth)
+    raw = await auth.do_start_session(
+        db, settings, person=person, kind=auth.SESSION,
+        user_agent=request.headers.get("user-agent", ""), address=client_address(request),
+    )
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE, raw, max_age=settings.session_days * 86400, httponly=True,
+        samesite="lax", secure=settings.secure_cookies,
+    )
+    response.delete_cookie(ANON_COOKIE)
+    return response
+
+
+@router.post("/sign-out")
+async def sign_out(form: Form, db: DB, credential: OptionalCredential) -> Response:
+    if credential is not None:
+        await auth.do_revoke(db, auth=credential.auth)
+    response = RedirectResponse("/sign-in?signed_out=1", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/people")
+async def directory(
+    request: Request,
+    viewer: Viewer,
+    db: DB,
+    q: Annotated[str, Query(max_length=200)] = "",
+    skill: Annotated[str, Query(max_length=100)] = "",
+    unit: Annotated[str, Query(max_length=20)] = "",
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> Response:
+    unit_id = int(unit) if unit.isdigit() else None
+    people, next_cursor = await service.people_page(
+        db, viewer=viewer, q=q, skill=skill, unit_id=unit_id, cursor=cursor, limit=30
+    )
+    skills = await service.skills_by_person(db, [p.id for p in people])
+    units = await org_service.all_units(db) if viewer.kind == "member" else []
+    return render(
+        request,
+        "people/directory.html",
+        {
+            "people": people, "skills": skills, "next_cursor": next_cursor, "q": q,
+            "skill": skill, "unit_id": unit_id, "units": units,
+            "unit_paths": org_service.unit_paths(units),
+        },
+    )
+
+
+async def _profile_context(db: DB, viewer: Viewer, person_id: str) -> dict[str, object]:
+    person = await service.access_person(db, viewer=viewer, person_id=person_id)
+    skills = (await service.skills_by_person(db, [person.id]))[person.id]
+    units = await org_service.all_units(db) if person.unit_id else []
+    return {
+        "person": person,
+        "skills": skills,
+        "unit_path": org_service.unit_paths(units).get(person.unit_id or -1),
+        "can_edit": policy.can_edit_profile(viewer, person),
+    }
+
+
+@router.get("/people/{person_id}")
+async def profile(request: Request, person_id: str, viewer: Viewer, db: DB) -> Response:
+    return render(request, "people/profile.html", await _profile_context(db, viewer, person_id))
+
+
+@router.get("/people/{person_id}/edit")
+async def edit_profile_page(request: Request, person_id: str, viewer: Viewer, db: DB) -> Response:
+    ctx = await _profile_context(db, viewer, person_id)
+    if not ctx["can_edit"]:
+        raise Forbidden("You can only edit your own profile.")
+    return render(request, "people/edit.html", ctx)
+
+
+@router.post("/people/{person_id}/edit")
+async def edit_profile(
+    request: Request, person_id: str, form: Form, viewer: Viewer, db: DB
+) -> Response:
+    person = await service.access_person(db, viewer=viewer, person_id=person_id)
+    changes: dict[str, object] = {
+        "name": form.get("name", "")[:200],
+        "title": form.get("title", "")[:200],
+        "bio": form.get("bio", "")[:5000],
+        "skills": [s for s in form.get("skills", "").split(",") if s.strip()][:50],
+    }
+    if person.kind == "external":
+        changes["organization"] = form.get("organization", "")[:200]
+    try:
+        await service.do_update_person(db, actor=viewer, person=person, changes=changes)
+    except Invalid as error:
+        await discard_changes(db, request)
+        ctx = await _profile_context(db, viewer, person_id)
+        ctx.update(error=error.detail, form=form)
+        return render(request, "people/edit.html", ctx, status_code=422)
+    return RedirectResponse(f"/people/{person.id}?saved=1", status_code=303)
+
+
+
+
+def _require_admin(viewer: Viewer) -> None:
+    if not policy.can_administer_people(viewer):
+        raise Forbidden("This page is for administrators.")
+
+
+async def _admin_context(db: DB, viewer: Viewer, q: str, cursor: str | None) -> dict[str, object]:
+    people, next_cursor = await service.people_page(db, viewer=viewer, q=q, cursor=cursor, limit=50)
+    units = await org_service.all_units(db)
+    return {
+        "people": people, "next_cursor": next_cursor, "q": q, "units": units,
+        "unit_paths": org_service.unit_paths(units),
+    }
+
+
+@router.get("/admin/people")
+async def admin_people(
+    request: Request,
+    viewer: Viewer,
+    db: DB,
+    q: Annotated[str, Query(max_length=200)] = "",
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> Response:
+    _require_admin(viewer)
+    return render(request, "people/admin.html", await _admin_context(db, viewer, q, cursor))
+
+
+@router.post("/admin/people")
+async def admin_add_person(request: Request, form: Form, viewer: Viewer, db: DB) -> Response:
+    _require_admin(viewer)
+    kind = form.get("kind", "member")
+    try:
+        person = await service.do_create_person(
+            db, actor=viewer, name=form.get("name", "")[:200], email=form.get("email", "")[:320],
+            password=form.get("password") or None, kind=kind,
+            role=form.get("role") or None, unit_id=form.get("unit_id") or None,
+            organization=(form.get("organization") or None) if kind == "external" else None,
+            relation=(form.get("relation") or None) if kind == "external" else None,
+            title=form.get("title", "")[:200],
+        )
+    except (Invalid, AtollError) as error:
+        await discard_changes(db, request)
+        ctx = await _admin_context(db, viewer, "", None)
+        ctx.update(error=error.detail, form=form)
+        return render(request, "people/admin.html", ctx, status_code=error.status)
+    return RedirectResponse(f"/admin/people?added={person.id}", status_code=303)
+
+
+@router.post("/admin/people/{person_id}")
+async def admin_change_person(
+    request: Request, person_id: str, form: Form, viewer: Viewer, db: DB
+) -> Response:
+    _require_admin(viewer)
+    person = await service.access_person(db, viewer=viewer, person_id=person_id)
+    name, action = person.name, form.get("action")
+    changes: dict[str, object]
+    if action == "role":
+        changes = {"role": form.get("role")}
+    elif action == "password":
+        changes = {"password": form.get("password", "")}
+    elif action in ("deactivate", "activate"):
+        changes = {"is_active": action == "activate"}
+    else:
+        raise Invalid.field("action", "must be role, password, deactivate or activate")
+    try:
+        await service.do_update_person(db, actor=viewer, person=person, changes=changes)
+    except AtollError as error:
+        await discard_changes(db, request)
+        ctx = await _admin_context(db, viewer, "", None)
+        ctx.update(error=f"{name}: {error.detail}")
+        return render(request, "people/admin.html", ctx, status_code=error.status)
+    return RedirectResponse(f"/admin/people?changed={person.id}", status_code=303)

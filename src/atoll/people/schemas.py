@@ -1,0 +1,81 @@
+"""What the people API takes and gives."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Email = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
+]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Text200 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+Skill = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Kind = Literal["member", "external"]
+Role = Literal["admin", "member", "guest"]
+Relation = Literal["customer", "partner", "public"]
+
+
+class PersonOut(BaseModel):
+    id: str
+    name: str
+    email: str
+    title: str
+    bio: str
+    kind: Kind
+    role: Role
+    unit_id: str | None
+    organization: str | None
+    relation: Relation | None
+    skills: list[str]
+    is_active: bool
+
+
+class PersonCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    email: Email
+    password: Annotated[str, Field(min_length=8, max_length=1024)] | None = None
+    kind: Kind = "member"
+    role: Role | None = None
+    unit_id: Annotated[str, Field(pattern=r"^[0-9]{1,18}$")] | None = None
+    organization: Text200 | None = None
+    relation: Relation | None = None
+    title: Text200 = ""
+    skills: Annotated[list[Skill], Field(max_length=50)] = []
+
+
+class PersonPatch(BaseModel):
+    """Profile fields anyone may change on themselves; the rest are for admins."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name | None = None
+    title: Text200 | None = None
+    bio: Annotated[str, Field(max_length=5000)] | None = None
+    skills: Annotated[list[Skill], Field(max_length=50)] | None = None
+    organization: Text200 | None = None
+    # admin only
+    email: Email | None = None
+    kind: Kind | None = None
+    role: Role | None = None
+    unit_id: Annotated[str, Field(pattern=r"^[0-9]{1,18}$")] | None = None
+    relation: Relation | None = None
+    password: Annotated[str, Field(min_length=8, max_length=1024)] | None = None
+    is_active: bool | None = None
+
+
+SELF_FIELDS = frozenset({"name", "title", "bio", "skills", "organization"})
+
+
+class TokenIn(BaseModel):
+    email: Annotated[str, Field(max_length=320)]
+    password: Annotated[str, Field(max_length=1024)]
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"

@@ -1,0 +1,283 @@
+"""People use cases: create, change, find. Routers call these; they never commit."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import and_, delete, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from atoll.kit.errors import Conflict, Forbidden, Invalid, NotFound
+from atoll.kit.pagination import clamp_limit, decode_cursor, encode_cursor
+from atoll.org.models import Unit
+from atoll.people import auth, passwords, policy
+from atoll.org.service import unit_and_descendants
+from atoll.people.models import KINDS, RELATIONS, ROLES, Person, PersonSkill
+from atoll.people.schemas import SELF_FIELDS
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def check_email(email: str) -> str:
+    email = email.strip().lower()
+    if len(email) > 320 or not EMAIL_RE.match(email):
+        raise Invalid.field("email", "must be an e-mail address like ana@example.com")
+    return email
+
+
+def check_identity(
+    *, kind: str, role: str | None, organization: str | None, relation: str | None
+) -> tuple[str, str, str | None, str | None]:
+    """Normalise kind, role, organisation and relation, and refuse impossible combinations."""
+    if kind not in KINDS:
+        raise Invalid.field("kind", "must be member or external")
+    if kind == "external":
+        role = role or "guest"
+        if role != "guest":
+            raise Invalid.field("role", "an external person can only be a guest")
+        if not organization:
+            raise Invalid.field("organization", "is required for an external person")
+        if relation not in RELATIONS:
+            raise Invalid.field("relation", "must be customer, partner or public")
+        return kind, role, organization, relation
+    role = role or "member"
+    if role not in ROLES or role == "guest":
+        raise Invalid.field("role", "a member is an admin or a member; guests are external")
+    return kind, role, organization or None, None
+
+
+def check_skills(skills: Iterable[str]) -> list[str]:
+    seen: dict[str, str] = {}
+    for raw in skills:
+        skill = " ".join(raw.split())[:100]
+        if skill and skill.lower() not in seen:
+            seen[skill.lower()] = skill
+    return list(seen.values())
+
+
+async def check_unit(session: AsyncSession, unit_id: int | str | None) -> int | None:
+    if unit_id in (None, ""):
+        return None
+    try:
+        uid = int(unit_id)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise Invalid.field("unit_id", "must be the id of a unit") from exc
+    if await session.get(Unit, uid) is None:
+        raise Invalid.field("unit_id", "no unit has this id")
+    return uid
+
+
+async def skills_by_person(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {i: [] for i in ids}
+    if ids:
+        rows = await session.execute(
+            select(PersonSkill.person_id, PersonSkill.name)
+            .where(PersonSkill.person_id.in_(ids))
+            .order_by(PersonSkill.name)
+        )
+        for pid, name in rows:
+            out[pid].append(name)
+    return out
+
+
+async def do_set_skills(session: AsyncSession, *, person: Person, skills: Iterable[str]) -> None:
+    await session.execute(delete(PersonSkill).where(PersonSkill.person_id == person.id))
+    session.add_all(
+        PersonSkill(person_id=person.id, name=s, key=s.lower()) for s in check_skills(skills)
+    )
+    await session.flush()
+
+
+async def access_person(session: AsyncSession, *, viewer: Person, person_id: int | str) -> Person:
+    """Load a person the viewer may see, or raise NotFound (never reveal who exists)."""
+    try:
+        pid = int(person_id)
+    except (TypeError, ValueError) as exc:
+        raise NotFound("No such person.") from exc
+    person = (
+        await session.execute(
+            select(Person).where(Person.id == pid, policy.visible_people(viewer))
+        )
+    ).scalar_one_or_none()
+    if person is None:
+        raise NotFound("No such person.")
+    return person
+
+
+async def _email_taken(session: AsyncSession, email: str, *, other_than: int | None = None) -> bool:
+    clause = Person.email == email
+    if other_than is not None:
+        clause = and_(clause, Person.id != other_than)
+    return bool(await session.scalar(select(exists().where(clause))))
+
+
+async def do_create_person(
+    session: AsyncSession,
+    *,
+    actor: Person | None,
+    name: str,
+    email: str,
+    password: str | None = None,
+    kind: str = "member",
+    role: str | None = None,
+    unit_id: int | str | None = None,
+    organization: str | None = None,
+    relation: str | None = None,
+    title: str = "",
+    skills: Iterable[str] = (),
+) -> Person:
+    """Add a person. ``actor`` None means the command line (create-admin, demo)."""
+    if actor is not None and not policy.can_administer_people(actor):
+        raise Forbidden("Only administrators can add people.")
+    email = check_email(email)
+    name = " ".join(name.split())
+    if not name:
+        raise Invalid.field("name", "must not be empty")
+    kind, role, organization, relation = check_identity(
+        kind=kind, role=role, organization=organization, relation=relation
+    )
+    uid = await check_unit(session, unit_id)
+    if kind == "member" and uid is None:
+        uid = await session.scalar(select(Unit.id).where(Unit.parent_id.is_(None)))
+    if await _email_taken(session, email):
+        raise Conflict(f"Someone already has the e-mail address {email}.")
+    person = Person(
+        name=name,
+        email=email,
+        kind=kind,
+        role=role,
+        unit_id=uid if kind == "member" else None,
+        organization=organization,
+        relation=relation,
+        title=title.strip(),
+        bio="",
+        is_active=True,
+        password_hash=passwords.hash_password(password) if password else None,
+    )
+    session.add(person)
+    await session.flush()
+    await do_set_skills(session, person=person, skills=skills)
+    return person
+
+
+async def do_update_person(
+    session: AsyncSession, *, actor: Person, person: Person, changes: dict[str, Any]
+) -> Person:
+    """Apply profile changes (self or admin) and account changes (admin only)."""
+    if not policy.can_edit_profile(actor, person):
+        raise Forbidden("You can only edit your own profile.")
+    admin_fields = set(changes) - SELF_FIELDS
+    if admin_fields and not policy.can_administer_people(actor):
+        raise Forbidden(f"Only administrators can change {', '.join(sorted(admin_fields))}.")
+    if "name" in changes:
+        name = " ".join(str(changes["name"]).split())
+        if not name:
+            raise Invalid.field("name", "must not be empty")
+        person.name = name
+    for field in ("title", "bio"):
+        if field in changes and changes[field] is not None:
+            setattr(person, field, str(changes[field]).strip())
+    if "email" in changes and changes["email"] is not None:
+        email = check_email(changes["email"])
+        if await _email_taken(session, email, other_than=person.id):
+            raise Conflict(f"Someone already has the e-mail address {email}.")
+        person.email = email
+    if {"kind", "role", "organization", "relation"} & set(changes):
+        kind, role, organization, relation = check_identity(
+            kind=changes.get("kind") or person.kind,
+            role=changes.get("role") or (None if "kind" in changes else person.role),
+            organization=changes.get("organization", person.organization),
+            relation=changes.get("relation", person.relation),
+        )
+        if person.id == actor.id and person.role == "admin" and role != "admin":
+            await _check_not_last_admin(session, person)
+        person.kind, person.role = kind, role
+        person.organization, person.relation = organization, relation
+        if kind == "external":
+            person.unit_id = None
+    if changes.get("unit_id") is not None:
+        if person.kind == "external":
+            raise Invalid.field("unit_id", "external people do not belong to a unit")
+        person.unit_id = await check_unit(session, changes["unit_id"])
+    if changes.get("password") is not None:
+        person.password_hash = passwords.hash_password(changes["password"])
+        if actor.id != person.id:
+            await auth.do_revoke_all(session, person=person)
+    if changes.get("is_active") is not None:
+        if not changes["is_active"]:
+            await _check_not_last_admin(session, person)
+            await auth.do_revoke_all(session, person=person)
+        person.is_active = bool(changes["is_active"])
+    if changes.get("skills") is not None:
+        await do_set_skills(session, person=person, skills=changes["skills"])
+    await session.flush()
+    return person
+
+
+async def _check_not_last_admin(session: AsyncSession, person: Person) -> None:
+    if person.role != "admin":
+        return
+    others = await session.scalar(
+        select(func.count()).where(
+            Person.role == "admin", Person.is_active.is_(True), Person.id != person.id
+        )
+    )
+    if not others:
+        raise Conflict("This is the last administrator; make someone else an admin first.")
+
+
+async def people_page(
+    session: AsyncSession,
+    *,
+    viewer: Person,
+    q: str = "",
+    unit_id: int | None = None,
+    skill: str = "",
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> tuple[list[Person], str | None]:
+    """People the viewer may see, alphabetically, matching a name/e-mail/skill text, a skill
+    and a unit (sub-units included)."""
+    limit = clamp_limit(limit)
+    stmt = select(Person).where(policy.visible_people(viewer))
+    q = q.strip()
+    if q:
+        pattern = f"%{_escape_like(q.lower())}%"
+        stmt = stmt.where(
+            or_(
+                func.lower(Person.name).like(pattern, escape="\\"),
+                Person.email.like(pattern, escape="\\"),
+                func.lower(Person.title).like(pattern, escape="\\"),
+                exists().where(
+                    PersonSkill.person_id == Person.id,
+                    PersonSkill.key.like(f"{_escape_like(q.lower())}%", escape="\\"),
+                ),
+            )
+        )
+    if skill.strip():
+        stmt = stmt.where(
+            exists().where(PersonSkill.person_id == Person.id, PersonSkill.key == skill.strip().lower())
+        )
+    if unit_id is not None:
+        stmt = stmt.where(Person.unit_id.in_(unit_and_descendants(unit_id)))
+    after = decode_cursor(cursor)
+    if after is not None:
+        try:
+            name, pid = str(after[0]), int(after[1])
+        except (IndexError, ValueError, TypeError) as exc:
+            raise Invalid.field("cursor", "is not a cursor this server gave out") from exc
+        stmt = stmt.where(or_(Person.name > name, and_(Person.name == name, Person.id > pid)))
+    rows = list(
+        (await session.execute(stmt.order_by(Person.name, Person.id).limit(limit + 1))).scalars()
+    )
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor([rows[-1].name, rows[-1].id])
+    return rows, next_cursor
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

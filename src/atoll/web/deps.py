@@ -1,0 +1,122 @@
+"""Request dependencies: the database session (one transaction per request) and the caller."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from atoll.config import Settings
+from atoll.kit.errors import Forbidden, Unauthorized
+from atoll.people import auth
+from atoll.people.auth import Credential
+from atoll.people.models import Person
+
+SESSION_COOKIE = "atoll_session"
+ANON_COOKIE = "atoll_anon"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def settings_of(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+async def _db(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's transaction: committed after the handler returns and before the answer
+    is sent (so a 2xx means durable), rolled back when the handler raises."""
+    async with request.app.state.sessionmaker() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+DB = Annotated[AsyncSession, Depends(_db, scope="function")]
+AppSettings = Annotated[Settings, Depends(settings_of)]
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+async def optional_credential(request: Request, db: DB) -> Credential | None:
+    """Who is calling: a bearer token first, else the session cookie.
+
+    A cookie-authenticated unsafe API call must carry the CSRF token in X-CSRF-Token."""
+    if "credential" in request.scope.get("state", {}):
+        return request.state.credential  # type: ignore[no-any-return]
+    settings = settings_of(request)
+    token = bearer_token(request)
+    if token is not None:
+        credential = await auth.credential_for(db, settings, token)
+        if credential is None:
+            raise Unauthorized("The bearer token is unknown, expired or revoked.")
+    else:
+        credential = await auth.credential_for(db, settings, request.cookies.get(SESSION_COOKIE))
+        if (
+            credential is not None
+            and request.method not in SAFE_METHODS
+            and request.url.path.startswith("/api/")
+            and not auth.csrf_matches(settings, credential.raw_token, request.headers.get(CSRF_HEADER))
+        ):
+            raise Forbidden("Missing or wrong X-CSRF-Token header for a cookie-authenticated call.")
+    request.state.credential = credential
+    return credential
+
+
+OptionalCredential = Annotated[Credential | None, Depends(optional_credential)]
+
+
+async def require_credential(credential: OptionalCredential) -> Credential:
+    if credential is None:
+        raise Unauthorized("Sign in first.")
+    return credential
+
+
+async def require_person(credential: Annotated[Credential, Depends(require_credential)]) -> Person:
+    return credential.person
+
+
+async def optional_person(credential: OptionalCredential) -> Person | None:
+    return credential.person if credential else None
+
+
+CurrentCredential = Annotated[Credential, Depends(require_credential)]
+Viewer = Annotated[Person, Depends(require_person)]
+MaybeViewer = Annotated[Person | None, Depends(optional_person)]
+
+
+async def checked_form(request: Request, credential: OptionalCredential) -> dict[str, str]:
+    """The submitted form of a page, after checking its CSRF token against the session (or,
+    before sign-in, the anonymous cookie). File fields are left out; read them from
+    ``request.form()``."""
+    form = await request.form()
+    secret = credential.raw_token if credential else request.cookies.get(ANON_COOKIE)
+    token = form.get("csrf_token")
+    if not auth.csrf_matches(settings_of(request), secret, token if isinstance(token, str) else None):
+        raise Forbidden("This form has expired or did not come from Atoll. Reload the page and try again.")
+    return {k: v for k, v in form.multi_items() if isinstance(v, str)}
+
+
+Form = Annotated[dict[str, str], Depends(checked_form)]
+
+
+async def discard_changes(db: AsyncSession, request: Request) -> None:
+    """Roll back a failed change before re-rendering its form with the error, and reload the
+    caller (a rollback expires every loaded row)."""
+    await db.rollback()
+    credential = getattr(request.state, "credential", None)
+    if credential is not None:
+        await db.refresh(credential.person)
+        await db.refresh(credential.auth)

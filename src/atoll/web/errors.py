@@ -1,0 +1,91 @@
+"""One place that turns failures into problem+json (API) or a friendly page (browser)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from atoll.kit.errors import AtollError, Conflict, Invalid
+
+log = logging.getLogger("atoll")
+PROBLEM = "application/problem+json"
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _problem(error: AtollError) -> JSONResponse:
+    return JSONResponse(
+        error.problem(), status_code=error.status, media_type=PROBLEM, headers=error.headers
+    )
+
+
+def _page(request: Request, error: AtollError) -> Response:
+    from atoll.web.templating import render
+
+    if error.status == 401 and request.method == "GET":
+        return RedirectResponse(f"/sign-in?next={quote(request.url.path)}", status_code=303)
+    response = render(request, "error.html", {"error": error}, status_code=error.status)
+    response.headers.update(error.headers)
+    return response
+
+
+def respond(request: Request, error: AtollError) -> Response:
+    return _problem(error) if is_api(request) else _page(request, error)
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    out = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header")]
+        out.append({"field": ".".join(loc) or "body", "message": err.get("msg", "is invalid")})
+    return out
+
+
+class _HttpError(AtollError):
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.title = {404: "Not found", 405: "Method not allowed", 413: "Too large"}.get(
+            status, "Error"
+        )
+        self.slug = self.title.lower().replace(" ", "-")
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(AtollError)
+    async def _atoll(request: Request, exc: AtollError) -> Response:
+        return respond(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        errors = _field_errors(exc)
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+        return respond(request, Invalid(detail, errors=errors))
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> Response:
+        log.info("integrity error answered as 409: %s", exc.orig)
+        return respond(request, Conflict("This conflicts with something that already exists."))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        detail = exc.detail if isinstance(exc.detail, str) else "Error"
+        error = _HttpError(exc.status_code, detail)
+        error.headers.update(exc.headers or {})
+        return respond(request, error)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        error = _HttpError(500, "Something went wrong on our side. It has been logged.")
+        error.title, error.slug = "Internal error", "internal-error"
+        return respond(request, error)

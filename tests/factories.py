@@ -1,0 +1,58 @@
+"""Small factories for test data: each makes one thing, committed, with sensible defaults."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from atoll.org import service as org_service
+from atoll.org.models import Unit
+from atoll.people import service as people_service
+from atoll.people.models import Person
+
+PASSWORD = "correct horse battery"
+_seq = itertools.count(1)
+
+
+async def make_unit(db: AsyncSession, name: str | None = None, parent: Unit | None = None) -> Unit:
+    if parent is None:
+        root = await org_service.root_unit(db)
+        if root is None:
+            root = await org_service.do_create_unit(db, actor=None, name="Company")
+        parent = root
+    unit = await org_service.do_create_unit(
+        db, actor=None, name=name or f"Unit {next(_seq)}", parent_id=parent.id if parent else None
+    )
+    await db.commit()
+    return unit
+
+
+async def make_person(db: AsyncSession, **overrides: Any) -> Person:
+    n = next(_seq)
+    values: dict[str, Any] = {
+        "name": f"Person {n}",
+        "email": f"person{n}@example.com",
+        "password": PASSWORD,
+        "kind": "member",
+    }
+    if overrides.get("kind") == "external":
+        values.update(organization="Acme Corp", relation="customer")
+    values.update(overrides)
+    person = await people_service.do_create_person(db, actor=None, **values)
+    await db.commit()
+    return person
+
+
+async def token_for(client: httpx.AsyncClient, person: Person, password: str = PASSWORD) -> str:
+    response = await client.post(
+        "/api/v1/auth/token", json={"email": person.email, "password": password}
+    )
+    assert response.status_code == 200, response.text
+    return str(response.json()["access_token"])
+
+
+async def auth_headers(client: httpx.AsyncClient, person: Person) -> dict[str, str]:
+    return {"Authorization": f"Bearer {await token_for(client, person)}"}
