@@ -71,6 +71,11 @@ async def optional_credential(request: Request, db: DB) -> Credential | None:
             and not auth.csrf_matches(settings, credential.raw_token, request.headers.get(CSRF_HEADER))
         ):
             raise Forbidden("Missing or wrong X-CSRF-Token header for a cookie-authenticated call.")
+    if credential is not None:
+        # The caller is a snapshot, detached from the transaction: a rollback (a failed
+        # change) must not expire it, because the error page still shows who is signed in.
+        # Changes to this person go through a freshly loaded row (access_person).
+        db.expunge(credential.person)
     request.state.credential = credential
     return credential
 
@@ -113,10 +118,9 @@ Form = Annotated[dict[str, str], Depends(checked_form)]
 
 
 async def discard_changes(db: AsyncSession, request: Request) -> None:
-    """Roll back a failed change before re-rendering its form with the error, and reload the
-    caller (a rollback expires every loaded row)."""
+    """Roll back a failed change before re-rendering its form with the error. The caller's
+    person is a detached snapshot and survives; their session row is reloaded."""
     await db.rollback()
     credential = getattr(request.state, "credential", None)
     if credential is not None:
-        await db.refresh(credential.person)
         await db.refresh(credential.auth)
