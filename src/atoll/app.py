@@ -18,6 +18,7 @@ from atoll.people import pages as people_pages
 from atoll.people import passwords
 from atoll.realtime.broker import make_broker
 from atoll.web import errors, shell
+from atoll.web.idempotency import Idempotency
 from atoll.web.openapi import problem_responses
 from atoll.web.security import SecurityHeaders
 from atoll.web.templating import HERE as WEB_DIR
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     errors.install(app)
+    app.add_middleware(Idempotency)
     app.add_middleware(SecurityHeaders)
 
     api = APIRouter(prefix=API_PREFIX, responses=problem_responses())

@@ -2,5 +2,6 @@
 
 from atoll.org.models import Unit
 from atoll.people.models import AuthSession, LoginFailure, Person, PersonSkill
+from atoll.web.idempotency import IdempotencyKey
 
-__all__ = ["AuthSession", "LoginFailure", "Person", "PersonSkill", "Unit"]
+__all__ = ["AuthSession", "IdempotencyKey", "LoginFailure", "Person", "PersonSkill", "Unit"]
