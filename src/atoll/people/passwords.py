@@ -10,14 +10,22 @@ from atoll.kit.errors import Invalid
 MIN_LENGTH = 8
 MAX_LENGTH = 1024
 _hasher = PasswordHasher(type=Type.ID)
-# Verified against when the e-mail is unknown, so both failures take the same time.
-_DUMMY_HASH = _hasher.hash("atoll-timing-equaliser")
+# Verified against when the e-mail is unknown, so both failures take the same time; made on
+# first use with the configured cost.
+_dummy_hash: str | None = None
 
 
 def configure(*, time_cost: int, memory_kib: int) -> None:
-    global _hasher, _DUMMY_HASH
+    global _hasher, _dummy_hash
     _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, type=Type.ID)
-    _DUMMY_HASH = _hasher.hash("atoll-timing-equaliser")
+    _dummy_hash = None
+
+
+def _dummy() -> str:
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash("atoll-timing-equaliser")
+    return _dummy_hash
 
 
 def check_password(password: str) -> str:
@@ -34,7 +42,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password[:MAX_LENGTH]) and bool(
+        return _hasher.verify(password_hash or _dummy(), password[:MAX_LENGTH]) and bool(
             password_hash
         )
     except (VerificationError, InvalidHashError):

@@ -1,0 +1,97 @@
+"""The `atoll` command, run as a real process against a fresh database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from atoll.config import Settings
+from atoll.db.engine import make_engine, make_sessionmaker
+from atoll.people.models import Person
+
+ATOLL = str(Path(sys.executable).parent / "atoll")
+
+
+@pytest.fixture
+async def cli_env(fresh_database, tmp_path):  # type: ignore[no-untyped-def]
+    database = await fresh_database("cli")
+    env = {
+        **os.environ,
+        "ATOLL_DATABASE_URL": database.url,
+        "ATOLL_VAR_DIR": str(tmp_path / "var"),
+        "ATOLL_ARGON2_TIME_COST": "1",
+        "ATOLL_ARGON2_MEMORY_KIB": "1024",
+    }
+    subprocess.run([ATOLL, "migrate"], env=env, check=True, capture_output=True, timeout=60)
+    return env
+
+
+def atoll(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [ATOLL, *args], env=env, capture_output=True, text=True, input=stdin, timeout=120
+    )
+
+
+async def people(env: dict[str, str]) -> list[tuple[str, str]]:
+    engine = make_engine(Settings(database_url=env["ATOLL_DATABASE_URL"], var_dir=Path(env["ATOLL_VAR_DIR"])))
+    try:
+        async with make_sessionmaker(engine)() as session:
+            rows = await session.execute(select(Person.email, Person.role).order_by(Person.email))
+            return [tuple(r) for r in rows]  # type: ignore[misc]
+    finally:
+        await engine.dispose()
+
+
+async def test_create_admin_with_and_without_password_option(cli_env: dict[str, str]) -> None:
+    done = atoll(cli_env, "create-admin", "--email", "Root@Example.com", "--name", "Root", "--password", "long enough pw")
+    assert done.returncode == 0, done.stdout + done.stderr
+    prompted = atoll(
+        cli_env, "create-admin", "--email", "second@example.com", "--name", "Second",
+        stdin="another secret\nanother secret\n",
+    )
+    assert prompted.returncode == 0, prompted.stdout + prompted.stderr
+    again = atoll(cli_env, "create-admin", "--email", "root@example.com", "--name", "Root", "--password", "long enough pw")
+    assert again.returncode == 1 and "already" in again.stdout
+    short = atoll(cli_env, "create-admin", "--email", "x@example.com", "--name", "X", "--password", "short")
+    assert short.returncode == 1 and "password" in short.stdout
+    assert await people(cli_env) == [("root@example.com", "admin"), ("second@example.com", "admin")]
+
+
+async def test_import_org_reports_and_refuses_bad_files(cli_env: dict[str, str], tmp_path: Path) -> None:
+    good = tmp_path / "org.csv"
+    good.write_text(
+        "email,name,title,unit_path,kind,organization,relation\n"
+        "a@example.com,A,,Sales/EMEA,member,,\n"
+        "b@acme.example,B,,,external,Acme,customer\n"
+    )
+    first = atoll(cli_env, "import-org", str(good))
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "Created 2 people" in first.stdout
+    second = atoll(cli_env, "import-org", str(good))
+    assert "Created 0 people, updated 0, unchanged 2" in second.stdout
+    bad = tmp_path / "bad.csv"
+    bad.write_text(good.read_text() + "c@example.com,C,,,member,,\n")
+    refused = atoll(cli_env, "import-org", str(bad))
+    assert refused.returncode == 1 and "line 4" in refused.stdout
+    assert len(await people(cli_env)) == 2
+
+
+async def test_demo_is_created_once_and_prints_how_to_sign_in(cli_env: dict[str, str]) -> None:
+    first = atoll(cli_env, "demo")
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "admin@northwind.example" in first.stdout and "ana.silva@northwind.example" in first.stdout
+    count = len(await people(cli_env))
+    assert 35 <= count <= 60
+    second = atoll(cli_env, "demo")
+    assert second.returncode == 0 and "Created the demo" not in second.stdout
+    assert len(await people(cli_env)) == count
+    engine = make_engine(Settings(database_url=cli_env["ATOLL_DATABASE_URL"], var_dir=Path(cli_env["ATOLL_VAR_DIR"])))
+    async with make_sessionmaker(engine)() as session:
+        externals = await session.scalar(select(func.count()).where(Person.kind == "external"))
+    await engine.dispose()
+    assert externals and externals >= 3
