@@ -188,3 +188,12 @@ async def test_admin_import_preview_then_confirm(client: httpx.AsyncClient, db: 
         files={"file": ("org.csv", csv + "broken,,,,member,,\n", "text/csv")},
     )
     assert bad.status_code == 422 and "Nothing was imported" in bad.text and "<td>3</td>" in bad.text
+
+
+async def test_cookies_are_secure_behind_https(app, db: AsyncSession) -> None:  # type: ignore[no-untyped-def]
+    ana = await make_person(db)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="https://atoll.example") as client:
+        response = await sign_in(client, ana.email)
+    cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("atoll_session="))
+    assert "Secure" in cookie

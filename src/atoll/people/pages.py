@@ -21,6 +21,7 @@ from atoll.web.deps import (
     Viewer,
     client_address,
     discard_changes,
+    secure_cookies,
 )
 from atoll.web.templating import render
 
@@ -74,7 +75,7 @@ async def sign_in(
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         SESSION_COOKIE, raw, max_age=settings.session_days * 86400, httponly=True,
-        samesite="lax", secure=settings.secure_cookies,
+        samesite="lax", secure=secure_cookies(request),
     )
     response.delete_cookie(ANON_COOKIE)
     return response

@@ -40,6 +40,12 @@ DB = Annotated[AsyncSession, Depends(_db, scope="function")]
 AppSettings = Annotated[Settings, Depends(settings_of)]
 
 
+def secure_cookies(request: Request) -> bool:
+    """Cookies are Secure behind https: a https base URL, or a request that arrived over https
+    (directly, or through a trusted proxy's X-Forwarded-Proto)."""
+    return settings_of(request).secure_cookies or request.url.scheme == "https"
+
+
 def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 

@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 
 from atoll.kit.time import as_utc, relative
 from atoll.people import auth
-from atoll.web.deps import ANON_COOKIE, settings_of
+from atoll.web.deps import ANON_COOKIE, secure_cookies, settings_of
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -59,6 +59,6 @@ def render(
     response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
     if new_anon:
         response.set_cookie(
-            ANON_COOKIE, new_anon, httponly=True, samesite="lax", secure=settings.secure_cookies
+            ANON_COOKIE, new_anon, httponly=True, samesite="lax", secure=secure_cookies(request)
         )
     return response
