@@ -91,6 +91,13 @@ async def check_credentials(
     account_key, address_key = _limit_keys(email, address)
     if not ok or person is None or not person.is_active:
         now = utcnow()
+        # Forget failures that fell out of the window, so the table stays small.
+        await session.execute(
+            delete(LoginFailure).where(
+                LoginFailure.key.in_([account_key, address_key]),
+                LoginFailure.at <= now - timedelta(seconds=settings.login_window_seconds),
+            )
+        )
         session.add_all([LoginFailure(key=account_key, at=now), LoginFailure(key=address_key, at=now)])
         await session.flush()
         return None
