@@ -228,3 +228,18 @@ async def test_deactivated_people_cannot_sign_in(client: httpx.AsyncClient, db: 
     assert (await client.get("/api/v1/me", headers=ana_h)).status_code == 401
     r = await client.post("/api/v1/auth/token", json={"email": ana.email, "password": PASSWORD})
     assert r.status_code == 401
+
+
+async def test_list_and_revoke_my_sessions(client: httpx.AsyncClient, db: AsyncSession) -> None:
+    ana = await make_person(db)
+    ben = await make_person(db)
+    first = {"Authorization": f"Bearer {await token_for(client, ana)}"}
+    second = {"Authorization": f"Bearer {await token_for(client, ana)}"}
+    ben_h = await auth_headers(client, ben)
+    listed = (await client.get("/api/v1/me/sessions", headers=first)).json()
+    assert len(listed) == 2 and sum(s["current"] for s in listed) == 1
+    other = next(s for s in listed if not s["current"])
+    assert (await client.delete(f"/api/v1/me/sessions/{other['id']}", headers=ben_h)).status_code == 404
+    assert (await client.delete(f"/api/v1/me/sessions/{other['id']}", headers=first)).status_code == 204
+    assert (await client.get("/api/v1/me", headers=second)).status_code == 401
+    assert (await client.get("/api/v1/me", headers=first)).status_code == 200

@@ -197,3 +197,17 @@ async def test_cookies_are_secure_behind_https(app, db: AsyncSession) -> None:  
         response = await sign_in(client, ana.email)
     cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("atoll_session="))
     assert "Secure" in cookie
+
+
+async def test_sign_out_everywhere_else(client: httpx.AsyncClient, app, db: AsyncSession) -> None:  # type: ignore[no-untyped-def]
+    ana = await make_person(db)
+    token_headers = {"Authorization": "Bearer " + (await client.post(
+        "/api/v1/auth/token", json={"email": ana.email, "password": "correct horse battery"}
+    )).json()["access_token"]}
+    await sign_in(client, ana.email)
+    page = await client.get("/account/sessions")
+    assert page.status_code == 200 and "API token" in page.text and "this one" in page.text
+    done = await client.post("/account/sessions/revoke-others", data={"csrf_token": csrf_of(page.text)})
+    assert done.status_code == 303
+    assert (await client.get("/api/v1/me", headers=token_headers)).status_code == 401
+    assert (await client.get("/")).status_code == 200

@@ -8,9 +8,18 @@ from fastapi import APIRouter, Query, Request, Response
 
 from atoll.kit.errors import Unauthorized
 from atoll.kit.pagination import MAX_LIMIT, Page
+from atoll.kit.time import rfc3339
 from atoll.people import auth, service
 from atoll.people.models import Person
-from atoll.people.schemas import PersonCreate, PersonOut, PersonPatch, TokenIn, TokenOut
+from atoll.people.schemas import (
+    NO_NUL,
+    PersonCreate,
+    PersonOut,
+    PersonPatch,
+    SessionOut,
+    TokenIn,
+    TokenOut,
+)
 from atoll.web.deps import DB, AppSettings, CurrentCredential, Viewer, client_address
 
 router = APIRouter(tags=["people"])
@@ -73,9 +82,9 @@ async def me(viewer: Viewer, db: DB) -> PersonOut:
 async def list_people(
     viewer: Viewer,
     db: DB,
-    q: Annotated[str, Query(max_length=200)] = "",
+    q: Annotated[str, Query(max_length=200, pattern=NO_NUL)] = "",
     unit_id: Annotated[str | None, Query(pattern=r"^[0-9]{1,18}$")] = None,
-    skill: Annotated[str, Query(max_length=100)] = "",
+    skill: Annotated[str, Query(max_length=100, pattern=NO_NUL)] = "",
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 25,
 ) -> Page[PersonOut]:
@@ -117,3 +126,24 @@ async def update_person(person_id: str, body: PersonPatch, viewer: Viewer, db: D
     return await _one(db, person)
 
 
+
+
+@router.get("/me/sessions", response_model=list[SessionOut])
+async def my_sessions(credential: CurrentCredential, db: DB) -> list[SessionOut]:
+    """The caller's live browser sessions and API tokens (at most 200, most recent first)."""
+    rows = await auth.live_sessions(db, person=credential.person)
+    return [
+        SessionOut(
+            id=str(row.id), kind=row.kind,  # type: ignore[arg-type]
+            created_at=rfc3339(row.created_at) or "", last_seen_at=rfc3339(row.last_seen_at) or "",
+            user_agent=row.user_agent, address=row.address, current=row.id == credential.auth.id,
+        )
+        for row in rows
+    ]
+
+
+@router.delete("/me/sessions/{session_id}", status_code=204)
+async def revoke_my_session(session_id: str, credential: CurrentCredential, db: DB) -> Response:
+    """Sign out one of the caller's sessions or tokens (the one in use included)."""
+    await auth.do_revoke_own(db, person=credential.person, auth_id=session_id)
+    return Response(status_code=204)

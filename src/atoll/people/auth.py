@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.config import Settings
-from atoll.kit.errors import RateLimited
+from atoll.kit.errors import NotFound, RateLimited
 from atoll.kit.time import utcnow
 from atoll.people import passwords
 from atoll.people.models import AuthSession, LoginFailure, Person
@@ -173,3 +173,46 @@ async def do_revoke_all(session: AsyncSession, *, person: Person) -> None:
         .where(AuthSession.person_id == person.id, AuthSession.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
+
+
+async def live_sessions(session: AsyncSession, *, person: Person) -> list[AuthSession]:
+    """A person's sessions and tokens that still work, most recently used first."""
+    now = utcnow()
+    rows = await session.execute(
+        select(AuthSession)
+        .where(
+            AuthSession.person_id == person.id,
+            AuthSession.revoked_at.is_(None),
+            (AuthSession.expires_at.is_(None)) | (AuthSession.expires_at > now),
+        )
+        .order_by(AuthSession.last_seen_at.desc(), AuthSession.id.desc())
+        .limit(200)
+    )
+    return list(rows.scalars())
+
+
+async def do_revoke_own(session: AsyncSession, *, person: Person, auth_id: int | str) -> None:
+    """Revoke one of the person's own sessions or tokens; someone else's is NotFound."""
+    try:
+        row = await session.get(AuthSession, int(auth_id))
+    except (TypeError, ValueError):
+        row = None
+    if row is None or row.person_id != person.id:
+        raise NotFound("No such session.")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+    await session.flush()
+
+
+async def do_revoke_others(session: AsyncSession, *, person: Person, keep: AuthSession) -> int:
+    """Sign out everywhere else: every other session and token of the person."""
+    result = await session.execute(
+        update(AuthSession)
+        .where(
+            AuthSession.person_id == person.id,
+            AuthSession.revoked_at.is_(None),
+            AuthSession.id != keep.id,
+        )
+        .values(revoked_at=utcnow())
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -15,6 +15,7 @@ from atoll.web.deps import (
     DB,
     SESSION_COOKIE,
     AppSettings,
+    CurrentCredential,
     Form,
     MaybeViewer,
     OptionalCredential,
@@ -238,3 +239,31 @@ async def admin_change_person(
         ctx.update(error=f"{name}: {error.detail}")
         return render(request, "people/admin.html", ctx, status_code=error.status)
     return RedirectResponse(f"/admin/people?changed={person.id}", status_code=303)
+
+
+@router.get("/account/sessions")
+async def sessions_page(
+    request: Request, credential: CurrentCredential, db: DB
+) -> Response:
+    rows = await auth.live_sessions(db, person=credential.person)
+    return render(
+        request, "people/sessions.html", {"sessions": rows, "current_id": credential.auth.id}
+    )
+
+
+@router.post("/account/sessions/{auth_id}/revoke")
+async def revoke_session(
+    auth_id: str, form: Form, credential: CurrentCredential, db: DB
+) -> Response:
+    await auth.do_revoke_own(db, person=credential.person, auth_id=auth_id)
+    if str(credential.auth.id) == auth_id:
+        response = RedirectResponse("/sign-in?signed_out=1", status_code=303)
+        response.delete_cookie(SESSION_COOKIE)
+        return response
+    return RedirectResponse("/account/sessions?revoked=1", status_code=303)
+
+
+@router.post("/account/sessions/revoke-others")
+async def revoke_other_sessions(form: Form, credential: CurrentCredential, db: DB) -> Response:
+    await auth.do_revoke_others(db, person=credential.person, keep=credential.auth)
+    return RedirectResponse("/account/sessions?revoked=all", status_code=303)

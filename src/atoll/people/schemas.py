@@ -6,13 +6,20 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+# PostgreSQL cannot store a NUL character in text, so no text field accepts one (on either
+# database); the e-mail pattern excludes it with the other characters it refuses.
+NO_NUL = r"^[^\x00]*$"
+EMAIL_PATTERN = r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$"
 Email = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
+    str, StringConstraints(strip_whitespace=True, max_length=320, pattern=EMAIL_PATTERN)
 ]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Text200 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
-Skill = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=NO_NUL)
+]
+Text200 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200, pattern=NO_NUL)]
+Skill = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=NO_NUL)
+]
 Kind = Literal["member", "external"]
 Role = Literal["admin", "member", "guest"]
 Relation = Literal["customer", "partner", "public"]
@@ -55,7 +62,7 @@ class PersonPatch(BaseModel):
 
     name: Name | None = None
     title: Text200 | None = None
-    bio: Annotated[str, Field(max_length=5000)] | None = None
+    bio: Annotated[str, Field(max_length=5000, pattern=NO_NUL)] | None = None
     skills: Annotated[list[Skill], Field(max_length=50)] | None = None
     organization: Text200 | None = None
     # admin only
@@ -72,10 +79,20 @@ SELF_FIELDS = frozenset({"name", "title", "bio", "skills", "organization"})
 
 
 class TokenIn(BaseModel):
-    email: Annotated[str, Field(max_length=320)]
+    email: Annotated[str, Field(max_length=320, pattern=NO_NUL)]
     password: Annotated[str, Field(max_length=1024)]
 
 
 class TokenOut(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
+
+
+class SessionOut(BaseModel):
+    id: str
+    kind: Literal["session", "token"]
+    created_at: str
+    last_seen_at: str
+    user_agent: str
+    address: str
+    current: bool
