@@ -211,3 +211,13 @@ async def test_sign_out_everywhere_else(client: httpx.AsyncClient, app, db: Asyn
     assert done.status_code == 303
     assert (await client.get("/api/v1/me", headers=token_headers)).status_code == 401
     assert (await client.get("/")).status_code == 200
+
+
+async def test_a_nul_character_in_a_form_is_refused_clearly(client: httpx.AsyncClient, db: AsyncSession) -> None:
+    ana = await make_person(db, name="Ana")
+    await sign_in(client, ana.email)
+    form = await client.get(f"/people/{ana.id}/edit")
+    response = await client.post(f"/people/{ana.id}/edit", data={
+        "csrf_token": csrf_of(form.text), "name": "A\x00na", "title": "", "bio": "", "skills": "",
+    })
+    assert response.status_code == 422 and "NUL" in response.text

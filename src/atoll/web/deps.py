@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.config import Settings
-from atoll.kit.errors import Forbidden, Unauthorized
+from atoll.kit.errors import Forbidden, Invalid, Unauthorized
 from atoll.people import auth
 from atoll.people.auth import Credential
 from atoll.people.models import Person
@@ -117,7 +117,11 @@ async def checked_form(request: Request, credential: OptionalCredential) -> dict
     token = form.get("csrf_token")
     if not auth.csrf_matches(settings_of(request), secret, token if isinstance(token, str) else None):
         raise Forbidden("This form has expired or did not come from Atoll. Reload the page and try again.")
-    return {k: v for k, v in form.multi_items() if isinstance(v, str)}
+    fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+    bad = next((k for k, v in fields.items() if "\x00" in v), None)
+    if bad is not None:  # PostgreSQL cannot store it, and no honest form sends it
+        raise Invalid.field(bad, "must not contain a NUL character")
+    return fields
 
 
 Form = Annotated[dict[str, str], Depends(checked_form)]
