@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, true
+from sqlalchemy import ColumnElement, and_, false, or_, true
 
 from atoll.people.models import Person
 
@@ -12,15 +12,20 @@ def is_admin(viewer: Person | None) -> bool:
 
 
 def visible_people(viewer: Person | None) -> ColumnElement[bool]:
-    """Members see everyone; an external sees only themselves until spaces give them
-    co-members (the spaces domain widens this clause when it lands)."""
+    """Members see everyone active; an external sees themselves and the co-members of their
+    spaces (the spaces policy decides what sharing a space means)."""
+    from atoll.spaces.policy import people_sharing_a_space_with
+
     if viewer is None:
         return false()
     if is_admin(viewer):
         return true()
     if viewer.kind == "member":
         return Person.is_active.is_(True)
-    return Person.id == viewer.id
+    return or_(
+        Person.id == viewer.id,
+        and_(Person.is_active.is_(True), people_sharing_a_space_with(viewer)),
+    )
 
 
 def can_edit_profile(viewer: Person, person: Person) -> bool:

@@ -1,0 +1,164 @@
+"""Posts, comments, their earlier versions, reactions, votes, mentions, follows, attachments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from atoll.db.base import Base, BigId, UtcDateTime, created_at_column, id_column
+from atoll.kit.time import utcnow
+
+POST_KINDS = ("update", "question", "idea", "announcement")
+IDEA_STATUSES = ("new", "reviewing", "adopted", "declined")
+
+
+class Post(Base):
+    __tablename__ = "post"
+
+    id: Mapped[int] = id_column()
+    space_id: Mapped[int] = mapped_column(BigId, ForeignKey("space.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(BigId, ForeignKey("person.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16), default="update")
+    body: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = created_at_column()
+    edited_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    deleted_by_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("person.id", ondelete="SET NULL")
+    )
+    # No foreign key: comment and post refer to each other; the service keeps it consistent.
+    accepted_comment_id: Mapped[int | None] = mapped_column(BigId)
+    idea_status: Mapped[str | None] = mapped_column(String(16))
+    comment_count: Mapped[int] = mapped_column(Integer, default=0)
+    vote_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_activity_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    __table_args__ = (
+        Index("ix_post_space_id_created_at_id", "space_id", "created_at", "id"),
+        Index("ix_post_author_id_created_at_id", "author_id", "created_at", "id"),
+        Index("ix_post_created_at_id", "created_at", "id"),
+    )
+
+
+class PostRevision(Base):
+    """An earlier version of a post's body, kept when it is edited."""
+
+    __tablename__ = "post_revision"
+
+    id: Mapped[int] = id_column()
+    post_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("post.id", ondelete="CASCADE"), index=True
+    )
+    body: Mapped[str] = mapped_column(Text)
+    editor_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("person.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class Comment(Base):
+    __tablename__ = "comment"
+
+    id: Mapped[int] = id_column()
+    post_id: Mapped[int] = mapped_column(BigId, ForeignKey("post.id", ondelete="CASCADE"))
+    # One level of replies: a reply's parent is a top-level comment.
+    parent_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("comment.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int] = mapped_column(BigId, ForeignKey("person.id", ondelete="CASCADE"))
+    body: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = created_at_column()
+    edited_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index("ix_comment_post_id_created_at_id", "post_id", "created_at", "id"),)
+
+
+class CommentRevision(Base):
+    __tablename__ = "comment_revision"
+
+    id: Mapped[int] = id_column()
+    comment_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("comment.id", ondelete="CASCADE"), index=True
+    )
+    body: Mapped[str] = mapped_column(Text)
+    editor_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("person.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class Reaction(Base):
+    __tablename__ = "reaction"
+
+    post_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("post.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
+    )
+    emoji: Mapped[str] = mapped_column(String(16), primary_key=True)
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class IdeaVote(Base):
+    __tablename__ = "idea_vote"
+
+    post_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("post.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class Mention(Base):
+    __tablename__ = "mention"
+
+    id: Mapped[int] = id_column()
+    post_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("post.id", ondelete="CASCADE"), index=True
+    )
+    comment_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("comment.id", ondelete="CASCADE")
+    )
+    person_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("person.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class Follow(Base):
+    __tablename__ = "follow"
+
+    follower_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
+    )
+    target_type: Mapped[str] = mapped_column(String(8), primary_key=True)  # person | space
+    target_id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    created_at: Mapped[datetime] = created_at_column()
+
+    __table_args__ = (Index("ix_follow_target_type_target_id", "target_type", "target_id"),)
+
+
+class Attachment(Base):
+    """A file or image on a post. Stored under the attachments directory by ``storage_key``;
+    the type is detected from the content, never taken from the client."""
+
+    __tablename__ = "attachment"
+
+    id: Mapped[int] = id_column()
+    post_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("post.id", ondelete="CASCADE"), index=True
+    )
+    uploader_id: Mapped[int] = mapped_column(BigId, ForeignKey("person.id", ondelete="CASCADE"))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
+    storage_key: Mapped[str] = mapped_column(String(100), unique=True)
+    created_at: Mapped[datetime] = created_at_column()
