@@ -37,6 +37,9 @@ test-sqlite: install
 test-postgres: install
 	$(BIN)/pytest -q --db=postgres $(PYTEST_ARGS)
 
+test-browser: install
+	$(BIN)/pytest -q --db=sqlite tests/browser $(PYTEST_ARGS)
+
 lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench

@@ -17,6 +17,7 @@ from atoll.people import api as people_api
 from atoll.people import pages as people_pages
 from atoll.people import passwords
 from atoll.realtime.broker import make_broker
+from atoll.spaces import api as spaces_api
 from atoll.web import errors, shell
 from atoll.web.idempotency import Idempotency
 from atoll.web.openapi import problem_responses
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api = APIRouter(prefix=API_PREFIX, responses=problem_responses())
     api.include_router(people_api.router)
     api.include_router(org_api.router)
+    api.include_router(spaces_api.router)
     app.include_router(api)
 
     app.include_router(shell.router)

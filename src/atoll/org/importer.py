@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from atoll.kit.errors import Forbidden, Invalid, TooLarge
 from atoll.org import service as org_service
 from atoll.people.models import RELATIONS, Person, PersonSkill
-from atoll.people.service import EMAIL_RE
+from atoll.people.service import EMAIL_RE, check_skills
+from atoll.spaces.service import do_sync_unit_memberships
 
 REQUIRED = ("email", "name", "unit_path", "kind")
 KNOWN = ("email", "name", "title", "unit_path", "kind", "organization", "relation", "skills")
@@ -73,7 +74,12 @@ def _decode(data: bytes | str) -> str:
 def parse_rows(text: str, report: ImportReport) -> list[_Row]:
     """Read and check every row; each bad row goes into the report with its line and reason."""
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    try:
+        header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    except csv.Error as exc:  # e.g. a first line longer than any CSV field may be
+        raise Invalid(
+            f"The first line is not valid CSV: {exc}.", errors=[{"line": 1, "message": str(exc)}]
+        ) from exc
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise Invalid(
@@ -107,6 +113,8 @@ def parse_rows(text: str, report: ImportReport) -> list[_Row]:
 def _check_row(record: dict[str | None, Any], line: int) -> _Row:
     if None in record:
         raise ValueError("more fields than the header names")
+    if any(isinstance(value, str) and "\x00" in value for value in record.values()):
+        raise ValueError("contains a NUL character")
 
     def get(name: str) -> str:
         value = record.get(name)
@@ -132,6 +140,8 @@ def _check_row(record: dict[str | None, Any], line: int) -> _Row:
             raise ValueError("unit_path: a member needs a unit, e.g. Sales/EMEA/Field")
         if any(len(part) > 200 for part in unit_path.split("/")):
             raise ValueError("unit_path: each unit name must be at most 200 characters")
+        if len(unit_path) > org_service.MAX_PATH:
+            raise ValueError(f"unit_path: must be at most {org_service.MAX_PATH} characters")
         relation = None
     else:
         if not organization:
@@ -143,7 +153,7 @@ def _check_row(record: dict[str | None, Any], line: int) -> _Row:
         raise ValueError("organization: must be at most 200 characters")
     skills = None
     if "skills" in record and record.get("skills") is not None:
-        skills = list(dict.fromkeys(s.strip()[:100] for s in get("skills").split(";") if s.strip()))
+        skills = check_skills(get("skills").split(";"))
     return _Row(line, email, name, title, unit_path, kind, organization, relation, skills)
 
 
@@ -233,6 +243,8 @@ async def do_import_org(
             progress(done, total)
     if skill_rows:
         await _replace_skills(session, skill_rows)
+    if inserts or updates:
+        await do_sync_unit_memberships(session)
     report.applied = apply
     return report
 

@@ -6,6 +6,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from atoll.people.schemas import NO_NUL
+
 
 class UnitOut(BaseModel):
     id: str
@@ -25,7 +27,9 @@ class UnitList(BaseModel):
 class UnitCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=NO_NUL)
+    ]
     parent_id: Annotated[str, Field(pattern=r"^[0-9]{1,18}$")] | None = None
 
 

@@ -10,6 +10,7 @@ from atoll.org.models import Unit
 from atoll.people.models import Person
 
 LEVEL_NAMES = ("company", "division", "department", "team")
+MAX_PATH = 1000  # the width of unit.path
 
 
 def level_name(level: int) -> str:
@@ -79,6 +80,8 @@ async def do_create_unit(
         if parent is None:
             raise Invalid.field("parent_id", "no unit has this id")
     path = child_path(parent, name)
+    if len(path) > MAX_PATH:
+        raise Invalid.field("name", f"makes the unit's path longer than {MAX_PATH} characters")
     if await session.scalar(select(Unit.id).where(Unit.path == path)) is not None:
         raise Conflict(f"There is already a unit named {name} there.")
     unit = Unit(

@@ -15,9 +15,21 @@ from atoll.org.models import Unit
 from atoll.people import auth, passwords, policy
 from atoll.org.service import unit_and_descendants
 from atoll.people.models import KINDS, RELATIONS, ROLES, Person, PersonSkill
-from atoll.people.schemas import SELF_FIELDS
+from atoll.people.schemas import EMAIL_PATTERN, SELF_FIELDS
+from atoll.spaces.service import do_sync_unit_memberships
 
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL_RE = re.compile(EMAIL_PATTERN)
+MAX_ID = 2**63 - 1  # ids are BIGINT on both databases
+
+
+def parse_id(value: int | str | None) -> int | None:
+    """The number behind an id from outside, or None when it cannot be one of ours: not plain
+    ASCII digits, or past BIGINT (which the database would refuse with an error, not a miss)."""
+    text = "" if value is None else str(value)
+    if not (text.isascii() and text.isdigit()) or len(text) > 19:
+        return None
+    number = int(text)
+    return number if number <= MAX_ID else None
 
 
 def check_email(email: str) -> str:
@@ -49,9 +61,14 @@ def check_identity(
 
 
 def check_skills(skills: Iterable[str]) -> list[str]:
+    """Skills with spaces tidied, cut to 100 characters, without repeats that differ only in
+    case. The lower-cased copy that search uses must fit too, and a few letters grow when
+    lower-cased (İ becomes i̇), so such a skill is cut a little shorter."""
     seen: dict[str, str] = {}
     for raw in skills:
         skill = " ".join(raw.split())[:100]
+        while len(skill.lower()) > 100:
+            skill = skill[:-1].rstrip()
         if skill and skill.lower() not in seen:
             seen[skill.lower()] = skill
     return list(seen.values())
@@ -60,10 +77,9 @@ def check_skills(skills: Iterable[str]) -> list[str]:
 async def check_unit(session: AsyncSession, unit_id: int | str | None) -> int | None:
     if unit_id in (None, ""):
         return None
-    try:
-        uid = int(unit_id)  # type: ignore[arg-type]
-    except ValueError as exc:
-        raise Invalid.field("unit_id", "must be the id of a unit") from exc
+    uid = parse_id(unit_id)
+    if uid is None:
+        raise Invalid.field("unit_id", "must be the id of a unit")
     if await session.get(Unit, uid) is None:
         raise Invalid.field("unit_id", "no unit has this id")
     return uid
@@ -92,10 +108,9 @@ async def do_set_skills(session: AsyncSession, *, person: Person, skills: Iterab
 
 async def access_person(session: AsyncSession, *, viewer: Person, person_id: int | str) -> Person:
     """Load a person the viewer may see, or raise NotFound (never reveal who exists)."""
-    try:
-        pid = int(person_id)
-    except (TypeError, ValueError) as exc:
-        raise NotFound("No such person.") from exc
+    pid = parse_id(person_id)
+    if pid is None:
+        raise NotFound("No such person.")
     person = (
         await session.execute(
             select(Person).where(Person.id == pid, policy.visible_people(viewer))
@@ -159,13 +174,17 @@ async def do_create_person(
     session.add(person)
     await session.flush()
     await do_set_skills(session, person=person, skills=skills)
+    if person.unit_id is not None:
+        await do_sync_unit_memberships(session)
     return person
 
 
 async def do_update_person(
     session: AsyncSession, *, actor: Person, person: Person, changes: dict[str, Any]
 ) -> Person:
-    """Apply profile changes (self or admin) and account changes (admin only)."""
+    """Apply profile changes (self or admin) and account changes (admin only). A null leaves a
+    field as it is, except the organisation, which it clears."""
+    changes = {k: v for k, v in changes.items() if v is not None or k == "organization"}
     if not policy.can_edit_profile(actor, person):
         raise Forbidden("You can only edit your own profile.")
     admin_fields = set(changes) - SELF_FIELDS
@@ -213,6 +232,8 @@ async def do_update_person(
     if changes.get("skills") is not None:
         await do_set_skills(session, person=person, skills=changes["skills"])
     await session.flush()
+    if {"unit_id", "is_active", "kind"} & set(changes):
+        await do_sync_unit_memberships(session)
     return person
 
 
@@ -265,9 +286,11 @@ async def people_page(
     after = decode_cursor(cursor)
     if after is not None:
         try:
-            name, pid = str(after[0]), int(after[1])
-        except (IndexError, ValueError, TypeError) as exc:
+            name, pid = after[0], int(after[1])
+        except (IndexError, ValueError, TypeError, OverflowError) as exc:
             raise Invalid.field("cursor", "is not a cursor this server gave out") from exc
+        if not isinstance(name, str) or "\x00" in name or not 0 < pid <= MAX_ID:
+            raise Invalid.field("cursor", "is not a cursor this server gave out")
         stmt = stmt.where(or_(Person.name > name, and_(Person.name == name, Person.id > pid)))
     rows = list(
         (await session.execute(stmt.order_by(Person.name, Person.id).limit(limit + 1))).scalars()

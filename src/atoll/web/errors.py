@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Route
 
 from atoll.kit.errors import AtollError, Conflict, Invalid
 
@@ -50,6 +51,16 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return out
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path. Starlette's 405 names only the methods of
+    the first route that matched the path, so GET /people answered "Allow: GET" without POST."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, Route) and route.methods and route.matches(request.scope)[0] != Match.NONE:
+            methods |= route.methods
+    return ", ".join(sorted(methods))
+
+
 class _HttpError(AtollError):
     def __init__(self, status: int, detail: str) -> None:
         super().__init__(detail)
@@ -78,9 +89,14 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 400 and is_api(request):
+            # FastAPI's answer to a body it cannot decode (not UTF-8, say): bad input is a 422
+            return respond(request, Invalid.field("body", "could not be read; send UTF-8 encoded JSON"))
         detail = exc.detail if isinstance(exc.detail, str) else "Error"
         error = _HttpError(exc.status_code, detail)
         error.headers.update(exc.headers or {})
+        if exc.status_code == 405:
+            error.headers["Allow"] = _allowed_methods(request)
         return respond(request, error)
 
     @app.exception_handler(Exception)

@@ -1,0 +1,95 @@
+"""What the spaces API takes and gives."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+NO_NUL = r"^[^\x00]*$"
+Id = Annotated[str, Field(pattern=r"^[0-9]{1,18}$")]
+Kind = Literal["unit", "community", "hybrid", "public", "situation"]
+Visibility = Literal["open", "private", "secret"]
+Role = Literal["owner", "moderator", "member"]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=NO_NUL)
+]
+Description = Annotated[str, Field(max_length=5000, pattern=NO_NUL)]
+
+
+class SpaceOut(BaseModel):
+    id: str
+    name: str
+    slug: str
+    description: str
+    kind: Kind
+    visibility: Visibility
+    unit_id: str | None
+    closes_at: datetime | None
+    archived: bool
+    member_count: int
+    my_role: Role | None
+    pending_request: bool
+    wiki_moderators_only: bool
+    wiki_externals_may_edit: bool
+
+
+class SpaceCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    kind: Kind
+    visibility: Visibility = "open"
+    description: Description = ""
+    unit_id: Id | None = None
+    closes_at: datetime | None = None
+    member_ids: Annotated[list[Id], Field(max_length=50)] = []
+
+
+class SpacePatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name | None = None
+    description: Description | None = None
+    visibility: Visibility | None = None
+    closes_at: datetime | None = None
+    wiki_moderators_only: bool | None = None
+    wiki_externals_may_edit: bool | None = None
+
+
+class MemberIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    person_id: Id
+    role: Role = "member"
+
+
+class MemberOut(BaseModel):
+    person_id: str
+    name: str
+    title: str
+    kind: Literal["member", "external"]
+    organization: str | None
+    role: Role
+    since: datetime
+
+
+class JoinOut(BaseModel):
+    status: Literal["joined", "requested"]
+
+
+class JoinRequestOut(BaseModel):
+    id: str
+    person_id: str
+    name: str
+    kind: Literal["member", "external"]
+    created_at: datetime
+
+
+class AudienceOut(BaseModel):
+    members: int
+    internal: int
+    external: int
+    organizations: list[str]
+    public: bool

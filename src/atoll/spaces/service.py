@@ -1,0 +1,637 @@
+"""Space use cases: create, find, join, leave, invite, roles, requests, archive, audience, and
+keeping unit spaces in step with the organisation tree."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, delete, func, insert, literal, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from atoll.db.base import BigId, UtcDateTime
+from atoll.kit.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from atoll.kit.pagination import clamp_limit, decode_cursor, encode_cursor
+from atoll.kit.time import as_utc, utcnow
+from atoll.org.models import Unit
+from atoll.org.service import unit_and_descendants
+from atoll.people.models import Person
+from atoll.people.policy import is_admin, visible_people
+from atoll.spaces import policy
+from atoll.spaces.models import KINDS, ROLES, VISIBILITIES, JoinRequest, Membership, Space
+
+MAX_SITUATION_DAYS = 90
+SITUATION_MAX_PEOPLE = 50
+
+
+@dataclass
+class SpaceView:
+    """A space as one viewer sees it: their role and the member count."""
+
+    space: Space
+    my_role: str | None
+    member_count: int
+    pending_request: bool = False
+
+
+def slugify(name: str) -> str:
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")[:80] or "space"
+
+
+async def _unique_slug(session: AsyncSession, name: str) -> str:
+    base = slugify(name)
+    taken = set(
+        (await session.execute(select(Space.slug).where(Space.slug.like(f"{base}%")))).scalars()
+    )
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+async def role_in(session: AsyncSession, *, space_id: int, person: Person | None) -> str | None:
+    if person is None:
+        return None
+    return await session.scalar(
+        select(Membership.role).where(
+            Membership.space_id == space_id, Membership.person_id == person.id
+        )
+    )
+
+
+def _space_id(space_id: int | str) -> int:
+    try:
+        return int(space_id)
+    except (TypeError, ValueError) as exc:
+        raise NotFound("No such space.") from exc
+
+
+async def access_space(
+    session: AsyncSession, *, viewer: Person | None, space_id: int | str
+) -> tuple[Space, str | None]:
+    """Load a space the viewer may know exists, with their role; otherwise NotFound."""
+    row = (
+        await session.execute(
+            select(Space).where(Space.id == _space_id(space_id), policy.visible_spaces(viewer))
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        if viewer is None:  # the same answer whether or not it exists: sign in first
+            raise Unauthorized("Sign in to see this space.")
+        raise NotFound("No such space.")
+    return row, await role_in(session, space_id=row.id, person=viewer)
+
+
+async def access_readable_space(
+    session: AsyncSession, *, viewer: Person | None, space_id: int | str
+) -> tuple[Space, str | None]:
+    """Load a space whose content the viewer may read: 404 if they may not know it, 403 if it
+    is private to them, 401 if they must sign in first."""
+    space, role = await access_space(session, viewer=viewer, space_id=space_id)
+    if not policy.can_read(viewer, space, role):
+        raise Forbidden("Only members can see what is inside this space. Ask to join.")
+    return space, role
+
+
+async def access_space_by_slug(
+    session: AsyncSession, *, viewer: Person | None, slug: str
+) -> tuple[Space, str | None]:
+    space_id = await session.scalar(
+        select(Space.id).where(Space.slug == slug[:220], policy.visible_spaces(viewer))
+    )
+    if space_id is None:
+        raise NotFound("No such space.")
+    return await access_space(session, viewer=viewer, space_id=space_id)
+
+
+async def member_counts(session: AsyncSession, space_ids: Sequence[int]) -> dict[int, int]:
+    if not space_ids:
+        return {}
+    rows = await session.execute(
+        select(Membership.space_id, func.count())
+        .join(Person, Person.id == Membership.person_id)
+        .where(Membership.space_id.in_(space_ids), Person.is_active.is_(True))
+        .group_by(Membership.space_id)
+    )
+    return {sid: n for sid, n in rows.tuples().all()}
+
+
+async def roles_of(
+    session: AsyncSession, person: Person | None, space_ids: Sequence[int]
+) -> dict[int, str]:
+    if person is None or not space_ids:
+        return {}
+    rows = await session.execute(
+        select(Membership.space_id, Membership.role).where(
+            Membership.person_id == person.id, Membership.space_id.in_(space_ids)
+        )
+    )
+    return {sid: role for sid, role in rows.tuples().all()}
+
+
+async def views_of(
+    session: AsyncSession, viewer: Person | None, spaces: Sequence[Space]
+) -> list[SpaceView]:
+    """Role, member count and pending request for many spaces in three queries."""
+    ids = [s.id for s in spaces]
+    counts = await member_counts(session, ids)
+    roles = await roles_of(session, viewer, ids)
+    pending: set[int] = set()
+    if viewer is not None and ids:
+        pending = set(
+            (
+                await session.execute(
+                    select(JoinRequest.space_id).where(
+                        JoinRequest.person_id == viewer.id,
+                        JoinRequest.status == "pending",
+                        JoinRequest.space_id.in_(ids),
+                    )
+                )
+            ).scalars()
+        )
+    return [
+        SpaceView(s, roles.get(s.id), counts.get(s.id, 0), s.id in pending) for s in spaces
+    ]
+
+
+async def spaces_page(
+    session: AsyncSession,
+    *,
+    viewer: Person | None,
+    kind: str | None = None,
+    q: str = "",
+    mine: bool = False,
+    include_archived: bool = False,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> tuple[list[SpaceView], str | None]:
+    """The directory: spaces the viewer may see, by name, optionally of one kind or only theirs."""
+    limit = clamp_limit(limit)
+    stmt = select(Space).where(policy.visible_spaces(viewer))
+    if kind:
+        if kind not in KINDS:
+            raise Invalid.field("kind", f"must be one of {', '.join(KINDS)}")
+        stmt = stmt.where(Space.kind == kind)
+    if q.strip():
+        pattern = "%" + q.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(
+            or_(
+                func.lower(Space.name).like(pattern, escape="\\"),
+                func.lower(Space.description).like(pattern, escape="\\"),
+            )
+        )
+    if mine:
+        if viewer is None:
+            return [], None
+        stmt = stmt.where(
+            Space.id.in_(select(Membership.space_id).where(Membership.person_id == viewer.id))
+        )
+    if not include_archived:
+        stmt = stmt.where(Space.archived_at.is_(None))
+    after = decode_cursor(cursor)
+    if after is not None:
+        try:
+            name, sid = str(after[0]), int(after[1])
+        except (IndexError, TypeError, ValueError) as exc:
+            raise Invalid.field("cursor", "is not a cursor this server gave out") from exc
+        stmt = stmt.where(or_(Space.name > name, and_(Space.name == name, Space.id > sid)))
+    rows = list(
+        (await session.execute(stmt.order_by(Space.name, Space.id).limit(limit + 1))).scalars()
+    )
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor([rows[-1].name, rows[-1].id])
+    return await views_of(session, viewer, rows), next_cursor
+
+
+async def my_spaces(session: AsyncSession, *, viewer: Person) -> list[Space]:
+    """Every space the person belongs to (for the navigation), by kind then name."""
+    rows = await session.execute(
+        select(Space)
+        .join(Membership, Membership.space_id == Space.id)
+        .where(Membership.person_id == viewer.id, Space.archived_at.is_(None))
+        .order_by(Space.kind, Space.name)
+        .limit(500)
+    )
+    return list(rows.scalars())
+
+
+def check_kind_and_visibility(kind: str, visibility: str) -> tuple[str, str]:
+    if kind not in KINDS:
+        raise Invalid.field("kind", f"must be one of {', '.join(KINDS)}")
+    if visibility not in VISIBILITIES:
+        raise Invalid.field("visibility", "must be open, private or secret")
+    if kind == "public" and visibility != "open":
+        raise Invalid.field("visibility", "a public space is open to everyone")
+    return kind, visibility
+
+
+def check_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise Invalid.field("name", "must not be empty")
+    if len(name) > 200:
+        raise Invalid.field("name", "must be at most 200 characters long")
+    return name
+
+
+def check_closes_at(closes_at: datetime | None, *, now: datetime) -> datetime:
+    if closes_at is None:
+        raise Invalid.field("closes_at", "a situation room needs a closing time")
+    closes_at = as_utc(closes_at)
+    if closes_at <= now:
+        raise Invalid.field("closes_at", "must be in the future")
+    if closes_at > now + timedelta(days=MAX_SITUATION_DAYS):
+        raise Invalid.field("closes_at", f"must be within {MAX_SITUATION_DAYS} days")
+    return closes_at
+
+
+async def do_create_space(
+    session: AsyncSession,
+    *,
+    actor: Person,
+    name: str,
+    kind: str,
+    visibility: str,
+    description: str = "",
+    unit_id: int | str | None = None,
+    closes_at: datetime | None = None,
+    member_ids: Iterable[int | str] = (),
+) -> Space:
+    """Start a space; the creator owns it. Unit and public spaces are for administrators; any
+    member may start a community, a hybrid space or a situation room; externals start none."""
+    kind, visibility = check_kind_and_visibility(kind, visibility)
+    name = check_name(name)
+    if actor.kind != "member":
+        raise Forbidden("Guests cannot start spaces.")
+    if kind in ("unit", "public") and not is_admin(actor):
+        raise Forbidden(f"Only administrators can create {kind} spaces.")
+    now = utcnow()
+    unit = None
+    if kind == "unit":
+        try:
+            unit = await session.get(Unit, int(unit_id)) if unit_id not in (None, "") else None  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            unit = None
+        if unit is None:
+            raise Invalid.field("unit_id", "a unit space needs the id of an existing unit")
+    elif unit_id not in (None, ""):
+        raise Invalid.field("unit_id", "only unit spaces belong to a unit")
+    if kind == "situation":
+        closes_at = check_closes_at(closes_at, now=now)
+    elif closes_at is not None:
+        raise Invalid.field("closes_at", "only situation rooms close")
+    space = Space(
+        name=name,
+        slug=await _unique_slug(session, name),
+        description=description.strip()[:5000],
+        kind=kind,
+        visibility=visibility,
+        unit_id=unit.id if unit else None,
+        closes_at=closes_at,
+        created_by_id=actor.id,
+    )
+    session.add(space)
+    await session.flush()
+    if kind != "unit" or not is_admin(actor) or actor.unit_id is not None:
+        session.add(Membership(space_id=space.id, person_id=actor.id, role="owner"))
+    await session.flush()
+    if unit is not None:
+        await do_sync_unit_memberships(session, space_ids=[space.id])
+    ids = {int(i) for i in member_ids if str(i).isdigit()} - {actor.id}
+    if kind == "situation" and len(ids) > SITUATION_MAX_PEOPLE:
+        raise Invalid.field("member_ids", f"a situation room holds at most {SITUATION_MAX_PEOPLE} people")
+    for pid in sorted(ids):
+        await do_add_member(session, actor=actor, space=space, person_id=pid, role="member")
+    return space
+
+
+async def do_update_space(
+    session: AsyncSession,
+    *,
+    actor: Person,
+    space: Space,
+    role: str | None,
+    changes: dict[str, object],
+) -> Space:
+    if not policy.can_manage(actor, role):
+        raise Forbidden("Only the space's owners and moderators can change it.")
+    if space.archived_at is not None:
+        raise Conflict("This space is archived; it can no longer be changed.")
+    if "name" in changes and changes["name"] is not None:
+        space.name = check_name(str(changes["name"]))
+    if "description" in changes and changes["description"] is not None:
+        space.description = str(changes["description"]).strip()[:5000]
+    if changes.get("visibility") is not None:
+        if not policy.can_own(actor, role):
+            raise Forbidden("Only owners can change who can see the space.")
+        check_kind_and_visibility(space.kind, str(changes["visibility"]))
+        space.visibility = str(changes["visibility"])
+    if changes.get("closes_at") is not None:
+        if space.kind != "situation":
+            raise Invalid.field("closes_at", "only situation rooms close")
+        space.closes_at = check_closes_at(changes["closes_at"], now=utcnow())  # type: ignore[arg-type]
+    for flag in ("wiki_moderators_only", "wiki_externals_may_edit"):
+        if changes.get(flag) is not None:
+            setattr(space, flag, bool(changes[flag]))
+    await session.flush()
+    return space
+
+
+async def do_archive_space(
+    session: AsyncSession, *, actor: Person, space: Space, role: str | None
+) -> Space:
+    if not policy.can_own(actor, role):
+        raise Forbidden("Only owners and administrators can archive a space.")
+    if space.archived_at is None:
+        space.archived_at = utcnow()
+    await session.flush()
+    return space
+
+
+async def do_close_due_situation_rooms(session: AsyncSession) -> int:
+    """Archive situation rooms whose time is up (also read-only before this runs)."""
+    now = utcnow()
+    rows = (
+        await session.execute(
+            select(Space).where(
+                Space.kind == "situation", Space.archived_at.is_(None), Space.closes_at <= now
+            )
+        )
+    ).scalars().all()
+    for space in rows:
+        space.archived_at = space.closes_at
+    await session.flush()
+    return len(rows)
+
+
+async def _load_person(session: AsyncSession, viewer: Person, person_id: int | str) -> Person:
+    try:
+        pid = int(person_id)
+    except (TypeError, ValueError) as exc:
+        raise Invalid.field("person_id", "must be the id of a person") from exc
+    person = (
+        await session.execute(select(Person).where(Person.id == pid, visible_people(viewer)))
+    ).scalar_one_or_none()
+    if person is None or not person.is_active:
+        raise Invalid.field("person_id", "no such person")
+    return person
+
+
+async def do_add_member(
+    session: AsyncSession,
+    *,
+    actor: Person,
+    space: Space,
+    person_id: int | str,
+    role: str = "member",
+    actor_role: str | None = None,
+) -> Membership:
+    """Add someone (or change their role). Managers add members; owners grant roles."""
+    if actor_role is None:
+        actor_role = await role_in(session, space_id=space.id, person=actor)
+    if not policy.can_manage(actor, actor_role):
+        raise Forbidden("Only the space's owners and moderators can add people.")
+    if not policy.is_open_for_writing(space):
+        raise Conflict("This space is archived; nobody can be added.")
+    if role not in ROLES:
+        raise Invalid.field("role", "must be owner, moderator or member")
+    person = await _load_person(session, actor, person_id)
+    if not policy.may_belong(person, space):
+        raise Invalid.field("person_id", "external people can only join hybrid spaces")
+    existing = await session.get(Membership, (space.id, person.id))
+    if role != "member" or (existing is not None and existing.role != "member"):
+        if not policy.can_own(actor, actor_role):
+            raise Forbidden("Only owners can change roles.")
+    if existing is None:
+        existing = Membership(space_id=space.id, person_id=person.id, role=role, source="manual")
+        session.add(existing)
+        await session.execute(
+            delete(JoinRequest).where(
+                JoinRequest.space_id == space.id,
+                JoinRequest.person_id == person.id,
+                JoinRequest.status == "pending",
+            )
+        )
+    else:
+        if existing.role == "owner" and role != "owner":
+            await _check_not_last_owner(session, space, person.id)
+        existing.role = role
+    await session.flush()
+    return existing
+
+
+async def _check_not_last_owner(session: AsyncSession, space: Space, person_id: int) -> None:
+    owners = await session.scalar(
+        select(func.count()).where(
+            Membership.space_id == space.id,
+            Membership.role == "owner",
+            Membership.person_id != person_id,
+        )
+    )
+    if not owners:
+        raise Conflict("This is the space's last owner. Make someone else an owner first.")
+
+
+async def do_remove_member(
+    session: AsyncSession, *, actor: Person, space: Space, person_id: int | str
+) -> None:
+    """Remove someone (owners and moderators; moderators cannot remove owners) or leave."""
+    try:
+        pid = int(person_id)
+    except (TypeError, ValueError) as exc:
+        raise NotFound("No such member.") from exc
+    membership = await session.get(Membership, (space.id, pid))
+    if membership is None:
+        raise NotFound("No such member.")
+    actor_role = await role_in(session, space_id=space.id, person=actor)
+    if pid != actor.id:
+        if not policy.can_manage(actor, actor_role):
+            raise Forbidden("Only the space's owners and moderators can remove people.")
+        if membership.role == "owner" and not policy.can_own(actor, actor_role):
+            raise Forbidden("Only owners can remove an owner.")
+    if membership.source == "unit" and space.kind == "unit":
+        raise Conflict(
+            "People of the unit belong to its space; they leave it by moving to another unit."
+        )
+    if membership.role == "owner":
+        await _check_not_last_owner(session, space, pid)
+    await session.delete(membership)
+    await session.flush()
+
+
+async def do_join(session: AsyncSession, *, actor: Person, space: Space) -> str:
+    """Join an open space ("joined") or ask to join a private one ("requested")."""
+    if await session.get(Membership, (space.id, actor.id)) is not None:
+        return "joined"
+    if not policy.is_open_for_writing(space):
+        raise Conflict("This space is archived; nobody can join it any more.")
+    if space.kind == "unit":
+        raise Forbidden("A unit space's members are the people of the unit. Follow it instead.")
+    if actor.kind != "member":
+        raise Forbidden("Guests join spaces by invitation.")
+    if space.visibility == "open":
+        session.add(Membership(space_id=space.id, person_id=actor.id, role="member"))
+        await session.flush()
+        return "joined"
+    pending = await session.scalar(
+        select(JoinRequest.id).where(
+            JoinRequest.space_id == space.id,
+            JoinRequest.person_id == actor.id,
+            JoinRequest.status == "pending",
+        )
+    )
+    if pending is None:
+        session.add(JoinRequest(space_id=space.id, person_id=actor.id))
+        await session.flush()
+    return "requested"
+
+
+async def pending_requests(session: AsyncSession, *, space: Space) -> list[tuple[JoinRequest, Person]]:
+    rows = await session.execute(
+        select(JoinRequest, Person)
+        .join(Person, Person.id == JoinRequest.person_id)
+        .where(JoinRequest.space_id == space.id, JoinRequest.status == "pending")
+        .order_by(JoinRequest.created_at)
+        .limit(200)
+    )
+    return [(r, p) for r, p in rows.tuples().all()]
+
+
+async def do_decide_request(
+    session: AsyncSession, *, actor: Person, space: Space, request_id: int | str, approve: bool
+) -> JoinRequest:
+    actor_role = await role_in(session, space_id=space.id, person=actor)
+    if not policy.can_manage(actor, actor_role):
+        raise Forbidden("Only the space's owners and moderators can answer requests.")
+    try:
+        request = await session.get(JoinRequest, int(request_id))
+    except (TypeError, ValueError):
+        request = None
+    if request is None or request.space_id != space.id:
+        raise NotFound("No such request.")
+    if request.status != "pending":
+        raise Conflict(f"This request was already {request.status}.")
+    request.status = "approved" if approve else "declined"
+    request.decided_at = utcnow()
+    request.decided_by_id = actor.id
+    if approve and await session.get(Membership, (space.id, request.person_id)) is None:
+        session.add(Membership(space_id=space.id, person_id=request.person_id, role="member"))
+    await session.flush()
+    return request
+
+
+async def members_page(
+    session: AsyncSession,
+    *,
+    space: Space,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> tuple[list[tuple[Person, Membership]], str | None]:
+    """Members with their roles, by name."""
+    limit = clamp_limit(limit)
+    stmt = (
+        select(Person, Membership)
+        .join(Membership, Membership.person_id == Person.id)
+        .where(Membership.space_id == space.id, Person.is_active.is_(True))
+    )
+    after = decode_cursor(cursor)
+    if after is not None:
+        try:
+            name, pid = str(after[0]), int(after[1])
+        except (IndexError, TypeError, ValueError) as exc:
+            raise Invalid.field("cursor", "is not a cursor this server gave out") from exc
+        stmt = stmt.where(or_(Person.name > name, and_(Person.name == name, Person.id > pid)))
+    rows = (
+        await session.execute(stmt.order_by(Person.name, Person.id).limit(limit + 1))
+    ).tuples().all()
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor([rows[-1][0].name, rows[-1][0].id])
+    return [(p, m) for p, m in rows], next_cursor
+
+
+@dataclass
+class Audience:
+    members: int
+    internal: int
+    external: int
+    organizations: list[str]
+    public: bool
+
+
+async def audience_of(session: AsyncSession, *, space: Space) -> Audience:
+    """Who would see a post here: counts of internal and external readers and the externals'
+    organisations. Public spaces are also readable by anyone signed out."""
+    readers = policy.readers_of(space)
+    rows = await session.execute(
+        select(Person.kind, Person.organization, func.count())
+        .where(readers)
+        .group_by(Person.kind, Person.organization)
+    )
+    internal = external = 0
+    orgs: set[str] = set()
+    for kind, organization, count in rows.tuples().all():
+        if kind == "external":
+            external += count
+            if organization:
+                orgs.add(organization)
+        else:
+            internal += count
+    members = (await member_counts(session, [space.id])).get(space.id, 0)
+    return Audience(members, internal, external, sorted(orgs), space.kind == "public")
+
+
+async def do_sync_unit_memberships(
+    session: AsyncSession, *, space_ids: Sequence[int] | None = None
+) -> None:
+    """Make each unit space's "unit" members exactly the active people of its unit and
+    sub-units: add the missing, remove those who moved away or left."""
+    stmt = select(Space.id, Space.unit_id).where(
+        Space.kind == "unit", Space.unit_id.is_not(None), Space.archived_at.is_(None)
+    )
+    if space_ids is not None:
+        stmt = stmt.where(Space.id.in_(space_ids))
+    for space_id, unit_id in (await session.execute(stmt)).tuples().all():
+        should = select(Person.id).where(
+            Person.unit_id.in_(unit_and_descendants(unit_id)),
+            Person.is_active.is_(True),
+            Person.kind == "member",
+        )
+        await session.execute(
+            delete(Membership).where(
+                Membership.space_id == space_id,
+                Membership.source == "unit",
+                Membership.role == "member",
+                Membership.person_id.not_in(should),
+            )
+        )
+        missing = (
+            select(
+                literal(space_id, BigId), Person.id, literal("member"), literal("unit"),
+                literal(utcnow(), UtcDateTime),
+            )
+            .where(
+                Person.unit_id.in_(unit_and_descendants(unit_id)),
+                Person.is_active.is_(True),
+                Person.kind == "member",
+                ~select(Membership.person_id)
+                .where(Membership.space_id == space_id, Membership.person_id == Person.id)
+                .exists(),
+            )
+        )
+        await session.execute(
+            insert(Membership).from_select(
+                ["space_id", "person_id", "role", "source", "created_at"], missing
+            )
+        )
+    await session.flush()
+
