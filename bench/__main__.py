@@ -1,0 +1,117 @@
+"""``python -m bench [--only NAME] [--rows N] [--db sqlite|postgres|both]``; see __init__.py."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import json
+import os
+import platform
+import subprocess
+import sys
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import MODULES, Figure, Options, benchmark
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--only", action="append", metavar="NAME", help="run only this benchmark")
+    parser.add_argument("--rows", type=int, help="size of the data set (default: per benchmark)")
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")
+    return parser.parse_args(argv)
+
+
+def table(name: str, figures: list[Figure]) -> str:
+    head = ("db", "case", "items", "seconds", "items/s", "vs baseline", "note")
+    lines = [
+        (
+            f.db,
+            f.case,
+            f"{f.items:,}",
+            f"{f.seconds:.2f}",
+            f"{f.per_second:,.0f}",
+            "" if f.ratio is None else f"{f.ratio:.1f}x",
+            f.note,
+        )
+        for f in figures
+    ]
+    widths = [max(len(str(cell)) for cell in column) for column in zip(head, *lines, strict=True)]
+    out = [f"== {name}"]
+    for row in (head, *lines):
+        cells = (str(cell).ljust(w) for cell, w in zip(row, widths, strict=True))
+        out.append("  ".join(cells).rstrip())
+    return "\n".join(out)
+
+
+def machine() -> dict[str, object]:
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+        ).stdout.strip()
+    except OSError:
+        commit = ""
+    return {
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "commit": commit,
+    }
+
+
+def load() -> str:
+    """The 1-minute load average over the CPU count: figures taken on a busy machine are slower."""
+    return f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+
+
+def save(
+    name: str, options: Options, figures: list[Figure], started: datetime, loads: list[str]
+) -> Path:
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{name}-{started:%Y%m%dT%H%M%SZ}.json"
+    payload = {
+        "benchmark": name,
+        "started_at": started.isoformat(),
+        "options": asdict(options),
+        "machine": machine(),
+        "load_before_after": loads,
+        "figures": [{**asdict(f), "per_second": f.per_second, "ratio": f.ratio} for f in figures],
+    }
+    path.write_text(json.dumps(payload, indent=2) + "\n")
+    return path
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    for module in MODULES:
+        importlib.import_module(module)
+    registered = benchmark.benchmarks
+    if args.list:
+        print("\n".join(registered))
+        return 0
+    unknown = [n for n in args.only or [] if n not in registered]
+    if unknown:
+        print(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(registered)}")
+        return 2
+    names = args.only or list(registered)
+    dbs = ("sqlite", "postgres") if args.db == "both" else (args.db,)
+    options = Options(rows=args.rows, dbs=dbs)
+    for name in names:
+        started, before = datetime.now(UTC), load()
+        print(f"running {name} on {', '.join(dbs)} (load {before}) ...", flush=True)
+        figures = asyncio.run(registered[name](options))
+        after = load()
+        print(table(name, figures))
+        path = save(name, options, figures, started, [before, after])
+        print(f"(load afterwards {after}; written to {path})\n", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
