@@ -18,6 +18,7 @@ from atoll.people import pages as people_pages
 from atoll.people import passwords
 from atoll.realtime.broker import make_broker
 from atoll.spaces import api as spaces_api
+from atoll.spaces import pages as spaces_pages
 from atoll.web import errors, shell
 from atoll.web.idempotency import Idempotency
 from atoll.web.openapi import problem_responses
@@ -68,5 +69,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(shell.router)
     app.include_router(people_pages.router)
     app.include_router(org_pages.router)
+    app.include_router(spaces_pages.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     return app

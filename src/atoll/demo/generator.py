@@ -113,5 +113,55 @@ async def do_create_demo(session: AsyncSession, *, people_per_team: int = 4) -> 
             session, actor=None, name=name, email=email, password=DEMO_PASSWORD, kind="external",
             organization=org, relation=relation, title=title,
         )
+    await _create_spaces(session, root=root)
     count = await session.scalar(select(func.count()).select_from(Person)) or 0
     return DemoResult(created=True, people=count)
+
+
+async def _create_spaces(session: AsyncSession, *, root: Unit) -> None:
+    """Team spaces for every department, communities across them, hybrid spaces with the
+    customers and partners, a public space and a situation room."""
+    from datetime import timedelta
+
+    from atoll.kit.time import utcnow
+    from atoll.spaces import service as spaces
+
+    people = {p.email: p for p in (await session.execute(select(Person))).scalars()}
+    admin = people[ADMIN_EMAIL]
+    departments = (await session.execute(select(Unit).where(Unit.level == 2))).scalars().all()
+    for unit in departments:
+        await spaces.do_create_space(
+            session, actor=admin, name=f"{unit.name} team", kind="unit", visibility="open",
+            unit_id=unit.id, description=f"Everyone in {unit.name}.",
+        )
+    ana = people[MEMBER_EMAIL]
+    members = [p for p in people.values() if p.kind == "member" and p.id != admin.id]
+    communities = [
+        ("Python Guild", "open", "Everything Python, across teams: tips, code review, talks."),
+        ("Customer Stories", "open", "Wins, lessons and quotes from our customers."),
+        ("Leadership Circle", "private", "Team leads helping each other."),
+    ]
+    for name, visibility, description in communities:
+        space = await spaces.do_create_space(
+            session, actor=ana, name=name, kind="community", visibility=visibility,
+            description=description,
+        )
+        for person in members[:: 3 if visibility == "open" else 7]:
+            if person.id != ana.id:
+                await spaces.do_add_member(session, actor=ana, space=space, person_id=person.id)
+    for org in ("Acme Corp", "Beta Ltd"):
+        space = await spaces.do_create_space(
+            session, actor=ana, name=f"{org} collaboration", kind="hybrid", visibility="private",
+            description=f"Working together with {org}.",
+        )
+        for person in [p for p in people.values() if p.organization == org] + members[1:6]:
+            await spaces.do_add_member(session, actor=ana, space=space, person_id=person.id)
+    await spaces.do_create_space(
+        session, actor=admin, name="Northwind Open House", kind="public", visibility="open",
+        description="News and questions for anyone, signed in or not.",
+    )
+    await spaces.do_create_space(
+        session, actor=ana, name="Checkout outage", kind="situation", visibility="private",
+        closes_at=utcnow() + timedelta(days=2), member_ids=[p.id for p in members[:4]],
+        description="Payment checkout fails for some EU customers.",
+    )

@@ -9,6 +9,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel
 
 from atoll.kit.errors import Invalid
+from atoll.kit.ids import MAX_ID
 
 T = TypeVar("T")
 DEFAULT_LIMIT = 25
@@ -36,6 +37,20 @@ def decode_cursor(cursor: str | None) -> list[Any] | None:
     if not isinstance(values, list) or not values:
         raise Invalid.field("cursor", "is not a cursor this server gave out")
     return values
+
+
+def decode_name_id_cursor(cursor: str | None) -> tuple[str, int] | None:
+    """The (name, id) of the last row of the previous page, from a cursor made of them."""
+    values = decode_cursor(cursor)
+    if values is None:
+        return None
+    try:
+        name, row_id = values[0], int(values[1])
+    except (IndexError, TypeError, ValueError, OverflowError) as exc:  # Infinity overflows
+        raise Invalid.field("cursor", "is not a cursor this server gave out") from exc
+    if not isinstance(name, str) or "\x00" in name or not 0 < row_id <= MAX_ID:
+        raise Invalid.field("cursor", "is not a cursor this server gave out")
+    return name, row_id
 
 
 def clamp_limit(limit: int | None) -> int:

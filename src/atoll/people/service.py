@@ -10,7 +10,8 @@ from sqlalchemy import and_, delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.kit.errors import Conflict, Forbidden, Invalid, NotFound
-from atoll.kit.pagination import clamp_limit, decode_cursor, encode_cursor
+from atoll.kit.ids import parse_id
+from atoll.kit.pagination import clamp_limit, decode_name_id_cursor, encode_cursor
 from atoll.org.models import Unit
 from atoll.people import auth, passwords, policy
 from atoll.org.service import unit_and_descendants
@@ -19,17 +20,6 @@ from atoll.people.schemas import EMAIL_PATTERN, SELF_FIELDS
 from atoll.spaces.service import do_sync_unit_memberships
 
 EMAIL_RE = re.compile(EMAIL_PATTERN)
-MAX_ID = 2**63 - 1  # ids are BIGINT on both databases
-
-
-def parse_id(value: int | str | None) -> int | None:
-    """The number behind an id from outside, or None when it cannot be one of ours: not plain
-    ASCII digits, or past BIGINT (which the database would refuse with an error, not a miss)."""
-    text = "" if value is None else str(value)
-    if not (text.isascii() and text.isdigit()) or len(text) > 19:
-        return None
-    number = int(text)
-    return number if number <= MAX_ID else None
 
 
 def check_email(email: str) -> str:
@@ -283,14 +273,9 @@ async def people_page(
         )
     if unit_id is not None:
         stmt = stmt.where(Person.unit_id.in_(unit_and_descendants(unit_id)))
-    after = decode_cursor(cursor)
+    after = decode_name_id_cursor(cursor)
     if after is not None:
-        try:
-            name, pid = after[0], int(after[1])
-        except (IndexError, ValueError, TypeError, OverflowError) as exc:
-            raise Invalid.field("cursor", "is not a cursor this server gave out") from exc
-        if not isinstance(name, str) or "\x00" in name or not 0 < pid <= MAX_ID:
-            raise Invalid.field("cursor", "is not a cursor this server gave out")
+        name, pid = after
         stmt = stmt.where(or_(Person.name > name, and_(Person.name == name, Person.id > pid)))
     rows = list(
         (await session.execute(stmt.order_by(Person.name, Person.id).limit(limit + 1))).scalars()

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 from atoll.kit.errors import Forbidden
 from atoll.kit.pagination import MAX_LIMIT, Page
 from atoll.people.models import Person
+from atoll.people.schemas import NO_NUL
 from atoll.spaces import policy, service
 from atoll.spaces.schemas import (
     AudienceOut,
@@ -52,7 +53,7 @@ async def list_spaces(
     viewer: MaybeViewer,
     db: DB,
     kind: Annotated[str | None, Query(pattern="^(unit|community|hybrid|public|situation)$")] = None,
-    q: Annotated[str, Query(max_length=200)] = "",
+    q: Annotated[str, Query(max_length=200, pattern=NO_NUL)] = "",
     mine: bool = False,
     archived: Annotated[bool, Query(description="Include archived spaces.")] = False,
     cursor: Annotated[str | None, Query(max_length=500)] = None,

@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.db.base import BigId, UtcDateTime
 from atoll.kit.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
-from atoll.kit.pagination import clamp_limit, decode_cursor, encode_cursor
+from atoll.kit.ids import parse_id
+from atoll.kit.pagination import clamp_limit, decode_name_id_cursor, encode_cursor
 from atoll.kit.time import as_utc, utcnow
 from atoll.org.models import Unit
 from atoll.org.service import unit_and_descendants
@@ -66,10 +67,10 @@ async def role_in(session: AsyncSession, *, space_id: int, person: Person | None
 
 
 def _space_id(space_id: int | str) -> int:
-    try:
-        return int(space_id)
-    except (TypeError, ValueError) as exc:
-        raise NotFound("No such space.") from exc
+    sid = parse_id(space_id)
+    if sid is None:
+        raise NotFound("No such space.")
+    return sid
 
 
 async def access_space(
@@ -106,6 +107,8 @@ async def access_space_by_slug(
         select(Space.id).where(Space.slug == slug[:220], policy.visible_spaces(viewer))
     )
     if space_id is None:
+        if viewer is None:
+            raise Unauthorized("Sign in to see this space.")
         raise NotFound("No such space.")
     return await access_space(session, viewer=viewer, space_id=space_id)
 
@@ -194,12 +197,9 @@ async def spaces_page(
         )
     if not include_archived:
         stmt = stmt.where(Space.archived_at.is_(None))
-    after = decode_cursor(cursor)
+    after = decode_name_id_cursor(cursor)
     if after is not None:
-        try:
-            name, sid = str(after[0]), int(after[1])
-        except (IndexError, TypeError, ValueError) as exc:
-            raise Invalid.field("cursor", "is not a cursor this server gave out") from exc
+        name, sid = after
         stmt = stmt.where(or_(Space.name > name, and_(Space.name == name, Space.id > sid)))
     rows = list(
         (await session.execute(stmt.order_by(Space.name, Space.id).limit(limit + 1))).scalars()
@@ -276,10 +276,8 @@ async def do_create_space(
     now = utcnow()
     unit = None
     if kind == "unit":
-        try:
-            unit = await session.get(Unit, int(unit_id)) if unit_id not in (None, "") else None  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            unit = None
+        uid = parse_id(unit_id)
+        unit = await session.get(Unit, uid) if uid is not None else None
         if unit is None:
             raise Invalid.field("unit_id", "a unit space needs the id of an existing unit")
     elif unit_id not in (None, ""):
@@ -305,7 +303,7 @@ async def do_create_space(
     await session.flush()
     if unit is not None:
         await do_sync_unit_memberships(session, space_ids=[space.id])
-    ids = {int(i) for i in member_ids if str(i).isdigit()} - {actor.id}
+    ids = {pid for i in member_ids if (pid := parse_id(i)) is not None} - {actor.id}
     if kind == "situation" and len(ids) > SITUATION_MAX_PEOPLE:
         raise Invalid.field("member_ids", f"a situation room holds at most {SITUATION_MAX_PEOPLE} people")
     for pid in sorted(ids):
@@ -373,10 +371,9 @@ async def do_close_due_situation_rooms(session: AsyncSession) -> int:
 
 
 async def _load_person(session: AsyncSession, viewer: Person, person_id: int | str) -> Person:
-    try:
-        pid = int(person_id)
-    except (TypeError, ValueError) as exc:
-        raise Invalid.field("person_id", "must be the id of a person") from exc
+    pid = parse_id(person_id)
+    if pid is None:
+        raise Invalid.field("person_id", "must be the id of a person")
     person = (
         await session.execute(select(Person).where(Person.id == pid, visible_people(viewer)))
     ).scalar_one_or_none()
@@ -444,10 +441,9 @@ async def do_remove_member(
     session: AsyncSession, *, actor: Person, space: Space, person_id: int | str
 ) -> None:
     """Remove someone (owners and moderators; moderators cannot remove owners) or leave."""
-    try:
-        pid = int(person_id)
-    except (TypeError, ValueError) as exc:
-        raise NotFound("No such member.") from exc
+    pid = parse_id(person_id)
+    if pid is None:
+        raise NotFound("No such member.")
     membership = await session.get(Membership, (space.id, pid))
     if membership is None:
         raise NotFound("No such member.")
@@ -511,10 +507,8 @@ async def do_decide_request(
     actor_role = await role_in(session, space_id=space.id, person=actor)
     if not policy.can_manage(actor, actor_role):
         raise Forbidden("Only the space's owners and moderators can answer requests.")
-    try:
-        request = await session.get(JoinRequest, int(request_id))
-    except (TypeError, ValueError):
-        request = None
+    request_pk = parse_id(request_id)
+    request = await session.get(JoinRequest, request_pk) if request_pk is not None else None
     if request is None or request.space_id != space.id:
         raise NotFound("No such request.")
     if request.status != "pending":
@@ -542,12 +536,9 @@ async def members_page(
         .join(Membership, Membership.person_id == Person.id)
         .where(Membership.space_id == space.id, Person.is_active.is_(True))
     )
-    after = decode_cursor(cursor)
+    after = decode_name_id_cursor(cursor)
     if after is not None:
-        try:
-            name, pid = str(after[0]), int(after[1])
-        except (IndexError, TypeError, ValueError) as exc:
-            raise Invalid.field("cursor", "is not a cursor this server gave out") from exc
+        name, pid = after
         stmt = stmt.where(or_(Person.name > name, and_(Person.name == name, Person.id > pid)))
     rows = (
         await session.execute(stmt.order_by(Person.name, Person.id).limit(limit + 1))
@@ -635,3 +626,52 @@ async def do_sync_unit_memberships(
         )
     await session.flush()
 
+
+
+async def find_person(session: AsyncSession, *, viewer: Person, text: str) -> Person:
+    """The one person a form names by e-mail (as the type-ahead fills it in) or by exact name."""
+    text = " ".join(text.split())
+    if not text:
+        raise Invalid.field("person", "name someone to add")
+    clause = Person.email == text.lower() if "@" in text else func.lower(Person.name) == text.lower()
+    rows = (
+        await session.execute(
+            select(Person).where(clause, visible_people(viewer), Person.is_active.is_(True)).limit(2)
+        )
+    ).scalars().all()
+    if not rows:
+        raise Invalid.field("person", f"nobody called {text} was found")
+    if len(rows) > 1:
+        raise Invalid.field("person", f"several people are called {text}; use their e-mail")
+    return rows[0]
+
+
+async def suggest_people(
+    session: AsyncSession, *, viewer: Person, space: Space, text: str, purpose: str, limit: int = 8
+) -> list[Person]:
+    """People whose name or e-mail starts with ``text``: for "add", people the viewer may see
+    who may belong here and are not members yet; for "mention", only people who can read it."""
+    text = text.strip().lower().lstrip("@")
+    if not text:
+        return []
+    like = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    stmt = select(Person).where(
+        Person.is_active.is_(True),
+        or_(
+            func.lower(Person.name).like(like, escape="\\"),
+            func.lower(Person.name).like("% " + like, escape="\\"),
+            Person.email.like(like, escape="\\"),
+        ),
+    )
+    if purpose == "add":
+        stmt = stmt.where(
+            visible_people(viewer),
+            ~select(Membership.person_id)
+            .where(Membership.space_id == space.id, Membership.person_id == Person.id)
+            .exists(),
+        )
+        if space.kind != "hybrid":
+            stmt = stmt.where(Person.kind == "member")
+    else:
+        stmt = stmt.where(policy.readers_of(space), visible_people(viewer))
+    return list((await session.execute(stmt.order_by(Person.name).limit(limit))).scalars())

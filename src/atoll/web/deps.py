@@ -82,8 +82,24 @@ async def optional_credential(request: Request, db: DB) -> Credential | None:
         # change) must not expire it, because the error page still shows who is signed in.
         # Changes to this person go through a freshly loaded row (access_person).
         db.expunge(credential.person)
+        if request.method == "GET" and not request.url.path.startswith("/api/"):
+            request.state.nav_spaces = await _nav_spaces(db, credential.person)
     request.state.credential = credential
     return credential
+
+
+async def _nav_spaces(db: AsyncSession, person: Person) -> dict[str, list[tuple[str, str]]]:
+    """The page shell's "My spaces", grouped as the navigation shows them: (slug, name)."""
+    from atoll.spaces.service import my_spaces
+
+    groups: dict[str, list[tuple[str, str]]] = {
+        "My team": [], "Communities": [], "With customers & partners": [], "Situation rooms": []
+    }
+    names = {"unit": "My team", "community": "Communities", "public": "Communities",
+             "hybrid": "With customers & partners", "situation": "Situation rooms"}
+    for space in await my_spaces(db, viewer=person):
+        groups[names[space.kind]].append((space.slug, space.name))
+    return groups
 
 
 OptionalCredential = Annotated[Credential | None, Depends(optional_credential)]

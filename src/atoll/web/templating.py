@@ -54,6 +54,7 @@ def render(
         "viewer": credential.person if credential else None,
         "csrf_token": auth.csrf_token_for(settings, secret),
         "settings": settings,
+        "nav_spaces": getattr(request.state, "nav_spaces", {}),
         **(context or {}),
     }
     response = templates.TemplateResponse(request, name, ctx, status_code=status_code)

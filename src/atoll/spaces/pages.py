@@ -1,0 +1,231 @@
+"""Space pages: the directory, starting a space, a space's tabs, membership actions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+
+from atoll.kit.errors import AtollError, Invalid
+from atoll.kit.time import utcnow
+from atoll.org.models import Unit
+from atoll.people.models import Person
+from atoll.people.policy import is_admin
+from atoll.spaces import policy, service
+from atoll.spaces.models import KINDS, Space
+from atoll.web.deps import DB, Form, MaybeViewer, Viewer, discard_changes
+from atoll.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+KIND_WORDS = {
+    "unit": "Team space",
+    "community": "Community",
+    "hybrid": "Hybrid space",
+    "public": "Public space",
+    "situation": "Situation room",
+}
+VISIBILITY_WORDS = {
+    "open": "Open — anyone in the organisation can read and join",
+    "private": "Private — only members can see the posts; others ask to join",
+    "secret": "Secret — invisible to everyone but its members",
+}
+TABS = ("posts", "questions", "ideas", "members", "about")
+
+
+def space_context(space: Space, role: str | None, viewer: Person | None) -> dict[str, Any]:
+    return {
+        "space": space,
+        "role": role,
+        "kind_word": KIND_WORDS[space.kind],
+        "visibility_word": VISIBILITY_WORDS[space.visibility],
+        "can_read": policy.can_read(viewer, space, role),
+        "can_manage": viewer is not None and policy.can_manage(viewer, role),
+        "can_own": viewer is not None and policy.can_own(viewer, role),
+        "can_post": viewer is not None and policy.can_post(viewer, space, role),
+        "writable": policy.is_open_for_writing(space),
+    }
+
+
+@router.get("/spaces")
+async def directory(
+    request: Request,
+    viewer: MaybeViewer,
+    db: DB,
+    kind: Annotated[str, Query(max_length=20)] = "",
+    q: Annotated[str, Query(max_length=200)] = "",
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> Response:
+    views, next_cursor = await service.spaces_page(
+        db, viewer=viewer, kind=kind if kind in KINDS else None, q=q, cursor=cursor, limit=30
+    )
+    return render(
+        request, "spaces/directory.html",
+        {"views": views, "next_cursor": next_cursor, "kind": kind, "q": q,
+         "kind_words": KIND_WORDS},
+    )
+
+
+async def _new_context(db: DB, viewer: Viewer, form: dict[str, str] | None = None) -> dict[str, Any]:
+    units = list((await db.execute(select(Unit).order_by(Unit.path))).scalars()) if is_admin(viewer) else []
+    default_close = (utcnow() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    return {"units": units, "form": form or {}, "kind_words": KIND_WORDS,
+            "visibility_words": VISIBILITY_WORDS, "default_close": default_close}
+
+
+@router.get("/spaces/new")
+async def new_space_page(request: Request, viewer: Viewer, db: DB) -> Response:
+    ctx = await _new_context(db, viewer, dict(request.query_params))
+    return render(request, "spaces/new.html", ctx)
+
+
+def _parse_local_time(value: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise Invalid.field("closes_at", "must be a date and time like 2026-12-01T17:00") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@router.post("/spaces/new")
+async def create_space(request: Request, form: Form, viewer: Viewer, db: DB) -> Response:
+    raw_members = (await request.form()).getlist("member_ids")
+    try:
+        space = await service.do_create_space(
+            db, actor=viewer, name=form.get("name", "")[:300], kind=form.get("kind", "community"),
+            visibility=form.get("visibility", "open"), description=form.get("description", ""),
+            unit_id=form.get("unit_id") or None,
+            closes_at=_parse_local_time(form.get("closes_at", ""))
+            or (utcnow() + timedelta(days=1) if form.get("kind") == "situation" else None),
+            member_ids=[str(m) for m in raw_members][:60],
+        )
+    except AtollError as error:
+        await discard_changes(db, request)
+        ctx = await _new_context(db, viewer, form)
+        ctx["error"] = error.detail
+        return render(request, "spaces/new.html", ctx, status_code=error.status)
+    return RedirectResponse(f"/spaces/{space.slug}", status_code=303)
+
+
+@router.get("/spaces/{slug}")
+async def space_page(
+    request: Request,
+    slug: str,
+    viewer: MaybeViewer,
+    db: DB,
+    tab: Annotated[str, Query(max_length=20)] = "posts",
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> Response:
+    space, role = await service.access_space_by_slug(db, viewer=viewer, slug=slug)
+    tab = tab if tab in TABS else "posts"
+    ctx = space_context(space, role, viewer)
+    ctx["tab"] = tab
+    ctx["view"] = (await service.views_of(db, viewer, [space]))[0]
+    audience = await service.audience_of(db, space=space) if ctx["can_read"] else None
+    ctx["audience"] = audience
+    if ctx["can_read"] and tab == "members":
+        members, next_cursor = await service.members_page(db, space=space, cursor=cursor, limit=100)
+        ctx["internal_members"] = [(p, m) for p, m in members if p.kind == "member"]
+        by_org: dict[str, list[Any]] = {}
+        for p, m in members:
+            if p.kind == "external":
+                by_org.setdefault(p.organization or "External", []).append((p, m))
+        ctx["external_members"] = sorted(by_org.items())
+        ctx["members_cursor"] = next_cursor
+        if ctx["can_manage"]:
+            ctx["requests"] = await service.pending_requests(db, space=space)
+    return render(request, "spaces/space.html", ctx)
+
+
+async def _space_and_role(db: DB, viewer: Viewer, slug: str) -> tuple[Space, str | None]:
+    return await service.access_space_by_slug(db, viewer=viewer, slug=slug)
+
+
+@router.post("/spaces/{slug}/join")
+async def join(slug: str, form: Form, viewer: Viewer, db: DB) -> Response:
+    space, _ = await _space_and_role(db, viewer, slug)
+    outcome = await service.do_join(db, actor=viewer, space=space)
+    return RedirectResponse(f"/spaces/{space.slug}?{outcome}=1", status_code=303)
+
+
+@router.post("/spaces/{slug}/leave")
+async def leave(request: Request, slug: str, form: Form, viewer: Viewer, db: DB) -> Response:
+    space, _ = await _space_and_role(db, viewer, slug)
+    await service.do_remove_member(db, actor=viewer, space=space, person_id=viewer.id)
+    return RedirectResponse(f"/spaces/{space.slug}?left=1", status_code=303)
+
+
+@router.post("/spaces/{slug}/members")
+async def add_member(request: Request, slug: str, form: Form, viewer: Viewer, db: DB) -> Response:
+    space, role = await _space_and_role(db, viewer, slug)
+    person = await service.find_person(db, viewer=viewer, text=form.get("person", ""))
+    await service.do_add_member(
+        db, actor=viewer, space=space, person_id=person.id,
+        role=form.get("role", "member"), actor_role=role,
+    )
+    return RedirectResponse(f"/spaces/{space.slug}?tab=members&saved=1", status_code=303)
+
+
+@router.post("/spaces/{slug}/members/{person_id}/remove")
+async def remove_member(slug: str, person_id: str, form: Form, viewer: Viewer, db: DB) -> Response:
+    space, _ = await _space_and_role(db, viewer, slug)
+    await service.do_remove_member(db, actor=viewer, space=space, person_id=person_id)
+    return RedirectResponse(f"/spaces/{space.slug}?tab=members&removed=1", status_code=303)
+
+
+@router.post("/spaces/{slug}/requests/{request_id}")
+async def decide(slug: str, request_id: str, form: Form, viewer: Viewer, db: DB) -> Response:
+    space, _ = await _space_and_role(db, viewer, slug)
+    await service.do_decide_request(
+        db, actor=viewer, space=space, request_id=request_id,
+        approve=form.get("decision") == "approve",
+    )
+    return RedirectResponse(f"/spaces/{space.slug}?tab=members&decided=1", status_code=303)
+
+
+@router.post("/spaces/{slug}/about")
+async def update_about(request: Request, slug: str, form: Form, viewer: Viewer, db: DB) -> Response:
+    space, role = await _space_and_role(db, viewer, slug)
+    changes: dict[str, object] = {
+        "name": form.get("name", "")[:300], "description": form.get("description", ""),
+    }
+    if form.get("visibility") and policy.can_own(viewer, role) and space.kind != "public":
+        changes["visibility"] = form["visibility"]
+    if space.kind in ("hybrid", "community", "unit", "situation", "public"):
+        changes["wiki_moderators_only"] = form.get("wiki_moderators_only") == "on"
+        changes["wiki_externals_may_edit"] = form.get("wiki_externals_may_edit") == "on"
+    await service.do_update_space(db, actor=viewer, space=space, role=role, changes=changes)
+    return RedirectResponse(f"/spaces/{space.slug}?tab=about&saved=1", status_code=303)
+
+
+@router.post("/spaces/{slug}/archive")
+async def archive(slug: str, form: Form, viewer: Viewer, db: DB) -> Response:
+    space, role = await _space_and_role(db, viewer, slug)
+    await service.do_archive_space(db, actor=viewer, space=space, role=role)
+    return RedirectResponse(f"/spaces/{space.slug}?tab=about&archived=1", status_code=303)
+
+
+@router.get("/spaces/{slug}/suggest")
+async def suggest(
+    request: Request,
+    slug: str,
+    viewer: Viewer,
+    db: DB,
+    q: Annotated[str, Query(max_length=100)] = "",
+    person: Annotated[str, Query(max_length=100)] = "",
+    for_: Annotated[str, Query(alias="for", max_length=10)] = "mention",
+) -> Response:
+    """Type-ahead options: people to add (visible to the viewer and allowed in the space) or
+    to mention (only people who can read the space)."""
+    space, role = await service.access_space_by_slug(db, viewer=viewer, slug=slug)
+    if not policy.can_read(viewer, space, role):
+        return render(request, "spaces/_suggest.html", {"people": [], "purpose": for_})
+    people = await service.suggest_people(
+        db, viewer=viewer, space=space, text=q or person, purpose=for_
+    )
+    return render(request, "spaces/_suggest.html", {"people": people, "purpose": for_})
