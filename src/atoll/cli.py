@@ -156,7 +156,8 @@ def import_org(
 def _create_demo(settings: Settings) -> None:
     from atoll.demo.generator import do_create_demo
 
-    result = _run(lambda session: do_create_demo(session), settings)
+    with console.status("Preparing the demo organisation…"):
+        result = _run(lambda session: do_create_demo(session), settings)
     if result.created:
         console.print(f"Created the demo organisation ({result.people} people).")
     console.print(
