@@ -9,7 +9,10 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from atoll import __version__
+from atoll.analytics import service as analytics
 from atoll.config import Settings
+from atoll.conversations import api as conversations_api
+from atoll.conversations import attachments
 from atoll.db.engine import make_engine, make_sessionmaker
 from atoll.org import api as org_api
 from atoll.org import pages as org_pages
@@ -31,6 +34,8 @@ API_PREFIX = "/api/v1"
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     passwords.configure(time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib)
+    analytics.configure(silo_level=settings.silo_level)
+    attachments.configure(directory=settings.attachments_path, max_bytes=settings.max_upload_bytes)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -64,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(people_api.router)
     api.include_router(org_api.router)
     api.include_router(spaces_api.router)
+    api.include_router(conversations_api.router)
     app.include_router(api)
 
     app.include_router(shell.router)

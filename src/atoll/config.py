@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     smtp_from: str = "atoll@localhost"
     argon2_time_cost: int = Field(3, ge=1)
     argon2_memory_kib: int = Field(65536, ge=8)
+    max_upload_mb: int = Field(
+        25, ge=1, le=10240, description="The largest attachment accepted, in MB."
+    )
+    attachments_dir: Path | None = Field(
+        None, description="Where attachments are stored; empty means <var_dir>/attachments."
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -48,6 +54,14 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{self.var_dir / 'atoll.db'}"
+
+    @property
+    def attachments_path(self) -> Path:
+        return self.attachments_dir or self.var_dir / "attachments"
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024
 
     @property
     def is_sqlite(self) -> bool:

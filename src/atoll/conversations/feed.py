@@ -1,0 +1,525 @@
+"""Reading conversations: load a post or comment with an access check, list the feed and a
+space's posts, a post's thread and the history of edits.
+
+Every list issues a fixed number of queries whatever its length: one for the posts with their
+authors, spaces and the viewer's role, then one each for reaction counts (with the viewer's
+own), the viewer's votes and the attachments. Visibility is the spaces policy's SQL clause,
+joined into each query; nothing is filtered in Python after loading."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, String, and_, case, func, literal, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from atoll.conversations import attachments as files
+from atoll.conversations import mentions
+from atoll.conversations.models import (
+    Attachment,
+    Comment,
+    CommentRevision,
+    Follow,
+    IdeaVote,
+    Mention,
+    Post,
+    PostRevision,
+    Reaction,
+)
+from atoll.kit.errors import Invalid, NotFound, Unauthorized
+from atoll.kit.ids import MAX_ID, parse_id
+from atoll.kit.pagination import clamp_limit, decode_cursor, encode_cursor
+from atoll.kit.time import as_utc
+from atoll.people.models import Person
+from atoll.spaces import policy
+from atoll.spaces.models import Membership, Space
+
+# The allowed reactions, in the order they are shown.
+REACTIONS = ("👍", "❤️", "🎉", "😄", "😮", "🙏", "👀", "🚀", "✅", "💡")
+FILTERS = ("all", "questions", "unanswered", "ideas", "announcements")
+
+
+@dataclass
+class CommentView:
+    """A comment as a viewer sees it, with its replies (top-level comments only) and what the
+    viewer may do with it."""
+
+    comment: Comment
+    author: Person
+    replies: list[CommentView] = field(default_factory=list)
+    accepted: bool = False
+    can_edit: bool = False
+    can_delete: bool = False
+    can_reply: bool = False
+
+
+@dataclass
+class PostView:
+    """A post as one viewer sees it: everything a page or the API needs, loaded in batch.
+
+    ``reactions`` maps each emoji to its count (allow-list order, zero counts left out);
+    ``my_reactions`` are the viewer's; ``voted`` whether the viewer voted for this idea.
+    ``comments`` (top-level, each with ``replies``) and ``accepted`` are filled by
+    ``post_thread`` only; lists leave them empty. The ``can_*`` flags say which actions to
+    offer (the service checks again when they are taken)."""
+
+    post: Post
+    author: Person
+    space: Space
+    role: str | None
+    reactions: dict[str, int]
+    my_reactions: list[str]
+    voted: bool
+    attachments: list[Attachment]
+    comments: list[CommentView] = field(default_factory=list)
+    accepted: CommentView | None = None
+    can_edit: bool = False
+    can_delete: bool = False
+    can_participate: bool = False  # comment, react, vote
+    can_accept: bool = False
+    can_moderate: bool = False  # set an idea's status
+
+    @property
+    def edited(self) -> bool:
+        return self.post.edited_at is not None
+
+
+@dataclass
+class RevisionView:
+    """An earlier version of a post or comment body: written by ``author`` at ``created_at``
+    and replaced by a later edit."""
+
+    id: int
+    body: str
+    html: str
+    author: Person | None
+    created_at: datetime
+
+
+# --- access -----------------------------------------------------------------------------------
+
+
+def _missing(viewer: Person | None, what: str) -> Exception:
+    if viewer is None:  # the same answer whether or not it exists: sign in first
+        return Unauthorized(f"Sign in to see this {what}.")
+    return NotFound(f"No such {what}.")
+
+
+async def access_post(
+    session: AsyncSession, *, viewer: Person | None, post_id: int | str
+) -> tuple[Post, Space, str | None]:
+    """Load a live post in a space the viewer can read, with the space and the viewer's role
+    there. NotFound otherwise (deleted, secret, private to them, or no such post); signed-out
+    visitors get Unauthorized unless the space is public."""
+    number = parse_id(post_id)
+    if number is None:
+        raise _missing(viewer, "post")
+    row = (
+        await session.execute(
+            _with_role(select(Post, Space).join(Space, Space.id == Post.space_id), viewer)
+            .where(Post.id == number, Post.deleted_at.is_(None), policy.readable_spaces(viewer))
+        )
+    ).one_or_none()
+    if row is None:
+        raise _missing(viewer, "post")
+    return row[0], row[1], row[2]
+
+
+async def access_comment(
+    session: AsyncSession, *, viewer: Person | None, comment_id: int | str
+) -> tuple[Comment, Post, Space, str | None]:
+    """Load a live comment (on a live post, under a live parent) the viewer can read."""
+    number = parse_id(comment_id)
+    if number is None:
+        raise _missing(viewer, "comment")
+    parent = aliased(Comment)
+    row = (
+        await session.execute(
+            _with_role(
+                select(Comment, Post, Space)
+                .join(Post, Post.id == Comment.post_id)
+                .join(Space, Space.id == Post.space_id)
+                .outerjoin(parent, parent.id == Comment.parent_id),
+                viewer,
+            )
+            .where(
+                Comment.id == number,
+                Comment.deleted_at.is_(None),
+                or_(Comment.parent_id.is_(None), parent.deleted_at.is_(None)),
+                Post.deleted_at.is_(None),
+                policy.readable_spaces(viewer),
+            )
+        )
+    ).one_or_none()
+    if row is None:
+        raise _missing(viewer, "comment")
+    return row[0], row[1], row[2], row[3]
+
+
+def _with_role(stmt: Select[Any], viewer: Person | None) -> Select[Any]:
+    """Add the viewer's role in the post's space as the last column (None when not a member);
+    call it after the joins. The membership is aliased so that the policy's own membership
+    sub-queries stay separate."""
+    if viewer is None:
+        return stmt.add_columns(literal(None, String).label("role"))
+    mine = aliased(Membership)
+    return stmt.add_columns(mine.role).outerjoin(
+        mine, and_(mine.space_id == Post.space_id, mine.person_id == viewer.id)
+    )
+
+
+# --- views ------------------------------------------------------------------------------------
+
+
+async def reaction_summary(
+    session: AsyncSession, viewer: Person | None, post_ids: Sequence[int]
+) -> tuple[dict[int, dict[str, int]], dict[int, list[str]]]:
+    """Reaction counts per post and the viewer's own reactions, in one query."""
+    counts: dict[int, dict[str, int]] = {pid: {} for pid in post_ids}
+    mine: dict[int, list[str]] = {pid: [] for pid in post_ids}
+    if not post_ids:
+        return counts, mine
+    me = viewer.id if viewer is not None else -1
+    rows = await session.execute(
+        select(
+            Reaction.post_id,
+            Reaction.emoji,
+            func.count(),
+            func.max(case((Reaction.person_id == me, 1), else_=0)),
+        )
+        .where(Reaction.post_id.in_(post_ids))
+        .group_by(Reaction.post_id, Reaction.emoji)
+    )
+    order = {e: i for i, e in enumerate(REACTIONS)}
+    for pid, emoji, count, by_me in sorted(rows.tuples().all(), key=lambda r: order.get(r[1], 99)):
+        counts[pid][emoji] = count
+        if by_me:
+            mine[pid].append(emoji)
+    return counts, mine
+
+
+async def votes_by(
+    session: AsyncSession, viewer: Person | None, post_ids: Sequence[int]
+) -> set[int]:
+    """The posts among ``post_ids`` the viewer voted for."""
+    if viewer is None or not post_ids:
+        return set()
+    rows = await session.execute(
+        select(IdeaVote.post_id).where(
+            IdeaVote.person_id == viewer.id, IdeaVote.post_id.in_(post_ids)
+        )
+    )
+    return set(rows.scalars())
+
+
+def _post_flags(view: PostView, viewer: Person | None) -> PostView:
+    if viewer is None:
+        return view
+    post, space, role = view.post, view.space, view.role
+    open_ = policy.is_open_for_writing(space)
+    mine = post.author_id == viewer.id
+    view.can_edit = open_ and mine
+    view.can_delete = open_ and (mine or policy.can_manage(viewer, role))
+    view.can_participate = policy.can_participate(viewer, space, role)
+    view.can_accept = open_ and mine and post.kind == "question"
+    view.can_moderate = open_ and post.kind == "idea" and policy.can_manage(viewer, role)
+    return view
+
+
+async def views_of(
+    session: AsyncSession,
+    viewer: Person | None,
+    rows: Sequence[tuple[Post, Person, Space, str | None]],
+) -> list[PostView]:
+    """Build views of already loaded posts: three more queries, whatever their number."""
+    ids = [row[0].id for row in rows]
+    counts, mine = await reaction_summary(session, viewer, ids)
+    voted = await votes_by(session, viewer, ids)
+    attached = await files.attachments_of(session, ids)
+    return [
+        _post_flags(
+            PostView(
+                post=post, author=author, space=space, role=role,
+                reactions=counts.get(post.id, {}), my_reactions=mine.get(post.id, []),
+                voted=post.id in voted, attachments=attached.get(post.id, []),
+            ),
+            viewer,
+        )
+        for post, author, space, role in rows
+    ]
+
+
+# --- lists ------------------------------------------------------------------------------------
+
+
+def _filter_clause(filter: str) -> ColumnElement[bool] | None:
+    if filter not in FILTERS:
+        raise Invalid.field("filter", f"must be one of {', '.join(FILTERS)}")
+    if filter == "questions":
+        return Post.kind == "question"
+    if filter == "unanswered":  # questions without an accepted answer
+        return and_(Post.kind == "question", Post.accepted_comment_id.is_(None))
+    if filter == "ideas":
+        return Post.kind == "idea"
+    if filter == "announcements":
+        return Post.kind == "announcement"
+    return None
+
+
+def _listing(viewer: Person | None) -> Select[Any]:
+    """Live posts with author, space and the viewer's role, in spaces the viewer can read."""
+    return (
+        _with_role(
+            select(Post, Person, Space)
+            .join(Person, Person.id == Post.author_id)
+            .join(Space, Space.id == Post.space_id),
+            viewer,
+        )
+        .where(Post.deleted_at.is_(None), policy.readable_spaces(viewer))
+    )
+
+
+def _after(cursor: str | None) -> tuple[datetime, int] | None:
+    values = decode_cursor(cursor)
+    if values is None:
+        return None
+    try:
+        at = as_utc(datetime.fromisoformat(str(values[0])))
+        pid = int(values[1])
+    except (IndexError, TypeError, ValueError, OverflowError) as exc:
+        raise Invalid.field("cursor", "is not a cursor this server gave out") from exc
+    if not 0 < pid <= MAX_ID:
+        raise Invalid.field("cursor", "is not a cursor this server gave out")
+    return at, pid
+
+
+async def _page(
+    session: AsyncSession,
+    viewer: Person | None,
+    stmt: Select[Any],
+    *,
+    filter: str,
+    cursor: str | None,
+    limit: int | None,
+) -> tuple[list[PostView], str | None]:
+    """Newest first, paginated on (created_at, id)."""
+    limit = clamp_limit(limit)
+    clause = _filter_clause(filter)
+    if clause is not None:
+        stmt = stmt.where(clause)
+    after = _after(cursor)
+    if after is not None:
+        at, pid = after
+        stmt = stmt.where(or_(Post.created_at < at, and_(Post.created_at == at, Post.id < pid)))
+    stmt = stmt.order_by(Post.created_at.desc(), Post.id.desc()).limit(limit + 1)
+    rows = [(p, a, s, r) for p, a, s, r in (await session.execute(stmt)).tuples().all()]
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1][0]
+        next_cursor = encode_cursor([as_utc(last.created_at).isoformat(), last.id])
+    return await views_of(session, viewer, rows), next_cursor
+
+
+async def feed_for(
+    session: AsyncSession,
+    *,
+    viewer: Person,
+    filter: str = "all",
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> tuple[list[PostView], str | None]:
+    """The viewer's feed: posts from the spaces they belong to, the spaces and people they
+    follow, posts that mention them, and their own — only in spaces they can read — newest
+    first.
+
+    ``filter``: all | questions | unanswered (questions without an accepted answer) | ideas |
+    announcements. Returns the page of views and the cursor of the next page (or None)."""
+    my_spaces = select(Membership.space_id).where(Membership.person_id == viewer.id)
+    followed = select(Follow.target_id).where(Follow.follower_id == viewer.id)
+    stmt = _listing(viewer).where(
+        or_(
+            Post.space_id.in_(my_spaces),
+            Post.space_id.in_(followed.where(Follow.target_type == "space")),
+            Post.author_id.in_(followed.where(Follow.target_type == "person")),
+            Post.id.in_(select(Mention.post_id).where(Mention.person_id == viewer.id)),
+            Post.author_id == viewer.id,
+        )
+    )
+    return await _page(session, viewer, stmt, filter=filter, cursor=cursor, limit=limit)
+
+
+async def space_posts(
+    session: AsyncSession,
+    *,
+    viewer: Person | None,
+    space: Space,
+    filter: str = "all",
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> tuple[list[PostView], str | None]:
+    """A space's posts, newest first, with the same filters as the feed. Load the space with
+    ``access_readable_space`` first (this query applies the read rule again regardless)."""
+    stmt = _listing(viewer).where(Post.space_id == space.id)
+    return await _page(session, viewer, stmt, filter=filter, cursor=cursor, limit=limit)
+
+
+async def post_view(
+    session: AsyncSession, *, viewer: Person | None, post_id: int | str
+) -> PostView:
+    """One post without its comments (e.g. to re-render a post's card after a reaction)."""
+    number = parse_id(post_id)
+    rows = []
+    if number is not None:
+        stmt = _listing(viewer).where(Post.id == number)
+        rows = [(p, a, s, r) for p, a, s, r in (await session.execute(stmt)).tuples().all()]
+    if not rows:
+        raise _missing(viewer, "post")
+    return (await views_of(session, viewer, rows))[0]
+
+
+async def comments_of(
+    session: AsyncSession, *, viewer: Person | None, view: PostView
+) -> list[CommentView]:
+    """The live comments of a post as a two-level tree, oldest first (one query). Replies to
+    a deleted comment disappear with it."""
+    post, space, role = view.post, view.space, view.role
+    parent = aliased(Comment)
+    rows = await session.execute(
+        select(Comment, Person)
+        .join(Person, Person.id == Comment.author_id)
+        .outerjoin(parent, parent.id == Comment.parent_id)
+        .where(
+            Comment.post_id == post.id,
+            Comment.deleted_at.is_(None),
+            or_(Comment.parent_id.is_(None), parent.deleted_at.is_(None)),
+        )
+        .order_by(Comment.created_at, Comment.id)
+    )
+    open_ = policy.is_open_for_writing(space)
+    manage = viewer is not None and policy.can_manage(viewer, role)
+    participate = viewer is not None and policy.can_participate(viewer, space, role)
+    top: list[CommentView] = []
+    by_id: dict[int, CommentView] = {}
+    for comment, author in rows.tuples().all():
+        mine = viewer is not None and comment.author_id == viewer.id
+        cv = CommentView(
+            comment=comment, author=author, accepted=comment.id == post.accepted_comment_id,
+            can_edit=open_ and mine, can_delete=open_ and (mine or manage),
+            can_reply=participate and comment.parent_id is None,
+        )
+        by_id[comment.id] = cv
+        if comment.parent_id is None:
+            top.append(cv)
+        elif comment.parent_id in by_id:
+            by_id[comment.parent_id].replies.append(cv)
+    return top
+
+
+async def post_thread(
+    session: AsyncSession, *, viewer: Person | None, post_id: int | str
+) -> PostView:
+    """A post with its comments and replies, and its accepted answer (also in place in
+    ``comments``; pages may pin ``accepted`` on top). Five queries."""
+    view = await post_view(session, viewer=viewer, post_id=post_id)
+    view.comments = await comments_of(session, viewer=viewer, view=view)
+    for cv in view.comments:
+        for candidate in (cv, *cv.replies):
+            if candidate.accepted:
+                view.accepted = candidate
+    return view
+
+
+def comment_view(
+    comment: Comment, author: Person, *, viewer: Person, post: Post, space: Space, role: str | None
+) -> CommentView:
+    """A view of one comment just written or edited (no replies loaded)."""
+    open_ = policy.is_open_for_writing(space)
+    mine = comment.author_id == viewer.id
+    return CommentView(
+        comment=comment, author=author, accepted=comment.id == post.accepted_comment_id,
+        can_edit=open_ and mine, can_delete=open_ and (mine or policy.can_manage(viewer, role)),
+        can_reply=comment.parent_id is None and policy.can_participate(viewer, space, role),
+    )
+
+
+# --- history ----------------------------------------------------------------------------------
+
+
+async def _revisions(
+    session: AsyncSession,
+    *,
+    viewer: Person | None,
+    stmt: Select[Any],
+    model: type[PostRevision] | type[CommentRevision],
+    cursor: str | None,
+    limit: int | None,
+) -> tuple[list[RevisionView], str | None]:
+    limit = clamp_limit(limit)
+    after = _after(cursor)
+    if after is not None:
+        at, rid = after
+        stmt = stmt.where(or_(model.created_at < at, and_(model.created_at == at, model.id < rid)))
+    stmt = stmt.order_by(model.created_at.desc(), model.id.desc()).limit(limit + 1)
+    rows = list((await session.execute(stmt)).tuples().all())
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor([as_utc(rows[-1][0].created_at).isoformat(), rows[-1][0].id])
+    ids: set[int] = set()
+    for revision, _ in rows:
+        ids |= mentions.mentioned_ids(revision.body)
+    names = await mentions.names_of(session, viewer=viewer, ids=ids)
+    return [
+        RevisionView(
+            id=revision.id, body=revision.body,
+            html=mentions.render_with_names(revision.body, names),
+            author=author, created_at=revision.created_at,
+        )
+        for revision, author in rows
+    ], next_cursor
+
+
+async def post_revisions(
+    session: AsyncSession,
+    *,
+    viewer: Person | None,
+    post_id: int | str,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> tuple[list[RevisionView], str | None]:
+    """Earlier versions of a post's body, newest first (the current one is the post itself).
+    Anyone who can read the post may read its history."""
+    post, _, _ = await access_post(session, viewer=viewer, post_id=post_id)
+    stmt = (
+        select(PostRevision, Person)
+        .outerjoin(Person, Person.id == PostRevision.editor_id)
+        .where(PostRevision.post_id == post.id)
+    )
+    return await _revisions(
+        session, viewer=viewer, stmt=stmt, model=PostRevision, cursor=cursor, limit=limit
+    )
+
+
+async def comment_revisions(
+    session: AsyncSession,
+    *,
+    viewer: Person | None,
+    comment_id: int | str,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> tuple[list[RevisionView], str | None]:
+    """Earlier versions of a comment's body, newest first."""
+    comment, _, _, _ = await access_comment(session, viewer=viewer, comment_id=comment_id)
+    stmt = (
+        select(CommentRevision, Person)
+        .outerjoin(Person, Person.id == CommentRevision.editor_id)
+        .where(CommentRevision.comment_id == comment.id)
+    )
+    return await _revisions(
+        session, viewer=viewer, stmt=stmt, model=CommentRevision, cursor=cursor, limit=limit
+    )

@@ -1,0 +1,238 @@
+"""@mentions: find them in a body, resolve them to people who can read the space, and render
+the body with each mention as a link to the person.
+
+Two forms are understood, outside code spans and fenced code:
+- ``@[123]`` — by id, what the composer's type-ahead inserts; unambiguous;
+- ``@Full Name`` — by name, case-insensitively, the longest name (up to five words) that
+  matches someone the author may see. Text after ``@`` that names nobody stays plain text
+  (``@everyone``, ``@ 5pm``), and an e-mail address is not a mention.
+
+A mention of someone the author may see but who cannot read the space is refused (they
+would never see it): the author gets a clear error and nothing is stored."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from atoll.kit.errors import Invalid
+from atoll.kit.ids import parse_id
+from atoll.kit.markdown import render_markdown
+from atoll.people.models import Person
+from atoll.people.policy import visible_people
+from atoll.spaces import policy
+from atoll.spaces.models import Space
+
+MAX_MENTIONS = 50
+MAX_NAME_WORDS = 5
+_CODE = re.compile(  # fenced code blocks and code spans
+    r"^( {0,3})(```+|~~~+)[^\n]*\n.*?(?:^ {0,3}\2[ \t]*$|\Z)|(`+)(?!`).+?(?<!`)\3(?!`)",
+    re.S | re.M,
+)
+_BY_ID = re.compile(r"(?<![\w@])@\[([0-9]{1,19})\]")
+_AT = re.compile(r"(?<![\w@.+\-])@(?=[^\W_])")
+_WORD = re.compile(r"[^\W_](?:[\w'’.\-]*[^\W_])?")
+_GAP = re.compile(r"\.?[ \t]{1,3}")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~&])")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+@dataclass
+class _Span:
+    start: int
+    end: int
+    person_id: int | None = None  # set for @[id] (0 when the number cannot be an id)
+    candidates: list[tuple[int, str]] = field(default_factory=list)  # (end, text) for @Name
+
+
+@dataclass
+class Parsed:
+    """A body resolved: its sanitised HTML and the people it mentions (author excluded)."""
+
+    html: str
+    mentioned: list[Person]
+
+
+def _code_ranges(body: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _CODE.finditer(body)]
+
+
+def _inside(ranges: list[tuple[int, int]], pos: int) -> bool:
+    return any(a <= pos < b for a, b in ranges)
+
+
+def _name_candidates(body: str, start: int) -> list[tuple[int, str]]:
+    """The texts of one to five words right after an ``@``, shortest first: (end, text)."""
+    out: list[tuple[int, str]] = []
+    pos = start
+    for _ in range(MAX_NAME_WORDS):
+        word = _WORD.match(body, pos)
+        if word is None:
+            break
+        out.append((word.end(), " ".join(body[start : word.end()].split())))
+        gap = _GAP.match(body, word.end())
+        if gap is None:
+            break
+        pos = gap.end()
+    return out
+
+
+def _scan(body: str) -> list[_Span]:
+    code = _code_ranges(body)
+    spans = [
+        _Span(m.start(), m.end(), person_id=parse_id(m.group(1)) or 0)
+        for m in _BY_ID.finditer(body)
+        if not _inside(code, m.start())
+    ]
+    for m in _AT.finditer(body):
+        if not _inside(code, m.start()):
+            spans.append(_Span(m.start(), m.end(), candidates=_name_candidates(body, m.end())))
+    spans.sort(key=lambda s: s.start)
+    if len(spans) > 4 * MAX_MENTIONS:
+        raise Invalid.field("body", f"has too many @ signs (at most {4 * MAX_MENTIONS})")
+    return spans
+
+
+def _lowered(texts: set[str]) -> set[str]:
+    """Both Unicode and ASCII-only lower-case forms: SQLite's lower() knows only ASCII."""
+    return {t.lower() for t in texts} | {t.translate(_ASCII_LOWER) for t in texts}
+
+
+def _escape(name: str) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", name)
+
+
+async def _people(
+    session: AsyncSession, *, author: Person, space: Space, ids: set[int], names: set[str]
+) -> list[tuple[Person, bool]]:
+    """The people the author may see with one of these ids or names, and whether each can
+    read the space (one query)."""
+    if not ids and not names:
+        return []
+    clauses = []
+    if ids:
+        clauses.append(Person.id.in_(ids))
+    if names:
+        clauses.append(func.lower(Person.name).in_(_lowered(names)))
+    rows = await session.execute(
+        select(Person, policy.readers_of(space).label("reads")).where(
+            or_(*clauses), visible_people(author)
+        )
+    )
+    return [(person, bool(reads)) for person, reads in rows.tuples().all()]
+
+
+def _refuse(person: Person, reads: bool) -> None:
+    if not person.is_active:
+        raise Invalid.field(
+            "body", f"@{person.name} no longer has an account here and cannot be mentioned"
+        )
+    if not reads:
+        raise Invalid.field(
+            "body",
+            f"@{person.name} cannot see this space, so they would never read this; "
+            "remove the mention or invite them first",
+        )
+
+
+def _resolve(
+    spans: list[_Span], people: list[tuple[Person, bool]]
+) -> list[tuple[_Span, Person]]:
+    by_id = {p.id: (p, reads) for p, reads in people}
+    by_name: dict[str, list[tuple[Person, bool]]] = {}
+    for person, reads in people:
+        by_name.setdefault(person.name.lower(), []).append((person, reads))
+    resolved: list[tuple[_Span, Person]] = []
+    covered = -1
+    for span in spans:
+        if span.start < covered:
+            continue  # inside a name already matched
+        if span.person_id is not None:
+            found = by_id.get(span.person_id)
+            if found is None:
+                raise Invalid.field("body", f"@[{span.person_id}] names nobody you can mention")
+            _refuse(*found)
+            resolved.append((span, found[0]))
+            covered = span.end
+            continue
+        for end, text in reversed(span.candidates):  # the longest name that matches
+            matches = by_name.get(text.lower(), [])
+            if not matches:
+                continue
+            readers = [p for p, reads in matches if reads and p.is_active]
+            if not readers:
+                _refuse(*matches[0])
+            if len(readers) > 1:
+                raise Invalid.field(
+                    "body",
+                    f"@{text} matches {len(readers)} people; pick one from the suggestions "
+                    "(it writes @[id])",
+                )
+            span.end = end
+            resolved.append((span, readers[0]))
+            covered = end
+            break
+    return resolved
+
+
+async def parse_body(
+    session: AsyncSession, *, author: Person, space: Space, body: str
+) -> Parsed:
+    """Resolve the mentions in ``body`` for a post or comment in ``space`` and render it.
+
+    Raises Invalid (422, field "body") for a mention of someone who cannot read the space, an
+    ``@[id]`` that names nobody the author may see, an ambiguous name, or too many mentions."""
+    spans = _scan(body)
+    ids = {s.person_id for s in spans if s.person_id is not None}
+    names = {text for s in spans for _, text in s.candidates}
+    people = await _people(session, author=author, space=space, ids=ids, names=names)
+    resolved = _resolve(spans, people)
+    mentioned: dict[int, Person] = {}
+    parts: list[str] = []
+    pos = 0
+    for span, person in resolved:
+        parts.append(body[pos : span.start])
+        parts.append(f"[@{_escape(person.name)}](/people/{person.id})")
+        pos = span.end
+        if person.id != author.id:
+            mentioned.setdefault(person.id, person)
+    parts.append(body[pos:])
+    if len(mentioned) > MAX_MENTIONS:
+        raise Invalid.field("body", f"mentions more than {MAX_MENTIONS} people")
+    return Parsed(html=render_markdown("".join(parts)), mentioned=list(mentioned.values()))
+
+
+def mentioned_ids(body: str) -> set[int]:
+    """The ids of the ``@[id]`` mentions in a body (for rendering older versions)."""
+    return {s.person_id for s in _scan(body) if s.person_id}
+
+
+async def names_of(
+    session: AsyncSession, *, viewer: Person | None, ids: set[int]
+) -> dict[int, str]:
+    """Names of the people with these ids whom the viewer may see (one query)."""
+    if not ids or viewer is None:
+        return {}
+    rows = await session.execute(
+        select(Person.id, Person.name).where(Person.id.in_(ids), visible_people(viewer))
+    )
+    return dict(rows.tuples().all())
+
+
+def render_with_names(body: str, names: dict[int, str]) -> str:
+    """Render an older version of a body (revision history): ``@[id]`` mentions of people in
+    ``names`` become links; nothing is checked against the space's readers."""
+    parts: list[str] = []
+    pos = 0
+    for span in _scan(body):
+        name = names.get(span.person_id or 0)
+        if name is None:
+            continue
+        parts.append(body[pos : span.start])
+        parts.append(f"[@{_escape(name)}](/people/{span.person_id})")
+        pos = span.end
+    parts.append(body[pos:])
+    return render_markdown("".join(parts))

@@ -1,0 +1,579 @@
+"""Conversation use cases: post, edit, delete, comment and reply, react, accept an answer,
+vote for an idea and set its status, follow people and spaces.
+
+Each ``do_*`` checks, changes, and writes its interaction rows (and mention rows) in the
+caller's transaction; none of them commits. Load the post, comment or space first with
+``access_post`` / ``access_comment`` (re-exported here from ``feed``) or the spaces service's
+``access_readable_space``, and pass what they return. Reading — the feed, a space's posts, a
+thread, the history — lives in ``atoll.conversations.feed``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from atoll.analytics.service import record_interaction
+from atoll.conversations import attachments as files
+from atoll.conversations import mentions
+from atoll.conversations.feed import REACTIONS, access_comment, access_post
+from atoll.conversations.models import (
+    IDEA_STATUSES,
+    POST_KINDS,
+    Comment,
+    CommentRevision,
+    Follow,
+    IdeaVote,
+    Mention,
+    Post,
+    PostRevision,
+    Reaction,
+)
+from atoll.kit.errors import Conflict, Forbidden, Invalid, NotFound
+from atoll.kit.ids import parse_id
+from atoll.kit.time import utcnow
+from atoll.people import service as people_service
+from atoll.people.models import Person
+from atoll.people.policy import is_admin, visible_people
+from atoll.spaces import policy
+from atoll.spaces import service as spaces_service
+from atoll.spaces.models import Space
+
+__all__ = ["access_comment", "access_post"]  # re-exported for routers and pages
+
+MAX_BODY = 50_000
+FOLLOW_TYPES = ("person", "space")
+# Emoji as clients may send them: with or without the variation selector U+FE0F.
+_EMOJI = {e.replace("\ufe0f", ""): e for e in REACTIONS}
+
+
+# --- checks -----------------------------------------------------------------------------------
+
+
+def check_body(body: str, field: str = "body") -> str:
+    """A Markdown body: not empty, at most 50,000 characters, no NUL character."""
+    body = body.replace("\r\n", "\n").strip("\n").rstrip()
+    if "\x00" in body:
+        raise Invalid.field(field, "must not contain a NUL character")
+    if not body.strip():
+        raise Invalid.field(field, "must not be empty; write something")
+    if len(body) > MAX_BODY:
+        raise Invalid.field(
+            field, f"must be at most {MAX_BODY:,} characters long (it has {len(body):,})"
+        )
+    return body
+
+
+def check_kind(kind: str) -> str:
+    if kind not in POST_KINDS:
+        raise Invalid.field("kind", f"must be one of {', '.join(POST_KINDS)}")
+    return kind
+
+
+def check_emoji(emoji: str) -> str:
+    """One of the allowed reactions (with or without U+FE0F); Invalid otherwise."""
+    found = _EMOJI.get(emoji.strip().replace("\ufe0f", ""))
+    if found is None:
+        raise Invalid.field("emoji", f"must be one of {' '.join(REACTIONS)}")
+    return found
+
+
+def check_writable(space: Space) -> None:
+    """Archived spaces and closed situation rooms are read-only: Conflict."""
+    if not policy.is_open_for_writing(space):
+        if space.archived_at is None and space.kind == "situation":
+            raise Conflict("This situation room has closed; it is read-only now.")
+        raise Conflict("This space is archived; it is read-only now.")
+
+
+def _check_participate(actor: Person, space: Space, role: str | None) -> None:
+    check_writable(space)
+    if not policy.can_participate(actor, space, role):
+        raise Forbidden("Only people who can read this space can take part in it.")
+
+
+# --- mentions and interactions -------------------------------------------------------------------
+
+
+async def _sync_mentions(
+    session: AsyncSession,
+    *,
+    actor: Person,
+    space: Space,
+    post: Post,
+    comment: Comment | None,
+    people: Sequence[Person],
+) -> list[Person]:
+    """Make the mention rows of a post's or comment's body exactly ``people``; record a
+    mention interaction for each person newly mentioned. Returns the newly mentioned."""
+    where = [Mention.post_id == post.id]
+    where.append(
+        Mention.comment_id == comment.id if comment is not None else Mention.comment_id.is_(None)
+    )
+    before = set((await session.execute(select(Mention.person_id).where(*where))).scalars())
+    wanted = {p.id for p in people}
+    gone = before - wanted
+    if gone:
+        await session.execute(delete(Mention).where(*where, Mention.person_id.in_(gone)))
+    fresh = [p for p in people if p.id not in before]
+    for person in fresh:
+        session.add(
+            Mention(
+                post_id=post.id, comment_id=comment.id if comment else None, person_id=person.id
+            )
+        )
+        await record_interaction(
+            session, kind="mention", actor=actor, target=person, space=space, post=post
+        )
+    return fresh
+
+
+async def _person(session: AsyncSession, person_id: int) -> Person | None:
+    return await session.get(Person, person_id)
+
+
+async def _interact(
+    session: AsyncSession, *, kind: str, actor: Person, target_id: int, space: Space, post: Post
+) -> None:
+    """Record an interaction toward ``target_id`` unless it is the actor."""
+    if target_id == actor.id:
+        return
+    target = await _person(session, target_id)
+    if target is not None:
+        await record_interaction(
+            session, kind=kind, actor=actor, target=target, space=space, post=post
+        )
+
+
+# --- posts ------------------------------------------------------------------------------------
+
+
+async def do_create_post(
+    session: AsyncSession,
+    *,
+    author: Person,
+    space: Space,
+    body: str,
+    kind: str = "update",
+    attachment_ids: Sequence[int | str] = (),
+) -> Post:
+    """Post in a space: members (and admins) post updates, questions and ideas; owners,
+    moderators and admins post announcements. ``attachment_ids`` are the author's own
+    unattached uploads. Conflict in a read-only space; Forbidden for non-members; Invalid for
+    an empty or too long body, a bad mention or attachment."""
+    kind = check_kind(kind)
+    check_writable(space)
+    role = await spaces_service.role_in(session, space_id=space.id, person=author)
+    if not policy.can_read(author, space, role):
+        raise NotFound("No such space.")
+    if not policy.can_post(author, space, role, kind):
+        if kind == "announcement" and (role is not None or is_admin(author)):
+            raise Forbidden("Only the space's owners and moderators can post announcements.")
+        raise Forbidden("Join this space to post in it.")
+    body = check_body(body)
+    parsed = await mentions.parse_body(session, author=author, space=space, body=body)
+    uploads = await files.check_attachable(session, uploader=author, ids=attachment_ids)
+    now = utcnow()
+    post = Post(
+        space_id=space.id, author_id=author.id, kind=kind, body=body, html=parsed.html,
+        created_at=now, last_activity_at=now, comment_count=0, vote_count=0,
+        idea_status="new" if kind == "idea" else None,
+    )
+    session.add(post)
+    await session.flush()
+    for upload in uploads:
+        upload.post_id = post.id
+    await record_interaction(session, kind="post", actor=author, space=space, post=post)
+    await _sync_mentions(
+        session, actor=author, space=space, post=post, comment=None, people=parsed.mentioned
+    )
+    await session.flush()
+    return post
+
+
+async def do_edit_post(
+    session: AsyncSession, *, actor: Person, post: Post, space: Space, body: str
+) -> Post:
+    """The author changes a post's body; the previous body is kept as a revision and the post
+    is marked edited. Newly mentioned people are recorded; an unchanged body changes nothing."""
+    check_writable(space)
+    if post.author_id != actor.id:
+        raise Forbidden("Only the author can edit a post.")
+    body = check_body(body)
+    if body == post.body:
+        return post
+    parsed = await mentions.parse_body(session, author=actor, space=space, body=body)
+    session.add(
+        PostRevision(
+            post_id=post.id, body=post.body, editor_id=post.author_id,
+            created_at=post.edited_at or post.created_at,
+        )
+    )
+    post.body, post.html, post.edited_at = body, parsed.html, utcnow()
+    await _sync_mentions(
+        session, actor=actor, space=space, post=post, comment=None, people=parsed.mentioned
+    )
+    await session.flush()
+    return post
+
+
+async def do_delete_post(
+    session: AsyncSession, *, actor: Person, post: Post, space: Space, role: str | None
+) -> None:
+    """Soft-delete a post (its author, the space's owners and moderators, admins): it leaves
+    every list and reads as not found. Its rows stay for the record."""
+    check_writable(space)
+    if post.author_id != actor.id and not policy.can_manage(actor, role):
+        raise Forbidden("Only the author or the space's moderators can delete this post.")
+    post.deleted_at = utcnow()
+    post.deleted_by_id = actor.id
+    await session.flush()
+
+
+# --- comments ---------------------------------------------------------------------------------
+
+
+async def _parent(session: AsyncSession, post: Post, parent_id: int | str) -> Comment:
+    number = parse_id(parent_id)
+    parent = await session.get(Comment, number) if number is not None else None
+    if (
+        parent is None
+        or parent.post_id != post.id
+        or parent.parent_id is not None
+        or parent.deleted_at is not None
+    ):
+        raise Invalid.field("parent_id", "must be the id of a top-level comment on this post")
+    return parent
+
+
+async def do_comment(
+    session: AsyncSession,
+    *,
+    actor: Person,
+    post: Post,
+    space: Space,
+    role: str | None,
+    body: str,
+    parent_id: int | str | None = None,
+) -> Comment:
+    """Comment on a post, or reply to a top-level comment (``parent_id``; one level only).
+    Anyone who can read the space may comment while it is open."""
+    _check_participate(actor, space, role)
+    parent = await _parent(session, post, parent_id) if parent_id not in (None, "") else None
+    body = check_body(body)
+    parsed = await mentions.parse_body(session, author=actor, space=space, body=body)
+    now = utcnow()
+    comment = Comment(
+        post_id=post.id, parent_id=parent.id if parent else None, author_id=actor.id,
+        body=body, html=parsed.html, created_at=now,
+    )
+    session.add(comment)
+    post.comment_count = Post.comment_count + 1  # type: ignore[assignment]
+    post.last_activity_at = now
+    await session.flush()
+    await session.refresh(post, ["comment_count"])
+    if parent is not None:
+        await _interact(
+            session, kind="reply", actor=actor, target_id=parent.author_id, space=space, post=post
+        )
+    else:
+        await _interact(
+            session, kind="comment", actor=actor, target_id=post.author_id, space=space, post=post
+        )
+    await _sync_mentions(
+        session, actor=actor, space=space, post=post, comment=comment, people=parsed.mentioned
+    )
+    await session.flush()
+    return comment
+
+
+async def do_edit_comment(
+    session: AsyncSession,
+    *,
+    actor: Person,
+    comment: Comment,
+    post: Post,
+    space: Space,
+    body: str,
+) -> Comment:
+    """The author changes a comment; the previous body is kept as a revision."""
+    check_writable(space)
+    if comment.author_id != actor.id:
+        raise Forbidden("Only the author can edit a comment.")
+    body = check_body(body)
+    if body == comment.body:
+        return comment
+    parsed = await mentions.parse_body(session, author=actor, space=space, body=body)
+    session.add(
+        CommentRevision(
+            comment_id=comment.id, body=comment.body, editor_id=comment.author_id,
+            created_at=comment.edited_at or comment.created_at,
+        )
+    )
+    comment.body, comment.html, comment.edited_at = body, parsed.html, utcnow()
+    await _sync_mentions(
+        session, actor=actor, space=space, post=post, comment=comment, people=parsed.mentioned
+    )
+    await session.flush()
+    return comment
+
+
+async def do_delete_comment(
+    session: AsyncSession,
+    *,
+    actor: Person,
+    comment: Comment,
+    post: Post,
+    space: Space,
+    role: str | None,
+) -> None:
+    """Soft-delete a comment (its author, the space's owners and moderators, admins). A
+    top-level comment takes its replies out of sight with it; an accepted answer that goes
+    away is no longer accepted."""
+    check_writable(space)
+    if comment.author_id != actor.id and not policy.can_manage(actor, role):
+        raise Forbidden("Only the author or the space's moderators can delete this comment.")
+    hidden = 1
+    if comment.parent_id is None:
+        hidden += await session.scalar(
+            select(func.count()).where(
+                Comment.parent_id == comment.id, Comment.deleted_at.is_(None)
+            )
+        ) or 0
+    comment.deleted_at = utcnow()
+    if post.accepted_comment_id is not None:
+        accepted = await session.get(Comment, post.accepted_comment_id)
+        if accepted is None or comment.id in (accepted.id, accepted.parent_id):
+            post.accepted_comment_id = None
+    post.comment_count = Post.comment_count - hidden  # type: ignore[assignment]
+    await session.flush()
+    await session.refresh(post, ["comment_count"])
+
+
+# --- reactions, answers, ideas ----------------------------------------------------------------
+
+
+async def do_react(
+    session: AsyncSession, *, actor: Person, post: Post, space: Space, role: str | None, emoji: str
+) -> bool:
+    """Add the actor's reaction (from the allow-list). True if it is new; reacting twice with
+    the same emoji changes nothing."""
+    emoji = check_emoji(emoji)
+    _check_participate(actor, space, role)
+    if await session.get(Reaction, (post.id, actor.id, emoji)) is not None:
+        return False
+    session.add(Reaction(post_id=post.id, person_id=actor.id, emoji=emoji))
+    await _interact(
+        session, kind="reaction", actor=actor, target_id=post.author_id, space=space, post=post
+    )
+    await session.flush()
+    return True
+
+
+async def do_unreact(
+    session: AsyncSession, *, actor: Person, post: Post, space: Space, role: str | None, emoji: str
+) -> bool:
+    """Take the actor's reaction back. True if there was one."""
+    emoji = check_emoji(emoji)
+    _check_participate(actor, space, role)
+    result = await session.execute(
+        delete(Reaction).where(
+            Reaction.post_id == post.id, Reaction.person_id == actor.id, Reaction.emoji == emoji
+        )
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def do_accept(
+    session: AsyncSession,
+    *,
+    actor: Person,
+    post: Post,
+    space: Space,
+    comment_id: int | str | None,
+) -> Post:
+    """The author of a question marks one of its comments (or replies) as the accepted answer;
+    None takes the mark away. Conflict for a post that is not a question."""
+    check_writable(space)
+    if post.kind != "question":
+        raise Conflict("Only questions have an accepted answer.")
+    if post.author_id != actor.id:
+        raise Forbidden("Only the person who asked can accept an answer.")
+    if comment_id in (None, ""):
+        post.accepted_comment_id = None
+        await session.flush()
+        return post
+    number = parse_id(comment_id)
+    comment = await session.get(Comment, number) if number is not None else None
+    parent = (
+        await session.get(Comment, comment.parent_id)
+        if comment is not None and comment.parent_id is not None
+        else None
+    )
+    if (
+        comment is None
+        or comment.post_id != post.id
+        or comment.deleted_at is not None
+        or (parent is not None and parent.deleted_at is not None)
+    ):
+        raise Invalid.field("comment_id", "must be the id of a comment on this question")
+    if post.accepted_comment_id != comment.id:
+        post.accepted_comment_id = comment.id
+        await _interact(
+            session, kind="accept", actor=actor, target_id=comment.author_id, space=space, post=post
+        )
+    await session.flush()
+    return post
+
+
+def _check_idea(post: Post) -> None:
+    if post.kind != "idea":
+        raise Conflict("Only ideas take votes and a status.")
+
+
+async def do_vote(
+    session: AsyncSession, *, actor: Person, post: Post, space: Space, role: str | None
+) -> bool:
+    """Vote for an idea (once per person). True if the vote is new."""
+    _check_idea(post)
+    _check_participate(actor, space, role)
+    if await session.get(IdeaVote, (post.id, actor.id)) is not None:
+        return False
+    session.add(IdeaVote(post_id=post.id, person_id=actor.id))
+    post.vote_count = Post.vote_count + 1  # type: ignore[assignment]
+    await _interact(
+        session, kind="vote", actor=actor, target_id=post.author_id, space=space, post=post
+    )
+    await session.flush()
+    await session.refresh(post, ["vote_count"])
+    return True
+
+
+async def do_unvote(
+    session: AsyncSession, *, actor: Person, post: Post, space: Space, role: str | None
+) -> bool:
+    """Take a vote back. True if there was one."""
+    _check_idea(post)
+    _check_participate(actor, space, role)
+    result = await session.execute(
+        delete(IdeaVote).where(IdeaVote.post_id == post.id, IdeaVote.person_id == actor.id)
+    )
+    if not getattr(result, "rowcount", 0):
+        return False
+    post.vote_count = Post.vote_count - 1  # type: ignore[assignment]
+    await session.flush()
+    await session.refresh(post, ["vote_count"])
+    return True
+
+
+async def do_set_idea_status(
+    session: AsyncSession,
+    *,
+    actor: Person,
+    post: Post,
+    space: Space,
+    role: str | None,
+    status: str,
+) -> Post:
+    """The space's owners and moderators (and admins) move an idea: new, reviewing, adopted,
+    declined."""
+    _check_idea(post)
+    if status not in IDEA_STATUSES:
+        raise Invalid.field("idea_status", f"must be one of {', '.join(IDEA_STATUSES)}")
+    check_writable(space)
+    if not policy.can_manage(actor, role):
+        raise Forbidden("Only the space's owners and moderators can set an idea's status.")
+    post.idea_status = status
+    await session.flush()
+    return post
+
+
+# --- follows ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Followed:
+    """Something the viewer follows: ``type`` person or space, its id and its name."""
+
+    type: str
+    id: int
+    name: str
+
+
+async def _follow_target(
+    session: AsyncSession, *, actor: Person, target_type: str, target_id: int | str
+) -> int:
+    if target_type == "person":
+        person = await people_service.access_person(session, viewer=actor, person_id=target_id)
+        if person.id == actor.id:
+            raise Invalid.field("id", "you cannot follow yourself")
+        return person.id
+    if target_type == "space":
+        space, _ = await spaces_service.access_readable_space(
+            session, viewer=actor, space_id=target_id
+        )
+        return space.id
+    raise NotFound("One can follow a person or a space.")
+
+
+async def do_follow(
+    session: AsyncSession, *, actor: Person, target_type: str, target_id: int | str
+) -> None:
+    """Follow a person the actor may see or a space they can read (their posts then reach
+    the actor's feed). Following twice changes nothing."""
+    tid = await _follow_target(session, actor=actor, target_type=target_type, target_id=target_id)
+    if await session.get(Follow, (actor.id, target_type, tid)) is None:
+        session.add(Follow(follower_id=actor.id, target_type=target_type, target_id=tid))
+        await session.flush()
+
+
+async def do_unfollow(
+    session: AsyncSession, *, actor: Person, target_type: str, target_id: int | str
+) -> None:
+    """Stop following; not following already is fine."""
+    if target_type not in FOLLOW_TYPES:
+        raise NotFound("One can follow a person or a space.")
+    tid = parse_id(target_id)
+    if tid is None:
+        raise NotFound(f"No such {target_type}.")
+    await session.execute(
+        delete(Follow).where(
+            Follow.follower_id == actor.id,
+            Follow.target_type == target_type,
+            Follow.target_id == tid,
+        )
+    )
+
+
+async def is_following(
+    session: AsyncSession, *, viewer: Person, target_type: str, target_id: int
+) -> bool:
+    return await session.get(Follow, (viewer.id, target_type, target_id)) is not None
+
+
+async def follows_of(session: AsyncSession, *, viewer: Person) -> list[Followed]:
+    """What the viewer follows, people then spaces, by name (two queries). Spaces they can no
+    longer read and people they can no longer see are left out."""
+    people = await session.execute(
+        select(Person.id, Person.name)
+        .join(Follow, Follow.target_id == Person.id)
+        .where(
+            Follow.follower_id == viewer.id, Follow.target_type == "person", visible_people(viewer)
+        )
+        .order_by(Person.name, Person.id)
+    )
+    spaces = await session.execute(
+        select(Space.id, Space.name)
+        .join(Follow, Follow.target_id == Space.id)
+        .where(
+            Follow.follower_id == viewer.id,
+            Follow.target_type == "space",
+            policy.readable_spaces(viewer),
+        )
+        .order_by(Space.name, Space.id)
+    )
+    return [Followed("person", i, n) for i, n in people.tuples().all()] + [
+        Followed("space", i, n) for i, n in spaces.tuples().all()
+    ]
