@@ -14,6 +14,7 @@ from atoll.config import Settings
 from atoll.conversations import api as conversations_api
 from atoll.conversations import attachments
 from atoll.db.engine import make_engine, make_sessionmaker
+from atoll.conversations import pages as conversations_pages
 from atoll.org import api as org_api
 from atoll.org import pages as org_pages
 from atoll.people import api as people_api
@@ -76,5 +77,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(people_pages.router)
     app.include_router(org_pages.router)
     app.include_router(spaces_pages.router)
+    app.include_router(conversations_pages.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     return app

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
+from atoll.conversations.pages import space_posts_context
 from atoll.kit.errors import AtollError, Invalid
 from atoll.kit.time import utcnow
 from atoll.org.models import Unit
@@ -139,6 +140,12 @@ async def space_page(
         ctx["members_cursor"] = next_cursor
         if ctx["can_manage"]:
             ctx["requests"] = await service.pending_requests(db, space=space)
+    if ctx["can_read"] and tab in ("posts", "questions", "ideas"):
+        ctx.update(await space_posts_context(
+            db, viewer=viewer, space=space, role=role, tab=tab, cursor=cursor
+        ))
+        if cursor and request.headers.get("hx-request") == "true":
+            return render(request, "conversations/_page.html", ctx)
     return render(request, "spaces/space.html", ctx)
 
 

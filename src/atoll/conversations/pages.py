@@ -1,0 +1,319 @@
+"""Conversation pages: the home feed, a space's posts, the composer, a post's thread, and the
+actions on posts and comments (each works as a plain form; htmx makes some of them in place)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import UploadFile
+
+from atoll.conversations import attachments as files
+from atoll.conversations import feed, service
+from atoll.conversations.feed import FILTERS, REACTIONS
+from atoll.kit.errors import AtollError, Invalid
+from atoll.kit.markdown import render_markdown
+from atoll.people.models import Person
+from atoll.spaces import policy as space_policy
+from atoll.spaces import service as spaces
+from atoll.spaces.models import Space
+from atoll.web.deps import DB, Form, MaybeViewer, Viewer, discard_changes
+from atoll.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 15
+KIND_LABELS = {"update": "Update", "question": "Question", "idea": "Idea", "announcement": "Announcement"}
+TAB_FILTERS = {"posts": "all", "questions": "questions", "ideas": "ideas"}
+
+
+def _is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def _back(request: Request, fallback: str) -> str:
+    """Where a plain form goes back to: the page it came from, when it is ours."""
+    target = request.headers.get("referer", "")
+    base = str(request.base_url)
+    if target.startswith(base):
+        path = "/" + target[len(base):]
+        if not path.startswith("//"):
+            return path
+    return fallback
+
+
+async def composer_context(
+    db: DB, *, viewer: Person, space: Space | None, role: str | None
+) -> dict[str, Any]:
+    """What the composer needs: the spaces one may post in (home) or this space, and who will
+    read the post (the audience line)."""
+    ctx: dict[str, Any] = {"kind_labels": KIND_LABELS, "max_mb": files.max_mb()}
+    if space is not None:
+        ctx["compose_space"] = space
+        ctx["can_announce"] = space_policy.can_post(viewer, space, role, "announcement")
+        ctx["audience"] = await spaces.audience_of(db, space=space)
+    else:
+        mine = [s for s in await spaces.my_spaces(db, viewer=viewer) if space_policy.is_open_for_writing(s)]
+        ctx["postable_spaces"] = mine
+        ctx["can_announce"] = False
+        if mine:
+            ctx["audience"] = await spaces.audience_of(db, space=mine[0])
+    return ctx
+
+
+@router.get("/")
+async def home(
+    request: Request,
+    viewer: MaybeViewer,
+    db: DB,
+    filter: Annotated[str, Query(max_length=20)] = "all",
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> Response:
+    if viewer is None:
+        return RedirectResponse("/sign-in", status_code=303)
+    filter = filter if filter in FILTERS else "all"
+    views, next_cursor = await feed.feed_for(
+        db, viewer=viewer, filter=filter, cursor=cursor, limit=PAGE_SIZE
+    )
+    ctx: dict[str, Any] = {
+        "views": views, "next_cursor": next_cursor, "filter": filter, "filters": FILTERS,
+        "more_url": f"/?filter={filter}&cursor=", "show_space": True, "reactions": REACTIONS,
+    }
+    if cursor and _is_htmx(request):
+        return render(request, "conversations/_page.html", ctx)
+    ctx.update(await composer_context(db, viewer=viewer, space=None, role=None))
+    return render(request, "conversations/home.html", ctx)
+
+
+async def space_posts_context(
+    db: DB,
+    *,
+    viewer: Person | None,
+    space: Space,
+    role: str | None,
+    tab: str,
+    cursor: str | None,
+) -> dict[str, Any]:
+    """The posts tabs of a space page (Posts, Questions, Ideas)."""
+    filter = TAB_FILTERS.get(tab, "all")
+    views, next_cursor = await feed.space_posts(
+        db, viewer=viewer, space=space, filter=filter, cursor=cursor, limit=PAGE_SIZE
+    )
+    ctx: dict[str, Any] = {
+        "views": views, "next_cursor": next_cursor, "show_space": False,
+        "more_url": f"/spaces/{space.slug}?tab={tab}&cursor=", "reactions": REACTIONS,
+    }
+    if viewer is not None and space_policy.can_post(viewer, space, role):
+        ctx.update(await composer_context(db, viewer=viewer, space=space, role=role))
+        ctx["default_kind"] = {"questions": "question", "ideas": "idea"}.get(tab, "update")
+    return ctx
+
+
+@router.get("/compose/audience")
+async def audience_line(
+    request: Request, viewer: Viewer, db: DB, space_id: Annotated[str, Query(max_length=20)] = ""
+) -> Response:
+    """The composer's "Visible to …" line for the chosen space (htmx)."""
+    space, _ = await spaces.access_readable_space(db, viewer=viewer, space_id=space_id)
+    audience = await spaces.audience_of(db, space=space)
+    return render(request, "conversations/_audience.html", {"audience": audience})
+
+
+@router.get("/compose/suggest")
+async def mention_suggestions(
+    request: Request,
+    viewer: Viewer,
+    db: DB,
+    space_id: Annotated[str, Query(max_length=20)] = "",
+    q: Annotated[str, Query(max_length=100)] = "",
+) -> Response:
+    """@mention type-ahead: only people who can read the space (htmx / atoll.js)."""
+    space, _ = await spaces.access_readable_space(db, viewer=viewer, space_id=space_id)
+    people = await spaces.suggest_people(db, viewer=viewer, space=space, text=q, purpose="mention")
+    return render(request, "spaces/_suggest.html", {"people": people, "purpose": "mention"})
+
+
+@router.post("/compose/preview")
+async def preview(request: Request, form: Form, viewer: Viewer) -> Response:
+    """The Markdown preview of the composer (htmx): the same renderer and sanitiser."""
+    body = form.get("body", "")[: service.MAX_BODY]
+    return render(request, "conversations/_preview.html", {"html": render_markdown(body)})
+
+
+async def _uploads(request: Request, db: DB, viewer: Person) -> list[int]:
+    ids = []
+    for item in (await request.form()).getlist("files"):
+        if isinstance(item, UploadFile) and item.filename:
+            stored = await files.do_store_upload(
+                db, uploader=viewer, filename=item.filename, file=item.file
+            )
+            ids.append(stored.id)
+    return ids
+
+
+@router.post("/posts")
+async def create_post(request: Request, form: Form, viewer: Viewer, db: DB) -> Response:
+    """Post from the composer (home or a space page), with attachments."""
+    space, _ = await spaces.access_readable_space(db, viewer=viewer, space_id=form.get("space_id", ""))
+    try:
+        upload_ids = await _uploads(request, db, viewer)
+        await service.do_create_post(
+            db, author=viewer, space=space, body=form.get("body", ""),
+            kind=form.get("kind", "update"), attachment_ids=upload_ids,
+        )
+    except AtollError as error:
+        await discard_changes(db, request)
+        space, role = await spaces.access_readable_space(db, viewer=viewer, space_id=form.get("space_id", ""))
+        ctx = await composer_context(db, viewer=viewer, space=space, role=role)
+        ctx.update(error=error.detail, draft=form)
+        return render(request, "conversations/compose_error.html", ctx, status_code=error.status)
+    return RedirectResponse(_back(request, f"/spaces/{space.slug}") + "#posts", status_code=303)
+
+
+@router.get("/posts/{post_id}")
+async def post_page(request: Request, post_id: str, viewer: MaybeViewer, db: DB) -> Response:
+    view = await feed.post_thread(db, viewer=viewer, post_id=post_id)
+    return render(
+        request, "conversations/post.html",
+        {"view": view, "reactions": REACTIONS, "kind_labels": KIND_LABELS, "show_space": True},
+    )
+
+
+async def _post(db: DB, viewer: Person, post_id: str) -> feed.PostView:
+    return await feed.post_view(db, viewer=viewer, post_id=post_id)
+
+
+async def _card(request: Request, db: DB, viewer: Person, post_id: str) -> Response:
+    view = await feed.post_view(db, viewer=viewer, post_id=post_id)
+    return render(request, "conversations/_reactions.html", {"view": view, "reactions": REACTIONS})
+
+
+@router.post("/posts/{post_id}/react")
+async def react(request: Request, post_id: str, form: Form, viewer: Viewer, db: DB) -> Response:
+    view = await _post(db, viewer, post_id)
+    emoji = form.get("emoji", "")
+    args = {"actor": viewer, "post": view.post, "space": view.space, "role": view.role, "emoji": emoji}
+    if service.check_emoji(emoji) in view.my_reactions:
+        await service.do_unreact(db, **args)
+    else:
+        await service.do_react(db, **args)
+    if _is_htmx(request):
+        return await _card(request, db, viewer, post_id)
+    return RedirectResponse(_back(request, f"/posts/{post_id}"), status_code=303)
+
+
+@router.post("/posts/{post_id}/vote")
+async def vote(request: Request, post_id: str, form: Form, viewer: Viewer, db: DB) -> Response:
+    view = await _post(db, viewer, post_id)
+    args = {"actor": viewer, "post": view.post, "space": view.space, "role": view.role}
+    if view.voted:
+        await service.do_unvote(db, **args)
+    else:
+        await service.do_vote(db, **args)
+    if _is_htmx(request):
+        return await _card(request, db, viewer, post_id)
+    return RedirectResponse(_back(request, f"/posts/{post_id}"), status_code=303)
+
+
+@router.post("/posts/{post_id}/idea")
+async def idea_status(request: Request, post_id: str, form: Form, viewer: Viewer, db: DB) -> Response:
+    view = await _post(db, viewer, post_id)
+    await service.do_set_idea_status(
+        db, actor=viewer, post=view.post, space=view.space, role=view.role,
+        status=form.get("idea_status", ""),
+    )
+    return RedirectResponse(f"/posts/{post_id}", status_code=303)
+
+
+@router.post("/posts/{post_id}/accept")
+async def accept(request: Request, post_id: str, form: Form, viewer: Viewer, db: DB) -> Response:
+    view = await _post(db, viewer, post_id)
+    await service.do_accept(
+        db, actor=viewer, post=view.post, space=view.space, comment_id=form.get("comment_id") or None
+    )
+    return RedirectResponse(f"/posts/{post_id}#answer", status_code=303)
+
+
+@router.post("/posts/{post_id}/comments")
+async def comment(request: Request, post_id: str, form: Form, viewer: Viewer, db: DB) -> Response:
+    view = await _post(db, viewer, post_id)
+    try:
+        created = await service.do_comment(
+            db, actor=viewer, post=view.post, space=view.space, role=view.role,
+            body=form.get("body", ""), parent_id=form.get("parent_id") or None,
+        )
+    except Invalid as error:
+        await discard_changes(db, request)
+        thread = await feed.post_thread(db, viewer=viewer, post_id=post_id)
+        return render(
+            request, "conversations/post.html",
+            {"view": thread, "reactions": REACTIONS, "kind_labels": KIND_LABELS,
+             "show_space": True, "comment_error": error.detail, "draft": form},
+            status_code=422,
+        )
+    return RedirectResponse(f"/posts/{post_id}#comment-{created.id}", status_code=303)
+
+
+@router.get("/posts/{post_id}/edit")
+async def edit_post_page(request: Request, post_id: str, viewer: Viewer, db: DB) -> Response:
+    view = await _post(db, viewer, post_id)
+    return render(request, "conversations/edit.html", {"view": view, "target": "post"})
+
+
+@router.post("/posts/{post_id}/edit")
+async def edit_post(request: Request, post_id: str, form: Form, viewer: Viewer, db: DB) -> Response:
+    view = await _post(db, viewer, post_id)
+    try:
+        await service.do_edit_post(
+            db, actor=viewer, post=view.post, space=view.space, body=form.get("body", "")
+        )
+    except Invalid as error:
+        await discard_changes(db, request)
+        view = await _post(db, viewer, post_id)
+        return render(
+            request, "conversations/edit.html",
+            {"view": view, "target": "post", "error": error.detail, "draft": form.get("body", "")},
+            status_code=422,
+        )
+    return RedirectResponse(f"/posts/{post_id}", status_code=303)
+
+
+@router.post("/posts/{post_id}/delete")
+async def delete_post(request: Request, post_id: str, form: Form, viewer: Viewer, db: DB) -> Response:
+    view = await _post(db, viewer, post_id)
+    await service.do_delete_post(db, actor=viewer, post=view.post, space=view.space, role=view.role)
+    return RedirectResponse(f"/spaces/{view.space.slug}?deleted=1", status_code=303)
+
+
+@router.get("/posts/{post_id}/history")
+async def post_history(request: Request, post_id: str, viewer: Viewer, db: DB) -> Response:
+    view = await _post(db, viewer, post_id)
+    revisions, _ = await feed.post_revisions(db, viewer=viewer, post_id=post_id, limit=100)
+    return render(request, "conversations/history.html", {"view": view, "revisions": revisions})
+
+
+@router.post("/comments/{comment_id}/edit")
+async def edit_comment(request: Request, comment_id: str, form: Form, viewer: Viewer, db: DB) -> Response:
+    comment, post, space, role = await feed.access_comment(db, viewer=viewer, comment_id=comment_id)
+    await service.do_edit_comment(
+        db, actor=viewer, comment=comment, post=post, space=space, body=form.get("body", "")
+    )
+    return RedirectResponse(f"/posts/{post.id}#comment-{comment.id}", status_code=303)
+
+
+@router.post("/comments/{comment_id}/delete")
+async def delete_comment(request: Request, comment_id: str, form: Form, viewer: Viewer, db: DB) -> Response:
+    comment, post, space, role = await feed.access_comment(db, viewer=viewer, comment_id=comment_id)
+    await service.do_delete_comment(db, actor=viewer, comment=comment, post=post, space=space, role=role)
+    return RedirectResponse(f"/posts/{post.id}", status_code=303)
+
+
+@router.post("/follow/{target_type}/{target_id}")
+async def toggle_follow(
+    request: Request, target_type: str, target_id: str, form: Form, viewer: Viewer, db: DB
+) -> Response:
+    if form.get("action") == "unfollow":
+        await service.do_unfollow(db, actor=viewer, target_type=target_type, target_id=target_id)
+    else:
+        await service.do_follow(db, actor=viewer, target_type=target_type, target_id=target_id)
+    return RedirectResponse(_back(request, "/"), status_code=303)
