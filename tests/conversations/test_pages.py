@@ -152,3 +152,27 @@ async def test_signed_out_reader_of_a_public_space(client: httpx.AsyncClient, db
     assert "Hello world, everyone" in page.text and "Share with" not in page.text
     thread = await client.get(f"/posts/{post.id}")
     assert thread.status_code == 200 and "Sign in</a> to comment" in thread.text
+
+
+async def test_follow_a_person_and_a_space_from_their_pages(client: httpx.AsyncClient, db: AsyncSession) -> None:
+    ana = await make_person(db, name="Ana")
+    ben = await make_person(db, name="Ben Okafor")
+    space = await _community(db, ben, name="Ben's corner")
+    from atoll.conversations.service import do_create_post
+
+    await do_create_post(db, author=ben, space=space, body="Ben writes here")
+    await db.commit()
+    await sign_in(client, ana.email)
+    assert "Ben writes here" not in (await client.get("/")).text
+    profile = await client.get(f"/people/{ben.id}")
+    assert "Follow Ben" in profile.text
+    done = await client.post(f"/follow/person/{ben.id}", data={"csrf_token": csrf_of(profile.text), "action": "follow"})
+    assert done.status_code == 303
+    assert "Following ✓" in (await client.get(f"/people/{ben.id}")).text
+    assert "Ben writes here" in (await client.get("/")).text
+    await client.post(f"/follow/person/{ben.id}", data={"csrf_token": csrf_of(profile.text), "action": "unfollow"})
+    assert "Ben writes here" not in (await client.get("/")).text
+    page = await client.get(f"/spaces/{space.slug}")
+    assert ">Follow<" in page.text
+    await client.post(f"/follow/space/{space.id}", data={"csrf_token": csrf_of(page.text), "action": "follow"})
+    assert "Ben writes here" in (await client.get("/")).text

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from atoll.conversations.service import is_following
 from atoll.kit.errors import AtollError, Forbidden, Invalid
 from atoll.org import service as org_service
 from atoll.people import auth, policy, service
@@ -132,7 +133,12 @@ async def _profile_context(db: DB, viewer: Viewer, person_id: str) -> dict[str, 
 
 @router.get("/people/{person_id}")
 async def profile(request: Request, person_id: str, viewer: Viewer, db: DB) -> Response:
-    return render(request, "people/profile.html", await _profile_context(db, viewer, person_id))
+    ctx = await _profile_context(db, viewer, person_id)
+    person = ctx["person"]
+    ctx["following"] = await is_following(
+        db, viewer=viewer, target_type="person", target_id=person.id  # type: ignore[attr-defined]
+    )
+    return render(request, "people/profile.html", ctx)
 
 
 @router.get("/people/{person_id}/edit")

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
 from atoll.conversations.pages import space_posts_context
+from atoll.conversations.service import is_following
 from atoll.kit.errors import AtollError, Invalid
 from atoll.kit.time import utcnow
 from atoll.org.models import Unit
@@ -127,6 +128,9 @@ async def space_page(
     ctx = space_context(space, role, viewer)
     ctx["tab"] = tab
     ctx["view"] = (await service.views_of(db, viewer, [space]))[0]
+    ctx["following"] = viewer is not None and await is_following(
+        db, viewer=viewer, target_type="space", target_id=space.id
+    )
     audience = await service.audience_of(db, space=space) if ctx["can_read"] else None
     ctx["audience"] = audience
     if ctx["can_read"] and tab == "members":
