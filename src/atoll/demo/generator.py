@@ -160,8 +160,67 @@ async def _create_spaces(session: AsyncSession, *, root: Unit) -> None:
         session, actor=admin, name="Northwind Open House", kind="public", visibility="open",
         description="News and questions for anyone, signed in or not.",
     )
+    await _create_conversations(session, people=people)
     await spaces.do_create_space(
         session, actor=ana, name="Checkout outage", kind="situation", visibility="private",
         closes_at=utcnow() + timedelta(days=2), member_ids=[p.id for p in members[:4]],
         description="Payment checkout fails for some EU customers.",
+    )
+
+
+async def _create_conversations(session: AsyncSession, *, people: dict[str, Person]) -> None:
+    """A few living threads: an update with reactions, a question with an accepted answer, an
+    idea with votes, a customer's question in a hybrid space, and news in the public space."""
+    from atoll.conversations import service as talk
+    from atoll.spaces.models import Membership, Space
+
+    by_slug = {s.slug: s for s in (await session.execute(select(Space))).scalars()}
+    members_of: dict[int, list[Person]] = {}
+    for space_id, person_id in (await session.execute(select(Membership.space_id, Membership.person_id))).tuples():
+        members_of.setdefault(space_id, []).append(next(p for p in people.values() if p.id == person_id))
+    ana, admin = people[MEMBER_EMAIL], people[ADMIN_EMAIL]
+
+    guild = by_slug["python-guild"]
+    crew = [p for p in members_of[guild.id] if p.id != ana.id][:4]
+    update = await talk.do_create_post(
+        session, author=ana, space=guild,
+        body="We moved the build to **Python 3.11** — test runs are 30 % faster. "
+        "Thanks to everyone who reviewed the changes!",
+    )
+    for person in crew:
+        await talk.do_react(session, actor=person, post=update, space=guild, role="member", emoji="🎉")
+    question = await talk.do_create_post(
+        session, author=crew[0], space=guild, kind="question",
+        body="What do you use to profile async code? `cProfile` shows mostly the event loop.",
+    )
+    answer = await talk.do_comment(
+        session, actor=ana, post=question, space=guild, role="owner",
+        body="Try **py-spy** with `--idle`, or pyinstrument's async mode: both show the awaits.",
+    )
+    await talk.do_comment(
+        session, actor=crew[1], post=question, space=guild, role="member",
+        body="+1 for pyinstrument, its HTML report is great.", parent_id=answer.id,
+    )
+    await talk.do_accept(session, actor=crew[0], post=question, space=guild, comment_id=answer.id)
+    idea = await talk.do_create_post(
+        session, author=crew[2], space=guild, kind="idea",
+        body="Monthly lightning talks: 5 minutes each, anyone can present.",
+    )
+    for person in crew[:3] + [ana]:
+        if person.id != crew[2].id:
+            await talk.do_vote(session, actor=person, post=idea, space=guild, role="member")
+
+    acme = by_slug["acme-corp-collaboration"]
+    marta = people["marta@acme.example"]
+    ask = await talk.do_create_post(
+        session, author=marta, space=acme, kind="question",
+        body="Can we get the Q3 rollout plan before our steering meeting on Friday?",
+    )
+    await talk.do_comment(
+        session, actor=ana, post=ask, space=acme, role="owner",
+        body="Yes — I will share it here on Thursday, with the migration checklist.",
+    )
+    await talk.do_create_post(
+        session, author=admin, space=by_slug["northwind-open-house"], kind="announcement",
+        body="Welcome to Northwind's open house: ask us anything about working here.",
     )
