@@ -14,7 +14,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from atoll.app import create_app
 from atoll.config import Settings
@@ -107,7 +107,7 @@ def fresh_database(db_kind: str, tmp_path_factory: pytest.TempPathFactory):  # t
 def settings_for(url: str, var_dir: Path, **overrides: object) -> Settings:
     return Settings(
         database_url=url, var_dir=var_dir, secret_key="test-secret-key-" + "x" * 32,
-        argon2_time_cost=1, argon2_memory_kib=1024, redis_url="", **overrides,  # type: ignore[arg-type]
+        argon2_time_cost=1, argon2_memory_kib=1024, redis_url="", housekeeping_seconds=0, **overrides,  # type: ignore[arg-type]
     )
 
 
@@ -132,8 +132,11 @@ async def _empty_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     yield
     if "app" not in request.fixturenames:
         return
-    application = request.getfixturevalue("app")
-    engine = application.state.engine
+    await empty_all_tables(request.getfixturevalue("app").state.engine)
+
+
+async def empty_all_tables(engine: AsyncEngine) -> None:
+    """Delete every row (a module that keeps data across its tests calls this at its end)."""
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     async with engine.connect() as conn:
         if engine.dialect.name == "postgresql":

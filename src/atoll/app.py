@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from atoll import __version__
+from atoll import __version__, tasks
 from atoll.analytics import service as analytics
 from atoll.config import Settings
 from atoll.conversations import api as conversations_api
@@ -47,7 +47,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessionmaker = make_sessionmaker(engine)
         app.state.broker = broker
         try:
-            yield
+            if settings.housekeeping_seconds:
+                async with tasks.running(app.state.sessionmaker, settings.housekeeping_seconds):
+                    yield
+            else:
+                yield
         finally:
             await broker.stop()
             await engine.dispose()

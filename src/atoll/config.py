@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     smtp_password: str = ""
     smtp_starttls: bool = False
     smtp_from: str = "atoll@localhost"
+    housekeeping_seconds: int = Field(
+        60, ge=0, description="How often each server closes due situation rooms (0: never)."
+    )
     argon2_time_cost: int = Field(3, ge=1)
     argon2_memory_kib: int = Field(65536, ge=8)
     max_upload_mb: int = Field(

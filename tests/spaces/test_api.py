@@ -151,3 +151,30 @@ async def test_situation_room_closes_and_becomes_read_only(client: httpx.AsyncCl
     closes = (utcnow() + timedelta(hours=4)).isoformat()
     room = await _create(client, h, name="Outage", kind="situation", visibility="private", closes_at=closes, member_ids=[str(helper.id)])
     assert room["member_count"] == 2 and room["archived"] is False
+
+
+async def test_housekeeping_archives_situation_rooms_whose_time_is_up(app, client: httpx.AsyncClient, db: AsyncSession) -> None:  # type: ignore[no-untyped-def]
+    from atoll import tasks
+    from atoll.spaces import service as spaces_service
+    from atoll.spaces.models import Space
+
+    lead = await make_person(db)
+    room = await spaces_service.do_create_space(
+        db, actor=lead, name="Incident", kind="situation", visibility="private",
+        closes_at=utcnow() + timedelta(hours=1),
+    )
+    await db.commit()
+    await tasks.run_once(app.state.sessionmaker)
+    await db.refresh(room)
+    assert room.archived_at is None
+    room.closes_at = utcnow() - timedelta(minutes=1)
+    await db.commit()
+    h = await auth_headers(client, lead)
+    r = await client.post(f"/api/v1/spaces/{room.id}/posts", json={"body": "still here?"}, headers=h)
+    assert r.status_code == 409  # read-only as soon as it closes
+    await tasks.run_once(app.state.sessionmaker)
+    archived = await db.get(Space, room.id)
+    await db.refresh(archived)
+    assert archived is not None and archived.archived_at is not None
+    mine = (await client.get("/api/v1/spaces", params={"mine": "true"}, headers=h)).json()["items"]
+    assert mine == []
