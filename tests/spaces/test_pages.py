@@ -129,3 +129,15 @@ async def test_signed_out_visitors_read_public_spaces_only(client: httpx.AsyncCl
     assert inside.status_code == 303 and inside.headers["location"].startswith("/sign-in")
     listing = await client.get("/spaces")
     assert "Open House" in listing.text and "Inside" not in listing.text
+
+
+async def test_directory_lists_only_my_spaces_on_request(client: httpx.AsyncClient, db: AsyncSession) -> None:
+    ana = await make_person(db)
+    ben = await make_person(db)
+    await _space(db, ana, name="Ana's space")
+    await _space(db, ben, name="Ben's space")
+    await sign_in(client, ana.email)
+    everything = await client.get("/spaces")
+    assert "Ana&#39;s space" in everything.text and "Ben&#39;s space" in everything.text
+    mine = await client.get("/spaces", params={"mine": "true"})
+    assert "Ana&#39;s space" in mine.text and "Ben&#39;s space" not in mine.text

@@ -192,11 +192,8 @@ async def _card(request: Request, db: DB, viewer: Person, post_id: str) -> Respo
 async def react(request: Request, post_id: str, form: Form, viewer: Viewer, db: DB) -> Response:
     view = await _post(db, viewer, post_id)
     emoji = form.get("emoji", "")
-    args = {"actor": viewer, "post": view.post, "space": view.space, "role": view.role, "emoji": emoji}
-    if service.check_emoji(emoji) in view.my_reactions:
-        await service.do_unreact(db, **args)
-    else:
-        await service.do_react(db, **args)
+    change = service.do_unreact if service.check_emoji(emoji) in view.my_reactions else service.do_react
+    await change(db, actor=viewer, post=view.post, space=view.space, role=view.role, emoji=emoji)
     if _is_htmx(request):
         return await _card(request, db, viewer, post_id)
     return RedirectResponse(_back(request, f"/posts/{post_id}"), status_code=303)
@@ -205,11 +202,8 @@ async def react(request: Request, post_id: str, form: Form, viewer: Viewer, db: 
 @router.post("/posts/{post_id}/vote")
 async def vote(request: Request, post_id: str, form: Form, viewer: Viewer, db: DB) -> Response:
     view = await _post(db, viewer, post_id)
-    args = {"actor": viewer, "post": view.post, "space": view.space, "role": view.role}
-    if view.voted:
-        await service.do_unvote(db, **args)
-    else:
-        await service.do_vote(db, **args)
+    change = service.do_unvote if view.voted else service.do_vote
+    await change(db, actor=viewer, post=view.post, space=view.space, role=view.role)
     if _is_htmx(request):
         return await _card(request, db, viewer, post_id)
     return RedirectResponse(_back(request, f"/posts/{post_id}"), status_code=303)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from atoll.conversations.pages import space_posts_context
 from atoll.conversations.service import is_following
-from atoll.kit.errors import AtollError, Invalid
+from atoll.kit.errors import AtollError, Forbidden, Invalid
 from atoll.kit.time import utcnow
 from atoll.org.models import Unit
 from atoll.people.models import Person
@@ -59,14 +59,16 @@ async def directory(
     db: DB,
     kind: Annotated[str, Query(max_length=20)] = "",
     q: Annotated[str, Query(max_length=200)] = "",
+    mine: bool = False,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> Response:
     views, next_cursor = await service.spaces_page(
-        db, viewer=viewer, kind=kind if kind in KINDS else None, q=q, cursor=cursor, limit=30
+        db, viewer=viewer, kind=kind if kind in KINDS else None, q=q, mine=mine,
+        cursor=cursor, limit=30,
     )
     return render(
         request, "spaces/directory.html",
-        {"views": views, "next_cursor": next_cursor, "kind": kind, "q": q,
+        {"views": views, "next_cursor": next_cursor, "kind": kind, "q": q, "mine": mine,
          "kind_words": KIND_WORDS},
     )
 
@@ -174,6 +176,8 @@ async def leave(request: Request, slug: str, form: Form, viewer: Viewer, db: DB)
 @router.post("/spaces/{slug}/members")
 async def add_member(request: Request, slug: str, form: Form, viewer: Viewer, db: DB) -> Response:
     space, role = await _space_and_role(db, viewer, slug)
+    if not policy.can_manage(viewer, role):  # before looking anyone up: 403, not "nobody called"
+        raise Forbidden("Only the space's owners and moderators can add people.")
     person = await service.find_person(db, viewer=viewer, text=form.get("person", ""))
     await service.do_add_member(
         db, actor=viewer, space=space, person_id=person.id,
