@@ -165,3 +165,13 @@ def test_mention_scanning() -> None:
 )
 def test_detect_type(head: bytes, expected: str) -> None:
     assert detect_type(head) == expected
+
+
+def test_code_is_never_scanned_for_mentions() -> None:
+    body = "a `@[1]` b ``@[2] ` x`` @[3] ```\n@[4]\n```\n@[5] ~~~\n@[6]\n~~~~\n   ```py\n@[8]"
+    # CommonMark: the ``` ending line 1 opens nothing; the ``` line opens a fence to the end
+    assert mentions.mentioned_ids(body) == {3, 4}
+    # backtick runs of many different lengths, none closed: found in linear time
+    many_runs = "".join("`" * k + " " for k in range(1, 300)) + "@[5]"
+    assert mentions.mentioned_ids(many_runs) == {5}
+    assert mentions.mentioned_ids("~~~\n@[1]\n~~~\n@[2]") == {2}

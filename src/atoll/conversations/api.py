@@ -52,7 +52,7 @@ FilterQuery = Annotated[
 def author_out(person: Person) -> AuthorOut:
     return AuthorOut(
         id=str(person.id), name=person.name,
-        kind=person.kind,  # type: ignore[arg-type]
+        kind=person.kind,
         organization=person.organization if person.kind == "external" else None,
     )
 
@@ -172,7 +172,7 @@ async def mentionable(
     return [
         MentionableOut(
             id=str(p.id), name=p.name,
-            kind=p.kind,  # type: ignore[arg-type]
+            kind=p.kind,
             organization=p.organization if p.kind == "external" else None,
             mention=f"@[{p.id}]",
         )
@@ -325,7 +325,7 @@ async def comment_history(
 async def my_follows(viewer: Viewer, db: DB) -> list[FollowOut]:
     """What the caller follows: people, then spaces."""
     return [
-        FollowOut(type=f.type, id=str(f.id), name=f.name)  # type: ignore[arg-type]
+        FollowOut(type=f.type, id=str(f.id), name=f.name)
         for f in await service.follows_of(db, viewer=viewer)
     ]
 

@@ -13,6 +13,8 @@ would never see it): the author gets a clear error and nothing is stored."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections import defaultdict, deque
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, or_, select
@@ -28,10 +30,8 @@ from atoll.spaces.models import Space
 
 MAX_MENTIONS = 50
 MAX_NAME_WORDS = 5
-_CODE = re.compile(  # fenced code blocks and code spans
-    r"^( {0,3})(```+|~~~+)[^\n]*\n.*?(?:^ {0,3}\2[ \t]*$|\Z)|(`+)(?!`).+?(?<!`)\3(?!`)",
-    re.S | re.M,
-)
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+_TICKS = re.compile(r"`+")
 _BY_ID = re.compile(r"(?<![\w@])@\[([0-9]{1,19})\]")
 _AT = re.compile(r"(?<![\w@.+\-])@(?=[^\W_])")
 _WORD = re.compile(r"[^\W_](?:[\w'’.\-]*[^\W_])?")
@@ -56,12 +56,64 @@ class Parsed:
     mentioned: list[Person]
 
 
+def _fenced_blocks(body: str) -> list[tuple[int, int]]:
+    """Where fenced code blocks are (line by line, linear in the body's length)."""
+    ranges: list[tuple[int, int]] = []
+    fence, start, pos = "", 0, 0
+    for line in body.splitlines(keepends=True):
+        if not fence:
+            m = _FENCE.match(line)
+            if m and not (m.group(1)[0] == "`" and "`" in line[m.end() :]):
+                fence, start = m.group(1), pos
+        else:
+            closing = line.strip()
+            if (
+                len(line) - len(line.lstrip(" ")) <= 3
+                and len(closing) >= len(fence)
+                and closing == fence[0] * len(closing)
+            ):
+                ranges.append((start, pos + len(line)))
+                fence = ""
+        pos += len(line)
+    if fence:
+        ranges.append((start, len(body)))
+    return ranges
+
+
+def _code_spans(body: str, fenced: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Where code spans are: a run of backticks up to the next run of the same length.
+
+    Linear: each run is looked at a bounded number of times (a regex with a lazy ``.+?``
+    would take quadratic time on runs of many different lengths)."""
+    runs = [m.span() for m in _TICKS.finditer(body) if not _inside(fenced, m.start())]
+    queues: dict[int, deque[int]] = defaultdict(deque)
+    for index, (a, b) in enumerate(runs):
+        queues[b - a].append(index)
+    spans: list[tuple[int, int]] = []
+    i = 0
+    while i < len(runs):
+        a, b = runs[i]
+        queue = queues[b - a]
+        while queue and queue[0] <= i:
+            queue.popleft()
+        if queue:
+            j = queue.popleft()
+            spans.append((a, runs[j][1]))
+            i = j + 1
+        else:
+            i += 1
+    return spans
+
+
 def _code_ranges(body: str) -> list[tuple[int, int]]:
-    return [m.span() for m in _CODE.finditer(body)]
+    """Sorted, non-overlapping ranges of fenced code and code spans."""
+    fenced = _fenced_blocks(body)
+    return sorted(fenced + _code_spans(body, fenced))
 
 
 def _inside(ranges: list[tuple[int, int]], pos: int) -> bool:
-    return any(a <= pos < b for a, b in ranges)
+    i = bisect_right(ranges, (pos + 1, -1)) - 1  # the last range starting at or before pos
+    return i >= 0 and ranges[i][0] <= pos < ranges[i][1]
 
 
 def _name_candidates(body: str, start: int) -> list[tuple[int, str]]:

@@ -270,7 +270,7 @@ async def do_comment(
         body=body, html=parsed.html, created_at=now,
     )
     session.add(comment)
-    post.comment_count = Post.comment_count + 1  # type: ignore[assignment]
+    post.comment_count = Post.comment_count + 1
     post.last_activity_at = now
     await session.flush()
     await session.refresh(post, ["comment_count"])
@@ -347,7 +347,7 @@ async def do_delete_comment(
         accepted = await session.get(Comment, post.accepted_comment_id)
         if accepted is None or comment.id in (accepted.id, accepted.parent_id):
             post.accepted_comment_id = None
-    post.comment_count = Post.comment_count - hidden  # type: ignore[assignment]
+    post.comment_count = Post.comment_count - hidden
     await session.flush()
     await session.refresh(post, ["comment_count"])
 
@@ -442,7 +442,7 @@ async def do_vote(
     if await session.get(IdeaVote, (post.id, actor.id)) is not None:
         return False
     session.add(IdeaVote(post_id=post.id, person_id=actor.id))
-    post.vote_count = Post.vote_count + 1  # type: ignore[assignment]
+    post.vote_count = Post.vote_count + 1
     await _interact(
         session, kind="vote", actor=actor, target_id=post.author_id, space=space, post=post
     )
@@ -462,7 +462,7 @@ async def do_unvote(
     )
     if not getattr(result, "rowcount", 0):
         return False
-    post.vote_count = Post.vote_count - 1  # type: ignore[assignment]
+    post.vote_count = Post.vote_count - 1
     await session.flush()
     await session.refresh(post, ["vote_count"])
     return True
