@@ -12,13 +12,15 @@ from atoll.conversations.models import (
     PostRevision,
     Reaction,
 )
+from atoll.notifications.models import Notification, NotificationPreference
 from atoll.org.models import Unit
 from atoll.people.models import AuthSession, LoginFailure, Person, PersonSkill
+from atoll.realtime.models import Event
 from atoll.spaces.models import JoinRequest, Membership, Space
 from atoll.web.idempotency import IdempotencyKey
 
 __all__ = [
-    "Attachment", "AuthSession", "Comment", "CommentRevision", "Follow", "IdeaVote",
+    "Attachment", "AuthSession", "Event", "Notification", "NotificationPreference", "Comment", "CommentRevision", "Follow", "IdeaVote",
     "IdempotencyKey", "Interaction", "JoinRequest", "LoginFailure", "Membership", "Mention",
     "Person", "PersonSkill", "Post", "PostRevision", "Reaction", "Space", "Unit",
 ]
