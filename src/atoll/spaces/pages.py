@@ -104,8 +104,9 @@ async def create_space(request: Request, form: Form, viewer: Viewer, db: DB) -> 
             db, actor=viewer, name=form.get("name", "")[:300], kind=form.get("kind", "community"),
             visibility=form.get("visibility", "open"), description=form.get("description", ""),
             unit_id=form.get("unit_id") or None,
-            closes_at=_parse_local_time(form.get("closes_at", ""))
-            or (utcnow() + timedelta(days=1) if form.get("kind") == "situation" else None),
+            # the form always carries a closing time; only situation rooms use it
+            closes_at=(_parse_local_time(form.get("closes_at", "")) or utcnow() + timedelta(days=1))
+            if form.get("kind") == "situation" else None,
             member_ids=[str(m) for m in raw_members][:60],
         )
     except AtollError as error:
