@@ -27,7 +27,7 @@ async def test_start_a_community_from_the_form(client: httpx.AsyncClient, db: As
     assert form.status_code == 200 and "Situation room" in form.text
     created = await client.post("/spaces/new", data={
         "csrf_token": csrf_of(form.text), "name": "Data Guild", "kind": "community",
-        "visibility": "open", "description": "Numbers!",
+        "visibility": "open", "description": "Numbers!", "closes_at": "2030-01-01T10:00",
     })
     assert created.status_code == 303 and created.headers["location"] == "/spaces/data-guild"
     page = await client.get("/spaces/data-guild")
