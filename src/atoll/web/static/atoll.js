@@ -9,13 +9,16 @@ document.addEventListener("htmx:configRequest", (event) => {
   if (drawer && window.matchMedia("(max-width: 760px)").matches) drawer.open = false;
 })();
 // @mention type-ahead in any textarea that names its suggestion URL. It offers only people who
-// can read the space (the server decides) and inserts "@Full Name".
+// can read the space (the server decides) and inserts "@Full Name" (or "@[id]" when two
+// people share the name).
 (() => {
   let box = null, field = null, start = -1, options = [], active = -1, timer = null;
   const close = () => { if (box) { box.hidden = true; box.innerHTML = ""; } options = []; active = -1; };
   const pick = (i) => {
-    const name = options[i] && options[i].dataset.name;
+    let name = options[i] && options[i].dataset.name;
     if (!name || !field) return;
+    // Two people with the same name: write the unambiguous @[id] form instead.
+    if (options.filter((o) => o.dataset.name === name).length > 1) name = "[" + options[i].dataset.id + "]";
     const v = field.value, end = field.selectionStart;
     field.value = v.slice(0, start) + "@" + name + " " + v.slice(end);
     const at = start + name.length + 2;
@@ -30,6 +33,7 @@ document.addEventListener("htmx:configRequest", (event) => {
       li.setAttribute("role", "option");
       li.id = "mention-opt-" + i;
       li.dataset.name = opt.value;
+      li.dataset.id = opt.dataset.id;
       li.textContent = opt.textContent;
       li.addEventListener("mousedown", (e) => { e.preventDefault(); pick(i); });
       box.appendChild(li);
