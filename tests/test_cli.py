@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -27,18 +28,24 @@ async def cli_env(fresh_database, tmp_path):  # type: ignore[no-untyped-def]
         "ATOLL_ARGON2_TIME_COST": "1",
         "ATOLL_ARGON2_MEMORY_KIB": "1024",
     }
-    subprocess.run([ATOLL, "migrate"], env=env, check=True, capture_output=True, timeout=60)
+    await asyncio.to_thread(
+        subprocess.run, [ATOLL, "migrate"], env=env, check=True, capture_output=True, timeout=60
+    )
     return env
 
 
-def atoll(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def atoll(
+    env: dict[str, str], *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [ATOLL, *args], env=env, capture_output=True, text=True, input=stdin, timeout=120
     )
 
 
 async def people(env: dict[str, str]) -> list[tuple[str, str]]:
-    engine = make_engine(Settings(database_url=env["ATOLL_DATABASE_URL"], var_dir=Path(env["ATOLL_VAR_DIR"])))
+    engine = make_engine(
+        Settings(database_url=env["ATOLL_DATABASE_URL"], var_dir=Path(env["ATOLL_VAR_DIR"]))
+    )
     try:
         async with make_sessionmaker(engine)() as session:
             rows = await session.execute(select(Person.email, Person.role).order_by(Person.email))
@@ -48,21 +55,48 @@ async def people(env: dict[str, str]) -> list[tuple[str, str]]:
 
 
 async def test_create_admin_with_and_without_password_option(cli_env: dict[str, str]) -> None:
-    done = atoll(cli_env, "create-admin", "--email", "Root@Example.com", "--name", "Root", "--password", "long enough pw")
+    done = atoll(
+        cli_env,
+        "create-admin",
+        "--email",
+        "Root@Example.com",
+        "--name",
+        "Root",
+        "--password",
+        "long enough pw",
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     prompted = atoll(
-        cli_env, "create-admin", "--email", "second@example.com", "--name", "Second",
+        cli_env,
+        "create-admin",
+        "--email",
+        "second@example.com",
+        "--name",
+        "Second",
         stdin="another secret\nanother secret\n",
     )
     assert prompted.returncode == 0, prompted.stdout + prompted.stderr
-    again = atoll(cli_env, "create-admin", "--email", "root@example.com", "--name", "Root", "--password", "long enough pw")
+    again = atoll(
+        cli_env,
+        "create-admin",
+        "--email",
+        "root@example.com",
+        "--name",
+        "Root",
+        "--password",
+        "long enough pw",
+    )
     assert again.returncode == 1 and "already" in again.stdout
-    short = atoll(cli_env, "create-admin", "--email", "x@example.com", "--name", "X", "--password", "short")
+    short = atoll(
+        cli_env, "create-admin", "--email", "x@example.com", "--name", "X", "--password", "short"
+    )
     assert short.returncode == 1 and "password" in short.stdout
     assert await people(cli_env) == [("root@example.com", "admin"), ("second@example.com", "admin")]
 
 
-async def test_import_org_reports_and_refuses_bad_files(cli_env: dict[str, str], tmp_path: Path) -> None:
+async def test_import_org_reports_and_refuses_bad_files(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
     good = tmp_path / "org.csv"
     good.write_text(
         "email,name,title,unit_path,kind,organization,relation\n"
@@ -84,13 +118,17 @@ async def test_import_org_reports_and_refuses_bad_files(cli_env: dict[str, str],
 async def test_demo_is_created_once_and_prints_how_to_sign_in(cli_env: dict[str, str]) -> None:
     first = atoll(cli_env, "demo")
     assert first.returncode == 0, first.stdout + first.stderr
-    assert "admin@northwind.example" in first.stdout and "ana.silva@northwind.example" in first.stdout
+    assert (
+        "admin@northwind.example" in first.stdout and "ana.silva@northwind.example" in first.stdout
+    )
     count = len(await people(cli_env))
     assert 35 <= count <= 60
     second = atoll(cli_env, "demo")
     assert second.returncode == 0 and "Created the demo" not in second.stdout
     assert len(await people(cli_env)) == count
-    engine = make_engine(Settings(database_url=cli_env["ATOLL_DATABASE_URL"], var_dir=Path(cli_env["ATOLL_VAR_DIR"])))
+    engine = make_engine(
+        Settings(database_url=cli_env["ATOLL_DATABASE_URL"], var_dir=Path(cli_env["ATOLL_VAR_DIR"]))
+    )
     async with make_sessionmaker(engine)() as session:
         externals = await session.scalar(select(func.count()).where(Person.kind == "external"))
     await engine.dispose()

@@ -18,7 +18,7 @@ PAYLOADS = [
     '<a href="javascript:alert(1)">x</a>',
     "<svg onload=alert(1)>",
     "<iframe src=//evil.example></iframe>",
-    "<div style=\"background:url(javascript:alert(1))\">x</div>",
+    '<div style="background:url(javascript:alert(1))">x</div>',
     "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
     "<details open ontoggle=alert(1)>",
     "<<script>script>alert(1)<</script>/script>",

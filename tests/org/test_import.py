@@ -29,11 +29,18 @@ async def test_import_creates_people_and_units_then_is_idempotent(db: AsyncSessi
     assert (report.created, report.updated, report.unchanged) == (3, 0, 0)
     assert report.units_created == 7  # root + Engineering/Platform/Core + Sales/EMEA/Field
     ana = (await db.execute(select(Person).where(Person.email == "ana@example.com"))).scalar_one()
-    core = (await db.execute(select(Unit).where(Unit.path == "Engineering/Platform/Core"))).scalar_one()
+    core = (
+        await db.execute(select(Unit).where(Unit.path == "Engineering/Platform/Core"))
+    ).scalar_one()
     assert ana.unit_id == core.id and core.level == 3
-    marta = (await db.execute(select(Person).where(Person.email == "marta@acme.example"))).scalar_one()
+    marta = (
+        await db.execute(select(Person).where(Person.email == "marta@acme.example"))
+    ).scalar_one()
     assert (marta.kind, marta.role, marta.organization, marta.relation) == (
-        "external", "guest", "Acme Corp", "customer",
+        "external",
+        "guest",
+        "Acme Corp",
+        "customer",
     )
     assert marta.unit_id is None
 
@@ -48,7 +55,9 @@ async def test_import_creates_people_and_units_then_is_idempotent(db: AsyncSessi
 async def test_reimport_moves_and_renames(db: AsyncSession) -> None:
     await do_import_org(db, actor=None, data=GOOD)
     await db.commit()
-    moved = GOOD.replace("Ben Okafor,Account executive,Sales/EMEA/Field", "Ben O.,Manager,Sales/Americas")
+    moved = GOOD.replace(
+        "Ben Okafor,Account executive,Sales/EMEA/Field", "Ben O.,Manager,Sales/Americas"
+    )
     report = await do_import_org(db, actor=None, data=moved)
     await db.commit()
     assert (report.created, report.updated, report.unchanged) == (0, 1, 2)
@@ -78,10 +87,14 @@ async def test_any_bad_row_changes_nothing_and_every_bad_row_is_reported(db: Asy
     assert await _count(db, Person) == 1
 
 
-async def test_api_import_reports_and_is_all_or_nothing(client: httpx.AsyncClient, db: AsyncSession) -> None:
+async def test_api_import_reports_and_is_all_or_nothing(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
     admin = await make_person(db, role="admin", email="admin@example.com")
     headers = {**await auth_headers(client, admin), "content-type": "text/csv"}
-    preview = await client.post("/api/v1/admin/import/org?dry_run=true", content=GOOD, headers=headers)
+    preview = await client.post(
+        "/api/v1/admin/import/org?dry_run=true", content=GOOD, headers=headers
+    )
     assert preview.status_code == 200, preview.text
     assert preview.json()["created"] == 3 and preview.json()["applied"] is False
     assert await _count(db, Person) == 1
@@ -97,12 +110,15 @@ async def test_api_import_reports_and_is_all_or_nothing(client: httpx.AsyncClien
     assert r.json()["errors"][0]["line"] == 5
     assert await _count(db, Person) == 4
 
-    no_columns = await client.post("/api/v1/admin/import/org", content="a,b\n1,2\n", headers=headers)
+    no_columns = await client.post(
+        "/api/v1/admin/import/org", content="a,b\n1,2\n", headers=headers
+    )
     assert no_columns.status_code == 422 and "missing" in no_columns.json()["detail"]
 
     member = await make_person(db)
     r = await client.post(
-        "/api/v1/admin/import/org", content=GOOD,
+        "/api/v1/admin/import/org",
+        content=GOOD,
         headers={**await auth_headers(client, member), "content-type": "text/csv"},
     )
     assert r.status_code == 403
@@ -115,9 +131,13 @@ async def test_units_api(client: httpx.AsyncClient, db: AsyncSession) -> None:
     assert root.status_code == 201 and root.json()["level"] == 0
     sales = await client.post("/api/v1/units", json={"name": "Sales"}, headers=h)
     assert sales.json()["parent_id"] == root.json()["id"] and sales.json()["level"] == 1
-    emea = await client.post("/api/v1/units", json={"name": "EMEA", "parent_id": sales.json()["id"]}, headers=h)
+    emea = await client.post(
+        "/api/v1/units", json={"name": "EMEA", "parent_id": sales.json()["id"]}, headers=h
+    )
     assert emea.json()["level"] == 2 and emea.json()["path"] == "Sales/EMEA"
-    dup = await client.post("/api/v1/units", json={"name": "EMEA", "parent_id": sales.json()["id"]}, headers=h)
+    dup = await client.post(
+        "/api/v1/units", json={"name": "EMEA", "parent_id": sales.json()["id"]}, headers=h
+    )
     assert dup.status_code == 409
     slash = await client.post("/api/v1/units", json={"name": "A/B"}, headers=h)
     assert slash.status_code == 422

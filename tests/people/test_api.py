@@ -48,14 +48,20 @@ async def test_failed_sign_ins_are_rate_limited_per_account(
 ) -> None:
     ana = await make_person(db)
     for _ in range(5):
-        r = await client.post("/api/v1/auth/token", json={"email": ana.email, "password": "wrong-one"})
+        r = await client.post(
+            "/api/v1/auth/token", json={"email": ana.email, "password": "wrong-one"}
+        )
         assert r.status_code == 401
-    limited = await client.post("/api/v1/auth/token", json={"email": ana.email, "password": PASSWORD})
+    limited = await client.post(
+        "/api/v1/auth/token", json={"email": ana.email, "password": PASSWORD}
+    )
     assert limited.status_code == 429
     assert int(limited.headers["retry-after"]) > 0
     assert limited.json()["status"] == 429
     other = await make_person(db)
-    assert (await client.post("/api/v1/auth/token", json={"email": other.email, "password": PASSWORD})).status_code == 200
+    assert (
+        await client.post("/api/v1/auth/token", json={"email": other.email, "password": PASSWORD})
+    ).status_code == 200
 
 
 async def test_failed_sign_ins_are_rate_limited_per_address(
@@ -79,11 +85,15 @@ async def test_successful_sign_in_resets_the_account_counter(
         await client.post("/api/v1/auth/token", json={"email": ana.email, "password": "wrong-one"})
     await token_for(client, ana)
     for _ in range(4):
-        r = await client.post("/api/v1/auth/token", json={"email": ana.email, "password": "wrong-one"})
+        r = await client.post(
+            "/api/v1/auth/token", json={"email": ana.email, "password": "wrong-one"}
+        )
         assert r.status_code == 401
 
 
-async def test_directory_search_by_name_skill_and_unit(client: httpx.AsyncClient, db: AsyncSession) -> None:
+async def test_directory_search_by_name_skill_and_unit(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
     sales = await make_unit(db, "Sales")
     emea = await make_unit(db, "EMEA", parent=sales)
     eng = await make_unit(db, "Engineering")
@@ -159,18 +169,24 @@ async def test_only_admins_create_people(client: httpx.AsyncClient, db: AsyncSes
     assert ext.json()["errors"][0]["field"] == "organization"
 
 
-async def test_invalid_input_is_a_clear_problem(client: httpx.AsyncClient, db: AsyncSession) -> None:
+async def test_invalid_input_is_a_clear_problem(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
     admin = await make_person(db, role="admin")
     r = await client.post(
-        "/api/v1/people", json={"name": "", "email": "not-an-email"},
+        "/api/v1/people",
+        json={"name": "", "email": "not-an-email"},
         headers=await auth_headers(client, admin),
     )
     assert r.status_code == 422
     assert r.headers["content-type"].startswith("application/problem+json")
     fields = {e["field"] for e in r.json()["errors"]}
     assert {"name", "email"} <= fields
-    r = await client.post("/api/v1/people", content=b"{not json", headers={
-        **await auth_headers(client, admin), "content-type": "application/json"})
+    r = await client.post(
+        "/api/v1/people",
+        content=b"{not json",
+        headers={**await auth_headers(client, admin), "content-type": "application/json"},
+    )
     assert r.status_code == 422
 
 
@@ -180,13 +196,18 @@ async def test_profile_edits_self_and_admin(client: httpx.AsyncClient, db: Async
     admin = await make_person(db, role="admin")
     ana_h = await auth_headers(client, ana)
     r = await client.patch(
-        f"/api/v1/people/{ana.id}", json={"title": "Designer", "skills": ["UX", "ux", "Figma"]},
+        f"/api/v1/people/{ana.id}",
+        json={"title": "Designer", "skills": ["UX", "ux", "Figma"]},
         headers=ana_h,
     )
     assert r.status_code == 200
     assert r.json()["title"] == "Designer" and sorted(r.json()["skills"]) == ["Figma", "UX"]
-    assert (await client.patch(f"/api/v1/people/{ben.id}", json={"title": "x"}, headers=ana_h)).status_code == 403
-    assert (await client.patch(f"/api/v1/people/{ana.id}", json={"role": "admin"}, headers=ana_h)).status_code == 403
+    assert (
+        await client.patch(f"/api/v1/people/{ben.id}", json={"title": "x"}, headers=ana_h)
+    ).status_code == 403
+    assert (
+        await client.patch(f"/api/v1/people/{ana.id}", json={"role": "admin"}, headers=ana_h)
+    ).status_code == 403
     admin_h = await auth_headers(client, admin)
     r = await client.patch(f"/api/v1/people/{ana.id}", json={"role": "admin"}, headers=admin_h)
     assert r.status_code == 200 and r.json()["role"] == "admin"
@@ -199,7 +220,8 @@ async def test_password_reset_by_admin_signs_the_person_out(
     admin = await make_person(db, role="admin")
     ana_h = await auth_headers(client, ana)
     r = await client.patch(
-        f"/api/v1/people/{ana.id}", json={"password": "a brand new secret"},
+        f"/api/v1/people/{ana.id}",
+        json={"password": "a brand new secret"},
         headers=await auth_headers(client, admin),
     )
     assert r.status_code == 200
@@ -217,12 +239,16 @@ async def test_last_admin_cannot_step_down(client: httpx.AsyncClient, db: AsyncS
     assert person is not None and person.role == "admin"
 
 
-async def test_deactivated_people_cannot_sign_in(client: httpx.AsyncClient, db: AsyncSession) -> None:
+async def test_deactivated_people_cannot_sign_in(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
     admin = await make_person(db, role="admin")
     ana = await make_person(db)
     ana_h = await auth_headers(client, ana)
     r = await client.patch(
-        f"/api/v1/people/{ana.id}", json={"is_active": False}, headers=await auth_headers(client, admin)
+        f"/api/v1/people/{ana.id}",
+        json={"is_active": False},
+        headers=await auth_headers(client, admin),
     )
     assert r.status_code == 200
     assert (await client.get("/api/v1/me", headers=ana_h)).status_code == 401
@@ -239,7 +265,11 @@ async def test_list_and_revoke_my_sessions(client: httpx.AsyncClient, db: AsyncS
     listed = (await client.get("/api/v1/me/sessions", headers=first)).json()
     assert len(listed) == 2 and sum(s["current"] for s in listed) == 1
     other = next(s for s in listed if not s["current"])
-    assert (await client.delete(f"/api/v1/me/sessions/{other['id']}", headers=ben_h)).status_code == 404
-    assert (await client.delete(f"/api/v1/me/sessions/{other['id']}", headers=first)).status_code == 204
+    assert (
+        await client.delete(f"/api/v1/me/sessions/{other['id']}", headers=ben_h)
+    ).status_code == 404
+    assert (
+        await client.delete(f"/api/v1/me/sessions/{other['id']}", headers=first)
+    ).status_code == 204
     assert (await client.get("/api/v1/me", headers=second)).status_code == 401
     assert (await client.get("/api/v1/me", headers=first)).status_code == 200

@@ -11,11 +11,15 @@ from tests.factories import make_person, make_unit
 from tests.web.helpers import csrf_of, sign_in
 
 
-async def test_sign_in_sets_a_safe_session_cookie(client: httpx.AsyncClient, db: AsyncSession) -> None:
+async def test_sign_in_sets_a_safe_session_cookie(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
     ana = await make_person(db, name="Ana Silva")
     response = await sign_in(client, ana.email)
     assert response.status_code == 303 and response.headers["location"] == "/"
-    cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("atoll_session="))
+    cookie = next(
+        c for c in response.headers.get_list("set-cookie") if c.startswith("atoll_session=")
+    )
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie
     home = await client.get("/")
     assert home.status_code == 200 and "Welcome, Ana Silva" in home.text
@@ -29,7 +33,9 @@ async def test_wrong_password_says_so_clearly(client: httpx.AsyncClient, db: Asy
     assert "atoll_session" not in client.cookies
 
 
-async def test_sign_in_form_needs_its_csrf_token(client: httpx.AsyncClient, db: AsyncSession) -> None:
+async def test_sign_in_form_needs_its_csrf_token(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
     ana = await make_person(db)
     await client.get("/sign-in")
     response = await client.post(
@@ -47,9 +53,14 @@ async def test_sign_in_rotates_the_session(client: httpx.AsyncClient, db: AsyncS
     page = await client.get("/sign-in?next=/people")
     assert page.status_code == 303  # already signed in
     form = await client.get("/people")
-    await client.post("/sign-in", data={
-        "csrf_token": csrf_of(form.text), "email": ben.email, "password": "correct horse battery",
-    })
+    await client.post(
+        "/sign-in",
+        data={
+            "csrf_token": csrf_of(form.text),
+            "email": ben.email,
+            "password": "correct horse battery",
+        },
+    )
     assert client.cookies["atoll_session"] != first
     rows = (await db.execute(select(AuthSession).order_by(AuthSession.id))).scalars().all()
     assert rows[0].revoked_at is not None and rows[1].revoked_at is None
@@ -67,7 +78,9 @@ async def test_sign_out_revokes_the_session(client: httpx.AsyncClient, db: Async
     assert again.status_code == 303 and again.headers["location"].startswith("/sign-in")
 
 
-async def test_cookie_api_calls_need_the_csrf_header(client: httpx.AsyncClient, db: AsyncSession) -> None:
+async def test_cookie_api_calls_need_the_csrf_header(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
     ana = await make_person(db)
     await sign_in(client, ana.email)
     assert (await client.get("/api/v1/me")).status_code == 200
@@ -75,7 +88,9 @@ async def test_cookie_api_calls_need_the_csrf_header(client: httpx.AsyncClient, 
     refused = await client.patch(f"/api/v1/people/{ana.id}", json=body)
     assert refused.status_code == 403
     token = csrf_of((await client.get("/")).text)
-    allowed = await client.patch(f"/api/v1/people/{ana.id}", json=body, headers={"X-CSRF-Token": token})
+    allowed = await client.patch(
+        f"/api/v1/people/{ana.id}", json=body, headers={"X-CSRF-Token": token}
+    )
     assert allowed.status_code == 200 and allowed.json()["title"] == "Designer"
 
 
@@ -89,10 +104,15 @@ async def test_pages_need_a_session(client: httpx.AsyncClient, db: AsyncSession)
 async def test_sign_in_only_redirects_locally(client: httpx.AsyncClient, db: AsyncSession) -> None:
     ana = await make_person(db)
     page = await client.get("/sign-in")
-    response = await client.post("/sign-in", data={
-        "csrf_token": csrf_of(page.text), "email": ana.email, "password": "correct horse battery",
-        "next": "//evil.example/",
-    })
+    response = await client.post(
+        "/sign-in",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "email": ana.email,
+            "password": "correct horse battery",
+            "next": "//evil.example/",
+        },
+    )
     assert response.headers["location"] == "/"
 
 
@@ -102,17 +122,30 @@ async def test_edit_profile_through_the_form(client: httpx.AsyncClient, db: Asyn
     await sign_in(client, ana.email)
     form = await client.get(f"/people/{ana.id}/edit")
     assert form.status_code == 200
-    saved = await client.post(f"/people/{ana.id}/edit", data={
-        "csrf_token": csrf_of(form.text), "name": "Ana Silva", "title": "Designer",
-        "bio": "Hello <script>alert(1)</script>", "skills": "UX, Figma,  ",
-    })
+    saved = await client.post(
+        f"/people/{ana.id}/edit",
+        data={
+            "csrf_token": csrf_of(form.text),
+            "name": "Ana Silva",
+            "title": "Designer",
+            "bio": "Hello <script>alert(1)</script>",
+            "skills": "UX, Figma,  ",
+        },
+    )
     assert saved.status_code == 303
     profile = await client.get(f"/people/{ana.id}")
     assert "Designer" in profile.text and "Figma" in profile.text
     assert "<script>alert(1)</script>" not in profile.text  # autoescaped
-    empty = await client.post(f"/people/{ana.id}/edit", data={
-        "csrf_token": csrf_of(form.text), "name": "  ", "title": "", "bio": "", "skills": "",
-    })
+    empty = await client.post(
+        f"/people/{ana.id}/edit",
+        data={
+            "csrf_token": csrf_of(form.text),
+            "name": "  ",
+            "title": "",
+            "bio": "",
+            "skills": "",
+        },
+    )
     assert empty.status_code == 422 and "name" in empty.text
     person = await db.get(Person, ana.id)
     await db.refresh(person)
@@ -124,7 +157,9 @@ async def test_edit_profile_through_the_form(client: httpx.AsyncClient, db: Asyn
 async def test_directory_and_profile_pages(client: httpx.AsyncClient, db: AsyncSession) -> None:
     sales = await make_unit(db, "Sales")
     ana = await make_person(db, name="Ana Silva", unit_id=sales.id, skills=["Negotiation"])
-    await make_person(db, name="Marta Kühn", kind="external", organization="Acme Corp", relation="customer")
+    await make_person(
+        db, name="Marta Kühn", kind="external", organization="Acme Corp", relation="customer"
+    )
     await sign_in(client, ana.email)
     page = await client.get("/people", params={"q": "marta"})
     assert "<strong>Marta Kühn</strong>" in page.text and "Acme Corp" in page.text
@@ -142,31 +177,55 @@ async def test_admin_pages_are_for_admins(client: httpx.AsyncClient, db: AsyncSe
         assert (await client.get(path)).status_code == 403, path
 
 
-async def test_admin_adds_a_person_and_resets_a_password(client: httpx.AsyncClient, db: AsyncSession) -> None:
+async def test_admin_adds_a_person_and_resets_a_password(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
     admin = await make_person(db, role="admin")
     await sign_in(client, admin.email)
     page = await client.get("/admin/people")
     token = csrf_of(page.text)
-    added = await client.post("/admin/people", data={
-        "csrf_token": token, "name": "New Colleague", "email": "new@example.com", "kind": "member",
-        "role": "", "unit_id": "", "password": "", "title": "Analyst",
-    })
+    added = await client.post(
+        "/admin/people",
+        data={
+            "csrf_token": token,
+            "name": "New Colleague",
+            "email": "new@example.com",
+            "kind": "member",
+            "role": "",
+            "unit_id": "",
+            "password": "",
+            "title": "Analyst",
+        },
+    )
     assert added.status_code == 303
     new = (await db.execute(select(Person).where(Person.email == "new@example.com"))).scalar_one()
-    dup = await client.post("/admin/people", data={
-        "csrf_token": token, "name": "Again", "email": "new@example.com", "kind": "member",
-    })
+    dup = await client.post(
+        "/admin/people",
+        data={
+            "csrf_token": token,
+            "name": "Again",
+            "email": "new@example.com",
+            "kind": "member",
+        },
+    )
     assert dup.status_code == 409 and "already" in dup.text
-    reset = await client.post(f"/admin/people/{new.id}", data={
-        "csrf_token": token, "action": "password", "password": "fresh password 1",
-    })
+    reset = await client.post(
+        f"/admin/people/{new.id}",
+        data={
+            "csrf_token": token,
+            "action": "password",
+            "password": "fresh password 1",
+        },
+    )
     assert reset.status_code == 303
     other = httpx.AsyncClient(transport=client._transport, base_url="http://testserver")
     async with other:
         assert (await sign_in(other, "new@example.com", "fresh password 1")).status_code == 303
 
 
-async def test_admin_import_preview_then_confirm(client: httpx.AsyncClient, db: AsyncSession) -> None:
+async def test_admin_import_preview_then_confirm(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
     admin = await make_person(db, role="admin")
     await sign_in(client, admin.email)
     token = csrf_of((await client.get("/admin/import")).text)
@@ -180,14 +239,21 @@ async def test_admin_import_preview_then_confirm(client: httpx.AsyncClient, db: 
 
     upload = re.search(r'name="token" value="([^"]+)"', preview.text)
     assert upload
-    done = await client.post("/admin/import/confirm", data={"csrf_token": token, "token": upload.group(1)})
+    done = await client.post(
+        "/admin/import/confirm", data={"csrf_token": token, "token": upload.group(1)}
+    )
     assert done.status_code == 200 and "Imported" in done.text
-    assert (await db.execute(select(Person).where(Person.email == "z@example.com"))).first() is not None
+    assert (
+        await db.execute(select(Person).where(Person.email == "z@example.com"))
+    ).first() is not None
     bad = await client.post(
-        "/admin/import", data={"csrf_token": token},
+        "/admin/import",
+        data={"csrf_token": token},
         files={"file": ("org.csv", csv + "broken,,,,member,,\n", "text/csv")},
     )
-    assert bad.status_code == 422 and "Nothing was imported" in bad.text and "<td>3</td>" in bad.text
+    assert (
+        bad.status_code == 422 and "Nothing was imported" in bad.text and "<td>3</td>" in bad.text
+    )
 
 
 async def test_cookies_are_secure_behind_https(app, db: AsyncSession) -> None:  # type: ignore[no-untyped-def]
@@ -195,29 +261,47 @@ async def test_cookies_are_secure_behind_https(app, db: AsyncSession) -> None:  
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="https://atoll.example") as client:
         response = await sign_in(client, ana.email)
-    cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("atoll_session="))
+    cookie = next(
+        c for c in response.headers.get_list("set-cookie") if c.startswith("atoll_session=")
+    )
     assert "Secure" in cookie
 
 
 async def test_sign_out_everywhere_else(client: httpx.AsyncClient, app, db: AsyncSession) -> None:  # type: ignore[no-untyped-def]
     ana = await make_person(db)
-    token_headers = {"Authorization": "Bearer " + (await client.post(
-        "/api/v1/auth/token", json={"email": ana.email, "password": "correct horse battery"}
-    )).json()["access_token"]}
+    token_headers = {
+        "Authorization": "Bearer "
+        + (
+            await client.post(
+                "/api/v1/auth/token", json={"email": ana.email, "password": "correct horse battery"}
+            )
+        ).json()["access_token"]
+    }
     await sign_in(client, ana.email)
     page = await client.get("/account/sessions")
     assert page.status_code == 200 and "API token" in page.text and "this one" in page.text
-    done = await client.post("/account/sessions/revoke-others", data={"csrf_token": csrf_of(page.text)})
+    done = await client.post(
+        "/account/sessions/revoke-others", data={"csrf_token": csrf_of(page.text)}
+    )
     assert done.status_code == 303
     assert (await client.get("/api/v1/me", headers=token_headers)).status_code == 401
     assert (await client.get("/")).status_code == 200
 
 
-async def test_a_nul_character_in_a_form_is_refused_clearly(client: httpx.AsyncClient, db: AsyncSession) -> None:
+async def test_a_nul_character_in_a_form_is_refused_clearly(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
     ana = await make_person(db, name="Ana")
     await sign_in(client, ana.email)
     form = await client.get(f"/people/{ana.id}/edit")
-    response = await client.post(f"/people/{ana.id}/edit", data={
-        "csrf_token": csrf_of(form.text), "name": "A\x00na", "title": "", "bio": "", "skills": "",
-    })
+    response = await client.post(
+        f"/people/{ana.id}/edit",
+        data={
+            "csrf_token": csrf_of(form.text),
+            "name": "A\x00na",
+            "title": "",
+            "bio": "",
+            "skills": "",
+        },
+    )
     assert response.status_code == 422 and "NUL" in response.text

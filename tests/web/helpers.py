@@ -17,7 +17,9 @@ def csrf_of(html: str) -> str:
     return match.group(1)
 
 
-async def sign_in(client: httpx.AsyncClient, email: str, password: str = PASSWORD) -> httpx.Response:
+async def sign_in(
+    client: httpx.AsyncClient, email: str, password: str = PASSWORD
+) -> httpx.Response:
     page = await client.get("/sign-in")
     return await client.post(
         "/sign-in",

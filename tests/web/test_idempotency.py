@@ -31,7 +31,8 @@ async def test_retry_with_the_same_key_creates_nothing_new(
     )
     assert other.status_code == 422 and "Idempotency-Key" in other.json()["detail"]
     fresh = await client.post(
-        "/api/v1/people", json={**body, "email": "twice@example.com"},
+        "/api/v1/people",
+        json={**body, "email": "twice@example.com"},
         headers={**headers, "Idempotency-Key": "5f0c6f5e-2"},
     )
     assert fresh.status_code == 201 and await _people(db) == 3

@@ -36,8 +36,15 @@ async def test_unknown_page_is_a_friendly_page(client: httpx.AsyncClient, db: As
 
 async def test_openapi_document_is_served(client: httpx.AsyncClient) -> None:
     doc = (await client.get("/api/v1/openapi.json")).json()
-    for path in ("/api/v1/auth/token", "/api/v1/me", "/api/v1/people", "/api/v1/people/{person_id}",
-                 "/api/v1/units", "/api/v1/admin/import/org", "/api/v1/auth/logout"):
+    for path in (
+        "/api/v1/auth/token",
+        "/api/v1/me",
+        "/api/v1/people",
+        "/api/v1/people/{person_id}",
+        "/api/v1/units",
+        "/api/v1/admin/import/org",
+        "/api/v1/auth/logout",
+    ):
         assert path in doc["paths"], path
     assert not any(p.startswith("/sign-in") for p in doc["paths"])
 

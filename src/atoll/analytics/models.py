@@ -13,7 +13,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 from atoll.db.base import Base, BigId, UtcDateTime, id_column
 from atoll.kit.time import utcnow
 
-INTERACTION_KINDS = ("post", "comment", "reply", "reaction", "mention", "accept", "vote", "wiki_edit")
+INTERACTION_KINDS = (
+    "post",
+    "comment",
+    "reply",
+    "reaction",
+    "mention",
+    "accept",
+    "vote",
+    "wiki_edit",
+)
 
 
 class Interaction(Base):

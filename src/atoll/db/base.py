@@ -1,4 +1,5 @@
-"""Declarative base with a naming convention, so migrations name constraints the same on both databases."""
+"""Declarative base with a naming convention, so migrations name constraints the same on
+both databases."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ def rfc3339(value: datetime | None) -> str | None:
 
 
 def relative(value: datetime, now: datetime | None = None) -> str:
-    """"3 min ago" for the pages; the exact time goes in a title attribute beside it."""
+    """ "3 min ago" for the pages; the exact time goes in a title attribute beside it."""
     seconds = int(((now or utcnow()) - as_utc(value)).total_seconds())
     if seconds < 45:
         return "just now"

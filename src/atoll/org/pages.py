@@ -23,12 +23,19 @@ UPLOAD_NAME = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 async def _tree_context(db: DB) -> dict[str, object]:
     units = await service.all_units(db)
     counts = dict(
-        (await db.execute(select(Person.unit_id, func.count()).group_by(Person.unit_id))).tuples().all()
+        (await db.execute(select(Person.unit_id, func.count()).group_by(Person.unit_id)))
+        .tuples()
+        .all()
     )
     children: dict[int | None, list[object]] = {}
     for unit in units:
         children.setdefault(unit.parent_id, []).append(unit)
-    return {"units": units, "children": children, "counts": counts, "level_name": service.level_name}
+    return {
+        "units": units,
+        "children": children,
+        "counts": counts,
+        "level_name": service.level_name,
+    }
 
 
 @router.get("/units")
@@ -49,7 +56,10 @@ async def admin_units(request: Request, viewer: Viewer, db: DB) -> Response:
 async def admin_add_unit(request: Request, form: Form, viewer: Viewer, db: DB) -> Response:
     try:
         unit = await service.do_create_unit(
-            db, actor=viewer, name=form.get("name", "")[:300], parent_id=form.get("parent_id") or None
+            db,
+            actor=viewer,
+            name=form.get("name", "")[:300],
+            parent_id=form.get("parent_id") or None,
         )
     except AtollError as error:
         await discard_changes(db, request)
@@ -89,7 +99,8 @@ async def import_preview(
         (settings.var_dir / "imports").mkdir(parents=True, exist_ok=True)
         (settings.var_dir / "imports" / f"{token}.csv").write_bytes(data)
     return render(
-        request, "org/import.html",
+        request,
+        "org/import.html",
         {"report": report, "token": token, "filename": upload.filename},
         status_code=422 if report.rejected else 200,
     )

@@ -11,7 +11,6 @@ import hashlib
 import json
 from datetime import datetime, timedelta
 
-
 from sqlalchemy import Index, Integer, LargeBinary, String, UniqueConstraint, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
@@ -65,7 +64,9 @@ class Idempotency:
         headers = Headers(scope=scope) if scope["type"] == "http" else None
         key = headers.get("idempotency-key") if headers is not None else None
         if (
-            headers is None or key is None or scope["method"] not in UNSAFE
+            headers is None
+            or key is None
+            or scope["method"] not in UNSAFE
             or not scope["path"].startswith("/api/")
         ):
             await self.app(scope, receive, send)
@@ -81,8 +82,13 @@ class Idempotency:
             body += message.get("body", b"")
             more = message.get("more_body", False)
         fingerprint = hashlib.sha256(
-            scope["method"].encode() + b" " + scope["path"].encode() + b"?"
-            + scope.get("query_string", b"") + b"\n" + body
+            scope["method"].encode()
+            + b" "
+            + scope["path"].encode()
+            + b"?"
+            + scope.get("query_string", b"")
+            + b"\n"
+            + body
         ).hexdigest()
         try:
             if not key or len(key) > MAX_KEY:
@@ -189,5 +195,3 @@ async def _send_problem(send: Send, error: AtollError) -> None:
     ]
     await send({"type": "http.response.start", "status": error.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
-
-
