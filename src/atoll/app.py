@@ -21,6 +21,7 @@ from atoll.people import api as people_api
 from atoll.people import pages as people_pages
 from atoll.people import passwords
 from atoll.realtime.broker import make_broker
+from atoll.realtime.events import announce_with
 from atoll.spaces import api as spaces_api
 from atoll.spaces import pages as spaces_pages
 from atoll.web import errors, shell
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await broker.start()
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        announce_with(app.state.sessionmaker, broker)
         app.state.broker = broker
         try:
             if settings.housekeeping_seconds:

@@ -1,0 +1,84 @@
+"""record_event: the row is written in the caller's transaction, announced only after it
+commits, and dropped with a rollback."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select
+
+from atoll.realtime.events import record_event
+from atoll.realtime.models import Event
+from tests.realtime.helpers import announcements, settle, until
+
+
+async def _events(app) -> list[Event]:  # type: ignore[no-untyped-def]
+    async with app.state.sessionmaker() as session:
+        return list((await session.execute(select(Event).order_by(Event.id))).scalars())
+
+
+async def test_an_event_is_written_with_the_change_and_announced_after_commit(app, db) -> None:  # type: ignore[no-untyped-def]
+    async with announcements(app.state.broker) as heard:
+        event = record_event(db, type="post.created", data={"post_id": 7}, space_id=3)
+        await db.flush()
+        assert await _events(app) == []  # another session sees nothing before the commit
+        await settle()
+        assert heard == []  # and nothing is announced before it
+        await db.commit()
+        await until(lambda: heard)
+    rows = await _events(app)
+    assert [(r.id, r.type, r.space_id, r.person_id) for r in rows] == [
+        (event.id, "post.created", 3, None)
+    ]
+    assert json.loads(rows[0].data) == {"post_id": 7}
+    assert heard == [str(event.id)]
+
+
+async def test_one_announcement_names_the_highest_id_of_a_transaction(app, db) -> None:  # type: ignore[no-untyped-def]
+    async with announcements(app.state.broker) as heard:
+        first = record_event(db, type="comment.created", data={}, space_id=1)
+        second = record_event(db, type="notification", data={"n": 1}, person_id=5)
+        await db.commit()
+        await until(lambda: heard)
+        await settle()
+    assert first.id < second.id
+    assert heard == [str(second.id)]
+
+
+async def test_a_rollback_drops_the_event_and_announces_nothing(app, db) -> None:  # type: ignore[no-untyped-def]
+    async with announcements(app.state.broker) as heard:
+        record_event(db, type="post.created", data={"post_id": 1}, space_id=1)
+        await db.rollback()
+        await db.commit()  # a later commit of the same session does not resurrect it
+        kept = record_event(db, type="post.created", data={"post_id": 2}, space_id=1)
+        await db.commit()
+        await until(lambda: heard)
+        await settle()
+    assert [json.loads(r.data) for r in await _events(app)] == [{"post_id": 2}]
+    assert heard == [str(kept.id)]
+
+
+async def test_a_savepoint_rollback_drops_only_what_it_recorded(app, db) -> None:  # type: ignore[no-untyped-def]
+    record_event(db, type="a", data={}, space_id=1)
+    savepoint = await db.begin_nested()
+    record_event(db, type="b", data={}, space_id=1)
+    await savepoint.rollback()
+    async with db.begin_nested():
+        record_event(db, type="c", data={}, space_id=1)
+    assert await _events(app) == []  # releasing a savepoint is not committing
+    await db.commit()
+    assert [r.type for r in await _events(app)] == ["a", "c"]
+
+
+async def test_a_session_closed_without_commit_leaves_nothing(app) -> None:  # type: ignore[no-untyped-def]
+    async with app.state.sessionmaker() as session:
+        record_event(session, type="a", data={}, space_id=1)
+    async with app.state.sessionmaker() as session:
+        await session.commit()
+    assert await _events(app) == []
+
+
+def test_the_type_is_checked() -> None:
+    with pytest.raises(ValueError, match="event type"):
+        record_event(None, type="x" * 41, data={})  # type: ignore[arg-type]
