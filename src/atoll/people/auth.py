@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.config import Settings
 from atoll.kit.errors import NotFound, RateLimited
+from atoll.kit.ids import parse_id
 from atoll.kit.time import utcnow
 from atoll.people import passwords
 from atoll.people.models import AuthSession, LoginFailure, Person
@@ -48,7 +49,9 @@ def csrf_matches(settings: Settings, secret: str | None, token: str | None) -> b
 
 
 def _limit_keys(email: str, address: str) -> tuple[str, str]:
-    return f"account:{email.strip().lower()}", f"address:{address}"
+    # Cut to the longest e-mail address: a few letters grow when lower-cased (İ becomes i̇),
+    # and the key column holds 400 characters.
+    return f"account:{email.strip().lower()[:320]}", f"address:{address}"
 
 
 async def check_rate_limit(
@@ -193,10 +196,8 @@ async def live_sessions(session: AsyncSession, *, person: Person) -> list[AuthSe
 
 async def do_revoke_own(session: AsyncSession, *, person: Person, auth_id: int | str) -> None:
     """Revoke one of the person's own sessions or tokens; someone else's is NotFound."""
-    try:
-        row = await session.get(AuthSession, int(auth_id))
-    except (TypeError, ValueError):
-        row = None
+    row_id = parse_id(auth_id)
+    row = await session.get(AuthSession, row_id) if row_id is not None else None
     if row is None or row.person_id != person.id:
         raise NotFound("No such session.")
     if row.revoked_at is None:

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Query, Response
 from atoll.kit.errors import Forbidden
 from atoll.kit.pagination import MAX_LIMIT, Page
 from atoll.people.models import Person
-from atoll.people.schemas import NO_NUL
 from atoll.spaces import policy, service
 from atoll.spaces.schemas import (
+    NO_NUL,
     AudienceOut,
     JoinOut,
     JoinRequestOut,

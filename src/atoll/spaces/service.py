@@ -303,7 +303,7 @@ async def do_create_space(
     await session.flush()
     if unit is not None:
         await do_sync_unit_memberships(session, space_ids=[space.id])
-    ids = {pid for i in member_ids if (pid := parse_id(i)) is not None} - {actor.id}
+    ids = {pid for pid in map(parse_id, member_ids) if pid is not None} - {actor.id}
     if kind == "situation" and len(ids) > SITUATION_MAX_PEOPLE:
         raise Invalid.field("member_ids", f"a situation room holds at most {SITUATION_MAX_PEOPLE} people")
     for pid in sorted(ids):

@@ -56,7 +56,9 @@ def _allowed_methods(request: Request) -> str:
     the first route that matched the path, so GET /people answered "Allow: GET" without POST."""
     methods: set[str] = set()
     for route in request.app.router.routes:
-        if isinstance(route, Route) and route.methods and route.matches(request.scope)[0] != Match.NONE:
+        if not isinstance(route, Route) or not route.methods:
+            continue
+        if route.matches(request.scope)[0] != Match.NONE:
             methods |= route.methods
     return ", ".join(sorted(methods))
 
@@ -91,7 +93,8 @@ def install(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 400 and is_api(request):
             # FastAPI's answer to a body it cannot decode (not UTF-8, say): bad input is a 422
-            return respond(request, Invalid.field("body", "could not be read; send UTF-8 encoded JSON"))
+            problem = Invalid.field("body", "could not be read; send UTF-8 encoded JSON")
+            return respond(request, problem)
         detail = exc.detail if isinstance(exc.detail, str) else "Error"
         error = _HttpError(exc.status_code, detail)
         error.headers.update(exc.headers or {})
