@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.kit.errors import Forbidden, Invalid, TooLarge
@@ -21,6 +21,7 @@ REQUIRED = ("email", "name", "unit_path", "kind")
 KNOWN = ("email", "name", "title", "unit_path", "kind", "organization", "relation", "skills")
 MAX_BYTES = 64 * 1024 * 1024
 BATCH = 2000
+ANALYZE_AFTER = 1000  # rows written, from which the import refreshes PostgreSQL's statistics
 
 
 @dataclass
@@ -244,9 +245,22 @@ async def do_import_org(
     if skill_rows:
         await _replace_skills(session, skill_rows)
     if inserts or updates:
+        if total >= ANALYZE_AFTER:
+            await _refresh_statistics(session)
         await do_sync_unit_memberships(session)
     report.applied = apply
     return report
+
+
+async def _refresh_statistics(session: AsyncSession) -> None:
+    """After a bulk write, let PostgreSQL plan the unit-space sync from the table as it is now.
+
+    Until autovacuum catches up, its statistics describe the person table before the import
+    (empty, the first time); planned for a handful of people, the sync's insert of missing
+    members is quadratic, and 100,000 rows with 60 unit spaces took over three minutes instead
+    of a few seconds. ANALYZE inside the transaction counts the rows it has written."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("ANALYZE person"))
 
 
 async def _replace_skills(session: AsyncSession, rows: list[_Row]) -> None:
