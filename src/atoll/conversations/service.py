@@ -34,6 +34,7 @@ from atoll.conversations.models import (
 from atoll.kit.errors import Conflict, Forbidden, Invalid, NotFound
 from atoll.kit.ids import parse_id
 from atoll.kit.time import utcnow
+from atoll.notifications import service as notifications
 from atoll.people import service as people_service
 from atoll.people.models import Person
 from atoll.people.policy import is_admin, visible_people
@@ -126,6 +127,11 @@ async def _sync_mentions(
         )
         await record_interaction(
             session, kind="mention", actor=actor, target=person, space=space, post=post
+        )
+    if fresh:
+        await session.flush()
+        await notifications.notify_mention(
+            session, actor=actor, space=space, post=post, comment=comment, people=fresh
         )
     return fresh
 
@@ -282,8 +288,12 @@ async def do_comment(
         await _interact(
             session, kind="comment", actor=actor, target_id=post.author_id, space=space, post=post
         )
-    await _sync_mentions(
+    mentioned = await _sync_mentions(
         session, actor=actor, space=space, post=post, comment=comment, people=parsed.mentioned
+    )
+    await notifications.notify_reply(
+        session, actor=actor, space=space, post=post, comment=comment, parent=parent,
+        mentioned=mentioned,
     )
     await session.flush()
     return comment
@@ -369,6 +379,7 @@ async def do_react(
         session, kind="reaction", actor=actor, target_id=post.author_id, space=space, post=post
     )
     await session.flush()
+    await notifications.notify_reaction(session, actor=actor, space=space, post=post, emoji=emoji)
     return True
 
 
@@ -423,6 +434,9 @@ async def do_accept(
         post.accepted_comment_id = comment.id
         await _interact(
             session, kind="accept", actor=actor, target_id=comment.author_id, space=space, post=post
+        )
+        await notifications.notify_accepted(
+            session, actor=actor, space=space, post=post, comment=comment
         )
     await session.flush()
     return post
@@ -485,8 +499,10 @@ async def do_set_idea_status(
     check_writable(space)
     if not policy.can_manage(actor, role):
         raise Forbidden("Only the space's owners and moderators can set an idea's status.")
-    post.idea_status = status
-    await session.flush()
+    if post.idea_status != status:
+        post.idea_status = status
+        await session.flush()
+        await notifications.notify_idea_status(session, actor=actor, space=space, post=post)
     return post
 
 

@@ -17,6 +17,7 @@ from atoll.kit.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorize
 from atoll.kit.ids import parse_id
 from atoll.kit.pagination import clamp_limit, decode_name_id_cursor, encode_cursor
 from atoll.kit.time import as_utc, utcnow
+from atoll.notifications import service as notifications
 from atoll.org.models import Unit
 from atoll.org.service import unit_and_descendants
 from atoll.people.models import Person
@@ -417,6 +418,10 @@ async def do_add_member(
                 JoinRequest.status == "pending",
             )
         )
+        await session.flush()
+        await notifications.notify_invitation(
+            session, actor=actor, space=space, person=person, role=role
+        )
     else:
         if existing.role == "owner" and role != "owner":
             await _check_not_last_owner(session, space, person.id)
@@ -487,6 +492,7 @@ async def do_join(session: AsyncSession, *, actor: Person, space: Space) -> str:
     if pending is None:
         session.add(JoinRequest(space_id=space.id, person_id=actor.id))
         await session.flush()
+        await notifications.notify_join_request(session, actor=actor, space=space)
     return "requested"
 
 
@@ -519,6 +525,7 @@ async def do_decide_request(
     if approve and await session.get(Membership, (space.id, request.person_id)) is None:
         session.add(Membership(space_id=space.id, person_id=request.person_id, role="member"))
     await session.flush()
+    await notifications.notify_join_answer(session, actor=actor, space=space, request=request)
     return request
 
 

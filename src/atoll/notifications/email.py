@@ -1,0 +1,234 @@
+"""E-mail through SMTP: a message at once for mentions and invitations, the daily digest, and
+signed unsubscribe links that work without signing in.
+
+Messages are queued on the database session (``queue``) and handed to SMTP only after that
+session's transaction commits: a rolled-back change never sends mail. Sending runs smtplib in
+a worker thread, in the background of the request; ``drain()`` waits for what is on its way
+(the CLI, the housekeeping loop and the tests use it). With no SMTP host configured, nothing is
+sent and the skip is logged."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+import smtplib
+import ssl
+from collections.abc import Sequence
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from sqlalchemy import event, inspect
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
+
+from atoll.config import Settings
+from atoll.kit.ids import parse_id
+from atoll.people.models import Person
+
+if TYPE_CHECKING:
+    from atoll.notifications.service import NotificationView
+
+log = logging.getLogger("atoll.email")
+
+# What an unsubscribe link turns off: its name in the link → the preference column.
+UNSUBSCRIBE = {
+    "mentions": "email_mentions", "invitations": "email_invitations", "digest": "email_digest"
+}
+ABOUT = {
+    "mentions": "mentions of you", "invitations": "being added to spaces",
+    "digest": "the daily digest of unread notifications",
+}
+_QUEUE = "atoll.email.queue"
+_settings: Settings | None = None
+_sending: set[asyncio.Task[None]] = set()
+_said_off = False
+
+
+def configure(settings: Settings) -> None:
+    """Use these settings (SMTP server, sender, base URL, signing key) from now on."""
+    global _settings, _said_off
+    _settings, _said_off = settings, False
+
+
+def _current() -> Settings:
+    if _settings is None:
+        configure(Settings())
+    assert _settings is not None
+    return _settings
+
+
+def enabled() -> bool:
+    """Whether e-mail goes out at all: an SMTP host is configured. Says so once if not."""
+    global _said_off
+    if _current().smtp_host:
+        return True
+    if not _said_off:
+        log.info("e-mail is off: no SMTP host is configured (ATOLL_SMTP_HOST)")
+        _said_off = True
+    return False
+
+
+# --- signed unsubscribe links ---------------------------------------------------------------
+
+
+def _signature(payload: str) -> str:
+    key = _current().signing_key
+    return hmac.new(key, b"unsubscribe:" + payload.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def unsubscribe_token(person_id: int, what: str) -> str:
+    """A token that lets whoever holds it turn off one kind of e-mail for one person."""
+    if what not in UNSUBSCRIBE:
+        raise ValueError(what)
+    payload = f"{person_id}.{what}"
+    return f"{payload}.{_signature(payload)}"
+
+
+def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
+    """(person id, kind of e-mail) from a token this server signed; None otherwise."""
+    parts = token.strip().split(".")
+    if len(parts) != 3 or parts[1] not in UNSUBSCRIBE:
+        return None
+    person_id = parse_id(parts[0])
+    if person_id is None:
+        return None
+    if not hmac.compare_digest(_signature(f"{parts[0]}.{parts[1]}"), parts[2]):
+        return None
+    return person_id, parts[1]
+
+
+def unsubscribe_url(person_id: int, what: str) -> str:
+    token = quote(unsubscribe_token(person_id, what))
+    return f"{_current().base_url.rstrip('/')}/notifications/unsubscribe?token={token}"
+
+
+def absolute(path: str) -> str:
+    return _current().base_url.rstrip("/") + path
+
+
+# --- messages -------------------------------------------------------------------------------
+
+
+def _message(*, to: Person, subject: str, body: str, what: str) -> EmailMessage:
+    settings = _current()
+    stop = unsubscribe_url(to.id, what)
+    msg = EmailMessage()
+    msg["From"] = settings.smtp_from
+    msg["To"] = to.email
+    msg["Subject"] = subject.replace("\n", " ")[:200]
+    msg["Date"] = formatdate(localtime=False)
+    msg["Message-ID"] = make_msgid(domain=settings.smtp_from.rpartition("@")[2] or "atoll")
+    msg["List-Unsubscribe"] = f"<{stop}>"
+    msg["Auto-Submitted"] = "auto-generated"
+    footer = (
+        f"\n\n-- \nYou get this e-mail because e-mail about {ABOUT[what]} is on in your Atoll "
+        f"preferences.\nStop these e-mails (no sign-in needed): {stop}\n"
+        f"All your e-mail preferences: {absolute('/notifications/preferences')}\n"
+    )
+    msg.set_content(body.rstrip() + footer)
+    return msg
+
+
+def _quoted(excerpt: str) -> str:
+    text = excerpt.strip()
+    if not text:
+        return ""
+    if len(text) > 300:
+        text = text[:300].rstrip() + "…"
+    return "\n".join("> " + line for line in text.splitlines()) + "\n\n"
+
+
+def notification_message(
+    *, to: Person, view: NotificationView, what: str, excerpt: str = ""
+) -> EmailMessage:
+    """The e-mail sent at once about one notification (a mention, an invitation)."""
+    body = f"{view.text}.\n\n{_quoted(excerpt)}Open it: {absolute(view.url)}\n"
+    return _message(to=to, subject=view.text, body=body, what=what)
+
+
+def digest_message(*, to: Person, views: Sequence[NotificationView], total: int) -> EmailMessage:
+    """The daily digest: the unread notifications not e-mailed yet, newest first."""
+    lines = [f"Hello {to.name},", "", f"You have {total} unread notification"
+             f"{'' if total == 1 else 's'} on Atoll:", ""]
+    for view in views:
+        lines.append(f"- {view.text}\n  {absolute(view.url)}")
+    if total > len(views):
+        lines.append(f"- and {total - len(views)} more")
+    lines += ["", f"See them all: {absolute('/notifications')}"]
+    subject = f"{total} unread notification{'' if total == 1 else 's'} on Atoll"
+    return _message(to=to, subject=subject, body="\n".join(lines), what="digest")
+
+
+# --- sending after commit -------------------------------------------------------------------
+
+
+def queue(session: AsyncSession | Session, message: EmailMessage, *, about: Any = None) -> None:
+    """Send ``message`` once the session's transaction commits. ``about`` is the row it tells
+    of: if that row is not in the database after all (rolled back to a savepoint), no mail."""
+    sync = session.sync_session if isinstance(session, AsyncSession) else session
+    sync.info.setdefault(_QUEUE, []).append((message, about))
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    queued = session.info.pop(_QUEUE, None)
+    if not queued:
+        return
+    messages = [m for m, about in queued if about is None or inspect(about).persistent]
+    if messages:
+        _dispatch(messages)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the outermost one ended without commit: forget its mail
+        session.info.pop(_QUEUE, None)
+
+
+def _dispatch(messages: list[EmailMessage]) -> None:
+    settings = _current()
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # no event loop (a synchronous caller): send right here
+        deliver(settings, messages)
+        return
+    task = loop.create_task(_deliver_in_thread(settings, messages), name="atoll-email")
+    _sending.add(task)
+    task.add_done_callback(_sending.discard)
+
+
+async def _deliver_in_thread(settings: Settings, messages: list[EmailMessage]) -> None:
+    try:
+        await asyncio.to_thread(deliver, settings, messages)
+    except Exception:  # noqa: BLE001 - the change is committed; a mail server hiccup is logged
+        log.exception("could not send %d e-mail(s) through %s", len(messages), settings.smtp_host)
+
+
+def deliver(settings: Settings, messages: Sequence[EmailMessage]) -> int:
+    """Hand the messages to the SMTP server, over one connection. Returns how many it took."""
+    if not settings.smtp_host:
+        log.info("no SMTP host configured (ATOLL_SMTP_HOST): %d e-mail(s) not sent", len(messages))
+        return 0
+    sent = 0
+    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
+        if settings.smtp_starttls:
+            smtp.starttls(context=ssl.create_default_context())
+        if settings.smtp_user:
+            smtp.login(settings.smtp_user, settings.smtp_password)
+        for message in messages:
+            try:
+                smtp.send_message(message)
+                sent += 1
+            except smtplib.SMTPRecipientsRefused:
+                log.warning("the SMTP server refused the recipient %s", message["To"])
+    return sent
+
+
+async def drain() -> None:
+    """Wait until every e-mail on its way has been handed over (or failed and been logged)."""
+    while _sending:
+        await asyncio.gather(*list(_sending), return_exceptions=True)
