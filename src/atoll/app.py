@@ -15,6 +15,9 @@ from atoll.conversations import api as conversations_api
 from atoll.conversations import attachments
 from atoll.db.engine import make_engine, make_sessionmaker
 from atoll.conversations import pages as conversations_pages
+from atoll.notifications import api as notifications_api
+from atoll.notifications import email as notification_email
+from atoll.notifications import pages as notifications_pages
 from atoll.org import api as org_api
 from atoll.org import pages as org_pages
 from atoll.people import api as people_api
@@ -38,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     passwords.configure(time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib)
     analytics.configure(silo_level=settings.silo_level)
     attachments.configure(directory=settings.attachments_path, max_bytes=settings.max_upload_bytes)
+    notification_email.configure(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -77,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(org_api.router)
     api.include_router(spaces_api.router)
     api.include_router(conversations_api.router)
+    api.include_router(notifications_api.router)
     app.include_router(api)
 
     app.include_router(shell.router)
@@ -84,5 +89,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(org_pages.router)
     app.include_router(spaces_pages.router)
     app.include_router(conversations_pages.router)
+    app.include_router(notifications_pages.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     return app

@@ -84,6 +84,7 @@ async def optional_credential(request: Request, db: DB) -> Credential | None:
         db.expunge(credential.person)
         if request.method == "GET" and not request.url.path.startswith("/api/"):
             request.state.nav_spaces = await _nav_spaces(db, credential.person)
+            request.state.unread_notifications = await _unread(db, credential.person)
     request.state.credential = credential
     return credential
 
@@ -100,6 +101,13 @@ async def _nav_spaces(db: AsyncSession, person: Person) -> dict[str, list[tuple[
     for space in await my_spaces(db, viewer=person):
         groups[names[space.kind]].append((space.slug, space.name))
     return groups
+
+
+async def _unread(db: AsyncSession, person: Person) -> int:
+    """The bell's number: one COUNT of the person's unread notifications."""
+    from atoll.notifications.service import unread_count
+
+    return await unread_count(db, viewer=person)
 
 
 OptionalCredential = Annotated[Credential | None, Depends(optional_credential)]

@@ -55,6 +55,7 @@ def render(
         "csrf_token": auth.csrf_token_for(settings, secret),
         "settings": settings,
         "nav_spaces": getattr(request.state, "nav_spaces", {}),
+        "unread_notifications": getattr(request.state, "unread_notifications", None),
         **(context or {}),
     }
     response = templates.TemplateResponse(request, name, ctx, status_code=status_code)

@@ -73,3 +73,30 @@ document.addEventListener("htmx:configRequest", (event) => {
     else if (e.key === "Escape") { close(); }
   });
 })();
+// The notification bell follows the "notification" events of the live stream: its count, its
+// label, and the polite live region that reads out what is new. The live-update code hands
+// each event over as a DOM event "atoll:notification" (detail: the event's data); the htmx SSE
+// extension's "htmx:sseMessage" is understood as well.
+(() => {
+  if (!document.getElementById("bell")) return;
+  const update = (data) => {
+    const bell = document.getElementById("bell");  // htmx may have swapped it: look it up
+    if (!bell || !data || typeof data.unread !== "number") return;
+    const n = Math.max(0, data.unread);
+    bell.setAttribute("aria-label", "Notifications, " + n + " unread");
+    bell.dataset.unread = String(n);
+    const badge = bell.querySelector(".bell-count");
+    if (badge) {
+      badge.textContent = n >= 1000 ? (Math.floor(n / 100) / 10) + "k" : String(n);
+      badge.hidden = n === 0;
+    }
+    const live = document.getElementById("bell-live");
+    if (live && data.notification && data.notification.text) live.textContent = data.notification.text;
+  };
+  document.addEventListener("atoll:notification", (e) => update(e.detail));
+  document.addEventListener("htmx:sseMessage", (e) => {
+    const d = e.detail || {};
+    if (d.type !== "notification") return;
+    try { update(JSON.parse(d.data)); } catch (_) { /* not ours */ }
+  });
+})();
