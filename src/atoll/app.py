@@ -24,7 +24,9 @@ from atoll.people import api as people_api
 from atoll.people import pages as people_pages
 from atoll.people import passwords
 from atoll.realtime.broker import make_broker
+from atoll.realtime import api as realtime_api
 from atoll.realtime.events import announce_with
+from atoll.realtime.stream import Hub
 from atoll.spaces import api as spaces_api
 from atoll.spaces import pages as spaces_pages
 from atoll.web import errors, shell
@@ -52,13 +54,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessionmaker = make_sessionmaker(engine)
         announce_with(app.state.sessionmaker, broker)
         app.state.broker = broker
+        app.state.hub = Hub(broker)
+        await app.state.hub.start()
         try:
             if settings.housekeeping_seconds:
-                async with tasks.running(app.state.sessionmaker, settings.housekeeping_seconds):
+                async with tasks.running(
+                    app.state.sessionmaker, settings.housekeeping_seconds,
+                    event_retention_hours=settings.event_retention_hours,
+                ):
                     yield
             else:
                 yield
         finally:
+            await app.state.hub.stop()
             await broker.stop()
             await engine.dispose()
 
@@ -81,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(org_api.router)
     api.include_router(spaces_api.router)
     api.include_router(conversations_api.router)
+    api.include_router(realtime_api.router)
     api.include_router(notifications_api.router)
     app.include_router(api)
 

@@ -87,6 +87,9 @@ def serve(
     uvicorn.run(
         "atoll.asgi:app", host=host, port=port, workers=workers, proxy_headers=True,
         log_level="info", factory=False,
+        # Event streams never end by themselves: on shutdown, give them a moment, then close
+        # them (their EventSources reconnect, to another server when there is one).
+        timeout_graceful_shutdown=5,
     )
 
 

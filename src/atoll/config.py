@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     housekeeping_seconds: int = Field(
         60, ge=0, description="How often each server closes due situation rooms (0: never)."
     )
+    event_retention_hours: int = Field(
+        72, ge=1, description="How long the event log keeps events for clients that reconnect."
+    )
+    sse_heartbeat_seconds: float = Field(
+        15.0, gt=0, le=300, description="How often an idle event stream sends a heartbeat."
+    )
     argon2_time_cost: int = Field(3, ge=1)
     argon2_memory_kib: int = Field(65536, ge=8)
     max_upload_mb: int = Field(

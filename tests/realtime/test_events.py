@@ -4,21 +4,28 @@ commits, and dropped with a rollback."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from fastapi import FastAPI
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from atoll import tasks
+from atoll.kit.time import utcnow
 from atoll.realtime.events import record_event
 from atoll.realtime.models import Event
 from tests.realtime.helpers import announcements, settle, until
 
 
-async def _events(app) -> list[Event]:  # type: ignore[no-untyped-def]
+async def _events(app: FastAPI) -> list[Event]:
     async with app.state.sessionmaker() as session:
         return list((await session.execute(select(Event).order_by(Event.id))).scalars())
 
 
-async def test_an_event_is_written_with_the_change_and_announced_after_commit(app, db) -> None:  # type: ignore[no-untyped-def]
+async def test_an_event_is_written_with_the_change_and_announced_after_commit(
+    app: FastAPI, db: AsyncSession
+) -> None:
     async with announcements(app.state.broker) as heard:
         event = record_event(db, type="post.created", data={"post_id": 7}, space_id=3)
         await db.flush()
@@ -35,7 +42,9 @@ async def test_an_event_is_written_with_the_change_and_announced_after_commit(ap
     assert heard == [str(event.id)]
 
 
-async def test_one_announcement_names_the_highest_id_of_a_transaction(app, db) -> None:  # type: ignore[no-untyped-def]
+async def test_one_announcement_names_the_highest_id_of_a_transaction(
+    app: FastAPI, db: AsyncSession
+) -> None:
     async with announcements(app.state.broker) as heard:
         first = record_event(db, type="comment.created", data={}, space_id=1)
         second = record_event(db, type="notification", data={"n": 1}, person_id=5)
@@ -46,7 +55,9 @@ async def test_one_announcement_names_the_highest_id_of_a_transaction(app, db) -
     assert heard == [str(second.id)]
 
 
-async def test_a_rollback_drops_the_event_and_announces_nothing(app, db) -> None:  # type: ignore[no-untyped-def]
+async def test_a_rollback_drops_the_event_and_announces_nothing(
+    app: FastAPI, db: AsyncSession
+) -> None:
     async with announcements(app.state.broker) as heard:
         record_event(db, type="post.created", data={"post_id": 1}, space_id=1)
         await db.rollback()
@@ -59,7 +70,9 @@ async def test_a_rollback_drops_the_event_and_announces_nothing(app, db) -> None
     assert heard == [str(kept.id)]
 
 
-async def test_a_savepoint_rollback_drops_only_what_it_recorded(app, db) -> None:  # type: ignore[no-untyped-def]
+async def test_a_savepoint_rollback_drops_only_what_it_recorded(
+    app: FastAPI, db: AsyncSession
+) -> None:
     record_event(db, type="a", data={}, space_id=1)
     savepoint = await db.begin_nested()
     record_event(db, type="b", data={}, space_id=1)
@@ -71,7 +84,7 @@ async def test_a_savepoint_rollback_drops_only_what_it_recorded(app, db) -> None
     assert [r.type for r in await _events(app)] == ["a", "c"]
 
 
-async def test_a_session_closed_without_commit_leaves_nothing(app) -> None:  # type: ignore[no-untyped-def]
+async def test_a_session_closed_without_commit_leaves_nothing(app: FastAPI) -> None:
     async with app.state.sessionmaker() as session:
         record_event(session, type="a", data={}, space_id=1)
     async with app.state.sessionmaker() as session:
@@ -82,3 +95,23 @@ async def test_a_session_closed_without_commit_leaves_nothing(app) -> None:  # t
 def test_the_type_is_checked() -> None:
     with pytest.raises(ValueError, match="event type"):
         record_event(None, type="x" * 41, data={})  # type: ignore[arg-type]
+
+
+async def test_housekeeping_prunes_events_past_retention_but_never_the_newest(
+    app: FastAPI, db: AsyncSession
+) -> None:
+    rows = [record_event(db, type="t", data={"i": i}, space_id=1) for i in range(4)]
+    await db.commit()
+    old = utcnow() - timedelta(hours=80)
+    await db.execute(update(Event).where(Event.id <= rows[1].id).values(created_at=old))
+    await db.commit()
+    await tasks.run_once(app.state.sessionmaker, event_retention_hours=72)
+    assert [r.id for r in await _events(app)] == [rows[2].id, rows[3].id]
+
+    await db.execute(update(Event).values(created_at=old))  # everything is old now
+    await db.commit()
+    await tasks.run_once(app.state.sessionmaker, event_retention_hours=72)
+    assert [r.id for r in await _events(app)] == [rows[3].id]  # ids never start over
+    newer = record_event(db, type="t", data={}, space_id=1)
+    await db.commit()
+    assert newer.id > rows[3].id

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.analytics.service import record_interaction
 from atoll.conversations import attachments as files
-from atoll.conversations import mentions
+from atoll.conversations import events, mentions
 from atoll.conversations.feed import REACTIONS, access_comment, access_post
 from atoll.conversations.models import (
     IDEA_STATUSES,
@@ -196,6 +196,7 @@ async def do_create_post(
         session, actor=author, space=space, post=post, comment=None, people=parsed.mentioned
     )
     await session.flush()
+    events.post_created(session, post)
     return post
 
 
@@ -218,6 +219,7 @@ async def do_edit_post(
         )
     )
     post.body, post.html, post.edited_at = body, parsed.html, utcnow()
+    events.post_event(session, "post.updated", post)
     await _sync_mentions(
         session, actor=actor, space=space, post=post, comment=None, people=parsed.mentioned
     )
@@ -235,6 +237,7 @@ async def do_delete_post(
         raise Forbidden("Only the author or the space's moderators can delete this post.")
     post.deleted_at = utcnow()
     post.deleted_by_id = actor.id
+    events.post_event(session, "post.deleted", post)
     await session.flush()
 
 
@@ -280,6 +283,7 @@ async def do_comment(
     post.last_activity_at = now
     await session.flush()
     await session.refresh(post, ["comment_count"])
+    events.comment_event(session, "comment.created", post, comment)
     if parent is not None:
         await _interact(
             session, kind="reply", actor=actor, target_id=parent.author_id, space=space, post=post
@@ -323,6 +327,7 @@ async def do_edit_comment(
         )
     )
     comment.body, comment.html, comment.edited_at = body, parsed.html, utcnow()
+    events.comment_event(session, "comment.updated", post, comment)
     await _sync_mentions(
         session, actor=actor, space=space, post=post, comment=comment, people=parsed.mentioned
     )
@@ -360,6 +365,7 @@ async def do_delete_comment(
     post.comment_count = Post.comment_count - hidden
     await session.flush()
     await session.refresh(post, ["comment_count"])
+    events.comment_event(session, "comment.deleted", post, comment)
 
 
 # --- reactions, answers, ideas ----------------------------------------------------------------
@@ -375,6 +381,7 @@ async def do_react(
     if await session.get(Reaction, (post.id, actor.id, emoji)) is not None:
         return False
     session.add(Reaction(post_id=post.id, person_id=actor.id, emoji=emoji))
+    await events.reaction_changed(session, post=post, person_id=actor.id, emoji=emoji, added=True)
     await _interact(
         session, kind="reaction", actor=actor, target_id=post.author_id, space=space, post=post
     )
@@ -394,7 +401,12 @@ async def do_unreact(
             Reaction.post_id == post.id, Reaction.person_id == actor.id, Reaction.emoji == emoji
         )
     )
-    return bool(getattr(result, "rowcount", 0))
+    removed = bool(getattr(result, "rowcount", 0))
+    if removed:
+        await events.reaction_changed(
+            session, post=post, person_id=actor.id, emoji=emoji, added=False
+        )
+    return removed
 
 
 async def do_accept(
@@ -413,6 +425,8 @@ async def do_accept(
     if post.author_id != actor.id:
         raise Forbidden("Only the person who asked can accept an answer.")
     if comment_id in (None, ""):
+        if post.accepted_comment_id is not None:
+            events.post_event(session, "post.answered", post, comment_id=None)
         post.accepted_comment_id = None
         await session.flush()
         return post
@@ -432,6 +446,7 @@ async def do_accept(
         raise Invalid.field("comment_id", "must be the id of a comment on this question")
     if post.accepted_comment_id != comment.id:
         post.accepted_comment_id = comment.id
+        events.post_event(session, "post.answered", post, comment_id=str(comment.id))
         await _interact(
             session, kind="accept", actor=actor, target_id=comment.author_id, space=space, post=post
         )
@@ -462,6 +477,7 @@ async def do_vote(
     )
     await session.flush()
     await session.refresh(post, ["vote_count"])
+    events.post_event(session, "vote.changed", post, vote_count=post.vote_count)
     return True
 
 
@@ -479,6 +495,7 @@ async def do_unvote(
     post.vote_count = Post.vote_count - 1
     await session.flush()
     await session.refresh(post, ["vote_count"])
+    events.post_event(session, "vote.changed", post, vote_count=post.vote_count)
     return True
 
 
@@ -501,6 +518,7 @@ async def do_set_idea_status(
         raise Forbidden("Only the space's owners and moderators can set an idea's status.")
     if post.idea_status != status:
         post.idea_status = status
+        events.post_event(session, "idea.status", post, status=status)
         await session.flush()
         await notifications.notify_idea_status(session, actor=actor, space=space, post=post)
     return post

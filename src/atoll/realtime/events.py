@@ -43,6 +43,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 from datetime import datetime
 from typing import Any
 
@@ -59,6 +60,7 @@ log = logging.getLogger("atoll.realtime")
 # The key of the PostgreSQL advisory lock that orders event-writing commits ("atoll" + "ev").
 EVENT_LOG_LOCK = 0x61746F6C6C6576
 MAX_TYPE = 40
+_TYPE = re.compile(r"[a-z][a-z0-9_.-]*")  # it goes into the stream's `event:` line
 
 _BROKER = "atoll.realtime.broker"  # session.info: where to announce after commit
 _PENDING = "atoll.realtime.pending"  # session.info: [(savepoint or None, Event)] not written yet
@@ -84,8 +86,8 @@ def record_event(
 
     A plain function (nothing to await): ``record_event(session, type=..., data=...)``. The
     returned ``Event`` gets its ``id`` when the transaction commits."""
-    if not type or len(type) > MAX_TYPE:
-        raise ValueError(f"event type must be 1 to {MAX_TYPE} characters: {type!r}")
+    if len(type) > MAX_TYPE or not _TYPE.fullmatch(type):
+        raise ValueError(f"event type must be 1 to {MAX_TYPE} of a-z 0-9 _ . -: {type!r}")
     row = Event(
         type=type,
         data=json.dumps(data, separators=(",", ":"), ensure_ascii=False),

@@ -22,7 +22,7 @@ from atoll.org.models import Unit
 from atoll.org.service import unit_and_descendants
 from atoll.people.models import Person
 from atoll.people.policy import is_admin, visible_people
-from atoll.spaces import policy
+from atoll.spaces import events, policy
 from atoll.spaces.models import KINDS, ROLES, VISIBILITIES, JoinRequest, Membership, Space
 
 MAX_SITUATION_DAYS = 90
@@ -301,6 +301,7 @@ async def do_create_space(
     await session.flush()
     if kind != "unit" or not is_admin(actor) or actor.unit_id is not None:
         session.add(Membership(space_id=space.id, person_id=actor.id, role="owner"))
+        events.membership_changed(session, space_id=space.id, person_id=actor.id, role="owner")
     await session.flush()
     if unit is not None:
         await do_sync_unit_memberships(session, space_ids=[space.id])
@@ -411,6 +412,7 @@ async def do_add_member(
     if existing is None:
         existing = Membership(space_id=space.id, person_id=person.id, role=role, source="manual")
         session.add(existing)
+        events.membership_changed(session, space_id=space.id, person_id=person.id, role=role)
         await session.execute(
             delete(JoinRequest).where(
                 JoinRequest.space_id == space.id,
@@ -425,6 +427,8 @@ async def do_add_member(
     else:
         if existing.role == "owner" and role != "owner":
             await _check_not_last_owner(session, space, person.id)
+        if existing.role != role:
+            events.membership_changed(session, space_id=space.id, person_id=person.id, role=role)
         existing.role = role
     await session.flush()
     return existing
@@ -465,6 +469,7 @@ async def do_remove_member(
     if membership.role == "owner":
         await _check_not_last_owner(session, space, pid)
     await session.delete(membership)
+    events.membership_changed(session, space_id=space.id, person_id=membership.person_id, role=None)
     await session.flush()
 
 
@@ -480,6 +485,7 @@ async def do_join(session: AsyncSession, *, actor: Person, space: Space) -> str:
         raise Forbidden("Guests join spaces by invitation.")
     if space.visibility == "open":
         session.add(Membership(space_id=space.id, person_id=actor.id, role="member"))
+        events.membership_changed(session, space_id=space.id, person_id=actor.id, role="member")
         await session.flush()
         return "joined"
     pending = await session.scalar(
@@ -524,6 +530,9 @@ async def do_decide_request(
     request.decided_by_id = actor.id
     if approve and await session.get(Membership, (space.id, request.person_id)) is None:
         session.add(Membership(space_id=space.id, person_id=request.person_id, role="member"))
+        events.membership_changed(
+            session, space_id=space.id, person_id=request.person_id, role="member"
+        )
     await session.flush()
     await notifications.notify_join_answer(session, actor=actor, space=space, request=request)
     return request
@@ -604,14 +613,17 @@ async def do_sync_unit_memberships(
             Person.is_active.is_(True),
             Person.kind == "member",
         )
-        await session.execute(
-            delete(Membership).where(
+        gone = await session.execute(
+            delete(Membership)
+            .where(
                 Membership.space_id == space_id,
                 Membership.source == "unit",
                 Membership.role == "member",
                 Membership.person_id.not_in(should),
             )
+            .returning(Membership.person_id)
         )
+        events.memberships_synced(session, space_id=space_id, person_ids=gone.scalars().all())
         missing = (
             select(
                 literal(space_id, BigId), Person.id, literal("member"), literal("unit"),
@@ -626,10 +638,13 @@ async def do_sync_unit_memberships(
                 .exists(),
             )
         )
-        await session.execute(
-            insert(Membership).from_select(
-                ["space_id", "person_id", "role", "source", "created_at"], missing
-            )
+        added = await session.execute(
+            insert(Membership)
+            .from_select(["space_id", "person_id", "role", "source", "created_at"], missing)
+            .returning(Membership.person_id)
+        )
+        events.memberships_synced(
+            session, space_id=space_id, person_ids=added.scalars().all(), role="member"
         )
     await session.flush()
 

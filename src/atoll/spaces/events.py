@@ -1,0 +1,43 @@
+"""The events spaces emit, in the transaction of the change (see ``atoll.realtime.events``).
+
+``membership.changed`` is a space event, for whoever may read the space at delivery time:
+- ``person_id`` and ``role`` when someone joins, is added or gets another role;
+- ``person_id`` and ``removed: true`` when someone leaves or is removed (a person removed
+  from a private space no longer reads it, so that event does not reach them);
+- ``person_ids`` (and ``role`` or ``removed``) when a unit space is brought in step with the
+  organisation tree: one event per space and direction, however many people moved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from atoll.realtime.events import record_event
+
+
+def membership_changed(
+    session: AsyncSession, *, space_id: int, person_id: int, role: str | None
+) -> None:
+    """``role`` None: the person left or was removed."""
+    data: dict[str, object] = {"person_id": str(person_id)}
+    if role is None:
+        data["removed"] = True
+    else:
+        data["role"] = role
+    record_event(session, type="membership.changed", space_id=space_id, data=data)
+
+
+def memberships_synced(
+    session: AsyncSession, *, space_id: int, person_ids: Sequence[int], role: str | None = None
+) -> None:
+    """Many people added (``role``) or removed (None) at once; nothing when nobody moved."""
+    if not person_ids:
+        return
+    data: dict[str, object] = {"person_ids": [str(pid) for pid in sorted(person_ids)]}
+    if role is None:
+        data["removed"] = True
+    else:
+        data["role"] = role
+    record_event(session, type="membership.changed", space_id=space_id, data=data)
