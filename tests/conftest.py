@@ -29,6 +29,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--db", choices=["sqlite", "postgres"], default="sqlite", help="database")
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``postgres_only`` (several processes sharing one database) belong to the
+    PostgreSQL run: the SQLite run leaves them out (deselected, not skipped)."""
+    if config.getoption("--db") == "postgres":
+        return
+    dropped = [item for item in items if item.get_closest_marker("postgres_only")]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if not item.get_closest_marker("postgres_only")]
+
+
 def pg_admin_url() -> str:
     return os.environ.get("ATOLL_TEST_POSTGRES_URL") or DEFAULT_PG
 
