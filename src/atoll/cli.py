@@ -1,4 +1,4 @@
-"""The `atoll` command: serve, migrate, create-admin, import-org, demo."""
+"""The `atoll` command: serve, migrate, create-admin, import-org, demo, digest."""
 
 from __future__ import annotations
 
@@ -177,3 +177,29 @@ def demo() -> None:
     if settings.is_sqlite:
         _migrate(settings)
     _create_demo(settings)
+
+
+@app.command()
+def digest() -> None:
+    """E-mail the daily digest of unread notifications to everyone due one now (every server
+    also does this by itself; each person gets at most one a day)."""
+    from atoll import tasks
+    from atoll.notifications import email
+
+    settings = Settings()
+    email.configure(settings)
+    if not email.enabled():
+        console.print(
+            "[yellow]No SMTP host is configured[/yellow] (ATOLL_SMTP_HOST): no e-mail sent."
+        )
+        return
+
+    async def main() -> int:
+        engine = make_engine(settings)
+        try:
+            return await tasks.send_digests(make_sessionmaker(engine))
+        finally:
+            await engine.dispose()
+
+    sent = asyncio.run(main())
+    console.print(f"Sent {sent} digest{'' if sent == 1 else 's'}.")

@@ -1,6 +1,9 @@
 """Housekeeping that runs in every server process: close situation rooms whose time is up,
 prune the event log past its retention.
 
+The daily digests of unread notifications go out from here too (a round at most every ten
+minutes; each person gets at most one digest a day, however many processes run it).
+
 Each job is idempotent, so several processes may run it side by side."""
 
 from __future__ import annotations
@@ -8,16 +11,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from atoll.kit.time import utcnow
 from atoll.realtime.events import do_prune_events
+from atoll.notifications import email
+from atoll.notifications.service import do_prepare_digests
 from atoll.spaces.service import do_close_due_situation_rooms
 
 log = logging.getLogger("atoll.tasks")
 INTERVAL_SECONDS = 60
+DIGEST_ROUND_SECONDS = 600
+_last_digest_round: float | None = None
 EVENT_RETENTION_HOURS = 72
 
 
@@ -29,10 +37,36 @@ async def run_once(
         await session.commit()
     if closed:
         log.info("archived %d situation room(s) whose time was up", closed)
+    await _digest_round(maker)
     async with maker() as session:
         older_than = utcnow() - timedelta(hours=event_retention_hours)
         await do_prune_events(session, older_than=older_than)
         await session.commit()
+
+
+async def _digest_round(maker: async_sessionmaker[AsyncSession]) -> None:
+    global _last_digest_round
+    now = time.monotonic()
+    if _last_digest_round is None or now - _last_digest_round >= DIGEST_ROUND_SECONDS:
+        _last_digest_round = now
+        await send_digests(maker)
+
+
+async def send_digests(maker: async_sessionmaker[AsyncSession]) -> int:
+    """E-mail the daily digest to everyone due one, a few hundred people per transaction, and
+    wait until the mail is handed over. Returns how many digests went out."""
+    total = 0
+    while email.enabled():
+        async with maker() as session:
+            queued = await do_prepare_digests(session)
+            await session.commit()
+        await email.drain()
+        total += queued
+        if queued == 0:
+            break
+    if total:
+        log.info("e-mailed %d daily digest(s)", total)
+    return total
 
 
 async def housekeeping(

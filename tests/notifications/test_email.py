@@ -1,0 +1,359 @@
+"""E-mail through a real SMTP server (aiosmtpd on a free port): what arrives, when, and the
+unsubscribe link in it, followed signed out."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import socket
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from email import message_from_bytes
+from email import policy as email_policy
+from email.message import EmailMessage
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from atoll import tasks
+from atoll.config import Settings
+from atoll.conversations import service as conversations
+from atoll.kit.time import utcnow
+from atoll.notifications import email, service
+from atoll.notifications.models import Notification, NotificationPreference
+from atoll.people.models import Person
+from atoll.spaces import service as spaces
+from atoll.spaces.models import Space
+from tests.factories import auth_headers, make_person
+from tests.test_cli import atoll, cli_env  # noqa: F401 - the fixture, for the command's test
+from tests.web.helpers import csrf_of
+
+LATER = timedelta(hours=2)  # past the digest's grace period
+
+
+class Inbox:
+    """What the SMTP server received: (envelope recipients, parsed message)."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[list[str], EmailMessage]] = []
+        self.port = 0
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        message = message_from_bytes(envelope.content, policy=email_policy.default)
+        self.received.append((list(envelope.rcpt_tos), message))  # type: ignore[arg-type]
+        return "250 Message accepted for delivery"
+
+    async def messages(self) -> list[EmailMessage]:
+        await email.drain()
+        return [m for _, m in self.received]
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for rcpt, m in self.received if address in rcpt]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+async def inbox(settings: Settings, app: Any) -> AsyncIterator[Inbox]:
+    handler = Inbox()
+    handler.port = _free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=handler.port)
+    controller.start()
+    email.configure(
+        settings.model_copy(
+            update={"smtp_host": "127.0.0.1", "smtp_port": handler.port,
+                    "smtp_from": "atoll@example.org", "base_url": "https://atoll.example.org"}
+        )
+    )
+    try:
+        yield handler
+    finally:
+        await email.drain()
+        email.configure(settings)
+        controller.stop()
+
+
+def _body(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None
+    return str(part.get_content()).replace("\r\n", "\n")
+
+
+def _unsubscribe_link(message: EmailMessage) -> str:
+    found = re.search(r"Stop these e-mails \(no sign-in needed\): (\S+)", _body(message))
+    assert found, _body(message)
+    assert message["List-Unsubscribe"] == f"<{found.group(1)}>"
+    return found.group(1)
+
+
+async def _unsubscribe(app: Any, link: str) -> httpx.Response:
+    """Follow the link as someone who is not signed in: the page, then its button."""
+    parts = urlsplit(link)
+    assert parts.scheme == "https" and parts.netloc == "atoll.example.org"
+    transport = httpx.ASGITransport(app=app, client=("198.51.100.9", 5000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as anon:
+        page = await anon.get(f"{parts.path}?{parts.query}")
+        assert page.status_code == 200 and "Stop these e-mails" in page.text
+        token = re.search(r'name="token" value="([^"]+)"', page.text)
+        assert token
+        return await anon.post(
+            parts.path, data={"csrf_token": csrf_of(page.text), "token": token.group(1)}
+        )
+
+
+async def _guild(db: AsyncSession, owner: Person, *members: Person) -> Space:
+    space = await spaces.do_create_space(
+        db, actor=owner, name="Guild", kind="community", visibility="open"
+    )
+    for member in members:
+        await spaces.do_add_member(db, actor=owner, space=space, person_id=member.id)
+    await db.commit()
+    return space
+
+
+async def test_a_mention_is_mailed_at_once_and_its_link_unsubscribes(
+    inbox: Inbox, app: Any, client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    ana = await make_person(db, name="Ana Silva")
+    ben = await make_person(db, name="Ben Okafor", email="ben@example.com")
+    space = await spaces.do_create_space(
+        db, actor=ana, name="Guild", kind="community", visibility="open"
+    )
+    await db.commit()
+    a = await auth_headers(client, ana)
+    r = await client.post(
+        f"/api/v1/spaces/{space.id}/posts", json={"body": "Release **notes** ready, @Ben Okafor?"},
+        headers=a,
+    )
+    assert r.status_code == 201, r.text
+    post_id = r.json()["id"]
+    [message] = await inbox.messages()
+    assert inbox.to("ben@example.com") == [message]
+    assert message["To"] == "ben@example.com" and message["From"] == "atoll@example.org"
+    assert message["Subject"] == "Ana Silva mentioned you in a post in Guild"
+    body = _body(message)
+    assert "> Release **notes** ready, @Ben Okafor?" in body
+    assert f"Open it: https://atoll.example.org/posts/{post_id}\n" in body
+
+    done = await _unsubscribe(app, _unsubscribe_link(message))
+    assert done.status_code == 200 and "E-mail about mentions of you is off" in done.text
+    prefs = await db.get(NotificationPreference, ben.id)
+    assert prefs is not None and prefs.email_mentions is False and prefs.email_digest is True
+
+    r = await client.post(f"/api/v1/posts/{post_id}/comments", json={"body": "@Ben Okafor?"},
+                          headers=a)
+    assert r.status_code == 201
+    assert len(await inbox.messages()) == 1  # in the app, not by e-mail any more
+    views, _ = await service.notifications_page(db, viewer=ben)
+    assert [v.notification.kind for v in views] == ["mention", "mention"]
+
+
+async def test_an_invitation_is_mailed_unless_turned_off(
+    inbox: Inbox, db: AsyncSession
+) -> None:
+    olga = await make_person(db, name="Olga")
+    max_ = await make_person(db, name="Max", email="max@example.com")
+    eve = await make_person(db, name="Eve", email="eve@example.com")
+    await service.do_set_preferences(db, person=eve, changes={"email_invitations": False})
+    space = await _guild(db, olga, max_, eve)
+    [message] = await inbox.messages()
+    assert message["To"] == "max@example.com"
+    assert message["Subject"] == "Olga added you to Guild"
+    assert f"Open it: https://atoll.example.org/spaces/{space.slug}" in _body(message)
+    assert "/notifications/unsubscribe?token=" in _unsubscribe_link(message)
+    assert "invitations" in _unsubscribe_link(message)
+
+
+async def test_nothing_is_mailed_about_a_change_that_was_rolled_back(
+    inbox: Inbox, db: AsyncSession
+) -> None:
+    ana = await make_person(db, name="Ana")
+    ben = await make_person(db, name="Ben", email="ben@example.com")
+    space = await _guild(db, ana, ben)
+    await inbox.messages()
+    inbox.received.clear()
+
+    await conversations.do_create_post(db, author=ana, space=space, body="@Ben hi")
+    await db.rollback()
+    assert await inbox.messages() == []
+
+    await db.refresh(ana)
+    await db.refresh(space)
+    kept = await conversations.do_create_post(db, author=ana, space=space, body="Kept")
+    savepoint = await db.begin_nested()
+    await conversations.do_comment(
+        db, actor=ana, post=kept, space=space, role="owner", body="@Ben undone"
+    )
+    await savepoint.rollback()
+    await db.commit()
+    assert await inbox.messages() == []
+    await db.refresh(kept)  # the savepoint's rollback expired what it had changed
+
+    await conversations.do_comment(db, actor=ana, post=kept, space=space, role="owner",
+                                   body="@Ben for real")
+    assert await inbox.messages() == []  # not before the commit
+    await db.commit()
+    [message] = await inbox.messages()
+    assert message["Subject"] == "Ana mentioned you in a comment in Guild"
+
+
+async def test_the_daily_digest(inbox: Inbox, app: Any, db: AsyncSession) -> None:
+    ana = await make_person(db, name="Ana", email="ana@example.com")
+    ben = await make_person(db, name="Ben", email="ben@example.com")
+    cy = await make_person(db, name="Cy", email="cy@example.com")
+    await service.do_set_preferences(db, person=cy, changes={"email_invitations": False})
+    space = await _guild(db, ana, ben, cy)
+    post = await conversations.do_create_post(db, author=ana, space=space, body="@Ben look")
+    comment = await conversations.do_comment(
+        db, actor=cy, post=post, space=space, role="member", body="Nice"
+    )
+    await conversations.do_react(db, actor=ben, post=post, space=space, role="member", emoji="👍")
+    await db.commit()
+    assert {m["To"] for m in await inbox.messages()} == {"ben@example.com"}  # invitation, mention
+    inbox.received.clear()
+
+    assert await service.do_prepare_digests(db) == 0  # too fresh: the page shows them first
+    assert await service.do_prepare_digests(db, now=utcnow() + LATER) == 2
+    await db.commit()
+    messages = await inbox.messages()
+    [to_ana] = inbox.to("ana@example.com")
+    [to_cy] = inbox.to("cy@example.com")
+    assert len(messages) == 2  # Ben was e-mailed about all of his already
+    assert to_ana["Subject"] == "2 unread notifications on Atoll"
+    body = _body(to_ana)
+    assert "- Ben reacted 👍 to your post in Guild\n" in body
+    assert f"  https://atoll.example.org/posts/{post.id}\n" in body
+    assert "- Cy replied to your post in Guild\n" in body
+    assert f"  https://atoll.example.org/posts/{post.id}#comment-{comment.id}\n" in body
+    assert "See them all: https://atoll.example.org/notifications" in body
+    assert to_cy["Subject"] == "1 unread notification on Atoll"
+    assert "Ana added you to Guild" in _body(to_cy)
+
+    # Nothing twice: not in the same round, nor the next day without anything new.
+    inbox.received.clear()
+    assert await service.do_prepare_digests(db, now=utcnow() + LATER) == 0
+    assert await service.do_prepare_digests(db, now=utcnow() + timedelta(days=1, hours=3)) == 0
+    # Something new: the next digest waits a day after the last one.
+    await conversations.do_comment(db, actor=cy, post=post, space=space, role="member", body="+1")
+    await db.commit()
+    assert await service.do_prepare_digests(db, now=utcnow() + LATER) == 0
+    assert await service.do_prepare_digests(db, now=utcnow() + timedelta(days=1, hours=3)) == 1
+    await db.commit()
+    [again] = await inbox.messages()
+    assert again["To"] == "ana@example.com" and again["Subject"] == "1 unread notification on Atoll"
+
+    # Its link turns the digest off, and only the digest.
+    done = await _unsubscribe(app, _unsubscribe_link(again))
+    assert "the daily digest" in done.text
+    await db.refresh(ana)
+    prefs = await db.get(NotificationPreference, ana.id)
+    assert prefs is not None
+    await db.refresh(prefs)
+    assert (prefs.email_digest, prefs.email_mentions) == (False, True)
+
+
+async def test_read_and_unseen_notifications_stay_out_of_the_digest(
+    inbox: Inbox, db: AsyncSession
+) -> None:
+    ana = await make_person(db, name="Ana", email="ana@example.com")
+    ben = await make_person(db, name="Ben", email="ben@example.com")
+    space = await _guild(db, ana, ben)
+    post = await conversations.do_create_post(db, author=ana, space=space, body="Hi")
+    await conversations.do_comment(db, actor=ben, post=post, space=space, role="member", body="a")
+    await db.commit()
+    await service.do_mark_read(db, viewer=ana, all=True)
+    second = await conversations.do_create_post(db, author=ana, space=space, body="Again")
+    await conversations.do_comment(db, actor=ben, post=second, space=space, role="member", body="b")
+    await conversations.do_delete_post(db, actor=ana, post=second, space=space, role="owner")
+    await db.commit()
+    assert await service.do_prepare_digests(db, now=utcnow() + LATER) == 0
+    await db.commit()
+    assert inbox.to("ana@example.com") == []
+
+
+async def test_the_housekeeping_round_sends_due_digests(
+    inbox: Inbox, app: Any, db: AsyncSession
+) -> None:
+    ana = await make_person(db, name="Ana", email="ana@example.com")
+    ben = await make_person(db, name="Ben", email="ben@example.com")
+    space = await _guild(db, ana, ben)
+    post = await conversations.do_create_post(db, author=ana, space=space, body="Hi")
+    await conversations.do_comment(db, actor=ben, post=post, space=space, role="member", body="a")
+    await db.commit()
+    await db.execute(update(Notification).values(created_at=utcnow() - LATER))
+    await db.commit()
+    await inbox.messages()
+    inbox.received.clear()
+    assert await tasks.send_digests(app.state.sessionmaker) == 1
+    assert [m["To"] for m in await inbox.messages()] == ["ana@example.com"]
+    assert await tasks.send_digests(app.state.sessionmaker) == 0
+
+
+async def test_without_an_smtp_host_nothing_is_sent_and_it_says_so(
+    settings: Settings, db: AsyncSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    email.configure(settings.model_copy(update={"smtp_host": ""}))
+    try:
+        ana = await make_person(db, name="Ana")
+        ben = await make_person(db, name="Ben")
+        with caplog.at_level(logging.INFO, logger="atoll.email"):
+            space = await _guild(db, ana, ben)
+            await conversations.do_create_post(db, author=ana, space=space, body="@Ben hi")
+            await db.commit()
+            await email.drain()
+        assert "no SMTP host is configured" in caplog.text
+        views, _ = await service.notifications_page(db, viewer=ben)
+        assert len(views) == 2 and all(v.notification.emailed_at is None for v in views)
+        assert await service.do_prepare_digests(db, now=utcnow() + LATER) == 0
+    finally:
+        email.configure(settings)
+
+
+async def test_the_digest_command(cli_env: dict[str, str], inbox: Inbox) -> None:  # noqa: F811
+    """`atoll digest` against a fresh database, as a real process, to the real SMTP server."""
+    from atoll.db.engine import make_engine, make_sessionmaker
+    from atoll.people import service as people
+
+    engine = make_engine(Settings(database_url=cli_env["ATOLL_DATABASE_URL"]))
+    try:
+        async with make_sessionmaker(engine)() as session:
+            ana = await people.do_create_person(
+                session, actor=None, name="Ana", email="ana@example.com"
+            )
+            ben = await people.do_create_person(
+                session, actor=None, name="Ben", email="ben@example.com"
+            )
+            space = await _guild(session, ana, ben)
+            post = await conversations.do_create_post(session, author=ana, space=space, body="Hi")
+            await conversations.do_comment(
+                session, actor=ben, post=post, space=space, role="member", body="Hello"
+            )
+            await session.execute(update(Notification).values(created_at=utcnow() - LATER))
+            await session.commit()
+    finally:
+        await engine.dispose()
+    await inbox.messages()
+    inbox.received.clear()  # the invitation, mailed while seeding
+
+    off = await asyncio.to_thread(atoll, cli_env, "digest")
+    assert off.returncode == 0 and "No SMTP host is configured" in off.stdout
+    env = {**cli_env, "ATOLL_SMTP_HOST": "127.0.0.1", "ATOLL_SMTP_PORT": str(inbox.port),
+           "ATOLL_BASE_URL": "https://atoll.example.org"}
+    done = await asyncio.to_thread(atoll, env, "digest")
+    assert done.returncode == 0, done.stderr
+    assert "Sent 1 digest." in done.stdout
+    [message] = inbox.received
+    assert message[0] == ["ana@example.com"]
+    assert "- Ben replied to your post in Guild" in _body(message[1])
+    again = await asyncio.to_thread(atoll, env, "digest")
+    assert "Sent 0 digests." in again.stdout and len(inbox.received) == 1
