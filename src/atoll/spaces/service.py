@@ -323,6 +323,8 @@ async def do_update_space(
 ) -> Space:
     if not policy.can_manage(actor, role):
         raise Forbidden("Only the space's owners and moderators can change it.")
+    if changes.get("visibility") is not None and not policy.can_own(actor, role):
+        raise Forbidden("Only owners can change who can see the space.")
     if space.archived_at is not None:
         raise Conflict("This space is archived; it can no longer be changed.")
     if "name" in changes and changes["name"] is not None:
@@ -330,8 +332,6 @@ async def do_update_space(
     if "description" in changes and changes["description"] is not None:
         space.description = str(changes["description"]).strip()[:5000]
     if changes.get("visibility") is not None:
-        if not policy.can_own(actor, role):
-            raise Forbidden("Only owners can change who can see the space.")
         check_kind_and_visibility(space.kind, str(changes["visibility"]))
         space.visibility = str(changes["visibility"])
     if changes.get("closes_at") is not None:
@@ -398,10 +398,12 @@ async def do_add_member(
         actor_role = await role_in(session, space_id=space.id, person=actor)
     if not policy.can_manage(actor, actor_role):
         raise Forbidden("Only the space's owners and moderators can add people.")
-    if not policy.is_open_for_writing(space):
-        raise Conflict("This space is archived; nobody can be added.")
     if role not in ROLES:
         raise Invalid.field("role", "must be owner, moderator or member")
+    if role != "member" and not policy.can_own(actor, actor_role):
+        raise Forbidden("Only owners can change roles.")
+    if not policy.is_open_for_writing(space):
+        raise Conflict("This space is archived; nobody can be added.")
     person = await _load_person(session, actor, person_id)
     if not policy.may_belong(person, space):
         raise Invalid.field("person_id", "external people can only join hybrid spaces")
@@ -451,17 +453,15 @@ async def do_remove_member(
 ) -> None:
     """Remove someone (owners and moderators; moderators cannot remove owners) or leave."""
     pid = parse_id(person_id)
-    if pid is None:
-        raise NotFound("No such member.")
-    membership = await session.get(Membership, (space.id, pid))
-    if membership is None:
-        raise NotFound("No such member.")
     actor_role = await role_in(session, space_id=space.id, person=actor)
-    if pid != actor.id:
-        if not policy.can_manage(actor, actor_role):
-            raise Forbidden("Only the space's owners and moderators can remove people.")
-        if membership.role == "owner" and not policy.can_own(actor, actor_role):
-            raise Forbidden("Only owners can remove an owner.")
+    if pid != actor.id and not policy.can_manage(actor, actor_role):
+        # the same answer whether or not they are a member: the members may be hidden
+        raise Forbidden("Only the space's owners and moderators can remove people.")
+    membership = await session.get(Membership, (space.id, pid)) if pid is not None else None
+    if pid is None or membership is None:
+        raise NotFound("No such member.")
+    if pid != actor.id and membership.role == "owner" and not policy.can_own(actor, actor_role):
+        raise Forbidden("Only owners can remove an owner.")
     if membership.source == "unit" and space.kind == "unit":
         raise Conflict(
             "People of the unit belong to its space; they leave it by moving to another unit."
@@ -477,12 +477,12 @@ async def do_join(session: AsyncSession, *, actor: Person, space: Space) -> str:
     """Join an open space ("joined") or ask to join a private one ("requested")."""
     if await session.get(Membership, (space.id, actor.id)) is not None:
         return "joined"
-    if not policy.is_open_for_writing(space):
-        raise Conflict("This space is archived; nobody can join it any more.")
     if space.kind == "unit":
         raise Forbidden("A unit space's members are the people of the unit. Follow it instead.")
     if actor.kind != "member":
         raise Forbidden("Guests join spaces by invitation.")
+    if not policy.is_open_for_writing(space):
+        raise Conflict("This space is archived; nobody can join it any more.")
     if space.visibility == "open":
         session.add(Membership(space_id=space.id, person_id=actor.id, role="member"))
         events.membership_changed(session, space_id=space.id, person_id=actor.id, role="member")
@@ -525,6 +525,8 @@ async def do_decide_request(
         raise NotFound("No such request.")
     if request.status != "pending":
         raise Conflict(f"This request was already {request.status}.")
+    if approve and not policy.is_open_for_writing(space):
+        raise Conflict("This space is archived; nobody can be added.")
     request.status = "approved" if approve else "declined"
     request.decided_at = utcnow()
     request.decided_by_id = actor.id
