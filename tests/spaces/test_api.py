@@ -178,3 +178,12 @@ async def test_housekeeping_archives_situation_rooms_whose_time_is_up(app, clien
     assert archived is not None and archived.archived_at is not None
     mine = (await client.get("/api/v1/spaces", params={"mine": "true"}, headers=h)).json()["items"]
     assert mine == []
+
+
+async def test_public_audience_names_no_organisations(client: httpx.AsyncClient, db: AsyncSession) -> None:
+    admin = await make_person(db, role="admin")
+    await make_person(db, kind="external", organization="Secret Client Inc", relation="customer")
+    a = await auth_headers(client, admin)
+    sid = (await _create(client, a, name="Lobby", kind="public"))["id"]
+    audience = (await client.get(f"/api/v1/spaces/{sid}/audience", headers=a)).json()
+    assert audience["public"] is True and audience["organizations"] == []

@@ -596,7 +596,9 @@ async def audience_of(session: AsyncSession, *, space: Space) -> Audience:
         else:
             internal += count
     members = (await member_counts(session, [space.id])).get(space.id, 0)
-    return Audience(members, internal, external, sorted(orgs), space.kind == "public")
+    if space.kind == "public":  # anyone reads it: do not name every organisation on Atoll
+        return Audience(members, internal, external, [], True)
+    return Audience(members, internal, external, sorted(orgs), False)
 
 
 async def do_sync_unit_memberships(
