@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 Id = Annotated[str, Field(pattern=r"^[0-9]{1,18}$")]
 Kind = Literal[
@@ -53,7 +53,7 @@ class ReadIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     ids: list[Id] = Field(default_factory=list, max_length=500)
-    all: bool = False
+    all: StrictBool = False
 
     @model_validator(mode="after")
     def _one_of(self) -> ReadIn:
@@ -82,6 +82,6 @@ class PreferencesIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    email_mentions: bool | None = None
-    email_invitations: bool | None = None
-    email_digest: bool | None = None
+    email_mentions: StrictBool | None = None
+    email_invitations: StrictBool | None = None
+    email_digest: StrictBool | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 # PostgreSQL cannot store a NUL character in text, so no text field accepts one (on either
 # database); the e-mail pattern excludes it with the other characters it refuses.
@@ -72,7 +72,7 @@ class PersonPatch(BaseModel):
     unit_id: Annotated[str, Field(pattern=r"^[0-9]{1,18}$")] | None = None
     relation: Relation | None = None
     password: Annotated[str, Field(min_length=8, max_length=1024)] | None = None
-    is_active: bool | None = None
+    is_active: StrictBool | None = None  # not 0 or "yes": the document says boolean
 
 
 SELF_FIELDS = frozenset({"name", "title", "bio", "skills", "organization"})

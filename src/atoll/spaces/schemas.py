@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 NO_NUL = r"^[^\x00]*$"
 Id = Annotated[str, Field(pattern=r"^[0-9]{1,18}$")]
@@ -54,8 +54,8 @@ class SpacePatch(BaseModel):
     description: Description | None = None
     visibility: Visibility | None = None
     closes_at: datetime | None = None
-    wiki_moderators_only: bool | None = None
-    wiki_externals_may_edit: bool | None = None
+    wiki_moderators_only: StrictBool | None = None
+    wiki_externals_may_edit: StrictBool | None = None
 
 
 class MemberIn(BaseModel):
