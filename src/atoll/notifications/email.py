@@ -119,7 +119,7 @@ def _message(*, to: Person, subject: str, body: str, what: str) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = settings.smtp_from
     msg["To"] = to.email
-    msg["Subject"] = subject.replace("\n", " ")[:200]
+    msg["Subject"] = " ".join(subject.split())[:200]  # names may hold any whitespace
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain=settings.smtp_from.rpartition("@")[2] or "atoll")
     msg["List-Unsubscribe"] = f"<{stop}>"
