@@ -339,18 +339,39 @@ async def feed_for(
 
     ``filter``: all | questions | unanswered (questions without an accepted answer) | ideas |
     announcements. Returns the page of views and the cursor of the next page (or None)."""
+    stmt = _listing(viewer).where(_in_feed_of(viewer))
+    return await _page(session, viewer, stmt, filter=filter, cursor=cursor, limit=limit)
+
+
+def _in_feed_of(viewer: Person) -> ColumnElement[bool]:
     my_spaces = select(Membership.space_id).where(Membership.person_id == viewer.id)
     followed = select(Follow.target_id).where(Follow.follower_id == viewer.id)
-    stmt = _listing(viewer).where(
-        or_(
-            Post.space_id.in_(my_spaces),
-            Post.space_id.in_(followed.where(Follow.target_type == "space")),
-            Post.author_id.in_(followed.where(Follow.target_type == "person")),
-            Post.id.in_(select(Mention.post_id).where(Mention.person_id == viewer.id)),
-            Post.author_id == viewer.id,
-        )
+    return or_(
+        Post.space_id.in_(my_spaces),
+        Post.space_id.in_(followed.where(Follow.target_type == "space")),
+        Post.author_id.in_(followed.where(Follow.target_type == "person")),
+        Post.id.in_(select(Mention.post_id).where(Mention.person_id == viewer.id)),
+        Post.author_id == viewer.id,
     )
-    return await _page(session, viewer, stmt, filter=filter, cursor=cursor, limit=limit)
+
+
+async def is_listed(
+    session: AsyncSession, *, viewer: Person, post_id: int, filter: str = "all", feed: bool = False
+) -> bool:
+    """Whether a live post the viewer can read belongs in a list under ``filter``: their feed
+    (``feed``) or its space's posts. One query (for live pages deciding where a new post
+    goes)."""
+    stmt = (
+        select(Post.id)
+        .join(Space, Space.id == Post.space_id)
+        .where(Post.id == post_id, Post.deleted_at.is_(None), policy.readable_spaces(viewer))
+    )
+    clause = _filter_clause(filter)
+    if clause is not None:
+        stmt = stmt.where(clause)
+    if feed:
+        stmt = stmt.where(_in_feed_of(viewer))
+    return await session.scalar(stmt) is not None
 
 
 async def space_posts(

@@ -12,7 +12,7 @@ from starlette.datastructures import UploadFile
 from atoll.conversations import attachments as files
 from atoll.conversations import feed, service
 from atoll.conversations.feed import FILTERS, REACTIONS
-from atoll.kit.errors import AtollError, Invalid
+from atoll.kit.errors import AtollError, Invalid, NotFound
 from atoll.kit.markdown import render_markdown
 from atoll.people.models import Person
 from atoll.spaces import policy as space_policy
@@ -186,6 +186,56 @@ async def _post(db: DB, viewer: Person, post_id: str) -> feed.PostView:
 async def _card(request: Request, db: DB, viewer: Person, post_id: str) -> Response:
     view = await feed.post_view(db, viewer=viewer, post_id=post_id)
     return render(request, "conversations/_reactions.html", {"view": view, "reactions": REACTIONS})
+
+
+# --- fragments for live pages (atoll/web/static/live.js) -----------------------------------
+
+
+@router.get("/posts/{post_id}/card")
+async def post_card(
+    request: Request,
+    post_id: str,
+    viewer: Viewer,
+    db: DB,
+    list_: Annotated[str, Query(alias="list", max_length=10)] = "",
+    filter: Annotated[str, Query(max_length=20)] = "all",
+) -> Response:
+    """A post's card as the viewer sees it. With ``list=feed`` or ``list=space``: 204 when
+    the post does not belong in that list under ``filter`` (a live page asks before it offers
+    a new post)."""
+    view = await feed.post_view(db, viewer=viewer, post_id=post_id)
+    if list_ in ("feed", "space"):
+        listed = await feed.is_listed(
+            db, viewer=viewer, post_id=view.post.id, filter=filter if filter in FILTERS else "all",
+            feed=list_ == "feed",
+        )
+        if not listed:
+            return Response(status_code=204)
+    return render(
+        request, "conversations/_post.html",
+        {"view": view, "reactions": REACTIONS, "show_space": list_ != "space"},
+    )
+
+
+@router.get("/posts/{post_id}/reactions")
+async def post_reactions(request: Request, post_id: str, viewer: Viewer, db: DB) -> Response:
+    """A post's reactions and votes as the viewer sees them (their own marked)."""
+    return await _card(request, db, viewer, post_id)
+
+
+@router.get("/comments/{comment_id}")
+async def comment_fragment(request: Request, comment_id: str, viewer: Viewer, db: DB) -> Response:
+    """A comment (with its replies) in its thread, for htmx and live pages; a plain visit goes
+    to the comment in its post's page."""
+    comment, post, _, _ = await feed.access_comment(db, viewer=viewer, comment_id=comment_id)
+    if not _is_htmx(request):
+        return RedirectResponse(f"/posts/{post.id}#comment-{comment.id}", status_code=303)
+    view = await feed.post_thread(db, viewer=viewer, post_id=post.id)
+    views = [cv for top in view.comments for cv in (top, *top.replies)]
+    found = next((cv for cv in views if cv.comment.id == comment.id), None)
+    if found is None:
+        raise NotFound("No such comment.")
+    return render(request, "conversations/_comment.html", {"view": view, "cv": found})
 
 
 @router.post("/posts/{post_id}/react")

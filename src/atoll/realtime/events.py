@@ -196,6 +196,12 @@ async def do_prune_events(session: AsyncSession, *, older_than: datetime) -> int
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+async def newest_event_id(session: AsyncSession) -> int:
+    """The id of the newest event (0 when there is none): where a page just rendered starts
+    its stream."""
+    return int(await session.scalar(select(func.max(Event.id))) or 0)
+
+
 async def log_bounds(session: AsyncSession) -> tuple[int | None, int | None]:
     """The oldest and newest event ids still in the log (None, None when it is empty)."""
     oldest, newest = (await session.execute(select(func.min(Event.id), func.max(Event.id)))).one()

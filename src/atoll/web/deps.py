@@ -13,6 +13,7 @@ from atoll.kit.errors import Forbidden, Invalid, Unauthorized
 from atoll.people import auth
 from atoll.people.auth import Credential
 from atoll.people.models import Person
+from atoll.realtime.events import newest_event_id
 
 SESSION_COOKIE = "atoll_session"
 ANON_COOKIE = "atoll_anon"
@@ -84,6 +85,9 @@ async def optional_credential(request: Request, db: DB) -> Credential | None:
         db.expunge(credential.person)
         if request.method == "GET" and not request.url.path.startswith("/api/"):
             request.state.nav_spaces = await _nav_spaces(db, credential.person)
+            # Live pages open the event stream from here: what changes after this query
+            # reaches them, whatever the page shows was read after it.
+            request.state.last_event_id = await newest_event_id(db)
             request.state.unread_notifications = await _unread(db, credential.person)
     request.state.credential = credential
     return credential
