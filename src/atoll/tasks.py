@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -86,12 +87,12 @@ async def housekeeping(
 
 
 @contextlib.asynccontextmanager
-async def running(  # type: ignore[no-untyped-def]
+async def running(
     maker: async_sessionmaker[AsyncSession],
     interval: float,
     *,
     event_retention_hours: int = EVENT_RETENTION_HOURS,
-):
+) -> AsyncIterator[None]:
     task = asyncio.create_task(
         housekeeping(maker, interval, event_retention_hours=event_retention_hours),
         name="atoll-housekeeping",

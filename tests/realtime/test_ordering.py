@@ -109,11 +109,12 @@ async def test_a_reader_that_resumes_after_the_highest_id_it_saw_misses_nothing(
         while True:
             finished = done.is_set()
             async with maker() as session:
-                rows, position = await events_after(
-                    session, viewer=viewer, position=position, limit=7
+                batch = await events_after(
+                    session, viewer=viewer, position=position, limit=7, window=20
                 )
-            seen.extend(row.id for row in rows)
-            if finished and not rows:
+            seen.extend(row.id for row in batch.events)
+            position = batch.position
+            if finished and not batch.more:
                 return seen
             await asyncio.sleep(0)
 

@@ -6,15 +6,17 @@ Each server process runs one ``Hub``: a single subscription to the broker that w
 stream of the process when an event id is announced. A woken stream runs one indexed query,
 ``events_after``: the events with ``id > position`` that the person may see *now* — a space
 event while the spaces policy lets them read that space, a personal event only when it is
-theirs — oldest first, at most ``BATCH``. Announcements are only wake-up calls; what is sent
-comes from the log, so a lost or foreign announcement costs at most a delay (every heartbeat
-polls the log too), never an event.
+theirs — oldest first, at most ``BATCH`` of them among the next ``WINDOW`` ids (so every
+query reads a bounded stretch of the primary key). Announcements are only wake-up calls;
+what is sent comes from the log, so a lost or foreign announcement costs at most a delay
+(every heartbeat polls the log too), never an event.
 
 Positions
 ---------
 The position is an event id. ``events_after`` also reads the newest id in the log in the same
-statement and, when the batch is not full, moves the position up to it: everything up to that
-id has been considered (ids commit in id order, see ``atoll.realtime.events``). Each event
+statement and, when the batch is not full, moves the position up to it (or to the end of the
+window): everything up to there has been considered (ids commit in id order, see
+``atoll.realtime.events``). Each event
 sent carries its id; each heartbeat carries the position when it moved past events the
 person did not see, so that a reconnecting client does not ask for them again.
 
@@ -30,11 +32,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
 
 from atoll.config import Settings
 from atoll.people import auth
@@ -44,7 +48,9 @@ from atoll.realtime.events import decode, log_bounds
 from atoll.realtime.models import Event
 from atoll.spaces import policy
 
-BATCH = 200
+log = logging.getLogger("atoll.realtime")
+BATCH = 200  # events per query at most
+WINDOW = 5000  # ids per query at most
 RETRY_MS = 3000  # how long a disconnected EventSource waits before it reconnects
 
 
@@ -69,9 +75,16 @@ class Hub:
             wake.set()
 
     async def _pump(self) -> None:
-        async for _ in self._broker.listen():
-            for wake in list(self._wakes):
-                wake.set()
+        while True:
+            try:
+                async for _ in self._broker.listen():
+                    for wake in list(self._wakes):
+                        wake.set()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - listen again; the heartbeats poll meanwhile
+                log.exception("the event hub lost its broker subscription")
+            await asyncio.sleep(1)
 
     @contextlib.contextmanager
     def subscription(self) -> Iterator[asyncio.Event]:
@@ -97,30 +110,56 @@ def visible_to(viewer: Person) -> ColumnElement[bool]:
     )
 
 
+@dataclass
+class Batch:
+    """What ``events_after`` found: the events to send, the position to continue from, and
+    whether the log holds more after that position already."""
+
+    events: list[Event]
+    position: int
+    more: bool
+
+
 async def events_after(
-    session: AsyncSession, *, viewer: Person, position: int, limit: int = BATCH
-) -> tuple[list[Event], int]:
-    """The events after ``position`` the viewer may see, oldest first, at most ``limit``; and
-    the position to continue from. One statement: the newest id of the log is read with the
-    events, so that a batch that is not full moves the position past the events the viewer
-    did not see."""
+    session: AsyncSession,
+    *,
+    viewer: Person,
+    position: int,
+    limit: int = BATCH,
+    window: int = WINDOW,
+) -> Batch:
+    """The events after ``position`` the viewer may see, oldest first: at most ``limit``, and
+    only among the next ``window`` ids, so that one query reads a bounded stretch of the
+    primary key however few of those events the viewer may see.
+
+    One statement, so one snapshot: it reads the newest id of the log beside the events, so
+    that a batch that is not full moves the position past the events the viewer did not see
+    (up to the end of the window or the newest id) — safely, because ids commit in id
+    order."""
+    upper = position + window
+    page = (
+        select(Event)
+        .where(Event.id > position, Event.id <= upper, visible_to(viewer))
+        .order_by(Event.id)
+        .limit(limit)
+        .subquery("page")
+    )
+    found = aliased(Event, page)
     newest = select(func.max(Event.id).label("id")).subquery("newest")
     rows = (
         await session.execute(
-            select(newest.c.id, Event)
+            select(newest.c.id, found)
             .select_from(newest)
-            .outerjoin(
-                Event, and_(Event.id > position, Event.id <= newest.c.id, visible_to(viewer))
-            )
-            .order_by(Event.id)
-            .limit(limit)
+            .outerjoin(page, true())
+            .order_by(page.c.id)
         )
     ).tuples().all()
     events = [row for _, row in rows if row is not None]
+    top = (rows[0][0] if rows else None) or 0
     if len(events) >= limit:
-        return events, events[-1].id
-    top = rows[0][0] if rows else None
-    return events, max(position, top or 0)
+        return Batch(events, events[-1].id, True)
+    reached = max(position, min(upper, top))
+    return Batch(events, reached, reached < top)
 
 
 def resume_position(
@@ -202,13 +241,12 @@ async def event_stream(
         while True:
             wake.clear()
             async with maker() as session:
-                rows, position = await events_after(
-                    session, viewer=caller.person, position=position
-                )
-            for row in rows:
+                batch = await events_after(session, viewer=caller.person, position=position)
+            for row in batch.events:
                 yield event_frame(row)
                 told = row.id
-            if len(rows) >= BATCH:
+            position = batch.position
+            if batch.more:
                 continue
             if await _woken(wake, beat_at - loop.time()):
                 continue
