@@ -47,7 +47,10 @@ def pg_admin_url() -> str:
 async def create_pg_database(name: str) -> str:
     url = make_url(pg_admin_url())
     conn = await asyncpg.connect(
-        host=url.host, port=url.port or 5432, user=url.username, password=url.password,
+        host=url.host,
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
         database=url.database or "postgres",
     )
     try:
@@ -60,7 +63,10 @@ async def create_pg_database(name: str) -> str:
 async def drop_pg_database(name: str) -> None:
     url = make_url(pg_admin_url())
     conn = await asyncpg.connect(
-        host=url.host, port=url.port or 5432, user=url.username, password=url.password,
+        host=url.host,
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
         database=url.database or "postgres",
     )
     try:
@@ -117,13 +123,21 @@ def fresh_database(db_kind: str, tmp_path_factory: pytest.TempPathFactory):  # t
 
 def settings_for(url: str, var_dir: Path, **overrides: object) -> Settings:
     return Settings(
-        database_url=url, var_dir=var_dir, secret_key="test-secret-key-" + "x" * 32,
-        argon2_time_cost=1, argon2_memory_kib=1024, redis_url="", housekeeping_seconds=0, **overrides,  # type: ignore[arg-type]
+        database_url=url,
+        var_dir=var_dir,
+        secret_key="test-secret-key-" + "x" * 32,
+        argon2_time_cost=1,
+        argon2_memory_kib=1024,
+        redis_url="",
+        housekeeping_seconds=0,
+        **overrides,  # type: ignore[arg-type]
     )
 
 
 @pytest.fixture(scope="session")
-async def settings(fresh_database, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Settings]:  # type: ignore[no-untyped-def]
+async def settings(
+    fresh_database, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Settings]:  # type: ignore[no-untyped-def]
     database = await fresh_database("main")
     yield settings_for(database.url, tmp_path_factory.mktemp("var"))
 
@@ -155,7 +169,7 @@ async def empty_all_tables(engine: AsyncEngine) -> None:
         else:  # the unit tree refers to itself; SQLite checks that row by row
             await conn.execute(text("PRAGMA foreign_keys=OFF"))
             for table in tables:
-                await conn.execute(text(f"DELETE FROM {table}"))
+                await conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - our table names
             await conn.commit()
             await conn.execute(text("PRAGMA foreign_keys=ON"))
         await conn.commit()

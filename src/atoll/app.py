@@ -13,8 +13,8 @@ from atoll.analytics import service as analytics
 from atoll.config import Settings
 from atoll.conversations import api as conversations_api
 from atoll.conversations import attachments
-from atoll.db.engine import make_engine, make_sessionmaker
 from atoll.conversations import pages as conversations_pages
+from atoll.db.engine import make_engine, make_sessionmaker
 from atoll.notifications import api as notifications_api
 from atoll.notifications import email as notification_email
 from atoll.notifications import pages as notifications_pages
@@ -23,8 +23,8 @@ from atoll.org import pages as org_pages
 from atoll.people import api as people_api
 from atoll.people import pages as people_pages
 from atoll.people import passwords
-from atoll.realtime.broker import make_broker
 from atoll.realtime import api as realtime_api
+from atoll.realtime.broker import make_broker
 from atoll.realtime.events import announce_with
 from atoll.realtime.stream import Hub
 from atoll.spaces import api as spaces_api
@@ -59,7 +59,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             if settings.housekeeping_seconds:
                 async with tasks.running(
-                    app.state.sessionmaker, settings.housekeeping_seconds,
+                    app.state.sessionmaker,
+                    settings.housekeeping_seconds,
                     event_retention_hours=settings.event_retention_hours,
                 ):
                     yield

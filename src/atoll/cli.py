@@ -85,8 +85,13 @@ def serve(
         _create_demo(settings)
     console.print(f"Atoll is serving at http://{host}:{port}  (Ctrl+C stops it)")
     uvicorn.run(
-        "atoll.asgi:app", host=host, port=port, workers=workers, proxy_headers=True,
-        log_level="info", factory=False,
+        "atoll.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        log_level="info",
+        factory=False,
         # Event streams never end by themselves: on shutdown, give them a moment, then close
         # them (their EventSources reconnect, to another server when there is one).
         timeout_graceful_shutdown=5,
@@ -119,7 +124,9 @@ def create_admin(
 @app.command("import-org")
 def import_org(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
-    dry_run: Annotated[bool, typer.Option(help="Report what would change; change nothing.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option(help="Report what would change; change nothing.")
+    ] = False,
 ) -> None:
     """Import the org chart from a CSV file (idempotent, all or nothing)."""
     from atoll.org.importer import do_import_org
@@ -128,8 +135,11 @@ def import_org(
 
     async def work(session: Any) -> Any:
         with Progress(
-            TextColumn("Importing"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-            TimeElapsedColumn(), console=console,
+            TextColumn("Importing"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            console=console,
         ) as progress:
             task = progress.add_task("import", total=None)
 

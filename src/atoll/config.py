@@ -15,12 +15,22 @@ DEFAULT_VAR_DIR = Path("var")
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ATOLL_", extra="ignore")
 
-    var_dir: Path = Field(DEFAULT_VAR_DIR, description="Where local state lives (SQLite file, secret key).")
-    database_url: str = Field("", description="SQLAlchemy async URL; empty means SQLite at var/atoll.db.")
+    var_dir: Path = Field(
+        DEFAULT_VAR_DIR, description="Where local state lives (SQLite file, secret key)."
+    )
+    database_url: str = Field(
+        "", description="SQLAlchemy async URL; empty means SQLite at var/atoll.db."
+    )
     redis_url: str = Field("", description="Redis URL for the broker; empty means in-process.")
-    secret_key: str = Field("", description="Signs CSRF tokens; generated once into var/secret_key when empty.")
-    base_url: str = Field("http://127.0.0.1:8000", description="Public address, used in links and e-mail.")
-    silo_level: int = Field(2, ge=0, le=10, description="Depth of the tree that counts as a silo (2 = department).")
+    secret_key: str = Field(
+        "", description="Signs CSRF tokens; generated once into var/secret_key when empty."
+    )
+    base_url: str = Field(
+        "http://127.0.0.1:8000", description="Public address, used in links and e-mail."
+    )
+    silo_level: int = Field(
+        2, ge=0, le=10, description="Depth of the tree that counts as a silo (2 = department)."
+    )
     session_days: int = Field(30, ge=1, description="How long an idle sign-in session lives.")
     login_max_failures_account: int = Field(5, ge=1)
     login_max_failures_address: int = Field(20, ge=1)

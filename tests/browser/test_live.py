@@ -102,6 +102,7 @@ async def test_what_one_person_writes_appears_live_for_another(
     await expect(post.get_by_role("button", name="🎉 1")).to_be_visible()
     ana_post = ana.get_by_role("article").filter(has_text=text)
     await expect(ana_post.get_by_role("button", name="🎉 1")).to_have_attribute(
-        "aria-pressed", "false"  # Ada's reaction, not Ana's
+        "aria-pressed",
+        "false",  # Ada's reaction, not Ana's
     )
     assert await ana.evaluate(SAME_DOCUMENT), "Ana's page reloaded"

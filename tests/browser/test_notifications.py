@@ -22,7 +22,8 @@ async def _unread(page: Page) -> int:
 
 
 async def test_the_bell_counts_a_mention_live_and_leads_to_it(
-    page: Page, other_page: Callable[[], Awaitable[Page]]  # noqa: F811
+    page: Page,
+    other_page: Callable[[], Awaitable[Page]],  # noqa: F811
 ) -> None:
     text = f"Can you review this, @Ana Silva? {uuid.uuid4().hex[:8]}"
     ana = page

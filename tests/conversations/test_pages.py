@@ -15,24 +15,34 @@ from tests.web.helpers import csrf_of, sign_in
 
 
 async def _community(db: AsyncSession, owner, *members, **kw):  # type: ignore[no-untyped-def]
-    space = await spaces.do_create_space(db, actor=owner, **{"kind": "community", "visibility": "open", "name": "Guild", **kw})
+    space = await spaces.do_create_space(
+        db, actor=owner, **{"kind": "community", "visibility": "open", "name": "Guild", **kw}
+    )
     for m in members:
         await spaces.do_add_member(db, actor=owner, space=space, person_id=m.id)
     await db.commit()
     return space
 
 
-async def test_post_from_the_home_composer_and_see_it_in_the_feed(client: httpx.AsyncClient, db: AsyncSession) -> None:
+async def test_post_from_the_home_composer_and_see_it_in_the_feed(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
     ana = await make_person(db, name="Ana Silva")
     ben = await make_person(db, name="Ben Okafor")
     space = await _community(db, ana, ben)
     await sign_in(client, ana.email)
     home = await client.get("/")
     assert "Share with" in home.text and "Visible to" in home.text
-    posted = await client.post("/posts", data={
-        "csrf_token": csrf_of(home.text), "space_id": str(space.id), "kind": "question",
-        "body": "Who knows **asyncio**? @Ben Okafor",
-    }, files={"files": ("notes.txt", b"plain notes", "application/x-evil")})
+    posted = await client.post(
+        "/posts",
+        data={
+            "csrf_token": csrf_of(home.text),
+            "space_id": str(space.id),
+            "kind": "question",
+            "body": "Who knows **asyncio**? @Ben Okafor",
+        },
+        files={"files": ("notes.txt", b"plain notes", "application/x-evil")},
+    )
     assert posted.status_code == 303
     post = (await db.execute(select(Post))).scalar_one()
     feed = await client.get("/")
@@ -49,54 +59,92 @@ async def test_post_from_the_home_composer_and_see_it_in_the_feed(client: httpx.
         assert "Who knows" in (await ben_client.get("/")).text
 
 
-async def test_bad_posts_keep_the_draft_and_change_nothing(client: httpx.AsyncClient, db: AsyncSession) -> None:
+async def test_bad_posts_keep_the_draft_and_change_nothing(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
     ana = await make_person(db, name="Ana")
     outsider = await make_person(db, name="Zed Outsider")
     space = await _community(db, ana, visibility="private", name="Private club")
     await sign_in(client, ana.email)
     token = csrf_of((await client.get("/")).text)
-    empty = await client.post("/posts", data={"csrf_token": token, "space_id": str(space.id), "body": "  "})
+    empty = await client.post(
+        "/posts", data={"csrf_token": token, "space_id": str(space.id), "body": "  "}
+    )
     assert empty.status_code == 422 and "Your post was not published" in empty.text
-    hidden = await client.post("/posts", data={
-        "csrf_token": token, "space_id": str(space.id), "body": "Psst @Zed Outsider",
-    })
+    hidden = await client.post(
+        "/posts",
+        data={
+            "csrf_token": token,
+            "space_id": str(space.id),
+            "body": "Psst @Zed Outsider",
+        },
+    )
     assert hidden.status_code == 422 and "Psst @Zed Outsider" in hidden.text
     assert (await db.execute(select(Post))).first() is None
     del outsider
 
 
-async def test_thread_comment_reply_react_accept(client: httpx.AsyncClient, db: AsyncSession) -> None:
+async def test_thread_comment_reply_react_accept(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
     ana = await make_person(db, name="Ana")
     ben = await make_person(db, name="Ben")
     space = await _community(db, ana, ben)
     await sign_in(client, ana.email)
     token = csrf_of((await client.get("/")).text)
-    await client.post("/posts", data={"csrf_token": token, "space_id": str(space.id), "kind": "question", "body": "Best editor?"})
+    await client.post(
+        "/posts",
+        data={
+            "csrf_token": token,
+            "space_id": str(space.id),
+            "kind": "question",
+            "body": "Best editor?",
+        },
+    )
     post = (await db.execute(select(Post))).scalar_one()
     page = await client.get(f"/posts/{post.id}")
     assert page.status_code == 200 and "Your answer" in page.text
-    done = await client.post(f"/posts/{post.id}/comments", data={"csrf_token": token, "body": "Vim, obviously"})
+    done = await client.post(
+        f"/posts/{post.id}/comments", data={"csrf_token": token, "body": "Vim, obviously"}
+    )
     assert done.status_code == 303
     comment = (await db.execute(select(Comment))).scalar_one()
-    reply = await client.post(f"/posts/{post.id}/comments", data={"csrf_token": token, "body": "Agreed", "parent_id": str(comment.id)})
+    reply = await client.post(
+        f"/posts/{post.id}/comments",
+        data={"csrf_token": token, "body": "Agreed", "parent_id": str(comment.id)},
+    )
     assert reply.status_code == 303
-    htmx = await client.post(f"/posts/{post.id}/react", data={"csrf_token": token, "emoji": "👍"}, headers={"HX-Request": "true"})
+    htmx = await client.post(
+        f"/posts/{post.id}/react",
+        data={"csrf_token": token, "emoji": "👍"},
+        headers={"HX-Request": "true"},
+    )
     assert htmx.status_code == 200 and 'aria-pressed="true"' in htmx.text and "👍 1" in htmx.text
     assert (await db.execute(select(Reaction))).scalar_one().emoji == "👍"
-    accepted = await client.post(f"/posts/{post.id}/accept", data={"csrf_token": token, "comment_id": str(comment.id)})
+    accepted = await client.post(
+        f"/posts/{post.id}/accept", data={"csrf_token": token, "comment_id": str(comment.id)}
+    )
     assert accepted.status_code == 303
     thread = await client.get(f"/posts/{post.id}")
-    assert "✓ Accepted answer" in thread.text and "Vim, obviously" in thread.text and "Agreed" in thread.text
+    assert (
+        "✓ Accepted answer" in thread.text
+        and "Vim, obviously" in thread.text
+        and "Agreed" in thread.text
+    )
     bad = await client.post(f"/posts/{post.id}/react", data={"csrf_token": token, "emoji": "🦄"})
     assert bad.status_code == 422
 
 
-async def test_edit_keeps_history_and_delete_hides(client: httpx.AsyncClient, db: AsyncSession) -> None:
+async def test_edit_keeps_history_and_delete_hides(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
     ana = await make_person(db, name="Ana")
     space = await _community(db, ana)
     await sign_in(client, ana.email)
     token = csrf_of((await client.get("/")).text)
-    await client.post("/posts", data={"csrf_token": token, "space_id": str(space.id), "body": "First words"})
+    await client.post(
+        "/posts", data={"csrf_token": token, "space_id": str(space.id), "body": "First words"}
+    )
     post = (await db.execute(select(Post))).scalar_one()
     assert (await client.get(f"/posts/{post.id}/edit")).status_code == 200
     await client.post(f"/posts/{post.id}/edit", data={"csrf_token": token, "body": "Better words"})
@@ -116,11 +164,23 @@ async def test_ideas_vote_and_status(client: httpx.AsyncClient, db: AsyncSession
     space = await _community(db, ana, ben)
     await sign_in(client, ben.email)
     token = csrf_of((await client.get("/")).text)
-    await client.post("/posts", data={"csrf_token": token, "space_id": str(space.id), "kind": "idea", "body": "Four-day week"})
+    await client.post(
+        "/posts",
+        data={
+            "csrf_token": token,
+            "space_id": str(space.id),
+            "kind": "idea",
+            "body": "Four-day week",
+        },
+    )
     post = (await db.execute(select(Post))).scalar_one()
-    voted = await client.post(f"/posts/{post.id}/vote", data={"csrf_token": token}, headers={"HX-Request": "true"})
+    voted = await client.post(
+        f"/posts/{post.id}/vote", data={"csrf_token": token}, headers={"HX-Request": "true"}
+    )
     assert "1 vote" in voted.text and "Voted" in voted.text
-    refused = await client.post(f"/posts/{post.id}/idea", data={"csrf_token": token, "idea_status": "adopted"})
+    refused = await client.post(
+        f"/posts/{post.id}/idea", data={"csrf_token": token, "idea_status": "adopted"}
+    )
     assert refused.status_code == 403
     ideas_tab = await client.get(f"/spaces/{space.slug}?tab=ideas")
     assert "Four-day week" in ideas_tab.text
@@ -132,7 +192,10 @@ async def test_space_tab_loads_more_on_scroll(client: httpx.AsyncClient, db: Asy
     await sign_in(client, ana.email)
     token = csrf_of((await client.get("/")).text)
     for i in range(17):
-        await client.post("/posts", data={"csrf_token": token, "space_id": str(space.id), "body": f"Note number {i}"})
+        await client.post(
+            "/posts",
+            data={"csrf_token": token, "space_id": str(space.id), "body": f"Note number {i}"},
+        )
     page = await client.get(f"/spaces/{space.slug}")
     assert "Note number 16" in page.text and "Note number 1<" not in page.text
     more = re.search(r'hx-get="([^"]+)"\s+hx-trigger="revealed"', page.text)
@@ -141,12 +204,14 @@ async def test_space_tab_loads_more_on_scroll(client: httpx.AsyncClient, db: Asy
     assert "Note number 0" in rest.text and "<html" not in rest.text
 
 
-async def test_signed_out_reader_of_a_public_space(client: httpx.AsyncClient, db: AsyncSession) -> None:
+async def test_signed_out_reader_of_a_public_space(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
     admin = await make_person(db, role="admin", name="Admin")
     space = await _community(db, admin, kind="public", name="Open House")
-    post = await __import__("atoll.conversations.service", fromlist=["do_create_post"]).do_create_post(
-        db, author=admin, space=space, body="Hello world, everyone"
-    )
+    post = await __import__(
+        "atoll.conversations.service", fromlist=["do_create_post"]
+    ).do_create_post(db, author=admin, space=space, body="Hello world, everyone")
     await db.commit()
     page = await client.get("/spaces/open-house")
     assert "Hello world, everyone" in page.text and "Share with" not in page.text
@@ -154,7 +219,9 @@ async def test_signed_out_reader_of_a_public_space(client: httpx.AsyncClient, db
     assert thread.status_code == 200 and "Sign in</a> to comment" in thread.text
 
 
-async def test_follow_a_person_and_a_space_from_their_pages(client: httpx.AsyncClient, db: AsyncSession) -> None:
+async def test_follow_a_person_and_a_space_from_their_pages(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
     ana = await make_person(db, name="Ana")
     ben = await make_person(db, name="Ben Okafor")
     space = await _community(db, ben, name="Ben's corner")
@@ -166,13 +233,19 @@ async def test_follow_a_person_and_a_space_from_their_pages(client: httpx.AsyncC
     assert "Ben writes here" not in (await client.get("/")).text
     profile = await client.get(f"/people/{ben.id}")
     assert "Follow Ben" in profile.text
-    done = await client.post(f"/follow/person/{ben.id}", data={"csrf_token": csrf_of(profile.text), "action": "follow"})
+    done = await client.post(
+        f"/follow/person/{ben.id}", data={"csrf_token": csrf_of(profile.text), "action": "follow"}
+    )
     assert done.status_code == 303
     assert "Following ✓" in (await client.get(f"/people/{ben.id}")).text
     assert "Ben writes here" in (await client.get("/")).text
-    await client.post(f"/follow/person/{ben.id}", data={"csrf_token": csrf_of(profile.text), "action": "unfollow"})
+    await client.post(
+        f"/follow/person/{ben.id}", data={"csrf_token": csrf_of(profile.text), "action": "unfollow"}
+    )
     assert "Ben writes here" not in (await client.get("/")).text
     page = await client.get(f"/spaces/{space.slug}")
     assert ">Follow<" in page.text
-    await client.post(f"/follow/space/{space.id}", data={"csrf_token": csrf_of(page.text), "action": "follow"})
+    await client.post(
+        f"/follow/space/{space.id}", data={"csrf_token": csrf_of(page.text), "action": "follow"}
+    )
     assert "Ben writes here" in (await client.get("/")).text

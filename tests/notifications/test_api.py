@@ -18,8 +18,10 @@ async def _notifications(client: httpx.AsyncClient, headers: dict[str, str], **p
 
 async def test_signed_out_is_401(client: httpx.AsyncClient) -> None:
     for method, path in (
-        ("GET", "/api/v1/notifications"), ("POST", "/api/v1/notifications/read"),
-        ("GET", "/api/v1/notifications/preferences"), ("PUT", "/api/v1/notifications/preferences"),
+        ("GET", "/api/v1/notifications"),
+        ("POST", "/api/v1/notifications/read"),
+        ("GET", "/api/v1/notifications/preferences"),
+        ("PUT", "/api/v1/notifications/preferences"),
     ):
         r = await client.request(method, path, json={})
         assert r.status_code == 401, (path, r.text)

@@ -71,8 +71,12 @@ async def inbox(settings: Settings, app: Any) -> AsyncIterator[Inbox]:
     controller.start()
     email.configure(
         settings.model_copy(
-            update={"smtp_host": "127.0.0.1", "smtp_port": handler.port,
-                    "smtp_from": "atoll@example.org", "base_url": "https://atoll.example.org"}
+            update={
+                "smtp_host": "127.0.0.1",
+                "smtp_port": handler.port,
+                "smtp_from": "atoll@example.org",
+                "base_url": "https://atoll.example.org",
+            }
         )
     )
     try:
@@ -132,7 +136,8 @@ async def test_a_mention_is_mailed_at_once_and_its_link_unsubscribes(
     await db.commit()
     a = await auth_headers(client, ana)
     r = await client.post(
-        f"/api/v1/spaces/{space.id}/posts", json={"body": "Release **notes** ready, @Ben Okafor?"},
+        f"/api/v1/spaces/{space.id}/posts",
+        json={"body": "Release **notes** ready, @Ben Okafor?"},
         headers=a,
     )
     assert r.status_code == 201, r.text
@@ -150,17 +155,16 @@ async def test_a_mention_is_mailed_at_once_and_its_link_unsubscribes(
     prefs = await db.get(NotificationPreference, ben.id)
     assert prefs is not None and prefs.email_mentions is False and prefs.email_digest is True
 
-    r = await client.post(f"/api/v1/posts/{post_id}/comments", json={"body": "@Ben Okafor?"},
-                          headers=a)
+    r = await client.post(
+        f"/api/v1/posts/{post_id}/comments", json={"body": "@Ben Okafor?"}, headers=a
+    )
     assert r.status_code == 201
     assert len(await inbox.messages()) == 1  # in the app, not by e-mail any more
     views, _ = await service.notifications_page(db, viewer=ben)
     assert [v.notification.kind for v in views] == ["mention", "mention"]
 
 
-async def test_an_invitation_is_mailed_unless_turned_off(
-    inbox: Inbox, db: AsyncSession
-) -> None:
+async def test_an_invitation_is_mailed_unless_turned_off(inbox: Inbox, db: AsyncSession) -> None:
     olga = await make_person(db, name="Olga")
     max_ = await make_person(db, name="Max", email="max@example.com")
     eve = await make_person(db, name="Eve", email="eve@example.com")
@@ -199,8 +203,9 @@ async def test_nothing_is_mailed_about_a_change_that_was_rolled_back(
     assert await inbox.messages() == []
     await db.refresh(kept)  # the savepoint's rollback expired what it had changed
 
-    await conversations.do_comment(db, actor=ana, post=kept, space=space, role="owner",
-                                   body="@Ben for real")
+    await conversations.do_comment(
+        db, actor=ana, post=kept, space=space, role="owner", body="@Ben for real"
+    )
     assert await inbox.messages() == []  # not before the commit
     await db.commit()
     [message] = await inbox.messages()
@@ -347,8 +352,12 @@ async def test_the_digest_command(cli_env: dict[str, str], inbox: Inbox) -> None
 
     off = await asyncio.to_thread(atoll, cli_env, "digest")
     assert off.returncode == 0 and "No SMTP host is configured" in off.stdout
-    env = {**cli_env, "ATOLL_SMTP_HOST": "127.0.0.1", "ATOLL_SMTP_PORT": str(inbox.port),
-           "ATOLL_BASE_URL": "https://atoll.example.org"}
+    env = {
+        **cli_env,
+        "ATOLL_SMTP_HOST": "127.0.0.1",
+        "ATOLL_SMTP_PORT": str(inbox.port),
+        "ATOLL_BASE_URL": "https://atoll.example.org",
+    }
     done = await asyncio.to_thread(atoll, env, "digest")
     assert done.returncode == 0, done.stderr
     assert "Sent 1 digest." in done.stdout

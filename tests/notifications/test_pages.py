@@ -73,7 +73,7 @@ async def test_the_list_links_to_the_exact_place_and_marks_read(
     opened = await client.get(f"/notifications/{newest}/open")
     assert opened.status_code == 303
     assert opened.headers["location"] == f"/posts/{post.id}#comment-{second.id}"
-    assert 'Notifications, 1 unread' in _bell((await client.get("/")).text)
+    assert "Notifications, 1 unread" in _bell((await client.get("/")).text)
 
     # One by one, as a plain form and with htmx (the item and the bell come back).
     page = await client.get("/notifications?show=unread")
@@ -152,7 +152,9 @@ async def test_preferences_page(client: httpx.AsyncClient, db: AsyncSession) -> 
     assert "Your e-mail preferences are saved" in page.text
     prefs = await service.preferences_of(db, person=ben)
     assert (prefs.email_mentions, prefs.email_invitations, prefs.email_digest) == (
-        True, False, False
+        True,
+        False,
+        False,
     )
 
 
@@ -175,11 +177,17 @@ async def test_unsubscribe_without_signing_in(client: httpx.AsyncClient, db: Asy
     prefs = await db.get(NotificationPreference, ben.id)
     assert prefs is not None
     assert (prefs.email_mentions, prefs.email_invitations, prefs.email_digest) == (
-        True, False, True
+        True,
+        False,
+        True,
     )
 
-    for bad in ("", "garbage", token[:-1] + ("0" if token[-1] != "0" else "1"),
-                token.replace("invitations", "digest")):
+    for bad in (
+        "",
+        "garbage",
+        token[:-1] + ("0" if token[-1] != "0" else "1"),
+        token.replace("invitations", "digest"),
+    ):
         r = await client.get("/notifications/unsubscribe", params={"token": bad})
         assert r.status_code == 404, bad
         assert "not valid" in r.text

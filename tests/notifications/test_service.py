@@ -20,7 +20,10 @@ from tests.factories import make_person
 
 async def _space(db: AsyncSession, owner: Person, *members: Person, **kw: str) -> Space:
     space = await spaces.do_create_space(
-        db, actor=owner, name=kw.get("name", "Guild"), kind=kw.get("kind", "community"),
+        db,
+        actor=owner,
+        name=kw.get("name", "Guild"),
+        kind=kw.get("kind", "community"),
         visibility=kw.get("visibility", "open"),
     )
     for member in members:
@@ -212,7 +215,8 @@ async def test_accepted_answers_and_idea_statuses(db: AsyncSession) -> None:
         )
     await db.commit()
     assert await _told(db, ana, "idea_status") == [
-        "Olga moved your idea to Adopted in Guild", "Olga moved your idea to Reviewing in Guild"
+        "Olga moved your idea to Adopted in Guild",
+        "Olga moved your idea to Reviewing in Guild",
     ]
     mine = await conversations.do_create_post(
         db, author=owner, space=space, body="Mine", kind="idea"
@@ -317,8 +321,10 @@ async def test_each_notification_is_an_event_for_its_recipient_alone(db: AsyncSe
     await conversations.do_create_post(db, author=ana, space=space, body="@Ben hi")
     await db.commit()
     rows = (
-        await db.execute(select(Event).where(Event.type == "notification").order_by(Event.id))
-    ).scalars().all()
+        (await db.execute(select(Event).where(Event.type == "notification").order_by(Event.id)))
+        .scalars()
+        .all()
+    )
     assert [r.person_id for r in rows] == [ben.id, ben.id]  # the invitation, the mention
     assert all(r.space_id is None for r in rows)
     data = json.loads(rows[-1].data)

@@ -12,7 +12,9 @@ from tests.factories import auth_headers, make_person, make_unit
 
 
 async def _create(client: httpx.AsyncClient, headers: dict[str, str], **body: object) -> dict:  # type: ignore[type-arg]
-    r = await client.post("/api/v1/spaces", json={"kind": "community", "visibility": "open", **body}, headers=headers)
+    r = await client.post(
+        "/api/v1/spaces", json={"kind": "community", "visibility": "open", **body}, headers=headers
+    )
     assert r.status_code == 201, r.text
     return r.json()  # type: ignore[no-any-return]
 
@@ -21,19 +23,39 @@ async def test_community_lifecycle(client: httpx.AsyncClient, db: AsyncSession) 
     ana, ben, cleo = [await make_person(db, name=n) for n in ("Ana", "Ben", "Cleo")]
     a, b, c = [await auth_headers(client, p) for p in (ana, ben, cleo)]
     space = await _create(client, a, name="Python Guild", description="All things Python")
-    assert space["my_role"] == "owner" and space["member_count"] == 1 and space["slug"] == "python-guild"
+    assert (
+        space["my_role"] == "owner"
+        and space["member_count"] == 1
+        and space["slug"] == "python-guild"
+    )
     sid = space["id"]
-    assert (await client.post(f"/api/v1/spaces/{sid}/join", headers=b)).json() == {"status": "joined"}
+    assert (await client.post(f"/api/v1/spaces/{sid}/join", headers=b)).json() == {
+        "status": "joined"
+    }
     listed = (await client.get("/api/v1/spaces", params={"q": "guild"}, headers=c)).json()["items"]
     assert [s["name"] for s in listed] == ["Python Guild"] and listed[0]["member_count"] == 2
     # Ben cannot change roles; Ana makes Ben a moderator, then the last owner may not leave.
-    r = await client.post(f"/api/v1/spaces/{sid}/members", json={"person_id": str(cleo.id), "role": "owner"}, headers=b)
+    r = await client.post(
+        f"/api/v1/spaces/{sid}/members",
+        json={"person_id": str(cleo.id), "role": "owner"},
+        headers=b,
+    )
     assert r.status_code == 403
-    r = await client.post(f"/api/v1/spaces/{sid}/members", json={"person_id": str(ben.id), "role": "moderator"}, headers=a)
+    r = await client.post(
+        f"/api/v1/spaces/{sid}/members",
+        json={"person_id": str(ben.id), "role": "moderator"},
+        headers=a,
+    )
     assert r.status_code == 201 and r.json()["role"] == "moderator"
-    assert (await client.delete(f"/api/v1/spaces/{sid}/members/{ana.id}", headers=a)).status_code == 409
-    await client.post(f"/api/v1/spaces/{sid}/members", json={"person_id": str(ben.id), "role": "owner"}, headers=a)
-    assert (await client.delete(f"/api/v1/spaces/{sid}/members/{ana.id}", headers=a)).status_code == 204
+    assert (
+        await client.delete(f"/api/v1/spaces/{sid}/members/{ana.id}", headers=a)
+    ).status_code == 409
+    await client.post(
+        f"/api/v1/spaces/{sid}/members", json={"person_id": str(ben.id), "role": "owner"}, headers=a
+    )
+    assert (
+        await client.delete(f"/api/v1/spaces/{sid}/members/{ana.id}", headers=a)
+    ).status_code == 204
     members = (await client.get(f"/api/v1/spaces/{sid}/members", headers=c)).json()["items"]
     assert [(m["name"], m["role"]) for m in members] == [("Ben", "owner")]
     # archive: read-only afterwards
@@ -51,7 +73,9 @@ async def test_private_space_join_request(client: httpx.AsyncClient, db: AsyncSe
     seen = (await client.get(f"/api/v1/spaces/{sid}", headers=q)).json()
     assert seen["my_role"] is None
     assert (await client.get(f"/api/v1/spaces/{sid}/members", headers=q)).status_code == 403
-    assert (await client.post(f"/api/v1/spaces/{sid}/join", headers=q)).json() == {"status": "requested"}
+    assert (await client.post(f"/api/v1/spaces/{sid}/join", headers=q)).json() == {
+        "status": "requested"
+    }
     assert (await client.get(f"/api/v1/spaces/{sid}", headers=q)).json()["pending_request"] is True
     assert (await client.get(f"/api/v1/spaces/{sid}/requests", headers=q)).status_code == 403
     requests = (await client.get(f"/api/v1/spaces/{sid}/requests", headers=o)).json()
@@ -59,7 +83,9 @@ async def test_private_space_join_request(client: httpx.AsyncClient, db: AsyncSe
     r = await client.post(f"/api/v1/spaces/{sid}/requests/{requests[0]['id']}/approve", headers=o)
     assert r.status_code == 204
     assert (await client.get(f"/api/v1/spaces/{sid}", headers=q)).json()["my_role"] == "member"
-    again = await client.post(f"/api/v1/spaces/{sid}/requests/{requests[0]['id']}/decline", headers=o)
+    again = await client.post(
+        f"/api/v1/spaces/{sid}/requests/{requests[0]['id']}/decline", headers=o
+    )
     assert again.status_code == 409
 
 
@@ -73,16 +99,26 @@ async def test_secret_spaces_are_404_to_outsiders_and_anonymous_must_sign_in(
     for path in ("", "/members", "/audience"):
         assert (await client.get(f"/api/v1/spaces/{sid}{path}", headers=x)).status_code == 404
     assert (await client.post(f"/api/v1/spaces/{sid}/join", headers=x)).status_code == 404
-    assert (await client.get("/api/v1/spaces", params={"q": "skunk"}, headers=x)).json()["items"] == []
+    assert (await client.get("/api/v1/spaces", params={"q": "skunk"}, headers=x)).json()[
+        "items"
+    ] == []
     assert (await client.get(f"/api/v1/spaces/{sid}")).status_code == 401
     assert (await client.get("/api/v1/spaces/999999")).status_code == 401
 
 
-async def test_public_spaces_are_readable_signed_out(client: httpx.AsyncClient, db: AsyncSession) -> None:
+async def test_public_spaces_are_readable_signed_out(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
     admin = await make_person(db, role="admin")
     member = await make_person(db)
     a = await auth_headers(client, admin)
-    assert (await client.post("/api/v1/spaces", json={"name": "P", "kind": "public"}, headers=await auth_headers(client, member))).status_code == 403
+    assert (
+        await client.post(
+            "/api/v1/spaces",
+            json={"name": "P", "kind": "public"},
+            headers=await auth_headers(client, member),
+        )
+    ).status_code == 403
     sid = (await _create(client, a, name="Open House", kind="public"))["id"]
     await _create(client, a, name="Internal", kind="community")
     anon = (await client.get("/api/v1/spaces")).json()["items"]
@@ -91,26 +127,42 @@ async def test_public_spaces_are_readable_signed_out(client: httpx.AsyncClient, 
     assert (await client.post(f"/api/v1/spaces/{sid}/join")).status_code == 401
 
 
-async def test_hybrid_space_holds_externals_only_there(client: httpx.AsyncClient, db: AsyncSession) -> None:
+async def test_hybrid_space_holds_externals_only_there(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
     owner = await make_person(db)
     guest = await make_person(db, kind="external", organization="Acme Corp", relation="customer")
     o, g = await auth_headers(client, owner), await auth_headers(client, guest)
     community = (await _create(client, o, name="Internal only"))["id"]
-    hybrid = (await _create(client, o, name="Acme project", kind="hybrid", visibility="private"))["id"]
-    r = await client.post(f"/api/v1/spaces/{community}/members", json={"person_id": str(guest.id)}, headers=o)
+    hybrid = (await _create(client, o, name="Acme project", kind="hybrid", visibility="private"))[
+        "id"
+    ]
+    r = await client.post(
+        f"/api/v1/spaces/{community}/members", json={"person_id": str(guest.id)}, headers=o
+    )
     assert r.status_code == 422
-    r = await client.post(f"/api/v1/spaces/{hybrid}/members", json={"person_id": str(guest.id)}, headers=o)
+    r = await client.post(
+        f"/api/v1/spaces/{hybrid}/members", json={"person_id": str(guest.id)}, headers=o
+    )
     assert r.status_code == 201
     mine = (await client.get("/api/v1/spaces", headers=g)).json()["items"]
     assert [s["name"] for s in mine] == ["Acme project"]
     assert (await client.get(f"/api/v1/spaces/{community}", headers=g)).status_code == 404
     aud = (await client.get(f"/api/v1/spaces/{hybrid}/audience", headers=o)).json()
-    assert aud == {"members": 2, "internal": 1, "external": 1, "organizations": ["Acme Corp"], "public": False}
+    assert aud == {
+        "members": 2,
+        "internal": 1,
+        "external": 1,
+        "organizations": ["Acme Corp"],
+        "public": False,
+    }
     # the guest now sees the owner in the directory, and nobody else
     await make_person(db, name="Stranger")
     people = (await client.get("/api/v1/people", headers=g)).json()["items"]
     assert sorted(p["id"] for p in people) == sorted([str(owner.id), str(guest.id)])
-    assert (await client.post("/api/v1/spaces", json={"name": "G", "kind": "community"}, headers=g)).status_code == 403
+    assert (
+        await client.post("/api/v1/spaces", json={"name": "G", "kind": "community"}, headers=g)
+    ).status_code == 403
 
 
 async def test_unit_space_follows_the_org_tree(client: httpx.AsyncClient, db: AsyncSession) -> None:
@@ -128,39 +180,70 @@ async def test_unit_space_follows_the_org_tree(client: httpx.AsyncClient, db: As
         return [m["name"] for m in items]
 
     assert "Bea" in await names()
-    carl = await client.post("/api/v1/people", json={"name": "Carl", "email": "carl@example.com", "unit_id": str(emea.id)}, headers=a)
+    carl = await client.post(
+        "/api/v1/people",
+        json={"name": "Carl", "email": "carl@example.com", "unit_id": str(emea.id)},
+        headers=a,
+    )
     assert "Carl" in await names()
     await client.patch(f"/api/v1/people/{bea.id}", json={"unit_id": str(eng.id)}, headers=a)
     assert "Bea" not in await names()
     await client.patch(f"/api/v1/people/{carl.json()['id']}", json={"is_active": False}, headers=a)
     assert "Carl" not in await names()
-    csv = "email,name,title,unit_path,kind,organization,relation\ndan@example.com,Dan,,Sales/EMEA,member,,\n"
-    r = await client.post("/api/v1/admin/import/org", content=csv, headers={**a, "content-type": "text/csv"})
+    csv = (
+        "email,name,title,unit_path,kind,organization,relation\n"
+        "dan@example.com,Dan,,Sales/EMEA,member,,\n"
+    )
+    r = await client.post(
+        "/api/v1/admin/import/org", content=csv, headers={**a, "content-type": "text/csv"}
+    )
     assert r.status_code == 200, r.text
     assert "Dan" in await names()
     joiner = await make_person(db, unit_id=eng.id)
-    assert (await client.post(f"/api/v1/spaces/{sid}/join", headers=await auth_headers(client, joiner))).status_code == 403
+    assert (
+        await client.post(f"/api/v1/spaces/{sid}/join", headers=await auth_headers(client, joiner))
+    ).status_code == 403
 
 
-async def test_situation_room_closes_and_becomes_read_only(client: httpx.AsyncClient, db: AsyncSession) -> None:
+async def test_situation_room_closes_and_becomes_read_only(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
     lead = await make_person(db)
     helper = await make_person(db)
     h = await auth_headers(client, lead)
-    bad = await client.post("/api/v1/spaces", json={"name": "Outage", "kind": "situation", "visibility": "private"}, headers=h)
+    bad = await client.post(
+        "/api/v1/spaces",
+        json={"name": "Outage", "kind": "situation", "visibility": "private"},
+        headers=h,
+    )
     assert bad.status_code == 422
     closes = (utcnow() + timedelta(hours=4)).isoformat()
-    room = await _create(client, h, name="Outage", kind="situation", visibility="private", closes_at=closes, member_ids=[str(helper.id)])
+    room = await _create(
+        client,
+        h,
+        name="Outage",
+        kind="situation",
+        visibility="private",
+        closes_at=closes,
+        member_ids=[str(helper.id)],
+    )
     assert room["member_count"] == 2 and room["archived"] is False
 
 
-async def test_housekeeping_archives_situation_rooms_whose_time_is_up(app, client: httpx.AsyncClient, db: AsyncSession) -> None:  # type: ignore[no-untyped-def]
+async def test_housekeeping_archives_situation_rooms_whose_time_is_up(
+    app, client: httpx.AsyncClient, db: AsyncSession
+) -> None:  # type: ignore[no-untyped-def]
     from atoll import tasks
     from atoll.spaces import service as spaces_service
     from atoll.spaces.models import Space
 
     lead = await make_person(db)
     room = await spaces_service.do_create_space(
-        db, actor=lead, name="Incident", kind="situation", visibility="private",
+        db,
+        actor=lead,
+        name="Incident",
+        kind="situation",
+        visibility="private",
         closes_at=utcnow() + timedelta(hours=1),
     )
     await db.commit()
@@ -170,7 +253,9 @@ async def test_housekeeping_archives_situation_rooms_whose_time_is_up(app, clien
     room.closes_at = utcnow() - timedelta(minutes=1)
     await db.commit()
     h = await auth_headers(client, lead)
-    r = await client.post(f"/api/v1/spaces/{room.id}/posts", json={"body": "still here?"}, headers=h)
+    r = await client.post(
+        f"/api/v1/spaces/{room.id}/posts", json={"body": "still here?"}, headers=h
+    )
     assert r.status_code == 409  # read-only as soon as it closes
     await tasks.run_once(app.state.sessionmaker)
     archived = await db.get(Space, room.id)
@@ -180,7 +265,9 @@ async def test_housekeeping_archives_situation_rooms_whose_time_is_up(app, clien
     assert mine == []
 
 
-async def test_public_audience_names_no_organisations(client: httpx.AsyncClient, db: AsyncSession) -> None:
+async def test_public_audience_names_no_organisations(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
     admin = await make_person(db, role="admin")
     await make_person(db, kind="external", organization="Secret Client Inc", relation="customer")
     a = await auth_headers(client, admin)

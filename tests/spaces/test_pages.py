@@ -15,7 +15,9 @@ from tests.web.helpers import csrf_of, sign_in
 
 
 async def _space(db: AsyncSession, owner, **kw):  # type: ignore[no-untyped-def]
-    space = await spaces.do_create_space(db, actor=owner, **{"kind": "community", "visibility": "open", **kw})
+    space = await spaces.do_create_space(
+        db, actor=owner, **{"kind": "community", "visibility": "open", **kw}
+    )
     await db.commit()
     return space
 
@@ -25,20 +27,31 @@ async def test_start_a_community_from_the_form(client: httpx.AsyncClient, db: As
     await sign_in(client, ana.email)
     form = await client.get("/spaces/new")
     assert form.status_code == 200 and "Situation room" in form.text
-    created = await client.post("/spaces/new", data={
-        "csrf_token": csrf_of(form.text), "name": "Data Guild", "kind": "community",
-        "visibility": "open", "description": "Numbers!", "closes_at": "2030-01-01T10:00",
-    })
+    created = await client.post(
+        "/spaces/new",
+        data={
+            "csrf_token": csrf_of(form.text),
+            "name": "Data Guild",
+            "kind": "community",
+            "visibility": "open",
+            "description": "Numbers!",
+            "closes_at": "2030-01-01T10:00",
+        },
+    )
     assert created.status_code == 303 and created.headers["location"] == "/spaces/data-guild"
     page = await client.get("/spaces/data-guild")
     assert page.status_code == 200 and "Data Guild" in page.text and "Leave" in page.text
     nav = re.search(r'<nav class="sidebar".*?</nav>', page.text, re.S)
     assert nav and "Data Guild" in nav.group(0)
-    empty = await client.post("/spaces/new", data={"csrf_token": csrf_of(form.text), "name": " ", "kind": "community"})
+    empty = await client.post(
+        "/spaces/new", data={"csrf_token": csrf_of(form.text), "name": " ", "kind": "community"}
+    )
     assert empty.status_code == 422 and "name" in empty.text
 
 
-async def test_directory_filters_and_secret_spaces_stay_hidden(client: httpx.AsyncClient, db: AsyncSession) -> None:
+async def test_directory_filters_and_secret_spaces_stay_hidden(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
     owner = await make_person(db)
     viewer = await make_person(db)
     await _space(db, owner, name="Open Guild")
@@ -55,7 +68,9 @@ async def test_directory_filters_and_secret_spaces_stay_hidden(client: httpx.Asy
     assert "Ask to join" in private.text
 
 
-async def test_join_leave_and_requests_through_the_pages(client: httpx.AsyncClient, db: AsyncSession) -> None:
+async def test_join_leave_and_requests_through_the_pages(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
     owner = await make_person(db, name="Owner")
     ben = await make_person(db, name="Ben")
     await _space(db, owner, name="Open One")
@@ -76,7 +91,7 @@ async def test_join_leave_and_requests_through_the_pages(client: httpx.AsyncClie
         await sign_in(owner_client, owner.email)
         members = await owner_client.get("/spaces/closed-one?tab=members")
         assert "Asking to join" in members.text and "Approve Ben" in members.text
-        request_id = re.search(r'/spaces/closed-one/requests/(\d+)', members.text)
+        request_id = re.search(r"/spaces/closed-one/requests/(\d+)", members.text)
         assert request_id
         await owner_client.post(
             f"/spaces/closed-one/requests/{request_id.group(1)}",
@@ -86,7 +101,9 @@ async def test_join_leave_and_requests_through_the_pages(client: httpx.AsyncClie
     assert row is not None and row.role == "member"
 
 
-async def test_owner_adds_by_email_and_last_owner_cannot_leave(client: httpx.AsyncClient, db: AsyncSession) -> None:
+async def test_owner_adds_by_email_and_last_owner_cannot_leave(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
     owner = await make_person(db, name="Olga")
     cleo = await make_person(db, name="Cleo Novak")
     space = await _space(db, owner, name="Team X")
@@ -94,32 +111,46 @@ async def test_owner_adds_by_email_and_last_owner_cannot_leave(client: httpx.Asy
     page = await client.get("/spaces/team-x?tab=members")
     options = await client.get("/spaces/team-x/suggest", params={"for": "add", "q": "cleo"})
     assert cleo.email in options.text
-    added = await client.post("/spaces/team-x/members", data={"csrf_token": csrf_of(page.text), "person": cleo.email})
+    added = await client.post(
+        "/spaces/team-x/members", data={"csrf_token": csrf_of(page.text), "person": cleo.email}
+    )
     assert added.status_code == 303
     assert await db.get(Membership, (space.id, cleo.id)) is not None
-    nobody = await client.post("/spaces/team-x/members", data={"csrf_token": csrf_of(page.text), "person": "Nobody Here"})
+    nobody = await client.post(
+        "/spaces/team-x/members", data={"csrf_token": csrf_of(page.text), "person": "Nobody Here"}
+    )
     assert nobody.status_code == 422 and "nobody called Nobody Here" in nobody.text
     stuck = await client.post("/spaces/team-x/leave", data={"csrf_token": csrf_of(page.text)})
     assert stuck.status_code == 409 and "last owner" in stuck.text
 
 
-async def test_one_click_situation_room_from_a_profile(client: httpx.AsyncClient, db: AsyncSession) -> None:
+async def test_one_click_situation_room_from_a_profile(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
     ana = await make_person(db, name="Ana Silva")
     ben = await make_person(db, name="Ben Okafor")
     await sign_in(client, ana.email)
     profile = await client.get(f"/people/{ben.id}")
     assert "Start a situation room with Ben Okafor" in profile.text
-    created = await client.post("/spaces/new", data={
-        "csrf_token": csrf_of(profile.text), "kind": "situation", "visibility": "private",
-        "name": "Ana & Ben", "member_ids": str(ben.id),
-    })
+    created = await client.post(
+        "/spaces/new",
+        data={
+            "csrf_token": csrf_of(profile.text),
+            "kind": "situation",
+            "visibility": "private",
+            "name": "Ana & Ben",
+            "member_ids": str(ben.id),
+        },
+    )
     assert created.status_code == 303
     room = (await db.execute(select(Space).where(Space.kind == "situation"))).scalar_one()
     assert room.closes_at is not None
     assert await db.get(Membership, (room.id, ben.id)) is not None
 
 
-async def test_signed_out_visitors_read_public_spaces_only(client: httpx.AsyncClient, db: AsyncSession) -> None:
+async def test_signed_out_visitors_read_public_spaces_only(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
     admin = await make_person(db, role="admin")
     await _space(db, admin, name="Open House", kind="public")
     await _space(db, admin, name="Inside", kind="community")
@@ -131,7 +162,9 @@ async def test_signed_out_visitors_read_public_spaces_only(client: httpx.AsyncCl
     assert "Open House" in listing.text and "Inside" not in listing.text
 
 
-async def test_directory_lists_only_my_spaces_on_request(client: httpx.AsyncClient, db: AsyncSession) -> None:
+async def test_directory_lists_only_my_spaces_on_request(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
     ana = await make_person(db)
     ben = await make_person(db)
     await _space(db, ana, name="Ana's space")

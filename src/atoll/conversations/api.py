@@ -51,7 +51,8 @@ FilterQuery = Annotated[
 
 def author_out(person: Person) -> AuthorOut:
     return AuthorOut(
-        id=str(person.id), name=person.name,
+        id=str(person.id),
+        name=person.name,
         kind=person.kind,
         organization=person.organization if person.kind == "external" else None,
     )
@@ -59,18 +60,27 @@ def author_out(person: Person) -> AuthorOut:
 
 def attachment_out(a: Attachment) -> AttachmentOut:
     return AttachmentOut(
-        id=str(a.id), filename=a.filename, content_type=a.content_type, size=a.size,
-        url=files.url_of(a), inline=files.is_inline(a.content_type),
+        id=str(a.id),
+        filename=a.filename,
+        content_type=a.content_type,
+        size=a.size,
+        url=files.url_of(a),
+        inline=files.is_inline(a.content_type),
     )
 
 
 def comment_out(view: CommentView) -> CommentOut:
     c = view.comment
     return CommentOut(
-        id=str(c.id), post_id=str(c.post_id),
+        id=str(c.id),
+        post_id=str(c.post_id),
         parent_id=str(c.parent_id) if c.parent_id is not None else None,
-        author=author_out(view.author), body=c.body, html=c.html,
-        created_at=c.created_at, edited_at=c.edited_at, accepted=view.accepted,
+        author=author_out(view.author),
+        body=c.body,
+        html=c.html,
+        created_at=c.created_at,
+        edited_at=c.edited_at,
+        accepted=view.accepted,
         replies=[comment_out(r) for r in view.replies],
     )
 
@@ -78,14 +88,22 @@ def comment_out(view: CommentView) -> CommentOut:
 def _post_fields(view: PostView) -> dict[str, Any]:
     p, s = view.post, view.space
     return {
-        "id": str(p.id), "space_id": str(p.space_id),
+        "id": str(p.id),
+        "space_id": str(p.space_id),
         "space": SpaceRef(id=str(s.id), name=s.name, slug=s.slug, kind=s.kind),
-        "author": author_out(view.author), "kind": p.kind, "body": p.body, "html": p.html,
-        "created_at": p.created_at, "edited_at": p.edited_at, "comment_count": p.comment_count,
-        "reactions": view.reactions, "my_reactions": view.my_reactions,
+        "author": author_out(view.author),
+        "kind": p.kind,
+        "body": p.body,
+        "html": p.html,
+        "created_at": p.created_at,
+        "edited_at": p.edited_at,
+        "comment_count": p.comment_count,
+        "reactions": view.reactions,
+        "my_reactions": view.my_reactions,
         "accepted_comment_id": str(p.accepted_comment_id) if p.accepted_comment_id else None,
         "votes": p.vote_count if p.kind == "idea" else None,
-        "my_vote": view.voted, "idea_status": p.idea_status if p.kind == "idea" else None,
+        "my_vote": view.voted,
+        "idea_status": p.idea_status if p.kind == "idea" else None,
         "attachments": [attachment_out(a) for a in view.attachments],
     }
 
@@ -100,8 +118,11 @@ def post_detail_out(view: PostView) -> PostDetailOut:
 
 def revision_out(r: RevisionView) -> RevisionOut:
     return RevisionOut(
-        id=str(r.id), body=r.body, html=r.html,
-        author=author_out(r.author) if r.author is not None else None, created_at=r.created_at,
+        id=str(r.id),
+        body=r.body,
+        html=r.html,
+        author=author_out(r.author) if r.author is not None else None,
+        created_at=r.created_at,
     )
 
 
@@ -149,7 +170,11 @@ async def create_post(space_id: str, body: PostIn, viewer: Viewer, db: DB) -> Po
     own unattached upload."""
     space, _ = await spaces_service.access_readable_space(db, viewer=viewer, space_id=space_id)
     post = await service.do_create_post(
-        db, author=viewer, space=space, body=body.body, kind=body.kind,
+        db,
+        author=viewer,
+        space=space,
+        body=body.body,
+        kind=body.kind,
         attachment_ids=body.attachment_ids,
     )
     return post_out(await feed.post_view(db, viewer=viewer, post_id=post.id))
@@ -171,7 +196,8 @@ async def mentionable(
     )
     return [
         MentionableOut(
-            id=str(p.id), name=p.name,
+            id=str(p.id),
+            name=p.name,
             kind=p.kind,
             organization=p.organization if p.kind == "external" else None,
             mention=f"@[{p.id}]",
@@ -273,7 +299,12 @@ async def create_comment(post_id: str, body: CommentIn, viewer: Viewer, db: DB) 
     """Comment on a post, or reply to a top-level comment with ``parent_id``."""
     post, space, role = await service.access_post(db, viewer=viewer, post_id=post_id)
     comment = await service.do_comment(
-        db, actor=viewer, post=post, space=space, role=role, body=body.body,
+        db,
+        actor=viewer,
+        post=post,
+        space=space,
+        role=role,
+        body=body.body,
         parent_id=body.parent_id,
     )
     return comment_out(

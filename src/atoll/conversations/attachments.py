@@ -67,8 +67,12 @@ _ODF = {
     "application/vnd.oasis.opendocument.presentation",
 }
 _FTYP = {
-    b"avif": "image/avif", b"heic": "image/heic", b"heix": "image/heic", b"mif1": "image/heif",
-    b"qt  ": "video/quicktime", b"M4A ": "audio/mp4",
+    b"avif": "image/avif",
+    b"heic": "image/heic",
+    b"heix": "image/heic",
+    b"mif1": "image/heif",
+    b"qt  ": "video/quicktime",
+    b"M4A ": "audio/mp4",
 }
 
 
@@ -210,8 +214,11 @@ async def do_store_upload(
     row names (harmless, and never served)."""
     key = secrets.token_hex(16)
     attachment = Attachment(
-        uploader_id=uploader.id, filename=clean_filename(filename), storage_key=key,
-        content_type="application/octet-stream", size=0,
+        uploader_id=uploader.id,
+        filename=clean_filename(filename),
+        storage_key=key,
+        content_type="application/octet-stream",
+        size=0,
     )
     target = path_of(attachment)
     size, head = await run_in_threadpool(_copy, file, target, config.max_bytes)
@@ -241,14 +248,18 @@ async def check_attachable(
     if not wanted:
         return []
     rows = (
-        await session.execute(
-            select(Attachment).where(
-                Attachment.id.in_(wanted),
-                Attachment.uploader_id == uploader.id,
-                Attachment.post_id.is_(None),
+        (
+            await session.execute(
+                select(Attachment).where(
+                    Attachment.id.in_(wanted),
+                    Attachment.uploader_id == uploader.id,
+                    Attachment.post_id.is_(None),
+                )
             )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     found = {a.id: a for a in rows}
     missing = [str(i) for i in wanted if i not in found]
     if missing:
@@ -298,9 +309,7 @@ async def attachments_of(
     out: dict[int, list[Attachment]] = {pid: [] for pid in post_ids}
     if post_ids:
         rows = await session.execute(
-            select(Attachment)
-            .where(Attachment.post_id.in_(post_ids))
-            .order_by(Attachment.id)
+            select(Attachment).where(Attachment.post_id.in_(post_ids)).order_by(Attachment.id)
         )
         for attachment in rows.scalars():
             out[attachment.post_id].append(attachment)  # type: ignore[index]

@@ -34,9 +34,7 @@ def _id(value: int | None) -> str | None:
 def post_event(session: AsyncSession, type: str, post: Post, **data: Any) -> None:
     """``post.created``, ``post.updated``, ``post.deleted``, ``vote.changed``,
     ``post.answered``, ``idea.status``: the post's id and ``data``."""
-    record_event(
-        session, type=type, space_id=post.space_id, data={"post_id": str(post.id), **data}
-    )
+    record_event(session, type=type, space_id=post.space_id, data={"post_id": str(post.id), **data})
 
 
 def post_created(session: AsyncSession, post: Post) -> None:
@@ -64,6 +62,11 @@ async def reaction_changed(
         .group_by(Reaction.emoji)
     )
     post_event(
-        session, "reaction.changed", post, emoji=emoji, person_id=str(person_id), added=added,
+        session,
+        "reaction.changed",
+        post,
+        emoji=emoji,
+        person_id=str(person_id),
+        added=added,
         counts=dict(rows.tuples().all()),
     )

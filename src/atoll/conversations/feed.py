@@ -120,8 +120,9 @@ async def access_post(
         raise _missing(viewer, "post")
     row = (
         await session.execute(
-            _with_role(select(Post, Space).join(Space, Space.id == Post.space_id), viewer)
-            .where(Post.id == number, Post.deleted_at.is_(None), policy.readable_spaces(viewer))
+            _with_role(select(Post, Space).join(Space, Space.id == Post.space_id), viewer).where(
+                Post.id == number, Post.deleted_at.is_(None), policy.readable_spaces(viewer)
+            )
         )
     ).one_or_none()
     if row is None:
@@ -145,8 +146,7 @@ async def access_comment(
                 .join(Space, Space.id == Post.space_id)
                 .outerjoin(parent, parent.id == Comment.parent_id),
                 viewer,
-            )
-            .where(
+            ).where(
                 Comment.id == number,
                 Comment.deleted_at.is_(None),
                 or_(Comment.parent_id.is_(None), parent.deleted_at.is_(None)),
@@ -243,9 +243,14 @@ async def views_of(
     return [
         _post_flags(
             PostView(
-                post=post, author=author, space=space, role=role,
-                reactions=counts.get(post.id, {}), my_reactions=mine.get(post.id, []),
-                voted=post.id in voted, attachments=attached.get(post.id, []),
+                post=post,
+                author=author,
+                space=space,
+                role=role,
+                reactions=counts.get(post.id, {}),
+                my_reactions=mine.get(post.id, []),
+                voted=post.id in voted,
+                attachments=attached.get(post.id, []),
             ),
             viewer,
         )
@@ -272,15 +277,12 @@ def _filter_clause(filter: str) -> ColumnElement[bool] | None:
 
 def _listing(viewer: Person | None) -> Select[Any]:
     """Live posts with author, space and the viewer's role, in spaces the viewer can read."""
-    return (
-        _with_role(
-            select(Post, Person, Space)
-            .join(Person, Person.id == Post.author_id)
-            .join(Space, Space.id == Post.space_id),
-            viewer,
-        )
-        .where(Post.deleted_at.is_(None), policy.readable_spaces(viewer))
-    )
+    return _with_role(
+        select(Post, Person, Space)
+        .join(Person, Person.id == Post.author_id)
+        .join(Space, Space.id == Post.space_id),
+        viewer,
+    ).where(Post.deleted_at.is_(None), policy.readable_spaces(viewer))
 
 
 def _after(cursor: str | None) -> tuple[datetime, int] | None:
@@ -429,8 +431,11 @@ async def comments_of(
     for comment, author in rows.tuples().all():
         mine = viewer is not None and comment.author_id == viewer.id
         cv = CommentView(
-            comment=comment, author=author, accepted=comment.id == post.accepted_comment_id,
-            can_edit=open_ and mine, can_delete=open_ and (mine or manage),
+            comment=comment,
+            author=author,
+            accepted=comment.id == post.accepted_comment_id,
+            can_edit=open_ and mine,
+            can_delete=open_ and (mine or manage),
             can_reply=participate and comment.parent_id is None,
         )
         by_id[comment.id] = cv
@@ -462,8 +467,11 @@ def comment_view(
     open_ = policy.is_open_for_writing(space)
     mine = comment.author_id == viewer.id
     return CommentView(
-        comment=comment, author=author, accepted=comment.id == post.accepted_comment_id,
-        can_edit=open_ and mine, can_delete=open_ and (mine or policy.can_manage(viewer, role)),
+        comment=comment,
+        author=author,
+        accepted=comment.id == post.accepted_comment_id,
+        can_edit=open_ and mine,
+        can_delete=open_ and (mine or policy.can_manage(viewer, role)),
         can_reply=comment.parent_id is None and policy.can_participate(viewer, space, role),
     )
 
@@ -497,9 +505,11 @@ async def _revisions(
     names = await mentions.names_of(session, viewer=viewer, ids=ids)
     return [
         RevisionView(
-            id=revision.id, body=revision.body,
+            id=revision.id,
+            body=revision.body,
             html=mentions.render_with_names(revision.body, names),
-            author=author, created_at=revision.created_at,
+            author=author,
+            created_at=revision.created_at,
         )
         for revision, author in rows
     ], next_cursor

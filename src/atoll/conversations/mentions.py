@@ -190,9 +190,7 @@ def _refuse(person: Person, reads: bool) -> None:
         )
 
 
-def _resolve(
-    spans: list[_Span], people: list[tuple[Person, bool]]
-) -> list[tuple[_Span, Person]]:
+def _resolve(spans: list[_Span], people: list[tuple[Person, bool]]) -> list[tuple[_Span, Person]]:
     by_id = {p.id: (p, reads) for p, reads in people}
     by_name: dict[str, list[tuple[Person, bool]]] = {}
     for person, reads in people:
@@ -230,9 +228,7 @@ def _resolve(
     return resolved
 
 
-async def parse_body(
-    session: AsyncSession, *, author: Person, space: Space, body: str
-) -> Parsed:
+async def parse_body(session: AsyncSession, *, author: Person, space: Space, body: str) -> Parsed:
     """Resolve the mentions in ``body`` for a post or comment in ``space`` and render it.
 
     Raises Invalid (422, field "body") for a mention of someone who cannot read the space, an

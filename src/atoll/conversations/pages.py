@@ -23,7 +23,12 @@ from atoll.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 15
-KIND_LABELS = {"update": "Update", "question": "Question", "idea": "Idea", "announcement": "Announcement"}
+KIND_LABELS = {
+    "update": "Update",
+    "question": "Question",
+    "idea": "Idea",
+    "announcement": "Announcement",
+}
 TAB_FILTERS = {"posts": "all", "questions": "questions", "ideas": "ideas"}
 
 
@@ -36,7 +41,7 @@ def _back(request: Request, fallback: str) -> str:
     target = request.headers.get("referer", "")
     base = str(request.base_url)
     if target.startswith(base):
-        path = "/" + target[len(base):]
+        path = "/" + target[len(base) :]
         if not path.startswith("//"):
             return path
     return fallback
@@ -53,7 +58,11 @@ async def composer_context(
         ctx["can_announce"] = space_policy.can_post(viewer, space, role, "announcement")
         ctx["audience"] = await spaces.audience_of(db, space=space)
     else:
-        mine = [s for s in await spaces.my_spaces(db, viewer=viewer) if space_policy.is_open_for_writing(s)]
+        mine = [
+            s
+            for s in await spaces.my_spaces(db, viewer=viewer)
+            if space_policy.is_open_for_writing(s)
+        ]
         ctx["postable_spaces"] = mine
         ctx["can_announce"] = False
         if mine:
@@ -76,8 +85,13 @@ async def home(
         db, viewer=viewer, filter=filter, cursor=cursor, limit=PAGE_SIZE
     )
     ctx: dict[str, Any] = {
-        "views": views, "next_cursor": next_cursor, "filter": filter, "filters": FILTERS,
-        "more_url": f"/?filter={filter}&cursor=", "show_space": True, "reactions": REACTIONS,
+        "views": views,
+        "next_cursor": next_cursor,
+        "filter": filter,
+        "filters": FILTERS,
+        "more_url": f"/?filter={filter}&cursor=",
+        "show_space": True,
+        "reactions": REACTIONS,
     }
     if cursor and _is_htmx(request):
         return render(request, "conversations/_page.html", ctx)
@@ -100,8 +114,11 @@ async def space_posts_context(
         db, viewer=viewer, space=space, filter=filter, cursor=cursor, limit=PAGE_SIZE
     )
     ctx: dict[str, Any] = {
-        "views": views, "next_cursor": next_cursor, "show_space": False,
-        "more_url": f"/spaces/{space.slug}?tab={tab}&cursor=", "reactions": REACTIONS,
+        "views": views,
+        "next_cursor": next_cursor,
+        "show_space": False,
+        "more_url": f"/spaces/{space.slug}?tab={tab}&cursor=",
+        "reactions": REACTIONS,
     }
     if viewer is not None and space_policy.can_post(viewer, space, role):
         ctx.update(await composer_context(db, viewer=viewer, space=space, role=role))
@@ -154,16 +171,24 @@ async def _uploads(request: Request, db: DB, viewer: Person) -> list[int]:
 @router.post("/posts")
 async def create_post(request: Request, form: Form, viewer: Viewer, db: DB) -> Response:
     """Post from the composer (home or a space page), with attachments."""
-    space, _ = await spaces.access_readable_space(db, viewer=viewer, space_id=form.get("space_id", ""))
+    space, _ = await spaces.access_readable_space(
+        db, viewer=viewer, space_id=form.get("space_id", "")
+    )
     try:
         upload_ids = await _uploads(request, db, viewer)
         await service.do_create_post(
-            db, author=viewer, space=space, body=form.get("body", ""),
-            kind=form.get("kind", "update"), attachment_ids=upload_ids,
+            db,
+            author=viewer,
+            space=space,
+            body=form.get("body", ""),
+            kind=form.get("kind", "update"),
+            attachment_ids=upload_ids,
         )
     except AtollError as error:
         await discard_changes(db, request)
-        space, role = await spaces.access_readable_space(db, viewer=viewer, space_id=form.get("space_id", ""))
+        space, role = await spaces.access_readable_space(
+            db, viewer=viewer, space_id=form.get("space_id", "")
+        )
         ctx = await composer_context(db, viewer=viewer, space=space, role=role)
         ctx.update(error=error.detail, draft=form)
         return render(request, "conversations/compose_error.html", ctx, status_code=error.status)
@@ -174,7 +199,8 @@ async def create_post(request: Request, form: Form, viewer: Viewer, db: DB) -> R
 async def post_page(request: Request, post_id: str, viewer: MaybeViewer, db: DB) -> Response:
     view = await feed.post_thread(db, viewer=viewer, post_id=post_id)
     return render(
-        request, "conversations/post.html",
+        request,
+        "conversations/post.html",
         {"view": view, "reactions": REACTIONS, "kind_labels": KIND_LABELS, "show_space": True},
     )
 
@@ -206,13 +232,17 @@ async def post_card(
     view = await feed.post_view(db, viewer=viewer, post_id=post_id)
     if list_ in ("feed", "space"):
         listed = await feed.is_listed(
-            db, viewer=viewer, post_id=view.post.id, filter=filter if filter in FILTERS else "all",
+            db,
+            viewer=viewer,
+            post_id=view.post.id,
+            filter=filter if filter in FILTERS else "all",
             feed=list_ == "feed",
         )
         if not listed:
             return Response(status_code=204)
     return render(
-        request, "conversations/_post.html",
+        request,
+        "conversations/_post.html",
         {"view": view, "reactions": REACTIONS, "show_space": list_ != "space"},
     )
 
@@ -242,7 +272,9 @@ async def comment_fragment(request: Request, comment_id: str, viewer: Viewer, db
 async def react(request: Request, post_id: str, form: Form, viewer: Viewer, db: DB) -> Response:
     view = await _post(db, viewer, post_id)
     emoji = form.get("emoji", "")
-    change = service.do_unreact if service.check_emoji(emoji) in view.my_reactions else service.do_react
+    change = (
+        service.do_unreact if service.check_emoji(emoji) in view.my_reactions else service.do_react
+    )
     await change(db, actor=viewer, post=view.post, space=view.space, role=view.role, emoji=emoji)
     if _is_htmx(request):
         return await _card(request, db, viewer, post_id)
@@ -260,10 +292,16 @@ async def vote(request: Request, post_id: str, form: Form, viewer: Viewer, db: D
 
 
 @router.post("/posts/{post_id}/idea")
-async def idea_status(request: Request, post_id: str, form: Form, viewer: Viewer, db: DB) -> Response:
+async def idea_status(
+    request: Request, post_id: str, form: Form, viewer: Viewer, db: DB
+) -> Response:
     view = await _post(db, viewer, post_id)
     await service.do_set_idea_status(
-        db, actor=viewer, post=view.post, space=view.space, role=view.role,
+        db,
+        actor=viewer,
+        post=view.post,
+        space=view.space,
+        role=view.role,
         status=form.get("idea_status", ""),
     )
     return RedirectResponse(f"/posts/{post_id}", status_code=303)
@@ -273,7 +311,11 @@ async def idea_status(request: Request, post_id: str, form: Form, viewer: Viewer
 async def accept(request: Request, post_id: str, form: Form, viewer: Viewer, db: DB) -> Response:
     view = await _post(db, viewer, post_id)
     await service.do_accept(
-        db, actor=viewer, post=view.post, space=view.space, comment_id=form.get("comment_id") or None
+        db,
+        actor=viewer,
+        post=view.post,
+        space=view.space,
+        comment_id=form.get("comment_id") or None,
     )
     return RedirectResponse(f"/posts/{post_id}#answer", status_code=303)
 
@@ -283,16 +325,28 @@ async def comment(request: Request, post_id: str, form: Form, viewer: Viewer, db
     view = await _post(db, viewer, post_id)
     try:
         created = await service.do_comment(
-            db, actor=viewer, post=view.post, space=view.space, role=view.role,
-            body=form.get("body", ""), parent_id=form.get("parent_id") or None,
+            db,
+            actor=viewer,
+            post=view.post,
+            space=view.space,
+            role=view.role,
+            body=form.get("body", ""),
+            parent_id=form.get("parent_id") or None,
         )
     except Invalid as error:
         await discard_changes(db, request)
         thread = await feed.post_thread(db, viewer=viewer, post_id=post_id)
         return render(
-            request, "conversations/post.html",
-            {"view": thread, "reactions": REACTIONS, "kind_labels": KIND_LABELS,
-             "show_space": True, "comment_error": error.detail, "draft": form},
+            request,
+            "conversations/post.html",
+            {
+                "view": thread,
+                "reactions": REACTIONS,
+                "kind_labels": KIND_LABELS,
+                "show_space": True,
+                "comment_error": error.detail,
+                "draft": form,
+            },
             status_code=422,
         )
     return RedirectResponse(f"/posts/{post_id}#comment-{created.id}", status_code=303)
@@ -315,7 +369,8 @@ async def edit_post(request: Request, post_id: str, form: Form, viewer: Viewer, 
         await discard_changes(db, request)
         view = await _post(db, viewer, post_id)
         return render(
-            request, "conversations/edit.html",
+            request,
+            "conversations/edit.html",
             {"view": view, "target": "post", "error": error.detail, "draft": form.get("body", "")},
             status_code=422,
         )
@@ -323,7 +378,9 @@ async def edit_post(request: Request, post_id: str, form: Form, viewer: Viewer, 
 
 
 @router.post("/posts/{post_id}/delete")
-async def delete_post(request: Request, post_id: str, form: Form, viewer: Viewer, db: DB) -> Response:
+async def delete_post(
+    request: Request, post_id: str, form: Form, viewer: Viewer, db: DB
+) -> Response:
     view = await _post(db, viewer, post_id)
     await service.do_delete_post(db, actor=viewer, post=view.post, space=view.space, role=view.role)
     return RedirectResponse(f"/spaces/{view.space.slug}?deleted=1", status_code=303)
@@ -337,7 +394,9 @@ async def post_history(request: Request, post_id: str, viewer: Viewer, db: DB) -
 
 
 @router.post("/comments/{comment_id}/edit")
-async def edit_comment(request: Request, comment_id: str, form: Form, viewer: Viewer, db: DB) -> Response:
+async def edit_comment(
+    request: Request, comment_id: str, form: Form, viewer: Viewer, db: DB
+) -> Response:
     comment, post, space, role = await feed.access_comment(db, viewer=viewer, comment_id=comment_id)
     await service.do_edit_comment(
         db, actor=viewer, comment=comment, post=post, space=space, body=form.get("body", "")
@@ -346,9 +405,13 @@ async def edit_comment(request: Request, comment_id: str, form: Form, viewer: Vi
 
 
 @router.post("/comments/{comment_id}/delete")
-async def delete_comment(request: Request, comment_id: str, form: Form, viewer: Viewer, db: DB) -> Response:
+async def delete_comment(
+    request: Request, comment_id: str, form: Form, viewer: Viewer, db: DB
+) -> Response:
     comment, post, space, role = await feed.access_comment(db, viewer=viewer, comment_id=comment_id)
-    await service.do_delete_comment(db, actor=viewer, comment=comment, post=post, space=space, role=role)
+    await service.do_delete_comment(
+        db, actor=viewer, comment=comment, post=post, space=space, role=role
+    )
     return RedirectResponse(f"/posts/{post.id}", status_code=303)
 
 

@@ -183,8 +183,15 @@ async def do_create_post(
     uploads = await files.check_attachable(session, uploader=author, ids=attachment_ids)
     now = utcnow()
     post = Post(
-        space_id=space.id, author_id=author.id, kind=kind, body=body, html=parsed.html,
-        created_at=now, last_activity_at=now, comment_count=0, vote_count=0,
+        space_id=space.id,
+        author_id=author.id,
+        kind=kind,
+        body=body,
+        html=parsed.html,
+        created_at=now,
+        last_activity_at=now,
+        comment_count=0,
+        vote_count=0,
         idea_status="new" if kind == "idea" else None,
     )
     session.add(post)
@@ -214,7 +221,9 @@ async def do_edit_post(
     parsed = await mentions.parse_body(session, author=actor, space=space, body=body)
     session.add(
         PostRevision(
-            post_id=post.id, body=post.body, editor_id=post.author_id,
+            post_id=post.id,
+            body=post.body,
+            editor_id=post.author_id,
             created_at=post.edited_at or post.created_at,
         )
     )
@@ -275,8 +284,12 @@ async def do_comment(
     parsed = await mentions.parse_body(session, author=actor, space=space, body=body)
     now = utcnow()
     comment = Comment(
-        post_id=post.id, parent_id=parent.id if parent else None, author_id=actor.id,
-        body=body, html=parsed.html, created_at=now,
+        post_id=post.id,
+        parent_id=parent.id if parent else None,
+        author_id=actor.id,
+        body=body,
+        html=parsed.html,
+        created_at=now,
     )
     session.add(comment)
     post.comment_count = Post.comment_count + 1
@@ -296,7 +309,12 @@ async def do_comment(
         session, actor=actor, space=space, post=post, comment=comment, people=parsed.mentioned
     )
     await notifications.notify_reply(
-        session, actor=actor, space=space, post=post, comment=comment, parent=parent,
+        session,
+        actor=actor,
+        space=space,
+        post=post,
+        comment=comment,
+        parent=parent,
         mentioned=mentioned,
     )
     await session.flush()
@@ -322,7 +340,9 @@ async def do_edit_comment(
     parsed = await mentions.parse_body(session, author=actor, space=space, body=body)
     session.add(
         CommentRevision(
-            comment_id=comment.id, body=comment.body, editor_id=comment.author_id,
+            comment_id=comment.id,
+            body=comment.body,
+            editor_id=comment.author_id,
             created_at=comment.edited_at or comment.created_at,
         )
     )
@@ -352,11 +372,14 @@ async def do_delete_comment(
         raise Forbidden("Only the author or the space's moderators can delete this comment.")
     hidden = 1
     if comment.parent_id is None:
-        hidden += await session.scalar(
-            select(func.count()).where(
-                Comment.parent_id == comment.id, Comment.deleted_at.is_(None)
+        hidden += (
+            await session.scalar(
+                select(func.count()).where(
+                    Comment.parent_id == comment.id, Comment.deleted_at.is_(None)
+                )
             )
-        ) or 0
+            or 0
+        )
     comment.deleted_at = utcnow()
     if post.accepted_comment_id is not None:
         accepted = await session.get(Comment, post.accepted_comment_id)

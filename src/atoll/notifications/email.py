@@ -36,10 +36,13 @@ log = logging.getLogger("atoll.email")
 
 # What an unsubscribe link turns off: its name in the link → the preference column.
 UNSUBSCRIBE = {
-    "mentions": "email_mentions", "invitations": "email_invitations", "digest": "email_digest"
+    "mentions": "email_mentions",
+    "invitations": "email_invitations",
+    "digest": "email_digest",
 }
 ABOUT = {
-    "mentions": "mentions of you", "invitations": "being added to spaces",
+    "mentions": "mentions of you",
+    "invitations": "being added to spaces",
     "digest": "the daily digest of unread notifications",
 }
 _QUEUE = "atoll.email.queue"
@@ -152,8 +155,12 @@ def notification_message(
 
 def digest_message(*, to: Person, views: Sequence[NotificationView], total: int) -> EmailMessage:
     """The daily digest: the unread notifications not e-mailed yet, newest first."""
-    lines = [f"Hello {to.name},", "", f"You have {total} unread notification"
-             f"{'' if total == 1 else 's'} on Atoll:", ""]
+    lines = [
+        f"Hello {to.name},",
+        "",
+        f"You have {total} unread notification{'' if total == 1 else 's'} on Atoll:",
+        "",
+    ]
     for view in views:
         lines.append(f"- {view.text}\n  {absolute(view.url)}")
     if total > len(views):

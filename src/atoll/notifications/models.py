@@ -11,7 +11,13 @@ from atoll.db.base import Base, BigId, UtcDateTime, created_at_column, id_column
 from atoll.kit.time import utcnow
 
 KINDS = (
-    "mention", "reply", "reaction", "invitation", "join_request", "join_answer", "accepted",
+    "mention",
+    "reply",
+    "reaction",
+    "invitation",
+    "join_request",
+    "join_answer",
+    "accepted",
     "idea_status",
 )
 

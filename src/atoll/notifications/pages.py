@@ -34,7 +34,9 @@ async def notifications_page(
         db, viewer=viewer, unread=unread, cursor=cursor, limit=PAGE_SIZE
     )
     ctx = {
-        "views": views, "next_cursor": next_cursor, "show": "unread" if unread else "all",
+        "views": views,
+        "next_cursor": next_cursor,
+        "show": "unread" if unread else "all",
         "more_url": f"/notifications?show={'unread' if unread else 'all'}&cursor=",
     }
     if cursor and _is_htmx(request):
@@ -103,7 +105,8 @@ async def unsubscribe_page(
     """Confirm before turning e-mail off: a link opened by a mail scanner changes nothing."""
     _, what = service.check_unsubscribe_token(token)
     return render(
-        request, "notifications/unsubscribe.html",
+        request,
+        "notifications/unsubscribe.html",
         {"token": token, "what": what, "about": email.ABOUT[what], "done": False},
     )
 
@@ -112,6 +115,7 @@ async def unsubscribe_page(
 async def unsubscribe(request: Request, form: Form, db: DB) -> Response:
     what = await service.do_unsubscribe(db, token=form.get("token", ""))
     return render(
-        request, "notifications/unsubscribe.html",
+        request,
+        "notifications/unsubscribe.html",
         {"what": what, "about": email.ABOUT[what], "done": True},
     )

@@ -9,7 +9,13 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 Id = Annotated[str, Field(pattern=r"^[0-9]{1,18}$")]
 Kind = Literal[
-    "mention", "reply", "reaction", "invitation", "join_request", "join_answer", "accepted",
+    "mention",
+    "reply",
+    "reaction",
+    "invitation",
+    "join_request",
+    "join_answer",
+    "accepted",
     "idea_status",
 ]
 
@@ -31,16 +37,19 @@ class NotificationOut(BaseModel):
 
     id: str
     kind: Kind
-    text: str = Field(description='What happened, in words: "Ana and 4 others reacted 👍 to '
-                      'your post in Guild".')
+    text: str = Field(
+        description='What happened, in words: "Ana and 4 others reacted 👍 to your post in Guild".'
+    )
     url: str = Field(description="Where it happened: the post, the comment or the space.")
     actor: ActorOut | None
     count: int
     space: SpaceRefOut | None
     post_id: str | None
     comment_id: str | None
-    detail: str = Field(description="reply: post|comment; reaction: the emoji; invitation: the "
-                        "role; join_answer: approved|declined; idea_status: the new status.")
+    detail: str = Field(
+        description="reply: post|comment; reaction: the emoji; invitation: the "
+        "role; join_answer: approved|declined; idea_status: the new status."
+    )
     created_at: datetime
     updated_at: datetime
     read: bool

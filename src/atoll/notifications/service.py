@@ -111,16 +111,24 @@ def as_json(view: NotificationView) -> dict[str, Any]:
     """The API's form of a notification (also the payload of the live ``notification`` event)."""
     n = view.notification
     return {
-        "id": str(n.id), "kind": n.kind, "text": view.text, "url": view.url,
+        "id": str(n.id),
+        "kind": n.kind,
+        "text": view.text,
+        "url": view.url,
         "actor": {"id": str(view.actor_id), "name": view.actor_name}
-        if view.actor_id is not None and view.actor_name is not None else None,
+        if view.actor_id is not None and view.actor_name is not None
+        else None,
         "count": n.count,
         "space": {"id": str(view.space_id), "name": view.space_name, "slug": view.space_slug}
-        if view.space_id is not None and view.space_name is not None else None,
+        if view.space_id is not None and view.space_name is not None
+        else None,
         "post_id": str(n.post_id) if n.post_id is not None else None,
         "comment_id": str(n.comment_id) if n.comment_id is not None else None,
-        "detail": n.detail, "created_at": n.created_at, "updated_at": n.updated_at,
-        "read": n.read_at is not None, "read_at": n.read_at,
+        "detail": n.detail,
+        "created_at": n.created_at,
+        "updated_at": n.updated_at,
+        "read": n.read_at is not None,
+        "read_at": n.read_at,
     }
 
 
@@ -158,9 +166,16 @@ async def _tell(
 ) -> Notification:
     now = utcnow()
     n = Notification(
-        person_id=recipient.id, kind=kind, actor_id=actor.id, count=1, space_id=space.id,
-        post_id=post.id if post else None, comment_id=comment.id if comment else None,
-        detail=detail[:200], created_at=now, updated_at=now,
+        person_id=recipient.id,
+        kind=kind,
+        actor_id=actor.id,
+        count=1,
+        space_id=space.id,
+        post_id=post.id if post else None,
+        comment_id=comment.id if comment else None,
+        detail=detail[:200],
+        created_at=now,
+        updated_at=now,
     )
     session.add(n)
     await session.flush()
@@ -204,13 +219,21 @@ async def notify_mention(
     space are refused before this; this checks again)."""
     body = comment.body if comment is not None else post.body
     recipients = await _recipients(
-        session, ids=[p.id for p in people], actor=actor,
+        session,
+        ids=[p.id for p in people],
+        actor=actor,
         clause=notification_policy.may_read(space),
     )
     return [
         await _tell(
-            session, recipient=person, kind="mention", actor=actor, space=space, post=post,
-            comment=comment, excerpt=body,
+            session,
+            recipient=person,
+            kind="mention",
+            actor=actor,
+            space=space,
+            post=post,
+            comment=comment,
+            excerpt=body,
         )
         for person in recipients
     ]
@@ -235,13 +258,21 @@ async def notify_reply(
         targets[parent.author_id] = "comment"
     targets.setdefault(post.author_id, "post")
     recipients = await _recipients(
-        session, ids=[pid for pid in targets if pid not in told], actor=actor,
+        session,
+        ids=[pid for pid in targets if pid not in told],
+        actor=actor,
         clause=notification_policy.may_read(space),
     )
     return [
         await _tell(
-            session, recipient=person, kind="reply", actor=actor, space=space, post=post,
-            comment=comment, detail=targets[person.id],
+            session,
+            recipient=person,
+            kind="reply",
+            actor=actor,
+            space=space,
+            post=post,
+            comment=comment,
+            detail=targets[person.id],
         )
         for person in recipients
     ]
@@ -273,23 +304,30 @@ async def notify_reaction(
         reaction = await session.get(Reaction, (post.id, actor.id, emoji))
         since = reaction.created_at if reaction is not None else utcnow()
         batch = Notification(
-            person_id=author.id, kind="reaction", post_id=post.id, space_id=space.id,
+            person_id=author.id,
+            kind="reaction",
+            post_id=post.id,
+            space_id=space.id,
             created_at=since,
         )
         session.add(batch)
     else:
         since = batch.created_at
     rows = (
-        await session.execute(
-            select(Reaction.person_id, Reaction.emoji)
-            .where(
-                Reaction.post_id == post.id,
-                Reaction.person_id != author.id,
-                Reaction.created_at >= since,
+        (
+            await session.execute(
+                select(Reaction.person_id, Reaction.emoji)
+                .where(
+                    Reaction.post_id == post.id,
+                    Reaction.person_id != author.id,
+                    Reaction.created_at >= since,
+                )
+                .order_by(Reaction.created_at)
             )
-            .order_by(Reaction.created_at)
         )
-    ).tuples().all()
+        .tuples()
+        .all()
+    )
     emojis = list(dict.fromkeys(e for _, e in rows)) or [emoji]
     batch.actor_id = actor.id
     batch.count = max(1, len({pid for pid, _ in rows}))
@@ -311,8 +349,13 @@ async def notify_invitation(
     if not recipients:
         return None
     return await _tell(
-        session, recipient=recipients[0], kind="invitation", actor=actor, space=space,
-        detail=role, excerpt=space.description,
+        session,
+        recipient=recipients[0],
+        kind="invitation",
+        actor=actor,
+        space=space,
+        detail=role,
+        excerpt=space.description,
     )
 
 
@@ -325,9 +368,7 @@ async def notify_join_request(
     )
     rows = await session.execute(
         select(Person)
-        .where(
-            Person.id.in_(managers), Person.id != actor.id, notification_policy.may_read(space)
-        )
+        .where(Person.id.in_(managers), Person.id != actor.id, notification_policy.may_read(space))
         .order_by(Person.id)
     )
     return [
@@ -346,7 +387,11 @@ async def notify_join_answer(
     if not recipients:
         return None
     return await _tell(
-        session, recipient=recipients[0], kind="join_answer", actor=actor, space=space,
+        session,
+        recipient=recipients[0],
+        kind="join_answer",
+        actor=actor,
+        space=space,
         detail=request.status,
     )
 
@@ -361,7 +406,12 @@ async def notify_accepted(
     if not recipients:
         return None
     return await _tell(
-        session, recipient=recipients[0], kind="accepted", actor=actor, space=space, post=post,
+        session,
+        recipient=recipients[0],
+        kind="accepted",
+        actor=actor,
+        space=space,
+        post=post,
         comment=comment,
     )
 
@@ -376,8 +426,13 @@ async def notify_idea_status(
     if not recipients:
         return None
     return await _tell(
-        session, recipient=recipients[0], kind="idea_status", actor=actor, space=space,
-        post=post, detail=post.idea_status or "",
+        session,
+        recipient=recipients[0],
+        kind="idea_status",
+        actor=actor,
+        space=space,
+        post=post,
+        detail=post.idea_status or "",
     )
 
 
@@ -552,8 +607,7 @@ async def _claim_digest(session: AsyncSession, *, person_id: int, now: datetime)
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     await session.execute(
         insert(NotificationPreference)
-        .values(person_id=person_id, email_mentions=True, email_invitations=True,
-                email_digest=True)
+        .values(person_id=person_id, email_mentions=True, email_invitations=True, email_digest=True)
         .on_conflict_do_nothing(index_elements=["person_id"])
     )
     result = await session.execute(
@@ -589,9 +643,7 @@ async def _digest_for(session: AsyncSession, *, person: Person, now: datetime) -
     views = _views(rows)
     email.queue(session, email.digest_message(to=person, views=views, total=int(total)))
     await session.execute(
-        update(Notification)
-        .where(*_undigested(person.id), shown)
-        .values(emailed_at=now),
+        update(Notification).where(*_undigested(person.id), shown).values(emailed_at=now),
     )
     return True
 

@@ -38,7 +38,9 @@ async def list_units(viewer: Viewer, db: DB, settings: AppSettings) -> UnitList:
         raise Forbidden("The organisation tree is visible to members only.")
     units = await service.all_units(db)
     counts = dict(
-        (await db.execute(select(Person.unit_id, func.count()).group_by(Person.unit_id))).tuples().all()
+        (await db.execute(select(Person.unit_id, func.count()).group_by(Person.unit_id)))
+        .tuples()
+        .all()
     )
     return UnitList(
         items=[unit_out(u, counts.get(u.id, 0)) for u in units], silo_level=settings.silo_level
@@ -67,7 +69,9 @@ async def import_org(
     request: Request,
     viewer: Viewer,
     db: DB,
-    dry_run: Annotated[bool, Query(description="Report what would change; change nothing.")] = False,
+    dry_run: Annotated[
+        bool, Query(description="Report what would change; change nothing.")
+    ] = False,
 ) -> ImportReportOut | JSONResponse:
     """Create or update people and units from a CSV file, all or nothing. A file with any bad
     row changes nothing and answers 422 with every bad row's line and reason."""

@@ -101,7 +101,10 @@ def parse_rows(text: str, report: ImportReport) -> list[_Row]:
                 continue
             if row.email in seen:
                 report.rejected.append(
-                    {"line": line, "message": f"e-mail {row.email} already on line {seen[row.email]}"}
+                    {
+                        "line": line,
+                        "message": f"e-mail {row.email} already on line {seen[row.email]}",
+                    }
                 )
                 continue
             seen[row.email] = line
@@ -133,7 +136,9 @@ def _check_row(record: dict[str | None, Any], line: int) -> _Row:
     kind = get("kind").lower() or "member"
     if kind not in ("member", "external"):
         raise ValueError(f"kind: must be member or external, not {kind!r}")
-    unit_path = "/".join(part.strip() for part in get("unit_path").strip("/").split("/") if part.strip())
+    unit_path = "/".join(
+        part.strip() for part in get("unit_path").strip("/").split("/") if part.strip()
+    )
     organization = get("organization") or None
     relation = get("relation").lower() or None
     if kind == "member":
@@ -193,8 +198,15 @@ async def do_import_org(
         for row in (
             await session.execute(
                 select(
-                    Person.id, Person.email, Person.name, Person.title, Person.unit_id,
-                    Person.kind, Person.role, Person.organization, Person.relation,
+                    Person.id,
+                    Person.email,
+                    Person.name,
+                    Person.title,
+                    Person.unit_id,
+                    Person.kind,
+                    Person.role,
+                    Person.organization,
+                    Person.relation,
                 )
             )
         )
@@ -214,7 +226,9 @@ async def do_import_org(
         old = existing.get(row.email)
         if old is None:
             role = "member" if row.kind == "member" else "guest"
-            inserts.append({"email": row.email, "bio": "", "role": role, "is_active": True, **values})
+            inserts.append(
+                {"email": row.email, "bio": "", "role": role, "is_active": True, **values}
+            )
             report.created += 1
         else:
             if row.kind == "external" and old.role != "guest":
@@ -269,7 +283,9 @@ async def _replace_skills(session: AsyncSession, rows: list[_Row]) -> None:
     for start in range(0, len(emails), BATCH):
         chunk = emails[start : start + BATCH]
         ids.update(
-            (await session.execute(select(Person.email, Person.id).where(Person.email.in_(chunk)))).tuples().all()
+            (await session.execute(select(Person.email, Person.id).where(Person.email.in_(chunk))))
+            .tuples()
+            .all()
         )
     person_ids = [ids[e] for e in emails]
     for start in range(0, len(person_ids), BATCH):
@@ -283,4 +299,3 @@ async def _replace_skills(session: AsyncSession, rows: list[_Row]) -> None:
     ]
     for start in range(0, len(values), BATCH):
         await session.execute(insert(PersonSkill), values[start : start + BATCH])
-

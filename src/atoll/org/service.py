@@ -74,7 +74,7 @@ async def do_create_unit(
         parent = root
     else:
         try:
-            parent = await session.get(Unit, int(parent_id))  # type: ignore[arg-type]
+            parent = await session.get(Unit, int(parent_id))
         except (TypeError, ValueError):
             parent = None
         if parent is None:

@@ -32,11 +32,11 @@ def person_out(person: Person, skills: list[str]) -> PersonOut:
         email=person.email,
         title=person.title,
         bio=person.bio,
-        kind=person.kind,  # type: ignore[arg-type]
-        role=person.role,  # type: ignore[arg-type]
+        kind=person.kind,
+        role=person.role,
         unit_id=str(person.unit_id) if person.unit_id is not None else None,
         organization=person.organization,
-        relation=person.relation,  # type: ignore[arg-type]
+        relation=person.relation,
         skills=skills,
         is_active=person.is_active,
     )
@@ -60,8 +60,12 @@ async def create_token(body: TokenIn, request: Request, db: DB, settings: AppSet
         await db.commit()  # the failure must count even though the answer is an error
         raise Unauthorized("Wrong e-mail or password.")
     raw = await auth.do_start_session(
-        db, settings, person=person, kind=auth.TOKEN,
-        user_agent=request.headers.get("user-agent", ""), address=client_address(request),
+        db,
+        settings,
+        person=person,
+        kind=auth.TOKEN,
+        user_agent=request.headers.get("user-agent", ""),
+        address=client_address(request),
     )
     return TokenOut(access_token=raw)
 
@@ -90,8 +94,13 @@ async def list_people(
 ) -> Page[PersonOut]:
     """People the caller may see, in alphabetical order (a directory reads best that way)."""
     people, next_cursor = await service.people_page(
-        db, viewer=viewer, q=q, unit_id=int(unit_id) if unit_id else None, skill=skill,
-        cursor=cursor, limit=limit,
+        db,
+        viewer=viewer,
+        q=q,
+        unit_id=int(unit_id) if unit_id else None,
+        skill=skill,
+        cursor=cursor,
+        limit=limit,
     )
     skills = await service.skills_by_person(db, [p.id for p in people])
     return Page(items=[person_out(p, skills[p.id]) for p in people], next_cursor=next_cursor)
@@ -126,17 +135,19 @@ async def update_person(person_id: str, body: PersonPatch, viewer: Viewer, db: D
     return await _one(db, person)
 
 
-
-
 @router.get("/me/sessions", response_model=list[SessionOut])
 async def my_sessions(credential: CurrentCredential, db: DB) -> list[SessionOut]:
     """The caller's live browser sessions and API tokens (at most 200, most recent first)."""
     rows = await auth.live_sessions(db, person=credential.person)
     return [
         SessionOut(
-            id=str(row.id), kind=row.kind,  # type: ignore[arg-type]
-            created_at=rfc3339(row.created_at) or "", last_seen_at=rfc3339(row.last_seen_at) or "",
-            user_agent=row.user_agent, address=row.address, current=row.id == credential.auth.id,
+            id=str(row.id),
+            kind=row.kind,
+            created_at=rfc3339(row.created_at) or "",
+            last_seen_at=rfc3339(row.last_seen_at) or "",
+            user_agent=row.user_agent,
+            address=row.address,
+            current=row.id == credential.auth.id,
         )
         for row in rows
     ]

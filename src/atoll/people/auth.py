@@ -101,7 +101,9 @@ async def check_credentials(
                 LoginFailure.at <= now - timedelta(seconds=settings.login_window_seconds),
             )
         )
-        session.add_all([LoginFailure(key=account_key, at=now), LoginFailure(key=address_key, at=now)])
+        session.add_all(
+            [LoginFailure(key=account_key, at=now), LoginFailure(key=address_key, at=now)]
+        )
         await session.flush()
         return None
     await session.execute(delete(LoginFailure).where(LoginFailure.key == account_key))

@@ -56,7 +56,9 @@ async def sign_in(
         )
     except AtollError as error:  # rate limited: say so on the form, keep Retry-After
         response = render(
-            request, "people/sign_in.html", {"next": target, "email": email, "error": error.detail},
+            request,
+            "people/sign_in.html",
+            {"next": target, "email": email, "error": error.detail},
             status_code=error.status,
         )
         response.headers.update(error.headers)
@@ -64,23 +66,32 @@ async def sign_in(
     if person is None:
         await db.commit()
         return render(
-            request, "people/sign_in.html",
+            request,
+            "people/sign_in.html",
             {"next": target, "email": email, "error": "Wrong e-mail or password."},
             status_code=401,
         )
     if credential is not None:  # someone else was signed in here: end that session
         await auth.do_revoke(db, auth=credential.auth)
     raw = await auth.do_start_session(
-        db, settings, person=person, kind=auth.SESSION,
-        user_agent=request.headers.get("user-agent", ""), address=client_address(request),
+        db,
+        settings,
+        person=person,
+        kind=auth.SESSION,
+        user_agent=request.headers.get("user-agent", ""),
+        address=client_address(request),
     )
-    response = RedirectResponse(target, status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE, raw, max_age=settings.session_days * 86400, httponly=True,
-        samesite="lax", secure=secure_cookies(request),
+    redirect = RedirectResponse(target, status_code=303)
+    redirect.set_cookie(
+        SESSION_COOKIE,
+        raw,
+        max_age=settings.session_days * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=secure_cookies(request),
     )
-    response.delete_cookie(ANON_COOKIE)
-    return response
+    redirect.delete_cookie(ANON_COOKIE)
+    return redirect
 
 
 @router.post("/sign-out")
@@ -112,8 +123,13 @@ async def directory(
         request,
         "people/directory.html",
         {
-            "people": people, "skills": skills, "next_cursor": next_cursor, "q": q,
-            "skill": skill, "unit_id": unit_id, "units": units,
+            "people": people,
+            "skills": skills,
+            "next_cursor": next_cursor,
+            "q": q,
+            "skill": skill,
+            "unit_id": unit_id,
+            "units": units,
             "unit_paths": org_service.unit_paths(units),
         },
     )
@@ -136,7 +152,10 @@ async def profile(request: Request, person_id: str, viewer: Viewer, db: DB) -> R
     ctx = await _profile_context(db, viewer, person_id)
     person = ctx["person"]
     ctx["following"] = await is_following(
-        db, viewer=viewer, target_type="person", target_id=person.id  # type: ignore[attr-defined]
+        db,
+        viewer=viewer,
+        target_type="person",
+        target_id=person.id,  # type: ignore[attr-defined]
     )
     return render(request, "people/profile.html", ctx)
 
@@ -172,8 +191,6 @@ async def edit_profile(
     return RedirectResponse(f"/people/{person.id}?saved=1", status_code=303)
 
 
-
-
 def _require_admin(viewer: Viewer) -> None:
     if not policy.can_administer_people(viewer):
         raise Forbidden("This page is for administrators.")
@@ -183,7 +200,10 @@ async def _admin_context(db: DB, viewer: Viewer, q: str, cursor: str | None) -> 
     people, next_cursor = await service.people_page(db, viewer=viewer, q=q, cursor=cursor, limit=50)
     units = await org_service.all_units(db)
     return {
-        "people": people, "next_cursor": next_cursor, "q": q, "units": units,
+        "people": people,
+        "next_cursor": next_cursor,
+        "q": q,
+        "units": units,
         "unit_paths": org_service.unit_paths(units),
     }
 
@@ -206,9 +226,14 @@ async def admin_add_person(request: Request, form: Form, viewer: Viewer, db: DB)
     kind = form.get("kind", "member")
     try:
         person = await service.do_create_person(
-            db, actor=viewer, name=form.get("name", "")[:200], email=form.get("email", "")[:320],
-            password=form.get("password") or None, kind=kind,
-            role=form.get("role") or None, unit_id=form.get("unit_id") or None,
+            db,
+            actor=viewer,
+            name=form.get("name", "")[:200],
+            email=form.get("email", "")[:320],
+            password=form.get("password") or None,
+            kind=kind,
+            role=form.get("role") or None,
+            unit_id=form.get("unit_id") or None,
             organization=(form.get("organization") or None) if kind == "external" else None,
             relation=(form.get("relation") or None) if kind == "external" else None,
             title=form.get("title", "")[:200],
@@ -248,9 +273,7 @@ async def admin_change_person(
 
 
 @router.get("/account/sessions")
-async def sessions_page(
-    request: Request, credential: CurrentCredential, db: DB
-) -> Response:
+async def sessions_page(request: Request, credential: CurrentCredential, db: DB) -> Response:
     rows = await auth.live_sessions(db, person=credential.person)
     return render(
         request, "people/sessions.html", {"sessions": rows, "current_id": credential.auth.id}

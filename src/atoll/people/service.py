@@ -13,8 +13,8 @@ from atoll.kit.errors import Conflict, Forbidden, Invalid, NotFound
 from atoll.kit.ids import parse_id
 from atoll.kit.pagination import clamp_limit, decode_name_id_cursor, encode_cursor
 from atoll.org.models import Unit
-from atoll.people import auth, passwords, policy
 from atoll.org.service import unit_and_descendants
+from atoll.people import auth, passwords, policy
 from atoll.people.models import KINDS, RELATIONS, ROLES, Person, PersonSkill
 from atoll.people.schemas import EMAIL_PATTERN, SELF_FIELDS
 from atoll.spaces.service import do_sync_unit_memberships
@@ -102,9 +102,7 @@ async def access_person(session: AsyncSession, *, viewer: Person, person_id: int
     if pid is None:
         raise NotFound("No such person.")
     person = (
-        await session.execute(
-            select(Person).where(Person.id == pid, policy.visible_people(viewer))
-        )
+        await session.execute(select(Person).where(Person.id == pid, policy.visible_people(viewer)))
     ).scalar_one_or_none()
     if person is None:
         raise NotFound("No such person.")
@@ -269,7 +267,9 @@ async def people_page(
         )
     if skill.strip():
         stmt = stmt.where(
-            exists().where(PersonSkill.person_id == Person.id, PersonSkill.key == skill.strip().lower())
+            exists().where(
+                PersonSkill.person_id == Person.id, PersonSkill.key == skill.strip().lower()
+            )
         )
     if unit_id is not None:
         stmt = stmt.where(Person.unit_id.in_(unit_and_descendants(unit_id)))

@@ -59,6 +59,7 @@ async def events(
     resume = _resume_from(last_event_id_header, last_event_id)
     app = request.app
     stream = event_stream(
+        engine=app.state.engine,
         maker=app.state.sessionmaker,
         hub=app.state.hub,
         settings=settings_of(request),

@@ -48,7 +48,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, event, func, select, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, SessionTransaction
 
 from atoll.kit.time import utcnow
@@ -202,16 +202,16 @@ async def newest_event_id(session: AsyncSession) -> int:
     return int(await session.scalar(select(func.max(Event.id))) or 0)
 
 
-async def log_bounds(session: AsyncSession) -> tuple[int | None, int | None]:
+async def log_bounds(db: AsyncSession | AsyncConnection) -> tuple[int | None, int | None]:
     """The oldest and newest event ids still in the log (None, None when it is empty)."""
-    oldest, newest = (await session.execute(select(func.min(Event.id), func.max(Event.id)))).one()
+    oldest, newest = (await db.execute(select(func.min(Event.id), func.max(Event.id)))).one()
     return oldest, newest
 
 
-def decode(row: Event) -> dict[str, Any]:
-    """An event's data as a dict."""
+def decode(data: str | None) -> dict[str, Any]:
+    """An event's data (JSON text) as a dict."""
     with contextlib.suppress(ValueError):
-        value = json.loads(row.data or "{}")
+        value = json.loads(data or "{}")
         if isinstance(value, dict):
             return value
     return {}

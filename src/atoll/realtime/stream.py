@@ -35,10 +35,10 @@ import json
 import logging
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, true
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, Row, and_, bindparam, func, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from atoll.config import Settings
 from atoll.people import auth
@@ -61,6 +61,7 @@ class Hub:
         self._broker = broker
         self._wakes: set[asyncio.Event] = set()
         self._task: asyncio.Task[None] | None = None
+        self.latest = 0  # the highest event id announced so far
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._pump(), name="atoll-event-hub")
@@ -77,7 +78,9 @@ class Hub:
     async def _pump(self) -> None:
         while True:
             try:
-                async for _ in self._broker.listen():
+                async for message in self._broker.listen():
+                    if message.isdigit():
+                        self.latest = max(self.latest, int(message))
                     for wake in list(self._wakes):
                         wake.set()
             except asyncio.CancelledError:
@@ -112,54 +115,70 @@ def visible_to(viewer: Person) -> ColumnElement[bool]:
 
 @dataclass
 class Batch:
-    """What ``events_after`` found: the events to send, the position to continue from, and
-    whether the log holds more after that position already."""
+    """What a query found: the events to send (rows with ``id``, ``type``, ``space_id`` and
+    ``data``), the position to continue from, and whether the log holds more after it."""
 
-    events: list[Event]
+    events: list[Row[Any]]
     position: int
     more: bool
 
 
+class EventQuery:
+    """The one query of a stream: the events after a position that the viewer may see, oldest
+    first — at most ``limit``, and only among the next ``window`` ids, so that one query reads a
+    bounded stretch of the primary key however few of those events the viewer may see.
+
+    It is one statement, so one snapshot: it reads the newest id of the log beside the events,
+    so that a batch that is not full moves the position past the events the viewer did not
+    see (up to the end of the window or the newest id) — safely, because ids commit in id
+    order. The statement is built once per viewer and run with new positions."""
+
+    def __init__(self, viewer: Person, *, limit: int = BATCH, window: int = WINDOW) -> None:
+        self.limit = limit
+        self.window = window
+        event = Event.__table__
+        page = (
+            select(event.c.id, event.c.type, event.c.space_id, event.c.data)
+            .where(
+                event.c.id > bindparam("position"),
+                event.c.id <= bindparam("upper"),
+                visible_to(viewer),
+            )
+            .order_by(event.c.id)
+            .limit(limit)
+            .subquery("page")
+        )
+        newest = select(func.max(event.c.id).label("newest")).subquery("newest")
+        self.statement = (
+            select(newest.c.newest, page)
+            .select_from(newest)
+            .outerjoin(page, true())
+            .order_by(page.c.id)
+        )
+
+    async def run(self, db: AsyncConnection | AsyncSession, position: int) -> Batch:
+        upper = position + self.window
+        rows = (
+            await db.execute(self.statement, {"position": position, "upper": upper})
+        ).all()
+        events = [row for row in rows if row.id is not None]
+        if len(events) >= self.limit:
+            return Batch(events, events[-1].id, True)
+        top = (rows[0].newest if rows else None) or 0
+        reached = max(position, min(upper, top))
+        return Batch(events, reached, reached < top)
+
+
 async def events_after(
-    session: AsyncSession,
+    db: AsyncConnection | AsyncSession,
     *,
     viewer: Person,
     position: int,
     limit: int = BATCH,
     window: int = WINDOW,
 ) -> Batch:
-    """The events after ``position`` the viewer may see, oldest first: at most ``limit``, and
-    only among the next ``window`` ids, so that one query reads a bounded stretch of the
-    primary key however few of those events the viewer may see.
-
-    One statement, so one snapshot: it reads the newest id of the log beside the events, so
-    that a batch that is not full moves the position past the events the viewer did not see
-    (up to the end of the window or the newest id) — safely, because ids commit in id
-    order."""
-    upper = position + window
-    page = (
-        select(Event)
-        .where(Event.id > position, Event.id <= upper, visible_to(viewer))
-        .order_by(Event.id)
-        .limit(limit)
-        .subquery("page")
-    )
-    found = aliased(Event, page)
-    newest = select(func.max(Event.id).label("id")).subquery("newest")
-    rows = (
-        await session.execute(
-            select(newest.c.id, found)
-            .select_from(newest)
-            .outerjoin(page, true())
-            .order_by(page.c.id)
-        )
-    ).tuples().all()
-    events = [row for _, row in rows if row is not None]
-    top = (rows[0][0] if rows else None) or 0
-    if len(events) >= limit:
-        return Batch(events, events[-1].id, True)
-    reached = max(position, min(upper, top))
-    return Batch(events, reached, reached < top)
+    """``EventQuery(viewer).run(db, position)`` in one call."""
+    return await EventQuery(viewer, limit=limit, window=window).run(db, position)
 
 
 def resume_position(
@@ -182,8 +201,8 @@ def frame(event_id: int, type: str, data: str) -> str:
     return f"id: {event_id}\nevent: {type}\ndata: {data}\n\n"
 
 
-def event_frame(row: Event) -> str:
-    data = decode(row)
+def event_frame(row: Row[Any]) -> str:
+    data = decode(row.data)
     if row.space_id is not None:
         data.setdefault("space_id", str(row.space_id))
     return frame(row.id, row.type, json.dumps(data, separators=(",", ":"), ensure_ascii=False))
@@ -220,6 +239,7 @@ async def _woken(wake: asyncio.Event, within: float) -> bool:
 
 async def event_stream(
     *,
+    engine: AsyncEngine,
     maker: async_sessionmaker[AsyncSession],
     hub: Hub,
     settings: Settings,
@@ -230,30 +250,38 @@ async def event_stream(
     cancels it) or its sign-in ends."""
     loop = asyncio.get_running_loop()
     with hub.subscription() as wake:
-        async with maker() as session:
-            oldest, newest = await log_bounds(session)
+        async with engine.connect() as db:
+            oldest, newest = await log_bounds(db)
         position, reload = resume_position(last_event_id, oldest, newest)
         told = position  # the last id the client has been given
         yield f"retry: {RETRY_MS}\n\n"  # the first frame: the stream is in place from here
         if reload:
             yield frame(position, "reload", json.dumps({"reason": "history-unavailable"}))
+        query = EventQuery(caller.person)
         beat_at = loop.time() + settings.sse_heartbeat_seconds
         while True:
             wake.clear()
-            async with maker() as session:
-                batch = await events_after(session, viewer=caller.person, position=position)
+            async with engine.connect() as db:
+                batch = await query.run(db, position)
             for row in batch.events:
                 yield event_frame(row)
                 told = row.id
             position = batch.position
             if batch.more:
                 continue
-            if await _woken(wake, beat_at - loop.time()):
+            # Wait for an announcement of something past the position (those that came in
+            # during the query are in it already), or for the heartbeat.
+            woken = False
+            while not woken and await _woken(wake, beat_at - loop.time()):
+                wake.clear()
+                woken = hub.latest > position
+            if woken:
                 continue
             person = await _still_signed_in(maker, settings, caller)
             if person is None:
                 return
             caller.person = person
+            query = EventQuery(person)  # a changed role or kind takes effect
             yield f": keep-alive\nid: {position}\n\n" if position > told else ": keep-alive\n\n"
             told = position
             beat_at = loop.time() + settings.sse_heartbeat_seconds

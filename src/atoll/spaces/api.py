@@ -30,13 +30,17 @@ router = APIRouter(tags=["spaces"])
 def space_out(view: SpaceView) -> SpaceOut:
     s = view.space
     return SpaceOut(
-        id=str(s.id), name=s.name, slug=s.slug, description=s.description,
-        kind=s.kind,  # type: ignore[arg-type]
-        visibility=s.visibility,  # type: ignore[arg-type]
+        id=str(s.id),
+        name=s.name,
+        slug=s.slug,
+        description=s.description,
+        kind=s.kind,
+        visibility=s.visibility,
         unit_id=str(s.unit_id) if s.unit_id is not None else None,
-        closes_at=s.closes_at, archived=not policy.is_open_for_writing(s),
+        closes_at=s.closes_at,
+        archived=not policy.is_open_for_writing(s),
         member_count=view.member_count,
-        my_role=view.my_role,  # type: ignore[arg-type]
+        my_role=view.my_role,
         pending_request=view.pending_request,
         wiki_moderators_only=s.wiki_moderators_only,
         wiki_externals_may_edit=s.wiki_externals_may_edit,
@@ -61,8 +65,14 @@ async def list_spaces(
 ) -> Page[SpaceOut]:
     """Spaces the caller may see (signed out: public spaces), by name."""
     views, next_cursor = await service.spaces_page(
-        db, viewer=viewer, kind=kind, q=q, mine=mine, include_archived=archived,
-        cursor=cursor, limit=limit,
+        db,
+        viewer=viewer,
+        kind=kind,
+        q=q,
+        mine=mine,
+        include_archived=archived,
+        cursor=cursor,
+        limit=limit,
     )
     return Page(items=[space_out(v) for v in views], next_cursor=next_cursor)
 
@@ -108,10 +118,12 @@ async def list_members(
     return Page(
         items=[
             MemberOut(
-                person_id=str(p.id), name=p.name, title=p.title,
-                kind=p.kind,  # type: ignore[arg-type]
+                person_id=str(p.id),
+                name=p.name,
+                title=p.title,
+                kind=p.kind,
                 organization=p.organization,
-                role=m.role,  # type: ignore[arg-type]
+                role=m.role,
                 since=m.created_at,
             )
             for p, m in rows
@@ -130,10 +142,12 @@ async def add_member(space_id: str, body: MemberIn, viewer: Viewer, db: DB) -> M
     person = await db.get(Person, membership.person_id)
     assert person is not None
     return MemberOut(
-        person_id=str(person.id), name=person.name, title=person.title,
-        kind=person.kind,  # type: ignore[arg-type]
+        person_id=str(person.id),
+        name=person.name,
+        title=person.title,
+        kind=person.kind,
         organization=person.organization,
-        role=membership.role,  # type: ignore[arg-type]
+        role=membership.role,
         since=membership.created_at,
     )
 
@@ -150,7 +164,7 @@ async def remove_member(space_id: str, person_id: str, viewer: Viewer, db: DB) -
 async def join_space(space_id: str, viewer: Viewer, db: DB) -> JoinOut:
     """Open space: join at once. Private space: ask to join (a pending request)."""
     space, _ = await service.access_space(db, viewer=viewer, space_id=space_id)
-    return JoinOut(status=await service.do_join(db, actor=viewer, space=space))  # type: ignore[arg-type]
+    return JoinOut(status=await service.do_join(db, actor=viewer, space=space))
 
 
 @router.get("/spaces/{space_id}/requests", response_model=list[JoinRequestOut])
@@ -161,8 +175,10 @@ async def list_requests(space_id: str, viewer: Viewer, db: DB) -> list[JoinReque
         raise Forbidden("Only the space's owners and moderators see requests to join.")
     return [
         JoinRequestOut(
-            id=str(r.id), person_id=str(p.id), name=p.name,
-            kind=p.kind,  # type: ignore[arg-type]
+            id=str(r.id),
+            person_id=str(p.id),
+            name=p.name,
+            kind=p.kind,
             created_at=r.created_at,
         )
         for r, p in await service.pending_requests(db, space=space)
@@ -190,6 +206,9 @@ async def audience(space_id: str, viewer: Viewer, db: DB) -> AudienceOut:
     space, _ = await service.access_readable_space(db, viewer=viewer, space_id=space_id)
     a = await service.audience_of(db, space=space)
     return AudienceOut(
-        members=a.members, internal=a.internal, external=a.external,
-        organizations=a.organizations, public=a.public,
+        members=a.members,
+        internal=a.internal,
+        external=a.external,
+        organizations=a.organizations,
+        public=a.public,
     )

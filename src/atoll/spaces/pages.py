@@ -63,21 +63,44 @@ async def directory(
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> Response:
     views, next_cursor = await service.spaces_page(
-        db, viewer=viewer, kind=kind if kind in KINDS else None, q=q, mine=mine,
-        cursor=cursor, limit=30,
+        db,
+        viewer=viewer,
+        kind=kind if kind in KINDS else None,
+        q=q,
+        mine=mine,
+        cursor=cursor,
+        limit=30,
     )
     return render(
-        request, "spaces/directory.html",
-        {"views": views, "next_cursor": next_cursor, "kind": kind, "q": q, "mine": mine,
-         "kind_words": KIND_WORDS},
+        request,
+        "spaces/directory.html",
+        {
+            "views": views,
+            "next_cursor": next_cursor,
+            "kind": kind,
+            "q": q,
+            "mine": mine,
+            "kind_words": KIND_WORDS,
+        },
     )
 
 
-async def _new_context(db: DB, viewer: Viewer, form: dict[str, str] | None = None) -> dict[str, Any]:
-    units = list((await db.execute(select(Unit).order_by(Unit.path))).scalars()) if is_admin(viewer) else []
+async def _new_context(
+    db: DB, viewer: Viewer, form: dict[str, str] | None = None
+) -> dict[str, Any]:
+    units = (
+        list((await db.execute(select(Unit).order_by(Unit.path))).scalars())
+        if is_admin(viewer)
+        else []
+    )
     default_close = (utcnow() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
-    return {"units": units, "form": form or {}, "kind_words": KIND_WORDS,
-            "visibility_words": VISIBILITY_WORDS, "default_close": default_close}
+    return {
+        "units": units,
+        "form": form or {},
+        "kind_words": KIND_WORDS,
+        "visibility_words": VISIBILITY_WORDS,
+        "default_close": default_close,
+    }
 
 
 @router.get("/spaces/new")
@@ -101,12 +124,17 @@ async def create_space(request: Request, form: Form, viewer: Viewer, db: DB) -> 
     raw_members = (await request.form()).getlist("member_ids")
     try:
         space = await service.do_create_space(
-            db, actor=viewer, name=form.get("name", "")[:300], kind=form.get("kind", "community"),
-            visibility=form.get("visibility", "open"), description=form.get("description", ""),
+            db,
+            actor=viewer,
+            name=form.get("name", "")[:300],
+            kind=form.get("kind", "community"),
+            visibility=form.get("visibility", "open"),
+            description=form.get("description", ""),
             unit_id=form.get("unit_id") or None,
             # the form always carries a closing time; only situation rooms use it
             closes_at=(_parse_local_time(form.get("closes_at", "")) or utcnow() + timedelta(days=1))
-            if form.get("kind") == "situation" else None,
+            if form.get("kind") == "situation"
+            else None,
             member_ids=[str(m) for m in raw_members][:60],
         )
     except AtollError as error:
@@ -148,9 +176,11 @@ async def space_page(
         if ctx["can_manage"]:
             ctx["requests"] = await service.pending_requests(db, space=space)
     if ctx["can_read"] and tab in ("posts", "questions", "ideas"):
-        ctx.update(await space_posts_context(
-            db, viewer=viewer, space=space, role=role, tab=tab, cursor=cursor
-        ))
+        ctx.update(
+            await space_posts_context(
+                db, viewer=viewer, space=space, role=role, tab=tab, cursor=cursor
+            )
+        )
         if cursor and request.headers.get("hx-request") == "true":
             return render(request, "conversations/_page.html", ctx)
     return render(request, "spaces/space.html", ctx)
@@ -181,8 +211,12 @@ async def add_member(request: Request, slug: str, form: Form, viewer: Viewer, db
         raise Forbidden("Only the space's owners and moderators can add people.")
     person = await service.find_person(db, viewer=viewer, text=form.get("person", ""))
     await service.do_add_member(
-        db, actor=viewer, space=space, person_id=person.id,
-        role=form.get("role", "member"), actor_role=role,
+        db,
+        actor=viewer,
+        space=space,
+        person_id=person.id,
+        role=form.get("role", "member"),
+        actor_role=role,
     )
     return RedirectResponse(f"/spaces/{space.slug}?tab=members&saved=1", status_code=303)
 
@@ -198,7 +232,10 @@ async def remove_member(slug: str, person_id: str, form: Form, viewer: Viewer, d
 async def decide(slug: str, request_id: str, form: Form, viewer: Viewer, db: DB) -> Response:
     space, _ = await _space_and_role(db, viewer, slug)
     await service.do_decide_request(
-        db, actor=viewer, space=space, request_id=request_id,
+        db,
+        actor=viewer,
+        space=space,
+        request_id=request_id,
         approve=form.get("decision") == "approve",
     )
     return RedirectResponse(f"/spaces/{space.slug}?tab=members&decided=1", status_code=303)
@@ -208,7 +245,8 @@ async def decide(slug: str, request_id: str, form: Form, viewer: Viewer, db: DB)
 async def update_about(request: Request, slug: str, form: Form, viewer: Viewer, db: DB) -> Response:
     space, role = await _space_and_role(db, viewer, slug)
     changes: dict[str, object] = {
-        "name": form.get("name", "")[:300], "description": form.get("description", ""),
+        "name": form.get("name", "")[:300],
+        "description": form.get("description", ""),
     }
     if form.get("visibility") and policy.can_own(viewer, role) and space.kind != "public":
         changes["visibility"] = form["visibility"]

@@ -126,5 +126,3 @@ def can_participate(viewer: Person, space: Space, role: str | None) -> bool:
 def may_belong(person: Person, space: Space) -> bool:
     """Externals belong only to hybrid spaces."""
     return person.kind == "member" or space.kind == "hybrid"
-
-

@@ -159,9 +159,7 @@ async def views_of(
                 )
             ).scalars()
         )
-    return [
-        SpaceView(s, roles.get(s.id), counts.get(s.id, 0), s.id in pending) for s in spaces
-    ]
+    return [SpaceView(s, roles.get(s.id), counts.get(s.id, 0), s.id in pending) for s in spaces]
 
 
 async def spaces_page(
@@ -183,7 +181,11 @@ async def spaces_page(
             raise Invalid.field("kind", f"must be one of {', '.join(KINDS)}")
         stmt = stmt.where(Space.kind == kind)
     if q.strip():
-        pattern = "%" + q.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = (
+            "%"
+            + q.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            + "%"
+        )
         stmt = stmt.where(
             or_(
                 func.lower(Space.name).like(pattern, escape="\\"),
@@ -307,7 +309,9 @@ async def do_create_space(
         await do_sync_unit_memberships(session, space_ids=[space.id])
     ids = {pid for pid in map(parse_id, member_ids) if pid is not None} - {actor.id}
     if kind == "situation" and len(ids) > SITUATION_MAX_PEOPLE:
-        raise Invalid.field("member_ids", f"a situation room holds at most {SITUATION_MAX_PEOPLE} people")
+        raise Invalid.field(
+            "member_ids", f"a situation room holds at most {SITUATION_MAX_PEOPLE} people"
+        )
     for pid in sorted(ids):
         await do_add_member(session, actor=actor, space=space, person_id=pid, role="member")
     return space
@@ -360,12 +364,16 @@ async def do_close_due_situation_rooms(session: AsyncSession) -> int:
     """Archive situation rooms whose time is up (also read-only before this runs)."""
     now = utcnow()
     rows = (
-        await session.execute(
-            select(Space).where(
-                Space.kind == "situation", Space.archived_at.is_(None), Space.closes_at <= now
+        (
+            await session.execute(
+                select(Space).where(
+                    Space.kind == "situation", Space.archived_at.is_(None), Space.closes_at <= now
+                )
             )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     for space in rows:
         space.archived_at = space.closes_at
     await session.flush()
@@ -408,9 +416,9 @@ async def do_add_member(
     if not policy.may_belong(person, space):
         raise Invalid.field("person_id", "external people can only join hybrid spaces")
     existing = await session.get(Membership, (space.id, person.id))
-    if role != "member" or (existing is not None and existing.role != "member"):
-        if not policy.can_own(actor, actor_role):
-            raise Forbidden("Only owners can change roles.")
+    changes_a_role = role != "member" or (existing is not None and existing.role != "member")
+    if changes_a_role and not policy.can_own(actor, actor_role):
+        raise Forbidden("Only owners can change roles.")
     if existing is None:
         existing = Membership(space_id=space.id, person_id=person.id, role=role, source="manual")
         session.add(existing)
@@ -502,7 +510,9 @@ async def do_join(session: AsyncSession, *, actor: Person, space: Space) -> str:
     return "requested"
 
 
-async def pending_requests(session: AsyncSession, *, space: Space) -> list[tuple[JoinRequest, Person]]:
+async def pending_requests(
+    session: AsyncSession, *, space: Space
+) -> list[tuple[JoinRequest, Person]]:
     rows = await session.execute(
         select(JoinRequest, Person)
         .join(Person, Person.id == JoinRequest.person_id)
@@ -559,8 +569,10 @@ async def members_page(
         name, pid = after
         stmt = stmt.where(or_(Person.name > name, and_(Person.name == name, Person.id > pid)))
     rows = (
-        await session.execute(stmt.order_by(Person.name, Person.id).limit(limit + 1))
-    ).tuples().all()
+        (await session.execute(stmt.order_by(Person.name, Person.id).limit(limit + 1)))
+        .tuples()
+        .all()
+    )
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
@@ -611,7 +623,8 @@ async def do_sync_unit_memberships(
     )
     if space_ids is not None:
         stmt = stmt.where(Space.id.in_(space_ids))
-    for space_id, unit_id in (await session.execute(stmt)).tuples().all():
+    for space_id, maybe_unit_id in (await session.execute(stmt)).tuples().all():
+        unit_id = int(maybe_unit_id or 0)  # never 0: the query keeps unit spaces with a unit
         should = select(Person.id).where(
             Person.unit_id.in_(unit_and_descendants(unit_id)),
             Person.is_active.is_(True),
@@ -628,19 +641,19 @@ async def do_sync_unit_memberships(
             .returning(Membership.person_id)
         )
         events.memberships_synced(session, space_id=space_id, person_ids=gone.scalars().all())
-        missing = (
-            select(
-                literal(space_id, BigId), Person.id, literal("member"), literal("unit"),
-                literal(utcnow(), UtcDateTime),
-            )
-            .where(
-                Person.unit_id.in_(unit_and_descendants(unit_id)),
-                Person.is_active.is_(True),
-                Person.kind == "member",
-                ~select(Membership.person_id)
-                .where(Membership.space_id == space_id, Membership.person_id == Person.id)
-                .exists(),
-            )
+        missing = select(
+            literal(space_id, BigId),
+            Person.id,
+            literal("member"),
+            literal("unit"),
+            literal(utcnow(), UtcDateTime),
+        ).where(
+            Person.unit_id.in_(unit_and_descendants(unit_id)),
+            Person.is_active.is_(True),
+            Person.kind == "member",
+            ~select(Membership.person_id)
+            .where(Membership.space_id == space_id, Membership.person_id == Person.id)
+            .exists(),
         )
         added = await session.execute(
             insert(Membership)
@@ -653,18 +666,25 @@ async def do_sync_unit_memberships(
     await session.flush()
 
 
-
 async def find_person(session: AsyncSession, *, viewer: Person, text: str) -> Person:
     """The one person a form names by e-mail (as the type-ahead fills it in) or by exact name."""
     text = " ".join(text.split())
     if not text:
         raise Invalid.field("person", "name someone to add")
-    clause = Person.email == text.lower() if "@" in text else func.lower(Person.name) == text.lower()
+    clause = (
+        Person.email == text.lower() if "@" in text else func.lower(Person.name) == text.lower()
+    )
     rows = (
-        await session.execute(
-            select(Person).where(clause, visible_people(viewer), Person.is_active.is_(True)).limit(2)
+        (
+            await session.execute(
+                select(Person)
+                .where(clause, visible_people(viewer), Person.is_active.is_(True))
+                .limit(2)
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     if not rows:
         raise Invalid.field("person", f"nobody called {text} was found")
     if len(rows) > 1:

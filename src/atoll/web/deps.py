@@ -22,7 +22,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def settings_of(request: Request) -> Settings:
-    return request.app.state.settings  # type: ignore[no-any-return]
+    return request.app.state.settings
 
 
 async def _db(request: Request) -> AsyncIterator[AsyncSession]:
@@ -62,7 +62,7 @@ async def optional_credential(request: Request, db: DB) -> Credential | None:
 
     A cookie-authenticated unsafe API call must carry the CSRF token in X-CSRF-Token."""
     if "credential" in request.scope.get("state", {}):
-        return request.state.credential  # type: ignore[no-any-return]
+        return request.state.credential
     settings = settings_of(request)
     token = bearer_token(request)
     if token is not None:
@@ -75,7 +75,9 @@ async def optional_credential(request: Request, db: DB) -> Credential | None:
             credential is not None
             and request.method not in SAFE_METHODS
             and request.url.path.startswith("/api/")
-            and not auth.csrf_matches(settings, credential.raw_token, request.headers.get(CSRF_HEADER))
+            and not auth.csrf_matches(
+                settings, credential.raw_token, request.headers.get(CSRF_HEADER)
+            )
         ):
             raise Forbidden("Missing or wrong X-CSRF-Token header for a cookie-authenticated call.")
     if credential is not None:
@@ -98,10 +100,18 @@ async def _nav_spaces(db: AsyncSession, person: Person) -> dict[str, list[tuple[
     from atoll.spaces.service import my_spaces
 
     groups: dict[str, list[tuple[str, str]]] = {
-        "My team": [], "Communities": [], "With customers & partners": [], "Situation rooms": []
+        "My team": [],
+        "Communities": [],
+        "With customers & partners": [],
+        "Situation rooms": [],
     }
-    names = {"unit": "My team", "community": "Communities", "public": "Communities",
-             "hybrid": "With customers & partners", "situation": "Situation rooms"}
+    names = {
+        "unit": "My team",
+        "community": "Communities",
+        "public": "Communities",
+        "hybrid": "With customers & partners",
+        "situation": "Situation rooms",
+    }
     for space in await my_spaces(db, viewer=person):
         groups[names[space.kind]].append((space.slug, space.name))
     return groups
@@ -143,8 +153,12 @@ async def checked_form(request: Request, credential: OptionalCredential) -> dict
     form = await request.form()
     secret = credential.raw_token if credential else request.cookies.get(ANON_COOKIE)
     token = form.get("csrf_token")
-    if not auth.csrf_matches(settings_of(request), secret, token if isinstance(token, str) else None):
-        raise Forbidden("This form has expired or did not come from Atoll. Reload the page and try again.")
+    if not auth.csrf_matches(
+        settings_of(request), secret, token if isinstance(token, str) else None
+    ):
+        raise Forbidden(
+            "This form has expired or did not come from Atoll. Reload the page and try again."
+        )
     fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
     bad = next((k for k, v in fields.items() if "\x00" in v), None)
     if bad is not None:  # PostgreSQL cannot store it, and no honest form sends it
