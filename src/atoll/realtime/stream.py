@@ -158,9 +158,7 @@ class EventQuery:
 
     async def run(self, db: AsyncConnection | AsyncSession, position: int) -> Batch:
         upper = position + self.window
-        rows = (
-            await db.execute(self.statement, {"position": position, "upper": upper})
-        ).all()
+        rows = (await db.execute(self.statement, {"position": position, "upper": upper})).all()
         events = [row for row in rows if row.id is not None]
         if len(events) >= self.limit:
             return Batch(events, events[-1].id, True)
