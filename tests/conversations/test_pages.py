@@ -249,3 +249,25 @@ async def test_follow_a_person_and_a_space_from_their_pages(
         f"/follow/space/{space.id}", data={"csrf_token": csrf_of(page.text), "action": "follow"}
     )
     assert "Ben writes here" in (await client.get("/")).text
+
+
+async def test_comment_history_page(client: httpx.AsyncClient, db: AsyncSession) -> None:
+    ana = await make_person(db, name="Ana")
+    space = await _community(db, ana)
+    await sign_in(client, ana.email)
+    token = csrf_of((await client.get("/")).text)
+    await client.post(
+        "/posts", data={"csrf_token": token, "space_id": str(space.id), "body": "A post"}
+    )
+    post = (await db.execute(select(Post))).scalar_one()
+    await client.post(f"/posts/{post.id}/comments", data={"csrf_token": token, "body": "Frist!"})
+    comment = (await db.execute(select(Comment))).scalar_one()
+    await client.post(f"/comments/{comment.id}/edit", data={"csrf_token": token, "body": "First!"})
+    thread = await client.get(f"/posts/{post.id}")
+    assert f'href="/comments/{comment.id}/history"' in thread.text
+    history = await client.get(f"/comments/{comment.id}/history")
+    assert history.status_code == 200
+    assert "Frist!" in history.text and "First!" in history.text
+    assert "Back to the comment" in history.text
+    post_history = await client.get(f"/posts/{post.id}/history")
+    assert "This post was never edited." in post_history.text

@@ -390,7 +390,32 @@ async def delete_post(
 async def post_history(request: Request, post_id: str, viewer: Viewer, db: DB) -> Response:
     view = await _post(db, viewer, post_id)
     revisions, _ = await feed.post_revisions(db, viewer=viewer, post_id=post_id, limit=100)
-    return render(request, "conversations/history.html", {"view": view, "revisions": revisions})
+    return render(
+        request,
+        "conversations/history.html",
+        {
+            "revisions": revisions,
+            "what": "post",
+            "current_html": view.post.html,
+            "back_url": f"/posts/{view.post.id}",
+        },
+    )
+
+
+@router.get("/comments/{comment_id}/history")
+async def comment_history(request: Request, comment_id: str, viewer: Viewer, db: DB) -> Response:
+    comment, post, _, _ = await feed.access_comment(db, viewer=viewer, comment_id=comment_id)
+    revisions, _ = await feed.comment_revisions(db, viewer=viewer, comment_id=comment_id, limit=100)
+    return render(
+        request,
+        "conversations/history.html",
+        {
+            "revisions": revisions,
+            "what": "comment",
+            "current_html": comment.html,
+            "back_url": f"/posts/{post.id}#comment-{comment.id}",
+        },
+    )
 
 
 @router.post("/comments/{comment_id}/edit")
