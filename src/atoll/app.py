@@ -41,7 +41,9 @@ API_PREFIX = "/api/v1"
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     passwords.configure(time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib)
-    analytics.configure(silo_level=settings.silo_level)
+    analytics.configure(
+        silo_level=settings.silo_level, tie_lookback_days=settings.tie_lookback_days
+    )
     attachments.configure(directory=settings.attachments_path, max_bytes=settings.max_upload_bytes)
     notification_email.configure(settings)
 

@@ -31,6 +31,18 @@ class Settings(BaseSettings):
     silo_level: int = Field(
         2, ge=0, le=10, description="Depth of the tree that counts as a silo (2 = department)."
     )
+    tie_lookback_days: int = Field(
+        90, ge=1, le=3650, description="A tie is new when the two had not interacted for this long."
+    )
+    stage_across_threshold: float = Field(
+        0.15, ge=0, le=1, description="Share of interactions across silos for 'cultural change'."
+    )
+    stage_external_threshold: float = Field(
+        0.05, ge=0, le=1, description="Share with externals for 'business-model transformation'."
+    )
+    analytics_show_names: bool = Field(
+        True, description="Name the people who bridge silos (to admins and analysts only)."
+    )
     session_days: int = Field(30, ge=1, description="How long an idle sign-in session lives.")
     login_max_failures_account: int = Field(5, ge=1)
     login_max_failures_address: int = Field(20, ge=1)

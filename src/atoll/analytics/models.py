@@ -5,9 +5,9 @@ measures and adoption figures are computed from it."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import Boolean, Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from atoll.db.base import Base, BigId, UtcDateTime, id_column
@@ -49,9 +49,31 @@ class Interaction(Base):
     target_silo_id: Mapped[int | None] = mapped_column(BigId)
     target_kind: Mapped[str | None] = mapped_column(String(16))
     target_organization: Mapped[str | None] = mapped_column(String(200))
+    # The value-matrix cell, decided when the row is written from both sides as they were:
+    # scope "within" | "across" | "external"; the tie (two people "p:<low id>:<high id>", or a
+    # person and the space a post went to "s:<person>:<space>"); and whether the tie is new
+    # (no interaction on it within the look-back window before).
+    scope: Mapped[str] = mapped_column(String(8), default="within")
+    tie_key: Mapped[str] = mapped_column(String(48), default="")
+    new_tie: Mapped[bool] = mapped_column(Boolean, default=True)
 
     __table_args__ = (
         Index("ix_interaction_at", "at"),
         Index("ix_interaction_actor_id_target_id_at", "actor_id", "target_id", "at"),
         Index("ix_interaction_space_id_at", "space_id", "at"),
+        Index("ix_interaction_tie_key_at", "tie_key", "at"),
     )
+
+
+class ActivityDay(Base):
+    """A day on which a person used Atoll (read or wrote): the base of active-people counts
+    and of the readers in the 90-9-1 split."""
+
+    __tablename__ = "activity_day"
+
+    person_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+
+    __table_args__ = (Index("ix_activity_day_day", "day"),)

@@ -9,27 +9,37 @@ history."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.analytics.models import INTERACTION_KINDS, Interaction
+from atoll.kit.time import utcnow
 from atoll.org.models import Unit
 from atoll.people.models import Person
 from atoll.spaces.models import Space
 
 DEFAULT_SILO_LEVEL = 2
+DEFAULT_LOOKBACK_DAYS = 90
 _silo_level = DEFAULT_SILO_LEVEL
+_lookback_days = DEFAULT_LOOKBACK_DAYS
 
 
-def configure(*, silo_level: int) -> None:
-    """Set the silo level (``ATOLL_SILO_LEVEL``); create_app calls this once."""
-    global _silo_level
+def configure(*, silo_level: int, tie_lookback_days: int = DEFAULT_LOOKBACK_DAYS) -> None:
+    """Set the silo level (``ATOLL_SILO_LEVEL``) and the look-back window of new ties
+    (``ATOLL_TIE_LOOKBACK_DAYS``); create_app calls this once."""
+    global _silo_level, _lookback_days
     _silo_level = silo_level
+    _lookback_days = tie_lookback_days
 
 
 def silo_level() -> int:
     return _silo_level
+
+
+def lookback_days() -> int:
+    return _lookback_days
 
 
 @dataclass(frozen=True)
@@ -73,6 +83,36 @@ async def side_of(session: AsyncSession, person: Person, *, level: int) -> Side:
     )
 
 
+def scope_of(me: Side, them: Side | None, *, space: Space | None, space_silo_id: int | None) -> str:
+    """The value-matrix row of an interaction.
+
+    Toward a person: "external" when either side is external, "within" when both are in the
+    same silo, "across" otherwise (also when a side has no unit). A post (toward the space's
+    audience): "external" when the author is external or the space is hybrid or public,
+    "within" when it is the unit space of the author's own silo (or a unit inside it),
+    "across" otherwise (communities, situation rooms, other units' spaces)."""
+    if them is not None:
+        if me.kind == "external" or them.kind == "external":
+            return "external"
+        if me.silo_id is not None and me.silo_id == them.silo_id:
+            return "within"
+        return "across"
+    if me.kind == "external" or (space is not None and space.kind in ("hybrid", "public")):
+        return "external"
+    if space is not None and space.kind == "unit" and me.silo_id is not None:
+        if space_silo_id == me.silo_id:
+            return "within"
+    return "across"
+
+
+def tie_key_of(actor_id: int, target_id: int | None, space_id: int | None) -> str:
+    """Two people, in either direction, share one tie; a post ties its author to the space."""
+    if target_id is not None:
+        low, high = sorted((actor_id, target_id))
+        return f"p:{low}:{high}"
+    return f"s:{actor_id}:{space_id if space_id is not None else ''}"
+
+
 async def record_interaction(
     session: AsyncSession,
     *,
@@ -82,6 +122,7 @@ async def record_interaction(
     space: Space | None,
     post: object | None = None,
     silo_level: int | None = None,
+    at: datetime | None = None,
 ) -> Interaction | None:
     """Add one interaction row (not committed: it joins the caller's transaction).
 
@@ -96,7 +137,26 @@ async def record_interaction(
     level = _silo_level if silo_level is None else silo_level
     me = await side_of(session, actor, level=level)
     them = await side_of(session, target, level=level) if target is not None else None
+    space_silo = None
+    if them is None and space is not None and space.kind == "unit":
+        space_silo = await silo_of(session, space.unit_id, level=level)
+    at = at or utcnow()
+    key = tie_key_of(
+        actor.id, target.id if target is not None else None, getattr(space, "id", None)
+    )
+    seen = await session.scalar(
+        select(
+            exists().where(
+                Interaction.tie_key == key,
+                Interaction.at > at - timedelta(days=_lookback_days),
+                Interaction.at <= at,
+            )
+        )
+    )
+    # Rows of this transaction not flushed yet count too (a reply that also mentions).
+    seen = seen or any(isinstance(obj, Interaction) and obj.tie_key == key for obj in session.new)
     row = Interaction(
+        at=at,
         kind=kind,
         actor_id=actor.id,
         target_id=target.id if target is not None else None,
@@ -110,6 +170,9 @@ async def record_interaction(
         target_silo_id=them.silo_id if them else None,
         target_kind=them.kind if them else None,
         target_organization=them.organization if them else None,
+        scope=scope_of(me, them, space=space, space_silo_id=space_silo),
+        tie_key=key,
+        new_tie=not seen,
     )
     session.add(row)
     return row

@@ -1,6 +1,6 @@
 """Every domain's tables, imported once so that metadata and Alembic see them all."""
 
-from atoll.analytics.models import Interaction
+from atoll.analytics.models import ActivityDay, Interaction
 from atoll.conversations.models import (
     Attachment,
     Comment,
@@ -18,8 +18,10 @@ from atoll.people.models import AuthSession, LoginFailure, Person, PersonSkill
 from atoll.realtime.models import Event
 from atoll.spaces.models import JoinRequest, Membership, Space
 from atoll.web.idempotency import IdempotencyKey
+from atoll.wiki.models import WikiLink, WikiPage, WikiRedirect, WikiRevision
 
 __all__ = [
+    "ActivityDay",
     "Attachment",
     "AuthSession",
     "Event",
@@ -42,4 +44,8 @@ __all__ = [
     "Reaction",
     "Space",
     "Unit",
+    "WikiLink",
+    "WikiPage",
+    "WikiRedirect",
+    "WikiRevision",
 ]

@@ -1,0 +1,1 @@
+"""Wiki: living pages with their whole history in every space."""
