@@ -9,6 +9,8 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from atoll import __version__, tasks
+from atoll.analytics import api as analytics_api
+from atoll.analytics import pages as analytics_pages
 from atoll.analytics import service as analytics
 from atoll.config import Settings
 from atoll.conversations import api as conversations_api
@@ -34,6 +36,8 @@ from atoll.web.idempotency import Idempotency
 from atoll.web.openapi import problem_responses
 from atoll.web.security import SecurityHeaders
 from atoll.web.templating import HERE as WEB_DIR
+from atoll.wiki import api as wiki_api
+from atoll.wiki import pages as wiki_pages
 
 API_PREFIX = "/api/v1"
 
@@ -94,6 +98,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(conversations_api.router)
     api.include_router(realtime_api.router)
     api.include_router(notifications_api.router)
+    api.include_router(wiki_api.router)
+    api.include_router(analytics_api.router)
     app.include_router(api)
 
     app.include_router(shell.router)
@@ -102,5 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(spaces_pages.router)
     app.include_router(conversations_pages.router)
     app.include_router(notifications_pages.router)
+    app.include_router(wiki_pages.router)
+    app.include_router(analytics_pages.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     return app

@@ -1,0 +1,7 @@
+"""Analytics JSON API."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["analytics"])

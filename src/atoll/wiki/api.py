@@ -1,0 +1,7 @@
+"""Wiki JSON API."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["wiki"])
