@@ -99,9 +99,9 @@ def scope_of(me: Side, them: Side | None, *, space: Space | None, space_silo_id:
         return "across"
     if me.kind == "external" or (space is not None and space.kind in ("hybrid", "public")):
         return "external"
-    if space is not None and space.kind == "unit" and me.silo_id is not None:
-        if space_silo_id == me.silo_id:
-            return "within"
+    unit_space = space is not None and space.kind == "unit"
+    if unit_space and me.silo_id is not None and space_silo_id == me.silo_id:
+        return "within"
     return "across"
 
 
