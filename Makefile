@@ -10,18 +10,20 @@ export ATOLL_TEST_POSTGRES_URL
 
 .PHONY: install run test test-sqlite test-postgres test-browser lint bench clean
 
-install: $(BIN)/atoll $(VENDOR)/htmx.min.js
+install: $(BIN)/atoll $(VENDOR)/htmx.min.js $(VENDOR)/echarts.min.js
 
 $(BIN)/atoll: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	$(UV) sync --frozen
 	@touch $@
 
-$(VENDOR)/htmx.min.js: package.json package-lock.json
+# One npm ci makes every vendored file (a grouped target: GNU make 4.3+).
+$(VENDOR)/htmx.min.js $(VENDOR)/echarts.min.js &: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	mkdir -p $(VENDOR)
 	cp node_modules/htmx.org/dist/htmx.min.js node_modules/htmx-ext-sse/dist/sse.min.js $(VENDOR)/
-	@touch $@
+	cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/
+	@touch $(VENDOR)/htmx.min.js $(VENDOR)/echarts.min.js
 
 run: install
 	$(BIN)/atoll serve --demo
