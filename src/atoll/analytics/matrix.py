@@ -1,0 +1,185 @@
+"""The Social Software Value Matrix and its journey, computed from the interaction log.
+
+Each interaction row already carries its cell: ``scope`` (within a silo, across silos, with
+externals — decided from both sides as they were when it happened) and ``new_tie``. So a cell
+is a plain SQL aggregate over a range of the ``at`` index:
+
+- *interactions*: the rows in the cell;
+- *ties*: the distinct ``tie_key`` among them (a tie can count in both its cells: its first
+  row in the window is "new", later ones "existing");
+- *share*: interactions / all interactions in the range (0 when there are none);
+- *people*: distinct people involved — every actor and every target person.
+
+The **stage** is the furthest row of the grid whose share passes its threshold:
+"transformation" when the external share ≥ ``stage_external_threshold``, else "cultural" when
+the across share ≥ ``stage_across_threshold``, else "operational".
+
+A unit filter keeps the rows whose actor or target was, at the time (``actor_unit_id`` /
+``target_unit_id``), in the unit or any unit below it. When fewer than ``MIN_GROUP`` people are
+involved the figures are withheld (null), the six cells still listed."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from atoll.analytics.models import Interaction
+from atoll.analytics.periods import PERIODS, bucket, spans
+from atoll.analytics.policy import may_show
+from atoll.config import Settings
+from atoll.kit.errors import Invalid
+from atoll.kit.time import as_utc, rfc3339
+from atoll.org.models import Unit
+
+SCOPES = ("within", "across", "external")
+TIES = ("existing", "new")
+CELLS = tuple((scope, tie) for scope in SCOPES for tie in TIES)
+
+Counts = dict[tuple[str, str], tuple[int, int]]  # (scope, tie) -> (interactions, ties)
+
+
+def check_range(start: datetime, end: datetime) -> None:
+    if as_utc(start) >= as_utc(end):
+        raise Invalid.field("from", "must be before 'to'")
+
+
+def check_period(period: str) -> None:
+    if period not in PERIODS:
+        raise Invalid.field("period", "must be 'month' or 'week'")
+
+
+async def unit_subtree(session: AsyncSession, unit_id: int) -> Select[tuple[int]]:
+    """A SELECT of the ids of the unit and every unit below it; 422 for an unknown unit."""
+    unit = await session.get(Unit, unit_id)
+    if unit is None:
+        raise Invalid.field("unit_id", "there is no unit with this id")
+    if unit.path == "":
+        return select(Unit.id)
+    return select(Unit.id).where(
+        (Unit.path == unit.path) | Unit.path.startswith(unit.path + "/", autoescape=True)
+    )
+
+
+async def _filters(
+    session: AsyncSession, start: datetime, end: datetime, unit_id: int | None
+) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = [Interaction.at >= start, Interaction.at < end]
+    if unit_id is not None:
+        units = await unit_subtree(session, unit_id)
+        where.append(Interaction.actor_unit_id.in_(units) | Interaction.target_unit_id.in_(units))
+    return where
+
+
+def stage_of(counts: Counts, total: int, settings: Settings) -> str | None:
+    if total == 0:
+        return None
+    external = sum(counts.get(("external", tie), (0, 0))[0] for tie in TIES)
+    across = sum(counts.get(("across", tie), (0, 0))[0] for tie in TIES)
+    if external / total >= settings.stage_external_threshold:
+        return "transformation"
+    if across / total >= settings.stage_across_threshold:
+        return "cultural"
+    return "operational"
+
+
+def _figures(counts: Counts, people: int, settings: Settings) -> dict[str, Any]:
+    """total, stage, suppressed and the six cells, withheld below the minimum group."""
+    shown = may_show(people)
+    total = sum(n for n, _ in counts.values())
+    cells = []
+    for scope, tie in CELLS:
+        n, ties = counts.get((scope, tie), (0, 0))
+        cells.append(
+            {
+                "scope": scope,
+                "tie": tie,
+                "interactions": n if shown else None,
+                "ties": ties if shown else None,
+                "share": (n / total if total else 0.0) if shown else None,
+            }
+        )
+    return {
+        "total": total if shown else None,
+        "people": people,
+        "suppressed": not shown,
+        "stage": stage_of(counts, total, settings) if shown else None,
+        "cells": cells,
+    }
+
+
+def _cell(scope: str, new_tie: bool) -> tuple[str, str]:
+    return (scope, "new" if new_tie else "existing")
+
+
+async def value_matrix(
+    session: AsyncSession,
+    *,
+    start: datetime,
+    end: datetime,
+    unit_id: int | None,
+    period: str,
+    settings: Settings,
+) -> dict[str, Any]:
+    """The matrix over [start, end) and the journey period by period (see the module)."""
+    check_range(start, end)
+    check_period(period)
+    dialect = (await session.connection()).dialect.name
+    where = await _filters(session, start, end, unit_id)
+    i = Interaction
+    interactions, ties = func.count(), func.count(func.distinct(i.tie_key))
+
+    overall: Counts = {
+        _cell(scope, new): (n, t)
+        for scope, new, n, t in await session.execute(
+            select(i.scope, i.new_tie, interactions, ties)
+            .where(*where)
+            .group_by(i.scope, i.new_tie)
+        )
+    }
+    key = bucket(i.at, period, dialect)
+    by_period: dict[str, Counts] = defaultdict(dict)
+    for k, scope, new, n, t in await session.execute(
+        select(key, i.scope, i.new_tie, interactions, ties)
+        .where(*where)
+        .group_by(key, i.scope, i.new_tie)
+    ):
+        by_period[k][_cell(scope, new)] = (n, t)
+
+    people = union_all(
+        select(i.at.label("at"), i.actor_id.label("person")).where(*where),
+        select(i.at.label("at"), i.target_id.label("person")).where(
+            *where, i.target_id.is_not(None)
+        ),
+    ).subquery()
+    everyone = await session.scalar(select(func.count(func.distinct(people.c.person)))) or 0
+    pkey = bucket(people.c.at, period, dialect)
+    people_by_period: dict[str, int] = {
+        k: n
+        for k, n in await session.execute(
+            select(pkey, func.count(func.distinct(people.c.person))).group_by(pkey)
+        )
+    }
+
+    journey = []
+    for span in spans(start, end, period):
+        figures = _figures(by_period.get(span.key, {}), people_by_period.get(span.key, 0), settings)
+        journey.append(
+            {"period": span.label, "start": rfc3339(span.start), "end": rfc3339(span.end)} | figures
+        )
+    return {
+        "from": rfc3339(start),
+        "to": rfc3339(end),
+        "unit_id": str(unit_id) if unit_id is not None else None,
+        "period": period,
+        **_figures(overall, everyone, settings),
+        "thresholds": {
+            "across": settings.stage_across_threshold,
+            "external": settings.stage_external_threshold,
+        },
+        "journey": journey,
+    }

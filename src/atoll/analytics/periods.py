@@ -1,0 +1,79 @@
+"""Calendar periods (ISO weeks and months, in UTC) and the SQL that buckets a timestamp into
+them, the same on SQLite and PostgreSQL.
+
+A period is keyed by the ISO date of its first day ("2026-03-01" for March 2026, the Monday
+"2026-03-09" for ISO week 2026-W11): both databases produce that string from a timestamp."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import func, literal_column
+from sqlalchemy.sql.elements import ColumnElement
+
+from atoll.kit.time import as_utc
+
+Period = Literal["month", "week"]
+PERIODS: tuple[str, ...] = ("month", "week")
+
+
+@dataclass(frozen=True)
+class Span:
+    """One calendar period: ``key`` as the SQL bucket gives it, ``label`` as shown."""
+
+    key: str
+    label: str
+    start: datetime
+    end: datetime
+
+
+def period_start(day: date, period: str) -> date:
+    if period == "month":
+        return day.replace(day=1)
+    return day - timedelta(days=day.weekday())
+
+
+def next_start(day: date, period: str) -> date:
+    if period == "month":
+        return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+    return day + timedelta(days=7)
+
+
+def label_of(first_day: date, period: str) -> str:
+    if period == "month":
+        return f"{first_day.year:04d}-{first_day.month:02d}"
+    year, week, _ = first_day.isocalendar()
+    return f"{year:04d}-W{week:02d}"
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UTC)
+
+
+def spans(start: datetime, end: datetime, period: str) -> list[Span]:
+    """The periods that overlap [start, end), in order."""
+    start, end = as_utc(start), as_utc(end)
+    out: list[Span] = []
+    first = period_start(start.date(), period)
+    while _midnight(first) < end:
+        following = next_start(first, period)
+        out.append(
+            Span(first.isoformat(), label_of(first, period), _midnight(first), _midnight(following))
+        )
+        first = following
+    return out
+
+
+def bucket(column: Any, period: str, dialect: str) -> ColumnElement[str]:
+    """SQL giving the key ("YYYY-MM-DD", the first day) of the period a UTC timestamp is in."""
+    if dialect == "postgresql":
+        utc = column.op("AT TIME ZONE")(literal_column("'UTC'"))
+        field: ColumnElement[str] = literal_column("'month'" if period == "month" else "'week'")
+        return func.to_char(func.date_trunc(field, utc), "YYYY-MM-DD")
+    # SQLite stores "YYYY-MM-DD HH:MM:SS.ffffff" (UTC). "weekday 0" moves forward to the next
+    # Sunday (or stays on one); six days back is that week's Monday.
+    if period == "month":
+        return func.date(column, "start of month")
+    return func.date(column, "weekday 0", "-6 days")

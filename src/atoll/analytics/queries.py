@@ -1,0 +1,9 @@
+"""The analytics computations, one import away: the value matrix and its journey, network
+measures, adoption figures, and the rebuild of new ties from the log."""
+
+from __future__ import annotations
+
+from atoll.analytics.matrix import value_matrix
+from atoll.analytics.ties import rebuild_ties
+
+__all__ = ["rebuild_ties", "value_matrix"]
