@@ -5,10 +5,6 @@ from __future__ import annotations
 import nh3
 from markdown_it import MarkdownIt
 
-_md = MarkdownIt("commonmark", {"linkify": True, "html": False}).enable(
-    ["table", "strikethrough", "linkify"]
-)
-
 _TAGS = {
     "p",
     "br",
@@ -49,12 +45,32 @@ _ATTRIBUTES = {
 }
 
 
+# The only classes kept: the wiki marks its [[links]] (markdown itself never writes a class
+# on a link, since raw HTML is off).
+_CLASSES = {"a": {"wikilink", "missing"}}
+
+
+def parser() -> MarkdownIt:
+    """A fresh parser configured like the one posts use, for a domain that adds a rule."""
+    return MarkdownIt("commonmark", {"linkify": True, "html": False}).enable(
+        ["table", "strikethrough", "linkify"]
+    )
+
+
+_md = parser()
+
+
 def render_markdown(text: str) -> str:
-    html = _md.render(text)
+    return sanitize(_md.render(text))
+
+
+def sanitize(html: str) -> str:
+    """The allow-list every rendering goes through."""
     return nh3.clean(
         html,
         tags=_TAGS,
         attributes=_ATTRIBUTES,
+        allowed_classes=_CLASSES,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow ugc",
         filter_style_properties={"text-align"},
