@@ -9,14 +9,16 @@
 // then keeps the feed, a space's posts and a post's thread up to date by fetching the
 // server-rendered fragments the events name: new posts wait behind an "N new posts" button
 // (nothing moves under the reader), new comments join the thread, reactions, votes, edits and
-// deletions show in place. Without JavaScript the pages work as before, just not live.
+// deletions show in place; a wiki page (or its editor) says when someone else saved it, with a
+// link to reload (a reader's text never changes under them). Without JavaScript the pages
+// work as before, just not live.
 (() => {
   const meta = document.querySelector('meta[name="atoll-events"]');
   if (!meta || !window.EventSource) return;
   const TYPES = [
     "post.created", "post.updated", "post.deleted", "post.answered", "idea.status",
     "comment.created", "comment.updated", "comment.deleted", "reaction.changed", "vote.changed",
-    "membership.changed", "notification", "reload",
+    "membership.changed", "notification", "reload", "wiki.updated",
   ];
   let lastId = new URL(meta.content, location.href).searchParams.get("last_event_id") || "";
   let pause = 1000;
@@ -204,6 +206,39 @@
     if (main) main.prepend(note);
   };
 
+  // --- a wiki page and its editor: "this page was changed by Ana — reload" ------------------
+  const wikiUpdated = (data) => {
+    document.querySelectorAll("[data-live-wiki-page]").forEach((el) => {
+      if (el.dataset.liveWikiPage !== String(data.page_id)) return;
+      if (!data.deleted && !(Number(data.revision) > Number(el.dataset.revision))) return;
+      const slot = el.querySelector(".wiki-live");
+      if (!slot) return;
+      const who = (data.editor && data.editor.name) || "Someone";
+      const note = document.createElement("p");
+      note.className = "flash wiki-changed";
+      const link = document.createElement("a");
+      const base = el.dataset.wikiBase || "";
+      const url = base && data.slug ? base + encodeURIComponent(data.slug) : location.href;
+      if (el.dataset.liveEditing) {
+        note.append(who + (data.deleted ? " deleted this page" : " saved revision " + data.revision + " of this page")
+          + " while you are editing. Your text stays here; when you save, you will see both versions to merge. ");
+        link.href = url;
+        link.target = "_blank";
+        link.textContent = "Open the new version in a new tab";
+      } else if (data.deleted) {
+        note.append("This page was deleted by " + who + " — ");
+        link.href = location.href;
+        link.textContent = "reload";
+      } else {
+        note.append("This page was changed by " + who + " — ");
+        link.href = url;
+        link.textContent = "reload";
+      }
+      note.append(link);
+      slot.replaceChildren(note);
+    });
+  };
+
   const handlers = {
     "post.created": postCreated,
     "post.updated": refreshPost,
@@ -216,6 +251,7 @@
     "reaction.changed": refreshReactions,
     "vote.changed": refreshReactions,
     "reload": reload,
+    "wiki.updated": wikiUpdated,
   };
   function handle(type, data) {
     const run = handlers[type];
