@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import func, literal_column
+from sqlalchemy import TIMESTAMP, cast, func, literal_column
 from sqlalchemy.sql.elements import ColumnElement
 
 from atoll.kit.time import as_utc
@@ -74,6 +74,23 @@ def bucket(column: Any, period: str, dialect: str) -> ColumnElement[str]:
         return func.to_char(func.date_trunc(field, utc), "YYYY-MM-DD")
     # SQLite stores "YYYY-MM-DD HH:MM:SS.ffffff" (UTC). "weekday 0" moves forward to the next
     # Sunday (or stays on one); six days back is that week's Monday.
+    if period == "month":
+        return func.date(column, "start of month")
+    return func.date(column, "weekday 0", "-6 days")
+
+
+def day_of(column: Any, dialect: str) -> ColumnElement[Any]:
+    """SQL giving the UTC calendar day of a timestamp, comparable with a Date column."""
+    if dialect == "postgresql":
+        return func.date(column.op("AT TIME ZONE")(literal_column("'UTC'")))
+    return func.date(column)
+
+
+def day_bucket(column: Any, period: str, dialect: str) -> ColumnElement[str]:
+    """Like ``bucket`` for a calendar day (a Date column, or ``day_of``)."""
+    if dialect == "postgresql":
+        field: ColumnElement[str] = literal_column("'month'" if period == "month" else "'week'")
+        return func.to_char(func.date_trunc(field, cast(column, TIMESTAMP)), "YYYY-MM-DD")
     if period == "month":
         return func.date(column, "start of month")
     return func.date(column, "weekday 0", "-6 days")
