@@ -32,7 +32,13 @@ from sqlalchemy.orm import defer
 
 from atoll.analytics.service import record_interaction
 from atoll.kit.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
-from atoll.kit.pagination import Page, clamp_limit, decode_cursor, encode_cursor
+from atoll.kit.pagination import (
+    Page,
+    clamp_limit,
+    decode_cursor,
+    decode_name_id_cursor,
+    encode_cursor,
+)
 from atoll.kit.time import utcnow
 from atoll.people.models import Person
 from atoll.spaces import policy as space_policy
@@ -197,7 +203,8 @@ async def deleted_pages(session: AsyncSession, *, wiki: WikiSpace) -> list[WikiP
 
 async def _page_by_slug(session: AsyncSession, space_id: int, slug: str) -> WikiPage | None:
     """The page with this slug, else the page an old slug redirects to; deleted ones too."""
-    slug = slug[:220]
+    if "\x00" in slug or len(slug) > 220:  # no page has such a slug (PostgreSQL refuses NUL)
+        return None
     page = await session.scalar(
         select(WikiPage).where(WikiPage.space_id == space_id, WikiPage.slug == slug)
     )
@@ -243,6 +250,45 @@ async def rendered_html(session: AsyncSession, *, wiki: WikiSpace, page: WikiPag
     exists, else (class ``wikilink missing``) to its editor with the title filled in."""
     found = await existing_slugs(session, space_id=wiki.space.id, slugs=links.targets(page.html))
     return links.resolve(page.html, space_slug=wiki.space.slug, exists=found.__contains__)
+
+
+async def rendered_htmls(
+    session: AsyncSession, *, wiki: WikiSpace, pages: list[WikiPage]
+) -> list[str]:
+    """``rendered_html`` of many pages of the wiki, with one query."""
+    wanted = set().union(*(links.targets(p.html) for p in pages)) if pages else set()
+    found = await existing_slugs(session, space_id=wiki.space.id, slugs=wanted)
+    return [
+        links.resolve(p.html, space_slug=wiki.space.slug, exists=found.__contains__) for p in pages
+    ]
+
+
+async def pages_by_title(
+    session: AsyncSession, *, wiki: WikiSpace, limit: int = 25, cursor: str | None = None
+) -> Page[WikiPage]:
+    """The live pages, whole, by title, ``limit`` at a time (the API's list)."""
+    limit = clamp_limit(limit)
+    stmt = select(WikiPage).where(_live(wiki.space.id)).order_by(WikiPage.title, WikiPage.id)
+    after = decode_name_id_cursor(cursor)
+    if after is not None:
+        title, page_id = after
+        stmt = stmt.where(
+            (WikiPage.title > title) | ((WikiPage.title == title) & (WikiPage.id > page_id))
+        )
+    rows = list(await session.scalars(stmt.limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(
+        items=rows, next_cursor=encode_cursor([rows[-1].title, rows[-1].id]) if more else None
+    )
+
+
+async def people_by_id(session: AsyncSession, ids: set[int | None]) -> dict[int, Person]:
+    """The people behind some ids (authors, editors), with one query."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return {p.id: p for p in await session.scalars(select(Person).where(Person.id.in_(wanted)))}
 
 
 async def linked_from(session: AsyncSession, *, wiki: WikiSpace, page: WikiPage) -> list[WikiPage]:
@@ -596,7 +642,7 @@ async def do_save(
         raise Invalid.field("base_revision", "must be a revision number (0 for a new page)")
     new = base_revision in (None, 0)
     page = await _page_by_slug(session, wiki.space.id, slug)
-    if page is not None and new and page.slug != slug[:220] and slugify(title) != page.slug:
+    if page is not None and new and page.slug != slug and slugify(title) != page.slug:
         page = None  # a new page under a renamed page's old name: it takes the old slug over
     if page is None:
         if not new:
