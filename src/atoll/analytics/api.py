@@ -1,7 +1,174 @@
-"""Analytics JSON API."""
+"""Analytics JSON API (administrators and analysts): the value matrix with its journey, the
+network, adoption. Each answers CSV instead when the client sends ``Accept: text/csv``."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+
+from atoll.analytics import csv as analytics_csv
+from atoll.analytics import queries
+from atoll.analytics.policy import can_view_analytics
+from atoll.analytics.schemas import AdoptionOut, NetworkOut, ValueMatrixOut
+from atoll.kit.errors import Forbidden, Invalid
+from atoll.kit.time import as_utc, utcnow
+from atoll.people.models import Person
+from atoll.web.deps import DB, AppSettings, Viewer
 
 router = APIRouter(tags=["analytics"])
+
+DEFAULT_SPAN = timedelta(days=365)
+MAX_SPAN = timedelta(days=5 * 366)
+FIRST_YEAR, LAST_YEAR = 1970, 2999
+CSV_TYPE = "text/csv; charset=utf-8"
+CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {"schema": {"type": "string"}}}}
+}
+
+From = Annotated[
+    str | None,
+    Query(
+        alias="from",
+        max_length=40,
+        description="Start of the range: a date (its midnight, UTC) or an RFC 3339 time. "
+        "Default: a year before 'to'.",
+    ),
+]
+To = Annotated[
+    str | None,
+    Query(
+        max_length=40,
+        description="End of the range, excluded: an RFC 3339 time, or a date (the range then "
+        "includes that whole day). Default: now.",
+    ),
+]
+UnitId = Annotated[
+    str | None,
+    Query(
+        max_length=20,
+        description="Only interactions whose actor or target was in this unit "
+        "or below it at the time.",
+    ),
+]
+
+
+def analyst(viewer: Person) -> Person:
+    if not can_view_analytics(viewer):
+        raise Forbidden("Analytics is open to administrators and analysts only.")
+    return viewer
+
+
+def _moment(field: str, value: str, *, end: bool) -> datetime:
+    """A date or an RFC 3339 time (a time without offset is UTC)."""
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            moment = datetime.combine(day, time(0), tzinfo=UTC)
+            return moment + timedelta(days=1) if end else moment
+        return as_utc(datetime.fromisoformat(text))
+    except (ValueError, OverflowError):
+        raise Invalid.field(
+            field, "must be a date (2026-03-01) or an RFC 3339 time (2026-03-01T00:00:00Z)"
+        ) from None
+
+
+def time_range(start: str | None, end: str | None) -> tuple[datetime, datetime]:
+    """The range asked for: default the last 12 months up to now; at most 5 years."""
+    stop = _moment("to", end, end=True) if end else utcnow()
+    try:
+        begin = _moment("from", start, end=False) if start else stop - DEFAULT_SPAN
+    except OverflowError:
+        raise Invalid.field("to", "is too early for a year-long default range") from None
+    for field, moment in (("from", begin), ("to", stop)):
+        if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+            raise Invalid.field(field, f"must be between the years {FIRST_YEAR} and {LAST_YEAR}")
+    if begin >= stop:
+        raise Invalid.field("from", "must be before 'to'")
+    if stop - begin > MAX_SPAN:
+        raise Invalid.field("to", "the range may be at most 5 years long")
+    return begin, stop
+
+
+def unit_of(value: str | None) -> int | None:
+    if value is None or value == "":
+        return None
+    if not value.isascii() or not value.isdigit() or len(value) > 18:
+        raise Invalid.field("unit_id", "must be the id of a unit")
+    return int(value)
+
+
+def _answer(request: Request, data: dict[str, Any], to_csv: Callable[[dict[str, Any]], str]) -> Any:
+    if "text/csv" in request.headers.get("accept", ""):
+        return Response(to_csv(data), media_type=CSV_TYPE)
+    return data
+
+
+@router.get("/analytics/value-matrix", response_model=ValueMatrixOut, responses=CSV_RESPONSE)
+async def get_value_matrix(
+    request: Request,
+    viewer: Viewer,
+    db: DB,
+    settings: AppSettings,
+    start: From = None,
+    to: To = None,
+    unit_id: UnitId = None,
+    period: Annotated[Literal["month", "week"], Query()] = "month",
+) -> Any:
+    """The Social Software Value Matrix over the range (6 cells: within/across/external ×
+    existing/new tie, with interactions, distinct ties and shares), the stage, and the same
+    period by period (the journey). Figures over fewer than 5 people are null."""
+    analyst(viewer)
+    begin, stop = time_range(start, to)
+    data = await queries.value_matrix(
+        db, start=begin, end=stop, unit_id=unit_of(unit_id), period=period, settings=settings
+    )
+    return _answer(request, data, analytics_csv.value_matrix_csv)
+
+
+@router.get("/analytics/network", response_model=NetworkOut, responses=CSV_RESPONSE)
+async def get_network(
+    request: Request,
+    viewer: Viewer,
+    db: DB,
+    settings: AppSettings,
+    start: From = None,
+    to: To = None,
+    level: Annotated[
+        int | None, Query(ge=0, le=10, description="Depth of the tree; default the silo level.")
+    ] = None,
+) -> Any:
+    """The unit × unit matrix of interactions at a level of the tree, the E-I index and
+    islands per unit (units of 5 people or more), and the 20 people who bridge silos most."""
+    analyst(viewer)
+    begin, stop = time_range(start, to)
+    data = await queries.network(
+        db,
+        start=begin,
+        end=stop,
+        level=settings.silo_level if level is None else level,
+        settings=settings,
+        show_names=settings.analytics_show_names,
+    )
+    return _answer(request, data, analytics_csv.network_csv)
+
+
+@router.get("/analytics/adoption", response_model=AdoptionOut, responses=CSV_RESPONSE)
+async def get_adoption(
+    request: Request,
+    viewer: Viewer,
+    db: DB,
+    settings: AppSettings,
+    start: From = None,
+    to: To = None,
+) -> Any:
+    """Weekly and monthly active people and contributors, participation, the 90-9-1 split,
+    and questions answered with the median time to a first answer (by members and by
+    externals)."""
+    analyst(viewer)
+    begin, stop = time_range(start, to)
+    data = await queries.adoption(db, start=begin, end=stop, settings=settings)
+    return _answer(request, data, analytics_csv.adoption_csv)

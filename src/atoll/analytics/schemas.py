@@ -1,0 +1,136 @@
+"""What the analytics API gives: the documented shapes of value_matrix, network and adoption."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Stage = Literal["operational", "cultural", "transformation"]
+
+
+class CellOut(BaseModel):
+    scope: Literal["within", "across", "external"]
+    tie: Literal["existing", "new"]
+    interactions: int | None
+    ties: int | None
+    share: float | None
+
+
+class ThresholdsOut(BaseModel):
+    across: float
+    external: float
+
+
+class JourneyOut(BaseModel):
+    period: str
+    start: str
+    end: str
+    total: int | None
+    people: int
+    suppressed: bool
+    stage: Stage | None
+    cells: list[CellOut]
+
+
+class ValueMatrixOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: str = Field(alias="from")
+    to: str
+    unit_id: str | None
+    period: Literal["month", "week"]
+    people: int
+    suppressed: bool
+    total: int | None
+    stage: Stage | None
+    thresholds: ThresholdsOut
+    cells: list[CellOut]
+    journey: list[JourneyOut]
+
+
+class UnitFiguresOut(BaseModel):
+    id: str
+    name: str | None
+    path: str | None
+    people: int
+    interactions_within: int
+    interactions_across: int
+    internal_ties: int
+    external_ties: int
+    ei_index: float | None
+    island: bool
+
+
+class UnitPairOut(BaseModel):
+    from_unit_id: str
+    to_unit_id: str
+    interactions: int
+
+
+class BridgeOut(BaseModel):
+    person_id: str
+    name: str | None
+    unit_id: str
+    unit_name: str | None
+    betweenness: float
+    units_reached: int
+
+
+class NetworkOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: str = Field(alias="from")
+    to: str
+    level: int
+    units: list[UnitFiguresOut]
+    matrix: list[UnitPairOut]
+    bridges: list[BridgeOut]
+    names_hidden: bool
+    betweenness_sampled: bool
+
+
+class ActivePeriodOut(BaseModel):
+    period: str
+    start: str
+    active: int
+    contributors: int | None
+    suppressed: bool
+
+
+class SplitSharesOut(BaseModel):
+    readers: float
+    occasional: float
+    regular: float
+
+
+class SplitOut(BaseModel):
+    readers: int | None
+    occasional: int | None
+    regular: int | None
+    shares: SplitSharesOut | None
+
+
+class QuestionsOut(BaseModel):
+    asked: int | None
+    answered: int | None
+    median_first_answer_seconds: float | None
+    askers: int
+    suppressed: bool
+
+
+class AdoptionOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: str = Field(alias="from")
+    to: str
+    members: int
+    active: int
+    contributors: int | None
+    suppressed: bool
+    weekly: list[ActivePeriodOut]
+    monthly: list[ActivePeriodOut]
+    participation: float | None
+    split: SplitOut
+    questions: QuestionsOut
+    questions_by_externals: QuestionsOut

@@ -1,0 +1,158 @@
+"""The analytics API: who may call it, its parameters, JSON and CSV answers."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from atoll.analytics.matrix import value_matrix
+from atoll.config import Settings
+from atoll.people.models import Person
+from tests.analytics.helpers import act, day, org, people
+from tests.factories import auth_headers, make_person
+
+API = "/api/v1/analytics"
+VIEWS = ("value-matrix", "network", "adoption")
+MARCH = "from=2026-03-01&to=2026-04-30"
+
+
+async def _analyst(db: AsyncSession) -> Person:
+    person = await make_person(db, name="Ann Alyst")
+    person.is_analyst = True
+    db.add(person)
+    await db.commit()
+    return person
+
+
+@pytest.mark.parametrize("view", VIEWS)
+async def test_signed_out_is_401_and_members_403(
+    client: httpx.AsyncClient, db: AsyncSession, view: str
+) -> None:
+    r = await client.get(f"{API}/{view}")
+    assert r.status_code == 401
+    assert r.headers["content-type"].startswith("application/problem+json")
+    member = await make_person(db)
+    r = await client.get(f"{API}/{view}", headers=await auth_headers(client, member))
+    assert r.status_code == 403, r.text
+    assert "analyst" in r.json()["detail"]
+    guest = await make_person(db, kind="external", role="guest")
+    r = await client.get(f"{API}/{view}", headers=await auth_headers(client, guest))
+    assert r.status_code == 403
+
+
+@pytest.mark.parametrize("view", VIEWS)
+async def test_admins_and_analysts_may_open_it(
+    client: httpx.AsyncClient, db: AsyncSession, view: str
+) -> None:
+    admin = await make_person(db, role="admin")
+    analyst = await _analyst(db)
+    for person in (admin, analyst):
+        r = await client.get(f"{API}/{view}", headers=await auth_headers(client, person))
+        assert r.status_code == 200, r.text
+        body = r.json()
+        # The default range: the last 12 months up to now.
+        start = datetime.fromisoformat(body["from"])
+        end = datetime.fromisoformat(body["to"])
+        assert end - start == timedelta(days=365)
+        assert abs((datetime.now(UTC) - end).total_seconds()) < 60
+
+
+async def test_value_matrix_answers_what_the_log_says(
+    client: httpx.AsyncClient, db: AsyncSession, settings: Settings
+) -> None:
+    units = await org(db)
+    p = await people(db, units)
+    await act(db, p["ana"], p["bea"], day(0))
+    await act(db, p["bea"], p["ana"], day(1))
+    await act(db, p["ana"], p["cid"], day(2))
+    await act(db, p["xan"], p["ana"], day(3), kind="reaction")
+    await act(db, p["cid"], p["dan"], day(8))
+    await act(db, p["eli"], p["ana"], day(30))
+    headers = await auth_headers(client, await _analyst(db))
+
+    r = await client.get(f"{API}/value-matrix?{MARCH}&period=week", headers=headers)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["from"], body["to"]) == ("2026-03-01T00:00:00Z", "2026-05-01T00:00:00Z")
+    expected = await value_matrix(
+        db,
+        start=datetime(2026, 3, 1, tzinfo=UTC),
+        end=datetime(2026, 5, 1, tzinfo=UTC),
+        unit_id=None,
+        period="week",
+        settings=settings,
+    )
+    assert body == expected
+    assert body["total"] == 6 and body["stage"] == "transformation"
+    assert body["journey"][0]["period"] == "2026-W09"
+
+    emea = units["emea"].id
+    r = await client.get(
+        f"{API}/value-matrix?from=2026-03-01T00:00:00Z&to=2026-03-31&unit_id={emea}",
+        headers=headers,
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["unit_id"] == str(emea)
+    assert r.json()["people"] == 4 and r.json()["suppressed"] is True  # ana, bea, cid, xan
+
+
+async def test_csv_answers(client: httpx.AsyncClient, db: AsyncSession) -> None:
+    units = await org(db)
+    p = await people(db, units)
+    await act(db, p["ana"], p["bea"], day(0))
+    headers = await auth_headers(client, await make_person(db, role="admin"))
+    headers["Accept"] = "text/csv"
+
+    r = await client.get(f"{API}/value-matrix?{MARCH}", headers=headers)
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "text/csv; charset=utf-8"
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert len(rows) == 6 * 2 + 6  # March and April, then the totals
+    assert [r["period"] for r in rows[::6]] == ["2026-03", "2026-04", "total"]
+    assert rows[0]["scope"] == "within" and rows[0]["interactions"] == ""  # 2 people: withheld
+    assert rows[-1]["people"] == "2" and rows[-1]["suppressed"] == "true"
+
+    r = await client.get(f"{API}/network?{MARCH}", headers=headers)
+    assert r.status_code == 200 and r.headers["content-type"] == "text/csv; charset=utf-8"
+    assert r.text.splitlines()[0] == "from_unit_id,from_unit,to_unit_id,to_unit,interactions"
+
+    r = await client.get(f"{API}/adoption?{MARCH}", headers=headers)
+    assert r.status_code == 200 and r.headers["content-type"] == "text/csv; charset=utf-8"
+    lines = r.text.splitlines()
+    assert lines[0] == "series,period,start,active,contributors"
+    assert lines[1].startswith("weekly,2026-W09,2026-02-23T00:00:00Z,")
+    assert lines[-1].startswith("monthly,2026-04,2026-04-01T00:00:00Z,")
+
+
+@pytest.mark.parametrize(
+    ("view", "query", "field"),
+    [
+        ("value-matrix", "from=2026-05-01&to=2026-03-01", "from"),
+        ("value-matrix", "from=2026-03-01&to=2026-03-01T00:00:00Z", "from"),
+        ("value-matrix", "unit_id=999999", "unit_id"),
+        ("value-matrix", "unit_id=abc", "unit_id"),
+        ("value-matrix", "period=day", "period"),
+        ("value-matrix", "from=2020-01-01&to=2026-01-01", "to"),
+        ("value-matrix", "from=yesterday", "from"),
+        ("value-matrix", "to=2026-02-30", "to"),
+        ("value-matrix", "from=0001-01-01&to=0001-02-01", "from"),
+        ("value-matrix", "to=9999-12-31", "to"),
+        ("network", "level=11", "level"),
+        ("network", "level=-1", "level"),
+        ("network", "from=2026-13-01", "from"),
+        ("adoption", "from=2026-03-01&to=2025-03-01", "from"),
+    ],
+)
+async def test_bad_parameters_are_422(
+    client: httpx.AsyncClient, db: AsyncSession, view: str, query: str, field: str
+) -> None:
+    headers = await auth_headers(client, await make_person(db, role="admin"))
+    r = await client.get(f"{API}/{view}?{query}", headers=headers)
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert field in r.text
