@@ -213,3 +213,28 @@ def digest() -> None:
 
     sent = asyncio.run(main())
     console.print(f"Sent {sent} digest{'' if sent == 1 else 's'}.")
+
+
+# --- analytics ------------------------------------------------------------------------------
+
+analytics_app = typer.Typer(help="Analytics: the interaction log and its figures.")
+app.add_typer(analytics_app, name="analytics", no_args_is_help=True)
+
+
+@analytics_app.command("rebuild")
+def analytics_rebuild(
+    lookback_days: Annotated[
+        int | None,
+        typer.Option(min=1, max=3650, help="Look-back window; default ATOLL_TIE_LOOKBACK_DAYS."),
+    ] = None,
+) -> None:
+    """Recompute which interactions opened a new tie, from the log itself (after a bulk
+    import of history, or when the look-back window changed)."""
+    from atoll.analytics.ties import rebuild_ties
+
+    settings = Settings()
+    days = lookback_days or settings.tie_lookback_days
+    changed = _run(lambda session: rebuild_ties(session, lookback_days=days), settings)
+    console.print(
+        f"New ties rebuilt with a {days}-day look-back: {changed:,} interaction(s) changed."
+    )
