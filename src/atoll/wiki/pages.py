@@ -103,7 +103,11 @@ def _canonical(request: Request, wiki: WikiSpace, page: WikiPage, suffix: str = 
     return RedirectResponse(_path(wiki, page.slug, suffix) + query, status_code=status)
 
 
-async def _wiki(db: DB, viewer: Person | None, space_slug: str) -> WikiSpace:
+async def _wiki(db: DB, viewer: Person | None, space_slug: str, slug: str = "") -> WikiSpace:
+    """The wiki named by the URL, for this viewer. A slug no page or space can have (a NUL
+    character, which PostgreSQL cannot even compare) is simply not found."""
+    if "\x00" in space_slug or "\x00" in slug:
+        raise NotFound("There is no such page.")
     return await service.access_wiki_by_slug(db, viewer=viewer, space_slug=space_slug)
 
 
@@ -152,6 +156,7 @@ async def wiki_home(
     wiki = await _wiki(db, viewer, space_slug)
     ctx = await _frame(db, wiki, None)
     ctx["page_count"] = len(ctx["pages"])
+    ctx["hide_tree_form"] = True  # the page's own "New page" form is the one
     if new is not None:
         title = " ".join(new.split())
         slug = links.slugify(title)
@@ -175,7 +180,7 @@ async def wiki_home(
 async def wiki_page(
     request: Request, space_slug: str, slug: str, viewer: MaybeViewer, db: DB
 ) -> Response:
-    wiki = await _wiki(db, viewer, space_slug)
+    wiki = await _wiki(db, viewer, space_slug, slug)
     try:
         page = await service.find_page(db, wiki=wiki, slug=slug, include_deleted=True)
     except NotFound:
@@ -258,7 +263,7 @@ async def edit_page(
     parent: Annotated[str, Query(max_length=220)] = "",
 ) -> Response:
     """The editor: of a page, or of a new one (a red link leads here with ``?title=``)."""
-    wiki = await _wiki(db, viewer, space_slug)
+    wiki = await _wiki(db, viewer, space_slug, slug)
     service.check_can_edit(viewer, wiki)
     page = await _maybe_page(db, wiki, slug)
     if page is not None and page.slug != slug:
@@ -319,7 +324,7 @@ async def _merge_view(
 async def save_page(
     request: Request, space_slug: str, slug: str, form: Form, viewer: Viewer, db: DB
 ) -> Response:
-    wiki = await _wiki(db, viewer, space_slug)
+    wiki = await _wiki(db, viewer, space_slug, slug)
     draft = {
         "title": form.get("title", ""),
         "body": form.get("body", ""),
@@ -345,7 +350,7 @@ async def save_page(
         return await _merge_page(request, db, viewer, space_slug, where, draft, base or 0)
     except (Invalid, Conflict) as error:
         await discard_changes(db, request)
-        wiki = await _wiki(db, viewer, space_slug)
+        wiki = await _wiki(db, viewer, space_slug, slug)
         page = await _maybe_page(db, wiki, slug)
         ctx = await _editor(
             db,
@@ -379,7 +384,7 @@ async def _merge_page(
     base: int,
 ) -> Response:
     """409: the editor again, based on the current revision, with the merge view above it."""
-    wiki = await _wiki(db, viewer, space_slug)
+    wiki = await _wiki(db, viewer, space_slug, slug)
     page = await service.find_page(db, wiki=wiki, slug=slug, include_deleted=True)
     ctx = await _editor(
         db, wiki, slug=page.slug, page=page, draft=draft, base_revision=page.revision
@@ -393,7 +398,7 @@ async def preview(
     request: Request, space_slug: str, slug: str, form: Form, viewer: Viewer, db: DB
 ) -> Response:
     """The editor's preview (htmx): the page's renderer, links blue or red as of now."""
-    wiki = await _wiki(db, viewer, space_slug)
+    wiki = await _wiki(db, viewer, space_slug, slug)
     body = service.check_body(form.get("body", ""))
     html = await _render_body(db, wiki, body)
     return render(request, "conversations/_preview.html", {"html": html})
@@ -416,7 +421,7 @@ async def history(
     db: DB,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
-    wiki = await _wiki(db, viewer, space_slug)
+    wiki = await _wiki(db, viewer, space_slug, slug)
     page = await _any_page(db, wiki, slug)
     if page.slug != slug:
         return _canonical(request, wiki, page, "/history")
@@ -475,7 +480,7 @@ async def compare(
     to: Annotated[int | None, Query(ge=1, le=service.MAX_REVISION)] = None,
 ) -> Response:
     """The history's "compare" form: the diff between the two revisions picked."""
-    wiki = await _wiki(db, viewer, space_slug)
+    wiki = await _wiki(db, viewer, space_slug, slug)
     page = await _any_page(db, wiki, slug)
     if page.slug != slug:
         return _canonical(request, wiki, page, "/compare")
@@ -496,7 +501,7 @@ async def revision_page(
     diff_to: Annotated[int | None, Query(ge=1, le=service.MAX_REVISION)] = None,
 ) -> Response:
     """One revision, rendered; with ``?diff_to=m`` the diff from it to revision m."""
-    wiki = await _wiki(db, viewer, space_slug)
+    wiki = await _wiki(db, viewer, space_slug, slug)
     page = await _any_page(db, wiki, slug)
     if page.slug != slug:
         return _canonical(request, wiki, page, f"/revisions/{number}")
@@ -519,7 +524,7 @@ async def revision_page(
 async def restore(
     request: Request, space_slug: str, slug: str, form: Form, viewer: Viewer, db: DB
 ) -> Response:
-    wiki = await _wiki(db, viewer, space_slug)
+    wiki = await _wiki(db, viewer, space_slug, slug)
     page = await _any_page(db, wiki, slug)
     number = _number(form.get("revision"), "revision")
     if number is None:
@@ -539,7 +544,7 @@ async def _live_page(db: DB, wiki: WikiSpace, slug: str) -> WikiPage:
 async def rename_page(
     request: Request, space_slug: str, slug: str, viewer: Viewer, db: DB
 ) -> Response:
-    wiki = await _wiki(db, viewer, space_slug)
+    wiki = await _wiki(db, viewer, space_slug, slug)
     service.check_can_edit(viewer, wiki)
     page = await _live_page(db, wiki, slug)
     if page.slug != slug:
@@ -553,14 +558,14 @@ async def rename_page(
 async def rename(
     request: Request, space_slug: str, slug: str, form: Form, viewer: Viewer, db: DB
 ) -> Response:
-    wiki = await _wiki(db, viewer, space_slug)
+    wiki = await _wiki(db, viewer, space_slug, slug)
     page = await _live_page(db, wiki, slug)
     title = form.get("title", "")
     try:
         page = await service.do_rename(db, editor=viewer, wiki=wiki, page=page, title=title)
     except (Invalid, Conflict) as error:
         await discard_changes(db, request)
-        wiki = await _wiki(db, viewer, space_slug)
+        wiki = await _wiki(db, viewer, space_slug, slug)
         page = await _live_page(db, wiki, slug)
         ctx = await _frame(db, wiki, page.slug)
         ctx.update(page=page, draft_title=title, error=error.detail)
@@ -573,7 +578,7 @@ async def delete_page(
     request: Request, space_slug: str, slug: str, viewer: Viewer, db: DB
 ) -> Response:
     """The confirm step: it says plainly that the page can be brought back."""
-    wiki = await _wiki(db, viewer, space_slug)
+    wiki = await _wiki(db, viewer, space_slug, slug)
     service.check_can_edit(viewer, wiki)
     page = await _live_page(db, wiki, slug)
     if page.slug != slug:
@@ -587,7 +592,7 @@ async def delete_page(
 async def delete(
     request: Request, space_slug: str, slug: str, form: Form, viewer: Viewer, db: DB
 ) -> Response:
-    wiki = await _wiki(db, viewer, space_slug)
+    wiki = await _wiki(db, viewer, space_slug, slug)
     page = await _live_page(db, wiki, slug)
     await service.do_delete_page(db, editor=viewer, wiki=wiki, page=page)
     target = f"/spaces/{quote(wiki.space.slug, safe='')}/wiki?" + urlencode({"deleted": page.slug})
