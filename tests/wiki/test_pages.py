@@ -432,3 +432,108 @@ async def test_preview_renders_wiki_links_like_the_page(
     assert 'href="/spaces/guild/wiki/faq" class="wikilink"' in preview.text
     assert 'class="wikilink missing"' in preview.text and ">there</a>" in preview.text
     assert "<script>" not in preview.text
+
+
+async def test_history_is_paginated_and_an_unchanged_save_makes_no_revision(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    ana = await make_person(db, name="Ana")
+    await _space(db, ana)
+    await sign_in(client, ana.email)
+    token = await _token(client)
+    path = "/spaces/guild/wiki/log"
+    await _save(client, token, path, title="Log", body="entry 1")
+    for n in range(2, 28):
+        r = await _save(client, token, path, title="Log", body=f"entry {n}", base=n - 1)
+        assert r.status_code == 303
+    same = await _save(client, token, path, title="Log", body="entry 27", base=27)
+    assert same.headers["location"] == f"{path}?unchanged=1"
+    assert "Nothing changed" in (await client.get(same.headers["location"])).text
+    first = await client.get(f"{path}/history")
+    numbers = [int(n) for n in re.findall(r">r(\d+)</a>", first.text)]
+    assert numbers == list(range(27, 2, -1))
+    older = re.search(r'href="([^"]+/history\?cursor=[^"]+)">Older revisions', first.text)
+    assert older
+    second = await client.get(older.group(1).replace("&amp;", "&"))
+    assert [int(n) for n in re.findall(r">r(\d+)</a>", second.text)] == [2, 1]
+    assert "Older revisions" not in second.text and "← Newest revisions" in second.text
+
+
+async def test_the_tree_nests_pages_and_the_parent_picker_avoids_loops(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    ana = await make_person(db, name="Ana")
+    await _space(db, ana)
+    await sign_in(client, ana.email)
+    token = await _token(client)
+    await _save(client, token, "/spaces/guild/wiki/a", title="A", body="")
+    await _save(client, token, "/spaces/guild/wiki/b", title="B", body="", parent="a")
+    await _save(client, token, "/spaces/guild/wiki/c", title="C", body="", parent="b")
+    sub = await client.get("/spaces/guild/wiki", params={"new": "D", "parent": "c"})
+    assert sub.headers["location"] == "/spaces/guild/wiki/d/edit?title=D&parent=c"
+    new_editor = await client.get(sub.headers["location"])
+    assert '<option value="c" selected>C</option>' in new_editor.text
+    editor = await client.get("/spaces/guild/wiki/a/edit")
+    options = re.findall(r'<option value="([^"]*)"', editor.text)
+    assert options == [""]  # B and C are below A: neither can be its parent
+    editor_c = await client.get("/spaces/guild/wiki/c/edit")
+    assert re.findall(r'<option value="([^"]*)"', editor_c.text) == ["", "a", "b"]
+    assert '<option value="b" selected>B</option>' in editor_c.text
+    loop = await _save(
+        client, token, "/spaces/guild/wiki/a", title="A", body="", base=1, parent="c"
+    )
+    assert loop.status_code == 422 and "below it" in loop.text
+    page_c = await client.get("/spaces/guild/wiki/c")
+    crumbs = page_c.text.split('aria-label="Breadcrumb"')[1].split("</nav>")[0]
+    assert crumbs.index(">A</a>") < crumbs.index(">B</a>")
+    exists = await client.get("/spaces/guild/wiki", params={"new": "b"})
+    assert exists.headers["location"] == "/spaces/guild/wiki/b?exists=1"
+
+
+async def test_externals_edit_a_hybrid_wiki_only_when_the_space_allows(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    ana = await make_person(db, name="Ana")
+    guest = await make_person(db, name="Gus Guest", kind="external", role="guest")
+    space = await _space(db, ana, guest, name="Deal room", kind="hybrid", visibility="private")
+    await sign_in(client, ana.email)
+    await _save(
+        client, await _token(client), "/spaces/deal-room/wiki/terms", title="Terms", body="v1"
+    )
+    async with _other(client) as other:
+        await sign_in(other, guest.email)
+        page = await other.get("/spaces/deal-room/wiki/terms")
+        assert page.status_code == 200 and "v1" in page.text
+        assert "/spaces/deal-room/wiki/terms/edit" not in page.text
+        token = csrf_of(page.text)
+        refused = await _save(
+            other, token, "/spaces/deal-room/wiki/terms", title="Terms", body="v2", base=1
+        )
+        assert refused.status_code == 403 and "Guests cannot edit" in refused.text
+        await spaces.do_update_space(
+            db, actor=ana, space=space, role="owner", changes={"wiki_externals_may_edit": True}
+        )
+        await db.commit()
+        page = await other.get("/spaces/deal-room/wiki/terms")
+        assert "/spaces/deal-room/wiki/terms/edit" in page.text
+        allowed = await _save(
+            other, token, "/spaces/deal-room/wiki/terms", title="Terms", body="v2", base=1
+        )
+        assert allowed.status_code == 303
+    assert (await _page(db, "terms")).body == "v2"
+
+
+async def test_addresses_no_page_can_have_are_not_found(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    ana = await make_person(db, name="Ana")
+    await _space(db, ana)
+    await sign_in(client, ana.email)
+    for path in (
+        "/spaces/%00/wiki",
+        "/spaces/guild/wiki/%00",
+        "/spaces/guild/wiki/%00/edit",
+        "/spaces/guild/wiki/%00/history",
+        "/spaces/guild/wiki/" + "a" * 300,
+    ):
+        assert (await client.get(path)).status_code == 404, path
