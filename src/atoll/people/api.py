@@ -11,6 +11,7 @@ from atoll.kit.pagination import MAX_LIMIT, Page
 from atoll.kit.time import rfc3339
 from atoll.people import auth, service
 from atoll.people.models import Person
+from atoll.people.policy import is_admin
 from atoll.people.schemas import (
     NO_NUL,
     PersonCreate,
@@ -25,7 +26,8 @@ from atoll.web.deps import DB, AppSettings, CurrentCredential, Viewer, client_ad
 router = APIRouter(tags=["people"])
 
 
-def person_out(person: Person, skills: list[str]) -> PersonOut:
+def person_out(person: Person, skills: list[str], viewer: Person) -> PersonOut:
+    """``is_analyst`` is told to administrators and to the person themselves only."""
     return PersonOut(
         id=str(person.id),
         name=person.name,
@@ -39,12 +41,13 @@ def person_out(person: Person, skills: list[str]) -> PersonOut:
         relation=person.relation,
         skills=skills,
         is_active=person.is_active,
+        is_analyst=person.is_analyst if is_admin(viewer) or viewer.id == person.id else None,
     )
 
 
-async def _one(db: DB, person: Person) -> PersonOut:
+async def _one(db: DB, person: Person, viewer: Person) -> PersonOut:
     skills = await service.skills_by_person(db, [person.id])
-    return person_out(person, skills[person.id])
+    return person_out(person, skills[person.id], viewer)
 
 
 @router.post(
@@ -79,7 +82,7 @@ async def logout(credential: CurrentCredential, db: DB) -> Response:
 
 @router.get("/me", response_model=PersonOut)
 async def me(viewer: Viewer, db: DB) -> PersonOut:
-    return await _one(db, viewer)
+    return await _one(db, viewer, viewer)
 
 
 @router.get("/people", response_model=Page[PersonOut])
@@ -103,7 +106,9 @@ async def list_people(
         limit=limit,
     )
     skills = await service.skills_by_person(db, [p.id for p in people])
-    return Page(items=[person_out(p, skills[p.id]) for p in people], next_cursor=next_cursor)
+    return Page(
+        items=[person_out(p, skills[p.id], viewer) for p in people], next_cursor=next_cursor
+    )
 
 
 @router.get(
@@ -111,7 +116,8 @@ async def list_people(
     response_model=PersonOut,
 )
 async def get_person(person_id: str, viewer: Viewer, db: DB) -> PersonOut:
-    return await _one(db, await service.access_person(db, viewer=viewer, person_id=person_id))
+    person = await service.access_person(db, viewer=viewer, person_id=person_id)
+    return await _one(db, person, viewer)
 
 
 @router.post(
@@ -121,7 +127,7 @@ async def get_person(person_id: str, viewer: Viewer, db: DB) -> PersonOut:
 )
 async def create_person(body: PersonCreate, viewer: Viewer, db: DB) -> PersonOut:
     person = await service.do_create_person(db, actor=viewer, **body.model_dump())
-    return await _one(db, person)
+    return await _one(db, person, viewer)
 
 
 @router.patch(
@@ -132,7 +138,7 @@ async def update_person(person_id: str, body: PersonPatch, viewer: Viewer, db: D
     person = await service.access_person(db, viewer=viewer, person_id=person_id)
     changes = body.model_dump(exclude_unset=True)
     person = await service.do_update_person(db, actor=viewer, person=person, changes=changes)
-    return await _one(db, person)
+    return await _one(db, person, viewer)
 
 
 @router.get("/me/sessions", response_model=list[SessionOut])

@@ -260,8 +260,10 @@ async def admin_change_person(
         changes = {"password": form.get("password", "")}
     elif action in ("deactivate", "activate"):
         changes = {"is_active": action == "activate"}
+    elif action == "analyst":
+        changes = {"is_analyst": form.get("analyst") == "yes"}
     else:
-        raise Invalid.field("action", "must be role, password, deactivate or activate")
+        raise Invalid.field("action", "must be role, analyst, password, deactivate or activate")
     try:
         await service.do_update_person(db, actor=viewer, person=person, changes=changes)
     except AtollError as error:

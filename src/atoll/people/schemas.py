@@ -38,6 +38,8 @@ class PersonOut(BaseModel):
     relation: Relation | None
     skills: list[str]
     is_active: bool
+    # May open Analytics: shown to administrators and to the person themselves, else null.
+    is_analyst: bool | None = None
 
 
 class PersonCreate(BaseModel):
@@ -73,6 +75,7 @@ class PersonPatch(BaseModel):
     relation: Relation | None = None
     password: Annotated[str, Field(min_length=8, max_length=1024)] | None = None
     is_active: StrictBool | None = None  # not 0 or "yes": the document says boolean
+    is_analyst: StrictBool | None = None  # may open Analytics (members only)
 
 
 SELF_FIELDS = frozenset({"name", "title", "bio", "skills", "organization"})

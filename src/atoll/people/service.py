@@ -204,6 +204,7 @@ async def do_update_person(
         person.organization, person.relation = organization, relation
         if kind == "external":
             person.unit_id = None
+            person.is_analyst = False
     if changes.get("unit_id") is not None:
         if person.kind == "external":
             raise Invalid.field("unit_id", "external people do not belong to a unit")
@@ -217,6 +218,10 @@ async def do_update_person(
             await _check_not_last_admin(session, person)
             await auth.do_revoke_all(session, person=person)
         person.is_active = bool(changes["is_active"])
+    if changes.get("is_analyst") is not None:
+        if changes["is_analyst"] and person.kind != "member":
+            raise Invalid.field("is_analyst", "only members can be given the analyst permission")
+        person.is_analyst = bool(changes["is_analyst"])
     if changes.get("skills") is not None:
         await do_set_skills(session, person=person, skills=changes["skills"])
     await session.flush()
