@@ -12,7 +12,14 @@ import pytest
 from playwright.async_api import Browser, ConsoleMessage, Page, expect
 
 from tests.browser.conftest import ACTION_TIMEOUT_MS, REPORT_CSP, Server
-from tests.browser.helpers import ADMIN_EMAIL, ANA_EMAIL, Problems, sign_in
+from tests.browser.helpers import (
+    ADMIN_EMAIL,
+    ANA_EMAIL,
+    PHONE,
+    Problems,
+    horizontal_overflow,
+    sign_in,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -127,6 +134,9 @@ async def test_write_link_edit_diff_and_restore(page: Page) -> None:
     await expect(diff.locator("ins.word")).to_have_text(["release "])
     await expect(diff.locator("ins").filter(has_text="3. Ship")).to_have_count(1)
     await expect(diff).to_contain_text("added:")  # said in words, not by colour alone
+    await page.set_viewport_size(PHONE)  # on a phone the diff fits, the tree goes below
+    assert await horizontal_overflow(page) == 0
+    await page.set_viewport_size({"width": 1280, "height": 900})
 
     # Restore revision 1: a new revision 3 equal to it.
     await page.get_by_role("link", name="History").click()
@@ -191,6 +201,9 @@ async def test_a_reader_is_told_live_and_the_second_editor_merges(
     await expect(ada.get_by_label("Text", exact=True)).to_have_value(
         "Agenda: budget, hiring\nOwner: Ada"
     )
+    await ada.set_viewport_size(PHONE)  # the two versions side by side still fit a phone
+    assert await horizontal_overflow(ada) == 0
+    await ada.set_viewport_size({"width": 1280, "height": 900})
     await ada.get_by_label("Text", exact=True).fill("Agenda: budget, hiring, offsite\nOwner: Ada")
     await ada.get_by_role("button", name="Save merged version").click()
     await expect(ada.get_by_role("status")).to_contain_text("Saved as revision 4")
