@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from atoll.analytics import activity
 from atoll.config import Settings
 from atoll.kit.errors import Forbidden, Invalid, Unauthorized
 from atoll.people import auth
@@ -35,6 +36,7 @@ async def _db(request: Request) -> AsyncIterator[AsyncSession]:
         except BaseException:
             await session.rollback()
             raise
+        activity.committed(request.app, session)
 
 
 DB = Annotated[AsyncSession, Depends(_db, scope="function")]
@@ -81,6 +83,7 @@ async def optional_credential(request: Request, db: DB) -> Credential | None:
         ):
             raise Forbidden("Missing or wrong X-CSRF-Token header for a cookie-authenticated call.")
     if credential is not None:
+        await activity.note(request.app, db, credential.person.id)
         # The caller is a snapshot, detached from the transaction: a rollback (a failed
         # change) must not expire it, because the error page still shows who is signed in.
         # Changes to this person go through a freshly loaded row (access_person).

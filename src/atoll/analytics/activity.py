@@ -1,0 +1,69 @@
+"""Activity days: the first time a signed-in person is seen on a given (UTC) day, one
+``ActivityDay`` row is written in that request's transaction.
+
+Each process remembers, per person, the last day it wrote (on ``app.state``), so the check
+costs nothing after the first request of the day; the memory is updated only once the
+request's transaction has committed, so a request that fails does not lose the day. The row
+is inserted only if absent (``ON CONFLICT DO NOTHING`` on both databases), so processes that
+race write it once, and a failure to write it is logged and never fails the request."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from atoll.analytics.models import ActivityDay
+from atoll.kit.time import utcnow
+
+log = logging.getLogger(__name__)
+_PENDING = "atoll_activity_day"
+
+
+def _seen(app: Any) -> dict[int, date]:
+    if not hasattr(app.state, "activity_seen"):
+        app.state.activity_seen = {}
+    return app.state.activity_seen
+
+
+def forget(app: Any) -> None:
+    """Forget which days were written (the next request of each person writes again)."""
+    _seen(app).clear()
+
+
+async def do_record_day(session: AsyncSession, *, person_id: int, day: date) -> None:
+    """Insert (person, day) unless it is there already. Does not commit."""
+    postgres = (await session.connection()).dialect.name == "postgresql"
+    insert = pg_insert if postgres else sqlite_insert
+    statement = insert(ActivityDay).values(person_id=person_id, day=day).on_conflict_do_nothing()
+    if postgres:  # a failed statement would abort the request's transaction: fence it off
+        async with session.begin_nested():
+            await session.execute(statement)
+    else:
+        await session.execute(statement)
+
+
+async def note(app: Any, session: AsyncSession, person_id: int) -> None:
+    """Record today for this person unless this process already did."""
+    today = utcnow().date()
+    if _seen(app).get(person_id) == today:
+        return
+    try:
+        await do_record_day(session, person_id=person_id, day=today)
+    except SQLAlchemyError:
+        log.warning("could not record the activity day of person %s", person_id, exc_info=True)
+        return
+    session.info[_PENDING] = (person_id, today)
+
+
+def committed(app: Any, session: AsyncSession) -> None:
+    """After the request's commit: remember the day written in it."""
+    pending = session.info.pop(_PENDING, None)
+    if pending is not None:
+        person_id, day = pending
+        _seen(app)[person_id] = day
