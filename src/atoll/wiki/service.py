@@ -56,6 +56,7 @@ from atoll.wiki.reading import (
 )
 
 __all__ = [  # the reading side, re-exported: routers and pages use this one module
+    "MAX_REVISION",
     "RevisionView",
     "WikiSpace",
     "access_wiki",
