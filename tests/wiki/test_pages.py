@@ -14,6 +14,7 @@ from atoll.people.models import Person
 from atoll.spaces import service as spaces
 from atoll.spaces.models import Space
 from atoll.wiki.models import WikiPage, WikiRevision
+from atoll.wiki.pages import build_tree
 from tests.factories import make_person
 from tests.web.helpers import csrf_of, sign_in
 
@@ -537,3 +538,16 @@ async def test_addresses_no_page_can_have_are_not_found(
         "/spaces/guild/wiki/" + "a" * 300,
     ):
         assert (await client.get(path)).status_code == 404, path
+
+
+def test_the_tree_survives_orphans_and_a_loop_of_parents() -> None:
+    def page(pid: int, parent: int | None) -> WikiPage:
+        return WikiPage(id=pid, parent_id=parent, title=f"P{pid}", slug=f"p{pid}")
+
+    # 2 under 1; 3's parent is gone (deleted); 4 and 5 are each other's parent
+    roots = build_tree([page(1, None), page(2, 1), page(3, 99), page(4, 5), page(5, 4)])
+    shape = {n.page.id: [c.page.id for c in n.children] for n in roots}
+    assert shape[1] == [2] and shape[3] == []
+    assert shape[4] == [5] and 5 not in shape and len(roots) == 3  # the loop shows once
+    shown = [n.page.id for n in roots] + [c.page.id for n in roots for c in n.children]
+    assert sorted(shown) == [1, 2, 3, 4, 5]

@@ -47,11 +47,16 @@ def build_tree(pages: list[WikiPage]) -> list[TreeNode]:
         node = stack.pop()
         seen.add(node.page.id)
         stack.extend(node.children)
-    for p in pages:  # a loop of parents is reachable from no root: show it at the top
-        if p.id not in seen:
-            nodes[p.id].children = [c for c in nodes[p.id].children if c.page.id not in seen]
-            roots.append(nodes[p.id])
-            seen.add(p.id)
+    for p in pages:  # a loop of parents is reachable from no root: show it at the top, cut
+        if p.id in seen:
+            continue
+        roots.append(nodes[p.id])
+        stack = [nodes[p.id]]
+        while stack:
+            node = stack.pop()
+            seen.add(node.page.id)
+            node.children = [c for c in node.children if c.page.id not in seen]
+            stack.extend(node.children)
     return roots
 
 
