@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 # Modules that register benchmarks when imported, in the order they run.
-MODULES = ("bench.import_org", "bench.sse_fanout")
+MODULES = ("bench.import_org", "bench.sse_fanout", "bench.wiki_history", "bench.analytics")
 
 
 @dataclass(frozen=True)

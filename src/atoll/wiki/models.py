@@ -63,7 +63,11 @@ class WikiRevision(Base):
     restored_from: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = created_at_column()
 
-    __table_args__ = (UniqueConstraint("page_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("page_id", "number"),
+        # A page's distinct editors (the interactions of a save) from the index alone.
+        Index("ix_wiki_revision_page_id_author_id", "page_id", "author_id"),
+    )
 
 
 class WikiLink(Base):

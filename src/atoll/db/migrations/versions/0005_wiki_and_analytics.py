@@ -160,6 +160,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_wiki_revision")),
         sa.UniqueConstraint("page_id", "number", name=op.f("uq_wiki_revision_page_id_number")),
     )
+    with op.batch_alter_table("wiki_revision", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_wiki_revision_page_id_author_id", ["page_id", "author_id"], unique=False
+        )
     with op.batch_alter_table("interaction", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("scope", sa.String(length=8), nullable=False, server_default="across")
@@ -230,6 +234,9 @@ def downgrade() -> None:
         batch_op.drop_column("new_tie")
         batch_op.drop_column("tie_key")
         batch_op.drop_column("scope")
+
+    with op.batch_alter_table("wiki_revision", schema=None) as batch_op:
+        batch_op.drop_index("ix_wiki_revision_page_id_author_id")
 
     op.drop_table("wiki_revision")
     with op.batch_alter_table("wiki_redirect", schema=None) as batch_op:
