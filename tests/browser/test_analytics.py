@@ -11,7 +11,14 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.browser.helpers import ADMIN_EMAIL, ANA_EMAIL, Problems, sign_in
+from tests.browser.helpers import (
+    ADMIN_EMAIL,
+    ANA_EMAIL,
+    PHONE,
+    Problems,
+    horizontal_overflow,
+    sign_in,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -89,3 +96,31 @@ async def test_a_member_without_the_permission_is_refused(page: Page, problems: 
     assert api.headers["content-type"].startswith("application/problem+json")
     csv = await page.request.get("/analytics/value-matrix.csv")
     assert csv.status == 403
+
+
+async def test_bad_dates_get_a_readable_message_and_keep_the_charts(
+    page: Page, problems: Problems
+) -> None:
+    problems.expected_statuses.add(422)  # the API's answer to the bad range, shown on the page
+    await sign_in(page, ADMIN_EMAIL)
+    await page.goto("/analytics")
+    sentence = await page.locator("#matrix-sentence").text_content()
+    await page.get_by_label("From").fill("2026-06-01")
+    await page.get_by_label("To", exact=True).fill("2026-05-01")
+    error = page.get_by_role("alert")
+    await expect(error).to_contain_text("These filters cannot be shown. from: must be before 'to'")
+    await expect(page.locator("#matrix-sentence")).to_have_text(sentence or "")
+    await page.get_by_label("To", exact=True).fill("2026-06-30")
+    await expect(error).to_be_hidden()
+    await expect(page).to_have_url(re.compile(r"from=2026-06-01&to=2026-06-30"))
+
+
+async def test_analytics_fits_a_phone(page: Page) -> None:
+    await page.set_viewport_size(PHONE)
+    await sign_in(page, ADMIN_EMAIL)
+    await page.goto("/analytics?level=3")
+    await expect(page.locator("#network-chart canvas")).to_have_count(1)
+    assert await horizontal_overflow(page) <= 0, "Analytics is wider than the phone"
+    await page.get_by_label("Journey by").select_option("week")
+    await expect(page.locator("#journey-chart")).to_have_attribute("data-period", "week")
+    assert await horizontal_overflow(page) <= 0, "Analytics redrawn is wider than the phone"

@@ -15,6 +15,7 @@
     ["external", "With external parties", "transformation", "business-model transformation"],
   ];
   const STAGE_WORDS = Object.fromEntries(SCOPES.map((s) => [s[2], s[3]]));
+  const STAGE_SHORT = { operational: "operational", cultural: "cultural change", transformation: "transformation" };
   const CELL_NAMES = {
     "within/existing": "Within a silo · existing tie",
     "within/new": "Within a silo · new tie",
@@ -163,14 +164,14 @@
       symbol: "none",
       silent: true,
       lineStyle: { color: "#1b2430", type: "dashed" },
-      label: { formatter: (item) => item.name, position: "insideEndTop", color: "#1b2430" },
-      data: changes.map((c) => ({ name: `→ ${STAGE_WORDS[c.stage]}`, xAxis: c.period })),
+      label: { formatter: (item) => item.name, position: "end", color: "#1b2430", fontSize: 11 },
+      data: changes.map((c) => ({ name: `→ ${STAGE_SHORT[c.stage]}`, xAxis: c.period })),
     };
     chart("journey-chart").setOption({
       ...BASE,
       tooltip: TOOLTIP,
-      legend: { bottom: 0, type: "scroll" },
-      grid: { left: 48, right: 16, top: 24, bottom: 64 },
+      legend: { bottom: 0 },
+      grid: { left: 48, right: 24, top: 32, bottom: 88 },
       xAxis: { type: "category", boundaryGap: false, data: labels },
       yAxis: journeyMode === "share"
         ? { type: "value", max: 100, axisLabel: { formatter: "{value} %" } }
@@ -192,9 +193,10 @@
       const first = rowShares(shown[0].cells);
       const last = rowShares(shown[shown.length - 1].cells);
       caption += `: across silos ${shareText(first.across)} in ${shown[0].period} → ${shareText(last.across)} in ${shown[shown.length - 1].period}; with externals ${shareText(first.external)} → ${shareText(last.external)}.`;
-      caption += changes.length
-        ? ` Stage changes: ${changes.map((c) => `${c.period} → ${STAGE_WORDS[c.stage]}`).join(", ")}.`
-        : " No change of stage.";
+      const told = changes.slice(-4).map((c) => `${c.period} → ${STAGE_WORDS[c.stage]}`).join(", ");
+      if (!changes.length) caption += " No change of stage.";
+      else if (changes.length <= 4) caption += ` Stage changes: ${told}.`;
+      else caption += ` ${changes.length} changes of stage; the last ones: ${told}.`;
     }
     setText("journey-caption", caption);
     replaceRows("journey-table", journey.map((p) => {
@@ -223,6 +225,12 @@
     const names = units.map((u) => u.name || `Unit ${u.id}`);
     const rowNames = units.map((u, i) => (u.island ? `${names[i]} · island`
       : u.ei_index === null ? names[i] : `${names[i]} (E-I ${u.ei_index.toFixed(2)})`));
+    const box = document.getElementById("network-chart");
+    const height = `${Math.max(416, 140 + units.length * 28)}px`; // a readable row per unit
+    if (box.style.height !== height) {
+      box.style.height = height;
+      chart("network-chart").resize();
+    }
     chart("network-chart").setOption({
       ...BASE,
       tooltip: { trigger: "item", renderMode: "richText",
@@ -234,7 +242,7 @@
         calculable: false, inRange: { color: ["#e6f2f3", "#0b6e75"] } },
       series: [{ type: "heatmap", data: cells, label: { show: units.length <= 12 }, emphasis: { disabled: true } }],
     }, true);
-    document.getElementById("network-chart").dataset.units = String(units.length);
+    box.dataset.units = String(units.length);
     const islands = units.filter((u) => u.island).length;
     setText("network-caption", units.length
       ? `${units.length} units compared at the ${levelName} level; ${islands} of them ${islands === 1 ? "is an island" : "are islands"} (no ties to other units). Units with fewer than ${MIN_GROUP} people are left out.`
