@@ -403,7 +403,10 @@ async def test_delete_says_it_can_be_undone_and_restore_brings_the_page_back(
     assert gone.headers["location"] == "/spaces/guild/wiki?deleted=old-notes"
     index = await client.get(gone.headers["location"])
     assert "The page was deleted" in index.text and f'href="{path}/history"' in index.text
-    assert ">Old notes</a>" not in index.text
+    tree = index.text.split('aria-label="Pages of this wiki"')[1].split("</nav>")[0]
+    assert "Old notes" not in tree
+    deleted_list = index.text.split('id="deleted-title"')[1]
+    assert f'<a href="{path}/history">Old notes</a>' in deleted_list
     deleted = await client.get(path)
     assert deleted.status_code == 404 and "was deleted" in deleted.text
     assert f'href="{path}/history"' in deleted.text and "Keep me" not in deleted.text
@@ -414,6 +417,7 @@ async def test_delete_says_it_can_be_undone_and_restore_brings_the_page_back(
     assert back.status_code == 303
     page = await client.get(path)
     assert page.status_code == 200 and "Keep me" in page.text
+    assert 'id="deleted-title"' not in (await client.get("/spaces/guild/wiki")).text
 
 
 async def test_preview_renders_wiki_links_like_the_page(

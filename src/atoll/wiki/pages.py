@@ -162,6 +162,8 @@ async def wiki_home(
     ctx = await _frame(db, wiki, None)
     ctx["page_count"] = len(ctx["pages"])
     ctx["hide_tree_form"] = True  # the page's own "New page" form is the one
+    if wiki.can_edit:
+        ctx["deleted_pages"] = await service.deleted_pages(db, wiki=wiki)
     if new is not None:
         title = " ".join(new.split())
         slug = links.slugify(title)
