@@ -20,6 +20,7 @@ from tests.analytics.helpers import org
 from tests.factories import make_person
 from tests.web.helpers import sign_in
 
+NAMES = {"ana": "Ana </script><b>"}  # a name that would close the data island if not escaped
 ISLAND = re.compile(r'<script type="application/json" id="analytics-data">(.*?)</script>', re.S)
 
 
@@ -35,7 +36,7 @@ async def world(db: AsyncSession) -> dict[str, Any]:
     units = await org(db)
     where = {"ana": "team", "bea": "emea", "cid": "apac", "dan": "apac", "eli": "platform"}
     people: dict[str, Person] = {
-        name: await make_person(db, name=name.title(), unit_id=units[unit].id)
+        name: await make_person(db, name=NAMES.get(name, name.title()), unit_id=units[unit].id)
         for name, unit in where.items()
     }
     people["fay"] = await make_person(db, name="Fay", unit_id=units["sales"].id)
@@ -130,6 +131,10 @@ async def test_an_analyst_sees_the_matrix_the_journey_the_network_and_adoption(
     assert len(data["matrix"]["journey"]) >= 12
     assert {"units", "matrix", "bridges"} <= data["network"].keys()
     assert data["adoption"]["members"] >= 7
+    # Names are data, never markup: a name that closes the data island stays inside it.
+    assert "</script><b>" not in html
+    assert "Ana </script><b>" in [b["name"] for b in data["network"]["bridges"]]
+    assert "Ana &lt;/script&gt;&lt;b&gt;" in html  # in the list of bridges
     # The scripts are static files (the policy allows no inline script).
     assert '<script src="/static/analytics.js" defer></script>' in html
     assert '<script src="/static/vendor/echarts.min.js" defer></script>' in html
@@ -160,6 +165,8 @@ async def test_filters_change_the_figures(client: httpx.AsyncClient, db: AsyncSe
     journey = island(weekly.text)["matrix"]["journey"]
     assert journey and all(re.fullmatch(r"\d{4}-W\d\d", p["period"]) for p in journey)
     assert 'value="week" selected' in weekly.text
+    deep = await client.get("/analytics", params={"level": "7"})
+    assert deep.status_code == 200 and '<option value="7" selected>Level 7</option>' in deep.text
     # A unit whose people talked with too few others: the figures are withheld, and said so.
     platform = w["units"]["platform"]
     small = await client.get("/analytics", params={"unit_id": str(platform.id)})

@@ -217,6 +217,12 @@ def unit_options(units: list[Unit]) -> list[dict[str, Any]]:
     ]
 
 
+def level_choices(units: list[Unit], chosen: int) -> list[tuple[int, str]]:
+    """The levels of the tree below the company (and the chosen one, should it be another)."""
+    deepest = max((u.level for u in units), default=1)
+    return [(n, org.level_name(n)) for n in sorted({*range(1, deepest + 1), chosen})]
+
+
 async def matrix_of(db: DB, settings: Settings, filters: Filters) -> dict[str, Any]:
     return await queries.value_matrix(
         db,
@@ -267,9 +273,7 @@ async def analytics_page(
     root = next((u for u in units if u.parent_id is None), None)
     ctx: dict[str, Any] = {
         "unit_options": unit_options(units),
-        "levels": [
-            (n, org.level_name(n)) for n in range(1, max((u.level for u in units), default=1) + 1)
-        ],
+        "levels": level_choices(units, settings.silo_level),
         "raw": {"from": start, "to": end, "unit_id": unit_id, "period": period, "level": level},
         "share_text": share_text,
         "duration_text": duration_text,
@@ -300,6 +304,7 @@ async def analytics_page(
         org_name=org_name,
         data=data,
         sentence=stage_sentence(data["matrix"], name),
+        levels=level_choices(units, filters.level),
         level_label=org.level_name(filters.level),
         query=filters.query(),
         presets=[
