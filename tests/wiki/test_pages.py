@@ -14,7 +14,7 @@ from atoll.people.models import Person
 from atoll.spaces import service as spaces
 from atoll.spaces.models import Space
 from atoll.wiki.models import WikiPage, WikiRevision
-from atoll.wiki.pages import build_tree
+from atoll.wiki.tree import build_tree
 from tests.factories import make_person
 from tests.web.helpers import csrf_of, sign_in
 

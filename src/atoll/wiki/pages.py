@@ -5,7 +5,8 @@ Every page works as plain HTML forms; live.js adds the "changed by … — reloa
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
@@ -17,84 +18,15 @@ from atoll.people.models import Person
 from atoll.web.deps import DB, Form, MaybeViewer, Viewer, discard_changes
 from atoll.web.templating import render
 from atoll.wiki import links, service
-from atoll.wiki.diff import diff_texts
+from atoll.wiki.diff import Diff, diff_texts
 from atoll.wiki.models import WikiPage, WikiRevision
 from atoll.wiki.service import StaleRevision, WikiSpace
+from atoll.wiki.tree import ancestors, below, build_tree, find_node
 
 router = APIRouter(include_in_schema=False)
 HISTORY_PAGE = 25
 BASE = "/spaces/{space_slug}/wiki"
 PAGE = BASE + "/{slug}"
-
-
-@dataclass
-class TreeNode:
-    page: WikiPage
-    children: list[TreeNode] = field(default_factory=list)
-
-
-def build_tree(pages: list[WikiPage]) -> list[TreeNode]:
-    """Nest the pages (already by title) under their parents. A page whose parent is not
-    among them (deleted) is a root; so is any page caught in a loop of parents."""
-    nodes = {p.id: TreeNode(p) for p in pages}
-    roots: list[TreeNode] = []
-    for p in pages:
-        parent = nodes.get(p.parent_id) if p.parent_id is not None else None
-        (parent.children if parent is not None else roots).append(nodes[p.id])
-    seen: set[int] = set()
-    stack = list(roots)
-    while stack:
-        node = stack.pop()
-        seen.add(node.page.id)
-        stack.extend(node.children)
-    for p in pages:  # a loop of parents is reachable from no root: show it at the top, cut
-        if p.id in seen:
-            continue
-        roots.append(nodes[p.id])
-        stack = [nodes[p.id]]
-        while stack:
-            node = stack.pop()
-            seen.add(node.page.id)
-            node.children = [c for c in node.children if c.page.id not in seen]
-            stack.extend(node.children)
-    return roots
-
-
-def _below(node: TreeNode) -> set[int]:
-    out: set[int] = set()
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if n.page.id in out:
-            continue
-        out.add(n.page.id)
-        stack.extend(n.children)
-    return out
-
-
-def _find(nodes: list[TreeNode], page_id: int) -> TreeNode | None:
-    stack = list(nodes)
-    seen: set[int] = set()
-    while stack:
-        n = stack.pop()
-        if n.page.id == page_id:
-            return n
-        if n.page.id not in seen:
-            seen.add(n.page.id)
-            stack.extend(n.children)
-    return None
-
-
-def _ancestors(pages: list[WikiPage], page: WikiPage) -> list[WikiPage]:
-    by_id = {p.id: p for p in pages}
-    chain: list[WikiPage] = []
-    seen = {page.id}
-    up = by_id.get(page.parent_id) if page.parent_id is not None else None
-    while up is not None and up.id not in seen:
-        chain.append(up)
-        seen.add(up.id)
-        up = by_id.get(up.parent_id) if up.parent_id is not None else None
-    return list(reversed(chain))
 
 
 def _path(wiki: WikiSpace, slug: str, suffix: str = "") -> str:
@@ -200,13 +132,13 @@ async def wiki_page(
     if page.deleted_at is not None:
         ctx.update(page=page, slug=page.slug)
         return render(request, "wiki/deleted.html", ctx, status_code=404)
-    node = _find(ctx["tree"], page.id)
+    node = find_node(ctx["tree"], page.id)
     ctx.update(
         page=page,
         html=await service.rendered_html(db, wiki=wiki, page=page),
         editor=await service.last_editor(db, page=page),
         linked_from=await service.linked_from(db, wiki=wiki, page=page),
-        ancestors=_ancestors(ctx["pages"], page),
+        ancestors=ancestors(ctx["pages"], page),
         children=node.children if node else [],
     )
     return render(request, "wiki/page.html", ctx)
@@ -225,8 +157,8 @@ async def _maybe_page(db: DB, wiki: WikiSpace, slug: str) -> WikiPage | None:
 def _parent_choices(ctx: dict[str, Any], page: WikiPage | None) -> list[WikiPage]:
     if page is None:
         return list(ctx["pages"])
-    node = _find(ctx["tree"], page.id)
-    excluded = _below(node) if node else {page.id}
+    node = find_node(ctx["tree"], page.id)
+    excluded = below(node) if node else {page.id}
     return [p for p in ctx["pages"] if p.id not in excluded]
 
 
@@ -298,10 +230,10 @@ class MergeView:
     revision: int
     base: int
     editor: Person | None
-    updated_at: Any
+    updated_at: datetime
     title_differs: bool
-    diff: Any
-    theirs: Any
+    diff: Diff
+    theirs: Diff | None
 
 
 async def _merge_view(
