@@ -264,3 +264,22 @@ async def test_an_unknown_download_is_not_found(
     answer = await client.get("/analytics/everything.csv")
     assert answer.status_code == 404
     assert "There is no such download" in answer.text
+
+
+async def test_bridges_go_unnamed_when_the_setting_hides_names(
+    app: Any, client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    w = await world(db)
+    await sign_in(client, w["admin"].email)
+    settings = app.state.settings
+    settings.analytics_show_names = False
+    try:
+        html = (await client.get("/analytics")).text
+    finally:
+        settings.analytics_show_names = True
+    bridges = island(html)["network"]["bridges"]
+    assert bridges and all(b["name"] is None for b in bridges)
+    assert "Names hidden by the organisation's settings." in html
+    listed = re.search(r'<ol class="bridges" id="bridges-list">(.*?)</ol>', html, re.S)
+    assert listed and "Name hidden" in listed.group(1)
+    assert "Cid" not in listed.group(1) and "Ana" not in listed.group(1)
