@@ -23,6 +23,7 @@ async def make_space(db: AsyncSession, owner: Person, **kw: Any) -> Space:
         name=str(kw.pop("name", "Guild")),
         kind=str(kw.pop("kind", "community")),
         visibility=str(kw.pop("visibility", "open")),
+        closes_at=kw.pop("closes_at", None),
     )
     for key, value in kw.items():
         setattr(space, key, value)

@@ -3,6 +3,7 @@ restore, rename and redirects, delete, links, who may read and who may edit, bad
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from typing import Any
@@ -386,3 +387,26 @@ async def test_odd_slugs_and_parents(client: httpx.AsyncClient, db: AsyncSession
     await put(client, a, space, "b", title="B", parent="a")
     r = await put(client, a, space, "a", title="A", body="x", base_revision=1, parent="b")
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "parent"
+
+
+async def test_two_saves_racing_from_the_same_base_cannot_both_win(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    ana, bo = await make_person(db), await make_person(db)
+    a, b = await auth_headers(client, ana), await auth_headers(client, bo)
+    space = await make_space(client, a)
+    await join(client, b, space["id"])
+    await put(client, a, space, "plan", title="Plan", body="one")
+    for round_ in range(3):
+        base = round_ + 1
+        answers = await asyncio.gather(
+            put(client, a, space, "plan", title="Plan", body=f"Ana {round_}", base_revision=base),
+            put(client, b, space, "plan", title="Plan", body=f"Bo {round_}", base_revision=base),
+        )
+        codes = sorted(r.status_code for r in answers)
+        assert codes == [200, 409], [r.text for r in answers]
+        winner = next(r.json() for r in answers if r.status_code == 200)
+        loser = next(r.json() for r in answers if r.status_code == 409)
+        assert loser["current_revision"] == winner["revision"] == base + 1
+        assert loser["current"]["body"] == winner["body"]
+    assert await _revisions(db) == 4

@@ -375,3 +375,25 @@ async def test_unreadable_wikis_are_not_found(db: AsyncSession) -> None:
     async with refused(db, Forbidden):
         await save(db, bo, open_space, "Mine")
     assert await _count(db, WikiPage) == 0
+
+
+async def test_a_closed_situation_room_is_read_only(db: AsyncSession) -> None:
+    from datetime import timedelta
+
+    from atoll.kit.time import utcnow
+
+    ana = await make_person(db)
+    space = await make_space(
+        db, ana, name="Outage", kind="situation", closes_at=utcnow() + timedelta(days=1)
+    )
+    page = await save(db, ana, space, "Timeline", "10:00 down")
+    space.closes_at = utcnow() - timedelta(minutes=1)
+    await db.commit()
+    wiki = await wiki_for(db, ana, space)
+    assert not wiki.can_edit
+    async with refused(db, Conflict) as caught:
+        await save(db, ana, space, "Timeline", "10:05 up", base=1)
+    assert "situation room has closed" in caught.value.detail
+    async with refused(db, Conflict):
+        await service.do_delete_page(db, editor=ana, wiki=wiki, page=page)
+    assert (await service.find_page(db, wiki=wiki, slug="timeline")).body == "10:00 down"
