@@ -169,7 +169,8 @@
     };
     chart("journey-chart").setOption({
       ...BASE,
-      tooltip: TOOLTIP,
+      tooltip: { ...TOOLTIP, valueFormatter: (v) => (v === null || v === undefined ? "hidden"
+        : journeyMode === "share" ? `${v} %` : String(v)) },
       legend: { bottom: 0 },
       grid: { left: 48, right: 24, top: 32, bottom: 88 },
       xAxis: { type: "category", boundaryGap: false, data: labels },
