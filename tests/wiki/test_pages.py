@@ -555,3 +555,23 @@ def test_the_tree_survives_orphans_and_a_loop_of_parents() -> None:
     assert shape[4] == [5] and 5 not in shape and len(roots) == 3  # the loop shows once
     shown = [n.page.id for n in roots] + [c.page.id for n in roots for c in n.children]
     assert sorted(shown) == [1, 2, 3, 4, 5]
+
+
+async def test_anyone_reads_a_public_wiki_and_signs_in_to_edit(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    admin = await make_person(db, name="Ada", role="admin")
+    await _space(db, admin, name="Open source", kind="public")
+    await sign_in(client, admin.email)
+    await _save(
+        client, await _token(client), "/spaces/open-source/wiki/faq", title="FAQ", body="Ask"
+    )
+    async with _other(client) as anonymous:
+        page = await anonymous.get("/spaces/open-source/wiki/faq")
+        assert page.status_code == 200 and "Ask" in page.text
+        assert "/spaces/open-source/wiki/faq/edit" not in page.text
+        assert "live.js" not in page.text
+        assert (await anonymous.get("/spaces/open-source/wiki/faq/history")).status_code == 200
+        edit = await anonymous.get("/spaces/open-source/wiki/faq/edit")
+        assert edit.status_code == 303
+        assert edit.headers["location"] == "/sign-in?next=/spaces/open-source/wiki/faq/edit"
