@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.kit.errors import Conflict, Forbidden, Invalid, NotFound
+from atoll.realtime.models import Event
 from atoll.wiki import service
 from atoll.wiki.models import WikiLink, WikiPage, WikiRevision
 from atoll.wiki.service import StaleRevision, slugify
@@ -253,8 +254,13 @@ async def test_parent_pages_make_a_tree_without_cycles(db: AsyncSession) -> None
     # "" makes it a root again; None keeps the parent
     page = await save(db, ana, space, "Onboarding", "v2", base=1)
     assert page.parent_id == root.id
+    events_before = await _count(db, Event, type="wiki.updated")
     page = await save(db, ana, space, "Onboarding", "v2", base=2, parent_slug="")
-    assert page.parent_id is None
+    assert (page.parent_id, page.revision) == (None, 2)  # a move alone makes no revision
+    assert await _count(db, Event, type="wiki.updated") == events_before + 1  # but is heard
+    # the same text and parent change nothing, even from a stale base
+    page = await save(db, ana, space, "Onboarding", "v2", base=1, parent_slug="")
+    assert await _count(db, Event, type="wiki.updated") == events_before + 1
 
 
 async def test_the_tree_then_a_full_page_in_one_session(db: AsyncSession) -> None:

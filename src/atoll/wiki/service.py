@@ -402,8 +402,11 @@ async def do_save(
         return Saved(page=created, created=True, changed=True)
     deleted = page.deleted_at is not None
     same = title == page.title and body == page.body
-    if same and not deleted and parent_slug is None:
-        return Saved(page=page, created=False, changed=False)
+    parent_id = page.parent_id
+    if parent_slug is not None:
+        parent_id = await _parent_for(session, wiki=wiki, page=page, parent_slug=parent_slug)
+    if same and not deleted and parent_id == page.parent_id:
+        return Saved(page=page, created=False, changed=False)  # nothing to change
     if deleted:
         if not (new or base_revision == page.revision):
             raise StaleRevision(page)
@@ -415,10 +418,10 @@ async def do_save(
         )
     elif base_revision != page.revision:
         raise StaleRevision(page)
-    if parent_slug is not None:
-        page.parent_id = await _parent_for(session, wiki=wiki, page=page, parent_slug=parent_slug)
-    if same and not deleted:
+    page.parent_id = parent_id
+    if same and not deleted:  # moved in the tree only: no revision, but readers hear of it
         await session.flush()
+        events.wiki_updated(session, page=page, editor=editor)
         return Saved(page=page, created=False, changed=False)
     await _take_slug(session, wiki=wiki, page=page, slug=slugify(title))
     await _write_revision(
