@@ -165,6 +165,14 @@ async def test_filters_change_the_figures(client: httpx.AsyncClient, db: AsyncSe
     journey = island(weekly.text)["matrix"]["journey"]
     assert journey and all(re.fullmatch(r"\d{4}-W\d\d", p["period"]) for p in journey)
     assert 'value="week" selected' in weekly.text
+    months = await client.get("/analytics", params={"from": "2026-01", "to": "2026-03"})
+    assert 'name="from" value="2026-01-01"' in months.text
+    assert 'name="to" value="2026-03-31"' in months.text
+    assert [p["period"] for p in island(months.text)["matrix"]["journey"]] == [
+        "2026-01",
+        "2026-02",
+        "2026-03",
+    ]
     deep = await client.get("/analytics", params={"level": "7"})
     assert deep.status_code == 200 and '<option value="7" selected>Level 7</option>' in deep.text
     # A unit whose people talked with too few others: the figures are withheld, and said so.
