@@ -56,12 +56,22 @@ class Interaction(Base):
     scope: Mapped[str] = mapped_column(String(8), default="within")
     tie_key: Mapped[str] = mapped_column(String(48), default="")
     new_tie: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Roll-up helpers, so that distinct counts over any range are plain sums (see
+    # analytics/matrix.py): when the previous row (by at, id) on the same tie *and* in the
+    # same cell (scope, new_tie) happened, and when each side's person last appeared in the
+    # log (as actor or target). None: never before. Kept by record_interaction and recomputed
+    # for the whole log by rebuild_ties.
+    cell_prev_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    actor_prev_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    target_prev_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     __table_args__ = (
         Index("ix_interaction_at", "at"),
         Index("ix_interaction_actor_id_target_id_at", "actor_id", "target_id", "at"),
         Index("ix_interaction_space_id_at", "space_id", "at"),
         Index("ix_interaction_tie_key_at", "tie_key", "at"),
+        Index("ix_interaction_actor_id_at", "actor_id", "at"),
+        Index("ix_interaction_target_id_at", "target_id", "at"),
     )
 
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.analytics.models import INTERACTION_KINDS, Interaction
-from atoll.kit.time import utcnow
+from atoll.kit.time import as_utc, utcnow
 from atoll.org.models import Unit
 from atoll.people.models import Person
 from atoll.spaces.models import Space
@@ -144,17 +145,8 @@ async def record_interaction(
     key = tie_key_of(
         actor.id, target.id if target is not None else None, getattr(space, "id", None)
     )
-    seen = await session.scalar(
-        select(
-            exists().where(
-                Interaction.tie_key == key,
-                Interaction.at > at - timedelta(days=_lookback_days),
-                Interaction.at <= at,
-            )
-        )
-    )
-    # Rows of this transaction not flushed yet count too (a reply that also mentions).
-    seen = seen or any(isinstance(obj, Interaction) and obj.tie_key == key for obj in session.new)
+    scope = scope_of(me, them, space=space, space_silo_id=space_silo)
+    before = await _before(session, key=key, scope=scope, actor=actor, target=target, at=at)
     row = Interaction(
         at=at,
         kind=kind,
@@ -170,9 +162,80 @@ async def record_interaction(
         target_silo_id=them.silo_id if them else None,
         target_kind=them.kind if them else None,
         target_organization=them.organization if them else None,
-        scope=scope_of(me, them, space=space, space_silo_id=space_silo),
+        scope=scope,
         tie_key=key,
-        new_tie=not seen,
+        new_tie=not before.seen,
+        cell_prev_at=before.cell_true if not before.seen else before.cell_false,
+        actor_prev_at=before.actor,
+        target_prev_at=before.target,
     )
     session.add(row)
     return row
+
+
+@dataclass(frozen=True)
+class _Before:
+    seen: bool  # a row on the tie within the look-back window: the tie is not new
+    cell_true: datetime | None  # the last row on the tie in this scope with new_tie true
+    cell_false: datetime | None  # ... with new_tie false
+    actor: datetime | None  # the last row the actor appeared in, either side
+    target: datetime | None
+
+
+def _latest(*moments: datetime | None) -> datetime | None:
+    present = [as_utc(m) for m in moments if m is not None]
+    return max(present) if present else None
+
+
+async def _before(
+    session: AsyncSession,
+    *,
+    key: str,
+    scope: str,
+    actor: Person,
+    target: Person | None,
+    at: datetime,
+) -> _Before:
+    """What the log holds before a new row: one query, each part an index lookup (plus the
+    rows of this transaction not flushed yet — a reply that also mentions)."""
+    i = Interaction
+
+    def last(*where: Any) -> Any:
+        return select(func.max(i.at)).where(*where, i.at <= at).scalar_subquery()
+
+    def last_seen(person_id: int | None) -> tuple[Any, Any]:
+        if person_id is None:
+            return literal(None), literal(None)
+        return last(i.actor_id == person_id), last(i.target_id == person_id)
+
+    target_id = target.id if target is not None else None
+    cell = (i.tie_key == key, i.scope == scope)
+    row = (
+        await session.execute(
+            select(
+                exists().where(
+                    i.tie_key == key, i.at > at - timedelta(days=_lookback_days), i.at <= at
+                ),
+                last(*cell, i.new_tie.is_(True)),
+                last(*cell, i.new_tie.is_(False)),
+                *last_seen(actor.id),
+                *last_seen(target_id),
+            )
+        )
+    ).one()
+    seen, cell_true, cell_false, a1, a2, t1, t2 = row
+    pending = [obj for obj in session.new if isinstance(obj, Interaction)]
+    on_tie = [obj for obj in pending if obj.tie_key == key]
+
+    def pending_of(person_id: int | None) -> list[datetime]:
+        return [o.at for o in pending if person_id in (o.actor_id, o.target_id)]
+
+    return _Before(
+        seen=bool(seen) or bool(on_tie),
+        cell_true=_latest(cell_true, *(o.at for o in on_tie if o.scope == scope and o.new_tie)),
+        cell_false=_latest(
+            cell_false, *(o.at for o in on_tie if o.scope == scope and not o.new_tie)
+        ),
+        actor=_latest(a1, a2, *pending_of(actor.id)),
+        target=_latest(t1, t2, *pending_of(target_id)) if target_id is not None else None,
+    )

@@ -1,8 +1,11 @@
-"""Recomputing ``Interaction.new_tie`` for the whole log from the log itself.
+"""Recomputing ``Interaction.new_tie`` (and the roll-up helpers that depend on the order of
+the log) for the whole log from the log itself.
 
 ``record_interaction`` decides ``new_tie`` when a row is written. Rows inserted in bulk (the
-demo generator, an import of history) or a changed look-back window need it decided again:
-``rebuild_ties`` does it in one SQL statement with a window function, on both databases."""
+demo generator, an import of history), rows written out of time order, or a changed
+look-back window need it decided again: ``rebuild_ties`` does it with SQL window functions, on
+both databases, then recomputes ``cell_prev_at``, ``actor_prev_at`` and ``target_prev_at``
+(see models.py), which the value matrix sums."""
 
 from __future__ import annotations
 
@@ -12,15 +15,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 # A row is on a new tie when the row before it on the same tie_key (ordered by time, then id)
 # is absent or lies lookback_days or more before it — the same rule as record_interaction,
 # which counts an earlier row only when ``at > now - lookback``.
-_COMPUTED = """
-    SELECT id, new_tie,
-           CASE WHEN prev_at IS NULL OR prev_at <= {shifted} THEN {true} ELSE {false} END
-               AS computed
+_NEW_TIE = """
+    UPDATE interaction SET new_tie = changed.computed
     FROM (
-        SELECT id, at, new_tie,
-               LAG(at) OVER (PARTITION BY tie_key ORDER BY at, id) AS prev_at
-        FROM interaction
-    ) AS ordered
+        SELECT id, new_tie,
+               CASE WHEN prev_at IS NULL OR prev_at <= {shifted} THEN {true} ELSE {false} END
+                   AS computed
+        FROM (
+            SELECT id, at, new_tie,
+                   LAG(at) OVER (PARTITION BY tie_key ORDER BY at, id) AS prev_at
+            FROM interaction
+        ) AS ordered
+    ) AS changed
+    WHERE interaction.id = changed.id AND changed.new_tie <> changed.computed
 """
 
 # SQLite keeps timestamps as "YYYY-MM-DD HH:MM:SS.ffffff" text in UTC: shift the whole-second
@@ -28,22 +35,62 @@ _COMPUTED = """
 _SQLITE_SHIFTED = "(strftime('%Y-%m-%d %H:%M:%S', at, :shift) || substr(at, 20))"
 _PG_SHIFTED = "(at - make_interval(days => :days))"
 
+# The previous row on the same tie in the same cell.
+_CELL_PREV = """
+    UPDATE interaction SET cell_prev_at = w.prev
+    FROM (
+        SELECT id, cell_prev_at AS cur,
+               LAG(at) OVER (PARTITION BY tie_key, scope, new_tie ORDER BY at, id) AS prev
+        FROM interaction
+    ) AS w
+    WHERE interaction.id = w.id AND w.prev {differs} w.cur
+"""
+
+# The previous row each person appeared in, on either side (a person is never both sides).
+_PERSON_PREV = """
+    UPDATE interaction SET actor_prev_at = w.actor_prev, target_prev_at = w.target_prev
+    FROM (
+        SELECT id,
+               MAX(CASE WHEN side = 1 THEN prev END) AS actor_prev,
+               MAX(CASE WHEN side = 2 THEN prev END) AS target_prev
+        FROM (
+            SELECT id, side, LAG(at) OVER (PARTITION BY person ORDER BY at, id) AS prev
+            FROM (
+                SELECT id, at, actor_id AS person, 1 AS side FROM interaction
+                UNION ALL
+                SELECT id, at, target_id AS person, 2 AS side FROM interaction
+                WHERE target_id IS NOT NULL
+            ) AS sides
+        ) AS ordered
+        GROUP BY id
+    ) AS w
+    WHERE interaction.id = w.id
+      AND (w.actor_prev {differs} interaction.actor_prev_at
+           OR w.target_prev {differs} interaction.target_prev_at)
+"""
+
+
+def rollup_statements(dialect: str) -> list[str]:
+    """The SQL that recomputes the roll-up helpers from ``new_tie`` and the order of the log
+    (also run by the migration that added them)."""
+    differs = "IS DISTINCT FROM" if dialect == "postgresql" else "IS NOT"
+    return [_CELL_PREV.format(differs=differs), _PERSON_PREV.format(differs=differs)]
+
 
 async def rebuild_ties(session: AsyncSession, *, lookback_days: int) -> int:
-    """Set ``new_tie`` on every interaction from the rows before it on its tie; return how
-    many rows changed. Does not commit."""
+    """Set ``new_tie`` on every interaction from the rows before it on its tie and recompute
+    the roll-up helpers; return how many rows' ``new_tie`` changed. Does not commit."""
     if lookback_days < 1:
         raise ValueError("lookback_days must be at least 1")
-    if (await session.connection()).dialect.name == "postgresql":
-        computed = _COMPUTED.format(shifted=_PG_SHIFTED, true="true", false="false")
+    dialect = (await session.connection()).dialect.name
+    if dialect == "postgresql":
+        statement = _NEW_TIE.format(shifted=_PG_SHIFTED, true="true", false="false")
         params: dict[str, object] = {"days": lookback_days}
     else:
-        computed = _COMPUTED.format(shifted=_SQLITE_SHIFTED, true="1", false="0")
+        statement = _NEW_TIE.format(shifted=_SQLITE_SHIFTED, true="1", false="0")
         params = {"shift": f"-{lookback_days} days"}
-    statement = text(
-        f"UPDATE interaction SET new_tie = changed.computed "  # noqa: S608 - no user text
-        f"FROM ({computed}) AS changed "
-        f"WHERE interaction.id = changed.id AND changed.new_tie <> changed.computed"
-    )
-    result = await session.execute(statement, params)
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    result = await session.execute(text(statement), params)
+    changed = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    for rollup in rollup_statements(dialect):
+        await session.execute(text(rollup))
+    return changed
