@@ -347,6 +347,7 @@ async def test_who_may_edit(client: httpx.AsyncClient, db: AsyncSession) -> None
         {"title": "!!!", "body": "x"},
         {"title": "t" * 201, "body": "x"},
         {"title": "a\u0000b", "body": "x"},
+        {"title": "a\u0012b", "body": "x"},
         {"title": "T", "body": "x\u0000"},
         {"title": "T", "body": "x" * 200_001},
         {"title": "T"},
@@ -380,6 +381,7 @@ async def test_odd_slugs_and_parents(client: httpx.AsyncClient, db: AsyncSession
     # a page is made under its title's slug, whatever slug the editor was opened at
     r = await put(client, a, space, "whatever", title="Café Menu")
     assert r.status_code == 201 and r.json()["slug"] == "café-menu"
+    assert r.headers["location"].endswith("/wiki/caf%C3%A9-menu")
     assert (await client.get(wiki(space, "caf%C3%A9-menu"), headers=a)).status_code == 200
     for odd in ("%00", "x" * 300, "%F0%9F%92%A9", "a%2Fb", "%E2%80%AE"):
         assert (await client.get(wiki(space, odd), headers=a)).status_code == 404, odd

@@ -4,6 +4,7 @@ Thin: every route loads with ``access_wiki`` / ``find_page`` and changes with a 
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Query, Response
 from sqlalchemy import select
@@ -168,7 +169,8 @@ async def save_page(
         raise _stale(await page_out(db, wiki, error.page), error) from None
     if saved.created:
         response.status_code = 201
-        response.headers["Location"] = f"/api/v1/spaces/{wiki.space.id}/wiki/{saved.page.slug}"
+        slug_part = quote(saved.page.slug, safe="")
+        response.headers["Location"] = f"/api/v1/spaces/{wiki.space.id}/wiki/{slug_part}"
     return await page_out(db, wiki, saved.page)
 
 

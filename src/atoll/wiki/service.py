@@ -19,6 +19,7 @@ slug then redirects to it (``WikiRedirect``). A deleted page keeps its slug and 
 restoring a revision, or saving a page under its title again, brings it back.
 """
 
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,11 +87,13 @@ MAX_SUMMARY = 300
 
 
 def check_title(title: str) -> str:
-    """1 to 200 characters once runs of white space are folded; no NUL; at least one letter
-    or digit (it makes the slug)."""
+    """1 to 200 characters once runs of white space are folded; no NUL or other control
+    character; at least one letter or digit (it makes the slug)."""
     if "\x00" in title:
         raise Invalid.field("title", "must not contain a NUL character")
     title = " ".join(title.split())
+    if any(unicodedata.category(ch) == "Cc" for ch in title):
+        raise Invalid.field("title", "must not contain control characters")
     if not title:
         raise Invalid.field("title", "must not be empty")
     if len(title) > MAX_TITLE:
