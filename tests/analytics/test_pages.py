@@ -13,6 +13,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from atoll.analytics.pages import duration_text, share_text, stage_sentence
 from atoll.conversations import service as conversations
 from atoll.people.models import Person
 from atoll.spaces import service as spaces
@@ -291,3 +292,71 @@ async def test_bridges_go_unnamed_when_the_setting_hides_names(
     listed = re.search(r'<ol class="bridges" id="bridges-list">(.*?)</ol>', html, re.S)
     assert listed and "Name hidden" in listed.group(1)
     assert "Cid" not in listed.group(1) and "Ana" not in listed.group(1)
+
+
+def test_figures_read_as_words() -> None:
+    assert [share_text(s) for s in (None, 0, 0.004, 0.053, 0.125, 0.22, 1)] == [
+        "—",
+        "0 %",
+        "0.4 %",
+        "5.3 %",
+        "13 %",
+        "22 %",
+        "100 %",
+    ]
+    assert [duration_text(s) for s in (None, 20, 90, 5400, 7200, 90000, 172800)] == [
+        "no answers yet",
+        "20 s",
+        "2 min",
+        "1 h 30 min",
+        "2 h",
+        "25 h",
+        "2 d",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("shares", "stage", "sentence"),
+    [
+        (
+            (0.7, 0.22, 0.08),
+            "transformation",
+            "Northwind is at the business-model-transformation stage: 8 % of interactions are "
+            "with external parties (threshold 5 %).",
+        ),
+        (
+            (0.7, 0.22, 0.02),
+            "cultural",
+            "Northwind is at the cultural-change stage: 22 % of interactions cross silos "
+            "(threshold 15 %).",
+        ),
+        (
+            (0.9, 0.08, 0.02),
+            "operational",
+            "Northwind is at the operational-improvement stage: 8 % of interactions cross "
+            "silos; cultural change starts at 15 %.",
+        ),
+    ],
+)
+def test_the_stage_sentence(shares: tuple[float, ...], stage: str, sentence: str) -> None:
+    cells = [
+        {"scope": scope, "tie": tie, "share": share / 2}
+        for scope, share in zip(("within", "across", "external"), shares, strict=True)
+        for tie in ("existing", "new")
+    ]
+    matrix = {
+        "suppressed": False,
+        "total": 100,
+        "stage": stage,
+        "cells": cells,
+        "thresholds": {"across": 0.15, "external": 0.05},
+    }
+    assert stage_sentence(matrix, "Northwind") == sentence
+    assert (
+        stage_sentence({**matrix, "total": 0}, "Sales")
+        == "No interactions in Sales in this period."
+    )
+    hidden = stage_sentence({**matrix, "suppressed": True}, "Sales")
+    assert (
+        hidden == "Figures for Sales are hidden: fewer than 5 people were involved in this period."
+    )

@@ -7,6 +7,7 @@ when a filter changes, fetches ``/api/v1/analytics/…`` and redraws without a r
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -154,7 +155,7 @@ def share_text(share: float | None) -> str:
         return "—"
     percent = share * 100
     if percent == 0 or percent >= 10:
-        return f"{percent:.0f} %"
+        return f"{math.floor(percent + 0.5)} %"  # half up, as the page's script rounds
     return f"{percent:.1f}".rstrip("0").rstrip(".") + " %"
 
 
