@@ -170,11 +170,19 @@ async def test_rename_redirects_and_delete_then_restore(
     assert [p["slug"] for p in (await client.get(wiki(space), headers=a)).json()["items"]] == [
         "other"
     ]
+    trash = (await client.get(wiki(space), params={"deleted": "true"}, headers=a)).json()
+    assert [(p["slug"], p["deleted_at"] is not None) for p in trash["items"]] == [
+        ("new-name", True)
+    ]
     history = (await client.get(wiki(space, "new-name/revisions"), headers=a)).json()
     assert [i["revision"] for i in history["items"]] == [2, 1]
     r = await client.post(wiki(space, "new-name/restore"), json={"revision": 2}, headers=a)
     assert r.status_code == 200 and r.json()["revision"] == 3
     assert (await client.get(wiki(space, "new-name"), headers=a)).status_code == 200
+    assert (await client.get(wiki(space), params={"deleted": "true"}, headers=a)).json() == {
+        "items": [],
+        "next_cursor": None,
+    }
 
 
 async def test_red_links_turn_blue_when_the_page_is_made(

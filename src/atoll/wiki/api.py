@@ -79,6 +79,7 @@ async def pages_out(db: AsyncSession, wiki: WikiSpace, pages: list[WikiPage]) ->
             created_at=p.created_at,
             updated_at=p.updated_at,
             updated_by=author_out(people.get(p.updated_by_id) if p.updated_by_id else None),
+            deleted_at=p.deleted_at,
         )
         for p, html in zip(pages, htmls, strict=True)
     ]
@@ -116,12 +117,19 @@ async def _page(
 
 @router.get("/spaces/{space_id}/wiki", response_model=Page[PageOut])
 async def list_pages(
-    space_id: str, viewer: MaybeViewer, db: DB, cursor: Cursor = None, limit: Limit = 25
+    space_id: str,
+    viewer: MaybeViewer,
+    db: DB,
+    cursor: Cursor = None,
+    limit: Limit = 25,
+    deleted: Annotated[
+        bool, Query(description="true: the deleted pages instead (to restore them)")
+    ] = False,
 ) -> Page[PageOut]:
     """The space's pages by title (not newest first), ``parent_id`` giving the tree.
     Public spaces: also signed out. 404 when the caller may not read the space."""
     wiki = await _wiki(db, viewer, space_id)
-    found = await service.pages_by_title(db, wiki=wiki, limit=limit, cursor=cursor)
+    found = await service.pages_by_title(db, wiki=wiki, limit=limit, cursor=cursor, deleted=deleted)
     return Page(items=await pages_out(db, wiki, found.items), next_cursor=found.next_cursor)
 
 

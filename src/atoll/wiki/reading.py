@@ -166,11 +166,21 @@ async def rendered_htmls(
 
 
 async def pages_by_title(
-    session: AsyncSession, *, wiki: WikiSpace, limit: int = 25, cursor: str | None = None
+    session: AsyncSession,
+    *,
+    wiki: WikiSpace,
+    limit: int = 25,
+    cursor: str | None = None,
+    deleted: bool = False,
 ) -> Page[WikiPage]:
-    """The live pages, whole, by title, ``limit`` at a time (the API's list)."""
+    """The live pages (or the deleted ones), whole, by title, ``limit`` at a time."""
     limit = clamp_limit(limit)
-    stmt = select(WikiPage).where(_live(wiki.space.id)).order_by(WikiPage.title, WikiPage.id)
+    which = (
+        (WikiPage.space_id == wiki.space.id) & WikiPage.deleted_at.is_not(None)
+        if deleted
+        else _live(wiki.space.id)
+    )
+    stmt = select(WikiPage).where(which).order_by(WikiPage.title, WikiPage.id)
     after = decode_name_id_cursor(cursor)
     if after is not None:
         title, page_id = after

@@ -51,6 +51,9 @@ class PageOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     updated_by: AuthorOut | None
+    deleted_at: datetime | None = Field(
+        description="Set on a deleted page (listed with ?deleted=true; restore brings it back)."
+    )
 
 
 class PageRef(BaseModel):
