@@ -164,3 +164,24 @@ async def test_bad_level_or_range(db: AsyncSession, settings: Settings) -> None:
         await network(db, start=START, end=END, level=11, settings=settings, show_names=True)
     with pytest.raises(Invalid, match="before"):
         await network(db, start=END, end=START, level=2, settings=settings, show_names=True)
+
+
+async def test_a_large_graph_is_estimated_on_its_backbone(
+    db: AsyncSession, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from atoll.analytics import network as module
+
+    _, p = await _log(db)
+    # Pretend the graph is large. With room for its 3 ties, the backbone is the whole graph.
+    monkeypatch.setattr(module, "EXACT_LIMIT", 2)
+    monkeypatch.setattr(module, "BACKBONE", 3)
+    data = await network(db, start=START, end=END, level=2, settings=settings, show_names=True)
+    assert data["betweenness_sampled"] is True
+    assert [(b["person_id"], b["betweenness"], b["units_reached"]) for b in data["bridges"]] == [
+        (str(p["a1"].id), pytest.approx(1 / 6), 2)
+    ]
+    # With room for 2: e1–a1 (3 interactions), then of the ties with 1 the one with the lowest
+    # ids, t1–e2; a1–p1 is dropped and nobody lies between two others any more.
+    monkeypatch.setattr(module, "BACKBONE", 2)
+    data = await network(db, start=START, end=END, level=2, settings=settings, show_names=True)
+    assert data["betweenness_sampled"] is True and data["bridges"] == []
