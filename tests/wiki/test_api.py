@@ -278,6 +278,11 @@ async def test_who_may_read(client: httpx.AsyncClient, db: AsyncSession) -> None
     assert (await client.get(wiki(open_, "p"), headers=b)).status_code == 200
     assert (await client.get(wiki(public, "p"))).status_code == 200  # signed out
     assert (await client.get(wiki(public, "p"), headers=g)).status_code == 200
+    # readers who are not members may read but not edit: 403, they can see it
+    for space in (open_, public):
+        for h in (b,) if space is open_ else (b, g):
+            r = await put(client, h, space, "p", title="P", body="mine", base_revision=1)
+            assert r.status_code == 403, r.text
     assert (await client.put(wiki(public, "p"), json={"title": "P", "body": ""})).status_code == 401
     assert (await client.get(f"{API}/spaces/999999/wiki", headers=b)).status_code == 404
     assert (await client.get(f"{API}/spaces/abc/wiki", headers=b)).status_code == 404
