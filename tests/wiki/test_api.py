@@ -425,3 +425,22 @@ async def test_two_saves_racing_from_the_same_base_cannot_both_win(
         assert loser["current_revision"] == winner["revision"] == base + 1
         assert loser["current"]["body"] == winner["body"]
     assert await _revisions(db) == 4
+
+
+async def test_two_people_creating_the_same_page_at_once(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    ana, bo = await make_person(db), await make_person(db)
+    a, b = await auth_headers(client, ana), await auth_headers(client, bo)
+    space = await make_space(client, a)
+    await join(client, b, space["id"])
+    for n in range(3):
+        answers = await asyncio.gather(
+            put(client, a, space, f"new-{n}", title=f"New {n}", body="Ana's"),
+            put(client, b, space, f"new-{n}", title=f"New {n}", body="Bo's"),
+        )
+        assert sorted(r.status_code for r in answers) == [201, 409], [r.text for r in answers]
+        winner = next(r.json() for r in answers if r.status_code == 201)
+        loser = next(r.json() for r in answers if r.status_code == 409)
+        assert loser["current_revision"] == 1 and loser["current"]["body"] == winner["body"]
+    assert await _revisions(db) == 3

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.analytics.service import record_interaction
@@ -349,8 +350,18 @@ async def _create(
         updated_at=now,
         updated_by_id=editor.id,
     )
-    session.add(page)
-    await session.flush()
+    try:
+        async with session.begin_nested():  # someone may be creating the same page right now
+            session.add(page)
+    except IntegrityError:
+        winner = await page_by_slug(session, wiki.space.id, slug)
+        if winner is None or winner.deleted_at is not None:
+            raise Conflict("Another page took this title at the same moment; try again.") from None
+        raise StaleRevision(
+            winner,
+            f'A page titled "{winner.title}" was just created by someone else (revision '
+            f"{winner.revision}). Merge your text into it and save again.",
+        ) from None
     session.add(
         WikiRevision(
             page_id=page.id,
