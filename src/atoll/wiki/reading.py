@@ -104,9 +104,17 @@ async def deleted_pages(session: AsyncSession, *, wiki: WikiSpace) -> list[WikiP
 
 
 async def page_by_slug(session: AsyncSession, space_id: int, slug: str) -> WikiPage | None:
-    """The page with this slug, else the page an old slug redirects to; deleted ones too."""
+    """The page with this slug, else the page an old slug redirects to; deleted ones too. A
+    slug that is not one ("Release Checklist") is read as the slug it makes."""
     if "\x00" in slug or len(slug) > 220:  # no page has such a slug (PostgreSQL refuses NUL)
         return None
+    page = await _at_slug(session, space_id, slug)
+    if page is None and links.slugify(slug) not in ("", slug):
+        page = await _at_slug(session, space_id, links.slugify(slug))
+    return page
+
+
+async def _at_slug(session: AsyncSession, space_id: int, slug: str) -> WikiPage | None:
     page = await session.scalar(
         select(WikiPage).where(WikiPage.space_id == space_id, WikiPage.slug == slug)
     )
