@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.kit.errors import Conflict, Forbidden, Invalid, NotFound
+from atoll.people.models import Person
 from atoll.realtime.models import Event
 from atoll.wiki import service
 from atoll.wiki.models import WikiLink, WikiPage, WikiRevision
@@ -403,3 +404,33 @@ async def test_a_closed_situation_room_is_read_only(db: AsyncSession) -> None:
     async with refused(db, Conflict):
         await service.do_delete_page(db, editor=ana, wiki=wiki, page=page)
     assert (await service.find_page(db, wiki=wiki, slug="timeline")).body == "10:00 down"
+
+
+async def test_readable_wiki_pages_filters_in_the_query(db: AsyncSession) -> None:
+    from atoll.wiki.policy import readable_wiki_pages
+
+    ana = await make_person(db)
+    bo = await make_person(db)
+    guest = await make_person(db, kind="external")
+    open_space = await make_space(db, ana, name="Open")
+    private = await make_space(db, ana, name="Closed", visibility="private")
+    hybrid = await make_space(db, ana, name="With Acme", kind="hybrid", visibility="private")
+    await add(db, hybrid, guest)
+    await save(db, ana, open_space, "Open page")
+    await save(db, ana, private, "Private page")
+    await save(db, ana, hybrid, "Hybrid page")
+    gone = await save(db, ana, open_space, "Gone page")
+    wiki = await wiki_for(db, ana, open_space)
+    await service.do_delete_page(db, editor=ana, wiki=wiki, page=gone)
+    await db.commit()
+
+    async def titles(viewer: Person | None) -> list[str]:
+        rows = await db.scalars(
+            select(WikiPage.title).where(readable_wiki_pages(viewer)).order_by(WikiPage.title)
+        )
+        return list(rows)
+
+    assert await titles(ana) == ["Hybrid page", "Open page", "Private page"]
+    assert await titles(bo) == ["Open page"]
+    assert await titles(guest) == ["Hybrid page"]
+    assert await titles(None) == []
