@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -166,13 +167,66 @@ def import_org(
     )
 
 
-def _create_demo(settings: Settings) -> None:
+def _create_demo(
+    settings: Settings,
+    *,
+    people: int = 300,
+    months: int = 12,
+    seed: int = 1,
+    end: datetime.date | None = None,
+    posts: int | None = None,
+    ground_truth: Path | None = None,
+) -> None:
+    """Create the demo organisation when the database is empty, with a progress bar per
+    phase; write its ground truth as JSON; print how to sign in either way."""
+    import json
+
     from atoll.demo.generator import do_create_demo
 
-    with console.status("Preparing the demo organisation…"):
-        result = _run(lambda session: do_create_demo(session), settings)
+    with Progress(
+        TextColumn("{task.description:<24}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as bar:
+        tasks: dict[str, Any] = {}
+        labels = {
+            "organisation": "Organisation and spaces",
+            "history": "Months of history",
+            "activity": "Activity days",
+        }
+
+        def step(phase: str, done: int, total: int) -> None:
+            if phase not in tasks:
+                tasks[phase] = bar.add_task(labels.get(phase, phase), total=total)
+            bar.update(tasks[phase], completed=done, total=total)
+
+        result = _run(
+            lambda session: do_create_demo(
+                session,
+                people=people,
+                months=months,
+                seed=seed,
+                end=end,
+                posts=posts,
+                silo_level=settings.silo_level,
+                lookback_days=settings.tie_lookback_days,
+                progress=step,
+            ),
+            settings,
+        )
     if result.created:
-        console.print(f"Created the demo organisation ({result.people} people).")
+        path = ground_truth or settings.var_dir / "demo-ground-truth.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(result.ground_truth, indent=1, ensure_ascii=False) + "\n")
+        console.print(
+            f"Created the demo organisation ({result.people} people, {result.posts:,} posts, "
+            f"{result.interactions:,} interactions); its ground truth is in {path}."
+        )
+    else:
+        console.print("The database is not empty: the demo organisation was not created.")
     console.print(
         "\n[bold]Sign in at[/bold] " + settings.base_url + "/sign-in\n"
         f"  admin:  {result.admin_email}  /  {result.password}\n"
@@ -180,13 +234,51 @@ def _create_demo(settings: Settings) -> None:
     )
 
 
+def _day(value: str | None) -> datetime.date | None:
+    if value is None:
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError as error:
+        raise typer.BadParameter("must be a date like 2026-03-31") from error
+
+
 @app.command()
-def demo() -> None:
-    """Create the demo organisation (when the database has no people yet)."""
+def demo(
+    people: Annotated[
+        int, typer.Option(min=20, max=1_000_000, help="People, about 5 % of them external.")
+    ] = 300,
+    months: Annotated[int, typer.Option(min=1, max=120, help="Months of history.")] = 12,
+    seed: Annotated[int, typer.Option(help="Same seed and end, same organisation.")] = 1,
+    end: Annotated[
+        str | None, typer.Option(help="Last day of the history, YYYY-MM-DD (default today).")
+    ] = None,
+    posts: Annotated[
+        int | None,
+        typer.Option(min=0, help="Posts in all (default 0.75 per person and month)."),
+    ] = None,
+    ground_truth: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where to write the planted figures (default var/demo-ground-truth.json)."
+        ),
+    ] = None,
+) -> None:
+    """Create the demo organisation (when the database has no people yet): a company tree,
+    people, customers and partners, spaces and months of history."""
     settings = Settings()
+    day = _day(end)
     if settings.is_sqlite:
         _migrate(settings)
-    _create_demo(settings)
+    _create_demo(
+        settings,
+        people=people,
+        months=months,
+        seed=seed,
+        end=day,
+        posts=posts,
+        ground_truth=ground_truth,
+    )
 
 
 @app.command()

@@ -1,124 +1,55 @@
-"""The demo organisation: a company tree, ~40 people with skills, and externals from customer
-and partner organisations. Deterministic, so every newcomer sees the same Northwind."""
+"""The demo organisation: Northwind, a living company at any scale — its tree of divisions,
+departments and teams, people with titles and skills, customers and partners with their
+guests, spaces of every kind, and months of history that follow the adoption journey (first
+within silos, then across them, then with externals). Deterministic for a seed and an end
+date. Rows are planned in memory and written in bulk; the interaction log is written as
+``record_interaction`` would have written it live, and the generator's own tally of it (the
+ground truth) comes back with the result.
+
+The landmarks the README and the browser tests use are always there: the admin
+admin@northwind.example, the member ana.silva@northwind.example, the guests
+marta@acme.example and lina@beta.example (password ``atoll-demo-2026``), the spaces Python
+Guild, Customer Stories, Leadership Circle, Acme Corp collaboration, Beta Ltd collaboration,
+Northwind Open House and the Checkout outage room, and a few threads in them."""
 
 from __future__ import annotations
 
 import random
-import unicodedata
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.org import service as org_service
+from atoll.demo import writer
+from atoll.demo.activity import Simulation
+from atoll.demo.history import History
+from atoll.demo.org import (
+    ADMIN_EMAIL,
+    COMPANY,
+    MEMBER_EMAIL,
+    Org,
+    _Ids,
+    month_starts,
+    plan_people,
+    plan_spaces,
+    plan_tree,
+    silos_of,
+)
+from atoll.demo.truth import Tally
 from atoll.org.models import Unit
-from atoll.people import service as people_service
+from atoll.people import passwords
 from atoll.people.models import Person
 
-COMPANY = "Northwind"
-DEMO_PASSWORD = "atoll-demo-2026"
-ADMIN_EMAIL = "admin@northwind.example"
-MEMBER_EMAIL = "ana.silva@northwind.example"
+__all__ = ["ADMIN_EMAIL", "COMPANY", "MEMBER_EMAIL", "DemoResult", "do_create_demo"]
 
-TREE = {
-    "Engineering": {"Platform": ["Core", "Data"], "Product": ["Web", "Mobile"]},
-    "Sales": {"EMEA": ["Field", "Inside"], "Americas": ["Field"]},
-    "Operations": {"Customer Success": ["Support"], "People": ["Recruiting"]},
-}
-FIRST = [
-    "Ana",
-    "Ben",
-    "Chloé",
-    "Dev",
-    "Elif",
-    "Femi",
-    "Greta",
-    "Hiro",
-    "Ines",
-    "Jonas",
-    "Kemal",
-    "Lena",
-    "Mateo",
-    "Nia",
-    "Olek",
-    "Priya",
-    "Quinn",
-    "Rosa",
-    "Sven",
-    "Tariq",
-    "Uma",
-    "Viktor",
-    "Wen",
-    "Ximena",
-    "Yusuf",
-    "Zoe",
-    "Amara",
-    "Bruno",
-    "Cleo",
-    "Dario",
-    "Esme",
-    "Farid",
-    "Gaia",
-    "Hugo",
-    "Ivy",
-    "Jamal",
-]
-LAST = [
-    "Silva",
-    "Okafor",
-    "Martin",
-    "Patel",
-    "Yilmaz",
-    "Adeyemi",
-    "Larsen",
-    "Tanaka",
-    "Costa",
-    "Weber",
-    "Demir",
-    "Novak",
-    "García",
-    "Mensah",
-    "Kowalski",
-    "Rao",
-    "Byrne",
-    "Rossi",
-    "Berg",
-    "Haddad",
-    "Iyer",
-    "Petrov",
-    "Zhang",
-    "López",
-    "Aydın",
-    "Fischer",
-]
-SKILLS = {
-    "Engineering": [
-        "Python",
-        "PostgreSQL",
-        "Kubernetes",
-        "TypeScript",
-        "API design",
-        "Security",
-        "Data engineering",
-        "Accessibility",
-        "iOS",
-        "Testing",
-    ],
-    "Sales": ["Negotiation", "Salesforce", "Public sector", "Retail", "Pricing", "German"],
-    "Operations": ["Onboarding", "Support tooling", "Recruiting", "Coaching", "SAP", "Spanish"],
-}
-TITLES = {
-    "Engineering": ["Engineer", "Senior engineer", "Designer", "Tester"],
-    "Sales": ["Account executive", "Sales engineer"],
-    "Operations": ["Specialist", "Coordinator", "Analyst"],
-}
-EXTERNALS = [
-    ("Marta Kühn", "marta@acme.example", "Acme Corp", "customer", "Head of IT"),
-    ("Tom Reyes", "tom@acme.example", "Acme Corp", "customer", "Procurement lead"),
-    ("Lina Haugen", "lina@beta.example", "Beta Ltd", "partner", "Solutions architect"),
-    ("Omar Said", "omar@beta.example", "Beta Ltd", "partner", "Channel manager"),
-    ("Sara Blom", "sara@globex.example", "Globex", "customer", "Operations manager"),
-]
+DEMO_PASSWORD = "atoll-demo-2026"
+EXTERNAL_SHARE = 0.05
+POSTS_PER_PERSON_MONTH = 0.75
+
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass
@@ -128,243 +59,229 @@ class DemoResult:
     admin_email: str = ADMIN_EMAIL
     member_email: str = MEMBER_EMAIL
     password: str = DEMO_PASSWORD
+    posts: int = 0
+    interactions: int = 0
+    ground_truth: dict[str, Any] = field(default_factory=dict)
 
 
-def _email(first: str, last: str) -> str:
-    plain = unicodedata.normalize("NFKD", f"{first}.{last}".replace("ı", "i"))
-    return "".join(c for c in plain if c.isascii()).lower() + "@northwind.example"
+def default_posts(people: int, months: int) -> int:
+    return round(people * months * POSTS_PER_PERSON_MONTH)
 
 
 async def demo_exists(session: AsyncSession) -> bool:
-    return bool(await session.scalar(select(func.count()).select_from(Person)))
+    """Anything there already (people or units): the demo leaves such a database alone."""
+    people = await session.scalar(select(func.count()).select_from(Person))
+    units = await session.scalar(select(func.count()).select_from(Unit))
+    return bool(people or units)
 
 
-async def do_create_demo(session: AsyncSession, *, people_per_team: int = 4) -> DemoResult:
-    """Create the demo organisation unless people already exist (then change nothing)."""
+def _quiet(phase: str, done: int, total: int) -> None:
+    return None
+
+
+async def do_create_demo(
+    session: AsyncSession,
+    *,
+    people: int = 300,
+    months: int = 12,
+    seed: int = 1,
+    end: date | None = None,
+    posts: int | None = None,
+    silo_level: int = 2,
+    lookback_days: int = 90,
+    progress: Progress = _quiet,
+) -> DemoResult:
+    """Create the demo organisation unless the database has people or units already (then
+    change nothing and say so with ``created`` False). ``people`` counts everyone, about 5 %
+    of them external guests; the history covers ``months`` calendar months up to and
+    including the day ``end`` (default today, UTC). Does not commit."""
     if await demo_exists(session):
         count = await session.scalar(select(func.count()).select_from(Person)) or 0
         return DemoResult(created=False, people=count)
-    rng = random.Random(2026)
-    root = await org_service.do_create_unit(session, actor=None, name=COMPANY)
-    teams: list[tuple[Unit, str]] = []
-    for division, departments in TREE.items():
-        div = await org_service.do_create_unit(
-            session, actor=None, name=division, parent_id=root.id
-        )
-        for department, team_names in departments.items():
-            dep = await org_service.do_create_unit(
-                session, actor=None, name=department, parent_id=div.id
+    if people < 20:
+        raise ValueError("the demo organisation needs at least 20 people")
+    if months < 1:
+        raise ValueError("the demo history needs at least one month")
+    end_day = end or datetime.now(UTC).date()
+    stop = datetime(end_day.year, end_day.month, end_day.day, tzinfo=UTC) + timedelta(days=1)
+    total_posts = default_posts(people, months) if posts is None else posts
+    rng = random.Random(seed)
+    ids = _Ids(await writer.last_ids(session))
+    org = _plan(rng, ids, people=people, months=months, stop=stop, silo_level=silo_level)
+    await _write_org(session, org, progress)
+
+    tally = Tally(org.months, lookback_days)
+    history = History(org, ids, tally, stop)
+    sim = Simulation(rng, org, history, posts=total_posts, end=stop)
+    written = {"post": 0, "interaction": 0}
+    for month, (_, month_end) in enumerate(org.months):
+        sim.run_month(month)
+        last = month == len(org.months) - 1
+        if last:
+            sim.landmarks()
+        rows = history.take_rows()
+        rows["interaction"] = history.log_until(None if last else month_end)
+        for name in ("post", "comment", "mention", "reaction", "idea_vote", "interaction"):
+            await writer.insert_rows(session, name, rows.get(name, []))
+            written[name] = written.get(name, 0) + len(rows.get(name, []))
+        progress("history", month + 1, len(org.months))
+    for name, table_rows in history.wiki_rows().items():
+        await writer.insert_rows(session, name, table_rows)
+    progress("activity", 0, 1)
+    await writer.insert_rows(session, "activity_day", sim.activity_days(org.months[0][0]))
+    progress("activity", 1, 1)
+    await writer.move_sequences(session)
+    from atoll.analytics.queries import rebuild_ties
+
+    changed = await rebuild_ties(session, lookback_days=lookback_days)
+    truth = tally.as_json(
+        seed=seed,
+        end=end_day.isoformat(),
+        start=org.months[0][0].isoformat().replace("+00:00", "Z"),
+        stop=stop.isoformat().replace("+00:00", "Z"),
+        people=len(org.people),
+        months_count=months,
+        silo_level=silo_level,
+        lookback_days=lookback_days,
+        ties_changed_by_rebuild=changed,
+    )
+    return DemoResult(
+        created=True,
+        people=len(org.people),
+        posts=written["post"],
+        interactions=written["interaction"],
+        ground_truth=truth,
+    )
+
+
+def _plan(
+    rng: random.Random, ids: _Ids, *, people: int, months: int, stop: datetime, silo_level: int
+) -> Org:
+    externals = max(5, round(people * EXTERNAL_SHARE))
+    members = people - externals
+    spans = month_starts(stop, months)
+    units = plan_tree(rng, ids, members=members, silo_level=silo_level)
+    persons = plan_people(
+        rng, ids, units=units, members=members, externals=externals, months=months
+    )
+    spaces = plan_spaces(rng, ids, units=units, people=persons, start=spans[0][0], end=stop)
+    return Org(units, persons, spaces, silos_of(units, silo_level), spans)
+
+
+async def _write_org(session: AsyncSession, org: Org, progress: Progress) -> None:
+    """Units, people with their skills, spaces and memberships (unit spaces hold their
+    unit's people as ``do_sync_unit_memberships`` makes them: source "unit")."""
+    progress("organisation", 0, 4)
+    since = org.months[0][0] - timedelta(days=30)
+    await writer.insert_rows(
+        session,
+        "unit",
+        [
+            {
+                "id": u.id,
+                "name": u.name,
+                "parent_id": u.parent_id,
+                "level": u.level,
+                "path": u.path,
+                "created_at": since,
+            }
+            for u in org.units
+        ],
+    )
+    progress("organisation", 1, 4)
+    shared_hash = passwords.hash_password(DEMO_PASSWORD)  # one hash: argon2 is slow on purpose
+    await writer.insert_rows(
+        session,
+        "person",
+        [
+            {
+                "id": p.id,
+                "email": p.email,
+                "name": p.name,
+                "title": p.title,
+                "bio": "",
+                "kind": p.kind,
+                "role": p.role,
+                "unit_id": p.unit_id,
+                "organization": p.organization,
+                "relation": p.relation,
+                "password_hash": shared_hash,
+                "is_active": True,
+                "is_analyst": False,
+                "created_at": since,
+                "updated_at": since,
+            }
+            for p in org.people
+        ],
+    )
+    await writer.insert_rows(
+        session,
+        "person_skill",
+        [
+            {"person_id": p.id, "name": skill, "key": skill.lower()}
+            for p in org.people
+            for skill in p.skills
+        ],
+    )
+    progress("organisation", 2, 4)
+    await writer.insert_rows(
+        session,
+        "space",
+        [
+            {
+                "id": s.id,
+                "name": s.name,
+                "slug": s.slug,
+                "description": s.description,
+                "kind": s.kind,
+                "visibility": s.visibility,
+                "unit_id": s.unit_id,
+                "closes_at": s.closes_at,
+                "archived_at": None,
+                "created_by_id": s.created_by_id,
+                "wiki_moderators_only": False,
+                "wiki_externals_may_edit": False,
+                "created_at": s.created_at,
+                "updated_at": s.created_at,
+            }
+            for s in org.spaces
+        ],
+    )
+    progress("organisation", 3, 4)
+    await writer.insert_rows(session, "membership", _memberships(org))
+    progress("organisation", 4, 4)
+
+
+def _memberships(org: Org) -> list[dict[str, Any]]:
+    parent = {u.id: u.parent_id for u in org.units}
+    below: dict[int, list[int]] = {}  # unit -> people in it or any unit below it
+    for person in org.people:
+        unit = person.unit_id if person.kind == "member" else None
+        while unit is not None:
+            below.setdefault(unit, []).append(person.id)
+            unit = parent[unit]
+    rows = []
+    for space in org.spaces:
+        for pid, role in space.members.items():
+            rows.append(
+                {
+                    "space_id": space.id,
+                    "person_id": pid,
+                    "role": role,
+                    "source": "manual",
+                    "created_at": space.created_at,
+                }
             )
-            for team in team_names:
-                unit = await org_service.do_create_unit(
-                    session, actor=None, name=team, parent_id=dep.id
-                )
-                teams.append((unit, division))
-    names = [(f, lst) for f in FIRST for lst in LAST]
-    rng.shuffle(names)
-    names.remove(("Ana", "Silva"))
-    names.insert(0, ("Ana", "Silva"))  # the member whose sign-in `make run` prints
-    used = 0
-    await people_service.do_create_person(
-        session,
-        actor=None,
-        name="Ada Admin",
-        email=ADMIN_EMAIL,
-        password=DEMO_PASSWORD,
-        role="admin",
-        unit_id=root.id,
-        title="Collaboration lead",
-        skills=["Community management"],
-    )
-    for unit, division in teams:
-        for i in range(people_per_team):
-            first, last = names[used]
-            used += 1
-            await people_service.do_create_person(
-                session,
-                actor=None,
-                name=f"{first} {last}",
-                email=_email(first, last),
-                password=DEMO_PASSWORD,
-                unit_id=unit.id,
-                title="Team lead" if i == 0 else rng.choice(TITLES[division]),
-                skills=rng.sample(SKILLS[division], 3),
-            )
-    for name, email, org, relation, title in EXTERNALS:
-        await people_service.do_create_person(
-            session,
-            actor=None,
-            name=name,
-            email=email,
-            password=DEMO_PASSWORD,
-            kind="external",
-            organization=org,
-            relation=relation,
-            title=title,
-        )
-    await _create_spaces(session, root=root)
-    count = await session.scalar(select(func.count()).select_from(Person)) or 0
-    return DemoResult(created=True, people=count)
-
-
-async def _create_spaces(session: AsyncSession, *, root: Unit) -> None:
-    """Team spaces for every department, communities across them, hybrid spaces with the
-    customers and partners, a public space and a situation room."""
-    from datetime import timedelta
-
-    from atoll.kit.time import utcnow
-    from atoll.spaces import service as spaces
-
-    people = {p.email: p for p in (await session.execute(select(Person))).scalars()}
-    admin = people[ADMIN_EMAIL]
-    departments = (await session.execute(select(Unit).where(Unit.level == 2))).scalars().all()
-    for unit in departments:
-        await spaces.do_create_space(
-            session,
-            actor=admin,
-            name=f"{unit.name} team",
-            kind="unit",
-            visibility="open",
-            unit_id=unit.id,
-            description=f"Everyone in {unit.name}.",
-        )
-    ana = people[MEMBER_EMAIL]
-    members = [p for p in people.values() if p.kind == "member" and p.id != admin.id]
-    communities = [
-        ("Python Guild", "open", "Everything Python, across teams: tips, code review, talks."),
-        ("Customer Stories", "open", "Wins, lessons and quotes from our customers."),
-        ("Leadership Circle", "private", "Team leads helping each other."),
-    ]
-    for name, visibility, description in communities:
-        space = await spaces.do_create_space(
-            session,
-            actor=ana,
-            name=name,
-            kind="community",
-            visibility=visibility,
-            description=description,
-        )
-        for person in members[:: 3 if visibility == "open" else 7]:
-            if person.id != ana.id:
-                await spaces.do_add_member(session, actor=ana, space=space, person_id=person.id)
-    for org in ("Acme Corp", "Beta Ltd"):
-        space = await spaces.do_create_space(
-            session,
-            actor=ana,
-            name=f"{org} collaboration",
-            kind="hybrid",
-            visibility="private",
-            description=f"Working together with {org}.",
-        )
-        for person in [p for p in people.values() if p.organization == org] + members[1:6]:
-            await spaces.do_add_member(session, actor=ana, space=space, person_id=person.id)
-    await spaces.do_create_space(
-        session,
-        actor=admin,
-        name="Northwind Open House",
-        kind="public",
-        visibility="open",
-        description="News and questions for anyone, signed in or not.",
-    )
-    await _create_conversations(session, people=people)
-    await spaces.do_create_space(
-        session,
-        actor=ana,
-        name="Checkout outage",
-        kind="situation",
-        visibility="private",
-        closes_at=utcnow() + timedelta(days=2),
-        member_ids=[p.id for p in members[:4]],
-        description="Payment checkout fails for some EU customers.",
-    )
-
-
-async def _create_conversations(session: AsyncSession, *, people: dict[str, Person]) -> None:
-    """A few living threads: an update with reactions, a question with an accepted answer, an
-    idea with votes, a customer's question in a hybrid space, and news in the public space."""
-    from atoll.conversations import service as talk
-    from atoll.spaces.models import Membership, Space
-
-    by_slug = {s.slug: s for s in (await session.execute(select(Space))).scalars()}
-    members_of: dict[int, list[Person]] = {}
-    for space_id, person_id in (
-        await session.execute(select(Membership.space_id, Membership.person_id))
-    ).tuples():
-        members_of.setdefault(space_id, []).append(
-            next(p for p in people.values() if p.id == person_id)
-        )
-    ana, admin = people[MEMBER_EMAIL], people[ADMIN_EMAIL]
-
-    guild = by_slug["python-guild"]
-    crew = [p for p in members_of[guild.id] if p.id != ana.id][:4]
-    update = await talk.do_create_post(
-        session,
-        author=ana,
-        space=guild,
-        body="We moved the build to **Python 3.11** — test runs are 30 % faster. "
-        "Thanks to everyone who reviewed the changes!",
-    )
-    for person in crew:
-        await talk.do_react(
-            session, actor=person, post=update, space=guild, role="member", emoji="🎉"
-        )
-    question = await talk.do_create_post(
-        session,
-        author=crew[0],
-        space=guild,
-        kind="question",
-        body="What do you use to profile async code? `cProfile` shows mostly the event loop.",
-    )
-    answer = await talk.do_comment(
-        session,
-        actor=ana,
-        post=question,
-        space=guild,
-        role="owner",
-        body="Try **py-spy** with `--idle`, or pyinstrument's async mode: both show the awaits.",
-    )
-    await talk.do_comment(
-        session,
-        actor=crew[1],
-        post=question,
-        space=guild,
-        role="member",
-        body="+1 for pyinstrument, its HTML report is great.",
-        parent_id=answer.id,
-    )
-    await talk.do_accept(session, actor=crew[0], post=question, space=guild, comment_id=answer.id)
-    idea = await talk.do_create_post(
-        session,
-        author=crew[2],
-        space=guild,
-        kind="idea",
-        body="Monthly lightning talks: 5 minutes each, anyone can present.",
-    )
-    for person in crew[:3] + [ana]:
-        if person.id != crew[2].id:
-            await talk.do_vote(session, actor=person, post=idea, space=guild, role="member")
-
-    acme = by_slug["acme-corp-collaboration"]
-    marta = people["marta@acme.example"]
-    ask = await talk.do_create_post(
-        session,
-        author=marta,
-        space=acme,
-        kind="question",
-        body="Can we get the Q3 rollout plan before our steering meeting on Friday?",
-    )
-    await talk.do_comment(
-        session,
-        actor=ana,
-        post=ask,
-        space=acme,
-        role="owner",
-        body="Yes — I will share it here on Thursday, with the migration checklist.",
-    )
-    await talk.do_create_post(
-        session,
-        author=admin,
-        space=by_slug["northwind-open-house"],
-        kind="announcement",
-        body="Welcome to Northwind's open house: ask us anything about working here.",
-    )
+        if space.kind == "unit" and space.unit_id is not None:
+            for pid in below.get(space.unit_id, []):
+                if pid not in space.members:
+                    rows.append(
+                        {
+                            "space_id": space.id,
+                            "person_id": pid,
+                            "role": "member",
+                            "source": "unit",
+                            "created_at": space.created_at,
+                        }
+                    )
+    return rows

@@ -1,0 +1,368 @@
+"""The demo's history as rows: posts, comments and replies, reactions, mentions, accepted
+answers, idea votes, wiki revisions — and the interaction row each act would have written
+had it been done live (``atoll.analytics.service.record_interaction``), with both sides'
+unit, silo, kind and organisation at that moment.
+
+``History`` holds the rows not yet written and the acts not yet logged. Acts are logged in
+time order (ids follow time), and each one is counted in the ground-truth ``Tally`` as it is
+logged."""
+
+from __future__ import annotations
+
+import heapq
+import html
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from atoll.demo.org import Org, PSpace, _Ids
+from atoll.demo.truth import Tally
+from atoll.kit.markdown import render_markdown
+from atoll.spaces.service import slugify
+
+MENTION = "@[0]"  # where a mention goes in a cached rendering
+
+
+@dataclass
+class Side:
+    unit_id: int | None
+    silo_id: int | None
+    kind: str
+    organization: str | None
+
+
+@dataclass(order=True)
+class Act:
+    at: datetime
+    seq: int
+    kind: str = field(compare=False)
+    actor: int = field(compare=False)
+    target: int | None = field(compare=False)
+    space: PSpace = field(compare=False)
+    post_id: int | None = field(compare=False)
+
+
+@dataclass
+class PostRec:
+    row: dict[str, Any]
+    space: PSpace
+    author: int
+    comments: list[dict[str, Any]] = field(default_factory=list)
+    voters: set[int] = field(default_factory=set)
+    reactors: set[int] = field(default_factory=set)
+
+
+def scope_of(me: Side, them: Side | None, space: PSpace, space_silo: int | None) -> str:
+    """The value-matrix row, by the rules of the analytics domain (ARCHITECTURE.md): toward
+    a person, external when either side is external, within when both share a silo, across
+    otherwise; a post, external in hybrid and public spaces or by an external, within in a
+    unit space of the author's own silo, across anywhere else."""
+    if them is not None:
+        if me.kind == "external" or them.kind == "external":
+            return "external"
+        return "within" if me.silo_id is not None and me.silo_id == them.silo_id else "across"
+    if me.kind == "external" or space.kind in ("hybrid", "public"):
+        return "external"
+    if space.kind == "unit" and me.silo_id is not None and space_silo == me.silo_id:
+        return "within"
+    return "across"
+
+
+def tie_of(actor: int, target: int | None, space_id: int) -> str:
+    if target is not None:
+        low, high = sorted((actor, target))
+        return f"p:{low}:{high}"
+    return f"s:{actor}:{space_id}"
+
+
+class History:
+    def __init__(self, org: Org, ids: _Ids, tally: Tally, end: datetime) -> None:
+        self.org, self.ids, self.tally, self.end = org, ids, tally, end
+        self.people = {p.id: p for p in org.people}
+        self._starts = [start for start, _ in org.months]
+        self._acts: list[Act] = []
+        self._seq = 0
+        self._html: dict[str, str] = {}
+        self.rows: dict[str, list[dict[str, Any]]] = {}
+        self.written_days: set[tuple[int, Any]] = set()
+        self.wiki_pages: list[dict[str, Any]] = []
+        self.wiki_revisions: list[dict[str, Any]] = []
+        self._editors: dict[int, set[int]] = {}
+
+    # --- time and sides -------------------------------------------------------------------
+
+    def month_of(self, at: datetime) -> int:
+        return bisect_right(self._starts, at) - 1
+
+    def side(self, person_id: int, month: int) -> Side:
+        person = self.people[person_id]
+        if person.kind != "member":
+            return Side(None, None, person.kind, person.organization)
+        unit = person.units[month]
+        return Side(unit, self.org.silo.get(unit) if unit is not None else None, "member", None)
+
+    # --- rows ------------------------------------------------------------------------------
+
+    def add_row(self, table: str, row: dict[str, Any]) -> None:
+        self.rows.setdefault(table, []).append(row)
+
+    def take_rows(self) -> dict[str, list[dict[str, Any]]]:
+        rows, self.rows = self.rows, {}
+        return rows
+
+    def render(self, text: str, mention: int | None) -> tuple[str, str]:
+        """Body and HTML, as the conversations service would store them: a mention is written
+        ``@[id]`` and rendered as a link to the person."""
+        key = text + (" — cc " + MENTION if mention is not None else "")
+        cached = self._html.get(key)
+        if cached is None:
+            cached = self._html[key] = render_markdown(key)
+        if mention is None:
+            return text, cached
+        person = self.people[mention]
+        link = (
+            f'<a href="/people/{person.id}" rel="noopener noreferrer nofollow ugc">'
+            f"@{html.escape(person.name, quote=False)}</a>"
+        )
+        return key.replace(MENTION, f"@[{person.id}]"), cached.replace(MENTION, link)
+
+    def act(
+        self,
+        kind: str,
+        actor: int,
+        target: int | None,
+        space: PSpace,
+        post_id: int | None,
+        at: datetime,
+    ) -> None:
+        """An act of collaboration at ``at``; toward oneself it is none (nothing logged)."""
+        self.written_days.add((actor, at.date()))
+        if target == actor:
+            return
+        self._seq += 1
+        heapq.heappush(self._acts, Act(at, self._seq, kind, actor, target, space, post_id))
+
+    # --- conversations ----------------------------------------------------------------------
+
+    def post(
+        self,
+        *,
+        author: int,
+        space: PSpace,
+        kind: str,
+        text: str,
+        at: datetime,
+        mention: int | None = None,
+    ) -> PostRec:
+        body, rendered = self.render(text, mention)
+        row: dict[str, Any] = {
+            "id": self.ids.next("post"),
+            "space_id": space.id,
+            "author_id": author,
+            "kind": kind,
+            "body": body,
+            "html": rendered,
+            "created_at": at,
+            "edited_at": None,
+            "deleted_at": None,
+            "deleted_by_id": None,
+            "accepted_comment_id": None,
+            "idea_status": "new" if kind == "idea" else None,
+            "comment_count": 0,
+            "vote_count": 0,
+            "last_activity_at": at,
+        }
+        self.add_row("post", row)
+        rec = PostRec(row, space, author)
+        self.tally.post(month=self.month_of(at))
+        self.act("post", author, None, space, row["id"], at)
+        if mention is not None:
+            self._mention(rec, None, author, mention, at)
+        return rec
+
+    def _mention(
+        self, rec: PostRec, comment_id: int | None, actor: int, person: int, at: datetime
+    ) -> None:
+        self.add_row(
+            "mention",
+            {
+                "id": self.ids.next("mention"),
+                "post_id": rec.row["id"],
+                "comment_id": comment_id,
+                "person_id": person,
+                "created_at": at,
+            },
+        )
+        self.act("mention", actor, person, rec.space, rec.row["id"], at)
+
+    def comment(
+        self,
+        rec: PostRec,
+        *,
+        author: int,
+        text: str,
+        at: datetime,
+        parent: dict[str, Any] | None = None,
+        mention: int | None = None,
+    ) -> dict[str, Any]:
+        body, rendered = self.render(text, mention)
+        row: dict[str, Any] = {
+            "id": self.ids.next("comment"),
+            "post_id": rec.row["id"],
+            "parent_id": parent["id"] if parent else None,
+            "author_id": author,
+            "body": body,
+            "html": rendered,
+            "created_at": at,
+            "edited_at": None,
+            "deleted_at": None,
+        }
+        self.add_row("comment", row)
+        rec.comments.append(row)
+        rec.row["comment_count"] += 1
+        rec.row["last_activity_at"] = max(rec.row["last_activity_at"], at)
+        if parent is not None:
+            self.act("reply", author, parent["author_id"], rec.space, rec.row["id"], at)
+        else:
+            self.act("comment", author, rec.author, rec.space, rec.row["id"], at)
+        if mention is not None and mention != author:
+            self._mention(rec, row["id"], author, mention, at)
+        return row
+
+    def react(self, rec: PostRec, *, person: int, emoji: str, at: datetime) -> None:
+        if person in rec.reactors:
+            return
+        rec.reactors.add(person)
+        self.add_row(
+            "reaction",
+            {"post_id": rec.row["id"], "person_id": person, "emoji": emoji, "created_at": at},
+        )
+        self.act("reaction", person, rec.author, rec.space, rec.row["id"], at)
+
+    def vote(self, rec: PostRec, *, person: int, at: datetime) -> None:
+        if person in rec.voters:
+            return
+        rec.voters.add(person)
+        rec.row["vote_count"] += 1
+        self.add_row("idea_vote", {"post_id": rec.row["id"], "person_id": person, "created_at": at})
+        self.act("vote", person, rec.author, rec.space, rec.row["id"], at)
+
+    def accept(self, rec: PostRec, *, comment: dict[str, Any], at: datetime) -> None:
+        rec.row["accepted_comment_id"] = comment["id"]
+        self.act("accept", rec.author, comment["author_id"], rec.space, rec.row["id"], at)
+
+    # --- the interaction log ----------------------------------------------------------------
+
+    def log_until(self, boundary: datetime | None) -> list[dict[str, Any]]:
+        """The interaction rows of every act before ``boundary`` (all when None), in time
+        order, each counted in the tally."""
+        out = []
+        while self._acts and (boundary is None or self._acts[0].at < boundary):
+            act = heapq.heappop(self._acts)
+            out.append(self._interaction(act))
+        return out
+
+    def _interaction(self, act: Act) -> dict[str, Any]:
+        month = self.month_of(act.at)
+        me = self.side(act.actor, month)
+        them = self.side(act.target, month) if act.target is not None else None
+        space = act.space
+        space_silo = self.org.silo.get(space.unit_id) if space.unit_id is not None else None
+        scope = scope_of(me, them, space, space_silo)
+        tie = tie_of(act.actor, act.target, space.id)
+        self.tally.add(
+            month=month, at=act.at, scope=scope, tie=tie, actor=act.actor, target=act.target
+        )
+        return {
+            "id": self.ids.next("interaction"),
+            "at": act.at,
+            "kind": act.kind,
+            "actor_id": act.actor,
+            "target_id": act.target,
+            "space_id": space.id,
+            "post_id": act.post_id,
+            "actor_unit_id": me.unit_id,
+            "actor_silo_id": me.silo_id,
+            "actor_kind": me.kind,
+            "actor_organization": me.organization,
+            "target_unit_id": them.unit_id if them else None,
+            "target_silo_id": them.silo_id if them else None,
+            "target_kind": them.kind if them else None,
+            "target_organization": them.organization if them else None,
+            "scope": scope,
+            "tie_key": tie,
+            # Left for ``rebuild_ties`` to derive from the log once it is all written; the
+            # tally decided it independently.
+            "new_tie": True,
+        }
+
+    def asked(self, rec: PostRec) -> None:
+        """Count a question once its thread is complete: answered when someone other than
+        the asker commented on it."""
+        answered = any(c["author_id"] != rec.author for c in rec.comments)
+        self.tally.question(month=self.month_of(rec.row["created_at"]), answered=answered)
+
+    # --- wiki -------------------------------------------------------------------------------
+
+    def wiki_edit(
+        self,
+        page: dict[str, Any] | None,
+        *,
+        space: PSpace,
+        author: int,
+        title: str,
+        line: str,
+        at: datetime,
+    ) -> dict[str, Any]:
+        """Create a page (``page`` None) or add a line to it: a new revision, the page row
+        made the latest revision, and the wiki edits the wiki service records — toward the
+        space for a page's first revision, else one toward each distinct earlier editor."""
+        if page is None:
+            page = {
+                "id": self.ids.next("wiki_page"),
+                "space_id": space.id,
+                "slug": slugify(title),
+                "title": title,
+                "parent_id": None,
+                "revision": 0,
+                "body": f"# {title}\n",
+                "html": "",
+                "created_at": at,
+                "created_by_id": author,
+                "updated_at": at,
+                "updated_by_id": author,
+                "deleted_at": None,
+            }
+            self.wiki_pages.append(page)
+            self._editors[page["id"]] = set()
+        editors = self._editors[page["id"]]
+        page["revision"] += 1
+        page["body"] = page["body"] + "\n" + line
+        page["updated_at"], page["updated_by_id"] = at, author
+        self.wiki_revisions.append(
+            {
+                "id": self.ids.next("wiki_revision"),
+                "page_id": page["id"],
+                "number": page["revision"],
+                "title": title,
+                "body": page["body"],
+                "summary": "Created the page" if page["revision"] == 1 else "Added a point",
+                "author_id": author,
+                "restored_from": None,
+                "created_at": at,
+            }
+        )
+        self.written_days.add((author, at.date()))
+        if page["revision"] == 1:
+            self.act("wiki_edit", author, None, space, None, at)
+        for earlier in sorted(editors - {author}):
+            self.act("wiki_edit", author, earlier, space, None, at)
+        editors.add(author)
+        return page
+
+    def wiki_rows(self) -> dict[str, list[dict[str, Any]]]:
+        """The pages (each as its latest revision, rendered) and all their revisions."""
+        for page in self.wiki_pages:
+            page["html"] = render_markdown(page["body"])
+        return {"wiki_page": self.wiki_pages, "wiki_revision": self.wiki_revisions}

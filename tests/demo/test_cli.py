@@ -1,0 +1,53 @@
+"""`atoll demo` with its options, run as a real process against a fresh database."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.test_cli import atoll, cli_env, people
+
+__all__ = ["cli_env"]  # the fixture, shared with the other command-line tests
+
+
+async def test_demo_takes_its_size_seed_and_end_and_writes_the_ground_truth(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    truth = tmp_path / "truth.json"
+    done = atoll(
+        cli_env,
+        "demo",
+        "--people",
+        "60",
+        "--months",
+        "3",
+        "--seed",
+        "5",
+        "--end",
+        "2026-03-31",
+        "--ground-truth",
+        str(truth),
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Created the demo organisation (60 people" in done.stdout
+    assert "ana.silva@northwind.example" in done.stdout
+    assert len(await people(cli_env)) == 60
+    planted = json.loads(truth.read_text())
+    assert [m["period"] for m in planted["months"]] == ["2026-01", "2026-02", "2026-03"]
+    assert planted["seed"] == 5 and planted["whole"]["total"] == sum(
+        m["total"] for m in planted["months"]
+    )
+    again = atoll(cli_env, "demo", "--people", "80")
+    assert again.returncode == 0 and "not empty" in again.stdout
+    assert len(await people(cli_env)) == 60
+
+
+def test_bad_options_are_refused_with_a_message(cli_env: dict[str, str]) -> None:
+    for args, words in (
+        (["--end", "31/03/2026"], "must be a date like 2026-03-31"),
+        (["--people", "5"], "--people"),
+        (["--months", "0"], "--months"),
+    ):
+        done = atoll(cli_env, "demo", *args)
+        assert done.returncode == 2, args
+        assert words in done.stdout + done.stderr, done.stdout + done.stderr
