@@ -360,3 +360,16 @@ def test_the_stage_sentence(shares: tuple[float, ...], stage: str, sentence: str
     assert (
         hidden == "Figures for Sales are hidden: fewer than 5 people were involved in this period."
     )
+
+
+async def test_a_new_organisation_gets_empty_states(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    admin = await make_person(db, name="Ada Admin", role="admin")
+    await sign_in(client, admin.email)
+    page = await client.get("/analytics")
+    assert page.status_code == 200
+    assert "Figures for the organisation are hidden: fewer than 5 people" in page.text
+    assert "No one connected different units in this period." in page.text
+    assert "Readers and contributors are hidden: fewer than 5 people were active." in page.text
+    assert island(page.text)["network"]["units"] == []

@@ -180,6 +180,11 @@ def row_shares(matrix: dict[str, Any]) -> dict[str, float]:
 
 
 def stage_sentence(matrix: dict[str, Any], name: str) -> str:
+    sentence = _stage_sentence(matrix, name)
+    return sentence[:1].upper() + sentence[1:]
+
+
+def _stage_sentence(matrix: dict[str, Any], name: str) -> str:
     """ "Northwind is at the cultural-change stage: 22 % of interactions cross silos
     (threshold 15 %)"."""
     if matrix["suppressed"]:
@@ -289,7 +294,7 @@ async def analytics_page(
     except Invalid as error:
         ctx["error"] = error
         return render(request, "analytics/page.html", ctx, status_code=error.status)
-    org_name = root.name if root else "The organisation"
+    org_name = root.name if root else "the organisation"
     name = filters.unit.name if filters.unit else org_name
     data = jsonable_encoder(
         {

@@ -104,7 +104,8 @@
   }
 
   function renderMatrix(matrix, name) {
-    setText("matrix-sentence", stageSentence(matrix, name));
+    const sentence = stageSentence(matrix, name);
+    setText("matrix-sentence", sentence.charAt(0).toUpperCase() + sentence.slice(1));
     const table = document.getElementById("matrix-grid");
     table.dataset.stage = matrix.stage || "";
     table.dataset.suppressed = matrix.suppressed ? "true" : "false";
