@@ -72,6 +72,17 @@ class Interaction(Base):
         Index("ix_interaction_tie_key_at", "tie_key", "at"),
         Index("ix_interaction_actor_id_at", "actor_id", "at"),
         Index("ix_interaction_target_id_at", "target_id", "at"),
+        # Covers the value matrix's sums over a time range (matrix.py), read without the rows.
+        Index(
+            "ix_interaction_at_cells",
+            "at",
+            "scope",
+            "new_tie",
+            "target_id",
+            "cell_prev_at",
+            "actor_prev_at",
+            "target_prev_at",
+        ),
     )
 
 

@@ -95,18 +95,3 @@ def day_bucket(column: Any, period: str, dialect: str) -> ColumnElement[str]:
         return func.date(column, "start of month")
     return func.date(column, "weekday 0", "-6 days")
 
-
-def bucket_start(column: Any, period: str, dialect: str) -> ColumnElement[Any]:
-    """SQL giving the first moment of the period a timestamp is in, comparable with other
-    timestamps of the log: a timestamptz on PostgreSQL, the "YYYY-MM-DD" text on SQLite
-    (which sorts before every stored time of that day and after those of the day before)."""
-    if dialect == "postgresql":
-        utc: ColumnElement[str] = literal_column("'UTC'")
-        field: ColumnElement[str] = literal_column("'month'" if period == "month" else "'week'")
-        return func.date_trunc(field, column.op("AT TIME ZONE")(utc)).op("AT TIME ZONE")(utc)
-    return bucket(column, period, dialect)
-
-
-def key_of(value: Any) -> str:
-    """The period key ("YYYY-MM-DD") of a ``bucket_start`` value."""
-    return value if isinstance(value, str) else as_utc(value).date().isoformat()
