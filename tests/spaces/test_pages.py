@@ -174,3 +174,15 @@ async def test_directory_lists_only_my_spaces_on_request(
     assert "Ana&#39;s space" in everything.text and "Ben&#39;s space" in everything.text
     mine = await client.get("/spaces", params={"mine": "true"})
     assert "Ana&#39;s space" in mine.text and "Ben&#39;s space" not in mine.text
+
+
+async def test_a_nul_in_a_space_address_is_simply_not_found(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    await make_person(db, email="nul@example.com", password="pw-123456789")
+    await db.commit()
+    assert (await client.get("/spaces/a%00b")).status_code in (302, 303, 401)
+    await sign_in(client, "nul@example.com", "pw-123456789")
+    response = await client.get("/spaces/a%00b")
+    assert response.status_code == 404
+    assert "No such space" in response.text

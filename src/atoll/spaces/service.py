@@ -104,9 +104,11 @@ async def access_readable_space(
 async def access_space_by_slug(
     session: AsyncSession, *, viewer: Person | None, slug: str
 ) -> tuple[Space, str | None]:
-    space_id = await session.scalar(
-        select(Space.id).where(Space.slug == slug[:220], policy.visible_spaces(viewer))
-    )
+    space_id = None
+    if "\x00" not in slug:  # PostgreSQL refuses NUL in text; no slug has one
+        space_id = await session.scalar(
+            select(Space.id).where(Space.slug == slug[:220], policy.visible_spaces(viewer))
+        )
     if space_id is None:
         if viewer is None:
             raise Unauthorized("Sign in to see this space.")
