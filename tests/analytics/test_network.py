@@ -181,7 +181,8 @@ async def test_a_large_graph_is_estimated_on_its_backbone(
         (str(p["a1"].id), pytest.approx(1 / 6), 2)
     ]
     # With room for 2: e1–a1 (3 interactions), then of the ties with 1 the one with the lowest
-    # ids, t1–e2; a1–p1 is dropped and nobody lies between two others any more.
+    # key ("p:<low id>:<high id>", as text), t1–e2; a1–p1 is dropped and nobody lies between two
+    # others any more.
     monkeypatch.setattr(module, "BACKBONE", 2)
     data = await network(db, start=START, end=END, level=2, settings=settings, show_names=True)
     assert data["betweenness_sampled"] is True and data["bridges"] == []

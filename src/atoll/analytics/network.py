@@ -14,6 +14,9 @@ level stands for itself. For each such unit:
 - *ei_index*: (external − internal) / (external + internal) ties, null when there are none;
 - *island*: no tie across units.
 
+At the silo level (the default) the ancestors are the silos each row carries; at another level
+the units are mapped through the current tree (rows of units deleted since are left out).
+
 ``matrix`` counts interactions from the actor's unit to the target's (the diagonal is
 within). Bridges: betweenness centrality (networkx) on the graph of people joined by their
 interactions *across units*, an edge's length being 1 / its number of interactions (a strong
@@ -28,21 +31,20 @@ tie."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import networkx as nx
-from sqlalchemy import func, select
+from sqlalchemy import BigInteger, case, column, func, literal, select, text, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.analytics.matrix import check_range
 from atoll.analytics.models import Interaction
 from atoll.analytics.policy import may_show
-from atoll.analytics.service import silo_path
+from atoll.analytics.service import silo_level, silo_path
 from atoll.config import Settings
 from atoll.kit.errors import Invalid
-from atoll.kit.time import as_utc, rfc3339
+from atoll.kit.time import rfc3339
 from atoll.org.models import Unit
 from atoll.people.models import Person
 
@@ -51,15 +53,6 @@ BRIDGES = 20
 EXACT_LIMIT = 500  # people
 BACKBONE = 3000  # ties
 SAMPLE = 50  # source people
-
-
-@dataclass
-class _UnitFigures:
-    people: set[int] = field(default_factory=set)
-    within: int = 0
-    across: int = 0
-    internal: set[tuple[int, int]] = field(default_factory=set)
-    external: set[tuple[int, int]] = field(default_factory=set)
 
 
 def check_level(level: int) -> None:
@@ -78,47 +71,149 @@ async def _ancestors(session: AsyncSession, level: int) -> tuple[dict[int, int],
     return up, units
 
 
-async def _pairs(
-    session: AsyncSession, start: datetime, end: datetime
-) -> list[tuple[int, int, int, int, int, datetime]]:
-    """(actor, target, actor unit, target unit, interactions, last at) of member-to-member
-    interactions in the range."""
+def _rows(
+    up: dict[int, int] | None, start: datetime, end: datetime, people: list[int] | None = None
+) -> Any:
+    """Member-to-member interactions in the range (of ``people`` only, if given), each side's
+    unit mapped to its ancestor (columns actor, target, tie, a, b, at). ``up`` None: the level
+    is the silo level, whose ancestors each row already carries (``*_silo_id``)."""
     i = Interaction
-    rows = await session.execute(
+    where = [
+        i.at >= start,
+        i.at < end,
+        i.target_id.is_not(None),
+        i.actor_kind == "member",
+        i.target_kind == "member",
+    ]
+    if people is not None:
+        where.append(i.actor_id.in_(people) | i.target_id.in_(people))
+    if up is None:
+        return (
+            select(
+                i.actor_id.label("actor"),
+                i.target_id.label("target"),
+                i.tie_key.label("tie"),
+                i.actor_silo_id.label("a"),
+                i.target_silo_id.label("b"),
+                i.at.label("at"),
+            )
+            .where(*where, i.actor_silo_id.is_not(None), i.target_silo_id.is_not(None))
+            .subquery("pairs")
+        )
+    # A literal table of integers from the database (no user text). Both databases name the
+    # columns of a VALUES list column1, column2.
+    listed = ", ".join(f"({int(unit)}, {int(anc)})" for unit, anc in sorted(up.items()))
+    mapping = text(
+        f"SELECT column1 AS unit_id, column2 AS anc FROM (VALUES {listed}) AS m"  # noqa: S608
+    ).columns(column("unit_id", BigInteger), column("anc", BigInteger))
+    a, b = mapping.subquery("a_anc"), mapping.subquery("b_anc")
+    return (
         select(
-            i.actor_id,
-            i.target_id,
-            i.actor_unit_id,
-            i.target_unit_id,
-            func.count(),
-            func.max(i.at),
+            i.actor_id.label("actor"),
+            i.target_id.label("target"),
+            i.tie_key.label("tie"),
+            a.c.anc.label("a"),
+            b.c.anc.label("b"),
+            i.at.label("at"),
         )
-        .where(
-            i.at >= start,
-            i.at < end,
-            i.target_id.is_not(None),
-            i.actor_kind == "member",
-            i.target_kind == "member",
-            i.actor_unit_id.is_not(None),
-            i.target_unit_id.is_not(None),
-        )
-        .group_by(i.actor_id, i.target_id, i.actor_unit_id, i.target_unit_id)
+        .join(a, a.c.unit_id == i.actor_unit_id)
+        .join(b, b.c.unit_id == i.target_unit_id)
+        .where(*where)
+        .subquery("pairs")
     )
-    return [tuple(row) for row in rows]
 
 
-def _betweenness(graph: nx.Graph) -> tuple[dict[int, float], bool]:
-    """Exact on a small graph; on a large one, estimated on its backbone (see the module)."""
-    if graph.number_of_nodes() <= EXACT_LIMIT and graph.number_of_edges() <= BACKBONE:
-        return nx.betweenness_centrality(graph, weight="length"), False
-    strongest = sorted(
-        graph.edges(data="interactions"), key=lambda e: (-e[2], min(e[:2]), max(e[:2]))
-    )[:BACKBONE]
-    backbone = nx.Graph()
-    for a, b, n in strongest:
-        backbone.add_edge(a, b, length=1 / n)
-    k = min(SAMPLE, backbone.number_of_nodes())
-    return nx.betweenness_centrality(backbone, k=k, weight="length", seed=7), True
+def _people_of(tie: str) -> tuple[int, int]:
+    _, low, high = tie.split(":")
+    return int(low), int(high)
+
+
+async def _units(session: AsyncSession, rows: Any) -> dict[int, dict[str, Any]]:
+    """people, interactions within/across and internal/external ties of every unit."""
+    r = rows.c
+    figures: dict[int, dict[str, Any]] = defaultdict(
+        lambda: dict.fromkeys(("people", "within", "across", "internal", "external"), 0)
+    )
+    for a, b, n in await session.execute(select(r.a, r.b, func.count()).group_by(r.a, r.b)):
+        if a == b:
+            figures[a]["within"] += n
+        else:
+            figures[a]["across"] += n
+            figures[b]["across"] += n
+        figures[a].setdefault("pairs", {})[b] = n
+    sides = union_all(
+        select(r.a.label("unit"), r.actor.label("person")),
+        select(r.b.label("unit"), r.target.label("person")),
+    ).subquery()
+    for unit, people in await session.execute(
+        select(sides.c.unit, func.count(func.distinct(sides.c.person))).group_by(sides.c.unit)
+    ):
+        figures[unit]["people"] = people
+    ties = union_all(
+        select(r.a.label("unit"), r.tie.label("tie"), case((r.a == r.b, 1), else_=0).label("own")),
+        select(r.b.label("unit"), r.tie.label("tie"), literal(0).label("own")).where(r.a != r.b),
+    ).subquery()
+    for unit, own, n in await session.execute(
+        select(ties.c.unit, ties.c.own, func.count(func.distinct(ties.c.tie))).group_by(
+            ties.c.unit, ties.c.own
+        )
+    ):
+        figures[unit]["internal" if own else "external"] = n
+    return figures
+
+
+async def _bridges(
+    session: AsyncSession, rows: Any, people_rows: Any
+) -> tuple[list[tuple[int, float]], bool, dict[int, int], dict[int, int]]:
+    """The top people by betweenness on the graph of ties across units; whether it was
+    estimated; the units each reaches and the unit each was last seen in (``people_rows``
+    makes the rows of given people, read through the person indexes)."""
+    r = rows.c
+    n = func.count()
+    strongest = list(
+        await session.execute(
+            select(r.tie, n)
+            .where(r.a != r.b)
+            .group_by(r.tie)
+            .order_by(n.desc(), r.tie)
+            .limit(BACKBONE + 1)
+        )
+    )
+    graph = nx.Graph()
+    for tie, weight in strongest[:BACKBONE]:
+        graph.add_edge(*_people_of(tie), length=1 / weight)
+    sampled = len(strongest) > BACKBONE or graph.number_of_nodes() > EXACT_LIMIT
+    if sampled:
+        k = min(SAMPLE, graph.number_of_nodes())
+        centrality = nx.betweenness_centrality(graph, k=k, weight="length", seed=7)
+    else:
+        centrality = nx.betweenness_centrality(graph, weight="length")
+    ranked = sorted(centrality.items(), key=lambda item: (-item[1], item[0]))
+    top = [(person, score) for person, score in ranked if score > 0][:BRIDGES]
+    if not top:
+        return [], sampled, {}, {}
+    ids = [person for person, _ in top]
+    r = people_rows(ids).c
+    sides = union_all(
+        select(r.actor.label("person"), r.a.label("own"), r.b.label("other"), r.at.label("at")),
+        select(r.target.label("person"), r.b.label("own"), r.a.label("other"), r.at.label("at")),
+    ).subquery()
+    reached = {
+        person: count
+        for person, count in await session.execute(
+            select(sides.c.person, func.count(func.distinct(sides.c.other)))
+            .where(sides.c.person.in_(ids), sides.c.own != sides.c.other)
+            .group_by(sides.c.person)
+        )
+    }
+    latest: dict[int, tuple[Any, int]] = {}
+    for person, own, at in await session.execute(
+        select(sides.c.person, sides.c.own, sides.c.at).where(sides.c.person.in_(ids))
+    ):
+        if person not in latest or (at, -own) > (latest[person][0], -latest[person][1]):
+            latest[person] = (at, own)
+    home = {person: own for person, (_, own) in latest.items()}
+    return top, sampled, reached, home
 
 
 async def network(
@@ -134,81 +229,64 @@ async def network(
     check_range(start, end)
     check_level(level)
     up, units = await _ancestors(session, level)
-    figures: dict[int, _UnitFigures] = defaultdict(_UnitFigures)
-    matrix: dict[tuple[int, int], int] = defaultdict(int)
-    graph = nx.Graph()
-    reached: dict[int, set[int]] = defaultdict(set)
-    home: dict[int, tuple[datetime, int]] = {}  # person → (last seen, unit then)
-
-    for actor, target, actor_unit, target_unit, n, last in await _pairs(session, start, end):
-        a, b = up.get(actor_unit, actor_unit), up.get(target_unit, target_unit)
-        tie = (min(actor, target), max(actor, target))
-        matrix[(a, b)] += n
-        figures[a].people.add(actor)
-        figures[b].people.add(target)
-        for person, unit in ((actor, a), (target, b)):
-            if person not in home or as_utc(last) > home[person][0]:
-                home[person] = (as_utc(last), unit)
-        if a == b:
-            figures[a].within += n
-            figures[a].internal.add(tie)
-            continue
-        for unit in (a, b):
-            figures[unit].across += n
-            figures[unit].external.add(tie)
-        reached[actor].add(b)
-        reached[target].add(a)
-        weight = graph.get_edge_data(actor, target, {}).get("interactions", 0) + n
-        graph.add_edge(actor, target, interactions=weight, length=1 / weight)
-
-    shown = {u for u, f in figures.items() if may_show(len(f.people))}
-    centrality, sampled = _betweenness(graph)
-    ranked = sorted(centrality.items(), key=lambda item: (-item[1], item[0]))
-    top = [(person, score) for person, score in ranked if score > 0][:BRIDGES]
+    answer: dict[str, Any] = {
+        "from": rfc3339(start),
+        "to": rfc3339(end),
+        "level": level,
+        "units": [],
+        "matrix": [],
+        "bridges": [],
+        "names_hidden": not show_names,
+        "betweenness_sampled": False,
+    }
+    if not up:
+        return answer
+    direct = level == silo_level()
+    rows = _rows(None if direct else up, start, end)
+    figures = await _units(session, rows)
+    shown = {u for u, f in figures.items() if may_show(f["people"])}
+    answer["units"] = [_unit_out(units, u, figures[u]) for u in sorted(shown, key=_path_key(units))]
+    answer["matrix"] = [
+        {"from_unit_id": str(a), "to_unit_id": str(b), "interactions": n}
+        for a in sorted(shown)
+        for b, n in sorted(figures[a].get("pairs", {}).items())
+        if b in shown
+    ]
+    top, answer["betweenness_sampled"], reached, home = await _bridges(
+        session, rows, lambda ids: _rows(None if direct else up, start, end, ids)
+    )
     names: dict[int, str] = {}
     if top and show_names:
         people = select(Person.id, Person.name).where(Person.id.in_([p for p, _ in top]))
         names = {pid: name for pid, name in await session.execute(people)}
-    return {
-        "from": rfc3339(start),
-        "to": rfc3339(end),
-        "level": level,
-        "units": [_unit_out(units, u, figures[u]) for u in sorted(shown, key=_path_key(units))],
-        "matrix": [
-            {"from_unit_id": str(a), "to_unit_id": str(b), "interactions": n}
-            for (a, b), n in sorted(matrix.items())
-            if a in shown and b in shown
-        ],
-        "bridges": [
-            {
-                "person_id": str(person),
-                "name": names.get(person) if show_names else None,
-                "unit_id": str(home[person][1]),
-                "unit_name": units[home[person][1]].name if home[person][1] in units else None,
-                "betweenness": score,
-                "units_reached": len(reached[person]),
-            }
-            for person, score in top
-        ],
-        "names_hidden": not show_names,
-        "betweenness_sampled": sampled,
-    }
+    answer["bridges"] = [
+        {
+            "person_id": str(person),
+            "name": names.get(person) if show_names else None,
+            "unit_id": str(home[person]),
+            "unit_name": units[home[person]].name if home[person] in units else None,
+            "betweenness": score,
+            "units_reached": reached.get(person, 0),
+        }
+        for person, score in top
+    ]
+    return answer
 
 
 def _path_key(units: dict[int, Unit]) -> Any:
     return lambda unit_id: (units[unit_id].path if unit_id in units else "", unit_id)
 
 
-def _unit_out(units: dict[int, Unit], unit_id: int, f: _UnitFigures) -> dict[str, Any]:
+def _unit_out(units: dict[int, Unit], unit_id: int, f: dict[str, Any]) -> dict[str, Any]:
     unit = units.get(unit_id)
-    internal, external = len(f.internal), len(f.external)
+    internal, external = f["internal"], f["external"]
     return {
         "id": str(unit_id),
         "name": unit.name if unit else None,
         "path": unit.path if unit else None,
-        "people": len(f.people),
-        "interactions_within": f.within,
-        "interactions_across": f.across,
+        "people": f["people"],
+        "interactions_within": f["within"],
+        "interactions_across": f["across"],
         "internal_ties": internal,
         "external_ties": external,
         "ei_index": (external - internal) / (external + internal) if internal + external else None,
