@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.analytics.matrix import check_range
 from atoll.analytics.models import ActivityDay, Interaction
-from atoll.analytics.periods import day_bucket, day_of, spans
+from atoll.analytics.periods import bucket, day_bucket, day_of, spans
 from atoll.analytics.policy import may_show
 from atoll.config import Settings
 from atoll.conversations.models import Comment, Post
@@ -107,7 +107,7 @@ async def _split(
     session: AsyncSession, start: datetime, end: datetime, active: int, dialect: str
 ) -> dict[str, Any]:
     i = Interaction
-    week = day_bucket(day_of(i.at, dialect), "week", dialect)
+    week = bucket(i.at, "week", dialect)
     rows = await session.execute(
         select(i.actor_id, func.count(), func.count(func.distinct(week)))
         .where(i.at >= start, i.at < end, i.actor_kind == "member", i.kind.in_(CONTRIBUTIONS))
