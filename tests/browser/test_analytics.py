@@ -55,6 +55,13 @@ async def test_an_admin_filters_the_charts_and_downloads_a_csv(page: Page) -> No
     csv_link = page.locator("#matrix").get_by_role("link", name="Download CSV")
     await expect(csv_link).to_have_attribute("href", re.compile(rf"unit_id={unit_id}.*week"))
 
+    # The level of the tree the heatmap compares (the network takes longest to compute).
+    await page.get_by_label("Compare units by").select_option("1")
+    await expect(page.locator("#network-caption")).to_contain_text(
+        "at the division level", timeout=30_000
+    )
+    await expect(page).to_have_url(re.compile(r"level=1"), timeout=30_000)
+
     # Counts instead of shares.
     await page.get_by_label("Counts").check()
     await expect(journey).to_have_attribute("data-mode", "count")
@@ -73,9 +80,10 @@ async def test_an_admin_filters_the_charts_and_downloads_a_csv(page: Page) -> No
     assert "total" in periods and all(p == "total" or "-W" in p for p in periods)
 
     # Without JavaScript's help the same filters come back from the address.
-    await page.reload()
+    await page.reload(timeout=30_000)  # the page computes the network at level 1 again
     await expect(page.get_by_label("Journey by")).to_have_value("week")
     await expect(page.get_by_label("Unit", exact=True)).to_have_value(unit_id)
+    await expect(page.get_by_label("Compare units by")).to_have_value("1")
     await expect(journey).to_have_attribute("data-period", "week")
 
 
@@ -118,7 +126,7 @@ async def test_bad_dates_get_a_readable_message_and_keep_the_charts(
 async def test_analytics_fits_a_phone(page: Page) -> None:
     await page.set_viewport_size(PHONE)
     await sign_in(page, ADMIN_EMAIL)
-    await page.goto("/analytics?level=3")
+    await page.goto("/analytics")
     await expect(page.locator("#network-chart canvas")).to_have_count(1)
     assert await horizontal_overflow(page) <= 0, "Analytics is wider than the phone"
     await page.get_by_label("Journey by").select_option("week")

@@ -350,13 +350,23 @@
     const option = select && select.selectedOptions[0];
     return option && option.value ? option.textContent.trim() : fallback;
   }
+  // What each view depends on: a change elsewhere redraws it from the figures already here.
+  const NEEDS = { matrix: ["from", "to", "unit_id", "period"], network: ["from", "to", "level"], adoption: ["from", "to"] };
+  const DRAW = {
+    matrix: (f) => {
+      renderMatrix(data.matrix, selectedText("f-unit", root.dataset.name));
+      drawJourney(data.matrix, f.period);
+    },
+    network: () => drawNetwork(data.network, selectedText("f-level", "chosen").toLowerCase()),
+    adoption: (f) => drawAdoption(data.adoption, f.period),
+  };
+  const keyOf = (view, f) => NEEDS[view].map((name) => f[name]).join("|");
+  const loaded = {};
   function drawAll(f) {
-    const name = selectedText("f-unit", root.dataset.name);
-    const levelName = selectedText("f-level", "chosen").toLowerCase();
-    renderMatrix(data.matrix, name);
-    drawJourney(data.matrix, f.period);
-    drawNetwork(data.network, levelName);
-    drawAdoption(data.adoption, f.period);
+    for (const view of Object.keys(DRAW)) {
+      loaded[view] = keyOf(view, f);
+      DRAW[view](f);
+    }
   }
   function pageQuery(f) {
     return new URLSearchParams(f).toString();
@@ -376,26 +386,35 @@
   const errorBox = document.getElementById("analytics-error");
   const status = document.getElementById("analytics-status");
   let latest = 0;
+  async function load(view, f, ticket) {
+    // Each view is drawn as soon as its figures arrive: a slow one does not hold up the others.
+    if (loaded[view] === keyOf(view, f)) {
+      DRAW[view](f);
+      return true;
+    }
+    const answer = await fetch(`/api/v1/analytics/${VIEWS[view]}?${apiQuery(f)}`, {
+      credentials: "same-origin", headers: { Accept: "application/json" } });
+    const body = await answer.json().catch(() => ({}));
+    if (ticket !== latest) return false; // a newer change is on its way
+    if (!answer.ok) {
+      errorBox.textContent = `These filters cannot be shown. ${body.detail || `The server answered ${answer.status}.`}`;
+      errorBox.hidden = false;
+      return false;
+    }
+    data[view] = body;
+    loaded[view] = keyOf(view, f);
+    DRAW[view](f);
+    return true;
+  }
+
   async function refresh() {
     const f = filters();
     const ticket = ++latest;
-    const query = apiQuery(f);
     root.setAttribute("aria-busy", "true");
+    errorBox.hidden = true;
     try {
-      const answers = await Promise.all(Object.values(VIEWS).map((view) =>
-        fetch(`/api/v1/analytics/${view}?${query}`, { credentials: "same-origin", headers: { Accept: "application/json" } })));
-      const bodies = await Promise.all(answers.map((a) => a.json().catch(() => ({}))));
-      if (ticket !== latest) return; // a newer change is on its way
-      const failed = answers.findIndex((a) => !a.ok);
-      if (failed >= 0) {
-        const problem = bodies[failed];
-        errorBox.textContent = `These filters cannot be shown. ${problem.detail || `The server answered ${answers[failed].status}.`}`;
-        errorBox.hidden = false;
-        return;
-      }
-      errorBox.hidden = true;
-      data = { matrix: bodies[0], network: bodies[1], adoption: bodies[2] };
-      drawAll(f);
+      const done = await Promise.all(Object.keys(DRAW).map((view) => load(view, f, ticket)));
+      if (ticket !== latest || done.includes(false)) return;
       const page = pageQuery(f);
       history.replaceState(null, "", `/analytics?${page}`);
       relink(page);
