@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -243,7 +244,9 @@ async def admin_add_person(request: Request, form: Form, viewer: Viewer, db: DB)
         ctx = await _admin_context(db, viewer, "", None)
         ctx.update(error=error.detail, form=form)
         return render(request, "people/admin.html", ctx, status_code=error.status)
-    return RedirectResponse(f"/admin/people?added={person.id}", status_code=303)
+    # Show the new person's row straight away, however long the list is.
+    shown = urlencode({"added": person.id, "q": person.email})
+    return RedirectResponse(f"/admin/people?{shown}", status_code=303)
 
 
 @router.post("/admin/people/{person_id}")
