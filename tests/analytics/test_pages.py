@@ -131,6 +131,13 @@ async def test_an_analyst_sees_the_matrix_the_journey_the_network_and_adoption(
         assert f'aria-labelledby="{chart}-caption"' in html and f'id="{chart}-caption"' in html
     assert len(data["matrix"]["journey"]) >= 12
     assert {"units", "matrix", "bridges"} <= data["network"].keys()
+    # At the division level Sales has five people: its cells are listed for screen readers.
+    by_division = (await client.get("/analytics", params={"level": "1"})).text
+    network = island(by_division)["network"]
+    assert [u["name"] for u in network["units"]] == ["Sales"] and network["matrix"]
+    pairs = re.search(r'<table id="pairs-table">.*?<tbody>(.*?)</tbody>', by_division, re.S)
+    assert pairs and pairs.group(1).count("<tr>") == len(network["matrix"])
+    assert "<td>Sales</td><td>Sales</td>" in pairs.group(1)
     assert data["adoption"]["members"] >= 7
     # Names are data, never markup: a name that closes the data island stays inside it.
     assert "</script><b>" not in html

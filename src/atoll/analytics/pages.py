@@ -223,6 +223,21 @@ def unit_options(units: list[Unit]) -> list[dict[str, Any]]:
     ]
 
 
+def unit_pairs(network: dict[str, Any]) -> list[dict[str, Any]]:
+    """The heatmap's cells as rows, the busiest pair first."""
+    names = {u["id"]: u["name"] or f"Unit {u['id']}" for u in network["units"]}
+    pairs = [
+        {
+            "from_name": names[m["from_unit_id"]],
+            "to_name": names[m["to_unit_id"]],
+            "interactions": m["interactions"],
+        }
+        for m in network["matrix"]
+        if m["from_unit_id"] in names and m["to_unit_id"] in names
+    ]
+    return sorted(pairs, key=lambda p: -p["interactions"])
+
+
 def level_choices(units: list[Unit], chosen: int) -> list[tuple[int, str]]:
     """The levels of the tree below the company (and the chosen one, should it be another)."""
     deepest = max((u.level for u in units), default=1)
@@ -312,6 +327,7 @@ async def analytics_page(
         sentence=stage_sentence(data["matrix"], name),
         levels=level_choices(units, filters.level),
         level_label=org.level_name(filters.level),
+        pairs=unit_pairs(data["network"]),
         query=filters.query(),
         presets=[
             (f"Last {n} months", filters.query(**{"from": months_back(today, n).isoformat()}))

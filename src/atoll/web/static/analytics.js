@@ -253,6 +253,8 @@
       el("th", { scope: "row" }, u.name || `Unit ${u.id}`), el("td", {}, String(u.people)), el("td", {}, String(u.interactions_within)),
       el("td", {}, String(u.interactions_across)), el("td", {}, u.ei_index === null ? "—" : u.ei_index.toFixed(2)),
       el("td", {}, u.island ? "Yes" : "No"))));
+    const pairs = cells.map(([to, from, n]) => [names[from], names[to], n]).sort((a, b) => b[2] - a[2]);
+    replaceRows("pairs-table", pairs.map((p) => el("tr", {}, ...p.map((v) => el("td", {}, String(v))))));
     setText("bridges-note", network.names_hidden
       ? "Names hidden by the organisation's settings."
       : "Ranked by how often they connect people of different units.");
