@@ -1,0 +1,300 @@
+"""Analytics over a large organisation: 10,000 people, 12 months of interactions.
+
+The database gets a realistic log by bulk insert (not through the services, which would take
+hours): a tree of 8 divisions × 5 departments × 4 teams, 9,500 members and 500 externals,
+``--rows`` interactions (default 600,000: what ~0.75 posts per person-month with their
+comments, reactions and mentions make) spread over 12 months with a skewed activity (a few
+people do most), two thirds toward the actor's own silo, a fifth across silos, a tenth with
+externals, the rest posts; activity days (~60 % of members, two to three days a week), and
+20,000 questions with their first answers. ``new_tie`` is then set by ``rebuild_ties`` (timed).
+
+Cases, each run ``REPEAT`` times (network and adoption ``SLOW_REPEAT`` times; the table shows
+the median, the note p50/p99 — with so few runs p99 is the slowest): the value matrix with its
+monthly journey over the 12 months for the whole organisation, the same by ISO week, the same
+for one division, the network at the department level, and adoption. Baseline: a bare
+``COUNT(*)`` of the interactions in the range through the same engine."""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from atoll.analytics import queries
+from atoll.analytics.models import ActivityDay, Interaction
+from atoll.config import Settings
+from atoll.conversations.models import Comment, Post
+from atoll.db.engine import make_sessionmaker
+from atoll.org.models import Unit
+from atoll.people.models import Person
+from atoll.spaces.models import Space
+from bench import Figure, Options, benchmark
+from bench.databases import fresh_engine
+
+DEFAULT_ROWS = 600_000
+PEOPLE = 10_000
+EXTERNALS = 500
+DIVISIONS, DEPARTMENTS, TEAMS = 8, 5, 4
+END = datetime(2026, 11, 1, tzinfo=UTC)
+START = datetime(2025, 11, 1, tzinfo=UTC)
+QUESTIONS = 20_000
+REPEAT = 7
+SLOW_REPEAT = 3  # network and adoption take seconds each
+CHUNK = 5_000
+SEED = 20261125
+
+
+async def _insert(session: AsyncSession, table: Any, rows: list[dict[str, Any]]) -> None:
+    for i in range(0, len(rows), CHUNK):
+        await session.execute(insert(table), rows[i : i + CHUNK])
+
+
+async def _org(session: AsyncSession) -> tuple[list[int], dict[int, tuple[int, int]]]:
+    """The tree and the people: (member ids, external ids last) and member → (unit, silo)."""
+    units: list[dict[str, Any]] = [{"id": 1, "name": "Company", "parent_id": None, "level": 0}]
+    units[0]["path"] = ""
+    teams: list[tuple[int, int]] = []  # (team id, its department = silo)
+    next_id = 2
+    for d in range(DIVISIONS):
+        division = next_id
+        units.append({"id": division, "name": f"D{d}", "parent_id": 1, "level": 1, "path": f"D{d}"})
+        next_id += 1
+        for p in range(DEPARTMENTS):
+            dept = next_id
+            path = f"D{d}/P{p}"
+            units.append({"id": dept, "name": f"P{p}", "parent_id": division, "level": 2})
+            units[-1]["path"] = path
+            next_id += 1
+            for t in range(TEAMS):
+                units.append(
+                    {"id": next_id, "name": f"T{t}", "parent_id": dept, "level": 3}
+                    | {"path": f"{path}/T{t}"}
+                )
+                teams.append((next_id, dept))
+                next_id += 1
+    now = datetime.now(UTC)
+    for u in units:
+        u["created_at"] = now
+    await _insert(session, Unit, units)
+    rng = random.Random(SEED)
+    people, where = [], {}
+    for n in range(1, PEOPLE + 1):
+        external = n > PEOPLE - EXTERNALS
+        team, silo = rng.choice(teams)
+        people.append(
+            {
+                "id": n,
+                "email": f"p{n}@bench.example",
+                "name": f"Person {n}",
+                "title": "",
+                "bio": "",
+                "kind": "external" if external else "member",
+                "role": "guest" if external else "member",
+                "unit_id": None if external else team,
+                "organization": f"Org {n % 40}" if external else None,
+                "relation": "customer" if external else None,
+                "is_active": True,
+                "is_analyst": False,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+        if not external:
+            where[n] = (team, silo)
+    await _insert(session, Person, people)
+    return list(range(1, PEOPLE + 1)), where
+
+
+def _interactions(rows: int, where: dict[int, tuple[int, int]]) -> list[dict[str, Any]]:
+    rng = random.Random(SEED + 1)
+    members = sorted(where)
+    externals = list(range(PEOPLE - EXTERNALS + 1, PEOPLE + 1))
+    by_silo: dict[int, list[int]] = {}
+    for person, (_, silo) in where.items():
+        by_silo.setdefault(silo, []).append(person)
+    weights = [1 / (rank + 10) for rank in range(len(members))]  # a few do most
+    actors = rng.choices(members, weights, k=rows)
+    span = (END - START).total_seconds()
+    moments = sorted(START + timedelta(seconds=rng.random() * span) for _ in range(rows))
+    out = []
+    for at, actor in zip(moments, actors, strict=True):
+        unit, silo = where[actor]
+        roll = rng.random()
+        target: int | None
+        if roll < 0.65:
+            target = rng.choice(by_silo[silo])
+        elif roll < 0.85:
+            target = rng.choice(members)
+        elif roll < 0.95:
+            target = rng.choice(externals)
+        else:
+            target = None
+        if target == actor:
+            target = None
+        row: dict[str, Any] = {
+            "at": at,
+            "kind": "post" if target is None else rng.choice(("comment", "reaction", "reply")),
+            "actor_id": actor,
+            "target_id": target,
+            "space_id": None,
+            "post_id": None,
+            "actor_unit_id": unit,
+            "actor_silo_id": silo,
+            "actor_kind": "member",
+            "actor_organization": None,
+            "new_tie": False,
+        }
+        if target is None:
+            row |= {"scope": "within", "tie_key": f"s:{actor}:"}
+            row |= dict.fromkeys(("target_unit_id", "target_silo_id", "target_kind"))
+            row["target_organization"] = None
+        elif target in where:
+            t_unit, t_silo = where[target]
+            row |= {"target_unit_id": t_unit, "target_silo_id": t_silo, "target_kind": "member"}
+            row |= {"target_organization": None, "scope": "within" if t_silo == silo else "across"}
+            row["tie_key"] = f"p:{min(actor, target)}:{max(actor, target)}"
+        else:
+            row |= {"target_unit_id": None, "target_silo_id": None, "target_kind": "external"}
+            row |= {"target_organization": "Org", "scope": "external"}
+            row["tie_key"] = f"p:{min(actor, target)}:{max(actor, target)}"
+        out.append(row)
+    return out
+
+
+def _activity_days(where: dict[int, tuple[int, int]]) -> list[dict[str, Any]]:
+    rng = random.Random(SEED + 2)
+    days = [START.date() + timedelta(days=n) for n in range((END - START).days)]
+    out = []
+    for person in where:
+        if rng.random() < 0.6:
+            rate = rng.uniform(2 / 7, 3 / 7)
+            out += [{"person_id": person, "day": d} for d in days if rng.random() < rate]
+    return out
+
+
+async def _questions(session: AsyncSession, members: list[int]) -> None:
+    rng = random.Random(SEED + 3)
+    now = datetime.now(UTC)
+    space = {"id": 1, "name": "Help", "slug": "help", "description": "", "kind": "community"}
+    space |= {"visibility": "open", "created_at": now}
+    await session.execute(insert(Space), [space])
+    span = (END - START).total_seconds()
+    posts, comments = [], []
+    for n in range(1, QUESTIONS + 1):
+        at = START + timedelta(seconds=rng.random() * span)
+        author = rng.choice(members)
+        posts.append(
+            {"id": n, "space_id": 1, "author_id": author, "kind": "question", "body": "?"}
+            | {"html": "", "created_at": at, "last_activity_at": at, "comment_count": 0}
+            | {"vote_count": 0}
+        )
+        if rng.random() < 0.8:
+            answer = at + timedelta(seconds=rng.expovariate(1 / 7200))
+            comments.append(
+                {"post_id": n, "author_id": rng.choice(members), "body": "!", "html": ""}
+                | {"created_at": answer}
+            )
+    await _insert(session, Post, posts)
+    await _insert(session, Comment, comments)
+
+
+async def _fill(engine: AsyncEngine, rows: int) -> tuple[int, float]:
+    """The organisation and its log; returns the unit id of one division and rebuild seconds."""
+    async with make_sessionmaker(engine)() as session:
+        _, where = await _org(session)
+        await session.commit()
+        await _insert(session, Interaction, _interactions(rows, where))
+        await session.commit()
+        await _insert(session, ActivityDay, _activity_days(where))
+        await _questions(session, sorted(where))
+        await session.commit()
+        began = time.perf_counter()
+        await queries.rebuild_ties(session, lookback_days=90)
+        await session.commit()
+        rebuild = time.perf_counter() - began
+    # Fresh statistics and (PostgreSQL) a vacuumed table, as autovacuum leaves a live database
+    # after a bulk load: index-only scans need the visibility map.
+    async with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.exec_driver_sql("VACUUM ANALYZE")
+        else:
+            await conn.exec_driver_sql("ANALYZE")
+            await conn.commit()
+    return 2, rebuild
+
+
+async def _timed(
+    engine: AsyncEngine, work: Callable[[AsyncSession], Awaitable[Any]], repeat: int = REPEAT
+) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        async with make_sessionmaker(engine)() as session:
+            began = time.perf_counter()
+            await work(session)
+            times.append(time.perf_counter() - began)
+    return times
+
+
+def _figure(kind: str, case: str, rows: int, times: list[float], baseline: float) -> Figure:
+    ordered = sorted(times)
+    p50 = statistics.median(ordered)
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+    note = f"p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms over {len(times)} runs"
+    return Figure(kind, case, rows, p50, baseline=baseline, note=note)
+
+
+async def _run(kind: str, rows: int) -> list[Figure]:
+    settings = Settings()
+    async with fresh_engine(kind, "analytics") as engine:
+        began = time.perf_counter()
+        division, rebuild = await _fill(engine, rows)
+        print(f"  {kind}: filled in {time.perf_counter() - began:.0f} s", flush=True)
+        span: dict[str, Any] = {"start": START, "end": END, "settings": settings}
+
+        async def count(session: AsyncSession) -> Any:
+            where = (Interaction.at >= START, Interaction.at < END)
+            return await session.scalar(select(func.count()).where(*where))
+
+        baseline = statistics.median(await _timed(engine, count))
+        cases: list[tuple[str, Callable[[AsyncSession], Awaitable[Any]]]] = [
+            (
+                "matrix+journey, month",
+                lambda s: queries.value_matrix(s, unit_id=None, period="month", **span),
+            ),
+            (
+                "matrix+journey, week",
+                lambda s: queries.value_matrix(s, unit_id=None, period="week", **span),
+            ),
+            (
+                "matrix+journey, 1 division",
+                lambda s: queries.value_matrix(s, unit_id=division, period="month", **span),
+            ),
+            (
+                "network, departments",
+                lambda s: queries.network(s, level=2, show_names=True, **span),
+            ),
+            ("adoption", lambda s: queries.adoption(s, **span)),
+        ]
+        figures = [Figure(kind, "rebuild_ties (whole log)", rows, rebuild)]
+        for case, work in cases:
+            repeat = REPEAT if case.startswith("matrix") else SLOW_REPEAT
+            times = await _timed(engine, work, repeat)
+            figures.append(_figure(kind, case, rows, times, baseline))
+            print(f"  {kind} {case}: {figures[-1].note}", flush=True)
+        return figures
+
+
+@benchmark("analytics")
+async def analytics(options: Options) -> list[Figure]:
+    rows = options.rows or DEFAULT_ROWS
+    figures: list[Figure] = []
+    for kind in options.dbs:
+        figures += await _run(kind, rows)
+    return figures
