@@ -4,7 +4,10 @@ The generator keeps its own tally of every interaction it writes (never read bac
 database, never computed by the analytics code): per month and per value-matrix cell, the
 interactions and the distinct ties, and the same over the whole history. Here a small
 organisation is generated with a known seed, the value matrix is computed from the log, and
-every figure must be equal — exactly."""
+every figure must be equal — exactly.
+
+The generator writes each row's ``new_tie`` as record_interaction would have live; here they
+are all reset first, so that ``rebuild_ties`` has to derive every one of them from the log."""
 
 from __future__ import annotations
 
@@ -12,9 +15,11 @@ from datetime import date, datetime
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.analytics.queries import value_matrix
+from atoll.analytics.models import Interaction
+from atoll.analytics.queries import rebuild_ties, value_matrix
 from atoll.config import Settings
 from atoll.demo.generator import do_create_demo
 
@@ -44,6 +49,10 @@ async def test_the_value_matrix_equals_the_planted_ground_truth(
     result = await do_create_demo(db, people=60, months=4, seed=seed, end=end)
     await db.commit()
     truth = result.ground_truth
+    await db.execute(update(Interaction).values(new_tie=True))
+    existing = sum(c["interactions"] for c in truth["whole"]["cells"] if c["tie"] == "existing")
+    assert await rebuild_ties(db, lookback_days=settings.tie_lookback_days) == existing > 0
+    await db.commit()
     assert truth["whole"]["total"] > 500  # enough to make the comparison mean something
     start, stop = _when(truth["start"]), _when(truth["stop"])
 

@@ -32,15 +32,14 @@ class Side:
     organization: str | None
 
 
-@dataclass(order=True)
+@dataclass
 class Act:
     at: datetime
-    seq: int
-    kind: str = field(compare=False)
-    actor: int = field(compare=False)
-    target: int | None = field(compare=False)
-    space: PSpace = field(compare=False)
-    post_id: int | None = field(compare=False)
+    kind: str
+    actor: int
+    target: int | None
+    space: PSpace
+    post_id: int | None
 
 
 @dataclass
@@ -81,7 +80,7 @@ class History:
         self.org, self.ids, self.tally, self.end = org, ids, tally, end
         self.people = {p.id: p for p in org.people}
         self._starts = [start for start, _ in org.months]
-        self._acts: list[Act] = []
+        self._acts: list[tuple[datetime, int, Act]] = []  # a heap: by time, then as made
         self._seq = 0
         self._html: dict[str, str] = {}
         self.rows: dict[str, list[dict[str, Any]]] = {}
@@ -141,7 +140,7 @@ class History:
         if target == actor:
             return
         self._seq += 1
-        heapq.heappush(self._acts, Act(at, self._seq, kind, actor, target, space, post_id))
+        heapq.heappush(self._acts, (at, self._seq, Act(at, kind, actor, target, space, post_id)))
 
     # --- conversations ----------------------------------------------------------------------
 
@@ -258,9 +257,8 @@ class History:
         """The interaction rows of every act before ``boundary`` (all when None), in time
         order, each counted in the tally."""
         out = []
-        while self._acts and (boundary is None or self._acts[0].at < boundary):
-            act = heapq.heappop(self._acts)
-            out.append(self._interaction(act))
+        while self._acts and (boundary is None or self._acts[0][0] < boundary):
+            out.append(self._interaction(heapq.heappop(self._acts)[2]))
         return out
 
     def _interaction(self, act: Act) -> dict[str, Any]:
@@ -271,7 +269,7 @@ class History:
         space_silo = self.org.silo.get(space.unit_id) if space.unit_id is not None else None
         scope = scope_of(me, them, space, space_silo)
         tie = tie_of(act.actor, act.target, space.id)
-        self.tally.add(
+        new = self.tally.add(
             month=month, at=act.at, scope=scope, tie=tie, actor=act.actor, target=act.target
         )
         return {
@@ -292,9 +290,9 @@ class History:
             "target_organization": them.organization if them else None,
             "scope": scope,
             "tie_key": tie,
-            # Left for ``rebuild_ties`` to derive from the log once it is all written; the
-            # tally decided it independently.
-            "new_tie": True,
+            # As record_interaction decides it live; ``rebuild_ties`` derives it again from
+            # the log once it is all written (and finds nothing to change).
+            "new_tie": new,
         }
 
     def asked(self, rec: PostRec) -> None:
