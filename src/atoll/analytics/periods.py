@@ -94,4 +94,3 @@ def day_bucket(column: Any, period: str, dialect: str) -> ColumnElement[str]:
     if period == "month":
         return func.date(column, "start of month")
     return func.date(column, "weekday 0", "-6 days")
-
