@@ -169,6 +169,18 @@ async def test_every_interaction_is_the_row_record_interaction_would_write(
         space_silo = silo(space.unit_id) if space.kind == "unit" else None
         assert row.scope == analytics.scope_of(me, them, space=space, space_silo_id=space_silo)
         assert row.tie_key == analytics.tie_key_of(row.actor_id, row.target_id, row.space_id)
+    # The roll-up helpers: the previous row on the same tie in the same cell, and each
+    # person's previous appearance, in the order of the log.
+    cell_last: dict[tuple[str, str, bool], datetime] = {}
+    seen: dict[int, datetime] = {}
+    for row in sorted(rows, key=lambda r: (r.at, r.id)):
+        assert row.cell_prev_at == cell_last.get((row.tie_key, row.scope, row.new_tie))
+        assert row.actor_prev_at == seen.get(row.actor_id)
+        if row.target_id is not None:
+            assert row.target_prev_at == seen.get(row.target_id)
+        cell_last[(row.tie_key, row.scope, row.new_tie)] = seen[row.actor_id] = row.at
+        if row.target_id is not None:
+            seen[row.target_id] = row.at
     # A few people moved to another department: their later interactions carry the new unit.
     moved = [pid for pid, seen in units_of.items() if len(seen) > 1]
     assert moved

@@ -82,6 +82,8 @@ class History:
         self._starts = [start for start, _ in org.months]
         self._acts: list[tuple[datetime, int, Act]] = []  # a heap: by time, then as made
         self._seq = 0
+        self._cell_last: dict[tuple[str, str, bool], datetime] = {}
+        self._seen: dict[int, datetime] = {}
         self._html: dict[str, str] = {}
         self.rows: dict[str, list[dict[str, Any]]] = {}
         self.written_days: set[tuple[int, Any]] = set()
@@ -272,6 +274,14 @@ class History:
         new = self.tally.add(
             month=month, at=act.at, scope=scope, tie=tie, actor=act.actor, target=act.target
         )
+        # The roll-up helpers record_interaction keeps: the previous row on this tie in this
+        # cell, and each person's previous appearance in the log.
+        cell = (tie, scope, new)
+        cell_prev, self._cell_last[cell] = self._cell_last.get(cell), act.at
+        actor_prev, self._seen[act.actor] = self._seen.get(act.actor), act.at
+        target_prev = None
+        if act.target is not None:
+            target_prev, self._seen[act.target] = self._seen.get(act.target), act.at
         return {
             "id": self.ids.next("interaction"),
             "at": act.at,
@@ -293,6 +303,9 @@ class History:
             # As record_interaction decides it live; ``rebuild_ties`` derives it again from
             # the log once it is all written (and finds nothing to change).
             "new_tie": new,
+            "cell_prev_at": cell_prev,
+            "actor_prev_at": actor_prev,
+            "target_prev_at": target_prev,
         }
 
     def asked(self, rec: PostRec) -> None:
