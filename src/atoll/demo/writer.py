@@ -27,6 +27,8 @@ ID_TABLES = (
 
 
 def table(name: str) -> Table:
+    import atoll.db.models  # noqa: F401 - every domain's tables, whatever was imported before
+
     return Base.metadata.tables[name]
 
 
