@@ -30,8 +30,8 @@ from atoll.demo.org import (
     ADMIN_EMAIL,
     COMPANY,
     MEMBER_EMAIL,
+    Ids,
     Org,
-    _Ids,
     month_starts,
     plan_people,
     plan_spaces,
@@ -106,7 +106,7 @@ async def do_create_demo(
     stop = datetime(end_day.year, end_day.month, end_day.day, tzinfo=UTC) + timedelta(days=1)
     total_posts = default_posts(people, months) if posts is None else posts
     rng = random.Random(seed)
-    ids = _Ids(await writer.last_ids(session))
+    ids = Ids(await writer.last_ids(session))
     org = _plan(rng, ids, people=people, months=months, stop=stop, silo_level=silo_level)
     await _write_org(session, org, progress)
 
@@ -155,7 +155,7 @@ async def do_create_demo(
 
 
 def _plan(
-    rng: random.Random, ids: _Ids, *, people: int, months: int, stop: datetime, silo_level: int
+    rng: random.Random, ids: Ids, *, people: int, months: int, stop: datetime, silo_level: int
 ) -> Org:
     externals = max(5, round(people * EXTERNAL_SHARE))
     members = people - externals

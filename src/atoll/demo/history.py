@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from atoll.demo.org import Org, PSpace, _Ids
+from atoll.demo.org import Ids, Org, PSpace
 from atoll.demo.truth import Tally
 from atoll.kit.markdown import render_markdown
 from atoll.spaces.service import slugify
@@ -76,7 +76,7 @@ def tie_of(actor: int, target: int | None, space_id: int) -> str:
 
 
 class History:
-    def __init__(self, org: Org, ids: _Ids, tally: Tally, end: datetime) -> None:
+    def __init__(self, org: Org, ids: Ids, tally: Tally, end: datetime) -> None:
         self.org, self.ids, self.tally, self.end = org, ids, tally, end
         self.people = {p.id: p for p in org.people}
         self._starts = [start for start, _ in org.months]

@@ -113,7 +113,9 @@ def month_starts(end: datetime, months: int) -> list[tuple[datetime, datetime]]:
     return [(s, starts[i + 1] if i + 1 < len(starts) else end) for i, s in enumerate(starts)]
 
 
-class _Ids:
+class Ids:
+    """The next free id of each table."""
+
     def __init__(self, start: dict[str, int]) -> None:
         self.last = dict(start)
 
@@ -122,7 +124,7 @@ class _Ids:
         return self.last[table]
 
 
-def plan_tree(rng: random.Random, ids: _Ids, *, members: int, silo_level: int) -> list[PUnit]:
+def plan_tree(rng: random.Random, ids: Ids, *, members: int, silo_level: int) -> list[PUnit]:
     """Company → divisions → departments → teams, sized for this many members: about 25
     people a department, 8 a team."""
     n_depts = max(3, round(members / 25))
@@ -198,7 +200,7 @@ def _engage(rng: random.Random, person: PPerson, months: int) -> None:
 
 
 def plan_people(
-    rng: random.Random, ids: _Ids, *, units: list[PUnit], members: int, externals: int, months: int
+    rng: random.Random, ids: Ids, *, units: list[PUnit], members: int, externals: int, months: int
 ) -> list[PPerson]:
     root = units[0]
     depts = [u for u in units if u.level == 2]
@@ -274,7 +276,7 @@ def plan_people(
     return people
 
 
-def _external(ids: _Ids, name: str, email: str, org: str, relation: str, title: str) -> PPerson:
+def _external(ids: Ids, name: str, email: str, org: str, relation: str, title: str) -> PPerson:
     return PPerson(
         ids.next("person"),
         name,
@@ -295,8 +297,9 @@ def _move_some(rng: random.Random, people: list[PPerson], units: list[PUnit], mo
     if months < 3:
         return
     teams = [u for u in units if u.level == 3]
-    movers = [p for p in people if p.kind == "member" and p.role != "admin" and p.id != 0]
-    movers = [p for p in movers if p.email != MEMBER_EMAIL and p.unit_id in {t.id for t in teams}]
+    team_ids = {t.id for t in teams}
+    movers = [p for p in people if p.role != "admin" and p.email != MEMBER_EMAIL]
+    movers = [p for p in movers if p.kind == "member" and p.unit_id in team_ids]
     parent = {u.id: u.parent_id for u in units}
     for person in rng.sample(movers, min(len(movers), max(2, len(movers) // 50))):
         others = [t for t in teams if parent[t.id] != parent[person.unit_id or 0]]
@@ -322,7 +325,7 @@ def _slug(name: str, taken: set[str]) -> str:
 
 def plan_spaces(
     rng: random.Random,
-    ids: _Ids,
+    ids: Ids,
     *,
     units: list[PUnit],
     people: list[PPerson],
