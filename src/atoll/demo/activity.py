@@ -19,6 +19,7 @@ from atoll.demo.history import History, PostRec
 from atoll.demo.org import ADMIN_EMAIL, MEMBER_EMAIL, Org, PPerson, PSpace
 
 REACTIONS = ("👍", "❤️", "🎉", "😄", "😮", "🙏", "👀", "🚀", "✅", "💡")
+MAX_REVISIONS = 8
 SCOPE_KINDS = {
     "within": ("unit",),
     "across": ("community", "situation"),
@@ -248,18 +249,30 @@ class Simulation:
         if at is None:
             return
         pages = self.pages.setdefault(space.id, [])
-        titles = [t for t in words.WIKI_TITLES if t not in {p["title"] for p in pages}]
+        # A page takes a few revisions, then people start another one: every edit is logged
+        # toward each earlier editor of the page, as the wiki service does.
+        open_pages = [p for p in pages if p["revision"] < MAX_REVISIONS]
         page = None
-        if pages and (not titles or self.rng.random() < 0.7):
-            page = self.rng.choice(pages)
+        if open_pages and self.rng.random() < 0.7:
+            page = self.rng.choice(open_pages)
             at = max(at, page["updated_at"] + timedelta(minutes=5))
             if not self._in_time(space, at) or at >= self.stop:
                 return
-        title = page["title"] if page else self.rng.choice(titles)
+        title = page["title"] if page else self._new_title(pages)
         line = self.rng.choice(words.WIKI_LINES)
         made = self.h.wiki_edit(page, space=space, author=author, title=title, line=line, at=at)
         if page is None:
             pages.append(made)
+
+    def _new_title(self, pages: list[dict[str, Any]]) -> str:
+        used = {p["title"] for p in pages}
+        n = 1
+        while True:
+            titles = [t if n == 1 else f"{t} {n}" for t in words.WIKI_TITLES]
+            free = [t for t in titles if t not in used]
+            if free:
+                return self.rng.choice(free)
+            n += 1
 
     # --- the landmarks -----------------------------------------------------------------------
 
