@@ -180,6 +180,16 @@ async def test_the_history_moves_from_operational_to_transformation(db: AsyncSes
     assert first["within"] > 0.8 and first["across"] < 0.15 and first["external"] < 0.05
     assert last["across"] > 0.3 and last["external"] > 0.1
     assert truth["months"][-1]["total"] > 2 * truth["months"][0]["total"]  # adoption grows
+
+    def stage(month: dict[str, Any]) -> str:
+        share = shares(month)
+        if share["external"] >= 0.05:
+            return "transformation"
+        return "cultural" if share["across"] >= 0.15 else "operational"
+
+    stages = [stage(m) for m in truth["months"]]
+    assert stages[0] == "operational" and stages[-1] == "transformation"
+    assert stages.index("cultural") < stages.index("transformation"), stages
     # Each row's tie is decided as record_interaction would have live: rebuilding the ties
     # from the whole log changes none of them.
     assert truth["ties_changed_by_rebuild"] == 0

@@ -29,10 +29,10 @@ SCOPE_KINDS = {
 
 def mix(t: float) -> tuple[float, float, float]:
     """The share of posts aimed within silos, across silos and with externals at ``t`` (0 in
-    the first month, 1 in the last): from 92/7/1 to 45/33/22. Threads in communities and
-    hybrid spaces draw more people in, so the interactions come out at about 85/13/2 in the
-    first month and 50/38/12 in the last."""
-    return 0.92 - 0.47 * t, 0.07 + 0.26 * t, 0.01 + 0.21 * t
+    the first month, 1 in the last): from 94/5/1 to 45/33/22. Threads in communities and
+    hybrid spaces draw more people in, so the interactions come out at about 88/11/1 in the
+    first month and 42/40/18 in the last."""
+    return 0.94 - 0.49 * t, 0.05 + 0.28 * t, 0.01 + 0.21 * t
 
 
 class _Pool:

@@ -271,6 +271,9 @@ def plan_people(
             person.engagement, person.weight, person.adopt = "regular", 3.0, 0
         else:
             _engage(rng, person, months)
+        if person.kind == "external" and person.adopt is not None:
+            # Customers and partners are invited once the organisation is at home in Atoll.
+            person.adopt = max(person.adopt, min(months - 1, months // 4))
         person.units = [person.unit_id] * months
     _move_some(rng, people, units, months)
     return people
