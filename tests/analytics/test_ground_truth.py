@@ -19,7 +19,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.analytics.models import Interaction
-from atoll.analytics.queries import rebuild_ties, value_matrix
+from atoll.analytics.queries import adoption, rebuild_ties, value_matrix
 from atoll.config import Settings
 from atoll.demo.generator import do_create_demo
 
@@ -76,3 +76,28 @@ async def test_the_value_matrix_equals_the_planted_ground_truth(
     )
     # The history covers every kind of cell, new ties and old ones, in every row.
     assert all(c["interactions"] > 0 for c in whole["cells"])
+
+
+async def test_the_questions_asked_and_answered_equal_the_planted_ground_truth(
+    db: AsyncSession, settings: Settings
+) -> None:
+    result = await do_create_demo(db, people=120, months=4, seed=13, end=date(2026, 4, 30))
+    await db.commit()
+    truth = result.ground_truth
+    months = truth["months"]
+    bounds = [m["start"] for m in months] + [truth["stop"]]
+    ranges = [(m["period"], bounds[i], bounds[i + 1], m["questions"]) for i, m in enumerate(months)]
+    ranges.append(("whole", truth["start"], truth["stop"], truth["whole"]["questions"]))
+    shown = 0
+    for label, start, stop, questions in ranges:
+        figures = await adoption(db, start=_when(start), end=_when(stop), settings=settings)
+        for key, kind in (("questions", "members"), ("questions_by_externals", "externals")):
+            computed, wanted = figures[key], questions[f"by_{kind}"]
+            if computed["suppressed"]:
+                continue
+            shown += 1
+            assert (computed["asked"], computed["answered"]) == (
+                wanted["asked"],
+                wanted["answered"],
+            ), (label, kind)
+    assert shown >= 5

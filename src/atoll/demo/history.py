@@ -312,7 +312,11 @@ class History:
         """Count a question once its thread is complete: answered when someone other than
         the asker commented on it."""
         answered = any(c["author_id"] != rec.author for c in rec.comments)
-        self.tally.question(month=self.month_of(rec.row["created_at"]), answered=answered)
+        self.tally.question(
+            month=self.month_of(rec.row["created_at"]),
+            answered=answered,
+            kind=self.people[rec.author].kind,
+        )
 
     # --- wiki -------------------------------------------------------------------------------
 

@@ -29,6 +29,10 @@ class _Period:
     people: set[int] = field(default_factory=set)
     asked: int = 0
     answered: int = 0
+    # Questions by the asker's kind: "member" and "external".
+    by_kind: dict[str, list[int]] = field(
+        default_factory=lambda: {"member": [0, 0], "external": [0, 0]}
+    )
     posts: int = 0
 
     def add(self, cell: tuple[str, str], tie: str, actor: int, target: int | None) -> None:
@@ -46,7 +50,14 @@ class _Period:
             "total": total,
             "people": len(self.people),
             "posts": self.posts,
-            "questions": {"asked": self.asked, "answered": self.answered},
+            "questions": {
+                "asked": self.asked,
+                "answered": self.answered,
+                **{
+                    f"by_{kind}s": {"asked": asked, "answered": answered}
+                    for kind, (asked, answered) in self.by_kind.items()
+                },
+            },
             "cells": [
                 {
                     "scope": scope,
@@ -81,12 +92,15 @@ class Tally:
         self.whole.add(cell, tie, actor, target)
         return new
 
-    def question(self, *, month: int, answered: bool) -> None:
-        self.months[month].asked += 1
-        self.whole.asked += 1
-        if answered:
-            self.months[month].answered += 1
-            self.whole.answered += 1
+    def question(self, *, month: int, answered: bool, kind: str) -> None:
+        """A question asked by a person of this kind; answered when someone other than the
+        asker commented on it."""
+        for period in (self.months[month], self.whole):
+            period.asked += 1
+            period.by_kind[kind][0] += 1
+            if answered:
+                period.answered += 1
+                period.by_kind[kind][1] += 1
 
     def post(self, *, month: int) -> None:
         self.months[month].posts += 1
