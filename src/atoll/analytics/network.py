@@ -106,7 +106,9 @@ def _rows(
     mapping = text(
         f"SELECT column1 AS unit_id, column2 AS anc FROM (VALUES {listed}) AS m"  # noqa: S608
     ).columns(column("unit_id", BigInteger), column("anc", BigInteger))
-    a, b = mapping.subquery("a_anc"), mapping.subquery("b_anc")
+    # Materialised once per statement (SQLite would otherwise rebuild the list per row).
+    m = mapping.cte("unit_anc").prefix_with("MATERIALIZED")
+    a, b = m.alias("a_anc"), m.alias("b_anc")
     return (
         select(
             i.actor_id.label("actor"),
