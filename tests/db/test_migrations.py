@@ -42,6 +42,7 @@ async def test_sqlite_runs_with_wal_foreign_keys_and_busy_timeout(tmp_path) -> N
             assert (await conn.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
             assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
             assert (await conn.execute(text("PRAGMA busy_timeout"))).scalar() >= 5000
+            assert (await conn.execute(text("PRAGMA cache_size"))).scalar() == -65536
         assert (tmp_path / "atoll.db").exists()
     finally:
         await engine.dispose()

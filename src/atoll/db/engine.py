@@ -23,6 +23,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # 64 MiB of page cache per connection (the default is 2 MB): analytics ranges over the
+    # interaction log stay in memory.
+    cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
 
 
