@@ -300,6 +300,13 @@ async def _write_revision(
             created_at=now,
         )
     )
+    return await _saved(session, editor=editor, wiki=wiki, page=page, slugs=slugs)
+
+
+async def _saved(
+    session: AsyncSession, *, editor: Person, wiki: WikiSpace, page: WikiPage, slugs: set[str]
+) -> WikiPage:
+    """What every new revision is followed by: its links, interactions and event."""
     await _sync_links(session, page=page, slugs=slugs)
     await _interactions(session, editor=editor, wiki=wiki, page=page)
     await session.flush()
@@ -373,11 +380,7 @@ async def _create(
             created_at=now,
         )
     )
-    await _sync_links(session, page=page, slugs=slugs)
-    await _interactions(session, editor=editor, wiki=wiki, page=page)
-    await session.flush()
-    events.wiki_updated(session, page=page, editor=editor)
-    return page
+    return await _saved(session, editor=editor, wiki=wiki, page=page, slugs=slugs)
 
 
 async def do_save(
