@@ -341,7 +341,7 @@ class History:
                 "title": title,
                 "parent_id": None,
                 "revision": 0,
-                "body": f"# {title}\n",
+                "body": f"What we keep on {title.lower()}, edited by everyone here.",
                 "html": "",
                 "created_at": at,
                 "created_by_id": author,
@@ -353,7 +353,9 @@ class History:
             self._editors[page["id"]] = set()
         editors = self._editors[page["id"]]
         page["revision"] += 1
-        page["body"] = page["body"] + "\n" + line
+        # A table needs blank lines around it, or it runs into the list before it.
+        table = line.startswith("|") or page["body"].endswith("|")
+        page["body"] = page["body"] + ("\n\n" if table else "\n") + line
         page["updated_at"], page["updated_by_id"] = at, author
         self.wiki_revisions.append(
             {
