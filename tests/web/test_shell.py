@@ -51,3 +51,28 @@ async def test_openapi_document_is_served(client: httpx.AsyncClient) -> None:
 
 async def test_health(client: httpx.AsyncClient) -> None:
     assert (await client.get("/healthz")).json() == {"status": "ok"}
+
+
+async def test_long_space_groups_show_eight_and_the_open_one(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    from atoll.spaces import service as spaces
+
+    me = await make_person(db, email="many@example.com", password="pw-123456789")
+    for n in range(10):
+        await spaces.do_create_space(
+            db, actor=me, name=f"Club {n:02d}", kind="community", visibility="open"
+        )
+    await db.commit()
+    await sign_in(client, "many@example.com", "pw-123456789")
+
+    def nav_of(html: str) -> str:
+        return html.split('aria-label="Main"', 1)[1].split("</nav>", 1)[0]
+
+    home = nav_of((await client.get("/")).text)
+    listed = [n for n in range(10) if f"Club {n:02d}" in home]
+    assert len(listed) == 8
+    assert 'href="/spaces?mine=true">Show all 10<' in home
+    hidden = next(n for n in range(10) if n not in listed)
+    opened = nav_of((await client.get(f"/spaces/club-{hidden:02d}")).text)
+    assert f"Club {hidden:02d}" in opened and 'aria-current="page"' in opened
