@@ -177,10 +177,9 @@ def problems() -> Problems:
     return Problems()
 
 
-@pytest.fixture
-async def context(
-    browser: Browser, server: Server, problems: Problems
-) -> AsyncIterator[BrowserContext]:
+async def _watched_context(browser: Browser, server: Server, problems: Problems) -> BrowserContext:
+    """A browser context whose CSP violations, console errors (other than error statuses the
+    test expects) and page exceptions land in ``problems``."""
     ctx = await browser.new_context(
         base_url=server.base_url, viewport={"width": 1280, "height": 900}
     )
@@ -188,18 +187,6 @@ async def context(
 
     def report_csp(violation: str) -> None:
         problems.csp.append(violation)
-
-    await ctx.expose_function("__atollReportCsp", report_csp)
-    await ctx.add_init_script(REPORT_CSP)
-    try:
-        yield ctx
-    finally:
-        await ctx.close()
-
-
-@pytest.fixture
-async def page(context: BrowserContext, problems: Problems) -> AsyncIterator[Page]:
-    """A page that records problems; after the test, there must be none."""
 
     def on_console(message: ConsoleMessage) -> None:
         if message.type != "error":
@@ -210,9 +197,48 @@ async def page(context: BrowserContext, problems: Problems) -> AsyncIterator[Pag
             return
         problems.console.append(f"{message.text} ({message.location.get('url', '')})")
 
-    context.on("console", on_console)
-    context.on("weberror", lambda error: problems.exceptions.append(str(error.error)))
+    await ctx.expose_function("__atollReportCsp", report_csp)
+    await ctx.add_init_script(REPORT_CSP)
+    ctx.on("console", on_console)
+    ctx.on("weberror", lambda error: problems.exceptions.append(str(error.error)))
+    return ctx
+
+
+@pytest.fixture
+async def context(
+    browser: Browser, server: Server, problems: Problems
+) -> AsyncIterator[BrowserContext]:
+    ctx = await _watched_context(browser, server, problems)
+    try:
+        yield ctx
+    finally:
+        await ctx.close()
+
+
+@pytest.fixture
+async def page(context: BrowserContext, problems: Problems) -> AsyncIterator[Page]:
+    """A page that records problems; after the test, there must be none."""
     page = await context.new_page()
     yield page
     await page.close()
     assert not problems.all(), "Problems in the pages visited:\n" + "\n".join(problems.all())
+
+
+@pytest.fixture
+async def other_page(
+    page: Page, browser: Browser, server: Server, problems: Problems
+) -> AsyncIterator[Callable[[], Awaitable[Page]]]:
+    """Pages in further browser contexts (another person beside ``page``), watched for
+    problems like ``page`` is — which checks them all after the test."""
+    contexts: list[BrowserContext] = []
+
+    async def make() -> Page:
+        ctx = await _watched_context(browser, server, problems)
+        contexts.append(ctx)
+        return await ctx.new_page()
+
+    try:
+        yield make
+    finally:
+        for ctx in contexts:
+            await ctx.close()

@@ -6,50 +6,16 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 import pytest
-from playwright.async_api import Browser, ConsoleMessage, Page, expect
+from playwright.async_api import Page, expect
 
-from tests.browser.conftest import ACTION_TIMEOUT_MS, REPORT_CSP, Server
-from tests.browser.helpers import ADMIN_EMAIL, ANA_EMAIL, Problems, sign_in
+from tests.browser.helpers import ADMIN_EMAIL, ANA_EMAIL, sign_in
 
 pytestmark = pytest.mark.browser
 
 SAME_DOCUMENT = "window.__sameDocument === true"
-
-
-@pytest.fixture
-async def other_page(
-    browser: Browser, server: Server, problems: Problems
-) -> AsyncIterator[Callable[[], Awaitable[Page]]]:
-    """A page in a second browser context (a second person), watched like ``page``."""
-    contexts = []
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            problems.console.append(f"{message.text} ({message.location.get('url', '')})")
-
-    def report_csp(violation: str) -> None:
-        problems.csp.append(violation)
-
-    async def make() -> Page:
-        ctx = await browser.new_context(
-            base_url=server.base_url, viewport={"width": 1280, "height": 900}
-        )
-        contexts.append(ctx)
-        ctx.set_default_timeout(ACTION_TIMEOUT_MS)
-        await ctx.expose_function("__atollReportCsp", report_csp)
-        await ctx.add_init_script(REPORT_CSP)
-        ctx.on("console", on_console)
-        ctx.on("weberror", lambda error: problems.exceptions.append(str(error.error)))
-        return await ctx.new_page()
-
-    try:
-        yield make
-    finally:
-        for ctx in contexts:
-            await ctx.close()
 
 
 async def test_what_one_person_writes_appears_live_for_another(

@@ -12,7 +12,6 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.browser.helpers import ADMIN_EMAIL, ANA_EMAIL, sign_in
-from tests.browser.test_live import other_page  # noqa: F401 - the second person's page
 
 pytestmark = pytest.mark.browser
 
@@ -23,7 +22,7 @@ async def _unread(page: Page) -> int:
 
 async def test_the_bell_counts_a_mention_live_and_leads_to_it(
     page: Page,
-    other_page: Callable[[], Awaitable[Page]],  # noqa: F811
+    other_page: Callable[[], Awaitable[Page]],
 ) -> None:
     text = f"Can you review this, @Ana Silva? {uuid.uuid4().hex[:8]}"
     ana = page

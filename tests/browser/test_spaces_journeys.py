@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 import pytest
-from playwright.async_api import Browser, ConsoleMessage, Dialog, Locator, Page, expect
+from playwright.async_api import Dialog, Locator, Page, expect
 
-from tests.browser.conftest import ACTION_TIMEOUT_MS, REPORT_CSP, Server
 from tests.browser.helpers import ADMIN_EMAIL, ANA_EMAIL, Problems, sign_in
 from tests.kit.test_markdown import PAYLOADS
 
@@ -29,42 +28,6 @@ NewPage = Callable[[], Awaitable[Page]]
 
 def unique(text: str) -> str:
     return f"{text} {uuid.uuid4().hex[:8]}"
-
-
-@pytest.fixture
-async def new_page(
-    page: Page, browser: Browser, server: Server, problems: Problems
-) -> AsyncIterator[NewPage]:
-    """Pages in further browser contexts (another person signed in beside ``page``), watched
-    for problems like ``page`` is — which checks them all after the test."""
-    contexts = []
-
-    def report_csp(violation: str) -> None:
-        problems.csp.append(violation)
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error" and not any(
-            f"status of {s} " in message.text for s in problems.expected_statuses
-        ):
-            problems.console.append(f"{message.text} ({message.location.get('url', '')})")
-
-    async def make() -> Page:
-        ctx = await browser.new_context(
-            base_url=server.base_url, viewport={"width": 1280, "height": 900}
-        )
-        contexts.append(ctx)
-        ctx.set_default_timeout(ACTION_TIMEOUT_MS)
-        await ctx.expose_function("__atollReportCsp", report_csp)
-        await ctx.add_init_script(REPORT_CSP)
-        ctx.on("console", on_console)
-        ctx.on("weberror", lambda error: problems.exceptions.append(str(error.error)))
-        return await ctx.new_page()
-
-    try:
-        yield make
-    finally:
-        for ctx in contexts:
-            await ctx.close()
 
 
 async def signed_in(page: Page, email: str) -> None:
@@ -93,7 +56,7 @@ async def open_post(page: Page, text: str) -> str:
 
 
 async def test_start_a_community_and_the_mentioned_person_sees_the_post(
-    page: Page, new_page: NewPage
+    page: Page, other_page: NewPage
 ) -> None:
     name = unique("Tide Pool Readers")
     text = unique("The tide tables for next month are up")
@@ -135,7 +98,7 @@ async def test_start_a_community_and_the_mentioned_person_sees_the_post(
     )
 
     # Ada is not a member of the new community: the mention alone brings it to her feed.
-    ada = await new_page()
+    ada = await other_page()
     await signed_in(ada, ADMIN_EMAIL)
     feed = ada.get_by_role("region", name="Your feed")
     in_feed = post_card(feed, text)
@@ -179,7 +142,7 @@ async def test_react_and_comment_on_a_post(page: Page) -> None:
     await expect(page.get_by_label("Add a comment")).to_have_value("")
 
 
-async def test_ask_a_question_and_accept_an_answer(page: Page, new_page: NewPage) -> None:
+async def test_ask_a_question_and_accept_an_answer(page: Page, other_page: NewPage) -> None:
     question = unique("Which linter do you run in CI?")
     answer = unique("Ruff, with the pyflakes and isort rules")
     await signed_in(page, ANA_EMAIL)
@@ -189,7 +152,7 @@ async def test_ask_a_question_and_accept_an_answer(page: Page, new_page: NewPage
     path = await open_post(page, question)
     await expect(page.get_by_role("button", name="Accept this answer")).to_have_count(0)
 
-    ada = await new_page()  # not a member of the guild, but it is open: she may answer
+    ada = await other_page()  # not a member of the guild, but it is open: she may answer
     await signed_in(ada, ADMIN_EMAIL)
     await ada.goto(path)
     await ada.get_by_label("Your answer").fill(answer)
@@ -257,9 +220,9 @@ async def test_an_external_guest_sees_only_their_hybrid_space_and_its_people(
     assert "Lina Haugen" not in people and "Ada Admin" not in people
 
 
-async def test_a_signed_out_visitor_reads_the_public_space(page: Page, new_page: NewPage) -> None:
+async def test_a_signed_out_visitor_reads_the_public_space(page: Page, other_page: NewPage) -> None:
     news = unique("Open day on the pier this Saturday")
-    ada = await new_page()
+    ada = await other_page()
     await signed_in(ada, ADMIN_EMAIL)
     await ada.goto(OPEN_HOUSE)
     await expect(

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 import pytest
-from playwright.async_api import Browser, ConsoleMessage, Page, expect
+from playwright.async_api import Page, expect
 
-from tests.browser.conftest import ACTION_TIMEOUT_MS, REPORT_CSP, Server
 from tests.browser.helpers import (
     ADMIN_EMAIL,
     ANA_EMAIL,
@@ -24,42 +23,6 @@ from tests.browser.helpers import (
 pytestmark = pytest.mark.browser
 
 SPACE = "/spaces/python-guild"  # a demo space of Ana's; Ada administers everything
-
-
-@pytest.fixture
-async def other_page(
-    browser: Browser, server: Server, problems: Problems
-) -> AsyncIterator[Callable[[], Awaitable[Page]]]:
-    """A page in a second browser context (a second person), watched like ``page``."""
-    contexts = []
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type != "error":
-            return
-        if any(f"status of {s} " in message.text for s in problems.expected_statuses):
-            return
-        problems.console.append(f"{message.text} ({message.location.get('url', '')})")
-
-    def report_csp(violation: str) -> None:
-        problems.csp.append(violation)
-
-    async def make() -> Page:
-        ctx = await browser.new_context(
-            base_url=server.base_url, viewport={"width": 1280, "height": 900}
-        )
-        contexts.append(ctx)
-        ctx.set_default_timeout(ACTION_TIMEOUT_MS)
-        await ctx.expose_function("__atollReportCsp", report_csp)
-        await ctx.add_init_script(REPORT_CSP)
-        ctx.on("console", on_console)
-        ctx.on("weberror", lambda error: problems.exceptions.append(str(error.error)))
-        return await ctx.new_page()
-
-    try:
-        yield make
-    finally:
-        for ctx in contexts:
-            await ctx.close()
 
 
 async def _save(page: Page, body: str, summary: str = "") -> None:
