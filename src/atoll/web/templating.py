@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from atoll.analytics.policy import can_view_analytics
 from atoll.kit.time import as_utc, relative
 from atoll.people import auth
 from atoll.web.deps import ANON_COOKIE, secure_cookies, settings_of
@@ -33,6 +34,8 @@ def _exact(value: datetime) -> str:
 templates.env.filters["ago"] = relative
 templates.env.filters["exact"] = _exact
 templates.env.filters["abbrev"] = _abbreviate
+# The navigation asks the domain policies rather than repeating their rules.
+templates.env.globals["can_view_analytics"] = can_view_analytics
 
 
 def render(
