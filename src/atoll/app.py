@@ -29,6 +29,8 @@ from atoll.realtime import api as realtime_api
 from atoll.realtime.broker import make_broker
 from atoll.realtime.events import announce_with
 from atoll.realtime.stream import Hub
+from atoll.search import api as search_api
+from atoll.search import pages as search_pages
 from atoll.spaces import api as spaces_api
 from atoll.spaces import pages as spaces_pages
 from atoll.web import errors, shell
@@ -100,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(notifications_api.router)
     api.include_router(wiki_api.router)
     api.include_router(analytics_api.router)
+    api.include_router(search_api.router)
     app.include_router(api)
 
     app.include_router(shell.router)
@@ -110,5 +113,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(notifications_pages.router)
     app.include_router(wiki_pages.router)
     app.include_router(analytics_pages.router)
+    app.include_router(search_pages.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     return app

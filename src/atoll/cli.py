@@ -196,6 +196,11 @@ def _create_demo(
             "organisation": "Organisation and spaces",
             "history": "Months of history",
             "activity": "Activity days",
+            "spaces": "Search: spaces",
+            "people": "Search: people",
+            "wiki pages": "Search: wiki pages",
+            "posts": "Search: posts",
+            "comments": "Search: comments",
         }
 
         def step(phase: str, done: int, total: int) -> None:
@@ -305,6 +310,34 @@ def digest() -> None:
 
     sent = asyncio.run(main())
     console.print(f"Sent {sent} digest{'' if sent == 1 else 's'}.")
+
+
+@app.command()
+def reindex() -> None:
+    """Build the search index again from posts, comments, wiki pages, people and spaces, with
+    a progress bar (after a restore from backup or a bulk load; the app keeps it up to date
+    by itself)."""
+    from atoll.search.index import reindex as do_reindex
+
+    settings = Settings()
+    if settings.is_sqlite:
+        _migrate(settings)
+    with Progress(
+        TextColumn("{task.description:<12}"),
+        BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,}"),
+        TimeElapsedColumn(),
+        console=console,
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def step(what: str, done: int, total: int) -> None:
+            if what not in tasks:
+                tasks[what] = bar.add_task(what.capitalize(), total=total)
+            bar.update(tasks[what], completed=done, total=total)
+
+        count = _run(lambda session: do_reindex(session, progress=step), settings)
+    console.print(f"Indexed {count:,} documents for search.")
 
 
 # --- analytics ------------------------------------------------------------------------------

@@ -22,7 +22,10 @@ async def test_upgrade_downgrade_upgrade(fresh_database, tmp_path) -> None:  # t
             tables = set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
             assert {t.name for t in Base.metadata.sorted_tables} <= tables
             diff = await conn.run_sync(
-                lambda c: compare_metadata(MigrationContext.configure(c), Base.metadata)
+                lambda c: compare_metadata(
+                    MigrationContext.configure(c, opts={"include_name": migrate.include_name}),
+                    Base.metadata,
+                )
             )
             assert diff == [], f"models and migrations disagree: {diff}"
         await migrate.downgrade(engine, "base")

@@ -38,6 +38,7 @@ from atoll.notifications import service as notifications
 from atoll.people import service as people_service
 from atoll.people.models import Person
 from atoll.people.policy import is_admin, visible_people
+from atoll.search import index as search_index
 from atoll.spaces import policy
 from atoll.spaces import service as spaces_service
 from atoll.spaces.models import Space
@@ -196,6 +197,7 @@ async def do_create_post(
     )
     session.add(post)
     await session.flush()
+    await search_index.index_post(session, post)
     for upload in uploads:
         upload.post_id = post.id
     await record_interaction(session, kind="post", actor=author, space=space, post=post)
@@ -228,6 +230,7 @@ async def do_edit_post(
         )
     )
     post.body, post.html, post.edited_at = body, parsed.html, utcnow()
+    await search_index.index_post(session, post)
     events.post_event(session, "post.updated", post)
     await _sync_mentions(
         session, actor=actor, space=space, post=post, comment=None, people=parsed.mentioned
@@ -246,6 +249,7 @@ async def do_delete_post(
         raise Forbidden("Only the author or the space's moderators can delete this post.")
     post.deleted_at = utcnow()
     post.deleted_by_id = actor.id
+    await search_index.unindex_post(session, post)
     events.post_event(session, "post.deleted", post)
     await session.flush()
 
@@ -296,6 +300,7 @@ async def do_comment(
     post.last_activity_at = now
     await session.flush()
     await session.refresh(post, ["comment_count"])
+    await search_index.index_comment(session, comment, post)
     events.comment_event(session, "comment.created", post, comment)
     if parent is not None:
         await _interact(
@@ -347,6 +352,7 @@ async def do_edit_comment(
         )
     )
     comment.body, comment.html, comment.edited_at = body, parsed.html, utcnow()
+    await search_index.index_comment(session, comment, post)
     events.comment_event(session, "comment.updated", post, comment)
     await _sync_mentions(
         session, actor=actor, space=space, post=post, comment=comment, people=parsed.mentioned
@@ -381,6 +387,7 @@ async def do_delete_comment(
             or 0
         )
     comment.deleted_at = utcnow()
+    await search_index.unindex_comment(session, comment)
     if post.accepted_comment_id is not None:
         accepted = await session.get(Comment, post.accepted_comment_id)
         if accepted is None or comment.id in (accepted.id, accepted.parent_id):

@@ -16,6 +16,7 @@ from atoll.notifications.models import Notification, NotificationPreference
 from atoll.org.models import Unit
 from atoll.people.models import AuthSession, LoginFailure, Person, PersonSkill
 from atoll.realtime.models import Event
+from atoll.search.models import SearchDoc
 from atoll.spaces.models import JoinRequest, Membership, Space
 from atoll.web.idempotency import IdempotencyKey
 from atoll.wiki.models import WikiLink, WikiPage, WikiRedirect, WikiRevision
@@ -42,6 +43,7 @@ __all__ = [
     "Post",
     "PostRevision",
     "Reaction",
+    "SearchDoc",
     "Space",
     "Unit",
     "WikiLink",

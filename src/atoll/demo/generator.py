@@ -134,6 +134,9 @@ async def do_create_demo(
     from atoll.analytics.queries import rebuild_ties
 
     changed = await rebuild_ties(session, lookback_days=lookback_days)
+    from atoll.search.index import reindex
+
+    await reindex(session, progress=progress)
     truth = tally.as_json(
         seed=seed,
         end=end_day.isoformat(),

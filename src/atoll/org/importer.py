@@ -15,6 +15,7 @@ from atoll.kit.errors import Forbidden, Invalid, TooLarge
 from atoll.org import service as org_service
 from atoll.people.models import RELATIONS, Person, PersonSkill
 from atoll.people.service import EMAIL_RE, check_skills
+from atoll.search import index as search_index
 from atoll.spaces.service import do_sync_unit_memberships
 
 REQUIRED = ("email", "name", "unit_path", "kind")
@@ -258,6 +259,8 @@ async def do_import_org(
             progress(done, total)
     if skill_rows:
         await _replace_skills(session, skill_rows)
+    if inserts or updates or skill_rows:
+        await search_index.reindex_people(session)
     if inserts or updates:
         if total >= ANALYZE_AFTER:
             await _refresh_statistics(session)

@@ -17,6 +17,7 @@ from atoll.org.service import unit_and_descendants
 from atoll.people import auth, passwords, policy
 from atoll.people.models import KINDS, RELATIONS, ROLES, Person, PersonSkill
 from atoll.people.schemas import EMAIL_PATTERN, SELF_FIELDS
+from atoll.search import index as search_index
 from atoll.spaces.service import do_sync_unit_memberships
 
 EMAIL_RE = re.compile(EMAIL_PATTERN)
@@ -162,6 +163,7 @@ async def do_create_person(
     session.add(person)
     await session.flush()
     await do_set_skills(session, person=person, skills=skills)
+    await search_index.index_person(session, person)
     if person.unit_id is not None:
         await do_sync_unit_memberships(session)
     return person
@@ -225,6 +227,7 @@ async def do_update_person(
     if changes.get("skills") is not None:
         await do_set_skills(session, person=person, skills=changes["skills"])
     await session.flush()
+    await search_index.index_person(session, person)
     if {"unit_id", "is_active", "kind"} & set(changes):
         await do_sync_unit_memberships(session)
     return person

@@ -22,6 +22,7 @@ from atoll.org.models import Unit
 from atoll.org.service import unit_and_descendants
 from atoll.people.models import Person
 from atoll.people.policy import is_admin, visible_people
+from atoll.search import index as search_index
 from atoll.spaces import events, policy
 from atoll.spaces.models import KINDS, ROLES, VISIBILITIES, JoinRequest, Membership, Space
 
@@ -303,6 +304,7 @@ async def do_create_space(
     )
     session.add(space)
     await session.flush()
+    await search_index.index_space(session, space)
     if kind != "unit" or not is_admin(actor) or actor.unit_id is not None:
         session.add(Membership(space_id=space.id, person_id=actor.id, role="owner"))
         events.membership_changed(session, space_id=space.id, person_id=actor.id, role="owner")
@@ -348,6 +350,7 @@ async def do_update_space(
         if changes.get(flag) is not None:
             setattr(space, flag, bool(changes[flag]))
     await session.flush()
+    await search_index.index_space(session, space)
     return space
 
 

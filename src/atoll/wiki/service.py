@@ -31,6 +31,7 @@ from atoll.analytics.service import record_interaction
 from atoll.kit.errors import Conflict, Forbidden, Invalid, NotFound
 from atoll.kit.time import utcnow
 from atoll.people.models import Person
+from atoll.search import index as search_index
 from atoll.spaces import policy as space_policy
 from atoll.wiki import events, links, policy
 from atoll.wiki.links import slugify
@@ -310,6 +311,7 @@ async def _saved(
     await _sync_links(session, page=page, slugs=slugs)
     await _interactions(session, editor=editor, wiki=wiki, page=page)
     await session.flush()
+    await search_index.index_wiki_page(session, page)
     events.wiki_updated(session, page=page, editor=editor)
     return page
 
@@ -548,4 +550,5 @@ async def do_delete_page(
         return
     page.deleted_at = utcnow()
     await session.flush()
+    await search_index.unindex(session, "wiki", [page.id])
     events.wiki_updated(session, page=page, editor=editor, deleted=True)

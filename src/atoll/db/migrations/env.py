@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 
 import atoll.db.models  # noqa: F401  (registers every table)
 from atoll.db.base import Base, UtcDateTime
+from atoll.db.migrate import include_name
 
 target_metadata = Base.metadata
 
@@ -29,6 +30,7 @@ def _run(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         render_item=_render_item,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

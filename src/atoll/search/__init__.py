@@ -1,0 +1,9 @@
+"""Full-text search over posts, comments, wiki pages, people and spaces.
+
+One table, ``search_doc``, holds the text of everything searchable; the database indexes it:
+SQLite through FTS5 tables kept in step by triggers, PostgreSQL through a generated
+``tsvector`` column with GIN indexes (both made by migration 0007). The rest of Atoll writes
+rows with :mod:`atoll.search.index` inside its own transaction and reads with
+:mod:`atoll.search.query`, which joins the visibility rules of the spaces and people
+policies into the SQL.
+"""

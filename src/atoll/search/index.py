@@ -1,0 +1,264 @@
+"""Writing the search documents: called by the services inside their own transaction, so an
+edit or a delete is searchable (or gone) the moment it commits; and ``reindex`` to build them
+all again from the source tables."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from atoll.conversations.models import Comment, Post
+from atoll.people.models import Person, PersonSkill
+from atoll.search.models import SearchDoc
+from atoll.spaces.models import Space
+from atoll.wiki.models import WikiPage
+
+Progress = Callable[[str, int, int], None]  # (what, done, total)
+BATCH = 5000
+
+
+def stamp(at: datetime) -> int:
+    return int(at.timestamp())
+
+
+def person_text(person: Person, skills: Iterable[str]) -> str:
+    """What a person is found by besides their name: title, skills, organisation, bio."""
+    parts = [person.title, " ".join(skills), person.organization or "", person.bio]
+    return "\n".join(part for part in parts if part)
+
+
+async def _put(session: AsyncSession, values: dict[str, Any]) -> None:
+    """Insert or replace the document of (kind, ref_id)."""
+    key = (SearchDoc.kind == values["kind"], SearchDoc.ref_id == values["ref_id"])
+    changed = await session.execute(update(SearchDoc).where(*key).values(**values))
+    if not getattr(changed, "rowcount", 0):
+        await session.execute(insert(SearchDoc).values(**values))
+
+
+def _post_values(post: Post) -> dict[str, Any]:
+    return {
+        "kind": "post",
+        "ref_id": post.id,
+        "space_id": post.space_id,
+        "post_id": post.id,
+        "person_id": post.author_id,
+        "title": "",
+        "body": post.body,
+        "stamp": stamp(post.created_at),
+    }
+
+
+def _comment_values(comment: Comment, space_id: int) -> dict[str, Any]:
+    return {
+        "kind": "comment",
+        "ref_id": comment.id,
+        "space_id": space_id,
+        "post_id": comment.post_id,
+        "person_id": comment.author_id,
+        "title": "",
+        "body": comment.body,
+        "stamp": stamp(comment.created_at),
+    }
+
+
+def _wiki_values(page: WikiPage) -> dict[str, Any]:
+    return {
+        "kind": "wiki",
+        "ref_id": page.id,
+        "space_id": page.space_id,
+        "post_id": None,
+        "person_id": page.updated_by_id,
+        "title": page.title,
+        "body": page.body,
+        "stamp": stamp(page.updated_at),
+    }
+
+
+def _space_values(space: Space) -> dict[str, Any]:
+    return {
+        "kind": "space",
+        "ref_id": space.id,
+        "space_id": space.id,
+        "post_id": None,
+        "person_id": None,
+        "title": space.name,
+        "body": space.description,
+        "stamp": stamp(space.created_at),
+    }
+
+
+def _person_values(person: Person, skills: Iterable[str]) -> dict[str, Any]:
+    return {
+        "kind": "person",
+        "ref_id": person.id,
+        "space_id": None,
+        "post_id": None,
+        "person_id": person.id,
+        "title": person.name,
+        "body": person_text(person, skills),
+        "stamp": stamp(person.created_at),
+    }
+
+
+async def index_post(session: AsyncSession, post: Post) -> None:
+    await _put(session, _post_values(post))
+
+
+async def index_comment(session: AsyncSession, comment: Comment, post: Post) -> None:
+    await _put(session, _comment_values(comment, post.space_id))
+
+
+async def index_wiki_page(session: AsyncSession, page: WikiPage) -> None:
+    await _put(session, _wiki_values(page))
+
+
+async def index_space(session: AsyncSession, space: Space) -> None:
+    await _put(session, _space_values(space))
+
+
+async def index_person(session: AsyncSession, person: Person) -> None:
+    skills = await session.scalars(
+        select(PersonSkill.name)
+        .where(PersonSkill.person_id == person.id)
+        .order_by(PersonSkill.name)
+    )
+    await _put(session, _person_values(person, skills))
+
+
+async def unindex(session: AsyncSession, kind: str, ref_ids: Sequence[int]) -> None:
+    await session.execute(
+        delete(SearchDoc).where(SearchDoc.kind == kind, SearchDoc.ref_id.in_(ref_ids))
+    )
+
+
+async def unindex_post(session: AsyncSession, post: Post) -> None:
+    """A deleted post takes its comments out of search with it (they read as not found)."""
+    await session.execute(delete(SearchDoc).where(SearchDoc.post_id == post.id))
+
+
+async def unindex_comment(session: AsyncSession, comment: Comment) -> None:
+    """A deleted top-level comment hides its replies too."""
+    replies = select(Comment.id).where(Comment.parent_id == comment.id)
+    await session.execute(
+        delete(SearchDoc).where(
+            SearchDoc.kind == "comment",
+            (SearchDoc.ref_id == comment.id) | SearchDoc.ref_id.in_(replies),
+        )
+    )
+
+
+# --- building everything again --------------------------------------------------------------
+
+
+async def _copy(
+    session: AsyncSession,
+    what: str,
+    query: Any,
+    key: Any,
+    values: Callable[[Any], dict[str, Any]],
+    progress: Progress | None,
+) -> int:
+    """Read ``query`` in batches in ``key`` order (keyset pages) and insert a document per
+    row."""
+    total = int(await session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+    done, last = 0, 0
+    if progress:
+        progress(what, 0, total)
+    while True:
+        rows = (await session.execute(query.where(key > last).order_by(key).limit(BATCH))).all()
+        if not rows:
+            return done
+        await session.execute(insert(SearchDoc), [values(row) for row in rows])
+        done += len(rows)
+        last = rows[-1][0] if not hasattr(rows[-1][0], "id") else rows[-1][0].id
+        if progress:
+            progress(what, done, total)
+
+
+async def _people(session: AsyncSession, progress: Progress | None) -> int:
+    skills: dict[int, list[str]] = {}
+    for person_id, name in await session.execute(
+        select(PersonSkill.person_id, PersonSkill.name).order_by(PersonSkill.name)
+    ):
+        skills.setdefault(person_id, []).append(name)
+    return await _copy(
+        session,
+        "people",
+        select(Person),
+        Person.id,
+        lambda row: _person_values(row[0], skills.get(row[0].id, ())),
+        progress,
+    )
+
+
+async def reindex_people(session: AsyncSession, *, progress: Progress | None = None) -> int:
+    """Write every person's document again (after a bulk change such as an org-chart
+    import)."""
+    await session.execute(delete(SearchDoc).where(SearchDoc.kind == "person"))
+    return await _people(session, progress)
+
+
+async def reindex(session: AsyncSession, *, progress: Progress | None = None) -> int:
+    """Throw every document away and write them again from posts, comments, wiki pages,
+    people and spaces (deleted content and deactivated people's documents are left out or
+    hidden by the query as the live path does). Returns the number of documents. The caller
+    commits."""
+    await session.execute(delete(SearchDoc))
+    done = 0
+    done += await _copy(
+        session,
+        "spaces",
+        select(Space),
+        Space.id,
+        lambda row: _space_values(row[0]),
+        progress,
+    )
+    done += await _people(session, progress)
+    done += await _copy(
+        session,
+        "wiki pages",
+        select(WikiPage).where(WikiPage.deleted_at.is_(None)),
+        WikiPage.id,
+        lambda row: _wiki_values(row[0]),
+        progress,
+    )
+    done += await _copy(
+        session,
+        "posts",
+        select(Post.id, Post.space_id, Post.author_id, Post.body, Post.created_at).where(
+            Post.deleted_at.is_(None)
+        ),
+        Post.id,
+        lambda row: _post_values(row),
+        progress,
+    )
+    live_parent = select(Comment.id).where(Comment.deleted_at.is_(None))
+    done += await _copy(
+        session,
+        "comments",
+        select(
+            Comment.id,
+            Comment.post_id,
+            Comment.author_id,
+            Comment.body,
+            Comment.created_at,
+            Post.space_id,
+        )
+        .join(Post, Post.id == Comment.post_id)
+        .where(
+            Comment.deleted_at.is_(None),
+            Post.deleted_at.is_(None),
+            (Comment.parent_id.is_(None)) | Comment.parent_id.in_(live_parent),
+        ),
+        Comment.id,
+        lambda row: _comment_values(row, row.space_id),
+        progress,
+    )
+    if session.get_bind().dialect.name == "sqlite":
+        for table in ("search_fts", "search_name_fts"):
+            await session.execute(text(f"INSERT INTO {table}({table}) VALUES ('optimize')"))  # noqa: S608
+    return done

@@ -1,0 +1,488 @@
+"""Searching: the query language, the ranked and visibility-filtered query on either database,
+snippets, type-ahead, and the per-author counts the expertise finder uses.
+
+The query language: words (all must match; stemmed for content: "deploying" finds "deploy"),
+``"quoted phrases"``, ``word*`` for a prefix, ``-word`` to leave out. People and spaces match
+every word as a prefix ("ana sil" finds Ana Silva), so the type-ahead answers while typing.
+
+Ranking blends relevance (bm25 on SQLite, ts_rank on PostgreSQL; a title weighs more than a
+body) with recency (ts_rank normalised by the log of the length, as bm25 normalises by length):
+``score = relevance × (0.6 + 0.4 × H / (H + age))`` with H = 30 days, so a
+strong old match still beats a passing mention from yesterday, and between equals the newer
+wins. To keep the cost bounded on a large corpus only the newest ``CANDIDATES`` visible matches
+of a query are ranked (every match, for any query rarer than that).
+
+Visibility is part of the SQL: content only from spaces the viewer may read
+(``spaces.policy.readable_space_ids``), spaces the viewer may know of, people the viewer may
+see. Nothing else is ever matched, ranked, counted or quoted in a snippet.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    column,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    table,
+    text,
+    union_all,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from atoll.conversations.models import Post
+from atoll.kit.errors import Invalid
+from atoll.kit.pagination import decode_cursor, encode_cursor
+from atoll.people.models import Person
+from atoll.people.policy import visible_people
+from atoll.search.models import CONTENT_KINDS, KINDS, NAME_KINDS, SearchDoc
+from atoll.spaces.models import Space
+from atoll.spaces.policy import readable_space_ids, visible_spaces
+from atoll.wiki.models import WikiPage
+
+CANDIDATES = 1000
+MAX_QUERY = 200
+MAX_TERMS = 12
+HALF_LIFE = 30 * 86400
+OPEN, CLOSE = "\x02", "\x03"  # snippet marks, turned into <mark> after escaping
+
+_CHUNK = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class Term:
+    words: tuple[str, ...]
+    prefix: bool = False
+    negated: bool = False
+    phrase: bool = False
+
+
+@dataclass(frozen=True)
+class Query:
+    terms: tuple[Term, ...]
+
+    @property
+    def positive(self) -> tuple[Term, ...]:
+        return tuple(t for t in self.terms if not t.negated)
+
+
+def parse(q: str) -> Query:
+    """Split the text typed into terms. Punctuation inside a word ("node.js", "e-mail") makes
+    a phrase of its parts, as the index splits them too."""
+    terms: list[Term] = []
+    for match in _CHUNK.finditer(q[:MAX_QUERY]):
+        negated_phrase, phrase, bare = match.groups()
+        if bare is not None:
+            negated = bare.startswith("-") and len(bare) > 1
+            chunk = bare[1:] if negated else bare
+            prefix = chunk.endswith("*")
+            words = tuple(w.lower() for w in _WORD.findall(chunk))
+            if words:
+                terms.append(Term(words, prefix=prefix, negated=negated, phrase=len(words) > 1))
+        else:
+            words = tuple(w.lower() for w in _WORD.findall(phrase or ""))
+            if words:
+                terms.append(Term(words, negated=bool(negated_phrase), phrase=True))
+    query = Query(tuple(terms[:MAX_TERMS]))
+    if not query.positive:
+        raise Invalid.field("q", "needs at least one word to search for")
+    return query
+
+
+def _fts5(query: Query, *, names: bool) -> str:
+    """An FTS5 MATCH expression: every word quoted, so nothing typed is FTS5 syntax."""
+
+    def one(term: Term) -> str:
+        quoted = '"' + " ".join(term.words) + '"'
+        return quoted + " *" if term.prefix or (names and not term.phrase) else quoted
+
+    expression = " AND ".join(one(t) for t in query.positive)
+    for term in query.terms:
+        if term.negated:
+            expression += " NOT " + one(term)
+    return expression
+
+
+def _tsquery(query: Query, *, names: bool) -> str:
+    """A ``to_tsquery`` text: words are ``\\w+`` only, so none of it is tsquery syntax."""
+
+    def one(term: Term) -> str:
+        if term.phrase:
+            return "(" + " <-> ".join(term.words) + ")"
+        word = term.words[0]
+        return word + ":*" if term.prefix or names else word
+
+    expression = " & ".join(one(t) for t in query.positive)
+    for term in query.terms:
+        if term.negated:
+            expression += " & !" + one(term)
+    return expression
+
+
+# --- the ranked query -----------------------------------------------------------------------
+
+
+def _visible(viewer: Person | None, kinds: Sequence[str]) -> ColumnElement[bool]:
+    clauses: list[ColumnElement[bool]] = []
+    content = [k for k in kinds if k in CONTENT_KINDS]
+    if content:
+        clauses.append(
+            and_(SearchDoc.kind.in_(content), SearchDoc.space_id.in_(readable_space_ids(viewer)))
+        )
+    if "space" in kinds:
+        clauses.append(
+            and_(
+                SearchDoc.kind == "space",
+                SearchDoc.space_id.in_(select(Space.id).where(visible_spaces(viewer))),
+            )
+        )
+    if "person" in kinds:
+        clauses.append(
+            and_(
+                SearchDoc.kind == "person",
+                SearchDoc.person_id.in_(select(Person.id).where(visible_people(viewer))),
+            )
+        )
+    return or_(*clauses)
+
+
+def _recency(now: int) -> ColumnElement[float]:
+    age = literal(now) - SearchDoc.stamp
+    return 0.6 + 0.4 * HALF_LIFE / (HALF_LIFE + func.abs(age) * 1.0)
+
+
+def _candidates(
+    dialect: str,
+    query: Query,
+    *,
+    names: bool,
+    viewer: Person | None,
+    kinds: Sequence[str],
+    space_id: int | None,
+    now: int,
+) -> Select[Any]:
+    """The newest CANDIDATES visible matches of one group (content or names), with score."""
+    filters = [_visible(viewer, kinds)]
+    if len(kinds) == 1:
+        filters.append(SearchDoc.kind == kinds[0])
+    if space_id is not None:
+        filters.append(SearchDoc.space_id == space_id)
+    if dialect == "sqlite":
+        fts_name = "search_name_fts" if names else "search_fts"
+        fts = table(fts_name, column("rowid"))
+        relevance = -func.bm25(literal_column(fts_name), 4.0, 1.0)
+        matched = (
+            select(SearchDoc.id, (relevance * _recency(now)).label("score"))
+            .select_from(fts)
+            .join(SearchDoc, SearchDoc.id == fts.c.rowid)
+            .where(text(f"{fts_name} MATCH :match_{int(names)}"), *filters)
+            .order_by(fts.c.rowid.desc())
+        )
+        matched = matched.params({f"match_{int(names)}": _fts5(query, names=names)})
+    else:
+        config = "simple" if names else "english"
+        tsq = func.to_tsquery(
+            literal_column(f"'{config}'::regconfig"), bindparam(f"tsq_{int(names)}")
+        )
+        tsv = literal_column("search_doc.tsv")
+        group = NAME_KINDS if names else CONTENT_KINDS
+        matched = (
+            select(SearchDoc.id, (func.ts_rank(tsv, tsq, 1) * _recency(now)).label("score"))
+            .where(SearchDoc.kind.in_(group), tsv.op("@@")(tsq), *filters)
+            .order_by(SearchDoc.id.desc())
+        )
+        matched = matched.params({f"tsq_{int(names)}": _tsquery(query, names=names)})
+    return matched.limit(CANDIDATES)
+
+
+@dataclass
+class Hit:
+    type: str
+    id: int
+    title: str
+    snippet: str
+    snippet_html: str
+    score: float
+    url: str
+    space_id: int | None = None
+    space_name: str | None = None
+    post_id: int | None = None
+    at: int = 0
+
+
+@dataclass
+class SearchPage:
+    items: list[Hit]
+    next_cursor: str | None = None
+    query: Query | None = field(default=None, repr=False)
+
+
+def _offset(cursor: str | None) -> int:
+    values = decode_cursor(cursor)
+    if values is None:
+        return 0
+    offset = values[0]
+    if not isinstance(offset, int) or not 0 < offset < CANDIDATES * 2:
+        raise Invalid.field("cursor", "is not a cursor this server gave out")
+    return offset
+
+
+async def search(
+    session: AsyncSession,
+    *,
+    viewer: Person | None,
+    q: str,
+    type: str | None = None,  # noqa: A002 - the contract's name
+    space_id: int | None = None,
+    limit: int = 25,
+    cursor: str | None = None,
+) -> SearchPage:
+    """One page of what the viewer may see that matches ``q``, best first. Invalid for an
+    empty query, an unknown type or a foreign cursor."""
+    if type is not None and type not in KINDS:
+        raise Invalid.field("type", "must be one of " + ", ".join(KINDS))
+    query = parse(q)
+    offset = _offset(cursor)
+    dialect = session.get_bind().dialect.name
+    now = int(time.time())
+    kinds = [type] if type else list(KINDS)
+    if space_id is not None:
+        kinds = [k for k in kinds if k in CONTENT_KINDS]
+    groups = []
+    content = [k for k in kinds if k in CONTENT_KINDS]
+    names = [k for k in kinds if k in NAME_KINDS]
+    common = {"viewer": viewer, "space_id": space_id, "now": now}
+    if content:
+        groups.append(_candidates(dialect, query, names=False, kinds=content, **common))
+    if names:
+        groups.append(_candidates(dialect, query, names=True, kinds=names, **common))
+    if not groups:
+        return SearchPage([], None, query)
+    subqueries = [g.subquery() for g in groups]
+    parts = [select(s.c.id, s.c.score) for s in subqueries]
+    ranked = union_all(*parts).subquery() if len(parts) > 1 else subqueries[0]
+    rows = (
+        await session.execute(
+            select(ranked.c.id, ranked.c.score)
+            .order_by(ranked.c.score.desc(), ranked.c.id.desc())
+            .offset(offset)
+            .limit(limit + 1)
+        )
+    ).all()
+    more = len(rows) > limit and offset + limit < CANDIDATES
+    rows = rows[:limit]
+    hits = await _hydrate(session, dialect, query, [(r.id, float(r.score)) for r in rows])
+    return SearchPage(hits, encode_cursor([offset + limit]) if more else None, query)
+
+
+# --- turning document ids into results ------------------------------------------------------
+
+
+def _first_line(body: str, width: int = 90) -> str:
+    for line in body.splitlines():
+        line = line.strip().lstrip("#>*-+ ").strip()
+        if line:
+            return line if len(line) <= width else line[: width - 1].rstrip() + "…"
+    return ""
+
+
+def mark(snippet: str) -> str:
+    """Escape a snippet and turn the match marks into ``<mark>``."""
+    out, inside = [], False
+    for piece in re.split(f"({OPEN}|{CLOSE})", snippet):
+        if piece == OPEN:
+            out.append("" if inside else "<mark>")
+            inside = True
+        elif piece == CLOSE:
+            out.append("</mark>" if inside else "")
+            inside = False
+        else:
+            out.append(html.escape(piece, quote=False))
+    if inside:
+        out.append("</mark>")
+    return "".join(out)
+
+
+async def _snippets(
+    session: AsyncSession, dialect: str, query: Query, docs: list[Any]
+) -> dict[int, str]:
+    """A snippet of the body around the matches, for the few documents shown."""
+    out: dict[int, str] = {}
+    for names in (False, True):
+        ids = [d.id for d in docs if (d.kind in NAME_KINDS) == names]
+        if not ids:
+            continue
+        if dialect == "sqlite":
+            fts = "search_name_fts" if names else "search_fts"
+            statement = text(
+                f"SELECT rowid, snippet({fts}, 1, :open, :close, '…', 16) FROM {fts} "  # noqa: S608
+                f"WHERE {fts} MATCH :match AND rowid IN ({','.join(str(i) for i in ids)})"
+            ).bindparams(open=OPEN, close=CLOSE, match=_fts5(query, names=names))
+        else:
+            config = "simple" if names else "english"
+            statement = text(
+                f"SELECT id, ts_headline('{config}', body, to_tsquery('{config}', :tsq), "  # noqa: S608
+                "'StartSel=\x02, StopSel=\x03, MaxWords=30, MinWords=12, MaxFragments=2, "
+                'FragmentDelimiter=" … "\') FROM search_doc WHERE id = ANY(:ids)'
+            ).bindparams(tsq=_tsquery(query, names=names), ids=ids)
+        for doc_id, snippet in await session.execute(statement):
+            out[doc_id] = snippet or ""
+    return out
+
+
+async def _hydrate(
+    session: AsyncSession, dialect: str, query: Query, ranked: list[tuple[int, float]]
+) -> list[Hit]:
+    if not ranked:
+        return []
+    ids = [doc_id for doc_id, _ in ranked]
+    docs = {
+        d.id: d
+        for d in (
+            await session.execute(
+                select(
+                    SearchDoc.id,
+                    SearchDoc.kind,
+                    SearchDoc.ref_id,
+                    SearchDoc.space_id,
+                    SearchDoc.post_id,
+                    SearchDoc.title,
+                    SearchDoc.stamp,
+                ).where(SearchDoc.id.in_(ids))
+            )
+        ).all()
+    }
+    snippets = await _snippets(session, dialect, query, list(docs.values()))
+    space_ids = {d.space_id for d in docs.values() if d.space_id is not None}
+    spaces = {
+        s.id: (s.slug, s.name)
+        for s in (
+            await session.execute(
+                select(Space.id, Space.slug, Space.name).where(Space.id.in_(space_ids))
+            )
+        ).all()
+    }
+    post_ids = {d.post_id for d in docs.values() if d.kind == "comment"}
+    post_titles = {
+        p.id: _first_line(p.body)
+        for p in (
+            await session.execute(select(Post.id, Post.body).where(Post.id.in_(post_ids)))
+        ).all()
+    }
+    page_ids = [d.ref_id for d in docs.values() if d.kind == "wiki"]
+    page_slugs = dict(
+        (
+            await session.execute(
+                select(WikiPage.id, WikiPage.slug).where(WikiPage.id.in_(page_ids))
+            )
+        ).all()
+    )
+    hits = []
+    for doc_id, score in ranked:
+        d = docs.get(doc_id)
+        if d is None:
+            continue
+        snippet = snippets.get(doc_id, "")
+        slug, space_name = spaces.get(d.space_id, ("", None)) if d.space_id else ("", None)
+        if d.kind == "post":
+            title = _first_line(snippet.replace(OPEN, "").replace(CLOSE, "")) or "Post"
+            url = f"/posts/{d.ref_id}"
+        elif d.kind == "comment":
+            title = "Comment on “" + (post_titles.get(d.post_id) or "a post") + "”"
+            url = f"/posts/{d.post_id}#comment-{d.ref_id}"
+        elif d.kind == "wiki":
+            title = d.title
+            url = f"/spaces/{slug}/wiki/{page_slugs.get(d.ref_id, '')}"
+        elif d.kind == "space":
+            title = d.title
+            url = f"/spaces/{slug}"
+        else:
+            title = d.title
+            url = f"/people/{d.ref_id}"
+        hits.append(
+            Hit(
+                type=d.kind,
+                id=d.ref_id,
+                title=title,
+                snippet=snippet.replace(OPEN, "").replace(CLOSE, ""),
+                snippet_html=mark(snippet),
+                score=score,
+                url=url,
+                space_id=d.space_id if d.kind in CONTENT_KINDS else None,
+                space_name=space_name if d.kind in CONTENT_KINDS else None,
+                post_id=d.post_id,
+                at=d.stamp,
+            )
+        )
+    return hits
+
+
+# --- type-ahead and expertise ----------------------------------------------------------------
+
+
+async def suggest(
+    session: AsyncSession, *, viewer: Person | None, q: str, limit: int = 8
+) -> list[Hit]:
+    """People and spaces whose names start with what was typed, for the navigation bar."""
+    try:
+        page = await search(session, viewer=viewer, q=q, limit=limit, type=None)
+    except Invalid:
+        return []
+    return page.items
+
+
+async def authors_matching(
+    session: AsyncSession, *, viewer: Person | None, text: str, limit: int = 200
+) -> dict[int, int]:
+    """How many posts, comments and wiki pages the viewer may read match ``text``, per
+    author (the most prolific ``limit`` authors), counted over the newest 5,000 matches."""
+    try:
+        query = parse(text)
+    except Invalid:
+        return {}
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        fts = table("search_fts", column("rowid"))
+        matched = (
+            select(SearchDoc.id, SearchDoc.person_id)
+            .select_from(fts)
+            .join(SearchDoc, SearchDoc.id == fts.c.rowid)
+            .where(text("search_fts MATCH :m"), _visible(viewer, CONTENT_KINDS))
+            .order_by(fts.c.rowid.desc())
+            .params(m=_fts5(query, names=False))
+        )
+    else:
+        tsq = func.to_tsquery(literal_column("'english'::regconfig"), bindparam("tsq"))
+        matched = (
+            select(SearchDoc.id, SearchDoc.person_id)
+            .where(
+                SearchDoc.kind.in_(CONTENT_KINDS),
+                literal_column("search_doc.tsv").op("@@")(tsq),
+                _visible(viewer, CONTENT_KINDS),
+            )
+            .order_by(SearchDoc.id.desc())
+            .params(tsq=_tsquery(query, names=False))
+        )
+    # The newest matches speak for what people know now, and bound the cost.
+    recent = matched.where(SearchDoc.person_id.is_not(None)).limit(CANDIDATES * 5).subquery()
+    rows = await session.execute(
+        select(recent.c.person_id, func.count().label("n"))
+        .group_by(recent.c.person_id)
+        .order_by(func.count().desc(), recent.c.person_id)
+        .limit(limit)
+    )
+    return {int(person_id): int(n) for person_id, n in rows}
