@@ -10,7 +10,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.search.models import SearchDoc
-from tests.conversations.helpers import comment, make_post, make_space
+from tests.conversations.helpers import comment, join, make_post, make_space
 from tests.factories import auth_headers, make_person
 
 Headers = dict[str, str]
@@ -195,3 +195,21 @@ def test_mark_escapes_text_and_only_marks_matches() -> None:
 
     assert mark(f"a <b>&{OPEN}x{CLOSE} y") == "a &lt;b&gt;&amp;<mark>x</mark> y"
     assert mark(f"{CLOSE}stray {OPEN}open") == "stray <mark>open</mark>"
+
+
+async def test_authors_matching_counts_only_what_the_viewer_reads(client, db) -> None:  # type: ignore[no-untyped-def]
+    from atoll.search.query import authors_matching
+
+    headers, space = await _world(client, db)
+    owner = await make_person(db, name="Sec Owner")
+    owner_headers = await auth_headers(client, owner)
+    secret = await make_space(client, owner_headers, name="Hidden", visibility="secret")
+    for _ in range(3):
+        await make_post(client, owner_headers, secret["id"], "Terraform modules explained")
+    await join(client, owner_headers, space["id"])
+    await make_post(client, owner_headers, space["id"], "Terraform in the open")
+    reader = await make_person(db, name="Reader")
+    counts = await authors_matching(db, viewer=reader, text="terraform")
+    assert counts == {owner.id: 1}
+    assert await authors_matching(db, viewer=owner, text="terraform") == {owner.id: 4}
+    assert await authors_matching(db, viewer=reader, text="   ") == {}

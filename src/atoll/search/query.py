@@ -41,6 +41,7 @@ from sqlalchemy import (
     text,
     union_all,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.conversations.models import Post
@@ -461,7 +462,7 @@ async def authors_matching(
             select(SearchDoc.id, SearchDoc.person_id)
             .select_from(fts)
             .join(SearchDoc, SearchDoc.id == fts.c.rowid)
-            .where(text("search_fts MATCH :m"), _visible(viewer, CONTENT_KINDS))
+            .where(sql_text("search_fts MATCH :m"), _visible(viewer, CONTENT_KINDS))
             .order_by(fts.c.rowid.desc())
             .params(m=_fts5(query, names=False))
         )
