@@ -21,7 +21,7 @@ router = APIRouter(tags=["search"])
 
 def hit_out(hit: Hit) -> HitOut:
     return HitOut(
-        type=hit.type,  # type: ignore[arg-type]
+        type=hit.type,
         id=str(hit.id),
         title=hit.title,
         snippet=hit.snippet,

@@ -161,7 +161,7 @@ def _visible(viewer: Person | None, kinds: Sequence[str]) -> ColumnElement[bool]
     return or_(*clauses)
 
 
-def _recency(now: int) -> ColumnElement[float]:
+def _recency(now: int) -> ColumnElement[Any]:
     age = literal(now) - SearchDoc.stamp
     return 0.6 + 0.4 * HALF_LIFE / (HALF_LIFE + func.abs(age) * 1.0)
 
@@ -199,7 +199,7 @@ def _candidates(
         tsq = func.to_tsquery(
             literal_column(f"'{config}'::regconfig"), bindparam(f"tsq_{int(names)}")
         )
-        tsv = literal_column("search_doc.tsv")
+        tsv: ColumnElement[Any] = literal_column("search_doc.tsv")
         group = NAME_KINDS if names else CONTENT_KINDS
         matched = (
             select(SearchDoc.id, (func.ts_rank(tsv, tsq, 1) * _recency(now)).label("score"))
@@ -266,11 +266,19 @@ async def search(
     groups = []
     content = [k for k in kinds if k in CONTENT_KINDS]
     names = [k for k in kinds if k in NAME_KINDS]
-    common = {"viewer": viewer, "space_id": space_id, "now": now}
-    if content:
-        groups.append(_candidates(dialect, query, names=False, kinds=content, **common))
-    if names:
-        groups.append(_candidates(dialect, query, names=True, kinds=names, **common))
+    for group, is_names in ((content, False), (names, True)):
+        if group:
+            groups.append(
+                _candidates(
+                    dialect,
+                    query,
+                    names=is_names,
+                    kinds=group,
+                    viewer=viewer,
+                    space_id=space_id,
+                    now=now,
+                )
+            )
     if not groups:
         return SearchPage([], None, query)
     subqueries = [g.subquery() for g in groups]
@@ -385,13 +393,10 @@ async def _hydrate(
         ).all()
     }
     page_ids = [d.ref_id for d in docs.values() if d.kind == "wiki"]
-    page_slugs = dict(
-        (
-            await session.execute(
-                select(WikiPage.id, WikiPage.slug).where(WikiPage.id.in_(page_ids))
-            )
-        ).all()
+    slug_rows = await session.execute(
+        select(WikiPage.id, WikiPage.slug).where(WikiPage.id.in_(page_ids))
     )
+    page_slugs: dict[int, str] = dict(slug_rows.tuples().all())
     hits = []
     for doc_id, score in ranked:
         d = docs.get(doc_id)

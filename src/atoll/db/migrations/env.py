@@ -30,7 +30,7 @@ def _run(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         render_item=_render_item,
-        include_name=include_name,
+        include_name=include_name,  # type: ignore[arg-type]
     )
     with context.begin_transaction():
         context.run_migrations()
