@@ -17,6 +17,8 @@ from atoll.conversations import api as conversations_api
 from atoll.conversations import attachments
 from atoll.conversations import pages as conversations_pages
 from atoll.db.engine import make_engine, make_sessionmaker
+from atoll.discover import api as discover_api
+from atoll.discover import pages as discover_pages
 from atoll.notifications import api as notifications_api
 from atoll.notifications import email as notification_email
 from atoll.notifications import pages as notifications_pages
@@ -102,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(notifications_api.router)
     api.include_router(wiki_api.router)
     api.include_router(analytics_api.router)
+    api.include_router(discover_api.router)
     api.include_router(search_api.router)
     app.include_router(api)
 
@@ -113,6 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(notifications_pages.router)
     app.include_router(wiki_pages.router)
     app.include_router(analytics_pages.router)
+    app.include_router(discover_pages.router)
     app.include_router(search_pages.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     return app

@@ -1,0 +1,87 @@
+"""A small organisation for the discovery tests: Engineering and Sales (both silos at the
+default silo level), people in each, and helpers that act through the real services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from atoll.analytics.service import record_interaction
+from atoll.conversations import service as conversations
+from atoll.conversations.models import Comment, Post
+from atoll.org.models import Unit
+from atoll.people import service as people
+from atoll.people.models import Person
+from atoll.spaces import service as spaces
+from atoll.spaces.models import Space
+from tests.factories import make_person, make_unit
+
+
+@dataclass
+class Org:
+    eng: Unit
+    sales: Unit
+    vera: Person  # the viewer, in Engineering
+    sam: Person  # Engineering, like Vera
+    ana: Person  # Sales
+    bob: Person  # Sales
+    admin: Person
+
+
+async def org(db: AsyncSession) -> Org:
+    eng = await make_unit(db, "Engineering")
+    sales = await make_unit(db, "Sales")
+    return Org(
+        eng=eng,
+        sales=sales,
+        vera=await make_person(db, name="Vera Viewer", unit_id=eng.id),
+        sam=await make_person(db, name="Sam Same", unit_id=eng.id),
+        ana=await make_person(db, name="Ana Silva", unit_id=sales.id),
+        bob=await make_person(db, name="Bob Berg", unit_id=sales.id),
+        admin=await make_person(db, name="Ada Admin", role="admin"),
+    )
+
+
+async def space(db: AsyncSession, owner: Person, name: str, **kw: Any) -> Space:
+    made = await spaces.do_create_space(
+        db, actor=owner, name=name, **{"kind": "community", "visibility": "open", **kw}
+    )
+    await db.commit()
+    return made
+
+
+async def join(db: AsyncSession, person: Person, where: Space) -> None:
+    assert await spaces.do_join(db, actor=person, space=where) == "joined"
+    await db.commit()
+
+
+async def post(
+    db: AsyncSession, author: Person, where: Space, body: str = "Hello", kind: str = "update"
+) -> Post:
+    made = await conversations.do_create_post(db, author=author, space=where, body=body, kind=kind)
+    await db.commit()
+    return made
+
+
+async def comment(
+    db: AsyncSession, author: Person, on: Post, where: Space, body: str = "Nice"
+) -> Comment:
+    role = await spaces.role_in(db, space_id=where.id, person=author)
+    made = await conversations.do_comment(
+        db, actor=author, post=on, space=where, role=role, body=body
+    )
+    await db.commit()
+    return made
+
+
+async def tie(db: AsyncSession, actor: Person, target: Person) -> None:
+    """One interaction now (a mention outside any space): the two work together."""
+    assert await record_interaction(db, kind="mention", actor=actor, target=target, space=None)
+    await db.commit()
+
+
+async def skills(db: AsyncSession, person: Person, *names: str) -> None:
+    await people.do_set_skills(db, person=person, skills=names)
+    await db.commit()
