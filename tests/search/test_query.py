@@ -23,7 +23,9 @@ async def find(client: httpx.AsyncClient, headers: Headers, q: str, **params: st
 
 
 async def _world(client: httpx.AsyncClient, db: AsyncSession) -> tuple[Headers, dict]:
-    ana = await make_person(db, name="Ana Silva", title="Site reliability engineer", skills=["Kubernetes"])
+    ana = await make_person(
+        db, name="Ana Silva", title="Site reliability engineer", skills=["Kubernetes"]
+    )
     headers = await auth_headers(client, ana)
     space = await make_space(client, headers, name="Platform Guild", description="Deploying things")
     return headers, space
@@ -37,6 +39,7 @@ async def test_words_match_stemmed_and_all_must_match(client, db) -> None:  # ty
     assert [h["id"] for h in hits] == [one["id"]]
     assert hits[0]["type"] == "post" and hits[0]["space_id"] == space["id"]
     assert hits[0]["url"] == f"/posts/{one['id']}"
+    assert hits[0]["title"] == "We are deploying the new checkout service"
     assert await find(client, headers, "deploy lunch", type="post") == []
 
 
@@ -64,7 +67,9 @@ async def test_people_and_spaces_match_by_prefix(client, db) -> None:  # type: i
     people = await find(client, headers, "ana sil", type="person")
     assert [h["title"] for h in people] == ["Ana Silva"]
     assert people[0]["url"].startswith("/people/")
-    assert [h["title"] for h in await find(client, headers, "kuber", type="person")] == ["Ana Silva"]
+    assert [h["title"] for h in await find(client, headers, "kuber", type="person")] == [
+        "Ana Silva"
+    ]
     spaces = await find(client, headers, "plat", type="space")
     assert [h["id"] for h in spaces] == [space["id"]]
     assert spaces[0]["url"] == "/spaces/" + space["slug"]
@@ -89,7 +94,10 @@ async def test_between_equal_matches_the_newer_wins(client, db) -> None:  # type
 async def test_a_strong_old_match_beats_a_passing_mention(client, db) -> None:  # type: ignore[no-untyped-def]
     headers, space = await _world(client, db)
     strong = await make_post(
-        client, headers, space["id"], "Failover: how failover works, failover drills, failover runbook"
+        client,
+        headers,
+        space["id"],
+        "Failover: how failover works, failover drills, failover runbook",
     )
     passing = await make_post(
         client,
@@ -111,7 +119,9 @@ async def test_a_strong_old_match_beats_a_passing_mention(client, db) -> None:  
 async def test_edits_and_deletes_are_reflected_at_once(client, db) -> None:  # type: ignore[no-untyped-def]
     headers, space = await _world(client, db)
     post = await make_post(client, headers, space["id"], "Quarterly roadmap draft")
-    r = await client.patch(f"/api/v1/posts/{post['id']}", json={"body": "Yearly plan"}, headers=headers)
+    r = await client.patch(
+        f"/api/v1/posts/{post['id']}", json={"body": "Yearly plan"}, headers=headers
+    )
     assert r.status_code == 200, r.text
     assert await find(client, headers, "roadmap") == []
     assert [h["id"] for h in await find(client, headers, "yearly")] == [post["id"]]
@@ -129,7 +139,9 @@ async def test_deleted_comment_is_never_found_again(client, db) -> None:  # type
     headers, space = await _world(client, db)
     post = await make_post(client, headers, space["id"], "Thread")
     c = (await comment(client, headers, post["id"], "Marmalade opinion")).json()
-    reply = (await comment(client, headers, post["id"], "Marmalade reply", parent_id=c["id"])).json()
+    reply = (
+        await comment(client, headers, post["id"], "Marmalade reply", parent_id=c["id"])
+    ).json()
     assert len(await find(client, headers, "marmalade")) == 2
     r = await client.delete(f"/api/v1/comments/{c['id']}", headers=headers)
     assert r.status_code == 204, r.text
@@ -152,7 +164,9 @@ async def test_wiki_pages_are_found_by_title_and_body(client, db) -> None:  # ty
 
 async def test_snippets_mark_matches_and_escape_html(client, db) -> None:  # type: ignore[no-untyped-def]
     headers, space = await _world(client, db)
-    await make_post(client, headers, space["id"], "Use <script>alert(1)</script> never; zebra rules")
+    await make_post(
+        client, headers, space["id"], "Use <script>alert(1)</script> never; zebra rules"
+    )
     hit = (await find(client, headers, "zebra"))[0]
     assert "<mark>zebra</mark>" in hit["snippet_html"]
     assert "<script>" not in hit["snippet_html"]
@@ -180,12 +194,17 @@ async def test_space_filter_and_paging(client, db) -> None:  # type: ignore[no-u
 
 async def test_bad_queries_are_422(client, db) -> None:  # type: ignore[no-untyped-def]
     headers, _ = await _world(client, db)
-    for params in ({"q": ""}, {"q": '"" - *'}, {"q": "x", "type": "robot"}, {"q": "x", "cursor": "zz"}):
+    for params in (
+        {"q": ""},
+        {"q": '"" - *'},
+        {"q": "x", "type": "robot"},
+        {"q": "x", "cursor": "zz"},
+    ):
         r = await client.get("/api/v1/search", params=params, headers=headers)
         assert r.status_code == 422, (params, r.text)
         assert r.headers["content-type"].startswith("application/problem+json")
     # FTS syntax typed by a person is just text.
-    for q in ('NEAR(a b)', 'title:x', 'a OR b', "(((", "x AND", "^start", "a:*", "!x", "<->"):
+    for q in ("NEAR(a b)", "title:x", "a OR b", "(((", "x AND", "^start", "a:*", "!x", "<->"):
         r = await client.get("/api/v1/search", params={"q": q}, headers=headers)
         assert r.status_code in (200, 422), (q, r.text)
 

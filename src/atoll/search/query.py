@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
+    String,
     and_,
     bindparam,
     column,
@@ -197,7 +198,7 @@ def _candidates(
     else:
         config = "simple" if names else "english"
         tsq = func.to_tsquery(
-            literal_column(f"'{config}'::regconfig"), bindparam(f"tsq_{int(names)}")
+            literal_column(f"'{config}'::regconfig"), bindparam(f"tsq_{int(names)}", type_=String)
         )
         tsv: ColumnElement[Any] = literal_column("search_doc.tsv")
         group = NAME_KINDS if names else CONTENT_KINDS
@@ -385,7 +386,7 @@ async def _hydrate(
             )
         ).all()
     }
-    post_ids = {d.post_id for d in docs.values() if d.kind == "comment"}
+    post_ids = {d.post_id for d in docs.values() if d.kind in ("post", "comment")}
     post_titles = {
         p.id: _first_line(p.body)
         for p in (
@@ -405,7 +406,7 @@ async def _hydrate(
         snippet = snippets.get(doc_id, "")
         slug, space_name = spaces.get(d.space_id, ("", None)) if d.space_id else ("", None)
         if d.kind == "post":
-            title = _first_line(snippet.replace(OPEN, "").replace(CLOSE, "")) or "Post"
+            title = post_titles.get(d.ref_id) or "Post"
             url = f"/posts/{d.ref_id}"
         elif d.kind == "comment":
             title = "Comment on “" + (post_titles.get(d.post_id) or "a post") + "”"
@@ -472,7 +473,8 @@ async def authors_matching(
             .params(m=_fts5(query, names=False))
         )
     else:
-        tsq = func.to_tsquery(literal_column("'english'::regconfig"), bindparam("tsq"))
+        english = literal_column("'english'::regconfig")
+        tsq = func.to_tsquery(english, bindparam("tsq", type_=String))
         matched = (
             select(SearchDoc.id, SearchDoc.person_id)
             .where(
