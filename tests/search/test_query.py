@@ -232,3 +232,12 @@ async def test_authors_matching_counts_only_what_the_viewer_reads(client, db) ->
     assert counts == {owner.id: 1}
     assert await authors_matching(db, viewer=owner, text="terraform") == {owner.id: 4}
     assert await authors_matching(db, viewer=reader, text="   ") == {}
+
+
+async def test_a_mention_is_found_and_quoted_by_name(client, db) -> None:  # type: ignore[no-untyped-def]
+    headers, space = await _world(client, db)
+    bo = await make_person(db, name="Bo Lindqvist")
+    await make_post(client, headers, space["id"], f"Thanks @[{bo.id}] for the quokka photos")
+    hit = (await find(client, headers, "lindqvist", type="post"))[0]
+    assert "@Bo Lindqvist" in hit["snippet"] and f"@[{bo.id}]" not in hit["snippet"]
+    assert (await find(client, headers, "quokka"))[0]["title"].startswith("Thanks @")

@@ -4,6 +4,7 @@ all again from the source tables."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -13,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.conversations.models import Comment, Post
 from atoll.people.models import Person, PersonSkill
-from atoll.search.models import SearchDoc
+from atoll.search.models import CONTENT_KINDS, SearchDoc
 from atoll.spaces.models import Space
 from atoll.wiki.models import WikiPage
 
@@ -31,8 +32,30 @@ def person_text(person: Person, skills: Iterable[str]) -> str:
     return "\n".join(part for part in parts if part)
 
 
+_MENTION = re.compile(r"@\[(\d{1,18})\]")
+
+
+async def _with_names(session: AsyncSession, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Write ``@[id]`` mentions as ``@Name``, so that a mention finds and reads as the person
+    (one query per batch)."""
+    ids = {int(m) for d in docs if d["kind"] in CONTENT_KINDS for m in _MENTION.findall(d["body"])}
+    if not ids:
+        return docs
+    rows = await session.execute(select(Person.id, Person.name).where(Person.id.in_(ids)))
+    names = dict(rows.tuples().all())
+
+    def named(match: re.Match[str]) -> str:
+        return "@" + names.get(int(match.group(1)), "")
+
+    for doc in docs:
+        if doc["kind"] in CONTENT_KINDS:
+            doc["body"] = _MENTION.sub(named, doc["body"])
+    return docs
+
+
 async def _put(session: AsyncSession, values: dict[str, Any]) -> None:
     """Insert or replace the document of (kind, ref_id)."""
+    await _with_names(session, [values])
     key = (SearchDoc.kind == values["kind"], SearchDoc.ref_id == values["ref_id"])
     changed = await session.execute(update(SearchDoc).where(*key).values(**values))
     if not getattr(changed, "rowcount", 0):
@@ -172,7 +195,9 @@ async def _copy(
         rows = (await session.execute(query.where(key > last).order_by(key).limit(BATCH))).all()
         if not rows:
             return done
-        await session.execute(insert(SearchDoc), [values(row) for row in rows])
+        await session.execute(
+            insert(SearchDoc), await _with_names(session, [values(row) for row in rows])
+        )
         done += len(rows)
         last = rows[-1][0] if not hasattr(rows[-1][0], "id") else rows[-1][0].id
         if progress:
