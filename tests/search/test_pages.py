@@ -193,6 +193,15 @@ async def test_suggest_offers_people_and_spaces_escaped_then_everywhere(client, 
     assert (await client.get("/search/suggest", params={"q": " "})).text.strip() == ""
 
 
+async def test_top_bar_searches_everything(client, db) -> None:  # type: ignore[no-untyped-def]
+    await _signed_in(client, db)
+    page = (await client.get("/")).text
+    assert '<form class="search" role="search" action="/search"' in page
+    assert 'placeholder="Search Atoll…"' in page and 'role="combobox"' in page
+    assert 'aria-controls="top-search-list"' in page and 'id="top-search-list"' in page
+    assert '<script src="/static/search.js" defer></script>' in page
+
+
 async def test_signed_out_goes_to_sign_in(client, db) -> None:  # type: ignore[no-untyped-def]
     page = await client.get("/search", params={"q": "anything"})
     assert page.status_code == 303
