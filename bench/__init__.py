@@ -11,7 +11,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 # Modules that register benchmarks when imported, in the order they run.
-MODULES = ("bench.import_org", "bench.sse_fanout", "bench.wiki_history", "bench.analytics")
+MODULES = (
+    "bench.import_org",
+    "bench.sse_fanout",
+    "bench.wiki_history",
+    "bench.analytics",
+    "bench.search",
+)
 
 
 @dataclass(frozen=True)
