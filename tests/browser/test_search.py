@@ -158,3 +158,16 @@ async def test_the_search_page_and_the_type_ahead_fit_a_phone(page: Page) -> Non
     await page.goto("/search")
     await expect(page.get_by_role("heading", name="How to search")).to_be_visible()
     assert await horizontal_overflow(page) <= 0, "the search tips are wider than the phone"
+
+
+async def test_more_results_are_appended_in_place(page: Page) -> None:
+    await _signed_in_as_ana(page)
+    await page.goto("/search?q=customer&type=post")  # more than two pages of demo posts
+    results = page.get_by_role("list", name="Results").locator("li.result")
+    await expect(results).to_have_count(20)
+    await page.evaluate("window.__sameDocument = true")  # gone if the page reloads
+    await page.get_by_role("link", name="More results").click()
+    await expect(results).to_have_count(40)
+    assert await page.evaluate("window.__sameDocument === true"), "the page reloaded"
+    links = await results.locator("a.result-title").evaluate_all("(as) => as.map((a) => a.href)")
+    assert len(set(links)) == 40, "a result came twice"
