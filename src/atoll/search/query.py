@@ -1,5 +1,5 @@
 """Searching: the query language, the ranked and visibility-filtered query on either database,
-snippets, type-ahead, and the per-author counts the expertise finder uses.
+snippets, and the per-author counts the expertise finder uses.
 
 The query language: words (all must match; stemmed for content: "deploying" finds "deploy"),
 ``"quoted phrases"``, ``word*`` for a prefix, ``-word`` to leave out. People and spaces match
@@ -438,18 +438,7 @@ async def _hydrate(
     return hits
 
 
-# --- type-ahead and expertise ----------------------------------------------------------------
-
-
-async def suggest(
-    session: AsyncSession, *, viewer: Person | None, q: str, limit: int = 8
-) -> list[Hit]:
-    """People and spaces whose names start with what was typed, for the navigation bar."""
-    try:
-        page = await search(session, viewer=viewer, q=q, limit=limit, type=None)
-    except Invalid:
-        return []
-    return page.items
+# --- expertise ----------------------------------------------------------------
 
 
 async def authors_matching(
@@ -473,7 +462,7 @@ async def authors_matching(
             .params(m=_fts5(query, names=False))
         )
     else:
-        english = literal_column("'english'::regconfig")
+        english: ColumnElement[Any] = literal_column("'english'::regconfig")
         tsq = func.to_tsquery(english, bindparam("tsq", type_=String))
         matched = (
             select(SearchDoc.id, SearchDoc.person_id)
