@@ -18,14 +18,16 @@ bulk Core INSERTs of 10,000 rows, one transaction each, as ``reindex`` does: the
 triggers (SQLite) and the generated ``tsvector`` column and GIN indexes (PostgreSQL) index
 them. Then SQLite merges the FTS5 segments (``optimize``) and both analyse.
 
-Cases: about 45 queries per persona (an admin; a member of four spaces; an external member of
+Cases: 50 queries per persona (an admin; a member of four spaces; an external member of
 one hybrid space) — common, mid-frequency and rare words, two words, quoted phrases, name
 prefixes (type-ahead), a type filter, a space filter, the second page of a common word, and
 no hit — each warmed up once and then timed ``REPEAT`` times through
 :func:`atoll.search.query.search` on a fresh session per call (as a request has), and a
 smaller run through the HTTP API (``GET /api/v1/search`` through httpx's ASGI transport with
 a bearer token). The table shows p50 per class (the note p50/p95/p99/max); the baseline is
-the p50 of a primary-key lookup of a post through the same engine."""
+the p50 of a primary-key lookup of a post through the same engine. Each query's p50 and hit
+count go to ``bench/results/search-queries-<db>-<timestamp>.json``. Last, ``reindex()`` (what
+``atoll reindex`` runs) is timed on a throw-away copy of the corpus."""
 
 from __future__ import annotations
 
