@@ -75,3 +75,17 @@ async def test_never_a_post_from_a_space_one_may_not_read_nor_a_deleted_one(
         "Private talk",
         "Secret plans",
     ]
+
+
+async def test_the_snippet_reads_as_the_post_does(db: AsyncSession) -> None:
+    o = await org(db)
+    guild = await space(db, o.ana, "Guild")
+    shiny = await post(
+        db, o.ana, guild, f"**Big** news, thanks @[{o.bob.id}] for [it](https://x.example)\n\nMore"
+    )
+    await comment(db, o.bob, shiny, guild)
+    await db.commit()
+
+    found = await active_for(db, viewer=o.vera)
+
+    assert [a.snippet for a in found] == ["Big news, thanks @Bob Berg for it"]

@@ -59,3 +59,16 @@ def test_commonmark_and_extensions() -> None:
     assert '<a href="https://example.com" rel="noopener noreferrer nofollow ugc">' in html
     assert "<table>" in html and "<td>1</td>" in html
     assert '<code class="language-python">' in html
+
+
+def test_plain_text_and_headline_read_as_rendered() -> None:
+    from atoll.kit.markdown import headline, plain_text
+
+    text = "# Big *news*\n\nWe use **Python** and `code`; <b>kept</b> as typed &amp; [a link](https://x.example)\n\n- one\n- two"
+    assert (
+        plain_text(text)
+        == "Big news\nWe use Python and code; <b>kept</b> as typed & a link\none\ntwo"
+    )
+    assert headline(text) == "Big news"
+    assert headline("x" * 100, width=10) == "xxxxxxxxx…"
+    assert headline("") == ""

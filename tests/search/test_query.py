@@ -241,3 +241,17 @@ async def test_a_mention_is_found_and_quoted_by_name(client, db) -> None:  # typ
     hit = (await find(client, headers, "lindqvist", type="post"))[0]
     assert "@Bo Lindqvist" in hit["snippet"] and f"@[{bo.id}]" not in hit["snippet"]
     assert (await find(client, headers, "quokka"))[0]["title"].startswith("Thanks @")
+
+
+async def test_content_is_indexed_as_a_reader_sees_it(client, db) -> None:  # type: ignore[no-untyped-def]
+    headers, space = await _world(client, db)
+    await make_post(
+        client,
+        headers,
+        space["id"],
+        "We moved to **Python 3.12** — see [the notes](https://ex.example/zebu)",
+    )
+    hit = (await find(client, headers, "python notes", type="post"))[0]
+    assert hit["title"] == "We moved to Python 3.12 — see the notes"
+    assert "**" not in hit["snippet"] and "](" not in hit["snippet"]
+    assert await find(client, headers, "zebu") == []  # a link's target is not its text

@@ -270,6 +270,21 @@ async def names_of(
     return dict(rows.tuples().all())
 
 
+def text_with_names(body: str, names: dict[int, str]) -> str:
+    """The body with ``@[id]`` mentions written ``@Name`` (people not in ``names``: as
+    "@someone"), for plain-text excerpts."""
+    parts: list[str] = []
+    pos = 0
+    for span in _scan(body):
+        if span.person_id is None:
+            continue
+        parts.append(body[pos : span.start])
+        parts.append("@" + names.get(span.person_id, "someone"))
+        pos = span.end
+    parts.append(body[pos:])
+    return "".join(parts)
+
+
 def render_with_names(body: str, names: dict[int, str]) -> str:
     """Render an older version of a body (revision history): ``@[id]`` mentions of people in
     ``names`` become links; nothing is checked against the space's readers."""

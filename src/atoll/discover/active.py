@@ -11,8 +11,10 @@ from sqlalchemy import Subquery, case, exists, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.analytics.models import Interaction
+from atoll.conversations import mentions
 from atoll.conversations.models import Comment, Post, Reaction
 from atoll.discover.network import colleague_ids, names_of, others, plural, since
+from atoll.kit.markdown import headline
 from atoll.people.models import Person
 from atoll.spaces.models import Membership, Space
 from atoll.spaces.policy import readable_space_ids
@@ -33,11 +35,7 @@ class ActivePost:
     known: list[str] = field(default_factory=list)
     known_count: int = 0
     reasons: list[str] = field(default_factory=list)
-
-    @property
-    def snippet(self) -> str:
-        text = " ".join(self.post.body.split())
-        return text if len(text) <= SNIPPET else text[: SNIPPET - 1].rstrip() + "…"
+    snippet: str = ""
 
     @property
     def reason(self) -> str:
@@ -106,9 +104,18 @@ async def active_for(session: AsyncSession, *, viewer: Person, limit: int = 8) -
         for post, space, author, c, r, m in rows
     ]
     await _add_known(session, viewer, out)
+    await _add_snippets(session, viewer, out)
     for item in out:
         _reasons(item)
     return out
+
+
+async def _add_snippets(session: AsyncSession, viewer: Person, items: list[ActivePost]) -> None:
+    """The start of each post as a reader sees it: Markdown as text, mentions as names."""
+    ids = {i for item in items for i in mentions.mentioned_ids(item.post.body)}
+    names = await mentions.names_of(session, viewer=viewer, ids=ids)
+    for item in items:
+        item.snippet = headline(mentions.text_with_names(item.post.body, names), SNIPPET)
 
 
 async def _add_known(session: AsyncSession, viewer: Person, items: list[ActivePost]) -> None:

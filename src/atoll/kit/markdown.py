@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 import nh3
 from markdown_it import MarkdownIt
 
@@ -75,3 +78,20 @@ def sanitize(html: str) -> str:
         link_rel="noopener noreferrer nofollow ugc",
         filter_style_properties={"text-align"},
     )
+
+
+_SPACES = re.compile(r"[ \t\u00a0]+")
+
+
+def plain_text(text: str) -> str:
+    """What a reader sees of some Markdown, as plain text (for titles, snippets, previews):
+    rendered, stripped of every tag, unescaped, blank runs collapsed; one line per block."""
+    stripped = nh3.clean(_md.render(text), tags=set())
+    lines = (_SPACES.sub(" ", line).strip() for line in html.unescape(stripped).splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def headline(text: str, width: int = 90) -> str:
+    """The first line a reader sees of some Markdown, cut to ``width`` characters."""
+    first = next(iter(plain_text(text).splitlines()), "")
+    return first if len(first) <= width else first[: width - 1].rstrip() + "…"

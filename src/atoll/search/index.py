@@ -13,6 +13,7 @@ from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.conversations.models import Comment, Post
+from atoll.kit.markdown import plain_text
 from atoll.people.models import Person, PersonSkill
 from atoll.search.models import CONTENT_KINDS, SearchDoc
 from atoll.spaces.models import Space
@@ -35,27 +36,28 @@ def person_text(person: Person, skills: Iterable[str]) -> str:
 _MENTION = re.compile(r"@\[(\d{1,18})\]")
 
 
-async def _with_names(session: AsyncSession, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Write ``@[id]`` mentions as ``@Name``, so that a mention finds and reads as the person
-    (one query per batch)."""
-    ids = {int(m) for d in docs if d["kind"] in CONTENT_KINDS for m in _MENTION.findall(d["body"])}
-    if not ids:
-        return docs
-    rows = await session.execute(select(Person.id, Person.name).where(Person.id.in_(ids)))
-    names = dict(rows.tuples().all())
+async def _readable(session: AsyncSession, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Content is indexed as a reader sees it: Markdown rendered to plain text (no syntax, no
+    link targets) and ``@[id]`` mentions written ``@Name`` (one query per batch), so that a
+    mention finds the person and snippets and titles read cleanly."""
+    content = [d for d in docs if d["kind"] in CONTENT_KINDS]
+    ids = {int(m) for d in content for m in _MENTION.findall(d["body"])}
+    names: dict[int, str] = {}
+    if ids:
+        rows = await session.execute(select(Person.id, Person.name).where(Person.id.in_(ids)))
+        names = dict(rows.tuples().all())
 
     def named(match: re.Match[str]) -> str:
-        return "@" + names.get(int(match.group(1)), "")
+        return "@" + names.get(int(match.group(1)), "someone")
 
-    for doc in docs:
-        if doc["kind"] in CONTENT_KINDS:
-            doc["body"] = _MENTION.sub(named, doc["body"])
+    for doc in content:
+        doc["body"] = plain_text(_MENTION.sub(named, doc["body"]))
     return docs
 
 
 async def _put(session: AsyncSession, values: dict[str, Any]) -> None:
     """Insert or replace the document of (kind, ref_id)."""
-    await _with_names(session, [values])
+    await _readable(session, [values])
     key = (SearchDoc.kind == values["kind"], SearchDoc.ref_id == values["ref_id"])
     changed = await session.execute(update(SearchDoc).where(*key).values(**values))
     if not getattr(changed, "rowcount", 0):
@@ -196,7 +198,7 @@ async def _copy(
         if not rows:
             return done
         await session.execute(
-            insert(SearchDoc), await _with_names(session, [values(row) for row in rows])
+            insert(SearchDoc), await _readable(session, [values(row) for row in rows])
         )
         done += len(rows)
         last = rows[-1][0] if not hasattr(rows[-1][0], "id") else rows[-1][0].id

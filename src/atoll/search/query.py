@@ -45,7 +45,6 @@ from sqlalchemy import (
 from sqlalchemy import text as sql_text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.conversations.models import Post
 from atoll.kit.errors import Invalid
 from atoll.kit.pagination import decode_cursor, encode_cursor
 from atoll.people.models import Person
@@ -302,12 +301,10 @@ async def search(
 # --- turning document ids into results ------------------------------------------------------
 
 
-def _first_line(body: str, width: int = 90) -> str:
-    for line in body.splitlines():
-        line = line.strip().lstrip("#>*-+ ").strip()
-        if line:
-            return line if len(line) <= width else line[: width - 1].rstrip() + "…"
-    return ""
+def _first_line(text: str, width: int = 90) -> str:
+    """A title from a document's text (already plain: see ``index._readable``)."""
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return first if len(first) <= width else first[: width - 1].rstrip() + "…"
 
 
 def mark(snippet: str) -> str:
@@ -387,12 +384,12 @@ async def _hydrate(
         ).all()
     }
     post_ids = {d.post_id for d in docs.values() if d.kind in ("post", "comment")}
-    post_titles = {
-        p.id: _first_line(p.body)
-        for p in (
-            await session.execute(select(Post.id, Post.body).where(Post.id.in_(post_ids)))
-        ).all()
-    }
+    post_rows = await session.execute(
+        select(SearchDoc.ref_id, SearchDoc.body).where(
+            SearchDoc.kind == "post", SearchDoc.ref_id.in_(post_ids)
+        )
+    )
+    post_titles = {post_id: _first_line(body) for post_id, body in post_rows.tuples()}
     page_ids = [d.ref_id for d in docs.values() if d.kind == "wiki"]
     slug_rows = await session.execute(
         select(WikiPage.id, WikiPage.slug).where(WikiPage.id.in_(page_ids))
