@@ -33,30 +33,17 @@ from atoll.spaces.models import Membership, Space
 from atoll.wiki.models import WikiPage
 from tests.conftest import empty_all_tables
 from tests.factories import auth_headers, make_person, make_unit
+from tests.spaces.test_authorization_matrix import (
+    EXTERNALS,
+    KINDS_AND_VISIBILITIES,
+    OUTSIDERS,
+    PERSONAS,
+)
 
 # --- the contract ----------------------------------------------------------------------------
 
-PERSONAS = ("admin", "owner", "moderator", "member", "insider", "guest", "stranger", "anon")
-EXTERNALS = {"guest", "stranger"}
-# fmt: off
-KINDS_AND_VISIBILITIES = (
-    ("unit", "open"), ("unit", "private"), ("unit", "secret"),
-    ("community", "open"), ("community", "private"), ("community", "secret"),
-    ("hybrid", "open"), ("hybrid", "private"), ("hybrid", "secret"),
-    ("public", "open"),
-    ("situation", "open"), ("situation", "private"), ("situation", "secret"),
-)
-# What someone who does not belong to a space knows of it: read (its content), see (that it
-# exists, not its content), none (not even that). Members of a space and administrators read
-# it whatever its visibility; everybody, signed out too, reads a public space.
-OUTSIDERS = {
-    #              open    private  secret
-    "insider":  ("read", "see",   "none"),
-    "guest":    ("none", "none",  "none"),
-    "stranger": ("none", "none",  "none"),
-    "anon":     ("none", "none",  "none"),
-}
-# fmt: on
+# The personas, the kinds × visibilities and what outsiders know of a space are the contract
+# tables of the authorization matrix (one statement of the contract for both tests).
 COMMON = "zebracrossing"  # in every post, comment and wiki page
 NAMES = "harbourlight"  # in every space's name
 SURNAME = "Quillfeather"  # every person's surname
