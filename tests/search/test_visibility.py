@@ -36,9 +36,10 @@ from tests.factories import auth_headers, make_person, make_unit
 from tests.spaces.test_authorization_matrix import (
     EXTERNALS,
     KINDS_AND_VISIBILITIES,
-    OUTSIDERS,
     PERSONAS,
+    Kind,
 )
+from tests.spaces.test_authorization_matrix import access as matrix_access
 
 # --- the contract ----------------------------------------------------------------------------
 
@@ -49,19 +50,8 @@ NAMES = "harbourlight"  # in every space's name
 SURNAME = "Quillfeather"  # every person's surname
 
 
-def role_of(persona: str, kind: str) -> str | None:
-    """The owner, moderator and member belong to every space; the guest to every hybrid one."""
-    if persona in ("owner", "moderator", "member"):
-        return persona
-    if persona == "guest" and kind == "hybrid":
-        return "member"
-    return None
-
-
 def access(persona: str, kind: str, visibility: str) -> str:
-    if kind == "public" or persona == "admin" or role_of(persona, kind):
-        return "read"
-    return OUTSIDERS[persona][("open", "private", "secret").index(visibility)]
+    return matrix_access(persona, Kind(kind, visibility, "live"))
 
 
 def people_seen(persona: str) -> set[str]:
