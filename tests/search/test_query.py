@@ -255,3 +255,18 @@ async def test_content_is_indexed_as_a_reader_sees_it(client, db) -> None:  # ty
     assert hit["title"] == "We moved to Python 3.12 — see the notes"
     assert "**" not in hit["snippet"] and "](" not in hit["snippet"]
     assert await find(client, headers, "zebu") == []  # a link's target is not its text
+
+
+async def test_the_newest_window_gives_the_same_answer_as_all(client, db, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL tries the newest documents first; a window too small to hold enough
+    matches falls back to all of them, and one that holds enough gives the newest."""
+    from atoll.search import query
+
+    headers, space = await _world(client, db)
+    posts = [await make_post(client, headers, space["id"], f"Walnut {i}") for i in range(5)]
+    await make_post(client, headers, space["id"], "Unrelated newest")
+    monkeypatch.setattr(query, "WINDOW", 2)
+    assert {h["id"] for h in await find(client, headers, "walnut")} == {p["id"] for p in posts}
+    monkeypatch.setattr(query, "CANDIDATES", 2)
+    newest = {h["id"] for h in await find(client, headers, "walnut")}
+    assert newest == {posts[-1]["id"], posts[-2]["id"]}

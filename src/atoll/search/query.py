@@ -40,7 +40,6 @@ from sqlalchemy import (
     select,
     table,
     text,
-    union_all,
 )
 from sqlalchemy import text as sql_text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -51,10 +50,12 @@ from atoll.people.models import Person
 from atoll.people.policy import visible_people
 from atoll.search.models import CONTENT_KINDS, KINDS, NAME_KINDS, SearchDoc
 from atoll.spaces.models import Space
-from atoll.spaces.policy import readable_space_ids, visible_spaces
+from atoll.spaces.policy import readable_space_ids, readable_spaces, visible_spaces
 from atoll.wiki.models import WikiPage
 
 CANDIDATES = 1000
+WINDOW = 100_000  # PostgreSQL: documents tried first, newest first (see _content_candidates)
+FEW = 200  # at most this many readable spaces narrow the index itself (see _few_readable)
 MAX_QUERY = 200
 MAX_TERMS = 12
 HALF_LIFE = 30 * 86400
@@ -104,8 +105,9 @@ def parse(q: str) -> Query:
     return query
 
 
-def _fts5(query: Query, *, names: bool) -> str:
-    """An FTS5 MATCH expression: every word quoted, so nothing typed is FTS5 syntax."""
+def _fts5(query: Query, *, names: bool, scope: Sequence[int] | None = None) -> str:
+    """An FTS5 MATCH expression: every word quoted, so nothing typed is FTS5 syntax. Content
+    matches the title and body only; ``scope`` narrows it to those spaces' documents."""
 
     def one(term: Term) -> str:
         quoted = '"' + " ".join(term.words) + '"'
@@ -115,6 +117,11 @@ def _fts5(query: Query, *, names: bool) -> str:
     for term in query.terms:
         if term.negated:
             expression += " NOT " + one(term)
+    if names:
+        return expression
+    expression = "{title body} : (" + expression + ")"
+    if scope is not None:
+        expression += " AND scope : (" + " OR ".join(f'"s{i}"' for i in scope) + ")"
     return expression
 
 
@@ -173,19 +180,23 @@ def _candidates(
     names: bool,
     viewer: Person | None,
     kinds: Sequence[str],
-    space_id: int | None,
+    scope: Sequence[int] | None,
     now: int,
+    min_id: int = 0,
 ) -> Select[Any]:
-    """The newest CANDIDATES visible matches of one group (content or names), with score."""
+    """The newest CANDIDATES visible matches of one group (content or names), with score.
+    ``scope``: only these spaces (a space filter, or all a viewer reads when that is few);
+    ``min_id``: only documents after it (the newest window, tried first on PostgreSQL)."""
     filters = [_visible(viewer, kinds)]
     if len(kinds) == 1:
         filters.append(SearchDoc.kind == kinds[0])
-    if space_id is not None:
-        filters.append(SearchDoc.space_id == space_id)
+    if min_id:
+        filters.append(SearchDoc.id > min_id)
     if dialect == "sqlite":
         fts_name = "search_name_fts" if names else "search_fts"
         fts = table(fts_name, column("rowid"))
-        relevance = -func.bm25(literal_column(fts_name), 4.0, 1.0)
+        weights = (4.0, 1.0) if names else (4.0, 1.0, 0.0)
+        relevance = -func.bm25(literal_column(fts_name), *weights)
         matched = (
             select(SearchDoc.id, (relevance * _recency(now)).label("score"))
             .select_from(fts)
@@ -193,7 +204,8 @@ def _candidates(
             .where(text(f"{fts_name} MATCH :match_{int(names)}"), *filters)
             .order_by(fts.c.rowid.desc())
         )
-        matched = matched.params({f"match_{int(names)}": _fts5(query, names=names)})
+        expression = _fts5(query, names=names, scope=scope)
+        matched = matched.params({f"match_{int(names)}": expression})
     else:
         config = "simple" if names else "english"
         tsq = func.to_tsquery(
@@ -201,6 +213,8 @@ def _candidates(
         )
         tsv: ColumnElement[Any] = literal_column("search_doc.tsv")
         group = NAME_KINDS if names else CONTENT_KINDS
+        if scope is not None:  # a list the planner can combine with the GIN index
+            filters.append(SearchDoc.space_id.in_(scope))
         matched = (
             select(SearchDoc.id, (func.ts_rank(tsv, tsq, 1) * _recency(now)).label("score"))
             .where(SearchDoc.kind.in_(group), tsv.op("@@")(tsq), *filters)
@@ -242,6 +256,44 @@ def _offset(cursor: str | None) -> int:
     return offset
 
 
+async def _few_readable(session: AsyncSession, viewer: Person | None) -> list[int] | None:
+    """The spaces an external (or a visitor) reads, when they are few enough to narrow the
+    index with; None for members and admins, who read most spaces."""
+    if viewer is not None and viewer.kind == "member":
+        return None
+    ids = list(
+        await session.scalars(
+            select(Space.id).where(readable_spaces(viewer)).order_by(Space.id).limit(FEW + 1)
+        )
+    )
+    return ids if len(ids) <= FEW else None
+
+
+async def _content_candidates(
+    session: AsyncSession,
+    dialect: str,
+    query: Query,
+    kinds: list[str],
+    scope: list[int] | None,
+    common: dict[str, Any],
+) -> list[tuple[int, float]]:
+    """The content candidates. On PostgreSQL the newest WINDOW documents are tried first: when
+    they hold CANDIDATES matches, those are the newest CANDIDATES of all (the same answer), found
+    without reading every match of a common word or phrase from the heap."""
+    min_id = 0
+    if dialect == "postgresql":
+        newest = await session.scalar(select(func.max(SearchDoc.id)))
+        min_id = max(0, (newest or 0) - WINDOW)
+    while True:
+        statement = _candidates(
+            dialect, query, names=False, kinds=kinds, scope=scope, min_id=min_id, **common
+        )
+        rows = [(r.id, float(r.score)) for r in await session.execute(statement)]
+        if len(rows) >= CANDIDATES or not min_id:
+            return rows
+        min_id = 0
+
+
 async def search(
     session: AsyncSession,
     *,
@@ -259,42 +311,28 @@ async def search(
     query = parse(q)
     offset = _offset(cursor)
     dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        # The cost of a full-text plan depends on the words: plan each search for its own.
+        await session.execute(sql_text("SET LOCAL plan_cache_mode = force_custom_plan"))
     now = int(time.time())
     kinds = [type] if type else list(KINDS)
     if space_id is not None:
         kinds = [k for k in kinds if k in CONTENT_KINDS]
-    groups = []
     content = [k for k in kinds if k in CONTENT_KINDS]
     names = [k for k in kinds if k in NAME_KINDS]
-    for group, is_names in ((content, False), (names, True)):
-        if group:
-            groups.append(
-                _candidates(
-                    dialect,
-                    query,
-                    names=is_names,
-                    kinds=group,
-                    viewer=viewer,
-                    space_id=space_id,
-                    now=now,
-                )
-            )
-    if not groups:
-        return SearchPage([], None, query)
-    subqueries = [g.subquery() for g in groups]
-    parts = [select(s.c.id, s.c.score) for s in subqueries]
-    ranked = union_all(*parts).subquery() if len(parts) > 1 else subqueries[0]
-    rows = (
-        await session.execute(
-            select(ranked.c.id, ranked.c.score)
-            .order_by(ranked.c.score.desc(), ranked.c.id.desc())
-            .offset(offset)
-            .limit(limit + 1)
-        )
-    ).all()
+    scope = [space_id] if space_id is not None else await _few_readable(session, viewer)
+    common: dict[str, Any] = {"viewer": viewer, "now": now}
+    ranked: list[tuple[int, float]] = []
+    if content and scope != []:
+        ranked += await _content_candidates(session, dialect, query, content, scope, common)
+    if names:
+        statement = _candidates(dialect, query, names=True, kinds=names, scope=None, **common)
+        ranked += [(r.id, float(r.score)) for r in await session.execute(statement)]
+    ranked.sort(key=lambda pair: (-pair[1], -pair[0]))
+    rows = ranked[offset : offset + limit + 1]
     more = len(rows) > limit and offset + limit < CANDIDATES
     rows = rows[:limit]
-    hits = await _hydrate(session, dialect, query, [(r.id, float(r.score)) for r in rows])
+    hits = await _hydrate(session, dialect, query, rows)
     return SearchPage(hits, encode_cursor([offset + limit]) if more else None, query)
 
 
