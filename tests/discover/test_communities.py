@@ -149,3 +149,23 @@ async def test_an_external_is_offered_public_spaces_only(db: AsyncSession) -> No
 
     assert _names(found) == [public.name]
     assert found[0].reasons == ["Matches your skills: Python"]
+
+
+async def test_a_space_that_talks_about_ones_skills_is_suggested(db: AsyncSession) -> None:
+    o = await org(db)
+    await skills(db, o.vera, "Rust")
+    corner = await space(db, o.ana, "Systems Corner")
+    quiet = await space(db, o.ana, "Quiet Corner")
+    hidden = await space(db, o.ana, "Hidden Corner", visibility="private")
+    for body in ("Rust lifetimes", "Our Rust build", "Rust at work"):
+        await post(db, o.ana, corner, body)
+        await post(db, o.ana, hidden, body)
+    await post(db, o.ana, quiet, "Rust once")  # fewer than three: not a topic there
+
+    found = await communities_for(db, viewer=o.vera)
+
+    reasons = {s.space.name: s.reasons for s in found}
+    assert "Talks about Rust (3 posts), from your skills" in reasons["Systems Corner"]
+    for other in ("Quiet Corner", "Hidden Corner"):  # one post only; not hers to read
+        assert not any(r.startswith("Talks about") for r in reasons.get(other, []))
+    assert _names(found)[0] == "Systems Corner"

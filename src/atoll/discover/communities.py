@@ -27,13 +27,15 @@ from atoll.discover.network import (
 from atoll.kit.time import utcnow
 from atoll.org.models import Unit
 from atoll.people.models import Person
+from atoll.search import query as search
 from atoll.spaces import policy as space_policy
 from atoll.spaces import service as spaces
 from atoll.spaces.models import Membership, Space
 from atoll.spaces.service import SpaceView
 
 ACTIVE_KINDS = ("post", "comment", "reply")  # "active in a space": posted or commented there
-ACROSS_WEIGHT, WITHIN_WEIGHT, SKILL_WEIGHT = 3.0, 1.0, 2.0
+ACROSS_WEIGHT, WITHIN_WEIGHT, SKILL_WEIGHT, TALK_WEIGHT = 3.0, 1.0, 2.0, 2.0
+TALK_SKILLS, TALK_MIN = 2, 3  # skills looked up in the spaces' content; posts to count
 SUGGESTABLE_KINDS = ("community", "hybrid", "public")  # unit spaces and rooms are not joined
 
 
@@ -84,6 +86,7 @@ def _readable_suggestable(viewer: Person) -> Select[tuple[int]]:
 class _Signal:
     colleagues: list[int] = field(default_factory=list)
     skills: list[str] = field(default_factory=list)
+    talk: dict[str, int] = field(default_factory=dict)  # skill → posts about it there
     week_posts: int = 0
 
 
@@ -142,6 +145,23 @@ async def _skill_matches(
         if matched:
             out[int(sid)] = matched
     return out
+
+
+async def _skill_talk(
+    session: AsyncSession, viewer: Person, skills: list[tuple[str, str]]
+) -> dict[int, dict[str, int]]:
+    """Space id → {skill: posts, comments and wiki pages about it} for the viewer's first
+    TALK_SKILLS skills, where the space talks about one at least TALK_MIN times (from the
+    search index: only what the viewer may read, the newest matches)."""
+    out: dict[int, dict[str, int]] = {}
+    for skill, _ in skills[:TALK_SKILLS]:
+        for sid, n in (await search.spaces_matching(session, viewer=viewer, text=skill)).items():
+            if n >= TALK_MIN:
+                out.setdefault(sid, {})[skill] = n
+    if not out:
+        return {}
+    keep = set(await session.scalars(_readable_suggestable(viewer).where(Space.id.in_(list(out)))))
+    return {sid: talk for sid, talk in out.items() if sid in keep}
 
 
 async def _posts_since(
@@ -211,10 +231,11 @@ async def communities_for(
     signals: dict[int, _Signal] = {}
     for sid, people in (await _colleague_activity(session, viewer, colleagues)).items():
         signals.setdefault(sid, _Signal()).colleagues = people
-    for sid, matched in (
-        await _skill_matches(session, viewer, await skills_of(session, viewer))
-    ).items():
+    skills = await skills_of(session, viewer)
+    for sid, matched in (await _skill_matches(session, viewer, skills)).items():
         signals.setdefault(sid, _Signal()).skills = matched
+    for sid, talk in (await _skill_talk(session, viewer, skills)).items():
+        signals.setdefault(sid, _Signal()).talk = talk
     week = since(7)
     for sid, n in await _posts_since(
         session, viewer, week, ids=list(signals), limit=len(signals) or 1
@@ -225,7 +246,8 @@ async def communities_for(
         network = sum(
             ACROSS_WEIGHT if colleagues[p].across else WITHIN_WEIGHT for p in s.colleagues
         )
-        return network + SKILL_WEIGHT * min(len(s.skills), 3) + min(s.week_posts, 20) / 20
+        talk = TALK_WEIGHT * sum(min(n, 20) / 20 for n in s.talk.values())
+        return network + SKILL_WEIGHT * min(len(s.skills), 3) + talk + min(s.week_posts, 20) / 20
 
     ranked = sorted(signals.items(), key=lambda kv: (-score(kv[1]), kv[0]))[:limit]
     chosen: dict[int, tuple[list[str], float]] = {}
@@ -240,6 +262,10 @@ async def communities_for(
             reasons.append(_network_reason(s.colleagues, colleagues, names, silos))
         if s.skills:
             reasons.append("Matches your skills: " + ", ".join(s.skills[:3]))
+        talked = [k for k in s.talk if k not in s.skills]
+        if talked:
+            about = " and ".join(f"{k} ({plural(s.talk[k], 'post')})" for k in talked)
+            reasons.append(f"Talks about {about}, from your skills")
         if s.week_posts:
             reasons.append(f"Active this week: {plural(s.week_posts, 'post')}")
         chosen[sid] = (reasons, score(s))

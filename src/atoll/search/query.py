@@ -476,20 +476,22 @@ async def _hydrate(
 # --- expertise ----------------------------------------------------------------
 
 
-async def authors_matching(
-    session: AsyncSession, *, viewer: Person | None, text: str, limit: int = 200
+async def _counts_matching(
+    session: AsyncSession, *, viewer: Person | None, text: str, by: str, limit: int
 ) -> dict[int, int]:
-    """How many posts, comments and wiki pages the viewer may read match ``text``, per
-    author (the most prolific ``limit`` authors), counted over the newest 5,000 matches."""
+    """How many posts, comments and wiki pages the viewer may read match ``text``, per value
+    of the column ``by`` (the ``limit`` largest), over the newest 5,000 matches: they speak
+    for what is known and talked about now, and bound the cost."""
     try:
         query = parse(text)
     except Invalid:
         return {}
+    key = getattr(SearchDoc, by)
     dialect = session.get_bind().dialect.name
     if dialect == "sqlite":
         fts = table("search_fts", column("rowid"))
         matched = (
-            select(SearchDoc.id, SearchDoc.person_id)
+            select(SearchDoc.id, key.label("key"))
             .select_from(fts)
             .join(SearchDoc, SearchDoc.id == fts.c.rowid)
             .where(sql_text("search_fts MATCH :m"), _visible(viewer, CONTENT_KINDS))
@@ -500,7 +502,7 @@ async def authors_matching(
         english: ColumnElement[Any] = literal_column("'english'::regconfig")
         tsq = func.to_tsquery(english, bindparam("tsq", type_=String))
         matched = (
-            select(SearchDoc.id, SearchDoc.person_id)
+            select(SearchDoc.id, key.label("key"))
             .where(
                 SearchDoc.kind.in_(CONTENT_KINDS),
                 literal_column("search_doc.tsv").op("@@")(tsq),
@@ -509,12 +511,25 @@ async def authors_matching(
             .order_by(SearchDoc.id.desc())
             .params(tsq=_tsquery(query, names=False))
         )
-    # The newest matches speak for what people know now, and bound the cost.
-    recent = matched.where(SearchDoc.person_id.is_not(None)).limit(CANDIDATES * 5).subquery()
+    recent = matched.where(key.is_not(None)).limit(CANDIDATES * 5).subquery()
     rows = await session.execute(
-        select(recent.c.person_id, func.count().label("n"))
-        .group_by(recent.c.person_id)
-        .order_by(func.count().desc(), recent.c.person_id)
+        select(recent.c.key, func.count().label("n"))
+        .group_by(recent.c.key)
+        .order_by(func.count().desc(), recent.c.key)
         .limit(limit)
     )
-    return {int(person_id): int(n) for person_id, n in rows}
+    return {int(value): int(n) for value, n in rows}
+
+
+async def authors_matching(
+    session: AsyncSession, *, viewer: Person | None, text: str, limit: int = 200
+) -> dict[int, int]:
+    """Person id → how many of the newest 5,000 readable matches of ``text`` they wrote."""
+    return await _counts_matching(session, viewer=viewer, text=text, by="person_id", limit=limit)
+
+
+async def spaces_matching(
+    session: AsyncSession, *, viewer: Person | None, text: str, limit: int = 50
+) -> dict[int, int]:
+    """Space id → how many of the newest 5,000 readable matches of ``text`` are there."""
+    return await _counts_matching(session, viewer=viewer, text=text, by="space_id", limit=limit)
