@@ -265,7 +265,7 @@ async def test_the_newest_window_gives_the_same_answer_as_all(client, db, monkey
     headers, space = await _world(client, db)
     posts = [await make_post(client, headers, space["id"], f"Walnut {i}") for i in range(5)]
     await make_post(client, headers, space["id"], "Unrelated newest")
-    monkeypatch.setattr(query, "WINDOW", 2)
+    monkeypatch.setattr(query, "WINDOWS", (1, 2))
     assert {h["id"] for h in await find(client, headers, "walnut")} == {p["id"] for p in posts}
     monkeypatch.setattr(query, "CANDIDATES", 2)
     newest = {h["id"] for h in await find(client, headers, "walnut")}

@@ -54,7 +54,7 @@ from atoll.spaces.policy import readable_space_ids, readable_spaces, visible_spa
 from atoll.wiki.models import WikiPage
 
 CANDIDATES = 1000
-WINDOW = 100_000  # PostgreSQL: documents tried first, newest first (see _content_candidates)
+WINDOWS = (10_000, 100_000)  # PostgreSQL: the newest documents tried first (_content_candidates)
 FEW = 200  # at most this many readable spaces narrow the index itself (see _few_readable)
 MAX_QUERY = 200
 MAX_TERMS = 12
@@ -277,21 +277,22 @@ async def _content_candidates(
     scope: list[int] | None,
     common: dict[str, Any],
 ) -> list[tuple[int, float]]:
-    """The content candidates. On PostgreSQL the newest WINDOW documents are tried first: when
-    they hold CANDIDATES matches, those are the newest CANDIDATES of all (the same answer), found
-    without reading every match of a common word or phrase from the heap."""
-    min_id = 0
+    """The content candidates. On PostgreSQL the newest 10,000 documents are tried first, then
+    the newest 100,000, then all: when a window holds CANDIDATES matches, those are the newest
+    CANDIDATES of all (the same answer), found without reading every match of a common word or
+    phrase from the heap; a rare word costs two more cheap index lookups."""
+    windows: tuple[int, ...] = (0,)
     if dialect == "postgresql":
-        newest = await session.scalar(select(func.max(SearchDoc.id)))
-        min_id = max(0, (newest or 0) - WINDOW)
-    while True:
+        newest = await session.scalar(select(func.max(SearchDoc.id))) or 0
+        windows = (*(newest - w for w in WINDOWS if w < newest), 0)
+    for min_id in windows:
         statement = _candidates(
             dialect, query, names=False, kinds=kinds, scope=scope, min_id=min_id, **common
         )
         rows = [(r.id, float(r.score)) for r in await session.execute(statement)]
-        if len(rows) >= CANDIDATES or not min_id:
-            return rows
-        min_id = 0
+        if len(rows) >= CANDIDATES:
+            break
+    return rows
 
 
 async def search(
