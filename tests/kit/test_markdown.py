@@ -64,7 +64,10 @@ def test_commonmark_and_extensions() -> None:
 def test_plain_text_and_headline_read_as_rendered() -> None:
     from atoll.kit.markdown import headline, plain_text
 
-    text = "# Big *news*\n\nWe use **Python** and `code`; <b>kept</b> as typed &amp; [a link](https://x.example)\n\n- one\n- two"
+    text = (
+        "# Big *news*\n\nWe use **Python** and `code`; <b>kept</b> as typed &amp; "
+        "[a link](https://x.example)\n\n- one\n- two"
+    )
     assert (
         plain_text(text)
         == "Big news\nWe use Python and code; <b>kept</b> as typed & a link\none\ntwo"
