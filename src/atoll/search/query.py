@@ -376,9 +376,19 @@ async def _snippets(
             continue
         if dialect == "sqlite":
             fts = "search_name_fts" if names else "search_fts"
+            listed = ",".join(str(i) for i in ids)
+            # "rowid IN (…)" runs the match once per id: cheap for words, but a prefix is
+            # expanded again each time (100 ms for "con*" on 1,000,000 posts). A prefix query
+            # runs the match once over the ids' range instead, keeping the ids by a plain
+            # filter (the "+" keeps FTS5 from taking it as an index constraint): 5 ms.
+            where = (
+                f"rowid BETWEEN {min(ids)} AND {max(ids)} AND +rowid IN ({listed})"
+                if any(t.prefix for t in query.terms) or names
+                else f"rowid IN ({listed})"
+            )
             statement = text(
                 f"SELECT rowid, snippet({fts}, 1, :open, :close, '…', 16) FROM {fts} "  # noqa: S608
-                f"WHERE {fts} MATCH :match AND rowid IN ({','.join(str(i) for i in ids)})"
+                f"WHERE {fts} MATCH :match AND {where}"
             ).bindparams(open=OPEN, close=CLOSE, match=_fts5(query, names=names))
         else:
             config = "simple" if names else "english"
