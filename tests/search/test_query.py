@@ -270,3 +270,11 @@ async def test_the_newest_window_gives_the_same_answer_as_all(client, db, monkey
     monkeypatch.setattr(query, "CANDIDATES", 2)
     newest = {h["id"] for h in await find(client, headers, "walnut")}
     assert newest == {posts[-1]["id"], posts[-2]["id"]}
+
+
+async def test_a_one_letter_prefix_in_content_is_a_word(client, db) -> None:  # type: ignore[no-untyped-def]
+    headers, space = await _world(client, db)
+    word = await make_post(client, headers, space["id"], "x marks the spot")
+    longer = await make_post(client, headers, space["id"], "xylophone lessons")
+    assert [h["id"] for h in await find(client, headers, "x*", type="post")] == [word["id"]]
+    assert [h["id"] for h in await find(client, headers, "xy*", type="post")] == [longer["id"]]

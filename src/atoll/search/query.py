@@ -107,13 +107,22 @@ def parse(q: str) -> Query:
     return query
 
 
+def _prefix(term: Term, names: bool) -> bool:
+    """Whether a term matches as a prefix: every bare word of a name; in content, a word
+    typed with ``*`` of two characters at least ("a*" would expand to a large share of the
+    vocabulary: 350 ms on 1,000,000 posts; it matches the word "a")."""
+    if names:
+        return term.prefix or not term.phrase
+    return term.prefix and len(term.words[-1]) >= 2
+
+
 def _fts5(query: Query, *, names: bool, scope: Sequence[int] | None = None) -> str:
     """An FTS5 MATCH expression: every word quoted, so nothing typed is FTS5 syntax. Content
     matches the title and body only; ``scope`` narrows it to those spaces' documents."""
 
     def one(term: Term) -> str:
         quoted = '"' + " ".join(term.words) + '"'
-        return quoted + " *" if term.prefix or (names and not term.phrase) else quoted
+        return quoted + " *" if _prefix(term, names) else quoted
 
     expression = " AND ".join(one(t) for t in query.positive)
     for term in query.terms:
@@ -134,7 +143,7 @@ def _tsquery(query: Query, *, names: bool) -> str:
         if term.phrase:
             return "(" + " <-> ".join(term.words) + ")"
         word = term.words[0]
-        return word + ":*" if term.prefix or names else word
+        return word + ":*" if _prefix(term, names) else word
 
     expression = " & ".join(one(t) for t in query.positive)
     for term in query.terms:
