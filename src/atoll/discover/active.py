@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from atoll.analytics.models import Interaction
 from atoll.conversations import mentions
 from atoll.conversations.models import Comment, Post, Reaction
-from atoll.discover.network import colleague_ids, names_of, others, plural, since
+from atoll.discover.network import colleague_ids, others, plural, since
 from atoll.kit.markdown import headline
 from atoll.people.models import Person
 from atoll.spaces.models import Membership, Space
@@ -131,7 +131,8 @@ async def _add_known(session: AsyncSession, viewer: Person, items: list[ActivePo
     by_post: dict[int, list[int]] = {}
     for post_id, person_id in rows.tuples():
         by_post.setdefault(int(post_id), []).append(int(person_id))
-    names = await names_of(session, sorted({p for ps in by_post.values() for p in ps}))
+    ids = {p for ps in by_post.values() for p in ps}
+    names = await mentions.names_of(session, viewer=viewer, ids=ids)
     for item in items:
         people = sorted(names.get(p, "Someone") for p in by_post.get(item.post.id, []))
         item.known, item.known_count = people, len(people)

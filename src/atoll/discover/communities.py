@@ -13,12 +13,12 @@ from sqlalchemy import ColumnElement, Select, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.analytics.models import Interaction
+from atoll.conversations import mentions
 from atoll.conversations.models import Post
 from atoll.discover.network import (
     NETWORK_DAYS,
     Colleague,
     colleagues_of,
-    names_of,
     others,
     plural,
     since,
@@ -251,7 +251,8 @@ async def communities_for(
 
     ranked = sorted(signals.items(), key=lambda kv: (-score(kv[1]), kv[0]))[:limit]
     chosen: dict[int, tuple[list[str], float]] = {}
-    names = await names_of(session, sorted({p for _, s in ranked for p in s.colleagues}))
+    ids = {p for _, s in ranked for p in s.colleagues}
+    names = await mentions.names_of(session, viewer=viewer, ids=ids)
     silos = await _silo_names(
         session,
         {c.silo_id for _, s in ranked for p in s.colleagues if (c := colleagues[p]).silo_id},

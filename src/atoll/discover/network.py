@@ -92,13 +92,6 @@ async def colleagues_of(
     }
 
 
-async def names_of(session: AsyncSession, ids: Sequence[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    rows = await session.execute(select(Person.id, Person.name).where(Person.id.in_(ids)))
-    return {pid: name for pid, name in rows.tuples()}
-
-
 async def skills_of(session: AsyncSession, person: Person) -> list[tuple[str, str]]:
     """(name, key) of a person's skills, by name."""
     rows = await session.execute(

@@ -91,7 +91,12 @@ def plain_text(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
+def first_line(text: str, width: int = 90) -> str:
+    """The first non-blank line of plain text, cut to ``width`` characters."""
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return first if len(first) <= width else first[: width - 1].rstrip() + "…"
+
+
 def headline(text: str, width: int = 90) -> str:
     """The first line a reader sees of some Markdown, cut to ``width`` characters."""
-    first = next(iter(plain_text(text).splitlines()), "")
-    return first if len(first) <= width else first[: width - 1].rstrip() + "…"
+    return first_line(plain_text(text), width)

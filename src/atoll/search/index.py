@@ -4,7 +4,6 @@ all again from the source tables."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from atoll.conversations import mentions
 from atoll.conversations.models import Comment, Post
 from atoll.kit.markdown import plain_text
 from atoll.people.models import Person, PersonSkill
@@ -33,25 +33,21 @@ def person_text(person: Person, skills: Iterable[str]) -> str:
     return "\n".join(part for part in parts if part)
 
 
-_MENTION = re.compile(r"@\[(\d{1,18})\]")
-
-
 async def _readable(session: AsyncSession, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Content is indexed as a reader sees it: Markdown rendered to plain text (no syntax, no
-    link targets) and ``@[id]`` mentions written ``@Name`` (one query per batch), so that a
-    mention finds the person and snippets and titles read cleanly."""
-    content = [d for d in docs if d["kind"] in CONTENT_KINDS]
-    ids = {int(m) for d in content for m in _MENTION.findall(d["body"])}
+    link targets) and, in posts and comments, ``@[id]`` mentions written ``@Name`` (one query
+    per batch), so that a mention finds the person and snippets and titles read cleanly."""
+    talk = [d for d in docs if d["kind"] in ("post", "comment")]
+    ids = {i for d in talk for i in mentions.mentioned_ids(d["body"])}
     names: dict[int, str] = {}
     if ids:
         rows = await session.execute(select(Person.id, Person.name).where(Person.id.in_(ids)))
         names = dict(rows.tuples().all())
-
-    def named(match: re.Match[str]) -> str:
-        return "@" + names.get(int(match.group(1)), "someone")
-
-    for doc in content:
-        doc["body"] = plain_text(_MENTION.sub(named, doc["body"]))
+    for doc in talk:
+        doc["body"] = mentions.text_with_names(doc["body"], names)
+    for doc in docs:
+        if doc["kind"] in CONTENT_KINDS:
+            doc["body"] = plain_text(doc["body"])
     return docs
 
 
@@ -197,11 +193,10 @@ async def _copy(
         rows = (await session.execute(query.where(key > last).order_by(key).limit(BATCH))).all()
         if not rows:
             return done
-        await session.execute(
-            insert(SearchDoc), await _readable(session, [values(row) for row in rows])
-        )
+        docs = await _readable(session, [values(row) for row in rows])
+        await session.execute(insert(SearchDoc), docs)
         done += len(rows)
-        last = rows[-1][0] if not hasattr(rows[-1][0], "id") else rows[-1][0].id
+        last = docs[-1]["ref_id"]  # every document's ref_id is its source's key
         if progress:
             progress(what, done, total)
 

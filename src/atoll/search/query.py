@@ -23,7 +23,7 @@ import html
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -45,6 +45,7 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.kit.errors import Invalid
+from atoll.kit.markdown import first_line
 from atoll.kit.pagination import decode_cursor, encode_cursor
 from atoll.people.models import Person
 from atoll.people.policy import visible_people
@@ -254,7 +255,6 @@ class Hit:
 class SearchPage:
     items: list[Hit]
     next_cursor: str | None = None
-    query: Query | None = field(default=None, repr=False)
 
 
 def _offset(cursor: str | None) -> int:
@@ -345,16 +345,10 @@ async def search(
     more = len(rows) > limit and offset + limit < CANDIDATES
     rows = rows[:limit]
     hits = await _hydrate(session, dialect, query, rows)
-    return SearchPage(hits, encode_cursor([offset + limit]) if more else None, query)
+    return SearchPage(hits, encode_cursor([offset + limit]) if more else None)
 
 
 # --- turning document ids into results ------------------------------------------------------
-
-
-def _first_line(text: str, width: int = 90) -> str:
-    """A title from a document's text (already plain: see ``index._readable``)."""
-    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
-    return first if len(first) <= width else first[: width - 1].rstrip() + "…"
 
 
 def mark(snippet: str) -> str:
@@ -449,7 +443,7 @@ async def _hydrate(
             SearchDoc.kind == "post", SearchDoc.ref_id.in_(post_ids)
         )
     )
-    post_titles = {post_id: _first_line(body) for post_id, body in post_rows.tuples()}
+    post_titles = {post_id: first_line(body) for post_id, body in post_rows.tuples()}
     page_ids = [d.ref_id for d in docs.values() if d.kind == "wiki"]
     slug_rows = await session.execute(
         select(WikiPage.id, WikiPage.slug).where(WikiPage.id.in_(page_ids))
