@@ -12,18 +12,23 @@ from dataclasses import dataclass, field
 
 # Modules that register benchmarks when imported, in the order they run.
 MODULES = (
+    "bench.realtime",
     "bench.import_org",
-    "bench.sse_fanout",
     "bench.wiki_history",
     "bench.analytics",
     "bench.search",
 )
+# What ``make bench`` runs when no ``--only`` is given (the others are focused benchmarks of
+# one part, run with ``--only NAME`` or ``--all``).
+DEFAULT = ("ceiling", "mixed", "realtime", "capacity", "scale", "scaleout")
 
 
 @dataclass(frozen=True)
 class Options:
     rows: int | None  # None: each benchmark's own default size
     dbs: tuple[str, ...]  # "sqlite", "postgres"
+    scale: str = "default"  # bench.dataset.SCALES: "small", "default", "large"
+    seconds: float | None = None  # None: each benchmark's own measuring time
 
 
 @dataclass
@@ -39,6 +44,17 @@ class Figure:
     seconds: float
     baseline: float | None = None
     note: str = ""
+    # Latency scenarios also fill these: percentiles of one operation in milliseconds, the
+    # errors seen, the ratio to the stack's ceiling measured in the same run (throughput over
+    # the ceiling's throughput, or the ceiling's latency over this one), and the issue's
+    # target with whether it was met.
+    p50_ms: float | None = None
+    p95_ms: float | None = None
+    p99_ms: float | None = None
+    errors: int | None = None
+    vs_ceiling: float | None = None
+    target: str = ""
+    met: bool | None = None
 
     @property
     def per_second(self) -> float:

@@ -1,4 +1,5 @@
-"""``python -m bench [--only NAME] [--rows N] [--db sqlite|postgres|both]``; see __init__.py."""
+"""``python -m bench [--only NAME | --all] [--scale small|default|large] [--db sqlite|postgres|both]
+[--rows N] [--seconds S]``; see __init__.py."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import MODULES, Figure, Options, benchmark
+from bench import DEFAULT, MODULES, Figure, Options, benchmark
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -22,13 +23,55 @@ RESULTS = Path(__file__).parent / "results"
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--only", action="append", metavar="NAME", help="run only this benchmark")
+    parser.add_argument("--all", action="store_true", help="run every benchmark")
     parser.add_argument("--rows", type=int, help="size of the data set (default: per benchmark)")
-    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument(
+        "--scale",
+        choices=["small", "default", "large"],
+        default="default",
+        help="the demo organisation the load runs against (large: 10,000 people, 1,000,000 posts)",
+    )
+    parser.add_argument(
+        "--seconds", type=float, help="measuring time per step (default: per benchmark)"
+    )
+    parser.add_argument(
+        "--db",
+        choices=["sqlite", "postgres", "both"],
+        default="sqlite",
+        help="the database (the scale-out benchmark always uses PostgreSQL and Redis)",
+    )
     parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")
     return parser.parse_args(argv)
 
 
+def _num(value: float | None, digits: int = 1) -> str:
+    return "" if value is None else f"{value:,.{digits}f}"
+
+
 def table(name: str, figures: list[Figure]) -> str:
+    if any(f.p50_ms is not None for f in figures):
+        head: tuple[str, ...] = (
+            "db", "case", "count", "per s", "p50 ms", "p95 ms", "p99 ms", "errors",
+            "vs ceiling", "target", "met",
+        )  # fmt: skip
+        lines = [
+            (
+                f.db,
+                f.case,
+                f"{f.items:,}",
+                _num(f.per_second, 0),
+                _num(f.p50_ms),
+                _num(f.p95_ms),
+                _num(f.p99_ms),
+                "" if f.errors is None else str(f.errors),
+                "" if f.vs_ceiling is None else f"{f.vs_ceiling:.0%}",
+                f.target,
+                "" if f.met is None else ("yes" if f.met else "NO"),
+            )
+            for f in figures
+        ]
+        notes = [f"  {f.db} {f.case}: {f.note}" for f in figures if f.note]
+        return _grid(name, head, lines) + ("\n" + "\n".join(notes) if notes else "")
     head = ("db", "case", "items", "seconds", "items/s", "vs baseline", "note")
     lines = [
         (
@@ -42,6 +85,10 @@ def table(name: str, figures: list[Figure]) -> str:
         )
         for f in figures
     ]
+    return _grid(name, head, lines)
+
+
+def _grid(name: str, head: tuple[str, ...], lines: list[tuple[str, ...]]) -> str:
     widths = [max(len(str(cell)) for cell in column) for column in zip(head, *lines, strict=True)]
     out = [f"== {name}"]
     for row in (head, *lines):
@@ -99,9 +146,9 @@ def main(argv: list[str]) -> int:
     if unknown:
         print(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(registered)}")
         return 2
-    names = args.only or list(registered)
+    names = args.only or (list(registered) if args.all else list(DEFAULT))
     dbs = ("sqlite", "postgres") if args.db == "both" else (args.db,)
-    options = Options(rows=args.rows, dbs=dbs)
+    options = Options(rows=args.rows, dbs=dbs, scale=args.scale, seconds=args.seconds)
     for name in names:
         started, before = datetime.now(UTC), load()
         print(f"running {name} on {', '.join(dbs)} (load {before}) ...", flush=True)

@@ -263,8 +263,8 @@ async def _measure(
     ]
 
 
-@benchmark("sse_fanout")
-async def sse_fanout(options: Options) -> list[Figure]:
+@benchmark("realtime")
+async def realtime(options: Options) -> list[Figure]:
     streams = options.rows or DEFAULT_STREAMS
     figures: list[Figure] = []
     for kind in options.dbs:
