@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 
 # Modules that register benchmarks when imported, in the order they run.
 MODULES = (
+    "bench.ceiling",
     "bench.realtime",
     "bench.import_org",
     "bench.wiki_history",
     "bench.analytics",
     "bench.search",
+    "bench.scale",
 )
 # What ``make bench`` runs when no ``--only`` is given (the others are focused benchmarks of
 # one part, run with ``--only NAME`` or ``--all``).
