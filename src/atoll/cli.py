@@ -74,6 +74,9 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
     demo: Annotated[bool, typer.Option(help="Create the demo organisation when empty.")] = False,
+    access_log: Annotated[
+        bool, typer.Option(help="Log every request (costs about a third of a small request's CPU).")
+    ] = False,
 ) -> None:
     """Serve Atoll. On the embedded SQLite default, migrations run first."""
     import uvicorn
@@ -92,6 +95,7 @@ def serve(
         workers=workers,
         proxy_headers=True,
         log_level="info",
+        access_log=access_log,
         factory=False,
         # Event streams never end by themselves: on shutdown, give them a moment, then close
         # them (their EventSources reconnect, to another server when there is one).
