@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import importlib
 import json
 import os
 import platform
 import subprocess
 import sys
+import traceback
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -104,8 +106,19 @@ def machine() -> dict[str, object]:
         ).stdout.strip()
     except OSError:
         commit = ""
+    model = ""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    memory = 0
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        memory = int(Path("/proc/meminfo").read_text().split()[1]) // 1024
     return {
         "cpus": os.cpu_count(),
+        "cpu": model,
+        "memory_mib": memory,
         "platform": platform.platform(),
         "python": platform.python_version(),
         "commit": commit,
@@ -149,15 +162,61 @@ def main(argv: list[str]) -> int:
     names = args.only or (list(registered) if args.all else list(DEFAULT))
     dbs = ("sqlite", "postgres") if args.db == "both" else (args.db,)
     options = Options(rows=args.rows, dbs=dbs, scale=args.scale, seconds=args.seconds)
+    run_started = datetime.now(UTC)
+    done: dict[str, list[Figure]] = {}
+    failed: list[str] = []
     for name in names:
         started, before = datetime.now(UTC), load()
         print(f"running {name} on {', '.join(dbs)} (load {before}) ...", flush=True)
-        figures = asyncio.run(registered[name](options))
+        try:
+            figures = asyncio.run(registered[name](options))
+        except Exception:  # noqa: BLE001 - report it, run the others, fail at the end
+            traceback.print_exc()
+            failed.append(name)
+            continue
         after = load()
         print(table(name, figures))
         path = save(name, options, figures, started, [before, after])
         print(f"(load afterwards {after}; written to {path})\n", flush=True)
+        done[name] = figures
+    seconds = (datetime.now(UTC) - run_started).total_seconds()
+    if len(done) > 1 or any(f.target for figures in done.values() for f in figures):
+        print(summary(done, options, seconds, run_started))
+    if failed:
+        print(f"FAILED: {', '.join(failed)}")
+        return 1
     return 0
+
+
+def summary(
+    done: dict[str, list[Figure]], options: Options, seconds: float, started: datetime
+) -> str:
+    """The figures that have a target, as a Markdown table (also written beside the JSON)."""
+    rows = [
+        "| benchmark | db | case | p50 ms | p99 ms | per s | vs ceiling | target | met |",
+        "|---|---|---|---:|---:|---:|---:|---|---|",
+    ]
+    for name, figures in done.items():
+        for f in figures:
+            if not f.target:
+                continue
+            met = "" if f.met is None else ("yes" if f.met else "**no**")
+            ceiling = "" if f.vs_ceiling is None else f"{f.vs_ceiling:.0%}"
+            rows.append(
+                f"| {name} | {f.db} | {f.case} | {_num(f.p50_ms)} | {_num(f.p99_ms)} | "
+                f"{_num(f.per_second, 0)} | {ceiling} | {f.target} | {met} |"
+            )
+    info = machine()
+    head = (
+        f"Run of {started:%Y-%m-%d %H:%M} UTC at scale {options.scale}, commit {info['commit']}, "
+        f"{info['cpus']} CPUs ({info['cpu']}), {info['memory_mib']:,} MiB; "
+        f"{seconds / 60:.1f} minutes in all."
+    )
+    text = head + "\n\n" + "\n".join(rows) + "\n"
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"summary-{started:%Y%m%dT%H%M%SZ}.md"
+    path.write_text(text)
+    return f"== summary (targets)\n{text}(written to {path})"
 
 
 if __name__ == "__main__":
