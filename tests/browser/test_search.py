@@ -116,6 +116,11 @@ async def test_search_a_phrase_and_open_the_post_and_the_comment(page: Page) -> 
 
 async def test_follow_a_community_suggestion_and_join(page: Page) -> None:
     await _signed_in_as_ana(page)
+    # The home page's right column loads after the feed: suggestions with their reasons.
+    aside = page.get_by_role("complementary", name="Suggestions for you")
+    await expect(aside.get_by_role("heading", name="Communities for you")).to_be_visible()
+    await expect(aside.get_by_role("listitem").first).to_be_visible()
+    await expect(aside).not_to_have_attribute("aria-busy", "true")
     nav = page.get_by_role("navigation", name="Main")
     await nav.get_by_role("link", name="Discover", exact=True).click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Discover")

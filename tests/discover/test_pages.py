@@ -83,10 +83,20 @@ async def test_the_home_page_has_communities_and_people_for_you(
     await sign_in(client, o.vera.email)
 
     home = await client.get("/")
+    # The page holds a place that loads the suggestions (and links to Discover meanwhile).
+    slot = re.search(r'<aside class="home-aside".*?</aside>', home.text, re.S)
+    assert home.status_code == 200 and slot
+    assert 'hx-get="/discover/panel"' in slot.group(0) and 'href="/discover"' in slot.group(0)
 
-    aside = re.search(r'<aside class="home-aside".*?</aside>', home.text, re.S)
-    assert home.status_code == 200 and aside
+    panel = await client.get("/discover/panel")
+    aside = re.search(r'<aside class="home-aside".*?</aside>', panel.text, re.S)
+    assert panel.status_code == 200 and aside
     assert "Ana Silva, who you work with, posts here" in aside.group(0)
     assert "People who know about Kubernetes" in aside.group(0)
     assert "Sam Same" in aside.group(0) and "Skill: Kubernetes" in aside.group(0)
     assert 'href="/discover"' in aside.group(0)
+
+
+async def test_the_suggestions_need_a_sign_in(client: httpx.AsyncClient) -> None:
+    answer = await client.get("/discover/panel", follow_redirects=False)
+    assert answer.status_code in (303, 401) and "Ana" not in answer.text

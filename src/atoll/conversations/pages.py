@@ -12,7 +12,6 @@ from starlette.datastructures import UploadFile
 from atoll.conversations import attachments as files
 from atoll.conversations import feed, service
 from atoll.conversations.feed import FILTERS, REACTIONS
-from atoll.discover import service as discover
 from atoll.kit.errors import AtollError, Invalid, NotFound
 from atoll.kit.markdown import render_markdown
 from atoll.people.models import Person
@@ -97,7 +96,6 @@ async def home(
     if cursor and _is_htmx(request):
         return render(request, "conversations/_page.html", ctx)
     ctx.update(await composer_context(db, viewer=viewer, space=None, role=None))
-    ctx["panel"] = await discover.home_panel(db, viewer=viewer)
     return render(request, "conversations/home.html", ctx)
 
 

@@ -1,5 +1,6 @@
 """The Discover page: communities for you, people who know about a topic, what is active.
-(The home page's right column is :func:`atoll.discover.service.home_panel`.)"""
+The home page's right column (:func:`atoll.discover.service.home_panel`) comes from
+``/discover/panel``, which the home page loads after it has been shown."""
 
 from __future__ import annotations
 
@@ -42,3 +43,11 @@ async def discover(
         "active": await service.active_for(db, viewer=viewer, limit=8),
     }
     return render(request, "discover/page.html", ctx, status_code=422 if error else 200)
+
+
+@router.get("/discover/panel")
+async def panel(request: Request, viewer: Viewer, db: DB) -> Response:
+    """The home page's right column: communities for you, people who know about your topic."""
+    return render(
+        request, "discover/_panel.html", {"panel": await service.home_panel(db, viewer=viewer)}
+    )
