@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 # Modules that register benchmarks when imported, in the order they run.
 MODULES = (
     "bench.ceiling",
+    "bench.mixed",
     "bench.realtime",
     "bench.import_org",
     "bench.wiki_history",

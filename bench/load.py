@@ -431,3 +431,72 @@ def closed_loop(
         max_post_id=max_post_id,
         sse=sse,
     )
+
+
+@dataclass
+class Run:
+    """One measured window of a plan against a server, with the CPU both sides used."""
+
+    window: Window
+    server_cpu: float  # CPU seconds of the server's processes during the window
+    client_cpu: float
+    rss_kib: int  # the server's resident memory at the window's end
+
+    @property
+    def server_cores(self) -> float:
+        return self.server_cpu / self.window.seconds if self.window.seconds else 0.0
+
+    @property
+    def client_cores(self) -> float:
+        return self.client_cpu / self.window.seconds if self.window.seconds else 0.0
+
+    @property
+    def server_ms_per_request(self) -> float:
+        n = self.window.count() + self.window.failed()
+        return 1000 * self.server_cpu / n if n else 0.0
+
+    def cpu_note(self) -> str:
+        return (
+            f"CPU cores used: server {self.server_cores:.2f} "
+            f"({self.server_ms_per_request:.2f} ms per request), client {self.client_cores:.2f}"
+        )
+
+
+async def run_windows(server: Any, plan: Plan, *, procs: int = 1) -> dict[str, Run]:
+    """Drive ``plan`` against ``server`` (a ``bench.server.Server``); each window with the
+    server's CPU seconds and memory read at its edges."""
+    marks = sorted({t for _, a, b in plan.windows for t in (a, b)})
+
+    async def watch(start_at: float) -> dict[float, tuple[float, int]]:
+        readings = await at_marks(start_at, marks, lambda: (server.cpu_seconds(), server.rss_kib()))
+        return dict(zip(marks, readings, strict=True))
+
+    windows, readings = await drive(plan, procs=procs, watch=watch)
+    runs = {}
+    for name, a, b in plan.windows:
+        w = windows[name]
+        runs[name] = Run(w, readings[b][0] - readings[a][0], w.client_cpu, readings[b][1])
+    return runs
+
+
+def latency_figures(db: str, window: Window, ops: Sequence[str], *, prefix: str = "") -> list[Any]:
+    """One figure per operation: count, rate, percentiles, errors + time-outs."""
+    from bench import Figure
+
+    out = []
+    for op in ops:
+        if not window.count(op) and not window.failed(op):
+            continue
+        out.append(
+            Figure(
+                db=db,
+                case=f"{prefix}{op}",
+                items=window.count(op),
+                seconds=window.seconds,
+                p50_ms=window.percentile(50, op),
+                p95_ms=window.percentile(95, op),
+                p99_ms=window.percentile(99, op),
+                errors=window.failed(op),
+            )
+        )
+    return out
