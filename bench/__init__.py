@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 MODULES = (
     "bench.ceiling",
     "bench.mixed",
+    "bench.capacity",
     "bench.realtime",
     "bench.import_org",
     "bench.wiki_history",

@@ -82,6 +82,9 @@ class Plan:
     timeout: float = 10.0
     max_post_id: int = 1  # the ceiling's /query?id= range
     seed: int = 0
+    # (mean ms, p99 ms of any operation, share of errors): when a window that just ended
+    # breaks one of them, the run stops (the capacity benchmark's thresholds).
+    stop_if: tuple[float, float, float] | None = None
 
 
 @dataclass
@@ -95,6 +98,22 @@ class Window:
     examples: list[str] = field(default_factory=list)
     client_cpu: float = 0.0  # CPU seconds of the client processes during the window
     events: int = 0  # SSE messages received
+    complete: bool = False  # the run went on until the window's end
+
+    def breaks(self, mean_ms: float, p99_ms: float, error_share: float) -> list[str]:
+        """Which of the thresholds this window breaks (none: it held)."""
+        broken = []
+        mean = self.mean()
+        if mean is not None and mean > mean_ms:
+            broken.append(f"mean {mean:.0f} ms > {mean_ms:.0f} ms")
+        for op in sorted(set(self.latencies) | set(self.errors) | set(self.timeouts)):
+            p99 = self.percentile(99, op)
+            if p99 is not None and p99 > p99_ms:
+                broken.append(f"{op} p99 {p99:.0f} ms > {p99_ms:.0f} ms")
+        attempts = self.count() + self.failed()
+        if attempts and self.failed() / attempts > error_share:
+            broken.append(f"errors {self.failed()}/{attempts} > {error_share:.3%}")
+        return broken
 
     def merge(self, other: Window) -> None:
         self.seconds = max(self.seconds, other.seconds)
@@ -107,6 +126,7 @@ class Window:
         self.examples += other.examples[: max(0, EXAMPLES * 2 - len(self.examples))]
         self.client_cpu += other.client_cpu
         self.events += other.events
+        self.complete = self.complete or other.complete
 
     # --- readings ---
 
@@ -155,6 +175,7 @@ class Recorder:
         self.origin = origin  # loop time of start_at
         self.bounds = [(name, origin + a, origin + b) for name, a, b in plan.windows]
         self.windows = {name: Window(seconds=b - a) for name, a, b in plan.windows}
+        self.stopped = asyncio.Event()
 
     def _open(self, now: float) -> list[Window]:
         return [self.windows[name] for name, a, b in self.bounds if a <= now < b]
@@ -191,15 +212,18 @@ class Simulated:
 
     async def run(self, start: float, end: float) -> None:
         loop = asyncio.get_running_loop()
-        await asyncio.sleep(max(0.0, start - loop.time()))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.rec.stopped.wait(), max(0.0, start - loop.time()))
+        if self.rec.stopped.is_set():
+            return
         stream = None
         if self.plan.sse and self.person.token:
             stream = asyncio.create_task(self.stream(end))
         try:
             while True:
                 if self.plan.think:
-                    await asyncio.sleep(self.rng.expovariate(1 / self.plan.think))
-                if loop.time() >= end:
+                    await self.pause(self.rng.expovariate(1 / self.plan.think))
+                if loop.time() >= end or self.rec.stopped.is_set():
                     break
                 op = self.rng.choices(self.names, self.weights)[0]
                 await self.act(op, loop)
@@ -208,6 +232,13 @@ class Simulated:
                 stream.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await stream
+
+    async def pause(self, seconds: float) -> None:
+        if seconds > 1:  # long pauses end early when the run stops
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.rec.stopped.wait(), seconds)
+        else:
+            await asyncio.sleep(seconds)
 
     def target(self, op: str) -> tuple[str, str, Any, Callable[[Any], None] | None]:
         """The request an operation sends: method, path, JSON body, what to do with the answer."""
@@ -276,7 +307,7 @@ class Simulated:
         loop = asyncio.get_running_loop()
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=self.plan.timeout)
         headers = {**self.headers, "Accept": "text/event-stream"}
-        while loop.time() < end:
+        while loop.time() < end and not self.rec.stopped.is_set():
             started = loop.time()
             try:
                 async with self.http.get(
@@ -320,13 +351,19 @@ async def _run_plan(plan: Plan) -> dict[str, Window]:
         for at, name, edge in marks:
             await asyncio.sleep(max(0.0, at - loop.time()))
             used = _cpu_now()
+            window = recorder.windows[name]
             if edge == "from":
                 cpu[name] = used
-            else:
-                recorder.windows[name].client_cpu = used - cpu.get(name, used)
+                continue
+            window.client_cpu = used - cpu.get(name, used)
+            window.complete = True
+            if plan.stop_if is not None and window.breaks(*plan.stop_if):
+                recorder.stopped.set()
+                return
 
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
-        tasks = [asyncio.create_task(sample_cpu())]
+        sampler = asyncio.create_task(sample_cpu())
+        tasks = []
         started = 0
         for at, count in plan.steps:
             newcomers = plan.people[started:count]
@@ -336,6 +373,9 @@ async def _run_plan(plan: Plan) -> dict[str, Window]:
                 tasks.append(asyncio.create_task(user.run(origin + offset, origin + plan.end)))
             started = max(started, count)
         await asyncio.gather(*tasks)
+        sampler.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sampler
     return recorder.windows
 
 
@@ -388,8 +428,14 @@ async def drive(
     loop = asyncio.get_running_loop()
     with ProcessPoolExecutor(max_workers=procs, mp_context=get_context("spawn")) as pool:
         running = [loop.run_in_executor(pool, run_plan, part) for part in split(plan, procs)]
-        watched = await watch(plan.start_at) if watch is not None else None
+        watching = asyncio.create_task(watch(plan.start_at)) if watch is not None else None
         results = await asyncio.gather(*running)
+        watched = None
+        if watching is not None:
+            if not watching.done():  # the run stopped early
+                watching.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                watched = await watching
     merged = {name: Window(seconds=b - a) for name, a, b in plan.windows}
     for windows in results:
         for name, window in windows.items():
@@ -397,10 +443,13 @@ async def drive(
     return merged, watched
 
 
-async def at_marks(start_at: float, marks: Sequence[float], read: Callable[[], Any]) -> list[Any]:
+async def at_marks(
+    start_at: float, marks: Sequence[float], read: Callable[[], Any], into: list[Any] | None = None
+) -> list[Any]:
     """Call ``read`` at each of ``marks`` seconds after ``start_at`` (wall clock): readings of
-    the server (CPU seconds, memory) taken at the windows' edges while the load runs."""
-    readings = []
+    the server (CPU seconds, memory) taken at the windows' edges while the load runs. They are
+    appended to ``into`` as they come (a cancelled watch leaves the ones it took)."""
+    readings = [] if into is None else into
     for mark in marks:
         await asyncio.sleep(max(0.0, start_at + mark - time.time()))
         readings.append(read())
@@ -467,15 +516,20 @@ async def run_windows(server: Any, plan: Plan, *, procs: int = 1) -> dict[str, R
     server's CPU seconds and memory read at its edges."""
     marks = sorted({t for _, a, b in plan.windows for t in (a, b)})
 
-    async def watch(start_at: float) -> dict[float, tuple[float, int]]:
-        readings = await at_marks(start_at, marks, lambda: (server.cpu_seconds(), server.rss_kib()))
-        return dict(zip(marks, readings, strict=True))
+    taken: list[tuple[float, int]] = []
 
-    windows, readings = await drive(plan, procs=procs, watch=watch)
+    async def watch(start_at: float) -> None:
+        await at_marks(start_at, marks, lambda: (server.cpu_seconds(), server.rss_kib()), taken)
+
+    windows, _ = await drive(plan, procs=procs, watch=watch)
+    readings = dict(zip(marks, taken, strict=False))
     runs = {}
     for name, a, b in plan.windows:
         w = windows[name]
-        runs[name] = Run(w, readings[b][0] - readings[a][0], w.client_cpu, readings[b][1])
+        if a in readings and b in readings:
+            runs[name] = Run(w, readings[b][0] - readings[a][0], w.client_cpu, readings[b][1])
+        else:  # not reached: the run stopped before
+            runs[name] = Run(w, 0.0, w.client_cpu, 0)
     return runs
 
 
