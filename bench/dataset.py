@@ -151,6 +151,27 @@ class Member:
     space_ids: list[int] = field(default_factory=list)
 
 
+async def sign_in_admin(url: str) -> Member:
+    """A bearer token for the first active administrator (analytics is theirs to see)."""
+    settings = Settings(database_url=url, secret_key="bench-" + "x" * 40, redis_url="")
+    engine = make_engine(settings)
+    try:
+        async with make_sessionmaker(engine)() as db:
+            person = await db.scalar(
+                select(Person)
+                .where(Person.is_active.is_(True), Person.role == "admin")
+                .order_by(Person.id)
+                .limit(1)
+            )
+            if person is None:
+                raise RuntimeError(f"no active administrator in {url}")
+            token = await auth.do_start_session(db, settings, person=person, kind="token")
+            await db.commit()
+            return Member(person.id, person.name, token)
+    finally:
+        await engine.dispose()
+
+
 async def sign_in(url: str, count: int) -> list[Member]:
     """Bearer tokens for ``count`` active internal people (not admins) who belong to at least
     one open space (fewer if the dataset has fewer), in id order."""
