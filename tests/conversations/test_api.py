@@ -559,3 +559,35 @@ async def test_feed(client: httpx.AsyncClient, db: AsyncSession) -> None:
     assert (
         await client.get(f"{API}/feed", params={"cursor": "nonsense"}, headers=m)
     ).status_code == 422
+
+
+async def test_feed_pages_are_full_when_posts_come_from_several_sources(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    """Each source gives its newest posts: a post from two sources (a mention of me in my
+    space, my own) counts once, and a followed space that turned private gives none, so no
+    page is short and the last page says so."""
+    me, other = await make_person(db, name="Me"), await make_person(db, name="Other")
+    m, o = await auth_headers(client, me), await auth_headers(client, other)
+    mine = (await make_space(client, m, name="Mine"))["id"]
+    turned = (await make_space(client, o, name="Turned private"))["id"]
+    await join(client, o, mine)
+    await client.put(f"{API}/follows/space/{turned}", headers=m)
+    expected = []
+    for i in range(3):
+        expected.append((await make_post(client, m, mine, f"mine {i}"))["id"])
+        await make_post(client, o, turned, f"turned {i}")
+        expected.append((await make_post(client, o, mine, f"for @[{me.id}] {i}"))["id"])
+    space = await db.get(Space, int(turned))
+    assert space is not None
+    space.visibility = "private"
+    await db.commit()
+    pages, cursor = [], None
+    while True:
+        params = {"limit": 2} | ({"cursor": cursor} if cursor else {})
+        page = (await client.get(f"{API}/feed", params=params, headers=m)).json()
+        pages.append([p["id"] for p in page["items"]])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert pages == [expected[::-1][i : i + 2] for i in range(0, 6, 2)]

@@ -13,7 +13,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, and_, case, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    union,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -340,9 +352,100 @@ async def feed_for(
     first.
 
     ``filter``: all | questions | unanswered (questions without an accepted answer) | ideas |
-    announcements. Returns the page of views and the cursor of the next page (or None)."""
-    stmt = _listing(viewer).where(_in_feed_of(viewer))
-    return await _page(session, viewer, stmt, filter=filter, cursor=cursor, limit=limit)
+    announcements. Returns the page of views and the cursor of the next page (or None).
+
+    Two steps, so that the cost does not grow with the history: one query for the viewer's
+    sources (spaces they belong to or follow, people they follow), then the page's posts are
+    picked among each source's newest ``limit + 1`` under the filter and cursor (an index
+    range per source, see ``_feed_candidates``) and listed as a space's posts are."""
+    spaces, people = await _feed_sources(session, viewer)
+    page = clamp_limit(limit)
+    if len(spaces) + len(people) > FEED_SOURCES:
+        # So many sources (an administrator in every unit space) that the newest posts are
+        # mostly theirs anyway: one query over everything, as a plain filter.
+        stmt = _listing(viewer).where(_in_feed_of(viewer))
+    else:
+        candidates = _feed_candidates(
+            viewer, spaces, people, filter=filter, after=_after(cursor), limit=page + 1
+        )
+        stmt = _listing(viewer).where(Post.id.in_(candidates))
+    return await _page(session, viewer, stmt, filter=filter, cursor=cursor, limit=page)
+
+
+# More sources than this: no merge of their newest posts (building and planning a statement
+# of hundreds of terms costs more than it saves).
+FEED_SOURCES = 100
+
+
+async def _feed_sources(session: AsyncSession, viewer: Person) -> tuple[list[int], list[int]]:
+    """The spaces the viewer belongs to or follows and may read, and the people they follow
+    (one query)."""
+    followed = select(Follow.target_id).where(Follow.follower_id == viewer.id)
+    mine = select(Membership.space_id).where(Membership.person_id == viewer.id)
+    rows = await session.execute(
+        union_all(
+            select(literal("space", String).label("type"), Space.id.label("id")).where(
+                or_(
+                    Space.id.in_(mine),
+                    Space.id.in_(followed.where(Follow.target_type == "space")),
+                ),
+                policy.readable_spaces(viewer),
+            ),
+            select(literal("person", String), Follow.target_id).where(
+                Follow.follower_id == viewer.id, Follow.target_type == "person"
+            ),
+        )
+    )
+    spaces: set[int] = set()
+    people: set[int] = set()
+    for type_, target in rows.tuples():
+        (spaces if type_ == "space" else people).add(target)
+    people.discard(viewer.id)  # their own posts are a source of their own
+    return sorted(spaces), sorted(people)
+
+
+def _feed_candidates(
+    viewer: Person,
+    spaces: Sequence[int],
+    people: Sequence[int],
+    *,
+    filter: str,
+    after: tuple[datetime, int] | None,
+    limit: int,
+) -> Select[Any]:
+    """The ids of at most ``limit`` newest posts of each source that pass the filter and come
+    after the cursor: the page is among them. A space's newest rows are an index range
+    (``ix_post_space_id_created_at_id``), and only readable spaces are sources. Posts by a
+    person (the viewer, people they follow) or mentioning the viewer may be in any space, so
+    those sources apply the visibility clause before they are cut. Every candidate is thus
+    in the feed: the newest ``limit`` of them are the feed's newest."""
+
+    def newest(*where: ColumnElement[bool], readable: bool = False) -> Select[Any]:
+        stmt = select(Post.id, Post.created_at).where(Post.deleted_at.is_(None), *where)
+        clause = _filter_clause(filter)
+        if clause is not None:
+            stmt = stmt.where(clause)
+        if after is not None:
+            at, pid = after
+            stmt = stmt.where(or_(Post.created_at < at, and_(Post.created_at == at, Post.id < pid)))
+        if readable:
+            stmt = stmt.join(Space, Space.id == Post.space_id).where(policy.readable_spaces(viewer))
+        return stmt.order_by(Post.created_at.desc(), Post.id.desc()).limit(limit)
+
+    mentioned = select(Mention.post_id).where(Mention.person_id == viewer.id)
+    sources = [newest(Post.space_id == s) for s in spaces]
+    sources += [newest(Post.author_id == p, readable=True) for p in (viewer.id, *people)]
+    sources.append(newest(Post.id.in_(mentioned), readable=True))
+    return _newest_of(sources, limit)
+
+
+def _newest_of(sources: list[Select[Any]], limit: int) -> Select[Any]:
+    """The ids of the ``limit`` newest rows of (id, created_at) SELECTs."""
+    # Each term is wrapped: SQLite takes no ORDER BY or LIMIT on a compound's own terms. UNION,
+    # not UNION ALL: a post can come from several sources (the viewer's own, in their space).
+    terms = [select(t.c.id, t.c.created_at).select_from(t) for t in (s.subquery() for s in sources)]
+    merged = union(*terms).subquery()
+    return select(merged.c.id).order_by(merged.c.created_at.desc(), merged.c.id.desc()).limit(limit)
 
 
 def _in_feed_of(viewer: Person) -> ColumnElement[bool]:
