@@ -15,6 +15,7 @@ MODULES = (
     "bench.ceiling",
     "bench.mixed",
     "bench.capacity",
+    "bench.scaleout",
     "bench.realtime",
     "bench.import_org",
     "bench.wiki_history",

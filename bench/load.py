@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import json
 import math
+import os
 import random
 import resource
 import time
@@ -490,6 +491,7 @@ class Run:
     server_cpu: float  # CPU seconds of the server's processes during the window
     client_cpu: float
     rss_kib: int  # the server's resident memory at the window's end
+    machine_cpu: float = 0.0  # CPU seconds the whole machine was busy (every process)
 
     @property
     def server_cores(self) -> float:
@@ -504,11 +506,24 @@ class Run:
         n = self.window.count() + self.window.failed()
         return 1000 * self.server_cpu / n if n else 0.0
 
+    @property
+    def machine_cores(self) -> float:
+        return self.machine_cpu / self.window.seconds if self.window.seconds else 0.0
+
     def cpu_note(self) -> str:
         return (
             f"CPU cores used: server {self.server_cores:.2f} "
-            f"({self.server_ms_per_request:.2f} ms per request), client {self.client_cores:.2f}"
+            f"({self.server_ms_per_request:.2f} ms per request), client {self.client_cores:.2f}, "
+            f"whole machine {self.machine_cores:.2f} of {os.cpu_count()}"
         )
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds the machine has spent on anything but idling and waiting, all CPUs."""
+    with open("/proc/stat") as stat:
+        fields = [int(x) for x in stat.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 async def run_windows(server: Any, plan: Plan, *, procs: int = 1) -> dict[str, Run]:
@@ -516,10 +531,13 @@ async def run_windows(server: Any, plan: Plan, *, procs: int = 1) -> dict[str, R
     server's CPU seconds and memory read at its edges."""
     marks = sorted({t for _, a, b in plan.windows for t in (a, b)})
 
-    taken: list[tuple[float, int]] = []
+    taken: list[tuple[float, int, float]] = []
+
+    def read() -> tuple[float, int, float]:
+        return server.cpu_seconds(), server.rss_kib(), machine_busy_seconds()
 
     async def watch(start_at: float) -> None:
-        await at_marks(start_at, marks, lambda: (server.cpu_seconds(), server.rss_kib()), taken)
+        await at_marks(start_at, marks, read, taken)
 
     windows, _ = await drive(plan, procs=procs, watch=watch)
     readings = dict(zip(marks, taken, strict=False))
@@ -527,7 +545,8 @@ async def run_windows(server: Any, plan: Plan, *, procs: int = 1) -> dict[str, R
     for name, a, b in plan.windows:
         w = windows[name]
         if a in readings and b in readings:
-            runs[name] = Run(w, readings[b][0] - readings[a][0], w.client_cpu, readings[b][1])
+            (cpu_a, _, busy_a), (cpu_b, rss_b, busy_b) = readings[a], readings[b]
+            runs[name] = Run(w, cpu_b - cpu_a, w.client_cpu, rss_b, busy_b - busy_a)
         else:  # not reached: the run stopped before
             runs[name] = Run(w, 0.0, w.client_cpu, 0)
     return runs
