@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -207,10 +208,15 @@ def _create_demo(
             "comments": "Search: comments",
         }
 
+        started = time.monotonic()
+
         def step(phase: str, done: int, total: int) -> None:
             if phase not in tasks:
                 tasks[phase] = bar.add_task(labels.get(phase, phase), total=total)
             bar.update(tasks[phase], completed=done, total=total)
+            if not console.is_terminal:  # a log, not a screen: a line per step instead
+                elapsed = time.monotonic() - started
+                print(f"{labels.get(phase, phase)}: {done}/{total} ({elapsed:.0f} s)", flush=True)
 
         result = _run(
             lambda session: do_create_demo(
