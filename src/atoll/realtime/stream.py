@@ -2,38 +2,47 @@
 
 Delivery
 --------
-Each server process runs one ``Hub``: a single subscription to the broker that wakes every
-stream of the process when an event id is announced. A woken stream runs one indexed query,
-``events_after``: the events with ``id > position`` that the person may see *now* — a space
-event while the spaces policy lets them read that space, a personal event only when it is
-theirs — oldest first, at most ``BATCH`` of them among the next ``WINDOW`` ids (so every
-query reads a bounded stretch of the primary key). Announcements are only wake-up calls;
-what is sent comes from the log, so a lost or foreign announcement costs at most a delay
-(every heartbeat polls the log too), never an event.
+Each server process runs one ``Hub`` (``atoll.realtime.hub``): a single subscription to the
+broker and a single reader of the event log. When an event id is announced the hub reads the
+new events once, for all the streams of the process, keeps the newest of them in memory and
+wakes the streams; each stream sends those after its position that its person may see *now*
+— a space event while the spaces policy lets them read that space, a personal event only when
+it is theirs — in id order, in one write. Announcements are only wake-up calls; what is sent
+comes from the log, so a lost or foreign announcement costs at most a delay (the hub polls the
+log, and every heartbeat nudges it), never an event.
+
+A stream further behind than the hub's window — a client resuming from an old id — reads the
+log itself with one indexed query, ``events_after``: at most ``BATCH`` visible events among
+the next ``WINDOW`` ids (so every query reads a bounded stretch of the primary key), until it
+has caught up with the window.
 
 Positions
 ---------
-The position is an event id. ``events_after`` also reads the newest id in the log in the same
-statement and, when the batch is not full, moves the position up to it (or to the end of the
-window): everything up to there has been considered (ids commit in id order, see
-``atoll.realtime.events``). Each event
-sent carries its id; each heartbeat carries the position when it moved past events the
-person did not see, so that a reconnecting client does not ask for them again.
+The position is an event id: everything up to it has been considered. ``events_after``
+reads the newest id in the log in the same statement and, when the batch is not full, moves
+the position up to it (or to the end of the window); a stream served by the hub moves to the
+hub's position (ids commit in id order, see ``atoll.realtime.events``). Each event sent
+carries its id; each heartbeat carries the position when it moved past events the person did
+not see, so that a reconnecting client does not ask for them again.
 
 A client that reconnects with ``Last-Event-ID`` (or ``?last_event_id=``) resumes from there:
 every visible event it missed, in order, once, then live. If the log no longer reaches back
 that far (pruned, see ``ATOLL_EVENT_RETENTION_HOURS``) — or names an id the log never had —
 the stream sends one ``reload`` event (its id: the newest event) and carries on live from
 there, rather than a partial history.
+
+Sign-in and role
+----------------
+At each heartbeat the stream checks its sign-in again: a revoked sign-in or a deactivated
+person ends the stream; a changed role or kind takes effect (and the person's readable spaces
+are read again).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,65 +52,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from atoll.config import Settings
 from atoll.people import auth
 from atoll.people.models import Person
-from atoll.realtime.broker import Broker
-from atoll.realtime.events import decode, log_bounds
+from atoll.realtime.events import log_bounds
+from atoll.realtime.hub import Hub, event_frame, frame, sees
 from atoll.realtime.models import Event
 from atoll.spaces import policy
 
-log = logging.getLogger("atoll.realtime")
+__all__ = ["Hub", "event_frame", "frame"]  # also where app.py and the tests find them
 BATCH = 200  # events per query at most
 WINDOW = 5000  # ids per query at most
 RETRY_MS = 3000  # how long a disconnected EventSource waits before it reconnects
-
-
-class Hub:
-    """This process's one broker subscription, fanned out to its streams as wake-ups."""
-
-    def __init__(self, broker: Broker) -> None:
-        self._broker = broker
-        self._wakes: set[asyncio.Event] = set()
-        self._task: asyncio.Task[None] | None = None
-        self.latest = 0  # the highest event id announced so far
-
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._pump(), name="atoll-event-hub")
-        await asyncio.sleep(0)  # subscribed before the first request comes in
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        for wake in self._wakes:
-            wake.set()
-
-    async def _pump(self) -> None:
-        while True:
-            try:
-                async for message in self._broker.listen():
-                    if message.isdigit():
-                        self.latest = max(self.latest, int(message))
-                    for wake in list(self._wakes):
-                        wake.set()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # noqa: BLE001 - listen again; the heartbeats poll meanwhile
-                log.exception("the event hub lost its broker subscription")
-            await asyncio.sleep(1)
-
-    @contextlib.contextmanager
-    def subscription(self) -> Iterator[asyncio.Event]:
-        wake = asyncio.Event()
-        self._wakes.add(wake)
-        try:
-            yield wake
-        finally:
-            self._wakes.discard(wake)
-
-    @property
-    def streams(self) -> int:
-        """How many streams of this process are listening."""
-        return len(self._wakes)
 
 
 def visible_to(viewer: Person) -> ColumnElement[bool]:
@@ -195,17 +154,6 @@ def resume_position(
     return last_event_id, False
 
 
-def frame(event_id: int, type: str, data: str) -> str:
-    return f"id: {event_id}\nevent: {type}\ndata: {data}\n\n"
-
-
-def event_frame(row: Row[Any]) -> str:
-    data = decode(row.data)
-    if row.space_id is not None:
-        data.setdefault("space_id", str(row.space_id))
-    return frame(row.id, row.type, json.dumps(data, separators=(",", ":"), ensure_ascii=False))
-
-
 @dataclass
 class Caller:
     """Who the stream is for, re-checked at every heartbeat: a revoked sign-in or a
@@ -247,39 +195,54 @@ async def event_stream(
     """The text of the stream, frame by frame, until the client goes away (the server then
     cancels it) or its sign-in ends."""
     loop = asyncio.get_running_loop()
-    with hub.subscription() as wake:
+    hub.use(engine)
+    beat = settings.sse_heartbeat_seconds
+    with hub.subscription(caller.person.id) as wake:
         async with engine.connect() as db:
             oldest, newest = await log_bounds(db)
+        await hub.verify(newest)
         position, reload = resume_position(last_event_id, oldest, newest)
         told = position  # the last id the client has been given
         yield f"retry: {RETRY_MS}\n\n"  # the first frame: the stream is in place from here
         if reload:
             yield frame(position, "reload", json.dumps({"reason": "history-unavailable"}))
-        query = EventQuery(caller.person)
-        beat_at = loop.time() + settings.sse_heartbeat_seconds
+        query: EventQuery | None = None
+        beat_at = loop.time() + beat
         while True:
             wake.clear()
-            async with engine.connect() as db:
-                batch = await query.run(db, position)
-            for row in batch.events:
-                yield event_frame(row)
-                told = row.id
-            position = batch.position
-            if batch.more:
-                continue
-            # Wait for an announcement of something past the position (those that came in
-            # during the query are in it already), or for the heartbeat.
+            if hub.reaches(position):
+                events, position = hub.after(position)
+                if events:  # the readable spaces are asked for after taking the events
+                    viewer = caller.person
+                    spaces = await hub.readable(viewer)
+                    seen = [e for e in events if sees(e, viewer.id, spaces)]
+                    if seen:
+                        yield "".join(e.text for e in seen)
+                        told = seen[-1].id
+            else:  # behind the hub's window: read the log with the stream's own query
+                query = query or EventQuery(caller.person)
+                async with engine.connect() as db:
+                    batch = await query.run(db, position)
+                if batch.events:
+                    yield "".join(event_frame(row) for row in batch.events)
+                    told = batch.events[-1].id
+                position = batch.position
+                if batch.more:
+                    continue
+            # Wait for the hub to read past the position, or for the heartbeat.
             woken = False
             while not woken and await _woken(wake, beat_at - loop.time()):
                 wake.clear()
-                woken = hub.latest > position
+                woken = hub.position is not None and hub.position > position
             if woken:
                 continue
-            person = await _still_signed_in(maker, settings, caller)
-            if person is None:
+            hub.nudge()  # an event written without an announcement is found by now
+            renewed = await _still_signed_in(maker, settings, caller)
+            if renewed is None:
                 return
-            caller.person = person
-            query = EventQuery(person)  # a changed role or kind takes effect
+            caller.person = renewed
+            query = None  # a changed role or kind takes effect
+            hub.expire(renewed, older_than=beat)  # read again at the next event, if any
             yield f": keep-alive\nid: {position}\n\n" if position > told else ": keep-alive\n\n"
             told = position
-            beat_at = loop.time() + settings.sse_heartbeat_seconds
+            beat_at = loop.time() + beat

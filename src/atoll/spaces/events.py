@@ -6,6 +6,10 @@
   from a private space no longer reads it, so that event does not reach them);
 - ``person_ids`` (and ``role`` or ``removed``) when a unit space is brought in step with the
   organisation tree: one event per space and direction, however many people moved.
+
+``space.changed`` is a space event too, with ``visibility``, when an owner changes who can
+see the space: the streams read their people's readable spaces again before they deliver
+anything after it (see ``atoll.realtime.hub``).
 """
 
 from __future__ import annotations
@@ -41,3 +45,7 @@ def memberships_synced(
     else:
         data["role"] = role
     record_event(session, type="membership.changed", space_id=space_id, data=data)
+
+
+def visibility_changed(session: AsyncSession, *, space_id: int, visibility: str) -> None:
+    record_event(session, type="space.changed", space_id=space_id, data={"visibility": visibility})

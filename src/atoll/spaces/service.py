@@ -341,7 +341,9 @@ async def do_update_space(
         space.description = str(changes["description"]).strip()[:5000]
     if changes.get("visibility") is not None:
         check_kind_and_visibility(space.kind, str(changes["visibility"]))
-        space.visibility = str(changes["visibility"])
+        if space.visibility != changes["visibility"]:
+            space.visibility = str(changes["visibility"])
+            events.visibility_changed(session, space_id=space.id, visibility=space.visibility)
     if changes.get("closes_at") is not None:
         if space.kind != "situation":
             raise Invalid.field("closes_at", "only situation rooms close")

@@ -1,0 +1,205 @@
+"""The hub: one read of the log for all the streams of a process, a window of recent events,
+and readable spaces kept per person — read again whenever access may have changed."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import SimpleNamespace
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import event as orm_event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from atoll.realtime.broker import InProcessBroker
+from atoll.realtime.hub import Hub, SpaceIds
+from tests.conversations.helpers import add_member, make_post, make_space
+from tests.factories import auth_headers, make_person
+from tests.realtime.helpers import until
+from tests.realtime.sse import Streams
+
+
+@contextmanager
+def reads_of_the_log(engine: AsyncEngine) -> Iterator[list[str]]:
+    """The SELECTs that read the event table while the block runs."""
+    seen: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        text = " ".join(statement.split()).lower()
+        if text.startswith("select") and " from event" in text:
+            seen.append(text)
+
+    orm_event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        orm_event.remove(engine.sync_engine, "before_cursor_execute", count)
+
+
+async def test_many_streams_share_one_read_of_the_log(
+    app: FastAPI, client: httpx.AsyncClient, db: AsyncSession, streams: Streams
+) -> None:
+    owner = await make_person(db)
+    owner_h = await auth_headers(client, owner)
+    space = await make_space(client, owner_h, name="Town hall", visibility="open")
+    readers = [await make_person(db) for _ in range(12)]
+    opened = [await streams.open(await auth_headers(client, p)) for p in readers]
+    warm = await make_post(client, owner_h, space["id"], "Warm up")  # sets are read once
+    for stream in opened:
+        assert (await stream.next_of("post.created")).data["post_id"] == warm["id"]
+
+    with reads_of_the_log(app.state.engine) as reads:
+        posts = [await make_post(client, owner_h, space["id"], f"News {i}") for i in range(3)]
+        for stream in opened:
+            got = [(await stream.next_of("post.created")).data["post_id"] for _ in posts]
+            assert got == [p["id"] for p in posts]
+    # One read per announcement at most (fewer when they come together), not one per stream.
+    assert 1 <= len(reads) <= len(posts) + 1, reads
+
+
+async def test_making_a_space_private_stops_its_events_at_once_and_opening_starts_them(
+    client: httpx.AsyncClient, db: AsyncSession, streams: Streams
+) -> None:
+    owner, outsider = await make_person(db), await make_person(db)
+    owner_h, outsider_h = await auth_headers(client, owner), await auth_headers(client, outsider)
+    space = await make_space(client, owner_h, name="Plans", visibility="open")
+    lobby = await make_space(client, owner_h, name="Lobby", visibility="open")
+    stream = await streams.open(outsider_h)
+    first = await make_post(client, owner_h, space["id"], "Open for now")
+    assert (await stream.next_of("post.created")).data["post_id"] == first["id"]
+
+    changed = await client.patch(
+        f"/api/v1/spaces/{space['id']}", json={"visibility": "private"}, headers=owner_h
+    )
+    assert changed.status_code == 200, changed.text
+    await make_post(client, owner_h, space["id"], "Board only")
+    marker = await make_post(client, owner_h, lobby["id"], "Marker")
+    assert (await stream.next_of("post.created")).data["post_id"] == marker["id"]
+
+    opened = await client.patch(
+        f"/api/v1/spaces/{space['id']}", json={"visibility": "open"}, headers=owner_h
+    )
+    assert opened.status_code == 200, opened.text
+    assert (await stream.next_of("space.changed")).data == {
+        "visibility": "open",
+        "space_id": space["id"],
+    }
+    again = await make_post(client, owner_h, space["id"], "Open again")
+    assert (await stream.next_of("post.created")).data["post_id"] == again["id"]
+
+
+async def test_a_space_made_after_the_stream_opened_reaches_its_readers(
+    client: httpx.AsyncClient, db: AsyncSession, streams: Streams
+) -> None:
+    owner, reader = await make_person(db), await make_person(db)
+    owner_h, reader_h = await auth_headers(client, owner), await auth_headers(client, reader)
+    old = await make_space(client, owner_h, name="Old", visibility="open")
+    stream = await streams.open(reader_h)
+    first = await make_post(client, owner_h, old["id"], "Before")
+    assert (await stream.next_of("post.created")).data["post_id"] == first["id"]
+
+    new = await make_space(client, owner_h, name="New", visibility="open")
+    assert (await stream.next_of("membership.changed")).data["space_id"] == new["id"]
+    post = await make_post(client, owner_h, new["id"], "In the new space")
+    assert (await stream.next_of("post.created")).data["post_id"] == post["id"]
+
+
+async def test_joining_a_private_space_starts_its_events_at_once(
+    client: httpx.AsyncClient, db: AsyncSession, streams: Streams
+) -> None:
+    owner, member = await make_person(db), await make_person(db)
+    owner_h, member_h = await auth_headers(client, owner), await auth_headers(client, member)
+    private = await make_space(client, owner_h, name="Board", visibility="private")
+    lobby = await make_space(client, owner_h, name="Lobby", visibility="open")
+    stream = await streams.open(member_h)
+    await make_post(client, owner_h, private["id"], "Not yet for you")
+    marker = await make_post(client, owner_h, lobby["id"], "Marker")
+    assert (await stream.next_of("post.created")).data["post_id"] == marker["id"]
+
+    await add_member(client, owner_h, private["id"], member.id)
+    assert (await stream.next_of("membership.changed")).data["person_id"] == str(member.id)
+    post = await make_post(client, owner_h, private["id"], "Now for you")
+    assert (await stream.next_of("post.created")).data["post_id"] == post["id"]
+
+
+async def test_a_client_behind_the_window_catches_up_from_the_log_then_goes_live(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    db: AsyncSession,
+    streams: Streams,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    hub = app.state.hub
+    monkeypatch.setattr(hub, "_keep", 2)  # trimmed to 2 events once it holds 4
+    owner, outsider = await make_person(db), await make_person(db)
+    owner_h = await auth_headers(client, owner)
+    space = await make_space(client, owner_h, name="History")
+    secret = await make_space(client, owner_h, name="Secret", visibility="secret")
+    live = await streams.open(owner_h)  # keeps the hub reading
+    first = await make_post(client, owner_h, space["id"], "first")
+    got = await live.next_of("post.created")
+    assert got.data["post_id"] == first["id"]
+    missed = []
+    for i in range(8):
+        missed.append(await make_post(client, owner_h, space["id"], f"missed {i}"))
+        await make_post(client, owner_h, secret["id"], f"secret {i}")
+    await until(lambda: hub.position is not None and hub.position >= got.number + 16)
+    assert not hub.reaches(got.number)  # the window no longer holds what came after it
+
+    back = await streams.open(owner_h, last_event_id=got.id)
+    replay = [(await back.next_of("post.created")).data["post_id"] for _ in range(16)]
+    assert replay[::2] == [p["id"] for p in missed]
+    now = await make_post(client, owner_h, space["id"], "live")
+    assert (await back.next_of("post.created")).data["post_id"] == now["id"]
+    await back.nothing()
+
+    other = await streams.open(await auth_headers(client, outsider), last_event_id=got.id)
+    seen = [(await other.next_of("post.created")).data["post_id"] for _ in range(9)]
+    assert seen == [p["id"] for p in [*missed, now]]  # the secret space's posts never came
+    await other.nothing()
+
+
+async def test_a_set_read_while_access_changed_is_used_once_and_not_kept(
+    app: FastAPI, db: AsyncSession
+) -> None:
+    person = await make_person(db)
+    hub = Hub(InProcessBroker(), app.state.engine)
+    release = asyncio.Event()
+    loads = 0
+
+    async def slow_load(viewer: Any) -> SpaceIds:
+        nonlocal loads
+        loads += 1
+        await release.wait()
+        return SpaceIds([1, 2, 3])
+
+    hub._load = slow_load  # type: ignore[method-assign]
+    with hub.subscription(person.id):
+        reading = asyncio.create_task(hub.readable(person))
+        await asyncio.sleep(0)
+        change = SimpleNamespace(
+            type="membership.changed",
+            data=json.dumps({"person_id": str(person.id), "removed": True}),
+        )
+        hub._note_access_change(change)  # type: ignore[arg-type]
+        release.set()
+        assert 2 in await reading  # for the events taken before the change
+        assert person.id not in hub._access  # but not kept for those after it
+        await hub.readable(person)
+        assert loads == 2
+        assert person.id in hub._access
+        await hub.readable(person)
+        assert loads == 2  # kept now
+    assert person.id not in hub._access  # forgotten when the person's last stream ends
+
+
+def test_space_ids_hold_what_they_were_given() -> None:
+    ids = SpaceIds([30, 10, 20, 10])
+    assert len(ids) == 3
+    assert [n in ids for n in (5, 10, 15, 20, 30, 31)] == [False, True, False, True, True, False]
+    assert 10 not in SpaceIds([])
