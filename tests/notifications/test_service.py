@@ -344,3 +344,26 @@ async def test_a_rolled_back_change_leaves_no_notification(db: AsyncSession) -> 
     await db.rollback()
     await db.refresh(ben)
     assert await _told(db, ben, "mention") == []
+
+
+async def test_each_viewer_counts_their_own_unread_that_they_may_still_see(
+    db: AsyncSession,
+) -> None:
+    """The unread count's statement is built once per kind of viewer and reused: each viewer
+    still gets their own number, and what they can no longer read drops out of it."""
+    owner = await make_person(db, name="Owner")
+    ana = await make_person(db, name="Ana")
+    ben = await make_person(db, name="Ben")
+    admin = await make_person(db, name="Root", role="admin")
+    private = await _space(db, owner, ana, ben, admin, name="Inner", visibility="private")
+    await conversations.do_create_post(
+        db, author=owner, space=private, body=f"Hi @[{ana.id}], @[{ben.id}] and @[{admin.id}]"
+    )
+    await conversations.do_create_post(db, author=owner, space=private, body=f"Again @[{ana.id}]")
+    await db.commit()
+    counts = [await service.unread_count(db, viewer=p) for p in (ana, ben, admin, owner)]
+    assert counts == [3, 2, 2, 0]  # being added to the space, and the mentions
+    await spaces.do_remove_member(db, actor=owner, space=private, person_id=ana.id)
+    await db.commit()
+    assert await service.unread_count(db, viewer=ana) == 0
+    assert await service.unread_count(db, viewer=ben) == 2

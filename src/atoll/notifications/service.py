@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import BigInteger, ColumnElement, and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -453,14 +454,35 @@ def _views(rows: Sequence[Any]) -> list[NotificationView]:
     return [NotificationView(*row) for row in rows]
 
 
+# The unread COUNT, built once per shape of viewer (what the visibility rule looks at besides
+# the id), with the id as a parameter: it runs for every notification made (the live bell)
+# and every page, and building and keying the statement cost more than running it.
+_UNREAD: dict[tuple[str, str, bool], Any] = {}
+
+
+def _unread_statement(viewer: Person) -> Any:
+    shape = (viewer.kind, viewer.role, bool(viewer.is_active))
+    statement = _UNREAD.get(shape)
+    if statement is None:
+        kind, role, is_active = shape
+        stand_in = SimpleNamespace(
+            id=bindparam("viewer_id", type_=BigInteger), kind=kind, role=role, is_active=is_active
+        )
+        statement = _UNREAD[shape] = (
+            select(func.count())
+            .select_from(Notification)
+            .where(
+                Notification.read_at.is_(None),
+                notification_policy.shown_to(cast(Person, stand_in)),
+            )
+        )
+    return statement
+
+
 async def unread_count(session: AsyncSession, *, viewer: Person) -> int:
     """How many of the viewer's notifications are unread (the bell's number): one COUNT over
     the (person, read_at) index, with the same visibility rule as the list."""
-    count = await session.scalar(
-        select(func.count())
-        .select_from(Notification)
-        .where(Notification.read_at.is_(None), notification_policy.shown_to(viewer))
-    )
+    count = await session.scalar(_unread_statement(viewer), {"viewer_id": viewer.id})
     return int(count or 0)
 
 
