@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, String
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from atoll.db.base import Base, BigId, UtcDateTime, id_column
@@ -84,6 +84,21 @@ class Interaction(Base):
             "target_prev_at",
         ),
     )
+
+
+class InteractionMonth(Base):
+    """The rows of one closed calendar month of the log, counted by cell and by the month of
+    each side's previous appearance (see months.py): derived from ``interaction``, filled on
+    demand, for the value matrix's sums over whole months."""
+
+    __tablename__ = "interaction_month"
+
+    month: Mapped[str] = mapped_column(String(10), primary_key=True)  # "YYYY-MM-01"
+    scope: Mapped[str] = mapped_column(String(8), primary_key=True)
+    new_tie: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    side: Mapped[str] = mapped_column(String(8), primary_key=True)  # cell | actor | target
+    prev_month: Mapped[str] = mapped_column(String(10), primary_key=True)  # or months.NEVER
+    count: Mapped[int] = mapped_column(BigInteger)
 
 
 class ActivityDay(Base):
