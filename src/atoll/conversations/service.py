@@ -107,14 +107,18 @@ async def _sync_mentions(
     post: Post,
     comment: Comment | None,
     people: Sequence[Person],
+    new: bool = False,
 ) -> list[Person]:
     """Make the mention rows of a post's or comment's body exactly ``people``; record a
-    mention interaction for each person newly mentioned. Returns the newly mentioned."""
+    mention interaction for each person newly mentioned. Returns the newly mentioned.
+    ``new``: the post or comment was made in this transaction, it has no mention rows yet."""
     where = [Mention.post_id == post.id]
     where.append(
         Mention.comment_id == comment.id if comment is not None else Mention.comment_id.is_(None)
     )
-    before = set((await session.execute(select(Mention.person_id).where(*where))).scalars())
+    before: set[int] = set()
+    if not new:
+        before = set((await session.execute(select(Mention.person_id).where(*where))).scalars())
     wanted = {p.id for p in people}
     gone = before - wanted
     if gone:
@@ -197,12 +201,18 @@ async def do_create_post(
     )
     session.add(post)
     await session.flush()
-    await search_index.index_post(session, post)
+    await search_index.index_post(session, post, new=True)
     for upload in uploads:
         upload.post_id = post.id
     await record_interaction(session, kind="post", actor=author, space=space, post=post)
     await _sync_mentions(
-        session, actor=author, space=space, post=post, comment=None, people=parsed.mentioned
+        session,
+        actor=author,
+        space=space,
+        post=post,
+        comment=None,
+        people=parsed.mentioned,
+        new=True,
     )
     await session.flush()
     events.post_created(session, post)
@@ -300,7 +310,7 @@ async def do_comment(
     post.last_activity_at = now
     await session.flush()
     await session.refresh(post, ["comment_count"])
-    await search_index.index_comment(session, comment, post)
+    await search_index.index_comment(session, comment, post, new=True)
     events.comment_event(session, "comment.created", post, comment)
     if parent is not None:
         await _interact(
@@ -311,7 +321,13 @@ async def do_comment(
             session, kind="comment", actor=actor, target_id=post.author_id, space=space, post=post
         )
     mentioned = await _sync_mentions(
-        session, actor=actor, space=space, post=post, comment=comment, people=parsed.mentioned
+        session,
+        actor=actor,
+        space=space,
+        post=post,
+        comment=comment,
+        people=parsed.mentioned,
+        new=True,
     )
     await notifications.notify_reply(
         session,

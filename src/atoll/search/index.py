@@ -51,9 +51,13 @@ async def _readable(session: AsyncSession, docs: list[dict[str, Any]]) -> list[d
     return docs
 
 
-async def _put(session: AsyncSession, values: dict[str, Any]) -> None:
-    """Insert or replace the document of (kind, ref_id)."""
+async def _put(session: AsyncSession, values: dict[str, Any], *, new: bool = False) -> None:
+    """Insert or replace the document of (kind, ref_id); ``new``: it cannot exist yet (the row
+    was made in this transaction), insert it straight away."""
     await _readable(session, [values])
+    if new:
+        await session.execute(insert(SearchDoc).values(**values))
+        return
     key = (SearchDoc.kind == values["kind"], SearchDoc.ref_id == values["ref_id"])
     changed = await session.execute(update(SearchDoc).where(*key).values(**values))
     if not getattr(changed, "rowcount", 0):
@@ -125,12 +129,14 @@ def _person_values(person: Person, skills: Iterable[str]) -> dict[str, Any]:
     }
 
 
-async def index_post(session: AsyncSession, post: Post) -> None:
-    await _put(session, _post_values(post))
+async def index_post(session: AsyncSession, post: Post, *, new: bool = False) -> None:
+    await _put(session, _post_values(post), new=new)
 
 
-async def index_comment(session: AsyncSession, comment: Comment, post: Post) -> None:
-    await _put(session, _comment_values(comment, post.space_id))
+async def index_comment(
+    session: AsyncSession, comment: Comment, post: Post, *, new: bool = False
+) -> None:
+    await _put(session, _comment_values(comment, post.space_id), new=new)
 
 
 async def index_wiki_page(session: AsyncSession, page: WikiPage) -> None:
