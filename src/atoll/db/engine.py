@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.util import await_only
 
 from atoll.config import Settings
+from atoll.db import sqlite as sqlite_dbapi
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -103,7 +104,9 @@ def make_engine(settings: Settings, **kwargs: Any) -> AsyncEngine:
         path = url.split(":///", 1)[1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 15}, **kwargs)
+        engine = create_async_engine(
+            url, connect_args={"timeout": 15}, module=sqlite_dbapi.DBAPI, **kwargs
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         _WriteGate().install(engine)
         return engine
