@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.demo import writer
@@ -79,6 +79,22 @@ def _quiet(phase: str, done: int, total: int) -> None:
     return None
 
 
+# SQLite's page cache while building, in KiB. The build is one transaction: with the default
+# 2 MiB, a large one (1,000,000 posts) spilled pages to the WAL and read them back over and
+# over, and its later phases (ties, the search index) were bound by those reads.
+BUILD_CACHE_KIB = 1_048_576
+
+
+async def _page_cache(session: AsyncSession, kib: int | None) -> int | None:
+    """Set this connection's SQLite page cache (``kib`` KiB, or a previous raw setting when
+    restoring) and return the setting it had; nothing on PostgreSQL."""
+    if kib is None or session.get_bind().dialect.name != "sqlite":
+        return None
+    previous = await session.scalar(text("PRAGMA cache_size"))
+    await session.execute(text(f"PRAGMA cache_size = {-abs(int(kib))}"))
+    return -abs(int(previous or 2000))
+
+
 async def do_create_demo(
     session: AsyncSession,
     *,
@@ -106,6 +122,7 @@ async def do_create_demo(
     stop = datetime(end_day.year, end_day.month, end_day.day, tzinfo=UTC) + timedelta(days=1)
     total_posts = default_posts(people, months) if posts is None else posts
     rng = random.Random(seed)
+    previous_cache = await _page_cache(session, BUILD_CACHE_KIB)
     ids = Ids(await writer.last_ids(session))
     org = _plan(rng, ids, people=people, months=months, stop=stop, silo_level=silo_level)
     await _write_org(session, org, progress)
@@ -137,6 +154,7 @@ async def do_create_demo(
     from atoll.search.index import reindex
 
     await reindex(session, progress=progress)
+    await _page_cache(session, previous_cache)
     truth = tally.as_json(
         seed=seed,
         end=end_day.isoformat(),
