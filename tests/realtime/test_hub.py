@@ -203,3 +203,29 @@ def test_space_ids_hold_what_they_were_given() -> None:
     assert len(ids) == 3
     assert [n in ids for n in (5, 10, 15, 20, 30, 31)] == [False, True, False, True, True, False]
     assert 10 not in SpaceIds([])
+
+
+async def test_heartbeats_check_their_sign_ins_together(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    db: AsyncSession,
+    streams: Streams,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(app.state.settings, "sse_heartbeat_seconds", 0.3)
+    people = [await make_person(db) for _ in range(8)]
+    headers = [await auth_headers(client, p) for p in people]
+    opened = [await streams.open(h) for h in headers]
+    await streams.open(headers[0])  # a second stream of the same sign-in
+    if app.state.hub.sign_ins is not None:
+        monkeypatch.setattr(app.state.hub.sign_ins, "queries", 0)
+    for stream in opened:
+        assert (await stream.next(skip_heartbeats=False)).type == "heartbeat"
+    checks = app.state.hub.sign_ins
+    assert checks is not None and 1 <= checks.queries < len(opened)
+
+    # Each still gets its own answer: one signs out, its streams end, the others beat on.
+    assert (await client.post("/api/v1/auth/logout", headers=headers[0])).status_code == 204
+    await until(opened[0].closed.is_set)
+    assert (await opened[1].next(skip_heartbeats=False)).type == "heartbeat"
+    assert not opened[1].closed.is_set()

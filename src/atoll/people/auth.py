@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -156,6 +157,33 @@ async def credential_for(
     if row is None:
         return None
     auth, person = row
+    return _live(settings, auth, person, raw)
+
+
+async def credentials_for(
+    session: AsyncSession, settings: Settings, raws: Sequence[str]
+) -> dict[str, Credential]:
+    """``credential_for`` for many secrets in one query (the heartbeats of the event streams):
+    the live credentials by secret; unknown, revoked or expired secrets are left out."""
+    digests = {_digest(raw): raw for raw in raws if raw and len(raw) <= 200}
+    if not digests:
+        return {}
+    rows = await session.execute(
+        select(AuthSession, Person)
+        .join(Person, Person.id == AuthSession.person_id)
+        .where(AuthSession.token_hash.in_(list(digests)), AuthSession.revoked_at.is_(None))
+    )
+    found = {}
+    for auth, person in rows.tuples():
+        credential = _live(settings, auth, person, digests[auth.token_hash])
+        if credential is not None:
+            found[credential.raw_token] = credential
+    return found
+
+
+def _live(settings: Settings, auth: AuthSession, person: Person, raw: str) -> Credential | None:
+    """The credential if its session or token has not expired and its person is active;
+    a used session slides (touched at most every ``TOUCH_EVERY``)."""
     now = utcnow()
     if (auth.expires_at is not None and auth.expires_at <= now) or not person.is_active:
         return None

@@ -54,6 +54,7 @@ from atoll.people.models import Person
 from atoll.realtime.broker import Broker
 from atoll.realtime.events import decode
 from atoll.realtime.models import Event
+from atoll.realtime.signins import SignIns
 from atoll.spaces import policy
 from atoll.spaces.models import Space
 
@@ -173,6 +174,7 @@ class Hub:
         self._everybody_changed = 0  # epoch of the last change for everybody
         self._known_spaces: set[int] | None = None
         self._last_read = 0.0
+        self.sign_ins: SignIns | None = None  # the heartbeats' checks (the first stream's)
         self._check = False  # see whether the log went back before the next read
         self._lock = asyncio.Lock()  # one read of the log at a time
         if engine is not None:

@@ -50,11 +50,11 @@ from sqlalchemy import ColumnElement, Row, and_, bindparam, func, or_, select, t
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from atoll.config import Settings
-from atoll.people import auth
 from atoll.people.models import Person
 from atoll.realtime.events import log_bounds
 from atoll.realtime.hub import Hub, event_frame, frame, sees
 from atoll.realtime.models import Event
+from atoll.realtime.signins import SignIns
 from atoll.spaces import policy
 
 __all__ = ["Hub", "event_frame", "frame"]  # also where app.py and the tests find them
@@ -163,18 +163,6 @@ class Caller:
     raw_token: str
 
 
-async def _still_signed_in(
-    maker: async_sessionmaker[AsyncSession], settings: Settings, caller: Caller
-) -> Person | None:
-    async with maker() as session:
-        credential = await auth.credential_for(session, settings, caller.raw_token)
-        if credential is None or credential.person.id != caller.person.id:
-            return None
-        session.expunge(credential.person)
-        await session.commit()  # credential_for may have slid the session's expiry
-        return credential.person
-
-
 async def _woken(wake: asyncio.Event, within: float) -> bool:
     try:
         await asyncio.wait_for(wake.wait(), timeout=max(within, 0))
@@ -237,8 +225,10 @@ async def event_stream(
             if woken:
                 continue
             hub.nudge()  # an event written without an announcement is found by now
-            renewed = await _still_signed_in(maker, settings, caller)
-            if renewed is None:
+            if hub.sign_ins is None:
+                hub.sign_ins = SignIns(maker, settings)
+            renewed = await hub.sign_ins.person_for(caller.raw_token)
+            if renewed is None or renewed.id != caller.person.id:
                 return
             caller.person = renewed
             query = None  # a changed role or kind takes effect
