@@ -6,11 +6,11 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.analytics import matrix
-from atoll.analytics.models import Interaction
+from atoll.analytics.models import Interaction, InteractionMonth
 from atoll.analytics.ties import rebuild_ties
 from atoll.people.models import Person
 from tests.analytics.helpers import act, day, org
@@ -44,6 +44,10 @@ async def _random_log(db: AsyncSession, rows: int = 300) -> None:
 def _ranges() -> list[tuple[datetime, datetime]]:
     rng = random.Random(5)
     out = [(datetime(2026, 1, 1, tzinfo=UTC), datetime(2028, 1, 1, tzinfo=UTC))]
+    # From the first of a month: closed months come from interaction_month (months.py).
+    out += [
+        (datetime(2026, m, 1, tzinfo=UTC), datetime(2026, m + 5, 1, 12, tzinfo=UTC)) for m in (3, 5)
+    ]
     for _ in range(6):
         start = day(rng.uniform(-10, 400))
         out.append((start, start + timedelta(days=rng.uniform(1, 300))))
@@ -99,3 +103,21 @@ async def test_sums_equal_distinct_counts_as_recorded_and_after_a_rebuild(
     # Another look-back window changes the cells; sums and counts still agree.
     assert await rebuild_ties(db, lookback_days=7) > 0
     await _agree(db)
+
+
+async def test_closed_months_are_counted_once_and_again_when_a_row_is_written_into_one(
+    db: AsyncSession,
+) -> None:
+    await _random_log(db, rows=120)
+    await _agree(db)
+    stored = await db.scalar(select(func.count()).select_from(InteractionMonth))
+    assert stored, "the whole months of the aligned ranges were read from interaction_month"
+    # A row recorded now into a closed month (by two people new to the log, so that no later
+    # row's helpers change) drops that month's counts: the figures stay exact.
+    months_before = set((await db.execute(select(InteractionMonth.month))).scalars())
+    assert "2026-04-01" in months_before
+    late = [await make_person(db, name=f"late{n}") for n in range(2)]
+    await act(db, late[0], late[1], datetime(2026, 4, 20, tzinfo=UTC))
+    assert "2026-04-01" not in set((await db.execute(select(InteractionMonth.month))).scalars())
+    await _agree(db)
+    assert "2026-04-01" in set((await db.execute(select(InteractionMonth.month))).scalars())

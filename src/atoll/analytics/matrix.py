@@ -28,6 +28,7 @@ from sqlalchemy import Select, and_, case, func, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from atoll.analytics import months
 from atoll.analytics.models import Interaction
 from atoll.analytics.periods import PERIODS, bucket, spans
 from atoll.analytics.policy import may_show
@@ -188,7 +189,18 @@ async def _summed(
     by_period: dict[str, Counts] = defaultdict(dict)
     people_by_period: dict[str, int] = defaultdict(int)
     everyone = 0
-    for span in spans(start, end, period):
+    periods = spans(start, end, period)
+    counted = await _whole_months(session, start, end, period, periods)
+    for key, (cells, seen_in_range, seen_in_period) in counted.items():
+        for cell, (n, ties_in_range, ties_in_period) in cells.items():
+            by_period[key][cell] = (n, ties_in_period)
+            total, ties = overall.get(cell, (0, 0))
+            overall[cell] = (total + n, ties + ties_in_range)
+        people_by_period[key] += seen_in_period
+        everyone += seen_in_range
+    for span in periods:
+        if span.key in counted:
+            continue
         since = max(span.start, as_utc(start))
         result = await session.execute(
             select(
@@ -211,6 +223,49 @@ async def _summed(
             people_by_period[span.key] += int(seen_in_period)
             everyone += int(seen_in_range)
     return overall, everyone, by_period, people_by_period
+
+
+# A month's counts: per cell (interactions, ties first seen in the range, ties first seen in
+# the month), then people first seen in the range and in the month.
+MonthCounts = tuple[dict[tuple[str, str], tuple[int, int, int]], int, int]
+
+
+async def _whole_months(
+    session: AsyncSession, start: datetime, end: datetime, period: str, periods: list[Any]
+) -> dict[str, MonthCounts]:
+    """The figures of the periods that are closed calendar months wholly inside a range that
+    starts on the first of a month, from ``interaction_month`` (months.py) instead of the
+    log's rows: the same numbers, since a row's tie or person is first seen in the range (or
+    the month) exactly when its previous appearance is in an earlier month."""
+    start, end = as_utc(start), as_utc(end)
+    if period != "month" or not periods or periods[0].start != start:
+        return {}  # weeks, or a range that starts within a month
+    whole = [
+        (p.key, p.start, p.end)
+        for p in periods
+        if p.start >= start and p.end <= end and months.is_closed(p.end)
+    ]
+    if not whole:
+        return {}
+    range_key = periods[0].key
+    out: dict[str, MonthCounts] = {key: ({}, 0, 0) for key, _, _ in whole}
+    for row in await months.counts_of(session, whole):
+        cells, seen_in_range, seen_in_period = out[row.month]
+        before_range = row.prev_month < range_key
+        before_month = row.prev_month < row.month
+        if row.side == "cell":
+            cell = _cell(row.scope, row.new_tie)
+            n, ties_in_range, ties_in_month = cells.get(cell, (0, 0, 0))
+            cells[cell] = (
+                n + row.count,
+                ties_in_range + (row.count if before_range else 0),
+                ties_in_month + (row.count if before_month else 0),
+            )
+        else:
+            seen_in_range += row.count if before_range else 0
+            seen_in_period += row.count if before_month else 0
+        out[row.month] = (cells, seen_in_range, seen_in_period)
+    return out
 
 
 async def _counted(

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import exists, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from atoll.analytics import months
 from atoll.analytics.models import INTERACTION_KINDS, Interaction
 from atoll.kit.time import as_utc, utcnow
 from atoll.org.models import Unit
@@ -170,6 +171,8 @@ async def record_interaction(
         target_prev_at=before.target,
     )
     session.add(row)
+    if months.is_closed(months.month_end(at)):  # written into a month already counted
+        await months.forget_month(session, at)
     return row
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from atoll.analytics import months
+
 # A row is on a new tie when the row before it on the same tie_key (ordered by time, then id)
 # is absent or lies lookback_days or more before it — the same rule as record_interaction,
 # which counts an earlier row only when ``at > now - lookback``.
@@ -112,8 +114,9 @@ def rollup_statements(dialect: str) -> list[str]:
 
 async def rebuild_ties(session: AsyncSession, *, lookback_days: int) -> int:
     """Set ``new_tie`` on every interaction from the rows before it on its tie and recompute
-    the roll-up helpers, in one UPDATE that writes only the rows that change; return how many
-    rows' ``new_tie`` changed. Does not commit."""
+    the roll-up helpers, in one UPDATE that writes only the rows that change, then count the
+    closed months again (months.py); return how many rows' ``new_tie`` changed. Does not
+    commit."""
     if lookback_days < 1:
         raise ValueError("lookback_days must be at least 1")
     dialect = (await session.connection()).dialect.name
@@ -129,4 +132,5 @@ async def rebuild_ties(session: AsyncSession, *, lookback_days: int) -> int:
         params,
     )
     await session.execute(text(_REBUILD.format(computed=computed, differs=differs)), params)
+    await months.recount(session)
     return int(changed or 0)
