@@ -24,7 +24,11 @@ again
   space, possibly open to all: everybody);
 - when the viewer's role or kind changed (the stream re-reads its person at each heartbeat;
   the set is kept per person *and* role and kind);
-- when it is older than one heartbeat of a stream of that person (a safety net).
+- when it is older than one heartbeat of a stream of that person (a safety net: read again
+  at the heartbeat if it was used, dropped if not).
+
+A new stream reads its person's set as it opens (unless kept), so that the first event after
+many streams opened does not make them all read at once.
 
 Why that is safe: a stream asks for the set only *after* it has taken its events from the
 window, and the hub drops the sets an access-changing event touches before it puts that event
@@ -116,6 +120,7 @@ class Access:
     kind: str
     spaces: SpaceIds
     loaded_at: float
+    used: bool = False  # asked for since it was read
 
 
 def sees(delivery: Delivery, viewer_id: int, spaces: SpaceIds) -> bool:
@@ -398,12 +403,16 @@ class Hub:
         start = bisect_right(self._ids, position)
         return self._recent[start:], self.position
 
-    def expire(self, viewer: Person, *, older_than: float) -> None:
-        """Forget the viewer's readable spaces if they were read more than ``older_than``
-        seconds ago (a heartbeat's safety net: they are read again at the next event)."""
+    async def refresh(self, viewer: Person, *, older_than: float) -> None:
+        """The heartbeat's safety net: read the viewer's readable spaces again if they were
+        read more than ``older_than`` seconds ago and used since (between events, not on the
+        way to one); forget them if they were not used (an idle stream needs none)."""
         kept = self._access.get(viewer.id)
-        if kept is not None and asyncio.get_running_loop().time() - kept.loaded_at > older_than:
-            del self._access[viewer.id]
+        if kept is None or asyncio.get_running_loop().time() - kept.loaded_at <= older_than:
+            return
+        del self._access[viewer.id]
+        if kept.used:
+            await self.readable(viewer)
 
     async def readable(self, viewer: Person) -> SpaceIds:
         """The ids of the spaces ``viewer`` may read — kept, or read now. Ask only after
@@ -411,6 +420,7 @@ class Hub:
         loop = asyncio.get_running_loop()
         kept = self._access.get(viewer.id)
         if kept is not None and (kept.role, kept.kind) == (viewer.role, viewer.kind):
+            kept.used = True
             return kept.spaces
         key = (viewer.id, viewer.role, viewer.kind)
         loading = self._loading.get(key)

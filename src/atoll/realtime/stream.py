@@ -190,6 +190,7 @@ async def event_stream(
             oldest, newest = await log_bounds(db)
         await hub.verify(newest)
         position, reload = resume_position(last_event_id, oldest, newest)
+        await hub.readable(caller.person)  # now rather than with everybody at the next event
         told = position  # the last id the client has been given
         yield f"retry: {RETRY_MS}\n\n"  # the first frame: the stream is in place from here
         if reload:
@@ -232,7 +233,7 @@ async def event_stream(
                 return
             caller.person = renewed
             query = None  # a changed role or kind takes effect
-            hub.expire(renewed, older_than=beat)  # read again at the next event, if any
+            await hub.refresh(renewed, older_than=beat)
             yield f": keep-alive\nid: {position}\n\n" if position > told else ": keep-alive\n\n"
             told = position
             beat_at = loop.time() + beat
