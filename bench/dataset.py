@@ -75,6 +75,21 @@ async def _pg_exists(name: str) -> bool:
     return bool(found)
 
 
+async def _pg_analyze(name: str) -> None:
+    """Planner statistics for a freshly loaded database (autovacuum would gather them in a
+    while; a copy made from it as a template keeps them)."""
+    import asyncpg
+
+    url = make_url(os.environ.get("ATOLL_TEST_POSTGRES_URL") or DEFAULT_PG)
+    conn = await asyncpg.connect(
+        host=url.host, port=url.port or 5432, user=url.username, database=name
+    )
+    try:
+        await conn.execute("ANALYZE")
+    finally:
+        await conn.close()
+
+
 async def _atoll(args: list[str], url: str) -> None:
     with tempfile.TemporaryDirectory(prefix="atoll-bench-demo-") as tmp:
         process = await asyncio.create_subprocess_exec(
@@ -97,7 +112,14 @@ async def _build(scale: Scale, url: str) -> None:
 
 
 async def pristine(kind: str, scale_name: str) -> str:
-    """The URL of the kept dataset of this scale, building it when missing."""
+    """The URL of the kept dataset of this scale, building it when missing and bringing its
+    schema up to date (a dataset kept from before a new migration gets it)."""
+    url = await _kept(kind, scale_name)
+    await _atoll(["migrate"], url)
+    return url
+
+
+async def _kept(kind: str, scale_name: str) -> str:
     scale = SCALES[scale_name]
     label = f"{scale.name}_{history_end():%Y%m}"
     if kind == "sqlite":
@@ -118,6 +140,7 @@ async def pristine(kind: str, scale_name: str) -> str:
             await _pg_admin(f'DROP DATABASE IF EXISTS "{partial}" WITH (FORCE)')
             await _pg_admin(f'CREATE DATABASE "{partial}"')
             await _build(scale, _pg_url(partial))
+            await _pg_analyze(partial)
             await _pg_admin(f'ALTER DATABASE "{partial}" RENAME TO "{name}"')
         return _pg_url(name)
     raise ValueError(f"unknown database kind {kind!r}")

@@ -39,8 +39,8 @@ from bench.dataset import Member, history_end, sign_in, sign_in_admin, working_c
 from bench.server import serve
 
 SAMPLES = 200  # timed requests per case
-WARM_UP = 20  # untimed requests per case first
-ANALYTICS_SAMPLES = 30  # each takes up to a second
+WARM_UP = 10  # untimed requests per case first
+ANALYTICS_SAMPLES = 20  # each takes up to a second
 PEOPLE = 100  # signed-in people the requests rotate over
 
 # (case, target p99 in ms); None: measured, no target in the issue
