@@ -241,18 +241,27 @@ class Simulated:
         else:
             await asyncio.sleep(seconds)
 
-    def target(self, op: str) -> tuple[str, str, Any, Callable[[Any], None] | None]:
-        """The request an operation sends: method, path, JSON body, what to do with the answer."""
+    def target(self, op: str) -> tuple[str, str, str, Any, Callable[[Any], None] | None]:
+        """The request an operation sends: the operation it counts as (opening a post before
+        any feed was read reads the feed; commenting or reacting before a post of one's own
+        spaces was seen posts one), method, path, JSON body, what to do with the answer."""
+        if op == "open_post" and not self.seen:
+            op = "feed"
+        if op in ("comment", "react") and not self.mine:
+            op = "post"
+        return (op, *self._request(op))
+
+    def _request(self, op: str) -> tuple[str, str, Any, Callable[[Any], None] | None]:
         rng = self.rng
         if op == "ping":
             return "GET", "/ping", None, None
         if op == "query":
             return "GET", f"/query?id={rng.randint(1, self.plan.max_post_id)}", None, None
-        if op == "feed" or (op == "open_post" and not self.seen):
+        if op == "feed":
             return "GET", "/api/v1/feed", None, self.remember
         if op == "open_post":
             return "GET", f"/api/v1/posts/{rng.choice(self.seen)}", None, None
-        if op == "post" or (op in ("comment", "react") and not self.mine):
+        if op == "post":
             self.posted += 1
             space = rng.choice(self.person.space_ids)
             body = {"body": f"Load test post {self.posted}: {rng.choice(words.TOPICS)}."}
@@ -278,7 +287,7 @@ class Simulated:
         self.mine.append(post["id"])
 
     async def act(self, op: str, loop: asyncio.AbstractEventLoop) -> None:
-        method, path, body, then = self.target(op)
+        op, method, path, body, then = self.target(op)
         started = loop.time()
         try:
             async with self.http.request(

@@ -22,7 +22,7 @@ from bench.server import serve
 REDIS = "redis://127.0.0.1:6379/0"
 PEOPLE = 64
 WARMUP = 5.0
-SECONDS = 20.0
+SECONDS = 15.0
 CLIENT_PROCS = 1
 TARGET = 1.6
 
