@@ -414,14 +414,21 @@ class Hub:
         if kept.used:
             await self.readable(viewer)
 
-    async def readable(self, viewer: Person) -> SpaceIds:
-        """The ids of the spaces ``viewer`` may read — kept, or read now. Ask only after
-        taking the events to filter (see the module's docstring)."""
-        loop = asyncio.get_running_loop()
+    def kept(self, viewer: Person) -> SpaceIds | None:
+        """The ids of the spaces ``viewer`` may read if they are kept (nothing to await)."""
         kept = self._access.get(viewer.id)
         if kept is not None and (kept.role, kept.kind) == (viewer.role, viewer.kind):
             kept.used = True
             return kept.spaces
+        return None
+
+    async def readable(self, viewer: Person) -> SpaceIds:
+        """The ids of the spaces ``viewer`` may read — kept, or read now. Ask only after
+        taking the events to filter (see the module's docstring)."""
+        loop = asyncio.get_running_loop()
+        spaces = self.kept(viewer)
+        if spaces is not None:
+            return spaces
         key = (viewer.id, viewer.role, viewer.kind)
         loading = self._loading.get(key)
         if loading is not None:

@@ -163,14 +163,6 @@ class Caller:
     raw_token: str
 
 
-async def _woken(wake: asyncio.Event, within: float) -> bool:
-    try:
-        await asyncio.wait_for(wake.wait(), timeout=max(within, 0))
-    except TimeoutError:
-        return False
-    return True
-
-
 async def event_stream(
     *,
     engine: AsyncEngine,
@@ -197,43 +189,49 @@ async def event_stream(
             yield frame(position, "reload", json.dumps({"reason": "history-unavailable"}))
         query: EventQuery | None = None
         beat_at = loop.time() + beat
-        while True:
-            wake.clear()
-            if hub.reaches(position):
-                events, position = hub.after(position)
-                if events:  # the readable spaces are asked for after taking the events
-                    viewer = caller.person
-                    spaces = await hub.readable(viewer)
-                    seen = [e for e in events if sees(e, viewer.id, spaces)]
-                    if seen:
-                        yield "".join(e.text for e in seen)
-                        told = seen[-1].id
-            else:  # behind the hub's window: read the log with the stream's own query
-                query = query or EventQuery(caller.person)
-                async with engine.connect() as db:
-                    batch = await query.run(db, position)
-                if batch.events:
-                    yield "".join(event_frame(row) for row in batch.events)
-                    told = batch.events[-1].id
-                position = batch.position
-                if batch.more:
-                    continue
-            # Wait for the hub to read past the position, or for the heartbeat.
-            woken = False
-            while not woken and await _woken(wake, beat_at - loop.time()):
+        timer = loop.call_at(beat_at, wake.set)  # the heartbeat wakes the stream too
+        try:
+            while True:
                 wake.clear()
-                woken = hub.position is not None and hub.position > position
-            if woken:
-                continue
-            hub.nudge()  # an event written without an announcement is found by now
-            if hub.sign_ins is None:
-                hub.sign_ins = SignIns(maker, settings)
-            renewed = await hub.sign_ins.person_for(caller.raw_token)
-            if renewed is None or renewed.id != caller.person.id:
-                return
-            caller.person = renewed
-            query = None  # a changed role or kind takes effect
-            await hub.refresh(renewed, older_than=beat)
-            yield f": keep-alive\nid: {position}\n\n" if position > told else ": keep-alive\n\n"
-            told = position
-            beat_at = loop.time() + beat
+                if hub.reaches(position):
+                    events, position = hub.after(position)
+                    if events:  # the readable spaces are asked for after taking the events
+                        viewer = caller.person
+                        spaces = hub.kept(viewer) or await hub.readable(viewer)
+                        seen = [e for e in events if sees(e, viewer.id, spaces)]
+                        if seen:
+                            yield "".join(e.text for e in seen)
+                            told = seen[-1].id
+                else:  # behind the hub's window: read the log with the stream's own query
+                    query = query or EventQuery(caller.person)
+                    async with engine.connect() as db:
+                        batch = await query.run(db, position)
+                    if batch.events:
+                        yield "".join(event_frame(row) for row in batch.events)
+                        told = batch.events[-1].id
+                    position = batch.position
+                    if batch.more:
+                        continue
+                # Wait for the heartbeat, or for the hub to read past the position (the timer and
+                # the hub set the same wake: no task or timeout is made per wake-up).
+                while loop.time() < beat_at and (hub.position is None or hub.position <= position):
+                    await wake.wait()
+                    wake.clear()
+                if loop.time() < beat_at:
+                    continue
+                hub.nudge()  # an event written without an announcement is found by now
+                if hub.sign_ins is None:
+                    hub.sign_ins = SignIns(maker, settings)
+                renewed = await hub.sign_ins.person_for(caller.raw_token)
+                if renewed is None or renewed.id != caller.person.id:
+                    return
+                caller.person = renewed
+                query = None  # a changed role or kind takes effect
+                await hub.refresh(renewed, older_than=beat)
+                yield f": keep-alive\nid: {position}\n\n" if position > told else ": keep-alive\n\n"
+                told = position
+                beat_at = loop.time() + beat
+                timer.cancel()
+                timer = loop.call_at(beat_at, wake.set)
+        finally:
+            timer.cancel()
