@@ -48,15 +48,20 @@ def _back(request: Request, fallback: str) -> str:
 
 
 async def composer_context(
-    db: DB, *, viewer: Person, space: Space | None, role: str | None
+    db: DB,
+    *,
+    viewer: Person,
+    space: Space | None,
+    role: str | None,
+    audience: spaces.Audience | None = None,
 ) -> dict[str, Any]:
     """What the composer needs: the spaces one may post in (home) or this space, and who will
-    read the post (the audience line)."""
+    read the post (the audience line; pass ``audience`` when the page has it already)."""
     ctx: dict[str, Any] = {"kind_labels": KIND_LABELS, "max_mb": files.max_mb()}
     if space is not None:
         ctx["compose_space"] = space
         ctx["can_announce"] = space_policy.can_post(viewer, space, role, "announcement")
-        ctx["audience"] = await spaces.audience_of(db, space=space)
+        ctx["audience"] = audience or await spaces.audience_of(db, space=space)
     else:
         mine = [
             s
@@ -107,6 +112,7 @@ async def space_posts_context(
     role: str | None,
     tab: str,
     cursor: str | None,
+    audience: spaces.Audience | None = None,
 ) -> dict[str, Any]:
     """The posts tabs of a space page (Posts, Questions, Ideas)."""
     filter = TAB_FILTERS.get(tab, "all")
@@ -121,7 +127,9 @@ async def space_posts_context(
         "reactions": REACTIONS,
     }
     if viewer is not None and space_policy.can_post(viewer, space, role):
-        ctx.update(await composer_context(db, viewer=viewer, space=space, role=role))
+        ctx.update(
+            await composer_context(db, viewer=viewer, space=space, role=role, audience=audience)
+        )
         ctx["default_kind"] = {"questions": "question", "ideas": "idea"}.get(tab, "update")
     return ctx
 

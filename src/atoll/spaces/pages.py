@@ -178,7 +178,7 @@ async def space_page(
     if ctx["can_read"] and tab in ("posts", "questions", "ideas"):
         ctx.update(
             await space_posts_context(
-                db, viewer=viewer, space=space, role=role, tab=tab, cursor=cursor
+                db, viewer=viewer, space=space, role=role, tab=tab, cursor=cursor, audience=audience
             )
         )
         if cursor and request.headers.get("hx-request") == "true":
