@@ -1,230 +1,199 @@
-"""Live delivery: N event streams (default 1,000; ``--rows`` sets N) open on one real ``atoll
-serve`` process, while posts are made through its API at a steady rate (5 a second for 20
-seconds). Every stream belongs to a member of the space, so every post must reach every
-stream once.
+"""Real time: live delivery to many streams, and how many idle streams one process holds.
 
-Figures per database: deliveries (posts × streams) over the time from the first post until
-the last event arrived; in the note, the delay from "the POST was answered" (the transaction
-has committed) to "a stream received the event", p50 and p99 over all deliveries, the events
-lost and repeated (must be 0), and the server's memory per idle stream (its RSS with the
-streams open and idle, minus before, over N). Baseline: the same posts with no stream open.
+Against one real ``atoll serve`` process (``bench.server.serve``) on a copy of the demo
+dataset (``bench.dataset``, ``--scale``, default 3,000 people), per database:
 
-The clients run in this process, the server in its own, on the same machine: their CPU time
-is shared, so the delays are those of a loaded machine."""
+1. Fan-out. K event streams (default 1,000; ``--rows`` sets K), each signed in as a different
+   internal person, while one of them posts in an open space (every member reads it) at a
+   steady rate — ``POSTS_PER_SECOND`` for ``SECONDS`` (``--seconds``). Every post must reach
+   every stream once. Figures: the delay from "the POST was answered" (its transaction has
+   committed before that) to "a stream received the event", p50/p95/p99 over all deliveries
+   (target p99 ≤ 100 ms); events lost (not received within ``DRAIN_SECONDS`` of the last
+   post) and repeated — both must be 0; the server's memory per idle stream (its RSS with the
+   K streams open and idle, minus before, over K). Baseline: the same posting with no
+   stream open.
+2. Idle capacity. ``IDLE`` streams (default 10,000; 10 × K when ``--rows`` is given) opened
+   against the same process, which then holds them through ``IDLE_HOLD_SECONDS`` (longer than
+   a heartbeat): how many opened, how many are still open and received a heartbeat while
+   held, and the server's RSS with them all open (target: 10,000 in ≤ 1 GiB).
+
+The clients are aiohttp connections in this process (one connection per stream, as browsers
+have); the server runs in its own process on the same machine, so the two share its CPUs and
+the delays are those of a loaded machine."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
-import signal
-import socket
 import sys
-import tempfile
 import time
-from pathlib import Path
+from dataclasses import dataclass, field
 
-import httpx
-from sqlalchemy.ext.asyncio import AsyncEngine
+import aiohttp
+from sqlalchemy import select
 
 from atoll.config import Settings
-from atoll.db.engine import make_sessionmaker
-from atoll.people import auth
-from atoll.people.service import do_create_person
-from atoll.spaces.service import do_add_member, do_create_space
+from atoll.db.engine import make_engine
+from atoll.spaces.models import Space
 from bench import Figure, Options, benchmark
-from bench.databases import fresh_engine
+from bench.dataset import Member, sign_in, working_copy
+from bench.server import Server, cpu_seconds, serve
 
 DEFAULT_STREAMS = 1_000
-PEOPLE = 50  # the streams belong to this many people, round robin
 POSTS_PER_SECOND = 5
-SECONDS = 20
-BIN = Path(sys.executable).parent
+SECONDS = 20.0
+BASELINE_SECONDS = 10.0
+DRAIN_SECONDS = 30.0  # after the last post, how long events may still come in
+IDLE = 10_000
+IDLE_HOLD_SECONDS = 20.0  # longer than one heartbeat (15 s by default)
+OPENING = 100  # streams being opened at once
+LATENCY_TARGET_MS = 100.0
+MEMORY_TARGET_KIB = 1024 * 1024  # 10,000 idle streams in at most 1 GiB
+HEADERS = {"Accept": "text/event-stream"}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
-
-
-async def _arrange(engine: AsyncEngine) -> tuple[str, list[str], str]:
-    """An author, PEOPLE readers who belong to one space; their bearer tokens."""
-    settings = Settings(database_url=str(engine.url), secret_key="bench-" + "x" * 40)
-    async with make_sessionmaker(engine)() as db:
-        author = await do_create_person(
-            db, actor=None, name="Author", email="author@bench.example", role="admin"
-        )
-        space = await do_create_space(
-            db, actor=author, name="Live", kind="community", visibility="private"
-        )
-        tokens = []
-        for i in range(PEOPLE):
-            person = await do_create_person(
-                db, actor=None, name=f"Reader {i}", email=f"reader{i}@bench.example"
-            )
-            await do_add_member(db, actor=author, space=space, person_id=person.id)
-            tokens.append(await auth.do_start_session(db, settings, person=person, kind="token"))
-        author_token = await auth.do_start_session(db, settings, person=author, kind="token")
-        await db.commit()
-        return author_token, tokens, str(space.id)
-
-
+@dataclass
 class Receiver:
-    """One open stream; records when each post's event came in."""
+    """One open stream: when each post's event came in, and the heartbeats."""
 
-    def __init__(self) -> None:
-        self.got: dict[str, list[float]] = {}
-        self.ready = asyncio.Event()
+    token: str
+    got: dict[str, list[float]] = field(default_factory=dict)
+    heartbeats: int = 0
+    opened: asyncio.Event = field(default_factory=asyncio.Event)
+    error: str = ""
+    ended: bool = False
 
-    async def run(self, client: httpx.AsyncClient, token: str) -> None:
-        headers = {"Authorization": f"Bearer {token}"}
-        async with client.stream("GET", "/api/v1/events", headers=headers) as response:
-            kind = ""
-            async for line in response.aiter_lines():
-                if line.startswith("retry:"):
-                    self.ready.set()
-                elif line.startswith("event: "):
-                    kind = line[7:]
-                elif line.startswith("data: ") and kind == "post.created":
-                    post_id = line.split('"post_id":"', 1)[1].split('"', 1)[0]
-                    self.got.setdefault(post_id, []).append(time.perf_counter())
+    async def run(self, session: aiohttp.ClientSession, base: str) -> None:
+        headers = {**HEADERS, "Authorization": f"Bearer {self.token}"}
+        try:
+            async with session.get(f"{base}/api/v1/events", headers=headers) as response:
+                if response.status != 200:
+                    self.error = f"HTTP {response.status}"
+                    return
+                kind = b""
+                async for line in response.content:
+                    if line.startswith(b"retry:"):
+                        self.opened.set()
+                    elif line.startswith(b":"):
+                        self.heartbeats += 1
+                    elif line.startswith(b"event: "):
+                        kind = line[7:].strip()
+                    elif line.startswith(b"data: ") and kind == b"post.created":
+                        post_id = line.split(b'"post_id":"', 1)[1].split(b'"', 1)[0]
+                        self.got.setdefault(post_id.decode(), []).append(time.perf_counter())
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # noqa: BLE001 - counted and reported, not raised
+            self.error = f"{type(error).__name__}: {error}"
+        finally:
+            self.ended = True
+            self.opened.set()
 
 
-async def _post_steadily(client: httpx.AsyncClient, token: str, space_id: str) -> dict[str, float]:
-    """POSTS_PER_SECOND posts for SECONDS; when each was answered (committed)."""
+def _session() -> aiohttp.ClientSession:
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=0, force_close=False),
+        timeout=aiohttp.ClientTimeout(total=None, sock_connect=30),
+    )
+
+
+async def _open(
+    session: aiohttp.ClientSession, base: str, tokens: list[str]
+) -> tuple[list[Receiver], list[asyncio.Task[None]], float]:
+    """Open one stream per token, ``OPENING`` at a time; wait until each has its first frame."""
+    receivers = [Receiver(token) for token in tokens]
+    tasks: list[asyncio.Task[None]] = []
+    started = time.perf_counter()
+    for i in range(0, len(receivers), OPENING):
+        chunk = receivers[i : i + OPENING]
+        tasks += [asyncio.create_task(r.run(session, base)) for r in chunk]
+        await asyncio.wait_for(asyncio.gather(*(r.opened.wait() for r in chunk)), 120)
+    return receivers, tasks, time.perf_counter() - started
+
+
+async def _close(tasks: list[asyncio.Task[None]]) -> None:
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _post_steadily(
+    session: aiohttp.ClientSession, base: str, token: str, space_id: int, seconds: float
+) -> dict[str, float]:
+    """POSTS_PER_SECOND posts for ``seconds``; when each was answered (committed)."""
     answered: dict[str, float] = {}
     headers = {"Authorization": f"Bearer {token}"}
     start = time.perf_counter()
-    for n in range(POSTS_PER_SECOND * SECONDS):
+    for n in range(int(POSTS_PER_SECOND * seconds)):
         await asyncio.sleep(max(0.0, start + n / POSTS_PER_SECOND - time.perf_counter()))
-        reply = await client.post(
-            f"/api/v1/spaces/{space_id}/posts", headers=headers, json={"body": f"Post {n}"}
-        )
-        reply.raise_for_status()
-        answered[reply.json()["id"]] = time.perf_counter()
+        async with session.post(
+            f"{base}/api/v1/spaces/{space_id}/posts", headers=headers, json={"body": f"Live {n}"}
+        ) as reply:
+            reply.raise_for_status()
+            answered[(await reply.json())["id"]] = time.perf_counter()
     return answered
 
 
-def _ms(values: list[float], q: float) -> float:
+def _percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
     ordered = sorted(values)
     return 1000 * ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def _run(kind: str, streams: int) -> list[Figure]:
-    async with fresh_engine(kind, "sse") as engine:
-        author_token, tokens, space_id = await _arrange(engine)
-        url = engine.url.render_as_string(hide_password=False)
-        await engine.dispose()  # the server has the database to itself
-        return await _serve_and_measure(kind, url, streams, author_token, tokens, space_id)
-
-
-async def _serve_and_measure(
-    kind: str, url: str, streams: int, author_token: str, tokens: list[str], space_id: str
-) -> list[Figure]:
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryDirectory(prefix="atoll-bench-sse-") as tmp:
-        env = {
-            **os.environ,
-            "ATOLL_DATABASE_URL": url,
-            "ATOLL_VAR_DIR": tmp,
-            "ATOLL_SECRET_KEY": "bench-" + "x" * 40,
-            "ATOLL_REDIS_URL": "",
-            "ATOLL_HOUSEKEEPING_SECONDS": "0",
-        }
-        log = Path(tmp) / "serve.log"
-        with log.open("wb") as out:
-            server = await asyncio.create_subprocess_exec(
-                str(BIN / "atoll"),
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                env=env,
-                stdout=out,
-                stderr=asyncio.subprocess.STDOUT,
-                start_new_session=True,
-            )
-        limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
-        timeout = httpx.Timeout(30, read=None)
-        try:
-            async with httpx.AsyncClient(base_url=base, limits=limits, timeout=timeout) as client:
-                for _ in range(300):
-                    with contextlib.suppress(httpx.TransportError):
-                        if (await client.get("/healthz")).status_code == 200:
-                            break
-                    await asyncio.sleep(0.1)
-                else:
-                    raise RuntimeError("atoll serve did not start:\n" + log.read_text())
-                return await _measure(
-                    kind, client, server.pid, streams, author_token, tokens, space_id
+async def _open_space_of(url: str, member: Member) -> int:
+    """One of the member's spaces that every internal person reads (open, not archived)."""
+    engine = make_engine(Settings(database_url=url, secret_key="bench-" + "x" * 40))
+    try:
+        async with engine.connect() as db:
+            space_id = await db.scalar(
+                select(Space.id)
+                .where(
+                    Space.id.in_(member.space_ids),
+                    Space.visibility == "open",
+                    Space.archived_at.is_(None),
                 )
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(server.pid, signal.SIGTERM)
-            try:
-                await asyncio.wait_for(server.wait(), 15)
-            except TimeoutError:
-                os.killpg(server.pid, signal.SIGKILL)
-                await server.wait()
+                .order_by(Space.id)
+                .limit(1)
+            )
+    finally:
+        await engine.dispose()
+    if space_id is None:
+        raise RuntimeError(f"{member.name} belongs to no open space")
+    return int(space_id)
 
 
-async def _measure(
-    kind: str,
-    client: httpx.AsyncClient,
-    pid: int,
-    streams: int,
-    author_token: str,
-    tokens: list[str],
-    space_id: str,
+async def _fan_out(
+    kind: str, server: Server, members: list[Member], space_id: int, seconds: float
 ) -> list[Figure]:
-    # Baseline: the same posting with no stream open.
-    started = time.perf_counter()
-    baseline_posts = await _post_steadily(client, author_token, space_id)
-    baseline = time.perf_counter() - started
+    author = members[0]
+    base = server.base
+    pid = server.worker_pids()[0]
+    async with _session() as session:
+        started = time.perf_counter()
+        baseline_posts = await _post_steadily(
+            session, base, author.token, space_id, min(BASELINE_SECONDS, seconds)
+        )
+        baseline = time.perf_counter() - started
+        await asyncio.sleep(1)
+        rss_before = server.rss_kib()
+        receivers, tasks, open_seconds = await _open(session, base, [m.token for m in members])
+        await asyncio.sleep(3)
+        per_stream_kib = (server.rss_kib() - rss_before) / len(members)
 
-    await asyncio.sleep(1)
-    rss_before = _rss_kib(pid)
-    receivers = [Receiver() for _ in range(streams)]
-    tasks = [
-        asyncio.create_task(r.run(client, tokens[i % len(tokens)])) for i, r in enumerate(receivers)
-    ]
-    opened = time.perf_counter()
-    await asyncio.wait_for(asyncio.gather(*(r.ready.wait() for r in receivers)), 300)
-    open_seconds = time.perf_counter() - opened
-    await asyncio.sleep(3)
-    per_stream_kib = (_rss_kib(pid) - rss_before) / streams
-
-    started = time.perf_counter()
-    server_cpu, own_cpu = _cpu_seconds(pid), _cpu_seconds(os.getpid())
-    answered = await _post_steadily(client, author_token, space_id)
-    deadline = time.perf_counter() + 60
-    expected = set(answered)
-    while time.perf_counter() < deadline and any(  # noqa: ASYNC110 - polls 1,000 receivers
-        len(expected & r.got.keys()) < len(expected) for r in receivers
-    ):
-        await asyncio.sleep(0.2)
-    finished = max((t for r in receivers for ts in r.got.values() for t in ts), default=started)
-    server_cpu = _cpu_seconds(pid) - server_cpu
-    own_cpu = _cpu_seconds(os.getpid()) - own_cpu
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
+        started = time.perf_counter()
+        server_cpu, own_cpu = cpu_seconds(pid), cpu_seconds(os.getpid())
+        answered = await _post_steadily(session, base, author.token, space_id, seconds)
+        expected = set(answered)
+        deadline = time.perf_counter() + DRAIN_SECONDS
+        while time.perf_counter() < deadline and any(  # noqa: ASYNC110 - polls the receivers
+            len(expected & r.got.keys()) < len(expected) for r in receivers
+        ):
+            await asyncio.sleep(0.2)
+        server_cpu = cpu_seconds(pid) - server_cpu
+        own_cpu = cpu_seconds(os.getpid()) - own_cpu
+        finished = max((t for r in receivers for ts in r.got.values() for t in ts), default=0.0)
+        await _close(tasks)
 
     delays = [
         max(0.0, times[0] - answered[post_id])
@@ -234,25 +203,29 @@ async def _measure(
     ]
     lost = sum(len(expected - r.got.keys()) for r in receivers)
     repeated = sum(len(times) - 1 for r in receivers for times in r.got.values())
-    foreign = sum(1 for r in receivers for post_id in r.got if post_id not in answered)
-    deliveries = len(answered) * streams
+    failed = sum(1 for r in receivers if r.error)
+    p50, p95, p99 = (_percentile(delays, q) for q in (0.5, 0.95, 0.99))
+    k = len(members)
     note = (
-        f"commit→receipt p50 {_ms(delays, 0.5):.0f} ms, p99 {_ms(delays, 0.99):.0f} ms, "
-        f"max {_ms(delays, 1.0):.0f} ms; lost {lost}, repeated {repeated}, "
-        f"{per_stream_kib:.0f} KiB per idle stream; {streams:,} streams opened in "
-        f"{open_seconds:.1f} s; CPU while posting: server {server_cpu:.0f} s, clients "
-        f"{own_cpu:.0f} s"
+        f"max {_percentile(delays, 1.0) or 0:.0f} ms; lost {lost}, repeated {repeated}, "
+        f"streams failed {failed}; {per_stream_kib:.1f} KiB per idle stream (RSS delta / "
+        f"{k:,}); {k:,} streams opened in {open_seconds:.1f} s; CPU while posting: server "
+        f"{server_cpu:.1f} s, clients {own_cpu:.1f} s"
     )
-    if foreign:
-        note += f"; {foreign} events of earlier posts (the baseline's) seen"
     return [
         Figure(
             kind,
-            f"{len(answered)} posts to {streams:,} streams",
-            deliveries,
-            finished - started,
+            f"{len(answered)} posts to {k:,} streams: commit→receipt",
+            len(answered) * k,
+            max(finished - started, 1e-9),
             baseline,
             note,
+            p50_ms=p50,
+            p95_ms=p95,
+            p99_ms=p99,
+            errors=lost + repeated + failed,
+            target=f"p99 ≤ {LATENCY_TARGET_MS:.0f} ms, 0 lost/repeated",
+            met=p99 is not None and p99 <= LATENCY_TARGET_MS and lost + repeated + failed == 0,
         ),
         Figure(
             kind,
@@ -260,14 +233,80 @@ async def _measure(
             len(baseline_posts),
             baseline,
         ),
+        Figure(
+            kind,
+            f"memory per idle stream, {k:,} streams (KiB in items)",
+            round(per_stream_kib),
+            1.0,
+            note=f"{per_stream_kib:.1f} KiB: server RSS {rss_before / 1024:.0f} MiB before",
+        ),
     ]
+
+
+async def _idle(kind: str, server: Server, members: list[Member], count: int) -> Figure:
+    tokens = [members[i % len(members)].token for i in range(count)]
+    rss_before = server.rss_kib()
+    cpu_before = server.cpu_seconds()
+    async with _session() as session:
+        receivers, tasks, open_seconds = await _open(session, server.base, tokens)
+        opened = sum(1 for r in receivers if not r.error and not r.ended)
+        rss_open = server.rss_kib()
+        beats_before = [r.heartbeats for r in receivers]
+        held_from = time.perf_counter()
+        await asyncio.sleep(IDLE_HOLD_SECONDS)
+        held = time.perf_counter() - held_from
+        rss_held = server.rss_kib()
+        still_open = sum(1 for r in receivers if not r.ended)
+        beating = sum(
+            1
+            for r, before in zip(receivers, beats_before, strict=True)
+            if not r.ended and r.heartbeats > before
+        )
+        errors = [r.error for r in receivers if r.error]
+        cpu = server.cpu_seconds() - cpu_before
+        await _close(tasks)
+    rss = max(rss_open, rss_held)
+    note = (
+        f"opened {opened:,} of {count:,} in {open_seconds:.1f} s; after {held:.0f} s idle "
+        f"{still_open:,} still open, {beating:,} got a heartbeat; server RSS {rss / 1024:.0f} "
+        f"MiB ({rss_before / 1024:.0f} MiB before, {(rss - rss_before) / count:.1f} KiB per "
+        f"stream); server CPU {cpu:.1f} s while opening and holding"
+    )
+    if errors:
+        note += f"; first error: {errors[0]}"
+    failures = count - min(opened, still_open, beating)
+    return Figure(
+        kind,
+        f"{count:,} idle streams held by one process",
+        still_open,
+        held,
+        note=note,
+        errors=failures,
+        target=f"{IDLE:,} in ≤ 1 GiB, all open with heartbeats",
+        met=count >= IDLE and failures == 0 and rss <= MEMORY_TARGET_KIB,
+    )
+
+
+async def _run(kind: str, options: Options) -> list[Figure]:
+    streams = options.rows or DEFAULT_STREAMS
+    idle = IDLE if options.rows is None else 10 * options.rows
+    seconds = options.seconds or SECONDS
+    async with working_copy(kind, options.scale) as url:
+        members = await sign_in(url, max(streams, idle))  # as many different people as there are
+        if len(members) < streams:
+            print(f"  {kind}: only {len(members)} people to stream as", file=sys.stderr)
+        space_id = await _open_space_of(url, members[0])
+        async with serve(url) as server:
+            figures = await _fan_out(kind, server, members[:streams], space_id, seconds)
+            await asyncio.sleep(2)
+            figures.append(await _idle(kind, server, members, idle))
+    return figures
 
 
 @benchmark("realtime")
 async def realtime(options: Options) -> list[Figure]:
-    streams = options.rows or DEFAULT_STREAMS
     figures: list[Figure] = []
     for kind in options.dbs:
-        figures += await _run(kind, streams)
+        figures += await _run(kind, options)
     print("\n".join(f"  {f.db} {f.case}: {f.note}" for f in figures if f.note), file=sys.stderr)
     return figures
