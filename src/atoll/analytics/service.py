@@ -132,6 +132,41 @@ async def record_interaction(
     a new post, whose audience is the space. An act toward oneself is not an interaction and
     records nothing (returns None). ``post`` is the post it happened on, if any (anything with
     an ``id``). ``silo_level`` defaults to the configured one."""
+    row = await interaction_row(
+        session,
+        kind=kind,
+        actor=actor,
+        target=target,
+        space=space,
+        post=post,
+        silo_level=silo_level,
+        at=at,
+    )
+    if row is not None:
+        await add_interaction(session, row)
+    return row
+
+
+async def add_interaction(session: AsyncSession, row: Interaction) -> None:
+    """Add a row made by :func:`interaction_row` to the caller's transaction."""
+    session.add(row)
+    if months.is_closed(months.month_end(row.at)):  # written into a month already counted
+        await months.forget_month(session, row.at)
+
+
+async def interaction_row(
+    session: AsyncSession,
+    *,
+    kind: str,
+    actor: Person,
+    target: Person | None = None,
+    space: Space | None,
+    post: object | None = None,
+    silo_level: int | None = None,
+    at: datetime | None = None,
+) -> Interaction | None:
+    """The reads of :func:`record_interaction`: the row it would add, not added yet. A change
+    that makes its reads before its first write holds SQLite's write lock for less time."""
     if kind not in INTERACTION_KINDS:
         raise ValueError(f"unknown interaction kind {kind!r}")
     if target is not None and target.id == actor.id:
@@ -170,9 +205,6 @@ async def record_interaction(
         actor_prev_at=before.actor,
         target_prev_at=before.target,
     )
-    session.add(row)
-    if months.is_closed(months.month_end(at)):  # written into a month already counted
-        await months.forget_month(session, at)
     return row
 
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
 from atoll.conversations import attachments as files
@@ -162,6 +163,15 @@ async def list_space_posts(
     return Page(items=[post_out(v) for v in views], next_cursor=next_cursor)
 
 
+async def _answer(db: AsyncSession, viewer: Person, post_id: int) -> PostOut:
+    """The post as it is after a change. The change is committed first: on SQLite the write
+    lock is then held for the change alone, not for reading the post back (under load every
+    statement inside the lock waits its turn on the event loop). The request's own commit
+    afterwards has nothing left to do."""
+    await db.commit()
+    return post_out(await feed.post_view(db, viewer=viewer, post_id=post_id))
+
+
 @router.post("/spaces/{space_id}/posts", response_model=PostOut, status_code=201)
 async def create_post(space_id: str, body: PostIn, viewer: Viewer, db: DB) -> PostOut:
     """Post in a space. Announcements: owners, moderators and admins only. 409 when the space
@@ -177,7 +187,7 @@ async def create_post(space_id: str, body: PostIn, viewer: Viewer, db: DB) -> Po
         kind=body.kind,
         attachment_ids=body.attachment_ids,
     )
-    return post_out(await feed.post_view(db, viewer=viewer, post_id=post.id))
+    return await _answer(db, viewer, post.id)
 
 
 @router.get("/spaces/{space_id}/mentionable", response_model=list[MentionableOut])
@@ -220,7 +230,7 @@ async def edit_post(post_id: str, body: BodyIn, viewer: Viewer, db: DB) -> PostO
     """The author edits the body; the previous one is kept (GET /posts/{id}/revisions)."""
     post, space, _ = await service.access_post(db, viewer=viewer, post_id=post_id)
     await service.do_edit_post(db, actor=viewer, post=post, space=space, body=body.body)
-    return post_out(await feed.post_view(db, viewer=viewer, post_id=post.id))
+    return await _answer(db, viewer, post.id)
 
 
 @router.delete("/posts/{post_id}", status_code=204)
@@ -247,7 +257,7 @@ async def react(post_id: str, emoji: str, viewer: Viewer, db: DB) -> PostOut:
     """Add the caller's reaction; the emoji must be one of the allowed ones (422 otherwise)."""
     post, space, role = await service.access_post(db, viewer=viewer, post_id=post_id)
     await service.do_react(db, actor=viewer, post=post, space=space, role=role, emoji=emoji)
-    return post_out(await feed.post_view(db, viewer=viewer, post_id=post.id))
+    return await _answer(db, viewer, post.id)
 
 
 @router.delete("/posts/{post_id}/reactions/{emoji}", response_model=PostOut)
@@ -255,7 +265,7 @@ async def unreact(post_id: str, emoji: str, viewer: Viewer, db: DB) -> PostOut:
     """Take the caller's reaction back."""
     post, space, role = await service.access_post(db, viewer=viewer, post_id=post_id)
     await service.do_unreact(db, actor=viewer, post=post, space=space, role=role, emoji=emoji)
-    return post_out(await feed.post_view(db, viewer=viewer, post_id=post.id))
+    return await _answer(db, viewer, post.id)
 
 
 @router.post("/posts/{post_id}/accept", response_model=PostOut)
@@ -263,7 +273,7 @@ async def accept(post_id: str, body: AcceptIn, viewer: Viewer, db: DB) -> PostOu
     """The question's author marks a comment as the accepted answer (null: none)."""
     post, space, _ = await service.access_post(db, viewer=viewer, post_id=post_id)
     await service.do_accept(db, actor=viewer, post=post, space=space, comment_id=body.comment_id)
-    return post_out(await feed.post_view(db, viewer=viewer, post_id=post.id))
+    return await _answer(db, viewer, post.id)
 
 
 @router.put("/posts/{post_id}/vote", response_model=PostOut)
@@ -271,14 +281,14 @@ async def vote(post_id: str, viewer: Viewer, db: DB) -> PostOut:
     """Vote for an idea (409 for other kinds of post)."""
     post, space, role = await service.access_post(db, viewer=viewer, post_id=post_id)
     await service.do_vote(db, actor=viewer, post=post, space=space, role=role)
-    return post_out(await feed.post_view(db, viewer=viewer, post_id=post.id))
+    return await _answer(db, viewer, post.id)
 
 
 @router.delete("/posts/{post_id}/vote", response_model=PostOut)
 async def unvote(post_id: str, viewer: Viewer, db: DB) -> PostOut:
     post, space, role = await service.access_post(db, viewer=viewer, post_id=post_id)
     await service.do_unvote(db, actor=viewer, post=post, space=space, role=role)
-    return post_out(await feed.post_view(db, viewer=viewer, post_id=post.id))
+    return await _answer(db, viewer, post.id)
 
 
 @router.patch("/posts/{post_id}/idea", response_model=PostOut)
@@ -288,7 +298,7 @@ async def set_idea_status(post_id: str, body: IdeaIn, viewer: Viewer, db: DB) ->
     await service.do_set_idea_status(
         db, actor=viewer, post=post, space=space, role=role, status=body.idea_status
     )
-    return post_out(await feed.post_view(db, viewer=viewer, post_id=post.id))
+    return await _answer(db, viewer, post.id)
 
 
 # --- comments ---------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.analytics.service import record_interaction
+from atoll.analytics.service import add_interaction, interaction_row, record_interaction
 from atoll.conversations import attachments as files
 from atoll.conversations import events, mentions
 from atoll.conversations.feed import REACTIONS, access_comment, access_post
@@ -199,12 +199,16 @@ async def do_create_post(
         vote_count=0,
         idea_status="new" if kind == "idea" else None,
     )
+    # Reads before the first write: on SQLite the write lock is held from there to the commit.
+    interaction = await interaction_row(session, kind="post", actor=author, space=space)
     session.add(post)
     await session.flush()
     await search_index.index_post(session, post, new=True)
     for upload in uploads:
         upload.post_id = post.id
-    await record_interaction(session, kind="post", actor=author, space=space, post=post)
+    if interaction is not None:
+        interaction.post_id = post.id
+        await add_interaction(session, interaction)
     await _sync_mentions(
         session,
         actor=author,
@@ -305,13 +309,7 @@ async def do_comment(
         html=parsed.html,
         created_at=now,
     )
-    session.add(comment)
-    post.comment_count = Post.comment_count + 1
-    post.last_activity_at = now
-    await session.flush()
-    await session.refresh(post, ["comment_count"])
-    await search_index.index_comment(session, comment, post, new=True)
-    events.comment_event(session, "comment.created", post, comment)
+    # Reads before the first write: on SQLite the write lock is held from there to the commit.
     if parent is not None:
         await _interact(
             session, kind="reply", actor=actor, target_id=parent.author_id, space=space, post=post
@@ -320,6 +318,13 @@ async def do_comment(
         await _interact(
             session, kind="comment", actor=actor, target_id=post.author_id, space=space, post=post
         )
+    session.add(comment)
+    post.comment_count = Post.comment_count + 1
+    post.last_activity_at = now
+    await session.flush()
+    await session.refresh(post, ["comment_count"])
+    await search_index.index_comment(session, comment, post, new=True)
+    events.comment_event(session, "comment.created", post, comment)
     mentioned = await _sync_mentions(
         session,
         actor=actor,
