@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from atoll.analytics import csv as analytics_csv
 from atoll.analytics import queries
+from atoll.analytics.periods import months_back
 from atoll.analytics.policy import can_view_analytics
 from atoll.analytics.schemas import AdoptionOut, NetworkOut, ValueMatrixOut
 from atoll.kit.errors import Forbidden, Invalid
@@ -20,7 +21,7 @@ from atoll.web.deps import DB, AppSettings, Viewer
 
 router = APIRouter(tags=["analytics"])
 
-DEFAULT_SPAN = timedelta(days=365)
+DEFAULT_MONTHS = 12  # the default range: these calendar months, the current one so far
 MAX_SPAN = timedelta(days=5 * 366)
 FIRST_YEAR, LAST_YEAR = 1970, 2999
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -77,11 +78,16 @@ def _moment(field: str, value: str, *, end: bool) -> datetime:
 
 
 def time_range(start: str | None, end: str | None) -> tuple[datetime, datetime]:
-    """The range asked for: default the last 12 months up to now; at most 5 years."""
+    """The range asked for: default the last 12 calendar months up to now (the current one so
+    far), as on the analytics page — whole months, which the value matrix reads from its
+    monthly counts; at most 5 years."""
     stop = _moment("to", end, end=True) if end else utcnow()
     try:
-        begin = _moment("from", start, end=False) if start else stop - DEFAULT_SPAN
-    except OverflowError:
+        if start:
+            begin = _moment("from", start, end=False)
+        else:
+            begin = datetime.combine(months_back(stop.date(), DEFAULT_MONTHS), time(), UTC)
+    except (OverflowError, ValueError):
         raise Invalid.field("to", "is too early for a year-long default range") from None
     for field, moment in (("from", begin), ("to", stop)):
         if not FIRST_YEAR <= moment.year <= LAST_YEAR:

@@ -20,6 +20,7 @@ from fastapi.responses import Response
 
 from atoll.analytics import csv as analytics_csv
 from atoll.analytics import queries
+from atoll.analytics.periods import months_back
 from atoll.analytics.policy import MIN_GROUP, can_view_analytics
 from atoll.config import Settings
 from atoll.kit.errors import Forbidden, Invalid, NotFound
@@ -83,13 +84,6 @@ class Filters:
         }
         values.update(changes)
         return urlencode(values)
-
-
-def months_back(today: date, months: int) -> date:
-    """The first day of the month ``months - 1`` months before today's: "the last 3 months" in
-    March are January, February and March (so far)."""
-    index = today.year * 12 + today.month - 1 - (months - 1)
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def _day(field: str, value: str) -> date | None:

@@ -94,3 +94,10 @@ def day_bucket(column: Any, period: str, dialect: str) -> ColumnElement[str]:
     if period == "month":
         return func.date(column, "start of month")
     return func.date(column, "weekday 0", "-6 days")
+
+
+def months_back(today: date, months: int) -> date:
+    """The first day of the month ``months - 1`` months before today's: "the last 3 months" in
+    March are January, February and March (so far)."""
+    index = today.year * 12 + today.month - 1 - (months - 1)
+    return date(index // 12, index % 12 + 1, 1)
