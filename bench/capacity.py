@@ -26,7 +26,7 @@ from pathlib import Path
 
 from bench import Figure, Options, benchmark
 from bench.dataset import sign_in, working_copy
-from bench.load import Person, Plan, Run, run_windows
+from bench.load import Person, Plan, Run, run_windows, window_figure
 from bench.server import serve
 
 THINK = 5.0
@@ -146,15 +146,10 @@ async def capacity(options: Options) -> list[Figure]:
         for users, run in rows:
             w = run.window
             figures.append(
-                Figure(
-                    db=db,
-                    case=f"{users:,} users",
-                    items=w.count(),
-                    seconds=w.seconds,
-                    p50_ms=w.percentile(50),
-                    p95_ms=w.percentile(95),
-                    p99_ms=w.percentile(99),
-                    errors=w.failed(),
+                window_figure(
+                    db,
+                    f"{users:,} users",
+                    w,
                     note=f"mean {w.mean() or 0:.1f} ms; {run.cpu_note()}; server RSS "
                     f"{run.rss_kib / 1024:,.0f} MiB",
                 )

@@ -561,24 +561,28 @@ async def run_windows(server: Any, plan: Plan, *, procs: int = 1) -> dict[str, R
     return runs
 
 
-def latency_figures(db: str, window: Window, ops: Sequence[str], *, prefix: str = "") -> list[Any]:
-    """One figure per operation: count, rate, percentiles, errors + time-outs."""
+def window_figure(db: str, case: str, window: Window, op: str | None = None, **extra: Any) -> Any:
+    """A figure of a window (or of one operation in it): count, rate, percentiles, errors +
+    time-outs; ``extra`` sets the other fields (note, target, met, vs_ceiling)."""
     from bench import Figure
 
-    out = []
-    for op in ops:
-        if not window.count(op) and not window.failed(op):
-            continue
-        out.append(
-            Figure(
-                db=db,
-                case=f"{prefix}{op}",
-                items=window.count(op),
-                seconds=window.seconds,
-                p50_ms=window.percentile(50, op),
-                p95_ms=window.percentile(95, op),
-                p99_ms=window.percentile(99, op),
-                errors=window.failed(op),
-            )
-        )
-    return out
+    return Figure(
+        db=db,
+        case=case,
+        items=window.count(op),
+        seconds=window.seconds,
+        p50_ms=window.percentile(50, op),
+        p95_ms=window.percentile(95, op),
+        p99_ms=window.percentile(99, op),
+        errors=window.failed(op),
+        **extra,
+    )
+
+
+def latency_figures(db: str, window: Window, ops: Sequence[str], *, prefix: str = "") -> list[Any]:
+    """One figure per operation: count, rate, percentiles, errors + time-outs."""
+    return [
+        window_figure(db, f"{prefix}{op}", window, op)
+        for op in ops
+        if window.count(op) or window.failed(op)
+    ]

@@ -28,7 +28,7 @@ from __future__ import annotations
 from bench import Figure, Options, benchmark
 from bench.ceiling import measure
 from bench.dataset import sign_in, working_copy
-from bench.load import OPS, Person, Run, closed_loop, latency_figures, run_windows
+from bench.load import OPS, Person, Run, closed_loop, latency_figures, run_windows, window_figure
 from bench.server import serve
 
 PEOPLE = 200
@@ -89,15 +89,10 @@ async def mixed(options: Options) -> list[Figure]:
         figures += latency_figures(db, paced.window, OPS)
         w = paced.window
         figures.append(
-            Figure(
-                db=db,
-                case=f"all, {len(people)} people, think {think * 1000:.0f} ms",
-                items=w.count(),
-                seconds=w.seconds,
-                p50_ms=w.percentile(50),
-                p95_ms=w.percentile(95),
-                p99_ms=w.percentile(99),
-                errors=w.failed(),
+            window_figure(
+                db,
+                f"all, {len(people)} people, think {think * 1000:.0f} ms",
+                w,
                 vs_ceiling=w.rps() / ceiling.ping_rps,
                 target="0 errors",
                 met=w.failed() == 0,
@@ -108,15 +103,10 @@ async def mixed(options: Options) -> list[Figure]:
         s = saturated.window
         share = s.rps() / ceiling.ping_rps
         figures.append(
-            Figure(
-                db=db,
-                case=f"all, saturated (closed loop, {SATURATED_PEOPLE} people)",
-                items=s.count(),
-                seconds=s.seconds,
-                p50_ms=s.percentile(50),
-                p95_ms=s.percentile(95),
-                p99_ms=s.percentile(99),
-                errors=s.failed(),
+            window_figure(
+                db,
+                f"all, saturated (closed loop, {SATURATED_PEOPLE} people)",
+                s,
                 vs_ceiling=share,
                 target=f">= {TARGET_SHARE:.0%} of ceiling, 0 errors",
                 met=share >= TARGET_SHARE and s.failed() == 0,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from bench import Figure, Options, benchmark
 from bench.dataset import working_copy
-from bench.load import Run, closed_loop, run_windows
+from bench.load import Run, closed_loop, run_windows, window_figure
 from bench.mixed import people_of
 from bench.server import serve
 
@@ -43,15 +43,10 @@ async def scaleout(options: Options) -> list[Figure]:
         for example in w.examples[:3]:
             print(f"  error example ({workers} workers):", example)
         figures.append(
-            Figure(
-                db="postgres",
-                case=f"{workers} worker process{'es' if workers > 1 else ''}, saturated",
-                items=w.count(),
-                seconds=w.seconds,
-                p50_ms=w.percentile(50),
-                p95_ms=w.percentile(95),
-                p99_ms=w.percentile(99),
-                errors=w.failed(),
+            window_figure(
+                "postgres",
+                f"{workers} worker process{'es' if workers > 1 else ''}, saturated",
+                w,
                 note=f"{len(people)} people, closed loop; {run.cpu_note()}",
             )
         )
