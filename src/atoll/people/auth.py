@@ -145,19 +145,9 @@ async def credential_for(
     session: AsyncSession, settings: Settings, raw: str | None
 ) -> Credential | None:
     """The live session or token behind a secret; None when unknown, revoked or expired."""
-    if not raw or len(raw) > 200:
+    if not raw:
         return None
-    row = (
-        await session.execute(
-            select(AuthSession, Person)
-            .join(Person, Person.id == AuthSession.person_id)
-            .where(AuthSession.token_hash == _digest(raw), AuthSession.revoked_at.is_(None))
-        )
-    ).one_or_none()
-    if row is None:
-        return None
-    auth, person = row
-    return _live(settings, auth, person, raw)
+    return (await credentials_for(session, settings, [raw])).get(raw)
 
 
 async def credentials_for(
