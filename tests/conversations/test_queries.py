@@ -129,3 +129,32 @@ async def test_a_thread_takes_the_same_queries_for_few_and_many_comments(
         assert r.status_code == 200
         sizes.append(len(statements))
     assert sizes[0] == sizes[1], sizes
+
+
+async def test_one_built_feed_statement_serves_every_viewer_of_its_shape(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    """The feed's page query is built once per shape and run with the viewer's parameters:
+    two people in one space each (the same shape) each see only their own space, page after
+    page, and the second is served by the statement built for the first."""
+    ana, ben = await make_person(db, name="Ana"), await make_person(db, name="Ben")
+    headers = {p.id: await auth_headers(client, p) for p in (ana, ben)}
+    for person in (ana, ben):
+        sid = (await make_space(client, headers[person.id], name=f"Room of {person.name}"))["id"]
+        for i in range(3):
+            await make_post(client, headers[person.id], sid, f"{person.name} {i}")
+    feed._feed_page.cache_clear()
+    for person in (ana, ben):
+        bodies, cursor = [], None
+        while True:
+            params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+            r = await client.get(f"{API}/feed", params=params, headers=headers[person.id])
+            assert r.status_code == 200, r.text
+            bodies += [p["body"] for p in r.json()["items"]]
+            cursor = r.json()["next_cursor"]
+            if cursor is None:
+                break
+        assert bodies == [f"{person.name} {i}" for i in (2, 1, 0)]
+    info = feed._feed_page.cache_info()
+    # ana built the first page's shape and the cursor pages' shape; ben reused both
+    assert (info.misses, info.hits) == (2, 2), info

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.concurrency import run_in_threadpool
 
@@ -302,15 +302,21 @@ async def access_attachment(
     return attachment
 
 
+# Built once (see conversations.feed): the attachments of the posts ``:ids``.
+_ATTACHMENTS_OF = (
+    select(Attachment)
+    .where(Attachment.post_id.in_(bindparam("ids", expanding=True)))
+    .order_by(Attachment.id)
+)
+
+
 async def attachments_of(
     session: AsyncSession, post_ids: Sequence[int]
 ) -> dict[int, list[Attachment]]:
     """Attachments of many posts in one query, in upload order."""
     out: dict[int, list[Attachment]] = {pid: [] for pid in post_ids}
     if post_ids:
-        rows = await session.execute(
-            select(Attachment).where(Attachment.post_id.in_(post_ids)).order_by(Attachment.id)
-        )
+        rows = await session.execute(_ATTACHMENTS_OF, {"ids": list(post_ids)})
         for attachment in rows.scalars():
             out[attachment.post_id].append(attachment)  # type: ignore[index]
     return out

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -18,6 +19,7 @@ from sqlalchemy import (
     Select,
     String,
     and_,
+    bindparam,
     case,
     func,
     literal,
@@ -57,6 +59,7 @@ _MINE = aliased(Membership, name="mine")  # the viewer's membership of a post's 
 _PARENT = aliased(Comment, name="parent")  # a reply's parent comment
 
 REACTIONS = ("👍", "❤️", "🎉", "😄", "😮", "🙏", "👀", "🚀", "✅", "💡")
+_ORDER = {emoji: i for i, emoji in enumerate(REACTIONS)}
 FILTERS = ("all", "questions", "unanswered", "ideas", "announcements")
 
 
@@ -137,9 +140,9 @@ async def access_post(
         raise _missing(viewer, "post")
     row = (
         await session.execute(
-            _with_role(select(Post, Space).join(Space, Space.id == Post.space_id), viewer).where(
-                Post.id == number, Post.deleted_at.is_(None), policy.readable_spaces(viewer)
-            )
+            _with_role(
+                select(Post, Space).join(Space, Space.id == Post.space_id), _id(viewer)
+            ).where(Post.id == number, Post.deleted_at.is_(None), policy.readable_spaces(viewer))
         )
     ).one_or_none()
     if row is None:
@@ -162,7 +165,7 @@ async def access_comment(
                 .join(Post, Post.id == Comment.post_id)
                 .join(Space, Space.id == Post.space_id)
                 .outerjoin(parent, parent.id == Comment.parent_id),
-                viewer,
+                _id(viewer),
             ).where(
                 Comment.id == number,
                 Comment.deleted_at.is_(None),
@@ -177,16 +180,38 @@ async def access_comment(
     return row[0], row[1], row[2], row[3]
 
 
-def _with_role(stmt: Select[Any], viewer: Person | None) -> Select[Any]:
-    """Add the viewer's role in the post's space as the last column (None when not a member);
-    call it after the joins. The membership is aliased so that the policy's own membership
-    sub-queries stay separate."""
-    if viewer is None:
+def _id(viewer: Person | None) -> int | None:
+    return viewer.id if viewer is not None else None
+
+
+def _with_role(stmt: Select[Any], viewer_id: int | ColumnElement[int] | None) -> Select[Any]:
+    """Add the viewer's role in the post's space as the last column (None when not a member
+    or signed out: ``viewer_id`` None); call it after the joins. The membership is aliased so
+    that the policy's own membership sub-queries stay separate."""
+    if viewer_id is None:
         return stmt.add_columns(literal(None, String).label("role"))
     mine = _MINE
     return stmt.add_columns(mine.role).outerjoin(
-        mine, and_(mine.space_id == Post.space_id, mine.person_id == viewer.id)
+        mine, and_(mine.space_id == Post.space_id, mine.person_id == viewer_id)
     )
+
+
+# Statements built once and run with parameters: building a statement and computing its cache
+# key cost more CPU than running it (``:viewer_id`` is the viewer, ``:ids`` the posts).
+_REACTION_SUMMARY = (
+    select(
+        Reaction.post_id,
+        Reaction.emoji,
+        func.count(),
+        func.max(case((Reaction.person_id == bindparam("viewer_id"), 1), else_=0)),
+    )
+    .where(Reaction.post_id.in_(bindparam("ids", expanding=True)))
+    .group_by(Reaction.post_id, Reaction.emoji)
+)
+_VOTES_BY = select(IdeaVote.post_id).where(
+    IdeaVote.person_id == bindparam("viewer_id"),
+    IdeaVote.post_id.in_(bindparam("ids", expanding=True)),
+)
 
 
 # --- views ------------------------------------------------------------------------------------
@@ -200,19 +225,9 @@ async def reaction_summary(
     mine: dict[int, list[str]] = {pid: [] for pid in post_ids}
     if not post_ids:
         return counts, mine
-    me = viewer.id if viewer is not None else -1
-    rows = await session.execute(
-        select(
-            Reaction.post_id,
-            Reaction.emoji,
-            func.count(),
-            func.max(case((Reaction.person_id == me, 1), else_=0)),
-        )
-        .where(Reaction.post_id.in_(post_ids))
-        .group_by(Reaction.post_id, Reaction.emoji)
-    )
-    order = {e: i for i, e in enumerate(REACTIONS)}
-    for pid, emoji, count, by_me in sorted(rows.tuples().all(), key=lambda r: order.get(r[1], 99)):
+    me = viewer.id if viewer is not None else 0  # ids start at 1
+    rows = await session.execute(_REACTION_SUMMARY, {"viewer_id": me, "ids": list(post_ids)})
+    for pid, emoji, count, by_me in sorted(rows.tuples().all(), key=lambda r: _ORDER.get(r[1], 99)):
         counts[pid][emoji] = count
         if by_me:
             mine[pid].append(emoji)
@@ -225,11 +240,7 @@ async def votes_by(
     """The posts among ``post_ids`` the viewer voted for."""
     if viewer is None or not post_ids:
         return set()
-    rows = await session.execute(
-        select(IdeaVote.post_id).where(
-            IdeaVote.person_id == viewer.id, IdeaVote.post_id.in_(post_ids)
-        )
-    )
+    rows = await session.execute(_VOTES_BY, {"viewer_id": viewer.id, "ids": list(post_ids)})
     return set(rows.scalars())
 
 
@@ -294,12 +305,38 @@ def _filter_clause(filter: str) -> ColumnElement[bool] | None:
 
 def _listing(viewer: Person | None) -> Select[Any]:
     """Live posts with author, space and the viewer's role, in spaces the viewer can read."""
+    return _listing_of(policy.reader_of(viewer), _id(viewer))
+
+
+def _listing_of(reader: str, viewer_id: int | ColumnElement[int] | None) -> Select[Any]:
+    """``_listing`` for a kind of reader (``policy.reader_of``) and the viewer's id, which may
+    be a bound parameter."""
     return _with_role(
         select(Post, Person, Space)
         .join(Person, Person.id == Post.author_id)
         .join(Space, Space.id == Post.space_id),
-        viewer,
-    ).where(Post.deleted_at.is_(None), policy.readable_spaces(viewer))
+        viewer_id if reader != "anonymous" else None,
+    ).where(
+        Post.deleted_at.is_(None),
+        policy.readable_spaces_of(reader, viewer_id if viewer_id is not None else 0),
+    )
+
+
+def _paged(stmt: Select[Any], *, filter: str, after: bool, limit: int) -> Select[Any]:
+    """``limit`` posts newest first under ``filter``, after the cursor's (``:after_at``,
+    ``:after_id``) when ``after``."""
+    clause = _filter_clause(filter)
+    if clause is not None:
+        stmt = stmt.where(clause)
+    if after:
+        at: ColumnElement[datetime] = bindparam("after_at")
+        pid: ColumnElement[int] = bindparam("after_id")
+        stmt = stmt.where(or_(Post.created_at < at, and_(Post.created_at == at, Post.id < pid)))
+    return stmt.order_by(Post.created_at.desc(), Post.id.desc()).limit(limit)
+
+
+def _cursor_params(after: tuple[datetime, int] | None) -> dict[str, Any]:
+    return {} if after is None else {"after_at": after[0], "after_id": after[1]}
 
 
 def _after(cursor: str | None) -> tuple[datetime, int] | None:
@@ -320,22 +357,14 @@ async def _page(
     session: AsyncSession,
     viewer: Person | None,
     stmt: Select[Any],
+    params: dict[str, Any],
     *,
-    filter: str,
-    cursor: str | None,
-    limit: int | None,
+    limit: int,
 ) -> tuple[list[PostView], str | None]:
-    """Newest first, paginated on (created_at, id)."""
-    limit = clamp_limit(limit)
-    clause = _filter_clause(filter)
-    if clause is not None:
-        stmt = stmt.where(clause)
-    after = _after(cursor)
-    if after is not None:
-        at, pid = after
-        stmt = stmt.where(or_(Post.created_at < at, and_(Post.created_at == at, Post.id < pid)))
-    stmt = stmt.order_by(Post.created_at.desc(), Post.id.desc()).limit(limit + 1)
-    rows = [(p, a, s, r) for p, a, s, r in (await session.execute(stmt)).tuples().all()]
+    """Run a ``_paged`` statement of ``limit + 1`` rows: the page's views and the cursor of
+    the next page (paginated on (created_at, id))."""
+    result = await session.execute(stmt, params)
+    rows = [(p, a, s, r) for p, a, s, r in result.tuples().all()]
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
@@ -363,18 +392,23 @@ async def feed_for(
     sources (spaces they belong to or follow, people they follow), then the page's posts are
     picked among each source's newest ``limit + 1`` under the filter and cursor (an index
     range per source, see ``_feed_candidates``) and listed as a space's posts are."""
+    _filter_clause(filter)  # an unknown filter is refused before any query
+    limit = clamp_limit(limit)
+    after = _after(cursor)
     spaces, people = await _feed_sources(session, viewer)
-    page = clamp_limit(limit)
+    params = _cursor_params(after)
     if len(spaces) + len(people) > FEED_SOURCES:
         # So many sources (an administrator in every unit space) that the newest posts are
         # mostly theirs anyway: one query over everything, as a plain filter.
         stmt = _listing(viewer).where(_in_feed_of(viewer))
+        stmt = _paged(stmt, filter=filter, after=after is not None, limit=limit + 1)
     else:
-        candidates = _feed_candidates(
-            viewer, spaces, people, filter=filter, after=_after(cursor), limit=page + 1
-        )
-        stmt = _listing(viewer).where(Post.id.in_(candidates))
-    return await _page(session, viewer, stmt, filter=filter, cursor=cursor, limit=page)
+        reader = policy.reader_of(viewer)
+        stmt = _feed_page(reader, len(spaces), len(people), filter, after is not None, limit + 1)
+        params["viewer_id"] = viewer.id
+        params.update({f"space_{i}": space for i, space in enumerate(spaces)})
+        params.update({f"person_{i}": person for i, person in enumerate(people)})
+    return await _page(session, viewer, stmt, params, limit=limit)
 
 
 # More sources than this: no merge of their newest posts (building and planning a statement
@@ -382,25 +416,45 @@ async def feed_for(
 FEED_SOURCES = 100
 
 
+@lru_cache(maxsize=512)
+def _feed_page(
+    reader: str, spaces: int, people: int, filter: str, after: bool, limit: int
+) -> Select[Any]:
+    """The feed's page query for one shape, built once: ``limit`` posts of the viewer
+    (``:viewer_id``) among the newest of ``spaces`` spaces (``:space_0``…) and ``people``
+    people (``:person_0``…), under the filter and after the cursor (see ``_paged``)."""
+    viewer_id: ColumnElement[int] = bindparam("viewer_id")
+    candidates = _feed_candidates(
+        reader, viewer_id, spaces, people, filter=filter, after=after, limit=limit
+    )
+    stmt = _listing_of(reader, viewer_id).where(Post.id.in_(candidates))
+    return _paged(stmt, filter=filter, after=after, limit=limit)
+
+
+@lru_cache(maxsize=len(policy.READERS))
+def _feed_sources_of(reader: str) -> Any:
+    viewer_id: ColumnElement[int] = bindparam("viewer_id")
+    followed = select(Follow.target_id).where(Follow.follower_id == viewer_id)
+    mine = select(Membership.space_id).where(Membership.person_id == viewer_id)
+    return union_all(
+        select(literal("space", String).label("type"), Space.id.label("id")).where(
+            or_(
+                Space.id.in_(mine),
+                Space.id.in_(followed.where(Follow.target_type == "space")),
+            ),
+            policy.readable_spaces_of(reader, viewer_id),
+        ),
+        select(literal("person", String), Follow.target_id).where(
+            Follow.follower_id == viewer_id, Follow.target_type == "person"
+        ),
+    )
+
+
 async def _feed_sources(session: AsyncSession, viewer: Person) -> tuple[list[int], list[int]]:
     """The spaces the viewer belongs to or follows and may read, and the people they follow
     (one query)."""
-    followed = select(Follow.target_id).where(Follow.follower_id == viewer.id)
-    mine = select(Membership.space_id).where(Membership.person_id == viewer.id)
-    rows = await session.execute(
-        union_all(
-            select(literal("space", String).label("type"), Space.id.label("id")).where(
-                or_(
-                    Space.id.in_(mine),
-                    Space.id.in_(followed.where(Follow.target_type == "space")),
-                ),
-                policy.readable_spaces(viewer),
-            ),
-            select(literal("person", String), Follow.target_id).where(
-                Follow.follower_id == viewer.id, Follow.target_type == "person"
-            ),
-        )
-    )
+    stmt = _feed_sources_of(policy.reader_of(viewer))
+    rows = await session.execute(stmt, {"viewer_id": viewer.id})
     spaces: set[int] = set()
     people: set[int] = set()
     for type_, target in rows.tuples():
@@ -410,15 +464,17 @@ async def _feed_sources(session: AsyncSession, viewer: Person) -> tuple[list[int
 
 
 def _feed_candidates(
-    viewer: Person,
-    spaces: Sequence[int],
-    people: Sequence[int],
+    reader: str,
+    viewer_id: ColumnElement[int],
+    spaces: int,
+    people: int,
     *,
     filter: str,
-    after: tuple[datetime, int] | None,
+    after: bool,
     limit: int,
 ) -> Select[Any]:
-    """The ids of at most ``limit`` newest posts of each source that pass the filter and come
+    """The ids of at most ``limit`` newest posts of each source (``:space_0``…,
+    ``:person_0``…, the viewer, posts mentioning the viewer) that pass the filter and come
     after the cursor: the page is among them. A space's newest rows are an index range
     (``ix_post_space_id_created_at_id``), and only readable spaces are sources. Posts by a
     person (the viewer, people they follow) or mentioning the viewer may be in any space, so
@@ -427,19 +483,15 @@ def _feed_candidates(
 
     def newest(*where: ColumnElement[bool], readable: bool = False) -> Select[Any]:
         stmt = select(Post.id, Post.created_at).where(Post.deleted_at.is_(None), *where)
-        clause = _filter_clause(filter)
-        if clause is not None:
-            stmt = stmt.where(clause)
-        if after is not None:
-            at, pid = after
-            stmt = stmt.where(or_(Post.created_at < at, and_(Post.created_at == at, Post.id < pid)))
         if readable:
-            stmt = stmt.join(Space, Space.id == Post.space_id).where(policy.readable_spaces(viewer))
-        return stmt.order_by(Post.created_at.desc(), Post.id.desc()).limit(limit)
+            readable_clause = policy.readable_spaces_of(reader, viewer_id)
+            stmt = stmt.join(Space, Space.id == Post.space_id).where(readable_clause)
+        return _paged(stmt, filter=filter, after=after, limit=limit)
 
-    mentioned = select(Mention.post_id).where(Mention.person_id == viewer.id)
-    sources = [newest(Post.space_id == s) for s in spaces]
-    sources += [newest(Post.author_id == p, readable=True) for p in (viewer.id, *people)]
+    mentioned = select(Mention.post_id).where(Mention.person_id == viewer_id)
+    authors = [viewer_id, *(bindparam(f"person_{i}") for i in range(people))]
+    sources = [newest(Post.space_id == bindparam(f"space_{i}")) for i in range(spaces)]
+    sources += [newest(Post.author_id == author, readable=True) for author in authors]
     sources.append(newest(Post.id.in_(mentioned), readable=True))
     return _newest_of(sources, limit)
 
@@ -495,8 +547,11 @@ async def space_posts(
 ) -> tuple[list[PostView], str | None]:
     """A space's posts, newest first, with the same filters as the feed. Load the space with
     ``access_readable_space`` first (this query applies the read rule again regardless)."""
+    limit = clamp_limit(limit)
+    after = _after(cursor)
     stmt = _listing(viewer).where(Post.space_id == space.id)
-    return await _page(session, viewer, stmt, filter=filter, cursor=cursor, limit=limit)
+    stmt = _paged(stmt, filter=filter, after=after is not None, limit=limit + 1)
+    return await _page(session, viewer, stmt, _cursor_params(after), limit=limit)
 
 
 async def post_view(

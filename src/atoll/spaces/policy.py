@@ -23,8 +23,21 @@ from atoll.spaces.models import Membership, Space
 MANAGERS = ("owner", "moderator")
 
 
-def _member_of(viewer: Person) -> ColumnElement[bool]:
-    return exists().where(Membership.space_id == Space.id, Membership.person_id == viewer.id)
+# The kinds of reader the rules below tell apart (``reader_of``).
+READERS = ("anonymous", "admin", "external", "member")
+
+
+def reader_of(viewer: Person | None) -> str:
+    """Which rule applies to a viewer: anonymous, admin, external or member."""
+    if viewer is None:
+        return "anonymous"
+    if is_admin(viewer):
+        return "admin"
+    return "external" if viewer.kind == "external" else "member"
+
+
+def _member_of(viewer_id: int | ColumnElement[int]) -> ColumnElement[bool]:
+    return exists().where(Membership.space_id == Space.id, Membership.person_id == viewer_id)
 
 
 def visible_spaces(viewer: Person | None) -> ColumnElement[bool]:
@@ -34,19 +47,27 @@ def visible_spaces(viewer: Person | None) -> ColumnElement[bool]:
     if is_admin(viewer):
         return true()
     if viewer.kind == "external":
-        return or_(Space.kind == "public", _member_of(viewer))
-    return or_(Space.visibility != "secret", Space.kind == "public", _member_of(viewer))
+        return or_(Space.kind == "public", _member_of(viewer.id))
+    return or_(Space.visibility != "secret", Space.kind == "public", _member_of(viewer.id))
 
 
 def readable_spaces(viewer: Person | None) -> ColumnElement[bool]:
     """Spaces whose content (posts, comments, wiki, members) the viewer may read."""
-    if viewer is None:
+    return readable_spaces_of(reader_of(viewer), viewer.id if viewer is not None else 0)
+
+
+def readable_spaces_of(reader: str, viewer_id: int | ColumnElement[int]) -> ColumnElement[bool]:
+    """``readable_spaces`` for a kind of reader (``reader_of``) and the viewer's id, which may
+    be a bound parameter: a statement built once per kind of reader serves every viewer."""
+    if reader == "anonymous":
         return Space.kind == "public"
-    if is_admin(viewer):
+    if reader == "admin":
         return true()
-    if viewer.kind == "external":
-        return or_(Space.kind == "public", _member_of(viewer))
-    return or_(Space.visibility == "open", Space.kind == "public", _member_of(viewer))
+    if reader == "external":
+        return or_(Space.kind == "public", _member_of(viewer_id))
+    if reader != "member":
+        raise ValueError(f"unknown kind of reader {reader!r}")
+    return or_(Space.visibility == "open", Space.kind == "public", _member_of(viewer_id))
 
 
 def readable_space_ids(viewer: Person | None) -> Select[tuple[int]]:
