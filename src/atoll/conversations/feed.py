@@ -138,16 +138,22 @@ async def access_post(
     number = parse_id(post_id)
     if number is None:
         raise _missing(viewer, "post")
-    row = (
-        await session.execute(
-            _with_role(
-                select(Post, Space).join(Space, Space.id == Post.space_id), _id(viewer)
-            ).where(Post.id == number, Post.deleted_at.is_(None), policy.readable_spaces(viewer))
-        )
-    ).one_or_none()
+    stmt = _access_post_of(policy.reader_of(viewer))
+    row = (await session.execute(stmt, {"viewer_id": _id(viewer), "post_id": number})).one_or_none()
     if row is None:
         raise _missing(viewer, "post")
     return row[0], row[1], row[2]
+
+
+@lru_cache(maxsize=len(policy.READERS))
+def _access_post_of(reader: str) -> Select[Any]:
+    viewer_id: ColumnElement[int] = bindparam("viewer_id")
+    stmt = select(Post, Space).join(Space, Space.id == Post.space_id)
+    return _with_role(stmt, _viewer_id_of(reader, viewer_id)).where(
+        Post.id == bindparam("post_id"),
+        Post.deleted_at.is_(None),
+        policy.readable_spaces_of(reader, viewer_id),
+    )
 
 
 async def access_comment(
@@ -157,31 +163,40 @@ async def access_comment(
     number = parse_id(comment_id)
     if number is None:
         raise _missing(viewer, "comment")
-    parent = _PARENT
-    row = (
-        await session.execute(
-            _with_role(
-                select(Comment, Post, Space)
-                .join(Post, Post.id == Comment.post_id)
-                .join(Space, Space.id == Post.space_id)
-                .outerjoin(parent, parent.id == Comment.parent_id),
-                _id(viewer),
-            ).where(
-                Comment.id == number,
-                Comment.deleted_at.is_(None),
-                or_(Comment.parent_id.is_(None), parent.deleted_at.is_(None)),
-                Post.deleted_at.is_(None),
-                policy.readable_spaces(viewer),
-            )
-        )
-    ).one_or_none()
+    stmt = _access_comment_of(policy.reader_of(viewer))
+    params = {"viewer_id": _id(viewer), "comment_id": number}
+    row = (await session.execute(stmt, params)).one_or_none()
     if row is None:
         raise _missing(viewer, "comment")
     return row[0], row[1], row[2], row[3]
 
 
+@lru_cache(maxsize=len(policy.READERS))
+def _access_comment_of(reader: str) -> Select[Any]:
+    viewer_id: ColumnElement[int] = bindparam("viewer_id")
+    parent = _PARENT
+    stmt = (
+        select(Comment, Post, Space)
+        .join(Post, Post.id == Comment.post_id)
+        .join(Space, Space.id == Post.space_id)
+        .outerjoin(parent, parent.id == Comment.parent_id)
+    )
+    return _with_role(stmt, _viewer_id_of(reader, viewer_id)).where(
+        Comment.id == bindparam("comment_id"),
+        Comment.deleted_at.is_(None),
+        or_(Comment.parent_id.is_(None), parent.deleted_at.is_(None)),
+        Post.deleted_at.is_(None),
+        policy.readable_spaces_of(reader, viewer_id),
+    )
+
+
 def _id(viewer: Person | None) -> int | None:
     return viewer.id if viewer is not None else None
+
+
+def _viewer_id_of(reader: str, viewer_id: ColumnElement[int]) -> ColumnElement[int] | None:
+    """The viewer's id for ``_with_role``: none when signed out."""
+    return None if reader == "anonymous" else viewer_id
 
 
 def _with_role(stmt: Select[Any], viewer_id: int | ColumnElement[int] | None) -> Select[Any]:
@@ -561,11 +576,31 @@ async def post_view(
     number = parse_id(post_id)
     rows = []
     if number is not None:
-        stmt = _listing(viewer).where(Post.id == number)
-        rows = [(p, a, s, r) for p, a, s, r in (await session.execute(stmt)).tuples().all()]
+        stmt = _one_post_of(policy.reader_of(viewer))
+        result = await session.execute(stmt, {"viewer_id": _id(viewer), "post_id": number})
+        rows = [(p, a, s, r) for p, a, s, r in result.tuples().all()]
     if not rows:
         raise _missing(viewer, "post")
     return (await views_of(session, viewer, rows))[0]
+
+
+@lru_cache(maxsize=len(policy.READERS))
+def _one_post_of(reader: str) -> Select[Any]:
+    viewer_id: ColumnElement[int] = bindparam("viewer_id")
+    return _listing_of(reader, viewer_id).where(Post.id == bindparam("post_id"))
+
+
+_COMMENTS_OF = (
+    select(Comment, Person)
+    .join(Person, Person.id == Comment.author_id)
+    .outerjoin(_PARENT, _PARENT.id == Comment.parent_id)
+    .where(
+        Comment.post_id == bindparam("post_id"),
+        Comment.deleted_at.is_(None),
+        or_(Comment.parent_id.is_(None), _PARENT.deleted_at.is_(None)),
+    )
+    .order_by(Comment.created_at, Comment.id)
+)
 
 
 async def comments_of(
@@ -574,18 +609,7 @@ async def comments_of(
     """The live comments of a post as a two-level tree, oldest first (one query). Replies to
     a deleted comment disappear with it."""
     post, space, role = view.post, view.space, view.role
-    parent = _PARENT
-    rows = await session.execute(
-        select(Comment, Person)
-        .join(Person, Person.id == Comment.author_id)
-        .outerjoin(parent, parent.id == Comment.parent_id)
-        .where(
-            Comment.post_id == post.id,
-            Comment.deleted_at.is_(None),
-            or_(Comment.parent_id.is_(None), parent.deleted_at.is_(None)),
-        )
-        .order_by(Comment.created_at, Comment.id)
-    )
+    rows = await session.execute(_COMMENTS_OF, {"post_id": post.id})
     open_ = policy.is_open_for_writing(space)
     manage = viewer is not None and policy.can_manage(viewer, role)
     participate = viewer is not None and policy.can_participate(viewer, space, role)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.config import Settings
@@ -141,6 +141,17 @@ async def do_start_session(
     return raw
 
 
+# Built once (every request runs it): the unrevoked sessions and tokens of ``:digests``.
+_CREDENTIALS = (
+    select(AuthSession, Person)
+    .join(Person, Person.id == AuthSession.person_id)
+    .where(
+        AuthSession.token_hash.in_(bindparam("digests", expanding=True)),
+        AuthSession.revoked_at.is_(None),
+    )
+)
+
+
 async def credential_for(
     session: AsyncSession, settings: Settings, raw: str | None
 ) -> Credential | None:
@@ -158,11 +169,7 @@ async def credentials_for(
     digests = {_digest(raw): raw for raw in raws if raw and len(raw) <= 200}
     if not digests:
         return {}
-    rows = await session.execute(
-        select(AuthSession, Person)
-        .join(Person, Person.id == AuthSession.person_id)
-        .where(AuthSession.token_hash.in_(list(digests)), AuthSession.revoked_at.is_(None))
-    )
+    rows = await session.execute(_CREDENTIALS, {"digests": list(digests)})
     found = {}
     for auth, person in rows.tuples():
         credential = _live(settings, auth, person, digests[auth.token_hash])
