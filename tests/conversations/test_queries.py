@@ -158,3 +158,21 @@ async def test_one_built_feed_statement_serves_every_viewer_of_its_shape(
     info = feed._feed_page.cache_info()
     # ana built the first page's shape and the cursor pages' shape; ben reused both
     assert (info.misses, info.hits) == (2, 2), info
+
+
+async def test_a_feed_of_three_sources_runs_on_the_statement_built_for_four(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    """Source counts are rounded up to a power of two; the spare source matches nothing."""
+    people = [await make_person(db, name=name) for name in ("Ana", "Ben", "Cara")]
+    headers = [await auth_headers(client, p) for p in people]
+    rooms = [(await make_space(client, h, name=f"Room {i}"))["id"] for i, h in enumerate(headers)]
+    for i, (h, sid) in enumerate(zip(headers, rooms, strict=True)):
+        await make_post(client, h, sid, f"post {i}")
+    for sid in rooms[:2]:
+        await join(client, headers[2], sid)
+    feed._feed_page.cache_clear()
+    r = await client.get(f"{API}/feed", headers=headers[2])
+    assert [p["body"] for p in r.json()["items"]] == ["post 2", "post 1", "post 0"]
+    assert feed._sources_shape(3) == 4 and feed._feed_page.cache_info().currsize == 1
+    assert [feed._sources_shape(n) for n in (0, 1, 2, 5, 64, 65)] == [0, 1, 2, 8, 64, 128]
