@@ -8,8 +8,9 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import delete, func, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from atoll.conversations import mentions
 from atoll.conversations.models import Comment, Post
@@ -264,7 +265,9 @@ async def reindex(session: AsyncSession, *, progress: Progress | None = None) ->
         lambda row: _post_values(row),
         progress,
     )
-    live_parent = select(Comment.id).where(Comment.deleted_at.is_(None))
+    # The parent by its key, not `parent_id IN (live comments)`: SQLite evaluated that list
+    # of every live comment again for each batch (1.8 million comments: 450 a second).
+    parent = aliased(Comment, name="parent")
     done += await _copy(
         session,
         "comments",
@@ -277,10 +280,11 @@ async def reindex(session: AsyncSession, *, progress: Progress | None = None) ->
             Post.space_id,
         )
         .join(Post, Post.id == Comment.post_id)
+        .outerjoin(parent, parent.id == Comment.parent_id)
         .where(
             Comment.deleted_at.is_(None),
             Post.deleted_at.is_(None),
-            (Comment.parent_id.is_(None)) | Comment.parent_id.in_(live_parent),
+            or_(Comment.parent_id.is_(None), parent.deleted_at.is_(None)),
         ),
         Comment.id,
         lambda row: _comment_values(row, row.space_id),
