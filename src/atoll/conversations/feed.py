@@ -194,7 +194,9 @@ def _id(viewer: Person | None) -> int | None:
     return viewer.id if viewer is not None else None
 
 
-def _viewer_id_of(reader: str, viewer_id: ColumnElement[int]) -> ColumnElement[int] | None:
+def _viewer_id_of(
+    reader: str, viewer_id: int | ColumnElement[int] | None
+) -> int | ColumnElement[int] | None:
     """The viewer's id for ``_with_role``: none when signed out."""
     return None if reader == "anonymous" else viewer_id
 
@@ -330,7 +332,7 @@ def _listing_of(reader: str, viewer_id: int | ColumnElement[int] | None) -> Sele
         select(Post, Person, Space)
         .join(Person, Person.id == Post.author_id)
         .join(Space, Space.id == Post.space_id),
-        viewer_id if reader != "anonymous" else None,
+        _viewer_id_of(reader, viewer_id),
     ).where(
         Post.deleted_at.is_(None),
         policy.readable_spaces_of(reader, viewer_id if viewer_id is not None else 0),
