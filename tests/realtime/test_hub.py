@@ -14,10 +14,12 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import event as orm_event
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from atoll.realtime.broker import InProcessBroker
-from atoll.realtime.hub import Hub, SpaceIds
+from atoll.realtime.hub import Hub, Readable, Shared, SpaceIds
+from atoll.spaces.models import Membership, Space
 from tests.conversations.helpers import add_member, make_post, make_space
 from tests.factories import auth_headers, make_person
 from tests.realtime.helpers import until
@@ -172,11 +174,11 @@ async def test_a_set_read_while_access_changed_is_used_once_and_not_kept(
     release = asyncio.Event()
     loads = 0
 
-    async def slow_load(viewer: Any) -> SpaceIds:
+    async def slow_load(viewer: Any) -> Readable:
         nonlocal loads
         loads += 1
         await release.wait()
-        return SpaceIds([1, 2, 3])
+        return Readable(Shared(SpaceIds([1, 2, 3]), 0.0), SpaceIds([]))
 
     hub._load = slow_load  # type: ignore[method-assign]
     with hub.subscription(person.id):
@@ -196,6 +198,91 @@ async def test_a_set_read_while_access_changed_is_used_once_and_not_kept(
         await hub.readable(person)
         assert loads == 2  # kept now
     assert person.id not in hub._access  # forgotten when the person's last stream ends
+
+
+@contextmanager
+def statements(engine: AsyncEngine, *needles: str) -> Iterator[list[str]]:
+    """The statements run while the block runs that contain every one of ``needles``."""
+    seen: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        text = " ".join(statement.split()).lower()
+        if all(n in text for n in needles):
+            seen.append(text)
+
+    orm_event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        orm_event.remove(engine.sync_engine, "before_cursor_execute", count)
+
+
+async def test_an_event_reads_the_sets_it_needs_once_for_all_the_streams_it_wakes(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    db: AsyncSession,
+    streams: Streams,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What every member reads is read once for all of them; after a heartbeat dropped the
+    sets, the memberships of the people one event wakes are read with one query, not one per
+    stream."""
+    monkeypatch.setattr(app.state.settings, "sse_heartbeat_seconds", 0.3)
+    owner = await make_person(db)
+    owner_h = await auth_headers(client, owner)
+    space = await make_space(client, owner_h, name="Square", visibility="open")
+    readers = [await make_person(db) for _ in range(6)]
+    engine = app.state.engine
+    shared_sql = "select space.id from space where space.visibility"
+    own_sql = "membership.person_id in"
+    with statements(engine, shared_sql) as shared, statements(engine, own_sql) as own:
+        opened = [await streams.open(await auth_headers(client, p)) for p in readers]
+    assert len(shared) == 1, shared  # the open spaces, once for all the members
+    assert len(own) == len(readers)  # each stream reads its person's as it opens
+
+    for stream in opened:  # a heartbeat drops the sets older than one
+        assert (await stream.next(skip_heartbeats=False)).type == "heartbeat"
+    with statements(engine, shared_sql) as shared, statements(engine, own_sql) as own:
+        post = await make_post(client, owner_h, space["id"], "For everybody")
+        for stream in opened:
+            assert (await stream.next_of("post.created")).data["post_id"] == post["id"]
+    assert len(shared) == 1, shared
+    assert 1 <= len(own) < len(readers), own
+
+
+async def test_a_heartbeat_reads_again_what_changed_without_an_event(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    db: AsyncSession,
+    streams: Streams,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The safety net: access changed behind the hub's back (a tool writing to the database)
+    takes effect within a heartbeat or two — for what every member reads, and for what one
+    person belongs to."""
+    monkeypatch.setattr(app.state.settings, "sse_heartbeat_seconds", 0.3)
+    owner, reader = await make_person(db), await make_person(db)
+    owner_h, reader_h = await auth_headers(client, owner), await auth_headers(client, reader)
+    lobby = await make_space(client, owner_h, name="Lobby", visibility="open")
+    quiet = await make_space(client, owner_h, name="Quiet", visibility="private")
+    board = await make_space(client, owner_h, name="Board", visibility="private")
+    stream = await streams.open(reader_h)
+    await make_post(client, owner_h, quiet["id"], "Not for you")
+    await make_post(client, owner_h, board["id"], "Not for you either")
+    marker = await make_post(client, owner_h, lobby["id"], "Marker")
+    assert (await stream.next_of("post.created")).data["post_id"] == marker["id"]
+
+    await db.execute(update(Space).where(Space.id == int(quiet["id"])).values(visibility="open"))
+    db.add(Membership(space_id=int(board["id"]), person_id=reader.id, role="member"))
+    await db.commit()
+    for _ in range(3):  # beats that each use the sets, so that the next one reads them again
+        assert (await stream.next(skip_heartbeats=False)).type == "heartbeat"
+        await make_post(client, owner_h, lobby["id"], "Keeps the sets in use")
+        await stream.next_of("post.created")
+    opened = await make_post(client, owner_h, quiet["id"], "Open now")
+    joined = await make_post(client, owner_h, board["id"], "Yours now")
+    assert (await stream.next_of("post.created")).data["post_id"] == opened["id"]
+    assert (await stream.next_of("post.created")).data["post_id"] == joined["id"]
 
 
 def test_space_ids_hold_what_they_were_given() -> None:

@@ -13,10 +13,12 @@ id) reads the log with its own query (``EventQuery``) until it reaches the windo
 Visibility, at delivery time
 ----------------------------
 Who may see an event is decided as before: a personal event only by its person; a space
-event only while ``spaces.policy.readable_space_ids`` (evaluated in SQL, for the viewer) holds
-its space. What changes is when that SQL runs: once per person, its result — the set of
-readable space ids — kept by the hub (``Access``) and shared by the person's streams, and read
-again
+event only while the spaces policy lets the viewer read its space. What changes is when that
+SQL runs. The policy's rule is "the spaces every reader of your kind reads, and the spaces you
+belong to" (``policy.readable_by_all``, ``policy.MEMBER_SPACE_IDS``), so the hub keeps the
+first part once per kind of reader (``Shared``: all the open spaces for the members, say) and
+the second per person (``Access``: a handful of ids), and a viewer reads a space if either
+holds it (``Readable``). Both are read again
 
 - when an event that can change access comes through the hub, *before* any later event is
   handed to a stream: ``membership.changed`` (the people it names), ``space.changed`` (a
@@ -24,8 +26,12 @@ again
   space, possibly open to all: everybody);
 - when the viewer's role or kind changed (the stream re-reads its person at each heartbeat;
   the set is kept per person *and* role and kind);
-- when it is older than one heartbeat of a stream of that person (a safety net: read again
-  at the heartbeat if it was used, dropped if not).
+- when they are older than one heartbeat of a stream of that person (a safety net: the
+  heartbeat drops them, and the next event that needs them reads them again).
+
+The memberships of the people whose streams one event woke are read together, with one query
+(``Gather``): after a heartbeat, or after an access change for everybody, an event costs two
+queries, not one per stream.
 
 A new stream reads its person's set as it opens (unless kept), so that the first event after
 many streams opened does not make them all read at once.
@@ -47,13 +53,14 @@ import logging
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Row, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from atoll.kit.gather import Gather
 from atoll.people.models import Person
 from atoll.realtime.broker import Broker
 from atoll.realtime.events import decode
@@ -63,6 +70,7 @@ from atoll.spaces import policy
 from atoll.spaces.models import Space
 
 log = logging.getLogger("atoll.realtime")
+T = TypeVar("T")
 KEEP = 5000  # events kept in memory for the streams (up to twice as many between trims)
 READ = 500  # events per read of the log at most
 POLL_SECONDS = 5.0  # the hub reads the log this often even when nothing is announced
@@ -113,17 +121,41 @@ class SpaceIds:
 
 
 @dataclass(slots=True)
+class Shared:
+    """The spaces every reader of one kind may read, as read at ``loaded_at``."""
+
+    spaces: SpaceIds
+    loaded_at: float
+
+
+NO_SPACES = SpaceIds(())
+
+
+class Readable:
+    """The spaces one viewer may read: those every reader of their kind reads (shared by all of
+    them) and those they belong to."""
+
+    __slots__ = ("_own", "shared")
+
+    def __init__(self, shared: Shared, own: SpaceIds) -> None:
+        self.shared = shared
+        self._own = own
+
+    def __contains__(self, space_id: object) -> bool:
+        return space_id in self._own or space_id in self.shared.spaces
+
+
+@dataclass(slots=True)
 class Access:
     """What one person may read, as read for their role and kind at ``loaded_at``."""
 
     role: str
     kind: str
-    spaces: SpaceIds
-    loaded_at: float
-    used: bool = False  # asked for since it was read
+    spaces: Readable
+    loaded_at: float  # the older of the two reads it holds
 
 
-def sees(delivery: Delivery, viewer_id: int, spaces: SpaceIds) -> bool:
+def sees(delivery: Delivery, viewer_id: int, spaces: Readable) -> bool:
     return (delivery.person_id is None or delivery.person_id == viewer_id) and (
         delivery.space_id is None or delivery.space_id in spaces
     )
@@ -172,7 +204,10 @@ class Hub:
         self.reads = 0  # how many times the hub read the log (for tests and benchmarks)
         # Readable spaces per person streaming, and the bookkeeping that keeps them true.
         self._access: dict[int, Access] = {}
-        self._loading: dict[tuple[int, str, str], asyncio.Future[SpaceIds]] = {}
+        self._loading: dict[tuple[int, str, str], asyncio.Future[Readable]] = {}
+        self._shared: dict[str, Shared] = {}  # per kind of reader (policy.reader_of)
+        self._shared_loading: dict[str, asyncio.Future[Shared]] = {}
+        self._memberships = Gather(self._read_memberships, name="atoll-memberships")
         self._viewers: Counter[int] = Counter()
         self._epoch = 0  # counts access changes seen
         self._changed: dict[int, int] = {}  # person id -> epoch of their last access change
@@ -387,6 +422,8 @@ class Hub:
         self._access.clear()
         self._changed.clear()
         self._loading.clear()
+        self._shared.clear()
+        self._shared_loading.clear()
 
     # --- what a stream takes --------------------------------------------------------------
 
@@ -403,56 +440,104 @@ class Hub:
         start = bisect_right(self._ids, position)
         return self._recent[start:], self.position
 
-    async def refresh(self, viewer: Person, *, older_than: float) -> None:
-        """The heartbeat's safety net: read the viewer's readable spaces again if they were
-        read more than ``older_than`` seconds ago and used since (between events, not on the
-        way to one); forget them if they were not used (an idle stream needs none)."""
+    def expire(self, viewer: Person, *, older_than: float) -> None:
+        """The heartbeat's safety net: forget the viewer's readable spaces, and those every
+        reader of their kind reads, if read more than ``older_than`` seconds ago. The next
+        event that needs them reads them again (for all the streams it wakes at once), and an
+        idle stream keeps nothing."""
+        now = asyncio.get_running_loop().time()
+        reader = policy.reader_of(viewer)
+        shared = self._shared.get(reader)
+        if shared is not None and now - shared.loaded_at > older_than:
+            del self._shared[reader]
         kept = self._access.get(viewer.id)
-        if kept is None or asyncio.get_running_loop().time() - kept.loaded_at <= older_than:
-            return
-        del self._access[viewer.id]
-        if kept.used:
-            await self.readable(viewer)
+        if kept is not None and now - kept.loaded_at > older_than:
+            del self._access[viewer.id]
 
-    def kept(self, viewer: Person) -> SpaceIds | None:
-        """The ids of the spaces ``viewer`` may read if they are kept (nothing to await)."""
+    def kept(self, viewer: Person) -> Readable | None:
+        """The spaces ``viewer`` may read if they are kept (nothing to await)."""
         kept = self._access.get(viewer.id)
         if kept is not None and (kept.role, kept.kind) == (viewer.role, viewer.kind):
-            kept.used = True
             return kept.spaces
         return None
 
-    async def readable(self, viewer: Person) -> SpaceIds:
-        """The ids of the spaces ``viewer`` may read — kept, or read now. Ask only after
-        taking the events to filter (see the module's docstring)."""
-        loop = asyncio.get_running_loop()
+    async def readable(self, viewer: Person) -> Readable:
+        """The spaces ``viewer`` may read — kept, or read now. Ask only after taking the
+        events to filter (see the module's docstring)."""
         spaces = self.kept(viewer)
         if spaces is not None:
             return spaces
+
+        def keep(spaces: Readable, epoch: int, at: float) -> None:
+            changed = max(self._changed.get(viewer.id, 0), self._everybody_changed)
+            if changed <= epoch and viewer.id in self._viewers:
+                at = min(at, spaces.shared.loaded_at)
+                self._access[viewer.id] = Access(viewer.role, viewer.kind, spaces, at)
+
         key = (viewer.id, viewer.role, viewer.kind)
-        loading = self._loading.get(key)
-        if loading is not None:
-            return await asyncio.shield(loading)
+        return await self._once(self._loading, key, lambda: self._load(viewer), keep)
+
+    async def _load(self, viewer: Person) -> Readable:
+        reader = policy.reader_of(viewer)
+        shared = await self._readable_by_all(reader)
+        own = None
+        if reader in policy.READ_BY_MEMBERSHIP:
+            own = await self._memberships.get(viewer.id)
+        return Readable(shared, own or NO_SPACES)
+
+    async def _read_memberships(self, people: list[int]) -> dict[int, SpaceIds]:
+        assert self._engine is not None
+        spaces: dict[int, list[int]] = {}
+        async with self._engine.connect() as db:
+            for person_id, space_id in await db.execute(policy.MEMBERSHIPS_OF, {"people": people}):
+                spaces.setdefault(person_id, []).append(space_id)
+        return {person_id: SpaceIds(ids) for person_id, ids in spaces.items()}
+
+    async def _readable_by_all(self, reader: str) -> Shared:
+        """The spaces every reader of this kind reads — kept, or read now."""
+        kept = self._shared.get(reader)
+        if kept is not None:
+            return kept
+
+        async def load() -> Shared:
+            assert self._engine is not None
+            async with self._engine.connect() as db:
+                ids = await db.scalars(select(Space.id).where(policy.readable_by_all(reader)))
+                return Shared(SpaceIds(ids), asyncio.get_running_loop().time())
+
+        def keep(shared: Shared, epoch: int, _at: float) -> None:
+            if self._everybody_changed <= epoch:
+                self._shared[reader] = shared
+
+        return await self._once(self._shared_loading, reader, load, keep)
+
+    async def _once(
+        self,
+        loading: dict[Any, asyncio.Future[T]],
+        key: Any,
+        load: Callable[[], Awaitable[T]],
+        keep: Callable[[T, int, float], None],
+    ) -> T:
+        """``load()`` once for everybody who asks for ``key`` meanwhile; the one who loaded
+        then calls ``keep(value, epoch, time)`` with the epoch from before the read, so that
+        what was read across a change of access is used by those waiting, but not kept (an
+        access change drops what is loading: those who ask after it read again)."""
+        pending = loading.get(key)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        loop = asyncio.get_running_loop()
         epoch = self._epoch
-        future: asyncio.Future[SpaceIds] = loop.create_future()
-        self._loading[key] = future
+        future: asyncio.Future[T] = loop.create_future()
+        loading[key] = future
         try:
-            spaces = await self._load(viewer)
+            value = await load()
         except BaseException as error:
             future.set_exception(error)
             future.exception()  # retrieved: the waiters get it
             raise
         finally:
-            if self._loading.get(key) is future:
-                del self._loading[key]
-        future.set_result(spaces)
-        changed = max(self._changed.get(viewer.id, 0), self._everybody_changed)
-        if changed <= epoch and viewer.id in self._viewers:
-            self._access[viewer.id] = Access(viewer.role, viewer.kind, spaces, loop.time())
-        return spaces
-
-    async def _load(self, viewer: Person) -> SpaceIds:
-        assert self._engine is not None
-        async with self._engine.connect() as db:
-            ids = (await db.execute(policy.readable_space_ids(viewer))).scalars().all()
-        return SpaceIds(ids)
+            if loading.get(key) is future:
+                del loading[key]
+        future.set_result(value)
+        keep(value, epoch, loop.time())
+        return value

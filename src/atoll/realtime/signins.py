@@ -9,11 +9,10 @@ the answer for its own secret, read after its heartbeat came due."""
 
 from __future__ import annotations
 
-import asyncio
-
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from atoll.config import Settings
+from atoll.kit.gather import Gather
 from atoll.people import auth
 from atoll.people.models import Person
 
@@ -25,39 +24,12 @@ class SignIns:
     def __init__(self, maker: async_sessionmaker[AsyncSession], settings: Settings) -> None:
         self._maker = maker
         self._settings = settings
-        self._pending: dict[str, list[asyncio.Future[Person | None]]] = {}
-        self._flushing: asyncio.Task[None] | None = None
+        self._gather = Gather(self._check, window=GATHER_SECONDS, most=MOST, name="atoll-sign-ins")
         self.queries = 0  # how many checks ran (for tests and benchmarks)
 
     async def person_for(self, raw: str) -> Person | None:
         """The person still signed in with ``raw`` (detached from any session), or None."""
-        future: asyncio.Future[Person | None] = asyncio.get_running_loop().create_future()
-        self._pending.setdefault(raw, []).append(future)
-        if self._flushing is None:
-            self._flushing = asyncio.create_task(self._flush_soon(), name="atoll-sign-ins")
-        return await future
-
-    async def _flush_soon(self) -> None:
-        try:
-            await asyncio.sleep(GATHER_SECONDS)
-        finally:
-            self._flushing = None
-        while self._pending:
-            batch = dict(list(self._pending.items())[:MOST])
-            for raw in batch:
-                del self._pending[raw]
-            try:
-                found = await self._check(list(batch))
-            except Exception as error:  # noqa: BLE001 - each waiting stream gets it, as before
-                for futures in batch.values():
-                    for future in futures:
-                        if not future.done():
-                            future.set_exception(error)
-                continue
-            for raw, futures in batch.items():
-                for future in futures:
-                    if not future.done():
-                        future.set_result(found.get(raw))
+        return await self._gather.get(raw)
 
     async def _check(self, raws: list[str]) -> dict[str, Person]:
         self.queries += 1

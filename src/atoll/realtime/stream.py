@@ -227,7 +227,7 @@ async def event_stream(
                     return
                 caller.person = renewed
                 query = None  # a changed role or kind takes effect
-                await hub.refresh(renewed, older_than=beat)
+                hub.expire(renewed, older_than=beat)
                 yield f": keep-alive\nid: {position}\n\n" if position > told else ": keep-alive\n\n"
                 told = position
                 beat_at = loop.time() + beat

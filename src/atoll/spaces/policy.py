@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, exists, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, or_, select, true
 
 from atoll.kit.time import utcnow
 from atoll.people.models import Person
@@ -56,18 +56,35 @@ def readable_spaces(viewer: Person | None) -> ColumnElement[bool]:
     return readable_spaces_of(reader_of(viewer), viewer.id if viewer is not None else 0)
 
 
-def readable_spaces_of(reader: str, viewer_id: int | ColumnElement[int]) -> ColumnElement[bool]:
-    """``readable_spaces`` for a kind of reader (``reader_of``) and the viewer's id, which may
-    be a bound parameter: a statement built once per kind of reader serves every viewer."""
-    if reader == "anonymous":
+def readable_by_all(reader: str) -> ColumnElement[bool]:
+    """The spaces every viewer of a kind of reader (``reader_of``) may read, whatever they
+    belong to: with the spaces they belong to (``READ_BY_MEMBERSHIP``), what they read."""
+    if reader in ("anonymous", "external"):
         return Space.kind == "public"
     if reader == "admin":
         return true()
-    if reader == "external":
-        return or_(Space.kind == "public", _member_of(viewer_id))
     if reader != "member":
         raise ValueError(f"unknown kind of reader {reader!r}")
-    return or_(Space.visibility == "open", Space.kind == "public", _member_of(viewer_id))
+    return or_(Space.visibility == "open", Space.kind == "public")
+
+
+# The kinds of reader who also read every space they belong to.
+READ_BY_MEMBERSHIP = ("external", "member")
+
+# The spaces each of some people belongs to: (person id, space id) rows, for a list of
+# person ids bound as ``people``.
+MEMBERSHIPS_OF = select(Membership.person_id, Membership.space_id).where(
+    Membership.person_id.in_(bindparam("people", expanding=True))
+)
+
+
+def readable_spaces_of(reader: str, viewer_id: int | ColumnElement[int]) -> ColumnElement[bool]:
+    """``readable_spaces`` for a kind of reader (``reader_of``) and the viewer's id, which may
+    be a bound parameter: a statement built once per kind of reader serves every viewer."""
+    everyone = readable_by_all(reader)
+    if reader not in READ_BY_MEMBERSHIP:
+        return everyone
+    return or_(everyone, _member_of(viewer_id))
 
 
 def readable_space_ids(viewer: Person | None) -> Select[tuple[int]]:
