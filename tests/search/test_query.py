@@ -10,6 +10,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.search.models import SearchDoc
+from atoll.search.query import SNIPPET_WORDS, prefix_snippet
 from tests.conversations.helpers import comment, join, make_post, make_space
 from tests.factories import auth_headers, make_person
 
@@ -171,6 +172,28 @@ async def test_snippets_mark_matches_and_escape_html(client, db) -> None:  # typ
     assert "<mark>zebra</mark>" in hit["snippet_html"]
     assert "<script>" not in hit["snippet_html"]
     assert "\x02" not in hit["snippet"] and "zebra" in hit["snippet"]
+
+
+async def test_a_prefix_search_marks_every_word_it_matched_on_both_databases(client, db) -> None:  # type: ignore[no-untyped-def]
+    headers, space = await _world(client, db)
+    body = (
+        "Intro words one two three four five six seven eight nine ten eleven twelve: "
+        "the Zebrafish tank and two zébras; nothing else here matters at all today"
+    )
+    await make_post(client, headers, space["id"], body)
+    hit = (await find(client, headers, "zebr*"))[0]
+    assert "<mark>Zebrafish</mark>" in hit["snippet_html"]
+    assert "\x02" not in hit["snippet"] and "Zebrafish" in hit["snippet"]
+
+
+def test_a_prefix_snippet_is_cut_around_the_first_match() -> None:
+    words = " ".join(f"w{i}" for i in range(40))
+    snippet = prefix_snippet(f"{words} Chécklist done; {words}", ["check"])
+    assert snippet.startswith("…w38 w39 \x02Chécklist\x03 done")  # diacritics folded
+    assert snippet.endswith("…") and len(snippet.split()) == SNIPPET_WORDS
+    assert prefix_snippet("check", ["chec"]) == "\x02check\x03"
+    assert prefix_snippet("nothing to mark, say", ["zz"]) == "nothing to mark, say"
+    assert prefix_snippet("", ["zz"]) == ""
 
 
 async def test_space_filter_and_paging(client, db) -> None:  # type: ignore[no-untyped-def]

@@ -22,6 +22,7 @@ from __future__ import annotations
 import html
 import re
 import time
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -368,14 +369,55 @@ def mark(snippet: str) -> str:
     return "".join(out)
 
 
+SNIPPET_WORDS = 16
+
+
+def _folded(word: str) -> str:
+    """A word as the index compares it: lower case, without diacritics."""
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def prefix_snippet(body: str, prefixes: Sequence[str]) -> str:
+    """The snippet of a search made only of prefixes (``chec*``), cut from the text here: up
+    to SNIPPET_WORDS words from just before the first word that starts with one of them, each
+    such word marked, "…" where text was left out. FTS5 would expand the prefixes over the
+    whole index again to place its snippet (30 ms for "chec*" on 1,000,000 posts)."""
+    words = list(_WORD.finditer(body))
+    if not words:
+        return ""
+    hits = [any(_folded(w.group()).startswith(p) for p in prefixes) for w in words]
+    first = hits.index(True) if any(hits) else 0
+    start = max(0, min(first - 2, len(words) - SNIPPET_WORDS))
+    end = min(len(words), start + SNIPPET_WORDS)
+    out = ["…" if start > 0 else ""]
+    at = words[start].start()
+    for i in range(start, end):
+        word = words[i]
+        out.append(body[at : word.start()])
+        out.append(OPEN + word.group() + CLOSE if hits[i] else word.group())
+        at = word.end()
+    out.append("…" if end < len(words) else body[at:])
+    return "".join(out)
+
+
 async def _snippets(
     session: AsyncSession, dialect: str, query: Query, docs: list[Any]
 ) -> dict[int, str]:
     """A snippet of the body around the matches, for the few documents shown."""
     out: dict[int, str] = {}
+    content_prefixes = [
+        _folded(t.words[0]) for t in query.positive if _prefix(t, names=False) and len(t.words) == 1
+    ]
     for names in (False, True):
         ids = [d.id for d in docs if (d.kind in NAME_KINDS) == names]
         if not ids:
+            continue
+        if not names and dialect == "sqlite" and len(content_prefixes) == len(query.positive):
+            bodies = await session.execute(
+                select(SearchDoc.id, SearchDoc.body).where(SearchDoc.id.in_(ids))
+            )
+            out.update((i, prefix_snippet(body, content_prefixes)) for i, body in bodies.tuples())
             continue
         if dialect == "sqlite":
             fts = "search_name_fts" if names else "search_fts"
