@@ -27,13 +27,13 @@ from tests.realtime.sse import Streams
 
 
 @contextmanager
-def reads_of_the_log(engine: AsyncEngine) -> Iterator[list[str]]:
-    """The SELECTs that read the event table while the block runs."""
+def statements(engine: AsyncEngine, *needles: str) -> Iterator[list[str]]:
+    """The statements run while the block runs that contain every one of ``needles``."""
     seen: list[str] = []
 
     def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         text = " ".join(statement.split()).lower()
-        if text.startswith("select") and " from event" in text:
+        if all(n in text for n in needles):
             seen.append(text)
 
     orm_event.listen(engine.sync_engine, "before_cursor_execute", count)
@@ -41,6 +41,11 @@ def reads_of_the_log(engine: AsyncEngine) -> Iterator[list[str]]:
         yield seen
     finally:
         orm_event.remove(engine.sync_engine, "before_cursor_execute", count)
+
+
+def reads_of_the_log(engine: AsyncEngine) -> Any:
+    """The SELECTs that read the event table while the block runs."""
+    return statements(engine, "select ", " from event")
 
 
 async def test_many_streams_share_one_read_of_the_log(
@@ -198,23 +203,6 @@ async def test_a_set_read_while_access_changed_is_used_once_and_not_kept(
         await hub.readable(person)
         assert loads == 2  # kept now
     assert person.id not in hub._access  # forgotten when the person's last stream ends
-
-
-@contextmanager
-def statements(engine: AsyncEngine, *needles: str) -> Iterator[list[str]]:
-    """The statements run while the block runs that contain every one of ``needles``."""
-    seen: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        text = " ".join(statement.split()).lower()
-        if all(n in text for n in needles):
-            seen.append(text)
-
-    orm_event.listen(engine.sync_engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        orm_event.remove(engine.sync_engine, "before_cursor_execute", count)
 
 
 async def test_an_event_reads_the_sets_it_needs_once_for_all_the_streams_it_wakes(
