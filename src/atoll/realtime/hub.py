@@ -15,7 +15,7 @@ Visibility, at delivery time
 Who may see an event is decided as before: a personal event only by its person; a space
 event only while the spaces policy lets the viewer read its space. What changes is when that
 SQL runs. The policy's rule is "the spaces every reader of your kind reads, and the spaces you
-belong to" (``policy.readable_by_all``, ``policy.MEMBER_SPACE_IDS``), so the hub keeps the
+belong to" (``policy.readable_by_all``, ``policy.MEMBERSHIPS_OF``), so the hub keeps the
 first part once per kind of reader (``Shared``: all the open spaces for the members, say) and
 the second per person (``Access``: a handful of ids), and a viewer reads a space if either
 holds it (``Readable``). Both are read again
