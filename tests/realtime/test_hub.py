@@ -17,7 +17,10 @@ from sqlalchemy import event as orm_event
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from atoll.people.events import access_changed
+from atoll.people.models import Person
 from atoll.realtime.broker import InProcessBroker
+from atoll.realtime.events import record_event
 from atoll.realtime.hub import Hub, Readable, Shared, SpaceIds
 from atoll.spaces.models import Membership, Space
 from tests.conversations.helpers import add_member, make_post, make_space
@@ -169,6 +172,45 @@ async def test_a_client_behind_the_window_catches_up_from_the_log_then_goes_live
     seen = [(await other.next_of("post.created")).data["post_id"] for _ in range(9)]
     assert seen == [p["id"] for p in [*missed, now]]  # the secret space's posts never came
     await other.nothing()
+
+
+async def test_a_stream_behind_the_window_reads_what_follows_an_access_change_as_it_is_now(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    db: AsyncSession,
+    streams: Streams,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    hub = app.state.hub
+    monkeypatch.setattr(hub, "_keep", 2)  # one read of 4 events or more leaves it behind
+    owner, person = await make_person(db), await make_person(db)
+    owner_h = await auth_headers(client, owner)
+    lobby = await make_space(client, owner_h, name="Lobby")
+    acme = await make_space(client, owner_h, name="Acme", kind="hybrid", visibility="private")
+    await add_member(client, owner_h, acme["id"], person.id)
+    stream = await streams.open(await auth_headers(client, person))
+    mark = await make_post(client, owner_h, lobby["id"], "mark")
+    got = await stream.next_of("post.created")
+    assert got.data["post_id"] == mark["id"]
+
+    # One transaction, so one read of the hub, which trims its window past the stream.
+    lobby_id, acme_id = int(lobby["id"]), int(acme["id"])
+    record_event(db, type="test.note", space_id=lobby_id, data={"n": "before"})
+    await db.execute(
+        update(Person)
+        .where(Person.id == person.id)
+        .values(kind="external", role="guest", organization="Acme Corp", relation="customer")
+    )
+    access_changed(db, person_id=person.id, reason="kind")
+    record_event(db, type="test.note", space_id=lobby_id, data={"n": "after"})
+    for n in ("acme", "filler", "filler"):
+        record_event(db, type="test.note", space_id=acme_id, data={"n": n})
+    await db.commit()
+
+    assert (await stream.next_of("test.note")).data["n"] == "before"
+    assert (await stream.next_of("access.changed")).data == {"reason": "kind"}
+    assert (await stream.next_of("test.note")).data["n"] == "acme"
+    assert not hub.reaches(got.number)  # it was behind: these came from its own query
 
 
 async def test_a_set_read_while_access_changed_is_used_once_and_not_kept(

@@ -61,6 +61,7 @@ from sqlalchemy import Row, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from atoll.kit.gather import Gather
+from atoll.people.events import ACCESS_CHANGED
 from atoll.people.models import Person
 from atoll.realtime.broker import Broker
 from atoll.realtime.events import decode
@@ -76,7 +77,8 @@ READ = 500  # events per read of the log at most
 POLL_SECONDS = 5.0  # the hub reads the log this often even when nothing is announced
 NUDGE_SECONDS = 1.0  # a heartbeat's nudge makes the hub read at most this often
 # Events after which the readable spaces of the people they name are read again; a
-# ``space.changed`` (or an unparseable one) makes everybody's be read again.
+# ``space.changed`` (or an unparseable one) makes everybody's be read again. An
+# ``access.changed`` is for one person: their streams also check their sign-in again.
 MEMBERSHIP_CHANGED = "membership.changed"
 SPACE_CHANGED = "space.changed"
 
@@ -97,6 +99,7 @@ class Delivery:
     """One event of the window: who it is for and its frame, rendered once."""
 
     id: int
+    type: str
     space_id: int | None
     person_id: int | None
     text: str
@@ -382,7 +385,9 @@ class Hub:
         for row in rows:
             self._note_access_change(row)
         for row in rows:
-            self._recent.append(Delivery(row.id, row.space_id, row.person_id, event_frame(row)))
+            self._recent.append(
+                Delivery(row.id, row.type, row.space_id, row.person_id, event_frame(row))
+            )
             self._ids.append(row.id)
         self.position = rows[-1].id
         if len(self._recent) >= 2 * self._keep:  # trimmed now and then: lists bisect fast
@@ -402,19 +407,24 @@ class Hub:
     def _note_access_change(self, row: Row[Any]) -> None:
         if row.type == SPACE_CHANGED:
             self._change_for_everybody()
+        elif row.type == ACCESS_CHANGED and row.person_id is not None:
+            self._change_for(row.person_id)
         elif row.type == MEMBERSHIP_CHANGED:
             people = _named_people(decode(row.data))
             if people is None:
                 self._change_for_everybody()
                 return
-            self._epoch += 1
-            for person_id in people:
-                if person_id not in self._viewers:
-                    continue
-                self._access.pop(person_id, None)
-                self._changed[person_id] = self._epoch
-                for key in [k for k in self._loading if k[0] == person_id]:
-                    del self._loading[key]
+            self._change_for(*people)
+
+    def _change_for(self, *people: int) -> None:
+        self._epoch += 1
+        for person_id in people:
+            if person_id not in self._viewers:
+                continue
+            self._access.pop(person_id, None)
+            self._changed[person_id] = self._epoch
+            for key in [k for k in self._loading if k[0] == person_id]:
+                del self._loading[key]
 
     def _change_for_everybody(self) -> None:
         self._epoch += 1

@@ -33,16 +33,20 @@ there, rather than a partial history.
 
 Sign-in and role
 ----------------
-At each heartbeat the stream checks its sign-in again: a revoked sign-in or a deactivated
-person ends the stream; a changed role or kind takes effect (and the person's readable spaces
-are read again).
+The stream checks its sign-in again at each heartbeat, and at once when the log brings an
+``access.changed`` of its person (``atoll.people.events``: a sign-in of theirs was revoked,
+they were deactivated, their kind or role changed) — before it sends anything that came
+after that event. A revoked sign-in or a deactivated person ends the stream; a changed role
+or kind takes effect (and the person's readable spaces are read again). Since the event goes
+through the log, this holds on every server of a cluster, within the time the hub takes to
+read it (an announcement, or at worst its poll).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +54,7 @@ from sqlalchemy import ColumnElement, Row, and_, bindparam, func, or_, select, t
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from atoll.config import Settings
+from atoll.people.events import ACCESS_CHANGED
 from atoll.people.models import Person
 from atoll.realtime.events import log_bounds
 from atoll.realtime.hub import Hub, event_frame, frame, sees
@@ -97,7 +102,7 @@ class EventQuery:
         self.window = window
         event = Event.__table__
         page = (
-            select(event.c.id, event.c.type, event.c.space_id, event.c.data)
+            select(event.c.id, event.c.type, event.c.space_id, event.c.person_id, event.c.data)
             .where(
                 event.c.id > bindparam("position"),
                 event.c.id <= bindparam("upper"),
@@ -177,6 +182,18 @@ async def event_stream(
     loop = asyncio.get_running_loop()
     hub.use(engine)
     beat = settings.sse_heartbeat_seconds
+
+    async def still_signed_in() -> bool:
+        """Check the sign-in again (at a heartbeat, or at once after an ``access.changed``
+        of this person): False when it ended; else the person as they are now takes effect."""
+        if hub.sign_ins is None:
+            hub.sign_ins = SignIns(maker, settings)
+        renewed = await hub.sign_ins.person_for(caller.raw_token)
+        if renewed is None or renewed.id != caller.person.id:
+            return False
+        caller.person = renewed
+        return True
+
     with hub.subscription(caller.person.id) as wake:
         async with engine.connect() as db:
             oldest, newest = await log_bounds(db)
@@ -195,20 +212,41 @@ async def event_stream(
                 wake.clear()
                 if hub.reaches(position):
                     events, position = hub.after(position)
-                    if events:  # the readable spaces are asked for after taking the events
+                    while events:
+                        # What follows a change of the viewer's access is sent only after
+                        # their sign-in and person are read again.
+                        cut = _access_change(events, caller.person.id)
+                        # The readable spaces are asked for after taking the events.
                         viewer = caller.person
                         spaces = hub.kept(viewer) or await hub.readable(viewer)
-                        seen = [e for e in events if sees(e, viewer.id, spaces)]
+                        seen = [e for e in events[:cut] if sees(e, viewer.id, spaces)]
                         if seen:
                             yield "".join(e.text for e in seen)
                             told = seen[-1].id
+                        if cut == len(events):
+                            break
+                        if not await still_signed_in():
+                            return
+                        query = None
+                        yield events[cut].text
+                        told = events[cut].id
+                        events = events[cut + 1 :]
                 else:  # behind the hub's window: read the log with the stream's own query
                     query = query or EventQuery(caller.person)
                     async with engine.connect() as db:
                         batch = await query.run(db, position)
-                    if batch.events:
-                        yield "".join(event_frame(row) for row in batch.events)
-                        told = batch.events[-1].id
+                    rows = batch.events
+                    cut = _access_change(rows, caller.person.id)
+                    if rows[:cut]:
+                        yield "".join(event_frame(row) for row in rows[:cut])
+                        told = rows[cut - 1].id
+                    if cut < len(rows):  # the rest is read again for the person as they are now
+                        if not await still_signed_in():
+                            return
+                        query = None
+                        yield event_frame(rows[cut])
+                        position = told = rows[cut].id
+                        continue
                     position = batch.position
                     if batch.more:
                         continue
@@ -220,14 +258,10 @@ async def event_stream(
                 if loop.time() < beat_at:
                     continue
                 hub.nudge()  # an event written without an announcement is found by now
-                if hub.sign_ins is None:
-                    hub.sign_ins = SignIns(maker, settings)
-                renewed = await hub.sign_ins.person_for(caller.raw_token)
-                if renewed is None or renewed.id != caller.person.id:
+                if not await still_signed_in():
                     return
-                caller.person = renewed
                 query = None  # a changed role or kind takes effect
-                hub.expire(renewed, older_than=beat)
+                hub.expire(caller.person, older_than=beat)
                 yield f": keep-alive\nid: {position}\n\n" if position > told else ": keep-alive\n\n"
                 told = position
                 beat_at = loop.time() + beat
@@ -235,3 +269,12 @@ async def event_stream(
                 timer = loop.call_at(beat_at, wake.set)
         finally:
             timer.cancel()
+
+
+def _access_change(events: Sequence[Any], viewer_id: int) -> int:
+    """The index of the first ``access.changed`` of the viewer among ``events`` (window
+    deliveries or log rows), or their number when there is none."""
+    for index, event in enumerate(events):
+        if event.type == ACCESS_CHANGED and event.person_id == viewer_id:
+            return index
+    return len(events)
