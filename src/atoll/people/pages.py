@@ -265,8 +265,12 @@ async def admin_change_person(
         changes = {"is_active": action == "activate"}
     elif action == "analyst":
         changes = {"is_analyst": form.get("analyst") == "yes"}
+    elif action == "kind":
+        changes = _kind_changes(form)
     else:
-        raise Invalid.field("action", "must be role, analyst, password, deactivate or activate")
+        raise Invalid.field(
+            "action", "must be role, analyst, kind, password, deactivate or activate"
+        )
     try:
         await service.do_update_person(db, actor=viewer, person=person, changes=changes)
     except AtollError as error:
@@ -274,7 +278,23 @@ async def admin_change_person(
         ctx = await _admin_context(db, viewer, "", None)
         ctx.update(error=f"{name}: {error.detail}")
         return render(request, "people/admin.html", ctx, status_code=error.status)
-    return RedirectResponse(f"/admin/people?changed={person.id}", status_code=303)
+    # Show the changed person's row, however long the list is.
+    shown = urlencode({"changed": person.id, "q": person.email})
+    return RedirectResponse(f"/admin/people?{shown}", status_code=303)
+
+
+def _kind_changes(form: dict[str, str]) -> dict[str, object]:
+    """Member → external (with organisation and relation) or external → member (with a unit,
+    the top of the organisation when none is chosen)."""
+    if form.get("kind") == "external":
+        return {
+            "kind": "external",
+            "organization": form.get("organization", "").strip()[:200] or None,
+            "relation": form.get("relation") or None,
+        }
+    if form.get("kind") == "member":
+        return {"kind": "member", "organization": None, "unit_id": form.get("unit_id") or None}
+    raise Invalid.field("kind", "must be member or external")
 
 
 @router.get("/account/sessions")
