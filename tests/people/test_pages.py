@@ -384,3 +384,24 @@ async def test_people_and_roles_shows_and_removes_a_guests_analyst_permission(
     assert "Take analytics away from Gus Guest" not in page.text
     assert "Let Gus Guest open analytics" not in page.text  # guests cannot get it
 
+
+async def test_a_guest_sees_no_unit_path_and_cannot_filter_people_by_unit(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    world = await build_world(db)
+    await sign_in(client, world.marta.email)
+    profile = await client.get(f"/people/{world.ben.id}")
+    assert profile.status_code == 200 and world.ben.name in profile.text
+    assert "Sales" not in profile.text
+    # A unit filter typed into the address is ignored: it must not tell who sits where.
+    everyone = await client.get("/people")
+    in_sales = await client.get("/people", params={"unit": str(world.sales_id)})
+    assert in_sales.status_code == 200
+    assert world.ben.name in in_sales.text and world.marta.name in in_sales.text
+    assert in_sales.text.count('class="person"') == everyone.text.count('class="person"')
+    assert 'name="unit"' not in in_sales.text
+
+    await client.post("/sign-out", data={"csrf_token": csrf_of(everyone.text)})
+    await sign_in(client, world.dora.email)  # a member sees the unit path
+    profile = await client.get(f"/people/{world.ben.id}")
+    assert "Company › Sales" in profile.text

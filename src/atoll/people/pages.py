@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from atoll.conversations.service import is_following
 from atoll.kit.errors import AtollError, Forbidden, Invalid
+from atoll.kit.ids import parse_id
 from atoll.org import service as org_service
 from atoll.people import auth, policy, service
 from atoll.web.deps import (
@@ -114,12 +115,13 @@ async def directory(
     unit: Annotated[str, Query(max_length=20)] = "",
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> Response:
-    unit_id = int(unit) if unit.isdigit() else None
+    chart = policy.can_see_org_chart(viewer)  # guests get no unit filter and no unit paths
+    unit_id = parse_id(unit) if chart else None
     people, next_cursor = await service.people_page(
         db, viewer=viewer, q=q, skill=skill, unit_id=unit_id, cursor=cursor, limit=30
     )
     skills = await service.skills_by_person(db, [p.id for p in people])
-    units = await org_service.all_units(db) if viewer.kind == "member" else []
+    units = await org_service.all_units(db) if chart else []
     return render(
         request,
         "people/directory.html",
@@ -139,7 +141,8 @@ async def directory(
 async def _profile_context(db: DB, viewer: Viewer, person_id: str) -> dict[str, object]:
     person = await service.access_person(db, viewer=viewer, person_id=person_id)
     skills = (await service.skills_by_person(db, [person.id]))[person.id]
-    units = await org_service.all_units(db) if person.unit_id else []
+    chart = person.unit_id and policy.can_see_place(viewer, person)
+    units = await org_service.all_units(db) if chart else []
     return {
         "person": person,
         "skills": skills,

@@ -270,7 +270,9 @@ async def people_page(
     limit: int | None = None,
 ) -> tuple[list[Person], str | None]:
     """People the viewer may see, alphabetically, matching a name/e-mail/skill text, a skill
-    and a unit (sub-units included)."""
+    and a unit (sub-units included: for members only, since units are the org chart)."""
+    if unit_id is not None and not policy.can_see_org_chart(viewer):
+        raise Forbidden("The organisation tree is visible to members only.")
     limit = clamp_limit(limit)
     stmt = select(Person).where(policy.visible_people(viewer))
     q = q.strip()
