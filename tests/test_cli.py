@@ -133,3 +133,31 @@ async def test_demo_is_created_once_and_prints_how_to_sign_in(cli_env: dict[str,
         externals = await session.scalar(select(func.count()).where(Person.kind == "external"))
     await engine.dispose()
     assert externals and externals >= 3
+
+
+async def test_import_org_refuses_to_make_the_last_administrator_external(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    made = atoll(
+        cli_env,
+        "create-admin",
+        "--email",
+        "root@example.com",
+        "--name",
+        "Root",
+        "--password",
+        "long enough pw",
+    )
+    assert made.returncode == 0, made.stdout + made.stderr
+    demote = tmp_path / "org.csv"
+    demote.write_text(
+        "email,name,title,unit_path,kind,organization,relation\n"
+        "a@example.com,A,,Sales,member,,\n"
+        "root@example.com,Root,,,external,Root Consulting,partner\n"
+    )
+    refused = atoll(cli_env, "import-org", str(demote))
+    assert refused.returncode == 1
+    said = " ".join(refused.stdout.split())  # the console wraps long lines
+    assert "line 3: kind: making root@example.com external" in said
+    assert "would leave no active administrator" in said
+    assert await people(cli_env) == [("root@example.com", "admin")]

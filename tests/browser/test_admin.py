@@ -25,7 +25,7 @@ async def test_admin_adds_a_person(page: Page) -> None:
     await page.get_by_label("Name", exact=True).fill(name)
     await page.get_by_label("E-mail", exact=True).fill(email)
     await page.get_by_label("Title", exact=True).fill("Browser test pilot")
-    await page.get_by_label("Unit").select_option(index=1)
+    await page.get_by_label("Unit (members)").select_option(index=1)
     await page.get_by_role("button", name="Add person").click()
 
     await expect(page.get_by_role("status")).to_have_text("Person added.")

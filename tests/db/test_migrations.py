@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import func, insert, inspect, select, text
 
 from atoll.config import Settings
+from atoll.conversations.models import Follow
 from atoll.db import migrate
 from atoll.db.base import Base
 from atoll.db.engine import make_engine
+from atoll.org.models import Unit
+from atoll.people.models import Person
+from atoll.spaces.models import JoinRequest, Membership, Space
 
 
 async def test_upgrade_downgrade_upgrade(fresh_database, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -49,3 +53,139 @@ async def test_sqlite_runs_with_wal_foreign_keys_and_busy_timeout(tmp_path) -> N
         assert (tmp_path / "atoll.db").exists()
     finally:
         await engine.dispose()
+
+
+async def test_0009_takes_from_externals_what_only_members_may_hold(
+    fresh_database, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """Externals left by earlier versions with internal memberships, follows, a pending
+    request, the admin role or analytics lose them; nothing else changes."""
+    database = await fresh_database("repair")
+    engine = make_engine(Settings(database_url=database.url, var_dir=tmp_path))
+    person, space = Person.__table__, Space.__table__
+    try:
+        await migrate.upgrade(engine, "0008")
+        async with engine.begin() as conn:
+            await conn.execute(
+                insert(Unit.__table__), [{"id": 1, "name": "Company", "path": "", "level": 0}]
+            )
+            await conn.execute(
+                insert(person),
+                [
+                    _person(1, "admin", "member", "admin"),
+                    _person(2, "ex", "external", "admin", is_analyst=True, unit_id=1),
+                    _person(3, "mod", "member", "member"),
+                    _person(4, "far", "member", "member", is_analyst=True),
+                    _person(5, "guest", "external", "guest"),
+                ],
+            )
+            await conn.execute(
+                insert(space),
+                [
+                    _space(10, "circle", "community", "private"),
+                    _space(11, "acme", "hybrid", "private"),
+                    _space(12, "house", "public", "open"),
+                    _space(13, "board", "community", "private"),
+                ],
+            )
+            await conn.execute(
+                insert(Membership.__table__),
+                [
+                    _membership(10, 2, "owner"),
+                    _membership(10, 3, "moderator"),
+                    _membership(10, 4, "member"),
+                    _membership(11, 2, "owner"),
+                    _membership(11, 3, "member"),
+                    _membership(11, 5, "member"),
+                    _membership(12, 2, "member"),
+                    _membership(13, 1, "owner"),
+                ],
+            )
+            await conn.execute(
+                insert(JoinRequest.__table__),
+                [{"id": 1, "space_id": 13, "person_id": 2, "status": "pending", "message": ""}],
+            )
+            await conn.execute(
+                insert(Follow.__table__),
+                [
+                    {"follower_id": 2, "target_type": "space", "target_id": 10},
+                    {"follower_id": 2, "target_type": "space", "target_id": 12},
+                    {"follower_id": 2, "target_type": "person", "target_id": 3},
+                    {"follower_id": 2, "target_type": "person", "target_id": 4},
+                    {"follower_id": 4, "target_type": "space", "target_id": 13},
+                ],
+            )
+        await migrate.upgrade(engine)
+        async with engine.connect() as conn:
+            people = {
+                r.id: (r.kind, r.role, bool(r.is_analyst), r.unit_id)
+                for r in await conn.execute(select(person).order_by(person.c.id))
+            }
+            memberships = set(
+                (
+                    await conn.execute(
+                        select(Membership.space_id, Membership.person_id, Membership.role)
+                    )
+                ).tuples()
+            )
+            follows = set(
+                (
+                    await conn.execute(
+                        select(Follow.follower_id, Follow.target_type, Follow.target_id)
+                    )
+                ).tuples()
+            )
+            requests = (await conn.execute(select(func.count()).select_from(JoinRequest))).scalar()
+    finally:
+        await engine.dispose()
+    assert people == {
+        1: ("member", "admin", False, None),
+        2: ("external", "guest", False, None),
+        3: ("member", "member", False, None),
+        4: ("member", "member", True, None),  # a member keeps analytics
+        5: ("external", "guest", False, None),
+    }
+    assert memberships == {
+        (10, 3, "owner"),  # the circle passes to its moderator
+        (10, 4, "member"),
+        (11, 2, "owner"),  # hybrid: kept as it was
+        (11, 3, "member"),
+        (11, 5, "member"),
+        (13, 1, "owner"),
+    }
+    assert follows == {(2, "space", 12), (2, "person", 3), (4, "space", 13)}
+    assert requests == 0
+
+
+def _person(pid: int, name: str, kind: str, role: str, **extra: object) -> dict[str, object]:
+    values: dict[str, object] = {
+        "id": pid,
+        "email": f"{name}@example.com",
+        "name": name,
+        "title": "",
+        "bio": "",
+        "kind": kind,
+        "role": role,
+        "is_active": True,
+        "is_analyst": False,
+        "organization": "Acme Corp" if kind == "external" else None,
+        "relation": "customer" if kind == "external" else None,
+    }
+    return {**values, **extra}
+
+
+def _space(sid: int, slug: str, kind: str, visibility: str) -> dict[str, object]:
+    return {
+        "id": sid,
+        "name": slug.title(),
+        "slug": slug,
+        "description": "",
+        "kind": kind,
+        "visibility": visibility,
+        "wiki_moderators_only": False,
+        "wiki_externals_may_edit": False,
+    }
+
+
+def _membership(space_id: int, person_id: int, role: str) -> dict[str, object]:
+    return {"space_id": space_id, "person_id": person_id, "role": role, "source": "manual"}

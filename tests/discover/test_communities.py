@@ -169,3 +169,23 @@ async def test_a_space_that_talks_about_ones_skills_is_suggested(db: AsyncSessio
     for other in ("Quiet Corner", "Hidden Corner"):  # one post only; not hers to read
         assert not any(r.startswith("Talks about") for r in reasons.get(other, []))
     assert _names(found)[0] == "Systems Corner"
+
+
+async def test_a_guest_is_told_who_is_active_never_from_which_unit(db: AsyncSession) -> None:
+    o = await org(db)
+    guest = await make_person(db, name="Gus Guest", kind="external")
+    hybrid = await space(db, o.admin, "Acme project", kind="hybrid", visibility="private")
+    public = await space(db, o.admin, "Open House", kind="public")
+    for person in (guest, o.ana, o.bob):  # the guest sees whom they share a space with
+        await spaces.do_add_member(db, actor=o.admin, space=hybrid, person_id=person.id)
+    await db.commit()
+    for person in (o.ana, o.bob):
+        await join(db, person, public)
+        await post(db, person, public)
+        await tie(db, guest, person)
+
+    found = await communities_for(db, viewer=guest)
+
+    assert _names(found) == ["Open House"]
+    assert found[0].reasons[0] == "Ana Silva and 1 other you work with post here"
+    assert "Sales" not in found[0].reason

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from atoll.conversations import service as conversations
 from atoll.discover.service import check_topic, experts_on, topic_for
 from atoll.kit.errors import Invalid
+from atoll.spaces import service as spaces
 from tests.discover.helpers import comment, join, org, post, skills, space, tie
 from tests.factories import make_person
 
@@ -109,3 +110,30 @@ async def test_the_home_topic_is_ones_own_first_skill_else_the_networks(db: Asyn
 def test_a_topic_must_be_named_and_short(topic: str) -> None:
     with pytest.raises(Invalid):
         check_topic(topic)
+
+
+async def test_a_guest_is_told_a_colleagues_organisation_never_their_unit(
+    db: AsyncSession,
+) -> None:
+    o = await org(db)
+    guest = await make_person(db, name="Gus Guest", kind="external", organization="Acme Corp")
+    hybrid = await space(db, o.ana, "Acme project", kind="hybrid", visibility="private")
+    for person in (guest, o.bob):
+        await spaces.do_add_member(db, actor=o.ana, space=hybrid, person_id=person.id)
+    await db.commit()
+    await skills(db, o.bob, "Negotiation")
+    await skills(db, guest, "Negotiation skills")
+
+    by_member = await experts_on(db, viewer=o.vera, topic="negotiation")
+    assert [(e.person.name, e.unit_name) for e in by_member] == [
+        ("Bob Berg", "Sales"),
+        ("Gus Guest", "Acme Corp"),
+    ]
+    other = await make_person(db, name="Olga Other", kind="external", organization="Acme Corp")
+    await spaces.do_add_member(db, actor=o.ana, space=hybrid, person_id=other.id)
+    await db.commit()
+    by_guest = await experts_on(db, viewer=other, topic="negotiation")
+    assert [(e.person.name, e.unit_name) for e in by_guest] == [
+        ("Bob Berg", None),
+        ("Gus Guest", "Acme Corp"),
+    ]

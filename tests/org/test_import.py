@@ -10,6 +10,14 @@ from atoll.org.importer import do_import_org
 from atoll.org.models import Unit
 from atoll.people.models import Person, PersonSkill
 from tests.factories import auth_headers, make_person
+from tests.people.helpers import (
+    access_of,
+    assert_lost_internal_access,
+    build_world,
+    events_after,
+    newest_event,
+)
+from tests.web.helpers import csrf_of, sign_in
 
 HEADER = "email,name,title,unit_path,kind,organization,relation,skills\n"
 GOOD = HEADER + (
@@ -148,3 +156,86 @@ async def test_units_api(client: httpx.AsyncClient, db: AsyncSession) -> None:
     mh = await auth_headers(client, member)
     assert (await client.get("/api/v1/units", headers=mh)).status_code == 200
     assert (await client.post("/api/v1/units", json={"name": "X"}, headers=mh)).status_code == 403
+
+
+async def test_an_import_that_makes_a_member_external_follows_the_same_rule(
+    db: AsyncSession,
+) -> None:
+    world = await build_world(db)
+    since = await newest_event(db)
+    csv = HEADER + f"{world.ana.email},Ana Silva,,,external,Ana Consulting,partner,\n"
+    report = await do_import_org(db, actor=None, data=csv)
+    await db.commit()
+    assert (report.updated, report.rejected) == (1, [])
+    await assert_lost_internal_access(db, world, since)
+
+
+async def test_an_import_that_makes_an_external_a_member_joins_their_units_spaces(
+    db: AsyncSession,
+) -> None:
+    world = await build_world(db)
+    since = await newest_event(db)
+    csv = HEADER + f"{world.marta.email},Marta Kühn,,Sales,member,,,\n"
+    report = await do_import_org(db, actor=None, data=csv)
+    await db.commit()
+    assert report.updated == 1
+    marta = await access_of(db, world.marta.id)
+    assert (marta.kind, marta.role, marta.unit_id) == ("member", "member", world.sales_id)
+    assert marta.memberships == {"Acme project": "member", "Sales team": "member"}
+    assert ("access.changed", None, world.marta.id, {"reason": "kind"}) in await events_after(
+        db, since
+    )
+
+
+LAST_ADMIN = HEADER + (
+    "someone@example.com,Some One,,Sales,member,,,\n"
+    "admin@example.com,Ada Admin,,,external,Ada Consulting,partner,\n"
+)
+
+
+async def test_an_import_cannot_make_the_last_administrator_external(db: AsyncSession) -> None:
+    admin = await make_person(db, role="admin", email="admin@example.com", name="Ada Admin")
+    admin_id = admin.id
+    report = await do_import_org(db, actor=None, data=LAST_ADMIN)
+    await db.rollback()
+    assert report.conflict and [r["line"] for r in report.rejected] == [3]
+    assert "no active administrator" in report.rejected[0]["message"]
+    after = await access_of(db, admin_id)
+    assert (after.kind, after.role) == ("member", "admin")
+    assert await _count(db, Person) == 1
+
+    # With another administrator it goes through, and takes the role away.
+    await make_person(db, role="admin", name="Second Admin")
+    report = await do_import_org(db, actor=None, data=LAST_ADMIN)
+    await db.commit()
+    assert report.rejected == [] and report.updated == 1
+    after = await access_of(db, admin_id)
+    assert (after.kind, after.role) == ("external", "guest")
+
+
+async def test_the_api_and_the_page_refuse_an_import_that_leaves_no_administrator(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    admin = await make_person(db, role="admin", email="admin@example.com", name="Ada Admin")
+    headers = {**await auth_headers(client, admin), "content-type": "text/csv"}
+    for query in ("?dry_run=true", ""):
+        r = await client.post(
+            f"/api/v1/admin/import/org{query}", content=LAST_ADMIN, headers=headers
+        )
+        assert r.status_code == 409, r.text
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert r.json()["errors"][0]["line"] == 3
+        assert "no active administrator" in r.json()["errors"][0]["message"]
+    assert await _count(db, Person) == 1
+
+    await sign_in(client, admin.email)
+    token = csrf_of((await client.get("/admin/import")).text)
+    preview = await client.post(
+        "/admin/import",
+        data={"csrf_token": token},
+        files={"file": ("org.csv", LAST_ADMIN, "text/csv")},
+    )
+    assert preview.status_code == 409
+    assert "Nothing was imported" in preview.text and "<td>3</td>" in preview.text
+    assert "would leave no active administrator" in preview.text
+    assert "Apply this import" not in preview.text

@@ -273,3 +273,49 @@ async def test_list_and_revoke_my_sessions(client: httpx.AsyncClient, db: AsyncS
     ).status_code == 204
     assert (await client.get("/api/v1/me", headers=second)).status_code == 401
     assert (await client.get("/api/v1/me", headers=first)).status_code == 200
+
+
+async def test_guests_see_names_titles_and_organisations_not_the_org_chart(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    sales = await make_unit(db, "Sales")
+    ana = await make_person(db, name="Ana Silva", title="Account lead", unit_id=sales.id)
+    admin = await make_person(db, name="Ada Admin", role="admin", unit_id=sales.id)
+    marta = await make_person(db, name="Marta Kühn", kind="external", organization="Acme Corp")
+    ana_h = await auth_headers(client, ana)
+    space = await client.post(
+        "/api/v1/spaces",
+        json={"name": "Acme project", "kind": "hybrid", "visibility": "private"},
+        headers=ana_h,
+    )
+    for person in (marta, admin):
+        r = await client.post(
+            f"/api/v1/spaces/{space.json()['id']}/members",
+            json={"person_id": str(person.id)},
+            headers=ana_h,
+        )
+        assert r.status_code == 201, r.text
+    guest_h = await auth_headers(client, marta)
+
+    listed = (await client.get("/api/v1/people", headers=guest_h)).json()["items"]
+    by_name = {p["name"]: p for p in listed}
+    assert set(by_name) == {"Ada Admin", "Ana Silva", "Marta Kühn"}
+    for name in ("Ada Admin", "Ana Silva"):
+        assert by_name[name]["role"] is None and by_name[name]["unit_id"] is None
+        assert by_name[name]["kind"] == "member"
+    assert by_name["Ana Silva"]["title"] == "Account lead"
+    assert (by_name["Marta Kühn"]["role"], by_name["Marta Kühn"]["organization"]) == (
+        "guest",
+        "Acme Corp",
+    )
+    one = (await client.get(f"/api/v1/people/{admin.id}", headers=guest_h)).json()
+    assert "role" in one and one["role"] is None and one["unit_id"] is None
+    by_unit = await client.get("/api/v1/people", params={"unit_id": sales.id}, headers=guest_h)
+    assert by_unit.status_code == 403
+    assert by_unit.headers["content-type"].startswith("application/problem+json")
+
+    # Members see the chart as before.
+    seen = (await client.get(f"/api/v1/people/{admin.id}", headers=ana_h)).json()
+    assert (seen["role"], seen["unit_id"]) == ("admin", str(sales.id))
+    by_unit = await client.get("/api/v1/people", params={"unit_id": sales.id}, headers=ana_h)
+    assert [p["name"] for p in by_unit.json()["items"]] == ["Ada Admin", "Ana Silva"]

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.people.models import AuthSession, Person
 from tests.factories import make_person, make_unit
+from tests.people.helpers import access_of, assert_lost_internal_access, build_world, newest_event
 from tests.web.helpers import csrf_of, sign_in
 
 
@@ -305,3 +306,102 @@ async def test_a_nul_character_in_a_form_is_refused_clearly(
         },
     )
     assert response.status_code == 422 and "NUL" in response.text
+
+
+async def test_admin_makes_a_member_external_on_people_and_roles(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    world = await build_world(db)
+    since = await newest_event(db)
+    await sign_in(client, world.admin.email)
+    page = await client.get("/admin/people", params={"q": world.ana.email})
+    assert f"Make {world.ana.name} external" in page.text
+    done = await client.post(
+        f"/admin/people/{world.ana.id}",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "action": "kind",
+            "kind": "external",
+            "organization": "Ana Consulting",
+            "relation": "partner",
+        },
+    )
+    assert done.status_code == 303, done.text
+    await assert_lost_internal_access(db, world, since)
+    page = await client.get("/admin/people", params={"q": world.ana.email})
+    assert f"Make {world.ana.name} a member" in page.text
+
+    # Without an organisation the form says what is missing, and nothing changes.
+    refused = await client.post(
+        f"/admin/people/{world.ben.id}",
+        data={"csrf_token": csrf_of(page.text), "action": "kind", "kind": "external"},
+    )
+    assert refused.status_code == 422 and "organization" in refused.text
+    assert (await access_of(db, world.ben.id)).kind == "member"
+
+
+async def test_admin_makes_an_external_a_member_of_a_unit_on_people_and_roles(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    world = await build_world(db)
+    await sign_in(client, world.admin.email)
+    page = await client.get("/admin/people", params={"q": world.marta.email})
+    done = await client.post(
+        f"/admin/people/{world.marta.id}",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "action": "kind",
+            "kind": "member",
+            "unit_id": str(world.sales_id),
+        },
+    )
+    assert done.status_code == 303, done.text
+    marta = await access_of(db, world.marta.id)
+    assert (marta.kind, marta.role, marta.unit_id) == ("member", "member", world.sales_id)
+    assert marta.memberships == {"Acme project": "member", "Sales team": "member"}
+
+
+async def test_people_and_roles_shows_and_removes_a_guests_analyst_permission(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    admin = await make_person(db, role="admin")
+    gus = await make_person(db, name="Gus Guest", kind="external")
+    gus_id = gus.id
+    # as an earlier version left a member made external by an import
+    await db.execute(update(Person).where(Person.id == gus_id).values(is_analyst=True))
+    await db.commit()
+    await sign_in(client, admin.email)
+    page = await client.get("/admin/people", params={"q": "gus"})
+    assert "Take analytics away from Gus Guest" in page.text
+    assert "Let Gus Guest open analytics" not in page.text
+    done = await client.post(
+        f"/admin/people/{gus_id}",
+        data={"csrf_token": csrf_of(page.text), "action": "analyst", "analyst": "no"},
+    )
+    assert done.status_code == 303
+    assert (await access_of(db, gus_id)).is_analyst is False
+    page = await client.get("/admin/people", params={"q": "gus"})
+    assert "Take analytics away from Gus Guest" not in page.text
+    assert "Let Gus Guest open analytics" not in page.text  # guests cannot get it
+
+
+async def test_a_guest_sees_no_unit_path_and_cannot_filter_people_by_unit(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    world = await build_world(db)
+    await sign_in(client, world.marta.email)
+    profile = await client.get(f"/people/{world.ben.id}")
+    assert profile.status_code == 200 and world.ben.name in profile.text
+    assert "Sales" not in profile.text
+    # A unit filter typed into the address is ignored: it must not tell who sits where.
+    everyone = await client.get("/people")
+    in_sales = await client.get("/people", params={"unit": str(world.sales_id)})
+    assert in_sales.status_code == 200
+    assert world.ben.name in in_sales.text and world.marta.name in in_sales.text
+    assert in_sales.text.count('class="person"') == everyone.text.count('class="person"')
+    assert 'name="unit"' not in in_sales.text
+
+    await client.post("/sign-out", data={"csrf_token": csrf_of(everyone.text)})
+    await sign_in(client, world.dora.email)  # a member sees the unit path
+    profile = await client.get(f"/people/{world.ben.id}")
+    assert "Company › Sales" in profile.text

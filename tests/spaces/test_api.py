@@ -274,3 +274,41 @@ async def test_public_audience_names_no_organisations(
     sid = (await _create(client, a, name="Lobby", kind="public"))["id"]
     audience = (await client.get(f"/api/v1/spaces/{sid}/audience", headers=a)).json()
     assert audience["public"] is True and audience["organizations"] == []
+
+
+async def test_a_new_organisation_in_a_hybrid_space_needs_a_confirmation(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    owner = await make_person(db, name="Olga Owner")
+    marta = await make_person(db, name="Marta", kind="external", organization="Acme Corp")
+    tom = await make_person(db, name="Tom", kind="external", organization="acme  corp")
+    lina = await make_person(db, name="Lina Haugen", kind="external", organization="Beta Ltd")
+    gus = await make_person(db, name="Gus", kind="external", organization="Globex")
+    o = await auth_headers(client, owner)
+    sid = (await _create(client, o, name="Acme project", kind="hybrid", visibility="private"))["id"]
+
+    async def add(person_id: int, **extra: object) -> httpx.Response:
+        return await client.post(
+            f"/api/v1/spaces/{sid}/members", json={"person_id": str(person_id), **extra}, headers=o
+        )
+
+    assert (await add(marta.id)).status_code == 201  # the first organisation: what it is for
+    assert (await add(tom.id)).status_code == 201  # the same organisation, spelled otherwise
+    refused = await add(lina.id)
+    assert refused.status_code == 409
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    problem = refused.json()
+    assert problem["organizations"] == ["Acme Corp"] and problem["new_organization"] == "Beta Ltd"
+    assert "Acme Corp" in problem["detail"] and "Beta Ltd" in problem["detail"]
+    assert "confirm_new_organization" in problem["detail"]
+    members = (await client.get(f"/api/v1/spaces/{sid}/members", headers=o)).json()["items"]
+    assert "Lina Haugen" not in [m["name"] for m in members]
+    assert (await add(lina.id, confirm_new_organization="yes")).status_code == 422
+
+    assert (await add(lina.id, confirm_new_organization=True)).status_code == 201
+    third = await add(gus.id)
+    assert third.status_code == 409
+    assert third.json()["organizations"] == ["Acme Corp", "Beta Ltd"]
+    assert (await add(gus.id, confirm_new_organization=True)).status_code == 201
+    aud = (await client.get(f"/api/v1/spaces/{sid}/audience", headers=o)).json()
+    assert aud["organizations"] == ["Acme Corp", "Beta Ltd", "Globex"]  # each one, once

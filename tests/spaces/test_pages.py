@@ -186,3 +186,48 @@ async def test_a_nul_in_a_space_address_is_simply_not_found(
     response = await client.get("/spaces/a%00b")
     assert response.status_code == 404
     assert "No such space" in response.text
+
+
+async def test_adding_a_new_organisation_to_a_hybrid_space_asks_first(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    owner = await make_person(db, name="Olga Owner")
+    marta = await make_person(db, name="Marta", kind="external", organization="Acme Corp")
+    lina = await make_person(db, name="Lina Haugen", kind="external", organization="Beta Ltd")
+    lina_id = lina.id
+    space = await _space(db, owner, name="Acme project", kind="hybrid", visibility="private")
+    space_id = space.id
+    await spaces.do_add_member(db, actor=owner, space=space, person_id=marta.id)
+    await db.commit()
+    await sign_in(client, owner.email)
+    page = await client.get("/spaces/acme-project?tab=members")
+    token = csrf_of(page.text)
+
+    asked = await client.post(
+        "/spaces/acme-project/members", data={"csrf_token": token, "person": lina.email}
+    )
+    assert asked.status_code == 200
+    assert "Bring Beta Ltd into Acme project?" in asked.text
+    assert (
+        "Yes, add Beta Ltd — they will read the whole history, including what was written "
+        "with Acme Corp" in asked.text
+    )
+    assert await db.get(Membership, (space_id, lina_id)) is None
+    confirm = re.search(r'name="confirm_new_organization" value="yes"', asked.text)
+    assert confirm and f'name="person" value="{lina.email}"' in asked.text
+
+    added = await client.post(
+        "/spaces/acme-project/members",
+        data={
+            "csrf_token": csrf_of(asked.text),
+            "person": lina.email,
+            "role": "member",
+            "confirm_new_organization": "yes",
+        },
+    )
+    assert added.status_code == 303
+    assert await db.get(Membership, (space_id, lina_id)) is not None
+    # Every organisation is named: in the space's header and in the composer's audience line.
+    posts = await client.get("/spaces/acme-project")
+    assert "Hybrid space with Acme Corp, Beta Ltd" in posts.text
+    assert "2 external from Acme Corp, Beta Ltd" in posts.text

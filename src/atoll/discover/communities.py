@@ -27,6 +27,7 @@ from atoll.discover.network import (
 from atoll.kit.time import utcnow
 from atoll.org.models import Unit
 from atoll.people.models import Person
+from atoll.people.policy import can_see_org_chart
 from atoll.search import query as search
 from atoll.spaces import policy as space_policy
 from atoll.spaces import service as spaces
@@ -253,9 +254,13 @@ async def communities_for(
     chosen: dict[int, tuple[list[str], float]] = {}
     ids = {p for _, s in ranked for p in s.colleagues}
     names = await mentions.names_of(session, viewer=viewer, ids=ids)
-    silos = await _silo_names(
-        session,
-        {c.silo_id for _, s in ranked for p in s.colleagues if (c := colleagues[p]).silo_id},
+    silos = (  # a guest is told names, never units
+        await _silo_names(
+            session,
+            {c.silo_id for _, s in ranked for p in s.colleagues if (c := colleagues[p]).silo_id},
+        )
+        if can_see_org_chart(viewer)
+        else {}
     )
     for sid, s in ranked:
         reasons = []

@@ -15,7 +15,7 @@ from atoll.discover.network import colleague_ids, plural, skills_of
 from atoll.kit.errors import Invalid
 from atoll.org.models import Unit
 from atoll.people.models import Person, PersonSkill
-from atoll.people.policy import visible_people
+from atoll.people.policy import can_see_org_chart, visible_people
 from atoll.search import query as search
 from atoll.spaces.policy import readable_space_ids
 
@@ -132,11 +132,13 @@ async def experts_on(
         )
     )
     experts = []
+    chart = can_see_org_chart(viewer)  # a guest is told organisations, never units
     for person, unit_name in rows.tuples():
         skill, exact = skilled.get(person.id, (None, False))
+        place = unit_name if chart else None
         expert = Expert(
             person=person,
-            unit_name=unit_name if person.kind == "member" else person.organization,
+            unit_name=place if person.kind == "member" else person.organization,
             skill=skill,
             exact_skill=exact,
             accepted=answers.get(person.id, 0),

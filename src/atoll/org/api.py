@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 
-from atoll.kit.errors import Forbidden, Invalid
+from atoll.kit.errors import Conflict, Forbidden, Invalid
 from atoll.org import importer, policy, service
 from atoll.org.models import Unit
 from atoll.org.schemas import ImportReportOut, UnitCreate, UnitList, UnitOut
@@ -74,7 +74,8 @@ async def import_org(
     ] = False,
 ) -> ImportReportOut | JSONResponse:
     """Create or update people and units from a CSV file, all or nothing. A file with any bad
-    row changes nothing and answers 422 with every bad row's line and reason."""
+    row changes nothing and answers 422 with every bad row's line and reason — 409 when the
+    rows are well-formed but would leave the organisation without an active administrator."""
     if not policy.can_change_tree(viewer):
         raise Forbidden("Only administrators can import the organisation chart.")
     data = await request.body()
@@ -83,11 +84,13 @@ async def import_org(
     report = await importer.do_import_org(db, actor=viewer, data=data, apply=not dry_run)
     if report.rejected:
         await db.rollback()
-        problem = Invalid(
+        error = (Conflict if report.conflict else Invalid)(
             f"{len(report.rejected)} row(s) are wrong; nothing was imported.",
             errors=report.rejected,
-        ).problem()
-        return JSONResponse({**problem, "report": report.as_dict()}, 422, media_type=PROBLEM)
+        )
+        return JSONResponse(
+            {**error.problem(), "report": report.as_dict()}, error.status, media_type=PROBLEM
+        )
     if dry_run:
         await db.rollback()
     return ImportReportOut(**report.as_dict())

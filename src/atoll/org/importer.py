@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.kit.errors import Forbidden, Invalid, TooLarge
 from atoll.org import service as org_service
+from atoll.people.access import active_admins_besides, do_apply_kind_changes
 from atoll.people.models import RELATIONS, Person, PersonSkill
 from atoll.people.service import EMAIL_RE, check_skills
 from atoll.search import index as search_index
@@ -33,6 +34,9 @@ class ImportReport:
     units_created: int = 0
     rejected: list[dict[str, Any]] = field(default_factory=list)
     applied: bool = False
+    # The rows are well-formed but conflict with the organisation as it is (they would leave
+    # it without an administrator): 409 rather than 422.
+    conflict: bool = False
 
     @property
     def rows(self) -> int:
@@ -181,19 +185,6 @@ async def do_import_org(
     rows = parse_rows(_decode(data), report)
     if report.rejected:
         return report
-    root = await org_service.root_unit(session)
-    if root is None:
-        root = await org_service.do_create_unit(session, actor=None, name="Organisation")
-        report.units_created += 1
-    known = {u.path: u for u in await org_service.all_units(session)}
-    before = len(known)
-    unit_ids: dict[str, int] = {}
-    for path in sorted({r.unit_path for r in rows if r.unit_path}):
-        unit_ids[path] = (
-            await org_service.do_ensure_path(session, path=path, known=known, root=root)
-        ).id
-    report.units_created += len(known) - before
-
     existing = {
         row.email: row
         for row in (
@@ -208,10 +199,28 @@ async def do_import_org(
                     Person.role,
                     Person.organization,
                     Person.relation,
+                    Person.is_active,
                 )
             )
         )
     }
+    await _check_admins_remain(session, rows, existing, report)
+    if report.rejected:
+        return report
+    root = await org_service.root_unit(session)
+    if root is None:
+        root = await org_service.do_create_unit(session, actor=None, name="Organisation")
+        report.units_created += 1
+    known = {u.path: u for u in await org_service.all_units(session)}
+    before = len(known)
+    unit_ids: dict[str, int] = {}
+    for path in sorted({r.unit_path for r in rows if r.unit_path}):
+        unit_ids[path] = (
+            await org_service.do_ensure_path(session, path=path, known=known, root=root)
+        ).id
+    report.units_created += len(known) - before
+
+    kind_changed: list[int] = []
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     skill_rows: list[_Row] = []
@@ -241,6 +250,8 @@ async def do_import_org(
                 report.updated += 1
             else:
                 report.unchanged += 1
+            if old.kind != row.kind:
+                kind_changed.append(old.id)
         if row.skills is not None:
             skill_rows.append(row)
     done = 0
@@ -264,9 +275,39 @@ async def do_import_org(
     if inserts or updates:
         if total >= ANALYZE_AFTER:
             await _refresh_statistics(session)
+        # The same rule as a change of kind by hand; the new members join their unit's
+        # spaces with everyone else just below.
+        await do_apply_kind_changes(session, person_ids=kind_changed, sync_unit_spaces=False)
         await do_sync_unit_memberships(session)
     report.applied = apply
     return report
+
+
+async def _check_admins_remain(
+    session: AsyncSession, rows: list[_Row], existing: dict[str, Any], report: ImportReport
+) -> None:
+    """Rows that make an active administrator external (an external is a guest, never an
+    admin) are refused, each on its line, when they would leave no active administrator."""
+    demoted = {
+        old.id: row
+        for row in rows
+        if row.kind == "external"
+        and (old := existing.get(row.email)) is not None
+        and old.role == "admin"
+        and old.is_active
+    }
+    if not demoted or await active_admins_besides(session, demoted):
+        return
+    for row in sorted(demoted.values(), key=lambda r: r.line):
+        report.rejected.append(
+            {
+                "line": row.line,
+                "message": f"kind: making {row.email} external would leave no active "
+                "administrator (an external person cannot be one); make someone else an "
+                "admin first",
+            }
+        )
+    report.conflict = True
 
 
 async def _refresh_statistics(session: AsyncSession) -> None:

@@ -102,8 +102,14 @@ async def import_preview(
         request,
         "org/import.html",
         {"report": report, "token": token, "filename": upload.filename},
-        status_code=422 if report.rejected else 200,
+        status_code=_status(report),
     )
+
+
+def _status(report: importer.ImportReport) -> int:
+    if not report.rejected:
+        return 200
+    return 409 if report.conflict else 422
 
 
 @router.post("/admin/import/confirm")
@@ -120,7 +126,7 @@ async def import_confirm(
     report = await importer.do_import_org(db, actor=viewer, data=path.read_bytes(), apply=True)
     if report.rejected:  # the organisation changed since the preview
         await discard_changes(db, request)
-        return render(request, "org/import.html", {"report": report}, status_code=422)
+        return render(request, "org/import.html", {"report": report}, status_code=_status(report))
     await db.commit()
     path.unlink(missing_ok=True)
     return render(request, "org/import.html", {"report": report, "done": True})

@@ -11,7 +11,7 @@ from atoll.kit.pagination import MAX_LIMIT, Page
 from atoll.kit.time import rfc3339
 from atoll.people import auth, service
 from atoll.people.models import Person
-from atoll.people.policy import is_admin
+from atoll.people.policy import can_see_place, is_admin
 from atoll.people.schemas import (
     NO_NUL,
     PersonCreate,
@@ -27,7 +27,9 @@ router = APIRouter(tags=["people"])
 
 
 def person_out(person: Person, skills: list[str], viewer: Person) -> PersonOut:
-    """``is_analyst`` is told to administrators and to the person themselves only."""
+    """``is_analyst`` is told to administrators and to the person themselves only; ``role``
+    and ``unit_id`` (the organisation chart) to members, and to a guest about themselves."""
+    chart = can_see_place(viewer, person)
     return PersonOut(
         id=str(person.id),
         name=person.name,
@@ -35,8 +37,8 @@ def person_out(person: Person, skills: list[str], viewer: Person) -> PersonOut:
         title=person.title,
         bio=person.bio,
         kind=person.kind,
-        role=person.role,
-        unit_id=str(person.unit_id) if person.unit_id is not None else None,
+        role=person.role if chart else None,
+        unit_id=str(person.unit_id) if chart and person.unit_id is not None else None,
         organization=person.organization,
         relation=person.relation,
         skills=skills,

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from atoll.conversations.service import is_following
 from atoll.kit.errors import AtollError, Forbidden, Invalid
+from atoll.kit.ids import parse_id
 from atoll.org import service as org_service
 from atoll.people import auth, policy, service
 from atoll.web.deps import (
@@ -114,12 +115,13 @@ async def directory(
     unit: Annotated[str, Query(max_length=20)] = "",
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> Response:
-    unit_id = int(unit) if unit.isdigit() else None
+    chart = policy.can_see_org_chart(viewer)  # guests get no unit filter and no unit paths
+    unit_id = parse_id(unit) if chart else None
     people, next_cursor = await service.people_page(
         db, viewer=viewer, q=q, skill=skill, unit_id=unit_id, cursor=cursor, limit=30
     )
     skills = await service.skills_by_person(db, [p.id for p in people])
-    units = await org_service.all_units(db) if viewer.kind == "member" else []
+    units = await org_service.all_units(db) if chart else []
     return render(
         request,
         "people/directory.html",
@@ -139,7 +141,8 @@ async def directory(
 async def _profile_context(db: DB, viewer: Viewer, person_id: str) -> dict[str, object]:
     person = await service.access_person(db, viewer=viewer, person_id=person_id)
     skills = (await service.skills_by_person(db, [person.id]))[person.id]
-    units = await org_service.all_units(db) if person.unit_id else []
+    chart = person.unit_id and policy.can_see_place(viewer, person)
+    units = await org_service.all_units(db) if chart else []
     return {
         "person": person,
         "skills": skills,
@@ -265,8 +268,12 @@ async def admin_change_person(
         changes = {"is_active": action == "activate"}
     elif action == "analyst":
         changes = {"is_analyst": form.get("analyst") == "yes"}
+    elif action == "kind":
+        changes = _kind_changes(form)
     else:
-        raise Invalid.field("action", "must be role, analyst, password, deactivate or activate")
+        raise Invalid.field(
+            "action", "must be role, analyst, kind, password, deactivate or activate"
+        )
     try:
         await service.do_update_person(db, actor=viewer, person=person, changes=changes)
     except AtollError as error:
@@ -274,7 +281,23 @@ async def admin_change_person(
         ctx = await _admin_context(db, viewer, "", None)
         ctx.update(error=f"{name}: {error.detail}")
         return render(request, "people/admin.html", ctx, status_code=error.status)
-    return RedirectResponse(f"/admin/people?changed={person.id}", status_code=303)
+    # Show the changed person's row, however long the list is.
+    shown = urlencode({"changed": person.id, "q": person.email})
+    return RedirectResponse(f"/admin/people?{shown}", status_code=303)
+
+
+def _kind_changes(form: dict[str, str]) -> dict[str, object]:
+    """Member → external (with organisation and relation) or external → member (with a unit,
+    the top of the organisation when none is chosen)."""
+    if form.get("kind") == "external":
+        return {
+            "kind": "external",
+            "organization": form.get("organization", "").strip()[:200] or None,
+            "relation": form.get("relation") or None,
+        }
+    if form.get("kind") == "member":
+        return {"kind": "member", "organization": None, "unit_id": form.get("unit_id") or None}
+    raise Invalid.field("kind", "must be member or external")
 
 
 @router.get("/account/sessions")

@@ -28,6 +28,17 @@ def visible_people(viewer: Person | None) -> ColumnElement[bool]:
     )
 
 
+def can_see_org_chart(viewer: Person) -> bool:
+    """Members (administrators among them) see the organisation's structure: units, paths,
+    who holds which role. Guests see names, titles and organisation badges."""
+    return viewer.kind == "member"
+
+
+def can_see_place(viewer: Person, person: Person) -> bool:
+    """The person's role and unit: for members, and for a guest about themselves."""
+    return can_see_org_chart(viewer) or viewer.id == person.id
+
+
 def can_edit_profile(viewer: Person, person: Person) -> bool:
     return viewer.id == person.id or is_admin(viewer)
 

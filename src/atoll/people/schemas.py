@@ -32,7 +32,8 @@ class PersonOut(BaseModel):
     title: str
     bio: str
     kind: Kind
-    role: Role
+    # The organisation chart: null when a guest looks at someone else.
+    role: Role | None
     unit_id: str | None
     organization: str | None
     relation: Relation | None

@@ -14,7 +14,8 @@ from atoll.kit.ids import parse_id
 from atoll.kit.pagination import clamp_limit, decode_name_id_cursor, encode_cursor
 from atoll.org.models import Unit
 from atoll.org.service import unit_and_descendants
-from atoll.people import auth, passwords, policy
+from atoll.people import access, auth, passwords, policy
+from atoll.people.events import access_changed
 from atoll.people.models import KINDS, RELATIONS, ROLES, Person, PersonSkill
 from atoll.people.schemas import EMAIL_PATTERN, SELF_FIELDS
 from atoll.search import index as search_index
@@ -173,7 +174,11 @@ async def do_update_person(
     session: AsyncSession, *, actor: Person, person: Person, changes: dict[str, Any]
 ) -> Person:
     """Apply profile changes (self or admin) and account changes (admin only). A null leaves a
-    field as it is, except the organisation, which it clears."""
+    field as it is, except the organisation, which it clears.
+
+    A change of kind goes through ``access.do_apply_kind_changes``, the rule every path that
+    changes a kind follows; a change of role or of the analyst permission is told to the
+    person's open event streams (``access.changed``)."""
     changes = {k: v for k, v in changes.items() if v is not None or k == "organization"}
     if not policy.can_edit_profile(actor, person):
         raise Forbidden("You can only edit your own profile.")
@@ -193,6 +198,7 @@ async def do_update_person(
         if await _email_taken(session, email, other_than=person.id):
             raise Conflict(f"Someone already has the e-mail address {email}.")
         person.email = email
+    was_kind, was_role, was_analyst = person.kind, person.role, person.is_analyst
     if {"kind", "role", "organization", "relation"} & set(changes):
         kind, role, organization, relation = check_identity(
             kind=changes.get("kind") or person.kind,
@@ -200,7 +206,7 @@ async def do_update_person(
             organization=changes.get("organization", person.organization),
             relation=changes.get("relation", person.relation),
         )
-        if person.id == actor.id and person.role == "admin" and role != "admin":
+        if person.role == "admin" and role != "admin":
             await _check_not_last_admin(session, person)
         person.kind, person.role = kind, role
         person.organization, person.relation = organization, relation
@@ -211,6 +217,9 @@ async def do_update_person(
         if person.kind == "external":
             raise Invalid.field("unit_id", "external people do not belong to a unit")
         person.unit_id = await check_unit(session, changes["unit_id"])
+    elif person.kind == "member" and was_kind == "external" and person.unit_id is None:
+        # like a person added without a unit: they sit at the top until someone moves them
+        person.unit_id = await session.scalar(select(Unit.id).where(Unit.parent_id.is_(None)))
     if changes.get("password") is not None:
         person.password_hash = passwords.hash_password(changes["password"])
         if actor.id != person.id:
@@ -228,8 +237,13 @@ async def do_update_person(
         await do_set_skills(session, person=person, skills=changes["skills"])
     await session.flush()
     await search_index.index_person(session, person)
-    if {"unit_id", "is_active", "kind"} & set(changes):
-        await do_sync_unit_memberships(session)
+    if person.kind != was_kind:
+        await access.do_apply_kind_changes(session, person_ids=[person.id])
+    else:
+        if (person.role, person.is_analyst) != (was_role, was_analyst):
+            access_changed(session, person_id=person.id, reason="role")
+        if {"unit_id", "is_active"} & set(changes):
+            await do_sync_unit_memberships(session)
     return person
 
 
@@ -256,7 +270,9 @@ async def people_page(
     limit: int | None = None,
 ) -> tuple[list[Person], str | None]:
     """People the viewer may see, alphabetically, matching a name/e-mail/skill text, a skill
-    and a unit (sub-units included)."""
+    and a unit (sub-units included: for members only, since units are the org chart)."""
+    if unit_id is not None and not policy.can_see_org_chart(viewer):
+        raise Forbidden("The organisation tree is visible to members only.")
     limit = clamp_limit(limit)
     stmt = select(Person).where(policy.visible_people(viewer))
     q = q.strip()

@@ -137,7 +137,13 @@ async def add_member(space_id: str, body: MemberIn, viewer: Viewer, db: DB) -> M
     """Add (invite) someone, or change a member's role (owners only)."""
     space, role = await service.access_space(db, viewer=viewer, space_id=space_id)
     membership = await service.do_add_member(
-        db, actor=viewer, space=space, person_id=body.person_id, role=body.role, actor_role=role
+        db,
+        actor=viewer,
+        space=space,
+        person_id=body.person_id,
+        role=body.role,
+        actor_role=role,
+        confirm_new_organization=body.confirm_new_organization,
     )
     person = await db.get(Person, membership.person_id)
     assert person is not None

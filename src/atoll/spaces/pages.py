@@ -210,14 +210,23 @@ async def add_member(request: Request, slug: str, form: Form, viewer: Viewer, db
     if not policy.can_manage(viewer, role):  # before looking anyone up: 403, not "nobody called"
         raise Forbidden("Only the space's owners and moderators can add people.")
     person = await service.find_person(db, viewer=viewer, text=form.get("person", ""))
-    await service.do_add_member(
-        db,
-        actor=viewer,
-        space=space,
-        person_id=person.id,
-        role=form.get("role", "member"),
-        actor_role=role,
-    )
+    try:
+        await service.do_add_member(
+            db,
+            actor=viewer,
+            space=space,
+            person_id=person.id,
+            role=form.get("role", "member"),
+            actor_role=role,
+            confirm_new_organization=form.get("confirm_new_organization") == "yes",
+        )
+    except service.NewOrganization as question:
+        # Nothing changed yet: ask first, in a second form that says what follows.
+        await discard_changes(db, request)
+        await db.refresh(space)
+        ctx = space_context(space, role, viewer)
+        ctx.update(question=question, role_asked=form.get("role", "member"))
+        return render(request, "spaces/confirm_organization.html", ctx)
     return RedirectResponse(f"/spaces/{space.slug}?tab=members&saved=1", status_code=303)
 
 

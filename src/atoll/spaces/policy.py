@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, or_, select, true
+from sqlalchemy.orm import InstrumentedAttribute
 
 from atoll.kit.time import utcnow
 from atoll.people.models import Person
@@ -21,6 +22,8 @@ from atoll.people.policy import is_admin
 from atoll.spaces.models import Membership, Space
 
 MANAGERS = ("owner", "moderator")
+# A person's id in a clause: a number, a bound parameter, or a column of the statement.
+PersonId = int | ColumnElement[int] | InstrumentedAttribute[int]
 
 
 # The kinds of reader the rules below tell apart (``reader_of``).
@@ -36,7 +39,7 @@ def reader_of(viewer: Person | None) -> str:
     return "external" if viewer.kind == "external" else "member"
 
 
-def _member_of(viewer_id: int | ColumnElement[int]) -> ColumnElement[bool]:
+def _member_of(viewer_id: PersonId) -> ColumnElement[bool]:
     return exists().where(Membership.space_id == Space.id, Membership.person_id == viewer_id)
 
 
@@ -78,7 +81,7 @@ MEMBERSHIPS_OF = select(Membership.person_id, Membership.space_id).where(
 )
 
 
-def readable_spaces_of(reader: str, viewer_id: int | ColumnElement[int]) -> ColumnElement[bool]:
+def readable_spaces_of(reader: str, viewer_id: PersonId) -> ColumnElement[bool]:
     """``readable_spaces`` for a kind of reader (``reader_of``) and the viewer's id, which may
     be a bound parameter: a statement built once per kind of reader serves every viewer."""
     everyone = readable_by_all(reader)
@@ -94,12 +97,17 @@ def readable_space_ids(viewer: Person | None) -> Select[tuple[int]]:
 
 def people_sharing_a_space_with(viewer: Person) -> ColumnElement[bool]:
     """For the people directory: an external sees the co-members of their spaces."""
+    return share_a_space(viewer.id, Person.id)
+
+
+def share_a_space(one: PersonId, other: PersonId) -> ColumnElement[bool]:
+    """Two people (ids or columns) belong to at least one space together."""
     mine = Membership.__table__.alias("mine")
     theirs = Membership.__table__.alias("theirs")
     return exists().where(
-        mine.c.person_id == viewer.id,
+        mine.c.person_id == one,
         theirs.c.space_id == mine.c.space_id,
-        theirs.c.person_id == Person.id,
+        theirs.c.person_id == other,
     )
 
 
@@ -164,3 +172,8 @@ def can_participate(viewer: Person, space: Space, role: str | None) -> bool:
 def may_belong(person: Person, space: Space) -> bool:
     """Externals belong only to hybrid spaces."""
     return person.kind == "member" or space.kind == "hybrid"
+
+
+def spaces_externals_may_belong_to() -> ColumnElement[bool]:
+    """``may_belong`` for an external, as SQL: the spaces they may hold a membership of."""
+    return Space.kind == "hybrid"

@@ -63,6 +63,9 @@ class MemberIn(BaseModel):
 
     person_id: Id
     role: Role = "member"
+    # A person from an organisation new to a hybrid space that holds another one reads the
+    # whole history: without this, 409 naming the organisations.
+    confirm_new_organization: StrictBool = False
 
 
 class MemberOut(BaseModel):

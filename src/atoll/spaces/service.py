@@ -316,8 +316,15 @@ async def do_create_space(
         raise Invalid.field(
             "member_ids", f"a situation room holds at most {SITUATION_MAX_PEOPLE} people"
         )
-    for pid in sorted(ids):
-        await do_add_member(session, actor=actor, space=space, person_id=pid, role="member")
+    for pid in sorted(ids):  # a new space has no history for a new organisation to read
+        await do_add_member(
+            session,
+            actor=actor,
+            space=space,
+            person_id=pid,
+            role="member",
+            confirm_new_organization=True,
+        )
     return space
 
 
@@ -399,6 +406,74 @@ async def _load_person(session: AsyncSession, viewer: Person, person_id: int | s
     return person
 
 
+class NewOrganization(Conflict):
+    """Adding this person brings a new organisation into a hybrid space that already holds
+    another one: they would read the whole history, written for the others. The caller asks
+    for ``confirm_new_organization`` first."""
+
+    def __init__(self, *, person: Person, space: Space, present: list[str]) -> None:
+        self.person_name, self.person_email = person.name, person.email
+        self.present = present
+        self.organization = person.organization or "their organisation"
+        already = ", ".join(present)
+        super().__init__(
+            f"{self.organization} would be new to {space.name}, which holds people from "
+            f"{already}. Adding {person.name} lets {self.organization} read the whole history "
+            f"of the space, including what was written with {already}. To go ahead, send "
+            '"confirm_new_organization": true.'
+        )
+
+    def problem(self) -> dict[str, object]:
+        body = super().problem()
+        body["organizations"] = self.present
+        body["new_organization"] = self.organization
+        return body
+
+
+def _organization_key(name: str | None) -> str:
+    return " ".join((name or "").split()).casefold()
+
+
+async def organizations_in(session: AsyncSession, *, space: Space) -> list[str]:
+    """The organisations of the space's active external members, by name (spelled as the
+    first of them is; "Acme Corp" and "acme  corp" are one organisation)."""
+    rows = await session.scalars(
+        select(Person.organization)
+        .join(Membership, Membership.person_id == Person.id)
+        .where(
+            Membership.space_id == space.id,
+            Person.kind == "external",
+            Person.is_active.is_(True),
+            Person.organization.is_not(None),
+        )
+        .distinct()
+    )
+    return _distinct_organizations(n for n in rows.all() if n)
+
+
+def _distinct_organizations(names: Iterable[str]) -> list[str]:
+    """Every organisation once, in alphabetical order: names that differ only in case or
+    spacing are one organisation, spelled as the first of them in sorted order."""
+    seen: dict[str, str] = {}
+    for name in sorted(names):
+        seen.setdefault(_organization_key(name), name)
+    return sorted(seen.values(), key=str.casefold)
+
+
+async def check_new_organization(
+    session: AsyncSession, *, space: Space, person: Person, confirmed: bool
+) -> None:
+    """Raise NewOrganization when ``person`` would bring a new organisation into a hybrid
+    space that already holds another, unless ``confirmed``. The first organisation needs no
+    confirmation: a hybrid space is started to work with one."""
+    if confirmed or person.kind != "external" or space.kind != "hybrid":
+        return
+    present = await organizations_in(session, space=space)
+    keys = {_organization_key(name) for name in present}
+    if present and _organization_key(person.organization) not in keys:
+        raise NewOrganization(person=person, space=space, present=present)
+
+
 async def do_add_member(
     session: AsyncSession,
     *,
@@ -407,8 +482,11 @@ async def do_add_member(
     person_id: int | str,
     role: str = "member",
     actor_role: str | None = None,
+    confirm_new_organization: bool = False,
 ) -> Membership:
-    """Add someone (or change their role). Managers add members; owners grant roles."""
+    """Add someone (or change their role). Managers add members; owners grant roles. A
+    person who brings a new organisation into a hybrid space needs
+    ``confirm_new_organization`` (see ``check_new_organization``)."""
     if actor_role is None:
         actor_role = await role_in(session, space_id=space.id, person=actor)
     if not policy.can_manage(actor, actor_role):
@@ -427,6 +505,9 @@ async def do_add_member(
     if changes_a_role and not policy.can_own(actor, actor_role):
         raise Forbidden("Only owners can change roles.")
     if existing is None:
+        await check_new_organization(
+            session, space=space, person=person, confirmed=confirm_new_organization
+        )
         existing = Membership(space_id=space.id, person_id=person.id, role=role, source="manual")
         session.add(existing)
         events.membership_changed(session, space_id=space.id, person_id=person.id, role=role)
@@ -606,18 +687,18 @@ async def audience_of(session: AsyncSession, *, space: Space) -> Audience:
         .group_by(Person.kind, Person.organization)
     )
     internal = external = 0
-    orgs: set[str] = set()
+    orgs: list[str] = []
     for kind, organization, count in rows.tuples().all():
         if kind == "external":
             external += count
             if organization:
-                orgs.add(organization)
+                orgs.append(organization)
         else:
             internal += count
     members = (await member_counts(session, [space.id])).get(space.id, 0)
     if space.kind == "public":  # anyone reads it: do not name every organisation on Atoll
         return Audience(members, internal, external, [], True)
-    return Audience(members, internal, external, sorted(orgs), False)
+    return Audience(members, internal, external, _distinct_organizations(orgs), False)
 
 
 async def do_sync_unit_memberships(
