@@ -1,7 +1,7 @@
-"""Destructive actions ask first, in Chromium: deleting a post or a comment. With JavaScript
-the question opens in a dialog (focus moves into it, Escape and Cancel keep everything, the
-confirm button does it); without JavaScript the same button leads to a confirmation page with
-a form and a way back.
+"""Destructive actions ask first, in Chromium: deleting a post or a comment, archiving a space
+(leaving one: tests/browser/test_search.py). With JavaScript the question opens in a dialog
+(focus moves into it, Escape and Cancel keep everything, the confirm button does it); without
+JavaScript the same button leads to a confirmation page with a form and a way back.
 
 The ``page`` fixture fails a journey on any console error or Content-Security-Policy
 violation, so the dialog's script runs under the strict policy here."""
@@ -16,7 +16,7 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Locator, Page, expect
 
 from tests.browser.conftest import ACTION_TIMEOUT_MS, Server
-from tests.browser.helpers import ANA_EMAIL, sign_in
+from tests.browser.helpers import ANA_EMAIL, PHONE, horizontal_overflow, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -37,6 +37,15 @@ async def post_in_the_guild(page: Page, body: str) -> str:
     await card.get_by_role("link").filter(has=page.locator("time")).click()
     await expect(page).to_have_url(re.compile(r"/posts/\d+$"))
     return re.sub(r"^https?://[^/]+", "", page.url)
+
+
+async def start_a_community(page: Page, name: str) -> None:
+    await page.goto("/spaces/new")
+    await page.get_by_label("Name", exact=True).fill(name)
+    await page.get_by_role("radio", name=re.compile(r"^Community")).check()
+    await page.get_by_role("radio", name=re.compile(r"^Open")).check()
+    await page.get_by_role("button", name="Start the space").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text(name)
 
 
 async def test_deleting_a_post_asks_in_a_dialog_and_cancelling_keeps_it(page: Page) -> None:
@@ -89,6 +98,33 @@ async def test_deleting_a_comment_asks_in_a_dialog(page: Page) -> None:
     await expect(page.get_by_text(note)).to_have_count(0)
 
 
+async def test_archiving_asks_in_a_dialog_that_fits_a_phone(page: Page) -> None:
+    await page.set_viewport_size(PHONE)
+    await sign_in(page, ANA_EMAIL)
+    name = unique("Harbour Watch")
+    await start_a_community(page, name)
+
+    await (
+        page.get_by_role("navigation", name=f"{name} sections")
+        .get_by_role("link", name="About")
+        .click()
+    )
+    await page.get_by_role("button", name="Archive this space").click()
+    dialog = page.get_by_role("dialog", name=f"Archive {name}?")
+    await expect(dialog).to_contain_text("nobody can post, comment")
+    box = await dialog.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    assert await horizontal_overflow(page) <= 0, "the dialog is wider than the phone"
+    await dialog.get_by_role("button", name="Cancel").click()
+    await expect(dialog).to_be_hidden()
+    await expect(page.get_by_text("Archived (read-only)")).to_have_count(0)
+
+    await page.get_by_role("button", name="Archive this space").click()
+    await dialog.get_by_role("button", name="Archive the space").click()
+    await expect(page.get_by_role("status")).to_have_text(re.compile("The space is archived"))
+    await expect(page.get_by_text("Archived (read-only)")).to_be_visible()
+
+
 @pytest.fixture
 async def no_script(browser: Browser, server: Server) -> AsyncIterator[BrowserContext]:
     """A browser context with JavaScript switched off."""
@@ -125,3 +161,12 @@ async def test_without_javascript_a_confirmation_page_asks(no_script: BrowserCon
     await page.get_by_role("button", name="Delete the post").click()
     await expect(page).to_have_url(re.compile(r"/spaces/python-guild\?deleted=1$"))
     await expect(page.get_by_text(body)).to_have_count(0)
+
+    name = unique("Quiet Cove")
+    await start_a_community(page, name)
+    await page.goto(re.sub(r"^https?://[^/]+", "", page.url) + "?tab=about")
+    await page.get_by_role("button", name="Archive this space").click()
+    main = await confirm_page(page, f"Archive {name}?")
+    await expect(main).to_contain_text("Archiving cannot be undone.")
+    await main.get_by_role("button", name="Archive the space").click()
+    await expect(page.get_by_text("Archived (read-only)")).to_be_visible()

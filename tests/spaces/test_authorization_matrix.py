@@ -272,7 +272,7 @@ class Endpoint:
     def signed_in(self) -> bool:
         return self.fresh or self.path.endswith(
             ("/audience", "/requests", "/suggest", "/mentionable")
-            + ("/delete",)  # the confirmation pages
+            + ("/leave", "/remove", "/archive", "/delete")  # the confirmation pages
         )
 
     @property
@@ -352,6 +352,13 @@ SPACE_PAGES = [
     page("POST", "/spaces/{slug}/about", knows_space, may(managers, "200", archived="409"),
          form={"name": "Renamed", "description": "Changed"}),
     page("POST", "/spaces/{slug}/archive", knows_space, may(owners, "200"), states=LIVE),
+    # Leaving, removing someone and archiving ask first: the confirmation pages answer as the
+    # actions do. An archived space has nothing left to ask about archiving: back to it.
+    page("GET",  "/spaces/{slug}/leave", knows_space, asking(leave_rule)),
+    page("GET",  "/spaces/{slug}/members/{bystander}/remove", knows_space,
+         asking(may(managers, "204"))),
+    page("GET",  "/spaces/{slug}/members/{owner}/remove", knows_space, asking(may(owners, "409"))),
+    page("GET",  "/spaces/{slug}/archive", knows_space, may(owners, "200", archived="303")),
 ]
 
 # Reads: who may read the space. Writes: posting needs membership (any role) or admin,
