@@ -178,7 +178,7 @@ def _create_demo(
     people: int = 300,
     months: int = 12,
     seed: int = 1,
-    end: datetime.date | None = None,
+    end: datetime.date | datetime.datetime | None = None,
     posts: int | None = None,
     ground_truth: Path | None = None,
 ) -> None:
@@ -249,13 +249,19 @@ def _create_demo(
     )
 
 
-def _day(value: str | None) -> datetime.date | None:
+def _end(value: str | None) -> datetime.date | datetime.datetime | None:
+    """A day (the history ends with it) or a moment (UTC unless it says otherwise)."""
     if value is None:
         return None
     try:
-        return datetime.date.fromisoformat(value)
+        if len(value) == 10:
+            return datetime.date.fromisoformat(value)
+        return datetime.datetime.fromisoformat(value)
     except ValueError as error:
-        raise typer.BadParameter("must be a date like 2026-03-31") from error
+        raise typer.BadParameter(
+            "must be a date like 2026-03-31 or a moment like 2026-03-31T14:30 (UTC) "
+            "or 2026-03-31T14:30+02:00"
+        ) from error
 
 
 @app.command()
@@ -266,7 +272,11 @@ def demo(
     months: Annotated[int, typer.Option(min=1, max=120, help="Months of history.")] = 12,
     seed: Annotated[int, typer.Option(help="Same seed and end, same organisation.")] = 1,
     end: Annotated[
-        str | None, typer.Option(help="Last day of the history, YYYY-MM-DD (default today).")
+        str | None,
+        typer.Option(
+            help="Where the history ends: a day, YYYY-MM-DD (up to the end of it), or a moment, "
+            "YYYY-MM-DDTHH:MM (UTC unless an offset follows). Default: now."
+        ),
     ] = None,
     posts: Annotated[
         int | None,
@@ -282,7 +292,7 @@ def demo(
     """Create the demo organisation (when the database has no people yet): a company tree,
     people, customers and partners, spaces and months of history."""
     settings = Settings()
-    day = _day(end)
+    until = _end(end)
     if settings.is_sqlite:
         _migrate(settings)
     _create_demo(
@@ -290,7 +300,7 @@ def demo(
         people=people,
         months=months,
         seed=seed,
-        end=day,
+        end=until,
         posts=posts,
         ground_truth=ground_truth,
     )

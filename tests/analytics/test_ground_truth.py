@@ -11,7 +11,7 @@ are all reset first, so that ``rebuild_ties`` has to derive every one of them fr
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -42,7 +42,14 @@ def _stage(cells: list[dict[str, Any]], total: int, settings: Settings) -> str:
     return "operational"
 
 
-@pytest.mark.parametrize(("seed", "end"), [(11, date(2026, 4, 30)), (12, date(2026, 2, 14))])
+@pytest.mark.parametrize(
+    ("seed", "end"),
+    [
+        (11, date(2026, 4, 30)),
+        (12, date(2026, 2, 14)),
+        (14, datetime(2026, 3, 10, 15, 30, tzinfo=UTC)),  # a month and a day not over
+    ],
+)
 async def test_the_value_matrix_equals_the_planted_ground_truth(
     db: AsyncSession, settings: Settings, seed: int, end: date
 ) -> None:

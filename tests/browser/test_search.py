@@ -144,6 +144,9 @@ async def test_follow_a_community_suggestion_and_join(page: Page) -> None:
     # Leave again, so the other journeys find Ana as the demo made her.
     await page.get_by_role("navigation", name="Main").get_by_role("link", name=name).click()
     await page.get_by_role("button", name="Leave").click()
+    leave = page.get_by_role("dialog", name=f"Leave {name}?")  # it asks first
+    await expect(leave).to_contain_text("join it again at any time")
+    await leave.get_by_role("button", name="Leave the space").click()
     await expect(page).to_have_url(re.compile(r"\?left=1$"))
 
 

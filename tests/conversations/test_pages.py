@@ -8,10 +8,11 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from atoll.conversations import service
 from atoll.conversations.models import Comment, Post, Reaction
 from atoll.spaces import service as spaces
 from tests.factories import make_person
-from tests.web.helpers import csrf_of, sign_in
+from tests.web.helpers import asks, confirmation, csrf_of, sign_in
 
 
 async def _community(db: AsyncSession, owner, *members, **kw):  # type: ignore[no-untyped-def]
@@ -271,3 +272,136 @@ async def test_comment_history_page(client: httpx.AsyncClient, db: AsyncSession)
     assert "Back to the comment" in history.text
     post_history = await client.get(f"/posts/{post.id}/history")
     assert "This post was never edited." in post_history.text
+
+
+# --- deleting asks first ----------------------------------------------------------------------
+
+
+async def _thread(db: AsyncSession, space, author, *others, kind: str = "update"):  # type: ignore[no-untyped-def]
+    """A post by ``author``, a comment by each of ``others`` and a reaction of each."""
+    post = await service.do_create_post(db, author=author, space=space, body="Hello", kind=kind)
+    comments = []
+    for person in others:
+        comments.append(
+            await service.do_comment(
+                db, actor=person, post=post, space=space, role="member", body="Hi " + person.name
+            )
+        )
+        await service.do_react(db, actor=person, post=post, space=space, role="member", emoji="👍")
+    await db.commit()
+    return post, comments
+
+
+async def test_deleting_a_post_asks_first_and_says_what_goes_with_it(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    ana = await make_person(db, name="Ana")
+    ben = await make_person(db, name="Ben")
+    cleo = await make_person(db, name="Cleo")
+    space = await _community(db, ana, ben, cleo)
+    post, _ = await _thread(db, space, ana, ben, cleo)
+    await sign_in(client, ana.email)
+    page = await client.get(f"/posts/{post.id}")
+    action = f"/posts/{post.id}/delete"
+    assert f'method="post" action="{action}"' not in page.text  # no one-click delete
+    button = asks(page.text)[action]
+
+    confirm = await client.get(action)
+    assert confirm.status_code == 200
+    asked = confirmation(confirm.text)
+    assert asked["question"] == button["question"] == "Delete this post?"
+    assert (
+        asked["detail"]
+        == button["detail"]
+        == (
+            "It disappears for everyone, with its 2 comments and 2 reactions. "
+            "This cannot be undone."
+        )
+    )
+    assert asked["confirm"] == button["confirm"] == "Delete the post"
+    assert (asked["action"], asked["back"]) == (action, f"/posts/{post.id}")
+    assert "Hello" in confirm.text  # what would go
+    assert (await client.get(f"/posts/{post.id}")).status_code == 200  # asking changed nothing
+
+    done = await client.post(action, data={"csrf_token": asked["csrf"]})
+    assert done.status_code == 303 and done.headers["location"] == f"/spaces/{space.slug}?deleted=1"
+    assert (await client.get(f"/posts/{post.id}")).status_code == 404
+
+
+async def test_deleting_a_comment_asks_first_and_says_what_goes_with_it(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    ana = await make_person(db, name="Ana")
+    ben = await make_person(db, name="Ben")
+    space = await _community(db, ana, ben)
+    question, (answer,) = await _thread(db, space, ana, ben, kind="question")
+    await service.do_comment(
+        db, actor=ana, post=question, space=space, role="owner", body="Thanks", parent_id=answer.id
+    )
+    await service.do_accept(db, actor=ana, post=question, space=space, comment_id=answer.id)
+    await db.commit()
+    await sign_in(client, ben.email)
+    page = await client.get(f"/posts/{question.id}")
+    action = f"/comments/{answer.id}/delete"
+    assert f'method="post" action="{action}"' not in page.text
+    button = asks(page.text)[action]
+    # The button's name for screen readers: "Delete the comment by Ben".
+    assert 'Delete<span class="visually-hidden"> the comment by Ben</span>' in page.text
+
+    confirm = await client.get(action)
+    assert confirm.status_code == 200
+    asked = confirmation(confirm.text)
+    assert asked["question"] == button["question"] == "Delete this comment?"
+    assert (
+        asked["detail"]
+        == button["detail"]
+        == (
+            "It disappears for everyone, with its 1 reply. The question will no longer have an "
+            "accepted answer. This cannot be undone."
+        )
+    )
+    assert asked["back"] == f"/posts/{question.id}#comment-{answer.id}"
+    assert "Hi Ben" in confirm.text
+
+    done = await client.post(asked["action"], data={"csrf_token": asked["csrf"]})
+    assert done.status_code == 303
+    thread = await client.get(f"/posts/{question.id}")
+    assert "Hi Ben" not in thread.text and "Accepted answer" not in thread.text
+
+
+async def test_who_may_not_delete_gets_the_same_answer_from_the_question_as_from_the_action(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    ana = await make_person(db, name="Ana")
+    ben = await make_person(db, name="Ben")
+    outsider = await make_person(db, name="Otto")
+    space = await _community(db, ana, ben)
+    post, (comment,) = await _thread(db, space, ana, ben)
+    secret = await _community(db, ana, name="Hush", visibility="secret")
+    hidden, _ = await _thread(db, secret, ana)
+    await sign_in(client, outsider.email)
+    token = csrf_of((await client.get("/")).text)
+    cases = [
+        (f"/posts/{post.id}/delete", 403),  # may read it, may not delete it
+        (f"/comments/{comment.id}/delete", 403),
+        (f"/posts/{hidden.id}/delete", 404),  # a secret space's post: no such post
+        ("/posts/999999/delete", 404),
+        ("/comments/999999/delete", 404),
+    ]
+    for path, status in cases:
+        assert (await client.get(path)).status_code == status, path
+        assert (await client.post(path, data={"csrf_token": token})).status_code == status, path
+    await spaces.do_archive_space(db, actor=ana, space=space, role="owner")
+    await db.commit()
+    async with httpx.AsyncClient(transport=client._transport, base_url="http://testserver") as own:
+        await sign_in(own, ana.email)
+        token = csrf_of((await own.get("/")).text)
+        for path in (f"/posts/{post.id}/delete", f"/comments/{comment.id}/delete"):
+            asked = await own.get(path)  # the author, but the space is read-only now
+            assert asked.status_code == 409 and "archived" in asked.text, path
+            assert (await own.post(path, data={"csrf_token": token})).status_code == 409, path
+    async with httpx.AsyncClient(transport=client._transport, base_url="http://testserver") as anon:
+        signed_out = await anon.get(f"/posts/{post.id}/delete")
+        assert signed_out.status_code == 303
+        assert signed_out.headers["location"].startswith("/sign-in")
+    assert (await db.get(Post, post.id)).deleted_at is None  # type: ignore[union-attr]

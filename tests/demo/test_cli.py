@@ -42,12 +42,26 @@ async def test_demo_takes_its_size_seed_and_end_and_writes_the_ground_truth(
     assert len(await people(cli_env)) == 60
 
 
+async def test_the_end_may_be_a_moment_with_or_without_its_offset(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    truth = tmp_path / "truth.json"
+    args = ["--people", "30", "--months", "2", "--ground-truth", str(truth)]
+    done = atoll(cli_env, "demo", *args, "--end", "2026-03-15T12:00+02:00")
+    assert done.returncode == 0, done.stdout + done.stderr
+    planted = json.loads(truth.read_text())
+    assert planted["stop"] == planted["end"] == "2026-03-15T10:00:00Z"
+    assert [m["period"] for m in planted["months"]] == ["2026-02", "2026-03"]
+
+
 def test_bad_options_are_refused_with_a_message(cli_env: dict[str, str]) -> None:
     for args, words in (
         (["--end", "31/03/2026"], "must be a date like 2026-03-31"),
+        (["--end", "2026-03-31T25:00"], "or a moment like 2026-03-31T14:30"),
         (["--people", "5"], "--people"),
         (["--months", "0"], "--months"),
     ):
         done = atoll(cli_env, "demo", *args)
         assert done.returncode == 2, args
-        assert words in done.stdout + done.stderr, done.stdout + done.stderr
+        said = " ".join((done.stdout + done.stderr).replace("│", " ").split())  # unwrapped
+        assert words in said, said

@@ -193,6 +193,17 @@ def leave_rule(persona: str, space: Kind) -> str:
     return "204"
 
 
+def asking(rule: Rule) -> Rule:
+    """The confirmation page of an action: the action's own answer, but 200 where it would
+    act (asking changes nothing)."""
+
+    def ask(persona: str, space: Kind) -> str:
+        answer = rule(persona, space)
+        return "200" if answer.startswith("2") else answer
+
+    return ask
+
+
 def names_rule(persona: str, space: Kind) -> str:
     """The @mention and add-someone type-aheads offer people only to those who read the space,
     and to an external only people who share a space with them (the guest shares the hybrid
@@ -261,6 +272,7 @@ class Endpoint:
     def signed_in(self) -> bool:
         return self.fresh or self.path.endswith(
             ("/audience", "/requests", "/suggest", "/mentionable")
+            + ("/leave", "/remove", "/archive", "/delete")  # the confirmation pages
         )
 
     @property
@@ -340,6 +352,13 @@ SPACE_PAGES = [
     page("POST", "/spaces/{slug}/about", knows_space, may(managers, "200", archived="409"),
          form={"name": "Renamed", "description": "Changed"}),
     page("POST", "/spaces/{slug}/archive", knows_space, may(owners, "200"), states=LIVE),
+    # Leaving, removing someone and archiving ask first: the confirmation pages answer as the
+    # actions do. An archived space has nothing left to ask about archiving: back to it.
+    page("GET",  "/spaces/{slug}/leave", knows_space, asking(leave_rule)),
+    page("GET",  "/spaces/{slug}/members/{bystander}/remove", knows_space,
+         asking(may(managers, "204"))),
+    page("GET",  "/spaces/{slug}/members/{owner}/remove", knows_space, asking(may(owners, "409"))),
+    page("GET",  "/spaces/{slug}/archive", knows_space, may(owners, "200", archived="303")),
 ]
 
 # Reads: who may read the space. Writes: posting needs membership (any role) or admin,
@@ -362,9 +381,18 @@ CONVERSATIONS_API = [
     api("DELETE", "/posts/{post}/reactions/👍", reads_post, change(anyone, "200")),
     api("GET",    "/attachments/{attachment}", reads_post, "200", states=LIVE),
 ]
+
+# Deleting from the pages asks first: the confirmation page answers as the deletion does.
+CONVERSATION_PAGES = [
+    page("GET",  "/posts/{post}/delete", reads_post, asking(change(author_or_managers, "204"))),
+    page("POST", "/posts/{post}/delete", reads_post, change(author_or_managers, "204")),
+    page("GET",  "/comments/{comment}/delete", reads_post,
+         asking(change(author_or_managers, "204"))),
+    page("POST", "/comments/{comment}/delete", reads_post, change(author_or_managers, "204")),
+]
 # fmt: on
 
-ENDPOINTS = SPACE_API + SPACE_PAGES + CONVERSATIONS_API
+ENDPOINTS = SPACE_API + SPACE_PAGES + CONVERSATIONS_API + CONVERSATION_PAGES
 
 # Where code this test may not change (another domain's) answers otherwise than the contract:
 # (endpoint, persona, which spaces, the answer it gives today, why that is wrong). A listed

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from atoll.spaces import service as spaces
 from atoll.spaces.models import Membership, Space
 from tests.factories import make_person
-from tests.web.helpers import csrf_of, sign_in
+from tests.web.helpers import asks, confirmation, csrf_of, sign_in
 
 
 async def _space(db: AsyncSession, owner, **kw):  # type: ignore[no-untyped-def]
@@ -231,3 +231,148 @@ async def test_adding_a_new_organisation_to_a_hybrid_space_asks_first(
     posts = await client.get("/spaces/acme-project")
     assert "Hybrid space with Acme Corp, Beta Ltd" in posts.text
     assert "2 external from Acme Corp, Beta Ltd" in posts.text
+
+
+# --- archiving, leaving and removing someone ask first -----------------------------------------
+
+
+async def test_archiving_asks_first_and_says_the_space_becomes_read_only(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    olga = await make_person(db, name="Olga")
+    ben = await make_person(db, name="Ben")
+    space = await _space(db, olga, name="Data & Co")
+    await spaces.do_add_member(db, actor=olga, space=space, person_id=ben.id)
+    await db.commit()
+    await sign_in(client, olga.email)
+    about = await client.get(f"/spaces/{space.slug}?tab=about")
+    action = f"/spaces/{space.slug}/archive"
+    assert f'method="post" action="{action}"' not in about.text  # no one-click archive
+    button = asks(about.text)[action]
+
+    confirm = await client.get(action)
+    assert confirm.status_code == 200
+    asked = confirmation(confirm.text)
+    assert asked["question"] == button["question"] == "Archive Data & Co?"
+    assert asked["detail"] == button["detail"]
+    assert asked["detail"].startswith(
+        "The space becomes read-only: nobody can post, comment, react, edit its wiki or join it "
+        "any more"
+    )
+    assert asked["detail"].endswith("Archiving cannot be undone.")
+    assert (asked["confirm"], asked["back"]) == ("Archive the space", f"{action[:-8]}?tab=about")
+    await db.refresh(space)
+    assert space.archived_at is None  # asking changed nothing
+
+    done = await client.post(action, data={"csrf_token": asked["csrf"]})
+    assert done.status_code == 303
+    await db.refresh(space)
+    assert space.archived_at is not None
+    again = await client.get(action)  # nothing left to ask
+    assert again.status_code == 303 and again.headers["location"].endswith("?tab=about")
+
+
+async def test_leaving_asks_first_and_says_how_to_come_back(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    olga = await make_person(db, name="Olga")
+    ben = await make_person(db, name="Ben")
+    wanted = {
+        "open": "You can still read it, as everyone in the organisation can, and join it again "
+        "at any time.",
+        "private": "Only its members can read it: to come back, you would have to ask to join "
+        "and wait for an owner or moderator to say yes.",
+        "secret": "It is secret: you will no longer see it, nor know that it exists, unless an "
+        "owner or moderator adds you again.",
+    }
+    for visibility in wanted:
+        space = await _space(db, olga, name=f"{visibility.title()} Guild", visibility=visibility)
+        await spaces.do_add_member(db, actor=olga, space=space, person_id=ben.id)
+    await db.commit()
+    await sign_in(client, ben.email)
+    for visibility, after in wanted.items():
+        slug = f"{visibility}-guild"
+        page = await client.get(f"/spaces/{slug}")
+        button = asks(page.text)[f"/spaces/{slug}/leave"]
+        confirm = await client.get(f"/spaces/{slug}/leave")
+        assert confirm.status_code == 200
+        asked = confirmation(confirm.text)
+        assert asked["question"] == button["question"] == f"Leave {visibility.title()} Guild?"
+        assert (
+            asked["detail"]
+            == button["detail"]
+            == (f"Its posts will no longer come to your feed. {after}")
+        )
+        assert (asked["confirm"], asked["back"]) == ("Leave the space", f"/spaces/{slug}")
+    left = await client.post("/spaces/secret-guild/leave", data={"csrf_token": asked["csrf"]})
+    assert left.status_code == 303
+    assert (await client.get("/spaces/secret-guild/leave")).status_code == 404  # secret now
+
+    async with httpx.AsyncClient(transport=client._transport, base_url="http://testserver") as own:
+        await sign_in(own, olga.email)
+        token = csrf_of((await own.get("/spaces/open-guild")).text)
+        last = await own.get("/spaces/open-guild/leave")  # the last owner: the action's answer
+        assert last.status_code == 409 and "last owner" in last.text
+        assert (
+            await own.post("/spaces/open-guild/leave", data={"csrf_token": token})
+        ).status_code == 409
+    async with httpx.AsyncClient(transport=client._transport, base_url="http://testserver") as by:
+        stranger = await make_person(db, name="Sam")
+        await sign_in(by, stranger.email)
+        token = csrf_of((await by.get("/spaces/open-guild")).text)
+        assert (await by.get("/spaces/open-guild/leave")).status_code == 404  # not a member
+        assert (
+            await by.post("/spaces/open-guild/leave", data={"csrf_token": token})
+        ).status_code == 404
+
+
+async def test_removing_someone_asks_first_and_only_managers_are_asked(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    olga = await make_person(db, name="Olga")
+    ben = await make_person(db, name="Ben Okafor")
+    cleo = await make_person(db, name="Cleo")
+    space = await _space(db, olga, name="Closed Guild", visibility="private")
+    for person in (ben, cleo):
+        await spaces.do_add_member(db, actor=olga, space=space, person_id=person.id)
+    await spaces.do_add_member(db, actor=olga, space=space, person_id=ben.id, role="moderator")
+    secret = await _space(db, olga, name="Hush", visibility="secret")
+    await spaces.do_add_member(db, actor=olga, space=secret, person_id=ben.id)
+    await db.commit()
+    await sign_in(client, olga.email)
+    members = await client.get("/spaces/closed-guild?tab=members")
+    action = f"/spaces/closed-guild/members/{ben.id}/remove"
+    assert f'method="post" action="{action}"' not in members.text
+    button = asks(members.text)[action]
+    confirm = await client.get(action)
+    assert confirm.status_code == 200
+    asked = confirmation(confirm.text)
+    assert asked["question"] == button["question"] == "Remove Ben Okafor from Closed Guild?"
+    assert (
+        asked["detail"]
+        == button["detail"]
+        == (
+            "Ben Okafor will no longer be a member or moderator. Only its members can read it: to "
+            "come back, they would have to ask to join and wait for an owner or moderator to say "
+            "yes. You can add them again from the Members tab."
+        )
+    )
+    assert (asked["confirm"], asked["back"]) == (
+        "Remove Ben Okafor",
+        "/spaces/closed-guild?tab=members",
+    )
+    assert await db.get(Membership, (space.id, ben.id)) is not None  # asking changed nothing
+    done = await client.post(action, data={"csrf_token": asked["csrf"]})
+    assert done.status_code == 303
+    left = select(Membership).where(Membership.space_id == space.id, Membership.person_id == ben.id)
+    assert (await db.execute(left)).scalar_one_or_none() is None
+
+    async with httpx.AsyncClient(transport=client._transport, base_url="http://testserver") as by:
+        await sign_in(by, cleo.email)  # a plain member may not remove anyone: 403 both ways
+        token = csrf_of((await by.get("/spaces/closed-guild")).text)
+        path = f"/spaces/closed-guild/members/{olga.id}/remove"
+        assert (await by.get(path)).status_code == 403
+        assert (await by.post(path, data={"csrf_token": token})).status_code == 403
+        path = f"/spaces/hush/members/{ben.id}/remove"  # a secret space she is not in: 404
+        assert (await by.get(path)).status_code == 404
+        assert (await by.post(path, data={"csrf_token": token})).status_code == 404

@@ -16,7 +16,7 @@ from atoll.spaces.models import Space
 from atoll.wiki.models import WikiPage, WikiRevision
 from atoll.wiki.tree import build_tree
 from tests.factories import make_person
-from tests.web.helpers import csrf_of, sign_in
+from tests.web.helpers import asks, confirmation, csrf_of, sign_in
 
 
 async def _space(db: AsyncSession, owner: Person, *members: Person, **kw: Any) -> Space:
@@ -396,8 +396,14 @@ async def test_delete_says_it_can_be_undone_and_restore_brings_the_page_back(
     token = await _token(client)
     path = "/spaces/guild/wiki/old-notes"
     await _save(client, token, path, title="Old notes", body="Keep me")
+    button = asks((await client.get(path)).text)[f"{path}/delete"]  # the dialog's words
     confirm = await client.get(f"{path}/delete")
-    assert confirm.status_code == 200 and "bring it back from its history" in confirm.text
+    assert confirm.status_code == 200
+    asked = confirmation(confirm.text)
+    assert asked["question"] == button["question"] == "Delete “Old notes”?"
+    assert "bring it back from its history" in button["detail"]
+    assert asked["detail"] == button["detail"]  # no page links here: the same words
+    assert (asked["confirm"], asked["back"]) == ("Delete the page", path)
     gone = await client.post(f"{path}/delete", data={"csrf_token": token})
     assert gone.status_code == 303
     assert gone.headers["location"] == "/spaces/guild/wiki?deleted=old-notes"

@@ -269,11 +269,18 @@ async def comment_fragment(request: Request, comment_id: str, viewer: Viewer, db
     if not _is_htmx(request):
         return RedirectResponse(f"/posts/{post.id}#comment-{comment.id}", status_code=303)
     view = await feed.post_thread(db, viewer=viewer, post_id=post.id)
+    return render(
+        request, "conversations/_comment.html", {"view": view, "cv": _in_thread(view, comment.id)}
+    )
+
+
+def _in_thread(view: feed.PostView, comment_id: int) -> feed.CommentView:
+    """A comment of a thread (with its replies)."""
     views = [cv for top in view.comments for cv in (top, *top.replies)]
-    found = next((cv for cv in views if cv.comment.id == comment.id), None)
+    found = next((cv for cv in views if cv.comment.id == comment_id), None)
     if found is None:
         raise NotFound("No such comment.")
-    return render(request, "conversations/_comment.html", {"view": view, "cv": found})
+    return found
 
 
 @router.post("/posts/{post_id}/react")
@@ -383,6 +390,31 @@ async def edit_post(request: Request, post_id: str, form: Form, viewer: Viewer, 
             status_code=422,
         )
     return RedirectResponse(f"/posts/{post_id}", status_code=303)
+
+
+# Deleting asks first: the Delete buttons open these pages (without JavaScript) or ask the
+# same question in a dialog (atoll.js). Whoever may not delete gets the action's own answer.
+
+
+@router.get("/posts/{post_id}/delete")
+async def confirm_delete_post(request: Request, post_id: str, viewer: Viewer, db: DB) -> Response:
+    view = await _post(db, viewer, post_id)
+    service.check_can_delete_post(viewer, post=view.post, space=view.space, role=view.role)
+    return render(request, "conversations/confirm.html", {"what": "post", "view": view})
+
+
+@router.get("/comments/{comment_id}/delete")
+async def confirm_delete_comment(
+    request: Request, comment_id: str, viewer: Viewer, db: DB
+) -> Response:
+    comment, post, space, role = await feed.access_comment(db, viewer=viewer, comment_id=comment_id)
+    service.check_can_delete_comment(viewer, comment=comment, space=space, role=role)
+    view = await feed.post_thread(db, viewer=viewer, post_id=post.id)
+    return render(
+        request,
+        "conversations/confirm.html",
+        {"what": "comment", "view": view, "cv": _in_thread(view, comment.id)},
+    )
 
 
 @router.post("/posts/{post_id}/delete")

@@ -253,14 +253,19 @@ async def do_edit_post(
     return post
 
 
-async def do_delete_post(
-    session: AsyncSession, *, actor: Person, post: Post, space: Space, role: str | None
-) -> None:
-    """Soft-delete a post (its author, the space's owners and moderators, admins): it leaves
-    every list and reads as not found. Its rows stay for the record."""
+def check_can_delete_post(actor: Person, *, post: Post, space: Space, role: str | None) -> None:
+    """Its author, the space's owners and moderators, admins — while the space is open."""
     check_writable(space)
     if post.author_id != actor.id and not policy.can_manage(actor, role):
         raise Forbidden("Only the author or the space's moderators can delete this post.")
+
+
+async def do_delete_post(
+    session: AsyncSession, *, actor: Person, post: Post, space: Space, role: str | None
+) -> None:
+    """Soft-delete a post (see ``check_can_delete_post``): it leaves every list and reads as
+    not found, its comments with it. Its rows stay for the record; nothing brings it back."""
+    check_can_delete_post(actor, post=post, space=space, role=role)
     post.deleted_at = utcnow()
     post.deleted_by_id = actor.id
     await search_index.unindex_post(session, post)
@@ -382,6 +387,15 @@ async def do_edit_comment(
     return comment
 
 
+def check_can_delete_comment(
+    actor: Person, *, comment: Comment, space: Space, role: str | None
+) -> None:
+    """Its author, the space's owners and moderators, admins — while the space is open."""
+    check_writable(space)
+    if comment.author_id != actor.id and not policy.can_manage(actor, role):
+        raise Forbidden("Only the author or the space's moderators can delete this comment.")
+
+
 async def do_delete_comment(
     session: AsyncSession,
     *,
@@ -394,9 +408,7 @@ async def do_delete_comment(
     """Soft-delete a comment (its author, the space's owners and moderators, admins). A
     top-level comment takes its replies out of sight with it; an accepted answer that goes
     away is no longer accepted."""
-    check_writable(space)
-    if comment.author_id != actor.id and not policy.can_manage(actor, role):
-        raise Forbidden("Only the author or the space's moderators can delete this comment.")
+    check_can_delete_comment(actor, comment=comment, space=space, role=role)
     hidden = 1
     if comment.parent_id is None:
         hidden += (

@@ -20,6 +20,7 @@ from atoll.demo.org import ADMIN_EMAIL, MEMBER_EMAIL, Org, PPerson, PSpace
 
 REACTIONS = ("👍", "❤️", "🎉", "😄", "😮", "🙏", "👀", "🚀", "✅", "💡")
 MAX_REVISIONS = 8
+LANDMARK_ROOM_MINUTES = 180  # the landmarks' last act is at 120 minutes: two thirds of this
 SCOPE_KINDS = {
     "within": ("unit",),
     "across": ("community", "situation"),
@@ -58,11 +59,17 @@ class Simulation:
         *,
         posts: int,
         end: datetime,
+        shares: Sequence[float],
     ) -> None:
         self.rng, self.org, self.h, self.end = rng, org, history, end
         months = len(org.months)
-        weights = [0.5 + (m / (months - 1) if months > 1 else 1.0) for m in range(months)]
-        share = [posts * w / sum(weights) for w in weights]
+        # Each month's posts grow with adoption and shrink with the part of the month the
+        # history covers (``shares``: 1 for a whole month, 2.5 / 31 on the 3rd at noon).
+        weights = [
+            (0.5 + (m / (months - 1) if months > 1 else 1.0)) * shares[m] for m in range(months)
+        ]
+        total = sum(weights) or 1.0
+        share = [posts * w / total for w in weights]
         self.posts_per_month = [int(s) for s in share]
         for m in sorted(range(months), key=lambda m: int(share[m]) - share[m])[
             : posts - sum(self.posts_per_month)
@@ -279,13 +286,17 @@ class Simulation:
     def landmarks(self) -> None:
         """The threads the docs and the browser tests know, in the last days of the history:
         an update with reactions, a question answered and accepted, an idea with votes, a
-        customer's question in a hybrid space, and news in the public space."""
+        customer's question in a hybrid space, and news in the public space. They take two
+        hours from three days before the end — or, when the last month began less than
+        three days before the end, from its start, squeezed into the first two thirds of what
+        there is of it when that is less than three hours: all before the end, in order."""
         org, h = self.org, self.h
-        last_start = org.months[-1][0]
-        base = max(last_start, self.end - timedelta(days=3)).replace(microsecond=0)
+        base = max(org.months[-1][0], self.end - timedelta(days=3)).replace(microsecond=0)
+        room = self.end - base
 
         def at(minutes: int) -> datetime:
-            return base + timedelta(minutes=minutes)
+            offset = min(timedelta(minutes=minutes), room * minutes / LANDMARK_ROOM_MINUTES)
+            return (base + offset).replace(microsecond=0)
 
         ana, ada = org.person(MEMBER_EMAIL).id, org.person(ADMIN_EMAIL).id
         guild = org.space("Python Guild")

@@ -32,6 +32,7 @@ from atoll.demo.org import (
     MEMBER_EMAIL,
     Ids,
     Org,
+    elapsed_shares,
     month_starts,
     plan_people,
     plan_spaces,
@@ -64,8 +65,21 @@ class DemoResult:
     ground_truth: dict[str, Any] = field(default_factory=dict)
 
 
-def default_posts(people: int, months: int) -> int:
+def default_posts(people: int, months: float) -> int:
+    """0.75 posts per person and month of history (a month not over counts for its share)."""
     return round(people * months * POSTS_PER_PERSON_MONTH)
+
+
+def history_stop(end: date | datetime | None, now: datetime | None = None) -> datetime:
+    """The instant the history ends (exclusive, whole seconds, UTC): the end of the day
+    ``end`` names, the moment ``end`` names (a naive one is UTC), or — with no ``end`` —
+    now, the moment the demo is made. Nothing the demo writes is dated at or after it."""
+    if isinstance(end, datetime):
+        moment = end if end.tzinfo is not None else end.replace(tzinfo=UTC)
+        return moment.astimezone(UTC).replace(microsecond=0)
+    if isinstance(end, date):
+        return datetime(end.year, end.month, end.day, tzinfo=UTC) + timedelta(days=1)
+    return (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
 
 
 async def demo_exists(session: AsyncSession) -> bool:
@@ -101,7 +115,7 @@ async def do_create_demo(
     people: int = 300,
     months: int = 12,
     seed: int = 1,
-    end: date | None = None,
+    end: date | datetime | None = None,
     posts: int | None = None,
     silo_level: int = 2,
     lookback_days: int = 90,
@@ -109,8 +123,10 @@ async def do_create_demo(
 ) -> DemoResult:
     """Create the demo organisation unless the database has people or units already (then
     change nothing and say so with ``created`` False). ``people`` counts everyone, about 5 %
-    of them external guests; the history covers ``months`` calendar months up to and
-    including the day ``end`` (default today, UTC). Does not commit."""
+    of them external guests; the history covers ``months`` calendar months up to the end of
+    the day ``end``, or up to the moment ``end`` (default now, UTC; see ``history_stop``).
+    A month the history ends in before it is over gets the share of activity its elapsed
+    time deserves. Does not commit."""
     if await demo_exists(session):
         count = await session.scalar(select(func.count()).select_from(Person)) or 0
         return DemoResult(created=False, people=count)
@@ -118,18 +134,18 @@ async def do_create_demo(
         raise ValueError("the demo organisation needs at least 20 people")
     if months < 1:
         raise ValueError("the demo history needs at least one month")
-    end_day = end or datetime.now(UTC).date()
-    stop = datetime(end_day.year, end_day.month, end_day.day, tzinfo=UTC) + timedelta(days=1)
-    total_posts = default_posts(people, months) if posts is None else posts
+    stop = history_stop(end)
     rng = random.Random(seed)
     previous_cache = await _page_cache(session, BUILD_CACHE_KIB)
     ids = Ids(await writer.last_ids(session))
     org = _plan(rng, ids, people=people, months=months, stop=stop, silo_level=silo_level)
     await _write_org(session, org, progress)
+    shares = elapsed_shares(org.months)
+    total_posts = default_posts(people, sum(shares)) if posts is None else posts
 
     tally = Tally(org.months, lookback_days)
     history = History(org, ids, tally, stop)
-    sim = Simulation(rng, org, history, posts=total_posts, end=stop)
+    sim = Simulation(rng, org, history, posts=total_posts, end=stop, shares=shares)
     written = {"post": 0, "interaction": 0}
     for month, (_, month_end) in enumerate(org.months):
         sim.run_month(month)
@@ -157,9 +173,9 @@ async def do_create_demo(
     await _page_cache(session, previous_cache)
     truth = tally.as_json(
         seed=seed,
-        end=end_day.isoformat(),
-        start=org.months[0][0].isoformat().replace("+00:00", "Z"),
-        stop=stop.isoformat().replace("+00:00", "Z"),
+        end=_iso(end if isinstance(end, date) and not isinstance(end, datetime) else stop),
+        start=_iso(org.months[0][0]),
+        stop=_iso(stop),
         people=len(org.people),
         months_count=months,
         silo_level=silo_level,
@@ -173,6 +189,10 @@ async def do_create_demo(
         interactions=written["interaction"],
         ground_truth=truth,
     )
+
+
+def _iso(moment: date) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
 
 
 def _plan(

@@ -113,6 +113,17 @@ def month_starts(end: datetime, months: int) -> list[tuple[datetime, datetime]]:
     return [(s, starts[i + 1] if i + 1 < len(starts) else end) for i, s in enumerate(starts)]
 
 
+def elapsed_shares(months: list[tuple[datetime, datetime]]) -> list[float]:
+    """How much of each calendar month the history covers: 1 for a whole month, less for
+    the month the history ends in when it is not over (2.5 / 31 on the 3rd at noon)."""
+    shares = []
+    for start, stop in months:
+        year, month = (start.year, start.month + 1) if start.month < 12 else (start.year + 1, 1)
+        whole = datetime(year, month, 1, tzinfo=start.tzinfo) - start
+        shares.append(min(1.0, (stop - start) / whole))
+    return shares
+
+
 class Ids:
     """The next free id of each table."""
 
@@ -507,6 +518,7 @@ def _situations(
             when = start + (end - start) * rng.uniform(0.1, 0.85)
             when = when.replace(microsecond=0)
             closes = min(end - timedelta(hours=1), when + timedelta(days=rng.randint(5, 30)))
+            closes = max(closes, when)  # a history of a few hours: closed as it opened
         space = add(
             name,
             "situation",

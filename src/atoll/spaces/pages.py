@@ -197,6 +197,42 @@ async def join(slug: str, form: Form, viewer: Viewer, db: DB) -> Response:
     return RedirectResponse(f"/spaces/{space.slug}?{outcome}=1", status_code=303)
 
 
+# Leaving, removing someone and archiving ask first: their buttons open these pages (without
+# JavaScript) or ask the same question in a dialog (atoll.js). Whoever may not do the thing
+# gets the action's own answer.
+
+
+@router.get("/spaces/{slug}/leave")
+async def confirm_leave(request: Request, slug: str, viewer: Viewer, db: DB) -> Response:
+    space, role = await _space_and_role(db, viewer, slug)
+    membership = await service.access_membership(db, actor=viewer, space=space, person_id=viewer.id)
+    following = await is_following(db, viewer=viewer, target_type="space", target_id=space.id)
+    ctx = {"what": "leave", "membership": membership, "following": following}
+    return render(request, "spaces/confirm.html", space_context(space, role, viewer) | ctx)
+
+
+@router.get("/spaces/{slug}/members/{person_id}/remove")
+async def confirm_remove_member(
+    request: Request, slug: str, person_id: str, viewer: Viewer, db: DB
+) -> Response:
+    space, role = await _space_and_role(db, viewer, slug)
+    membership = await service.access_membership(db, actor=viewer, space=space, person_id=person_id)
+    person = await db.get(Person, membership.person_id)
+    ctx = {"what": "remove", "membership": membership, "person": person}
+    return render(request, "spaces/confirm.html", space_context(space, role, viewer) | ctx)
+
+
+@router.get("/spaces/{slug}/archive")
+async def confirm_archive(request: Request, slug: str, viewer: Viewer, db: DB) -> Response:
+    space, role = await _space_and_role(db, viewer, slug)
+    service.check_can_archive(viewer, role)
+    if space.archived_at is not None:  # nothing to ask: the space says it is archived
+        return RedirectResponse(f"/spaces/{space.slug}?tab=about", status_code=303)
+    return render(
+        request, "spaces/confirm.html", space_context(space, role, viewer) | {"what": "archive"}
+    )
+
+
 @router.post("/spaces/{slug}/leave")
 async def leave(request: Request, slug: str, form: Form, viewer: Viewer, db: DB) -> Response:
     space, _ = await _space_and_role(db, viewer, slug)

@@ -363,11 +363,16 @@ async def do_update_space(
     return space
 
 
+def check_can_archive(actor: Person, role: str | None) -> None:
+    if not policy.can_own(actor, role):
+        raise Forbidden("Only owners and administrators can archive a space.")
+
+
 async def do_archive_space(
     session: AsyncSession, *, actor: Person, space: Space, role: str | None
 ) -> Space:
-    if not policy.can_own(actor, role):
-        raise Forbidden("Only owners and administrators can archive a space.")
+    """Make the space read-only for good (again: nothing changes)."""
+    check_can_archive(actor, role)
     if space.archived_at is None:
         space.archived_at = utcnow()
     await session.flush()
@@ -544,10 +549,12 @@ async def _check_not_last_owner(session: AsyncSession, space: Space, person_id: 
         raise Conflict("This is the space's last owner. Make someone else an owner first.")
 
 
-async def do_remove_member(
+async def access_membership(
     session: AsyncSession, *, actor: Person, space: Space, person_id: int | str
-) -> None:
-    """Remove someone (owners and moderators; moderators cannot remove owners) or leave."""
+) -> Membership:
+    """The membership ``actor`` may end: someone else's (owners and moderators; only owners
+    end an owner's) or their own (leaving). Forbidden, NotFound when there is none, Conflict
+    for the people of a unit in its space and for the last owner."""
     pid = parse_id(person_id)
     actor_role = await role_in(session, space_id=space.id, person=actor)
     if pid != actor.id and not policy.can_manage(actor, actor_role):
@@ -564,6 +571,14 @@ async def do_remove_member(
         )
     if membership.role == "owner":
         await _check_not_last_owner(session, space, pid)
+    return membership
+
+
+async def do_remove_member(
+    session: AsyncSession, *, actor: Person, space: Space, person_id: int | str
+) -> None:
+    """Remove someone or leave (see ``access_membership``)."""
+    membership = await access_membership(session, actor=actor, space=space, person_id=person_id)
     await session.delete(membership)
     events.membership_changed(session, space_id=space.id, person_id=membership.person_id, role=None)
     await session.flush()

@@ -100,3 +100,64 @@ document.addEventListener("htmx:configRequest", (event) => {
     try { update(JSON.parse(d.data)); } catch (_) { /* not ours */ }
   });
 })();
+// Destructive actions ask first. Their button sits in a form marked data-confirm: without
+// JavaScript it opens the action's confirmation page; here the same question (the form's
+// data-confirm, data-confirm-detail and data-confirm-button) opens in a dialog instead, and
+// confirming posts to the same address with the CSRF token. Focus moves to the safe choice,
+// Escape or "Cancel" closes it and focus returns to the button. One dialog serves every such
+// form, those htmx or the live page swap in later included.
+(() => {
+  let dialog = null, opener = null;
+  const make = () => {
+    dialog = document.createElement("dialog");
+    dialog.className = "confirm-dialog";
+    dialog.setAttribute("aria-labelledby", "confirm-dialog-question");
+    dialog.setAttribute("aria-describedby", "confirm-dialog-detail");
+    const box = document.createElement("div");
+    box.className = "confirm-box";
+    const question = document.createElement("h2");
+    question.id = "confirm-dialog-question";
+    const detail = document.createElement("p");
+    detail.id = "confirm-dialog-detail";
+    const form = document.createElement("form");
+    form.method = "post";
+    form.className = "actions";
+    const token = document.createElement("input");
+    token.type = "hidden";
+    token.name = "csrf_token";
+    const yes = document.createElement("button");
+    yes.type = "submit";
+    yes.className = "danger";
+    const no = document.createElement("button");
+    no.type = "button";
+    no.className = "secondary";
+    no.textContent = "Cancel";
+    no.addEventListener("click", () => dialog.close());
+    form.append(token, yes, no);
+    box.append(question, detail, form);
+    dialog.append(box);
+    // A click on the backdrop (the dialog itself, outside its box) cancels too.
+    dialog.addEventListener("click", (e) => { if (e.target === dialog) dialog.close(); });
+    dialog.addEventListener("close", () => {
+      if (opener && opener.isConnected) opener.focus();
+      opener = null;
+    });
+    document.body.append(dialog);
+  };
+  document.addEventListener("submit", (event) => {
+    const ask = event.target;
+    if (!(ask instanceof HTMLFormElement) || ask.dataset.confirm === undefined) return;
+    event.preventDefault();
+    if (!dialog) make();
+    const form = dialog.querySelector("form");
+    const meta = document.querySelector('meta[name="csrf-token"]');
+    dialog.querySelector("h2").textContent = ask.dataset.confirm;
+    dialog.querySelector("p").textContent = ask.dataset.confirmDetail || "";
+    form.action = ask.getAttribute("action");
+    form.elements.namedItem("csrf_token").value = meta ? meta.content : "";
+    form.querySelector(".danger").textContent = ask.dataset.confirmButton || "Confirm";
+    opener = event.submitter || ask.querySelector("button");
+    dialog.showModal();
+    form.querySelector(".secondary").focus();
+  });
+})();
