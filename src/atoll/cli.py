@@ -31,7 +31,9 @@ def _run(work: Callable[[Any], Awaitable[T]], settings: Settings | None = None) 
         from atoll.people import passwords
 
         passwords.configure(
-            time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib
+            time_cost=settings.argon2_time_cost,
+            memory_kib=settings.argon2_memory_kib,
+            threads=settings.argon2_threads,
         )
         engine = make_engine(settings)
         try:

@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     )
     argon2_time_cost: int = Field(3, ge=1)
     argon2_memory_kib: int = Field(65536, ge=8)
+    argon2_threads: int = Field(
+        0, ge=0, le=256, description="Threads that hash passwords; 0: half the CPUs, at least 1."
+    )
     max_upload_mb: int = Field(
         25, ge=1, le=10240, description="The largest attachment accepted, in MB."
     )

@@ -86,12 +86,13 @@ async def check_credentials(
 ) -> Person | None:
     """The person these credentials belong to, or None (after recording the failure).
 
-    An unknown e-mail and a wrong password take the same path and the same time."""
+    The password is checked in the password pool, off the event loop. An unknown e-mail and a
+    wrong password take the same path and the same time."""
     await check_rate_limit(session, settings, email=email, address=address)
     person = (
         await session.execute(select(Person).where(Person.email == email.strip().lower()))
     ).scalar_one_or_none()
-    ok = passwords.verify_password(person.password_hash if person else None, password)
+    ok = await passwords.verify_password(person.password_hash if person else None, password)
     account_key, address_key = _limit_keys(email, address)
     if not ok or person is None or not person.is_active:
         now = utcnow()
@@ -109,7 +110,7 @@ async def check_credentials(
         return None
     await session.execute(delete(LoginFailure).where(LoginFailure.key == account_key))
     if person.password_hash and passwords.needs_rehash(person.password_hash):
-        person.password_hash = passwords.hash_password(password)
+        person.password_hash = await passwords.rehash(password)
     return person
 
 

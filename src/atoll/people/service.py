@@ -158,7 +158,7 @@ async def do_create_person(
         title=title.strip(),
         bio="",
         is_active=True,
-        password_hash=passwords.hash_password(password) if password else None,
+        password_hash=await passwords.hash_password(password) if password else None,
     )
     session.add(person)
     await session.flush()
@@ -212,7 +212,7 @@ async def do_update_person(
             raise Invalid.field("unit_id", "external people do not belong to a unit")
         person.unit_id = await check_unit(session, changes["unit_id"])
     if changes.get("password") is not None:
-        person.password_hash = passwords.hash_password(changes["password"])
+        person.password_hash = await passwords.hash_password(changes["password"])
         if actor.id != person.id:
             await auth.do_revoke_all(session, person=person)
     if changes.get("is_active") is not None:
