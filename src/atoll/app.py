@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     app.state.sessionmaker,
                     settings.housekeeping_seconds,
                     event_retention_hours=settings.event_retention_hours,
+                    login_window_seconds=settings.login_window_seconds,
                 ):
                     yield
             else:

@@ -44,9 +44,19 @@ class Settings(BaseSettings):
         True, description="Name the people who bridge silos (to admins and analysts only)."
     )
     session_days: int = Field(30, ge=1, description="How long an idle sign-in session lives.")
-    login_max_failures_account: int = Field(5, ge=1)
-    login_max_failures_address: int = Field(20, ge=1)
-    login_window_seconds: int = Field(900, ge=1)
+    login_max_failures: int = Field(
+        5, ge=1, description="Failed sign-ins for one account from one address per window."
+    )
+    login_max_failures_address: int = Field(
+        20, ge=1, description="Failed sign-ins from one address per window."
+    )
+    login_max_failures_account: int = Field(
+        20, ge=1, description="Failed sign-ins for one account from all addresses per window."
+    )
+    login_max_successes_address: int = Field(
+        100, ge=1, description="Successful sign-ins from one address per window."
+    )
+    login_window_seconds: int = Field(900, ge=1, le=86400)
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_user: str = ""

@@ -55,12 +55,14 @@ async def _one(db: DB, person: Person, viewer: Person) -> PersonOut:
     response_model=TokenOut,
 )
 async def create_token(body: TokenIn, request: Request, db: DB, settings: AppSettings) -> TokenOut:
-    """Exchange an e-mail and password for a bearer token."""
-    person = await auth.check_credentials(
-        db, settings, email=body.email, password=body.password, address=client_address(request)
-    )
+    """Exchange an e-mail and password for a bearer token. Repeated failures, and many
+    sign-ins from one address, are answered 429 with `Retry-After`."""
+    address = client_address(request)
+    attempt = await auth.do_count_attempt(db, settings, email=body.email, address=address)
+    await db.commit()  # the attempt counts while its password is checked
+    person = await auth.check_credentials(db, attempt=attempt, password=body.password)
     if person is None:
-        await db.commit()  # the failure must count even though the answer is an error
+        await db.commit()  # settled as a failure, even though the answer is an error
         raise Unauthorized("Wrong e-mail or password.")
     raw = await auth.do_start_session(
         db,
@@ -68,7 +70,7 @@ async def create_token(body: TokenIn, request: Request, db: DB, settings: AppSet
         person=person,
         kind=auth.TOKEN,
         user_agent=request.headers.get("user-agent", ""),
-        address=client_address(request),
+        address=address,
     )
     return TokenOut(access_token=raw)
 

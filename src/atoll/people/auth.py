@@ -1,4 +1,5 @@
-"""Sign-in: credentials, rate limiting, revocable sessions and bearer tokens, CSRF tokens."""
+"""Sign-in: credentials, the throttle in front of them (``atoll.people.throttle``), revocable
+sessions and bearer tokens, CSRF tokens."""
 
 from __future__ import annotations
 
@@ -7,17 +8,18 @@ import hmac
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.config import Settings
-from atoll.kit.errors import NotFound, RateLimited
+from atoll.kit.errors import NotFound
 from atoll.kit.ids import parse_id
 from atoll.kit.time import utcnow
-from atoll.people import passwords
-from atoll.people.models import AuthSession, LoginFailure, Person
+from atoll.people import passwords, throttle
+from atoll.people.models import AuthSession, Person
+from atoll.people.throttle import Attempt
 
 SESSION = "session"
 TOKEN = "token"
@@ -49,68 +51,40 @@ def csrf_matches(settings: Settings, secret: str | None, token: str | None) -> b
     return hmac.compare_digest(csrf_token_for(settings, secret), token)
 
 
-def _limit_keys(email: str, address: str) -> tuple[str, str]:
-    # Cut to the longest e-mail address: a few letters grow when lower-cased (İ becomes i̇),
-    # and the key column holds 400 characters.
-    return f"account:{email.strip().lower()[:320]}", f"address:{address}"
-
-
-async def check_rate_limit(
-    session: AsyncSession, settings: Settings, *, email: str, address: str
-) -> None:
-    """Raise RateLimited when the account or the client address failed too often lately."""
-    now = utcnow()
-    since = now - timedelta(seconds=settings.login_window_seconds)
-    account_key, address_key = _limit_keys(email, address)
-    for key, allowed in (
-        (account_key, settings.login_max_failures_account),
-        (address_key, settings.login_max_failures_address),
-    ):
-        count, oldest = (
-            await session.execute(
-                select(func.count(), func.min(LoginFailure.at)).where(
-                    LoginFailure.key == key, LoginFailure.at > since
-                )
-            )
-        ).one()
-        if count >= allowed:
-            retry = oldest + timedelta(seconds=settings.login_window_seconds) - now
-            raise RateLimited(
-                "Too many failed sign-in attempts. Please wait and try again.",
-                retry_after=int(retry.total_seconds()) + 1,
-            )
+async def do_count_attempt(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    email: str,
+    address: str,
+    now: datetime | None = None,
+) -> Attempt:
+    """Count a sign-in attempt against the throttle (``atoll.people.throttle``), or raise
+    RateLimited. The caller commits before ``check_credentials``: the attempt must count while
+    its password is being checked, and no lock may be held that long."""
+    return await throttle.do_count_attempt(
+        session, settings, email=email, address=address, now=now or utcnow()
+    )
 
 
 async def check_credentials(
-    session: AsyncSession, settings: Settings, *, email: str, password: str, address: str
+    session: AsyncSession, *, attempt: Attempt, password: str
 ) -> Person | None:
-    """The person these credentials belong to, or None (after recording the failure).
+    """The person whose e-mail and password these are, or None; settles the attempt.
 
-    The password is checked in the password pool, off the event loop. An unknown e-mail and a
-    wrong password take the same path and the same time."""
-    await check_rate_limit(session, settings, email=email, address=address)
+    The password is checked in the password pool, off the event loop. An unknown e-mail, a
+    person without a password, an inactive person and a wrong password take the same path and
+    the same time."""
     person = (
-        await session.execute(select(Person).where(Person.email == email.strip().lower()))
+        await session.execute(select(Person).where(Person.email == attempt.email))
     ).scalar_one_or_none()
     ok = await passwords.verify_password(person.password_hash if person else None, password)
-    account_key, address_key = _limit_keys(email, address)
     if not ok or person is None or not person.is_active:
-        now = utcnow()
-        # Forget failures that fell out of the window, so the table stays small.
-        await session.execute(
-            delete(LoginFailure).where(
-                LoginFailure.key.in_([account_key, address_key]),
-                LoginFailure.at <= now - timedelta(seconds=settings.login_window_seconds),
-            )
-        )
-        session.add_all(
-            [LoginFailure(key=account_key, at=now), LoginFailure(key=address_key, at=now)]
-        )
-        await session.flush()
+        await throttle.do_settle(session, attempt=attempt, succeeded=False)
         return None
-    await session.execute(delete(LoginFailure).where(LoginFailure.key == account_key))
     if person.password_hash and passwords.needs_rehash(person.password_hash):
         person.password_hash = await passwords.rehash(password)
+    await throttle.do_settle(session, attempt=attempt, succeeded=True)
     return person
 
 

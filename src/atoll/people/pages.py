@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from atoll.conversations.service import is_following
-from atoll.kit.errors import AtollError, Forbidden, Invalid
+from atoll.kit.errors import AtollError, Forbidden, Invalid, RateLimited
 from atoll.org import service as org_service
 from atoll.people import auth, policy, service
 from atoll.web.deps import (
@@ -51,11 +51,11 @@ async def sign_in(
 ) -> Response:
     email, password = form.get("email", "")[:320], form.get("password", "")
     target = _safe_next(form.get("next"))
+    address = client_address(request)
     try:
-        person = await auth.check_credentials(
-            db, settings, email=email, password=password, address=client_address(request)
-        )
-    except AtollError as error:  # rate limited: say so on the form, keep Retry-After
+        attempt = await auth.do_count_attempt(db, settings, email=email, address=address)
+    except RateLimited as error:  # say so on the form, keep Retry-After
+        await discard_changes(db, request)  # a refused attempt counts for nothing
         response = render(
             request,
             "people/sign_in.html",
@@ -64,6 +64,8 @@ async def sign_in(
         )
         response.headers.update(error.headers)
         return response
+    await db.commit()  # the attempt counts while its password is checked
+    person = await auth.check_credentials(db, attempt=attempt, password=password)
     if person is None:
         await db.commit()
         return render(
@@ -80,7 +82,7 @@ async def sign_in(
         person=person,
         kind=auth.SESSION,
         user_agent=request.headers.get("user-agent", ""),
-        address=client_address(request),
+        address=address,
     )
     redirect = RedirectResponse(target, status_code=303)
     redirect.set_cookie(

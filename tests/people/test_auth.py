@@ -1,0 +1,116 @@
+"""Sign-in that holds under attack, through the JSON API: the throttle counts atomically, per
+account and address and per address, and never locks the owner out."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tests.factories import PASSWORD, make_person
+from tests.web.helpers import sign_in
+
+TOKEN = "/api/v1/auth/token"
+
+
+@asynccontextmanager
+async def client_at(app: FastAPI, address: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A client whose requests come from ``address`` (the peer the app sees)."""
+    transport = httpx.ASGITransport(app=app, client=(address, 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+
+
+async def _sign_in(client: httpx.AsyncClient, email: str, password: str = PASSWORD, **kw):  # type: ignore[no-untyped-def]
+    return await client.post(TOKEN, json={"email": email, "password": password}, **kw)
+
+
+# --- the failure throttle -------------------------------------------------------------------
+
+
+async def test_concurrent_wrong_passwords_are_checked_up_to_the_limit_exactly(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    ana = await make_person(db)
+    answers = await asyncio.gather(
+        *(_sign_in(client, ana.email, "wrong password") for _ in range(40))
+    )
+    statuses = Counter(a.status_code for a in answers)
+    assert statuses == {401: 5, 429: 35}
+    assert all(int(a.headers["retry-after"]) > 0 for a in answers if a.status_code == 429)
+
+
+async def test_an_attacker_failing_on_an_account_does_not_lock_its_owner_out(
+    app: FastAPI, db: AsyncSession
+) -> None:
+    admin = await make_person(db, role="admin")
+    async with client_at(app, "198.51.100.66") as attacker:
+        for _ in range(5):
+            assert (await _sign_in(attacker, admin.email, "guess guess")).status_code == 401
+        refused = await _sign_in(attacker, admin.email, PASSWORD)  # even the right one, now
+        assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
+    async with client_at(app, "192.0.2.10") as owner:
+        assert (await _sign_in(owner, admin.email)).status_code == 200
+
+
+async def test_failures_from_many_addresses_slow_the_account_down_but_let_its_owner_in(
+    app: FastAPI, db: AsyncSession
+) -> None:
+    """Past ``ATOLL_LOGIN_MAX_FAILURES_ACCOUNT`` failures on the account (20), an address that
+    has failed on it gets no second guess; an address that has not failed still signs in."""
+    ana = await make_person(db)
+    for n in range(5):  # 5 addresses × 4 failures: 20, each address under its own limit
+        async with client_at(app, f"198.51.100.{n}") as attacker:
+            for _ in range(4):
+                assert (await _sign_in(attacker, ana.email, "guess guess")).status_code == 401
+    async with client_at(app, "198.51.100.50") as fresh:
+        assert (await _sign_in(fresh, ana.email, "guess guess")).status_code == 401  # 21st
+        assert (await _sign_in(fresh, ana.email, "guess again")).status_code == 429
+    async with client_at(app, "198.51.100.0") as earlier:
+        assert (await _sign_in(earlier, ana.email, "guess guess")).status_code == 429
+    async with client_at(app, "192.0.2.10") as owner:
+        assert (await _sign_in(owner, ana.email)).status_code == 200
+
+
+async def test_an_ipv6_client_is_counted_by_its_network(app: FastAPI, db: AsyncSession) -> None:
+    ana = await make_person(db)
+    for n in range(5):  # five addresses of one /64
+        async with client_at(app, f"2001:db8:1:2::{n + 1}") as attacker:
+            assert (await _sign_in(attacker, ana.email, "guess guess")).status_code == 401
+    async with client_at(app, "2001:db8:1:2::ff") as attacker:
+        assert (await _sign_in(attacker, ana.email, "guess guess")).status_code == 429
+    async with client_at(app, "2001:db8:1:3::1") as owner:  # the next /64
+        assert (await _sign_in(owner, ana.email)).status_code == 200
+
+
+async def test_successful_sign_ins_are_throttled_per_address(
+    app: FastAPI, client: httpx.AsyncClient, db: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app.state.settings, "login_max_successes_address", 3)
+    ana = await make_person(db)
+    for _ in range(3):
+        assert (await _sign_in(client, ana.email)).status_code == 200
+    refused = await _sign_in(client, ana.email)
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
+    assert "sign-ins from your network" in refused.json()["detail"]
+    async with client_at(app, "192.0.2.44") as elsewhere:
+        assert (await _sign_in(elsewhere, ana.email)).status_code == 200
+
+
+async def test_the_sign_in_page_says_when_to_try_again(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    ana = await make_person(db)
+    for _ in range(5):
+        assert (await sign_in(client, ana.email, "not the password")).status_code == 401
+    page = await sign_in(client, ana.email)
+    assert page.status_code == 429 and int(page.headers["retry-after"]) > 0
+    assert page.headers["content-type"].startswith("text/html")
+    assert "Too many failed sign-ins" in page.text and "try again in 15 minutes" in page.text
+    assert "atoll_session" not in client.cookies
