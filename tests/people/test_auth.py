@@ -1,5 +1,6 @@
 """Sign-in that holds under attack, through the JSON API: the throttle counts atomically, per
-account and address and per address, and never locks the owner out."""
+account and address and per address, and never locks the owner out; the client address is
+the peer's unless a trusted proxy says otherwise."""
 
 from __future__ import annotations
 
@@ -114,3 +115,37 @@ async def test_the_sign_in_page_says_when_to_try_again(
     assert page.headers["content-type"].startswith("text/html")
     assert "Too many failed sign-ins" in page.text and "try again in 15 minutes" in page.text
     assert "atoll_session" not in client.cookies
+
+
+# --- the client address ---------------------------------------------------------------------
+
+
+async def test_a_forwarded_address_is_not_believed_from_an_untrusted_peer(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    ana = await make_person(db)
+    for n in range(20):  # rotating X-Forwarded-For: still one address, 203.0.113.7
+        forged = {"X-Forwarded-For": f"192.0.2.{n}"}
+        assert (await _sign_in(client, f"guess{n}@example.com", headers=forged)).status_code == 401
+    refused = await _sign_in(client, ana.email, headers={"X-Forwarded-For": "192.0.2.200"})
+    assert refused.status_code == 429
+
+
+async def test_a_trusted_proxy_names_the_client(
+    app: FastAPI, db: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app.state.settings, "trusted_proxies", "10.0.0.0/8, 192.0.2.1")
+    ana = await make_person(db)
+    async with client_at(app, "10.1.2.3") as proxy:
+        for _ in range(5):  # one client behind the proxy fails ...
+            behind = {"X-Forwarded-For": "198.51.100.7, 192.0.2.1"}  # client, then a 2nd proxy
+            assert (await _sign_in(proxy, ana.email, "guess", headers=behind)).status_code == 401
+        assert (await _sign_in(proxy, ana.email, headers=behind)).status_code == 429
+        # ... another, through the same proxy, signs in; what a client forged on the left of
+        # the header is not read
+        other = {"X-Forwarded-For": "198.51.100.7, 203.0.113.99"}
+        answer = await _sign_in(proxy, ana.email, headers=other)
+        assert answer.status_code == 200
+        token = {"Authorization": f"Bearer {answer.json()['access_token']}"}
+        mine = (await proxy.get("/api/v1/me/sessions", headers=token)).json()
+    assert [s["address"] for s in mine if s["current"]] == ["203.0.113.99"]
