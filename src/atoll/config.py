@@ -63,6 +63,10 @@ class Settings(BaseSettings):
         True, description="Name the people who bridge silos (to admins and analysts only)."
     )
     session_days: int = Field(30, ge=1, description="How long an idle sign-in session lives.")
+    token_days: int = Field(30, ge=1, description="How long an idle API token lives.")
+    tokens_per_person: int = Field(
+        25, ge=1, le=1000, description="Live API tokens (and browser sessions) per person at most."
+    )
     login_max_failures: int = Field(
         5, ge=1, description="Failed sign-ins for one account from one address per window."
     )

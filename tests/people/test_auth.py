@@ -1,6 +1,6 @@
 """Sign-in that holds under attack, through the JSON API: the throttle counts atomically, per
-account and address and per address, and never locks the owner out; the client address is
-the peer's unless a trusted proxy says otherwise."""
+account and address and per address, never locks the owner out; tokens expire and are
+bounded; the client address is the peer's unless a trusted proxy says otherwise."""
 
 from __future__ import annotations
 
@@ -8,12 +8,15 @@ import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from atoll.kit.time import utcnow
+from atoll.people import auth
 from tests.factories import PASSWORD, make_person
 from tests.web.helpers import sign_in
 
@@ -30,6 +33,11 @@ async def client_at(app: FastAPI, address: str) -> AsyncIterator[httpx.AsyncClie
 
 async def _sign_in(client: httpx.AsyncClient, email: str, password: str = PASSWORD, **kw):  # type: ignore[no-untyped-def]
     return await client.post(TOKEN, json={"email": email, "password": password}, **kw)
+
+
+def _time(value: str) -> datetime:
+    assert value.endswith("Z"), value  # RFC 3339, UTC
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 # --- the failure throttle -------------------------------------------------------------------
@@ -149,3 +157,64 @@ async def test_a_trusted_proxy_names_the_client(
         token = {"Authorization": f"Bearer {answer.json()['access_token']}"}
         mine = (await proxy.get("/api/v1/me/sessions", headers=token)).json()
     assert [s["address"] for s in mine if s["current"]] == ["203.0.113.99"]
+
+
+# --- tokens that expire ---------------------------------------------------------------------
+
+
+async def test_a_token_answers_when_it_expires_and_slides_with_use(
+    app: FastAPI, client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    ana = await make_person(db)
+    before = utcnow()
+    answer = await _sign_in(client, ana.email)
+    assert answer.status_code == 200
+    expires = _time(answer.json()["expires_at"])
+    assert before + timedelta(days=30) <= expires <= utcnow() + timedelta(days=30)
+    # A token last used 20 days ago still works, and its end moves on from now.
+    then = utcnow() - timedelta(days=20)
+    old = await auth.do_start_session(db, app.state.settings, person=ana, kind=auth.TOKEN, now=then)
+    await db.commit()
+    assert old.auth.expires_at == then + timedelta(days=30)
+    headers = {"Authorization": f"Bearer {old.secret}"}
+    assert (await client.get("/api/v1/me", headers=headers)).status_code == 200
+    listed = (await client.get("/api/v1/me/sessions", headers=headers)).json()
+    current = next(s for s in listed if s["current"])
+    assert _time(current["expires_at"]) >= before + timedelta(days=30)
+
+
+async def test_a_token_unused_for_longer_than_token_days_stops_working(
+    app: FastAPI, client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    ana = await make_person(db)
+    stale = await auth.do_start_session(
+        db, app.state.settings, person=ana, kind=auth.TOKEN, now=utcnow() - timedelta(days=31)
+    )
+    await db.commit()
+    answer = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {stale.secret}"})
+    assert answer.status_code == 401
+
+
+async def test_signing_in_beyond_the_bound_revokes_the_least_recently_used_token(
+    app: FastAPI, client: httpx.AsyncClient, db: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app.state.settings, "tokens_per_person", 3)
+    ana = await make_person(db)
+    now = utcnow()
+    made = [
+        await auth.do_start_session(
+            db, app.state.settings, person=ana, kind=auth.TOKEN, now=now - timedelta(days=d)
+        )
+        for d in (3, 2, 1)
+    ]
+    await db.commit()
+    oldest, unused, newer = ({"Authorization": f"Bearer {m.secret}"} for m in made)
+    assert (await client.get("/api/v1/me", headers=oldest)).status_code == 200  # used now
+    fourth = {
+        "Authorization": f"Bearer {(await _sign_in(client, ana.email)).json()['access_token']}"
+    }
+    assert (await client.get("/api/v1/me", headers=unused)).status_code == 401
+    for headers in (oldest, newer, fourth):
+        assert (await client.get("/api/v1/me", headers=headers)).status_code == 200
+    listed = (await client.get("/api/v1/me/sessions", headers=fourth)).json()
+    assert [s["kind"] for s in listed] == ["token"] * 3

@@ -1,5 +1,10 @@
-"""Sign-in: credentials, the throttle in front of them (``atoll.people.throttle``), revocable
-sessions and bearer tokens, CSRF tokens."""
+"""Sign-in: credentials, the throttle in front of them, sessions and bearer tokens that expire
+and can be revoked, CSRF tokens.
+
+Browser sessions (``ATOLL_SESSION_DAYS``) and API tokens (``ATOLL_TOKEN_DAYS``) both end after
+that many days without use; each use moves the end on. A person has at most
+``ATOLL_TOKENS_PER_PERSON`` live tokens, and as many browser sessions: signing in beyond that
+revokes the least recently used one."""
 
 from __future__ import annotations
 
@@ -25,6 +30,11 @@ SESSION = "session"
 TOKEN = "token"
 # A session's last_seen_at (and expiry) is written at most this often, not on every request.
 TOUCH_EVERY = timedelta(minutes=10)
+
+
+def lifetime(settings: Settings, kind: str) -> timedelta:
+    """How long a session or token lives unused."""
+    return timedelta(days=settings.session_days if kind == SESSION else settings.token_days)
 
 
 @dataclass(frozen=True)
@@ -88,6 +98,14 @@ async def check_credentials(
     return person
 
 
+@dataclass(frozen=True)
+class Started:
+    """A new session or token: its secret (shown once) and its row."""
+
+    secret: str
+    auth: AuthSession
+
+
 async def do_start_session(
     session: AsyncSession,
     settings: Settings,
@@ -96,24 +114,51 @@ async def do_start_session(
     kind: str,
     user_agent: str = "",
     address: str = "",
-) -> str:
-    """Create a new session (browser) or token (API) and return its secret, shown once."""
+    now: datetime | None = None,
+) -> Started:
+    """Create a new session (browser) or token (API); when the person already has
+    ``ATOLL_TOKENS_PER_PERSON`` live ones of that kind, the least recently used go."""
+    now = now or utcnow()
+    await _make_room(session, settings, person_id=person.id, kind=kind, now=now)
     raw = secrets.token_urlsafe(32)
-    now = utcnow()
-    session.add(
-        AuthSession(
-            token_hash=_digest(raw),
-            person_id=person.id,
-            kind=kind,
-            created_at=now,
-            last_seen_at=now,
-            expires_at=now + timedelta(days=settings.session_days) if kind == SESSION else None,
-            user_agent=user_agent[:300],
-            address=address[:64],
-        )
+    auth = AuthSession(
+        token_hash=_digest(raw),
+        person_id=person.id,
+        kind=kind,
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + lifetime(settings, kind),
+        user_agent=user_agent[:300],
+        address=address[:64],
     )
+    session.add(auth)
     await session.flush()
-    return raw
+    return Started(secret=raw, auth=auth)
+
+
+async def _make_room(
+    session: AsyncSession, settings: Settings, *, person_id: int, kind: str, now: datetime
+) -> None:
+    """Revoke the least recently used live sessions (or tokens) of a person beyond the newest
+    ``ATOLL_TOKENS_PER_PERSON`` - 1. The person's row is locked first (PostgreSQL), so two
+    sign-ins at once cannot both find room for one."""
+    await session.execute(select(Person.id).where(Person.id == person_id).with_for_update())
+    beyond = (
+        select(AuthSession.id)
+        .where(
+            AuthSession.person_id == person_id,
+            AuthSession.kind == kind,
+            AuthSession.revoked_at.is_(None),
+            AuthSession.expires_at > now,
+        )
+        .order_by(AuthSession.last_seen_at.desc(), AuthSession.id.desc())
+        .offset(settings.tokens_per_person - 1)
+    )
+    stale = list((await session.execute(beyond)).scalars())
+    if stale:
+        await session.execute(
+            update(AuthSession).where(AuthSession.id.in_(stale)).values(revoked_at=now)
+        )
 
 
 # Built once (every request runs it): the unrevoked sessions and tokens of ``:digests``.
@@ -128,41 +173,46 @@ _CREDENTIALS = (
 
 
 async def credential_for(
-    session: AsyncSession, settings: Settings, raw: str | None
+    session: AsyncSession, settings: Settings, raw: str | None, *, now: datetime | None = None
 ) -> Credential | None:
     """The live session or token behind a secret; None when unknown, revoked or expired."""
     if not raw:
         return None
-    return (await credentials_for(session, settings, [raw])).get(raw)
+    return (await credentials_for(session, settings, [raw], now=now)).get(raw)
 
 
 async def credentials_for(
-    session: AsyncSession, settings: Settings, raws: Sequence[str]
+    session: AsyncSession,
+    settings: Settings,
+    raws: Sequence[str],
+    *,
+    now: datetime | None = None,
 ) -> dict[str, Credential]:
     """``credential_for`` for many secrets in one query (the heartbeats of the event streams):
     the live credentials by secret; unknown, revoked or expired secrets are left out."""
     digests = {_digest(raw): raw for raw in raws if raw and len(raw) <= 200}
     if not digests:
         return {}
+    now = now or utcnow()
     rows = await session.execute(_CREDENTIALS, {"digests": list(digests)})
     found = {}
     for auth, person in rows.tuples():
-        credential = _live(settings, auth, person, digests[auth.token_hash])
+        credential = _live(settings, auth, person, digests[auth.token_hash], now=now)
         if credential is not None:
             found[credential.raw_token] = credential
     return found
 
 
-def _live(settings: Settings, auth: AuthSession, person: Person, raw: str) -> Credential | None:
-    """The credential if its session or token has not expired and its person is active;
-    a used session slides (touched at most every ``TOUCH_EVERY``)."""
-    now = utcnow()
-    if (auth.expires_at is not None and auth.expires_at <= now) or not person.is_active:
+def _live(
+    settings: Settings, auth: AuthSession, person: Person, raw: str, *, now: datetime
+) -> Credential | None:
+    """The credential if its session or token has not expired and its person is active. A
+    used one slides: its end moves on (written at most every ``TOUCH_EVERY``)."""
+    if auth.expires_at <= now or not person.is_active:
         return None
     if now - auth.last_seen_at > TOUCH_EVERY:
         auth.last_seen_at = now
-        if auth.expires_at is not None:  # sessions slide; they end after days of idleness
-            auth.expires_at = now + timedelta(days=settings.session_days)
+        auth.expires_at = now + lifetime(settings, auth.kind)
     return Credential(person=person, auth=auth, raw_token=raw)
 
 
@@ -180,15 +230,16 @@ async def do_revoke_all(session: AsyncSession, *, person: Person) -> None:
     )
 
 
-async def live_sessions(session: AsyncSession, *, person: Person) -> list[AuthSession]:
+async def live_sessions(
+    session: AsyncSession, *, person: Person, now: datetime | None = None
+) -> list[AuthSession]:
     """A person's sessions and tokens that still work, most recently used first."""
-    now = utcnow()
     rows = await session.execute(
         select(AuthSession)
         .where(
             AuthSession.person_id == person.id,
             AuthSession.revoked_at.is_(None),
-            (AuthSession.expires_at.is_(None)) | (AuthSession.expires_at > now),
+            AuthSession.expires_at > (now or utcnow()),
         )
         .order_by(AuthSession.last_seen_at.desc(), AuthSession.id.desc())
         .limit(200)

@@ -66,7 +66,9 @@ class AuthSession(Base):
     kind: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = created_at_column()
     last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Sessions and tokens both expire after days of idleness (ATOLL_SESSION_DAYS, _TOKEN_DAYS);
+    # each use moves it on.
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     user_agent: Mapped[str] = mapped_column(String(300), default="")
     address: Mapped[str] = mapped_column(String(64), default="")

@@ -76,7 +76,7 @@ async def sign_in(
         )
     if credential is not None:  # someone else was signed in here: end that session
         await auth.do_revoke(db, auth=credential.auth)
-    raw = await auth.do_start_session(
+    started = await auth.do_start_session(
         db,
         settings,
         person=person,
@@ -87,7 +87,7 @@ async def sign_in(
     redirect = RedirectResponse(target, status_code=303)
     redirect.set_cookie(
         SESSION_COOKIE,
-        raw,
+        started.secret,
         max_age=settings.session_days * 86400,
         httponly=True,
         samesite="lax",
