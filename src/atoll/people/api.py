@@ -79,7 +79,7 @@ async def create_token(body: TokenIn, request: Request, db: DB, settings: AppSet
 
 @router.post("/auth/logout", status_code=204)
 async def logout(credential: CurrentCredential, db: DB) -> Response:
-    """Revoke the token or session used by this call."""
+    """Revoke the token or session used by this call; its open event streams end."""
     await auth.do_revoke(db, auth=credential.auth)
     return Response(status_code=204)
 

@@ -4,7 +4,9 @@ and can be revoked, CSRF tokens.
 Browser sessions (``ATOLL_SESSION_DAYS``) and API tokens (``ATOLL_TOKEN_DAYS``) both end after
 that many days without use; each use moves the end on. A person has at most
 ``ATOLL_TOKENS_PER_PERSON`` live tokens, and as many browser sessions: signing in beyond that
-revokes the least recently used one."""
+revokes the least recently used one. Every revocation records ``access.changed`` for the
+person (``atoll.people.events``), so their open event streams, on every server, check their
+sign-in at once."""
 
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from atoll.kit.errors import NotFound
 from atoll.kit.ids import parse_id
 from atoll.kit.time import utcnow
 from atoll.people import passwords, throttle
+from atoll.people.events import access_changed
 from atoll.people.models import AuthSession, Person
 from atoll.people.throttle import Attempt
 
@@ -30,6 +33,7 @@ SESSION = "session"
 TOKEN = "token"
 # A session's last_seen_at (and expiry) is written at most this often, not on every request.
 TOUCH_EVERY = timedelta(minutes=10)
+REVOKED = "revoked"  # the reason of the access.changed event a revocation records
 
 
 def lifetime(settings: Settings, kind: str) -> timedelta:
@@ -159,6 +163,7 @@ async def _make_room(
         await session.execute(
             update(AuthSession).where(AuthSession.id.in_(stale)).values(revoked_at=now)
         )
+        access_changed(session, person_id=person_id, reason=REVOKED)
 
 
 # Built once (every request runs it): the unrevoked sessions and tokens of ``:digests``.
@@ -217,17 +222,22 @@ def _live(
 
 
 async def do_revoke(session: AsyncSession, *, auth: AuthSession) -> None:
-    auth.revoked_at = utcnow()
+    """Sign out one session or token (sign-out, logout)."""
+    if auth.revoked_at is None:
+        auth.revoked_at = utcnow()
+        access_changed(session, person_id=auth.person_id, reason=REVOKED)
     await session.flush()
 
 
 async def do_revoke_all(session: AsyncSession, *, person: Person) -> None:
     """Sign a person out everywhere (after a password reset, or when they are deactivated)."""
-    await session.execute(
+    result = await session.execute(
         update(AuthSession)
         .where(AuthSession.person_id == person.id, AuthSession.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
+    if getattr(result, "rowcount", 0):
+        access_changed(session, person_id=person.id, reason=REVOKED)
 
 
 async def live_sessions(
@@ -253,9 +263,7 @@ async def do_revoke_own(session: AsyncSession, *, person: Person, auth_id: int |
     row = await session.get(AuthSession, row_id) if row_id is not None else None
     if row is None or row.person_id != person.id:
         raise NotFound("No such session.")
-    if row.revoked_at is None:
-        row.revoked_at = utcnow()
-    await session.flush()
+    await do_revoke(session, auth=row)
 
 
 async def do_revoke_others(session: AsyncSession, *, person: Person, keep: AuthSession) -> int:
@@ -269,4 +277,7 @@ async def do_revoke_others(session: AsyncSession, *, person: Person, keep: AuthS
         )
         .values(revoked_at=utcnow())
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    revoked = int(getattr(result, "rowcount", 0) or 0)
+    if revoked:
+        access_changed(session, person_id=person.id, reason=REVOKED)
+    return revoked
