@@ -17,6 +17,7 @@ MODULES = (
     "bench.capacity",
     "bench.scaleout",
     "bench.realtime",
+    "bench.signin",
     "bench.import_org",
     "bench.wiki_history",
     "bench.analytics",
@@ -25,7 +26,7 @@ MODULES = (
 )
 # What ``make bench`` runs when no ``--only`` is given (the others are focused benchmarks of
 # one part, run with ``--only NAME`` or ``--all``).
-DEFAULT = ("ceiling", "mixed", "realtime", "capacity", "scale", "scaleout")
+DEFAULT = ("ceiling", "mixed", "realtime", "signin", "capacity", "scale", "scaleout")
 
 
 @dataclass(frozen=True)

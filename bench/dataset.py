@@ -188,7 +188,7 @@ async def sign_in_admin(url: str) -> Member:
             )
             if person is None:
                 raise RuntimeError(f"no active administrator in {url}")
-            token = await auth.do_start_session(db, settings, person=person, kind="token")
+            token = (await auth.do_start_session(db, settings, person=person, kind="token")).secret
             await db.commit()
             return Member(person.id, person.name, token)
     finally:
@@ -224,7 +224,9 @@ async def sign_in(url: str, count: int) -> list[Member]:
                 people.setdefault(person.id, (person, []))[1].append(space_id)
             members = []
             for person, space_ids in people.values():
-                token = await auth.do_start_session(db, settings, person=person, kind="token")
+                token = (
+                    await auth.do_start_session(db, settings, person=person, kind="token")
+                ).secret
                 members.append(Member(person.id, person.name, token, space_ids))
             await db.commit()
             return members

@@ -764,7 +764,9 @@ async def over_http(kind: str, settings: Settings, marker: dict[str, Any]) -> li
         for role, pid in people.items():
             person = await db.get(Person, pid)
             assert person is not None
-            tokens[role] = await do_start_session(db, settings, person=person, kind="token")
+            tokens[role] = (
+                await do_start_session(db, settings, person=person, kind="token")
+            ).secret
         await db.commit()
     app = create_app(settings)
     times: list[float] = []

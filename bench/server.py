@@ -117,7 +117,7 @@ async def serve(
                 str(BIN / "uvicorn"),
                 "bench.ceiling:app",
                 *common,
-                "--proxy-headers",
+                "--no-proxy-headers",  # as atoll serve without ATOLL_TRUSTED_PROXIES
                 "--log-level",
                 "warning",
                 "--timeout-graceful-shutdown",

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import signal
 import subprocess
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import func, select
 
 from atoll.config import Settings
 from atoll.db.engine import make_engine, make_sessionmaker
 from atoll.people.models import Person
+from tests.browser.conftest import Server, _free_port, _wait_healthy
 
 ATOLL = str(Path(sys.executable).parent / "atoll")
 
@@ -161,3 +166,53 @@ async def test_import_org_refuses_to_make_the_last_administrator_external(
     assert "line 3: kind: making root@example.com external" in said
     assert "would leave no active administrator" in said
     assert await people(cli_env) == [("root@example.com", "admin")]
+
+
+@contextlib.asynccontextmanager
+async def serving(env: dict[str, str], log: Path) -> AsyncIterator[str]:
+    """``atoll serve`` on a free port until the block ends; yields its base URL."""
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    with log.open("wb") as out:
+        process = await asyncio.create_subprocess_exec(
+            ATOLL, "serve", "--port", str(port), env=env, stdout=out,
+            stderr=asyncio.subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    try:
+        await _wait_healthy(base_url, process, Server(base_url, env, log))
+        yield base_url
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        await process.wait()
+
+
+async def _address_seen(base_url: str, forwarded: dict[str, str]) -> str:
+    """The client address a sign-in through this server was recorded with."""
+    async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
+        answer = await client.post(
+            "/api/v1/auth/token",
+            json={"email": "root@example.com", "password": "long enough pw"},
+            headers=forwarded,
+        )
+        assert answer.status_code == 200, answer.text
+        token = {"Authorization": f"Bearer {answer.json()['access_token']}"}
+        mine = (await client.get("/api/v1/me/sessions", headers=token)).json()
+    return str(next(s["address"] for s in mine if s["current"]))
+
+
+async def test_serve_believes_x_forwarded_for_only_from_trusted_proxies(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """uvicorn on its own believes anyone on 127.0.0.1; `atoll serve` only the proxies of
+    ATOLL_TRUSTED_PROXIES (none by default)."""
+    made = atoll(cli_env, "create-admin", "--email", "root@example.com", "--name", "Root",
+                 "--password", "long enough pw")  # fmt: skip
+    assert made.returncode == 0, made.stdout + made.stderr
+    forged = {"X-Forwarded-For": "192.0.2.55"}
+    env = {k: v for k, v in cli_env.items() if k != "FORWARDED_ALLOW_IPS"}
+    async with serving(env, tmp_path / "untrusting.log") as base_url:
+        assert await _address_seen(base_url, forged) == "127.0.0.1"
+    trusting = {**env, "ATOLL_TRUSTED_PROXIES": "127.0.0.1"}
+    async with serving(trusting, tmp_path / "trusting.log") as base_url:
+        assert await _address_seen(base_url, forged) == "192.0.2.55"

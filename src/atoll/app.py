@@ -48,7 +48,11 @@ API_PREFIX = "/api/v1"
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    passwords.configure(time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib)
+    passwords.configure(
+        time_cost=settings.argon2_time_cost,
+        memory_kib=settings.argon2_memory_kib,
+        threads=settings.argon2_threads,
+    )
     analytics.configure(
         silo_level=settings.silo_level, tie_lookback_days=settings.tie_lookback_days
     )
@@ -72,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     app.state.sessionmaker,
                     settings.housekeeping_seconds,
                     event_retention_hours=settings.event_retention_hours,
+                    login_window_seconds=settings.login_window_seconds,
                 ):
                     yield
             else:

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from atoll.config import Settings
+from atoll.config import Settings, trusted_networks
 from atoll.db import migrate as migrations
 from atoll.db.engine import make_engine, make_sessionmaker
 from atoll.kit.errors import AtollError
@@ -31,7 +31,9 @@ def _run(work: Callable[[Any], Awaitable[T]], settings: Settings | None = None) 
         from atoll.people import passwords
 
         passwords.configure(
-            time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib
+            time_cost=settings.argon2_time_cost,
+            memory_kib=settings.argon2_memory_kib,
+            threads=settings.argon2_threads,
         )
         engine = make_engine(settings)
         try:
@@ -94,7 +96,9 @@ def serve(
         host=host,
         port=port,
         workers=workers,
-        proxy_headers=True,
+        # X-Forwarded-For and -Proto are believed from ATOLL_TRUSTED_PROXIES only (uvicorn's
+        # own default would believe anyone on 127.0.0.1, or FORWARDED_ALLOW_IPS).
+        **proxy_options(settings),
         log_level="info",
         access_log=access_log,
         factory=False,
@@ -102,6 +106,14 @@ def serve(
         # them (their EventSources reconnect, to another server when there is one).
         timeout_graceful_shutdown=5,
     )
+
+
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options for proxy headers: off unless ``ATOLL_TRUSTED_PROXIES`` names some."""
+    trusted = [str(network) for network in trusted_networks(settings.trusted_proxies)]
+    if not trusted:
+        return {"proxy_headers": False, "forwarded_allow_ips": ""}
+    return {"proxy_headers": True, "forwarded_allow_ips": trusted}
 
 
 @app.command("create-admin")

@@ -2,14 +2,33 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_VAR_DIR = Path("var")
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@cache
+def trusted_networks(value: str) -> tuple[Network, ...]:
+    """``ATOLL_TRUSTED_PROXIES`` read: "10.0.0.0/8, 192.0.2.7, ::1" -> networks (an address is
+    a network of one). Raises ValueError naming the entry that is neither."""
+    networks = []
+    for entry in (part.strip() for part in value.split(",")):
+        if not entry:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            raise ValueError(
+                f"{entry!r} is not an IP address or network (like 10.0.0.0/8 or 192.0.2.7)"
+            ) from None
+    return tuple(networks)
 
 
 class Settings(BaseSettings):
@@ -44,9 +63,28 @@ class Settings(BaseSettings):
         True, description="Name the people who bridge silos (to admins and analysts only)."
     )
     session_days: int = Field(30, ge=1, description="How long an idle sign-in session lives.")
-    login_max_failures_account: int = Field(5, ge=1)
-    login_max_failures_address: int = Field(20, ge=1)
-    login_window_seconds: int = Field(900, ge=1)
+    token_days: int = Field(30, ge=1, description="How long an idle API token lives.")
+    tokens_per_person: int = Field(
+        25, ge=1, le=1000, description="Live API tokens (and browser sessions) per person at most."
+    )
+    login_max_failures: int = Field(
+        5, ge=1, description="Failed sign-ins for one account from one address per window."
+    )
+    login_max_failures_address: int = Field(
+        20, ge=1, description="Failed sign-ins from one address per window."
+    )
+    login_max_failures_account: int = Field(
+        20, ge=1, description="Failed sign-ins for one account from all addresses per window."
+    )
+    login_max_successes_address: int = Field(
+        100, ge=1, description="Successful sign-ins from one address per window."
+    )
+    login_window_seconds: int = Field(900, ge=1, le=86400)
+    trusted_proxies: str = Field(
+        "",
+        description="Addresses and networks (comma-separated) whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed; empty: none.",
+    )
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_user: str = ""
@@ -64,6 +102,9 @@ class Settings(BaseSettings):
     )
     argon2_time_cost: int = Field(3, ge=1)
     argon2_memory_kib: int = Field(65536, ge=8)
+    argon2_threads: int = Field(
+        0, ge=0, le=256, description="Threads that hash passwords; 0: half the CPUs, at least 1."
+    )
     max_upload_mb: int = Field(
         25, ge=1, le=10240, description="The largest attachment accepted, in MB."
     )
@@ -78,6 +119,12 @@ class Settings(BaseSettings):
             return "postgresql+asyncpg://" + value.split("://", 1)[1]
         if value.startswith("sqlite:///"):
             return "sqlite+aiosqlite:///" + value.removeprefix("sqlite:///")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: str) -> str:
+        trusted_networks(value)  # a typo must stop the server, not trust nobody (or everybody)
         return value
 
     @cached_property

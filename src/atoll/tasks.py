@@ -1,5 +1,5 @@
 """Housekeeping that runs in every server process: close situation rooms whose time is up,
-prune the event log past its retention.
+prune the event log past its retention and the sign-in counters past their window.
 
 The daily digests of unread notifications go out from here too (a round at most every ten
 minutes; each person gets at most one digest a day, however many processes run it).
@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from atoll.kit.time import utcnow
 from atoll.notifications import email
 from atoll.notifications.service import do_prepare_digests
+from atoll.people import throttle
 from atoll.realtime.events import do_prune_events
 from atoll.spaces.service import do_close_due_situation_rooms
 
@@ -28,10 +29,14 @@ INTERVAL_SECONDS = 60
 DIGEST_ROUND_SECONDS = 600
 _last_digest_round: float | None = None
 EVENT_RETENTION_HOURS = 72
+LOGIN_WINDOW_SECONDS = 900
 
 
 async def run_once(
-    maker: async_sessionmaker[AsyncSession], *, event_retention_hours: int = EVENT_RETENTION_HOURS
+    maker: async_sessionmaker[AsyncSession],
+    *,
+    event_retention_hours: int = EVENT_RETENTION_HOURS,
+    login_window_seconds: int = LOGIN_WINDOW_SECONDS,
 ) -> None:
     async with maker() as session:
         closed = await do_close_due_situation_rooms(session)
@@ -42,6 +47,11 @@ async def run_once(
     async with maker() as session:
         older_than = utcnow() - timedelta(hours=event_retention_hours)
         await do_prune_events(session, older_than=older_than)
+        await session.commit()
+    async with maker() as session:
+        await throttle.do_prune(
+            session, older_than=utcnow() - timedelta(seconds=login_window_seconds)
+        )
         await session.commit()
 
 
@@ -75,10 +85,15 @@ async def housekeeping(
     interval: float = INTERVAL_SECONDS,
     *,
     event_retention_hours: int = EVENT_RETENTION_HOURS,
+    login_window_seconds: int = LOGIN_WINDOW_SECONDS,
 ) -> None:
     while True:
         try:
-            await run_once(maker, event_retention_hours=event_retention_hours)
+            await run_once(
+                maker,
+                event_retention_hours=event_retention_hours,
+                login_window_seconds=login_window_seconds,
+            )
         except asyncio.CancelledError:
             raise
         except Exception:  # noqa: BLE001 - keep the loop alive; the next round retries
@@ -92,9 +107,15 @@ async def running(
     interval: float,
     *,
     event_retention_hours: int = EVENT_RETENTION_HOURS,
+    login_window_seconds: int = LOGIN_WINDOW_SECONDS,
 ) -> AsyncIterator[None]:
     task = asyncio.create_task(
-        housekeeping(maker, interval, event_retention_hours=event_retention_hours),
+        housekeeping(
+            maker,
+            interval,
+            event_retention_hours=event_retention_hours,
+            login_window_seconds=login_window_seconds,
+        ),
         name="atoll-housekeeping",
     )
     try:

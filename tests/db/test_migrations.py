@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, insert, inspect, select, text
@@ -9,11 +12,14 @@ from sqlalchemy import func, insert, inspect, select, text
 from atoll.config import Settings
 from atoll.conversations.models import Follow
 from atoll.db import migrate
-from atoll.db.base import Base
+from atoll.db.base import Base, UtcDateTime
 from atoll.db.engine import make_engine
 from atoll.org.models import Unit
 from atoll.people.models import Person
 from atoll.spaces.models import JoinRequest, Membership, Space
+
+PERSON = ("id", "email", "name", "title", "bio", "kind", "role", "is_active", "is_analyst")
+AUTH = ("id", "token_hash", "person_id", "kind", "user_agent", "address")
 
 
 async def test_upgrade_downgrade_upgrade(fresh_database, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -189,3 +195,45 @@ def _space(sid: int, slug: str, kind: str, visibility: str) -> dict[str, object]
 
 def _membership(space_id: int, person_id: int, role: str) -> dict[str, object]:
     return {"space_id": space_id, "person_id": person_id, "role": role, "source": "manual"}
+
+
+async def test_tokens_made_before_expiry_existed_expire_30_days_after_their_last_use(
+    fresh_database, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    database = await fresh_database("token_expiry")
+    engine = make_engine(Settings(database_url=database.url, var_dir=tmp_path))
+    last_used = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+    session_ends = datetime(2026, 3, 20, 8, 0, tzinfo=UTC)
+
+    def table(name: str, columns: tuple[str, ...], times: tuple[str, ...]) -> sa.TableClause:
+        return sa.table(name, *map(sa.column, columns), *(sa.column(t, UtcDateTime) for t in times))
+
+    people = table("person", PERSON, ("created_at", "updated_at"))
+    auth = table("auth_session", AUTH, ("created_at", "last_seen_at", "expires_at"))
+    try:
+        await migrate.upgrade(engine, "0008")
+        async with engine.begin() as conn:
+            await conn.execute(
+                people.insert().values(
+                    id=1, email="ana@example.com", name="Ana", title="", bio="", kind="member",
+                    role="member", is_active=True, is_analyst=False, created_at=last_used,
+                    updated_at=last_used,
+                )
+            )  # fmt: skip
+            for n, (kind, expires) in enumerate((("token", None), ("session", session_ends))):
+                await conn.execute(
+                    auth.insert().values(
+                        id=n + 1, token_hash=f"{n}" * 64, person_id=1, kind=kind,
+                        created_at=last_used, last_seen_at=last_used, expires_at=expires,
+                        user_agent="", address="",
+                    )
+                )  # fmt: skip
+        await migrate.upgrade(engine)
+        async with engine.connect() as conn:
+            rows = dict(
+                (await conn.execute(sa.select(auth.c.kind, auth.c.expires_at))).tuples().all()
+            )
+        assert rows == {"token": last_used + timedelta(days=30), "session": session_ends}
+        await migrate.downgrade(engine, "0008")  # and back: the expiries stay
+    finally:
+        await engine.dispose()

@@ -73,7 +73,7 @@ async def test_the_landmarks_the_docs_and_browser_tests_use_are_there(db: AsyncS
     assert (marta.kind, marta.organization, marta.relation) == ("external", "Acme Corp", "customer")
     assert (lina.organization, lina.relation) == ("Beta Ltd", "partner")
     for person in (ada, ana, marta, lina):
-        assert passwords.verify_password(person.password_hash, DEMO_PASSWORD)
+        assert await passwords.verify_password(person.password_hash, DEMO_PASSWORD)
     spaces = {s.slug: s for s in (await db.execute(select(Space))).scalars()}
     expected = {
         "python-guild": ("Python Guild", "community", "open"),

@@ -14,7 +14,7 @@ from atoll.conversations.models import (
 )
 from atoll.notifications.models import Notification, NotificationPreference
 from atoll.org.models import Unit
-from atoll.people.models import AuthSession, LoginFailure, Person, PersonSkill
+from atoll.people.models import AuthSession, Person, PersonSkill, SignInCounter
 from atoll.realtime.models import Event
 from atoll.search.models import SearchDoc
 from atoll.spaces.models import JoinRequest, Membership, Space
@@ -35,7 +35,6 @@ __all__ = [
     "IdempotencyKey",
     "Interaction",
     "JoinRequest",
-    "LoginFailure",
     "Membership",
     "Mention",
     "Person",
@@ -44,6 +43,7 @@ __all__ = [
     "PostRevision",
     "Reaction",
     "SearchDoc",
+    "SignInCounter",
     "Space",
     "Unit",
     "WikiLink",

@@ -230,7 +230,9 @@ async def _write_org(session: AsyncSession, org: Org, progress: Progress) -> Non
         ],
     )
     progress("organisation", 1, 4)
-    shared_hash = passwords.hash_password(DEMO_PASSWORD)  # one hash: argon2 is slow on purpose
+    shared_hash = await passwords.hash_password(
+        DEMO_PASSWORD
+    )  # one hash: argon2 is slow on purpose
     await writer.insert_rows(
         session,
         "person",

@@ -57,27 +57,31 @@ async def _one(db: DB, person: Person, viewer: Person) -> PersonOut:
     response_model=TokenOut,
 )
 async def create_token(body: TokenIn, request: Request, db: DB, settings: AppSettings) -> TokenOut:
-    """Exchange an e-mail and password for a bearer token."""
-    person = await auth.check_credentials(
-        db, settings, email=body.email, password=body.password, address=client_address(request)
-    )
+    """Exchange an e-mail and password for a bearer token. It expires after
+    `ATOLL_TOKEN_DAYS` without use (each use moves `expires_at` on); a person keeps at most
+    `ATOLL_TOKENS_PER_PERSON` live tokens, the least recently used going first. Repeated
+    failures, and many sign-ins from one address, are answered 429 with `Retry-After`."""
+    address = client_address(request)
+    attempt = await auth.do_count_attempt(db, settings, email=body.email, address=address)
+    await db.commit()  # the attempt counts while its password is checked
+    person = await auth.check_credentials(db, attempt=attempt, password=body.password)
     if person is None:
-        await db.commit()  # the failure must count even though the answer is an error
+        await db.commit()  # settled as a failure, even though the answer is an error
         raise Unauthorized("Wrong e-mail or password.")
-    raw = await auth.do_start_session(
+    started = await auth.do_start_session(
         db,
         settings,
         person=person,
         kind=auth.TOKEN,
         user_agent=request.headers.get("user-agent", ""),
-        address=client_address(request),
+        address=address,
     )
-    return TokenOut(access_token=raw)
+    return TokenOut(access_token=started.secret, expires_at=rfc3339(started.auth.expires_at) or "")
 
 
 @router.post("/auth/logout", status_code=204)
 async def logout(credential: CurrentCredential, db: DB) -> Response:
-    """Revoke the token or session used by this call."""
+    """Revoke the token or session used by this call; its open event streams end."""
     await auth.do_revoke(db, auth=credential.auth)
     return Response(status_code=204)
 
@@ -153,6 +157,7 @@ async def my_sessions(credential: CurrentCredential, db: DB) -> list[SessionOut]
             kind=row.kind,
             created_at=rfc3339(row.created_at) or "",
             last_seen_at=rfc3339(row.last_seen_at) or "",
+            expires_at=rfc3339(row.expires_at) or "",
             user_agent=row.user_agent,
             address=row.address,
             current=row.id == credential.auth.id,

@@ -1,4 +1,12 @@
-"""Sign-in: credentials, rate limiting, revocable sessions and bearer tokens, CSRF tokens."""
+"""Sign-in: credentials, the throttle in front of them, sessions and bearer tokens that expire
+and can be revoked, CSRF tokens.
+
+Browser sessions (``ATOLL_SESSION_DAYS``) and API tokens (``ATOLL_TOKEN_DAYS``) both end after
+that many days without use; each use moves the end on. A person has at most
+``ATOLL_TOKENS_PER_PERSON`` live tokens, and as many browser sessions: signing in beyond that
+revokes the least recently used one. Every revocation records ``access.changed`` for the
+person (``atoll.people.events``), so their open event streams, on every server, check their
+sign-in at once."""
 
 from __future__ import annotations
 
@@ -7,22 +15,30 @@ import hmac
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.config import Settings
-from atoll.kit.errors import NotFound, RateLimited
+from atoll.kit.errors import NotFound
 from atoll.kit.ids import parse_id
 from atoll.kit.time import utcnow
-from atoll.people import passwords
-from atoll.people.models import AuthSession, LoginFailure, Person
+from atoll.people import passwords, throttle
+from atoll.people.events import access_changed
+from atoll.people.models import AuthSession, Person
+from atoll.people.throttle import Attempt
 
 SESSION = "session"
 TOKEN = "token"
 # A session's last_seen_at (and expiry) is written at most this often, not on every request.
 TOUCH_EVERY = timedelta(minutes=10)
+REVOKED = "revoked"  # the reason of the access.changed event a revocation records
+
+
+def lifetime(settings: Settings, kind: str) -> timedelta:
+    """How long a session or token lives unused."""
+    return timedelta(days=settings.session_days if kind == SESSION else settings.token_days)
 
 
 @dataclass(frozen=True)
@@ -49,68 +65,49 @@ def csrf_matches(settings: Settings, secret: str | None, token: str | None) -> b
     return hmac.compare_digest(csrf_token_for(settings, secret), token)
 
 
-def _limit_keys(email: str, address: str) -> tuple[str, str]:
-    # Cut to the longest e-mail address: a few letters grow when lower-cased (İ becomes i̇),
-    # and the key column holds 400 characters.
-    return f"account:{email.strip().lower()[:320]}", f"address:{address}"
-
-
-async def check_rate_limit(
-    session: AsyncSession, settings: Settings, *, email: str, address: str
-) -> None:
-    """Raise RateLimited when the account or the client address failed too often lately."""
-    now = utcnow()
-    since = now - timedelta(seconds=settings.login_window_seconds)
-    account_key, address_key = _limit_keys(email, address)
-    for key, allowed in (
-        (account_key, settings.login_max_failures_account),
-        (address_key, settings.login_max_failures_address),
-    ):
-        count, oldest = (
-            await session.execute(
-                select(func.count(), func.min(LoginFailure.at)).where(
-                    LoginFailure.key == key, LoginFailure.at > since
-                )
-            )
-        ).one()
-        if count >= allowed:
-            retry = oldest + timedelta(seconds=settings.login_window_seconds) - now
-            raise RateLimited(
-                "Too many failed sign-in attempts. Please wait and try again.",
-                retry_after=int(retry.total_seconds()) + 1,
-            )
+async def do_count_attempt(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    email: str,
+    address: str,
+    now: datetime | None = None,
+) -> Attempt:
+    """Count a sign-in attempt against the throttle (``atoll.people.throttle``), or raise
+    RateLimited. The caller commits before ``check_credentials``: the attempt must count while
+    its password is being checked, and no lock may be held that long."""
+    return await throttle.do_count_attempt(
+        session, settings, email=email, address=address, now=now or utcnow()
+    )
 
 
 async def check_credentials(
-    session: AsyncSession, settings: Settings, *, email: str, password: str, address: str
+    session: AsyncSession, *, attempt: Attempt, password: str
 ) -> Person | None:
-    """The person these credentials belong to, or None (after recording the failure).
+    """The person whose e-mail and password these are, or None; settles the attempt.
 
-    An unknown e-mail and a wrong password take the same path and the same time."""
-    await check_rate_limit(session, settings, email=email, address=address)
+    The password is checked in the password pool, off the event loop. An unknown e-mail, a
+    person without a password, an inactive person and a wrong password take the same path and
+    the same time."""
     person = (
-        await session.execute(select(Person).where(Person.email == email.strip().lower()))
+        await session.execute(select(Person).where(Person.email == attempt.email))
     ).scalar_one_or_none()
-    ok = passwords.verify_password(person.password_hash if person else None, password)
-    account_key, address_key = _limit_keys(email, address)
+    ok = await passwords.verify_password(person.password_hash if person else None, password)
     if not ok or person is None or not person.is_active:
-        now = utcnow()
-        # Forget failures that fell out of the window, so the table stays small.
-        await session.execute(
-            delete(LoginFailure).where(
-                LoginFailure.key.in_([account_key, address_key]),
-                LoginFailure.at <= now - timedelta(seconds=settings.login_window_seconds),
-            )
-        )
-        session.add_all(
-            [LoginFailure(key=account_key, at=now), LoginFailure(key=address_key, at=now)]
-        )
-        await session.flush()
+        await throttle.do_settle(session, attempt=attempt, succeeded=False)
         return None
-    await session.execute(delete(LoginFailure).where(LoginFailure.key == account_key))
     if person.password_hash and passwords.needs_rehash(person.password_hash):
-        person.password_hash = passwords.hash_password(password)
+        person.password_hash = await passwords.rehash(password)
+    await throttle.do_settle(session, attempt=attempt, succeeded=True)
     return person
+
+
+@dataclass(frozen=True)
+class Started:
+    """A new session or token: its secret (shown once) and its row."""
+
+    secret: str
+    auth: AuthSession
 
 
 async def do_start_session(
@@ -121,24 +118,52 @@ async def do_start_session(
     kind: str,
     user_agent: str = "",
     address: str = "",
-) -> str:
-    """Create a new session (browser) or token (API) and return its secret, shown once."""
+    now: datetime | None = None,
+) -> Started:
+    """Create a new session (browser) or token (API); when the person already has
+    ``ATOLL_TOKENS_PER_PERSON`` live ones of that kind, the least recently used go."""
+    now = now or utcnow()
+    await _make_room(session, settings, person_id=person.id, kind=kind, now=now)
     raw = secrets.token_urlsafe(32)
-    now = utcnow()
-    session.add(
-        AuthSession(
-            token_hash=_digest(raw),
-            person_id=person.id,
-            kind=kind,
-            created_at=now,
-            last_seen_at=now,
-            expires_at=now + timedelta(days=settings.session_days) if kind == SESSION else None,
-            user_agent=user_agent[:300],
-            address=address[:64],
-        )
+    auth = AuthSession(
+        token_hash=_digest(raw),
+        person_id=person.id,
+        kind=kind,
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + lifetime(settings, kind),
+        user_agent=user_agent[:300],
+        address=address[:64],
     )
+    session.add(auth)
     await session.flush()
-    return raw
+    return Started(secret=raw, auth=auth)
+
+
+async def _make_room(
+    session: AsyncSession, settings: Settings, *, person_id: int, kind: str, now: datetime
+) -> None:
+    """Revoke the least recently used live sessions (or tokens) of a person beyond the newest
+    ``ATOLL_TOKENS_PER_PERSON`` - 1. The person's row is locked first (PostgreSQL), so two
+    sign-ins at once cannot both find room for one."""
+    await session.execute(select(Person.id).where(Person.id == person_id).with_for_update())
+    beyond = (
+        select(AuthSession.id)
+        .where(
+            AuthSession.person_id == person_id,
+            AuthSession.kind == kind,
+            AuthSession.revoked_at.is_(None),
+            AuthSession.expires_at > now,
+        )
+        .order_by(AuthSession.last_seen_at.desc(), AuthSession.id.desc())
+        .offset(settings.tokens_per_person - 1)
+    )
+    stale = list((await session.execute(beyond)).scalars())
+    if stale:
+        await session.execute(
+            update(AuthSession).where(AuthSession.id.in_(stale)).values(revoked_at=now)
+        )
+        access_changed(session, person_id=person_id, reason=REVOKED)
 
 
 # Built once (every request runs it): the unrevoked sessions and tokens of ``:digests``.
@@ -153,67 +178,78 @@ _CREDENTIALS = (
 
 
 async def credential_for(
-    session: AsyncSession, settings: Settings, raw: str | None
+    session: AsyncSession, settings: Settings, raw: str | None, *, now: datetime | None = None
 ) -> Credential | None:
     """The live session or token behind a secret; None when unknown, revoked or expired."""
     if not raw:
         return None
-    return (await credentials_for(session, settings, [raw])).get(raw)
+    return (await credentials_for(session, settings, [raw], now=now)).get(raw)
 
 
 async def credentials_for(
-    session: AsyncSession, settings: Settings, raws: Sequence[str]
+    session: AsyncSession,
+    settings: Settings,
+    raws: Sequence[str],
+    *,
+    now: datetime | None = None,
 ) -> dict[str, Credential]:
     """``credential_for`` for many secrets in one query (the heartbeats of the event streams):
     the live credentials by secret; unknown, revoked or expired secrets are left out."""
     digests = {_digest(raw): raw for raw in raws if raw and len(raw) <= 200}
     if not digests:
         return {}
+    now = now or utcnow()
     rows = await session.execute(_CREDENTIALS, {"digests": list(digests)})
     found = {}
     for auth, person in rows.tuples():
-        credential = _live(settings, auth, person, digests[auth.token_hash])
+        credential = _live(settings, auth, person, digests[auth.token_hash], now=now)
         if credential is not None:
             found[credential.raw_token] = credential
     return found
 
 
-def _live(settings: Settings, auth: AuthSession, person: Person, raw: str) -> Credential | None:
-    """The credential if its session or token has not expired and its person is active;
-    a used session slides (touched at most every ``TOUCH_EVERY``)."""
-    now = utcnow()
-    if (auth.expires_at is not None and auth.expires_at <= now) or not person.is_active:
+def _live(
+    settings: Settings, auth: AuthSession, person: Person, raw: str, *, now: datetime
+) -> Credential | None:
+    """The credential if its session or token has not expired and its person is active. A
+    used one slides: its end moves on (written at most every ``TOUCH_EVERY``)."""
+    if auth.expires_at <= now or not person.is_active:
         return None
     if now - auth.last_seen_at > TOUCH_EVERY:
         auth.last_seen_at = now
-        if auth.expires_at is not None:  # sessions slide; they end after days of idleness
-            auth.expires_at = now + timedelta(days=settings.session_days)
+        auth.expires_at = now + lifetime(settings, auth.kind)
     return Credential(person=person, auth=auth, raw_token=raw)
 
 
 async def do_revoke(session: AsyncSession, *, auth: AuthSession) -> None:
-    auth.revoked_at = utcnow()
+    """Sign out one session or token (sign-out, logout)."""
+    if auth.revoked_at is None:
+        auth.revoked_at = utcnow()
+        access_changed(session, person_id=auth.person_id, reason=REVOKED)
     await session.flush()
 
 
 async def do_revoke_all(session: AsyncSession, *, person: Person) -> None:
     """Sign a person out everywhere (after a password reset, or when they are deactivated)."""
-    await session.execute(
+    result = await session.execute(
         update(AuthSession)
         .where(AuthSession.person_id == person.id, AuthSession.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
+    if getattr(result, "rowcount", 0):
+        access_changed(session, person_id=person.id, reason=REVOKED)
 
 
-async def live_sessions(session: AsyncSession, *, person: Person) -> list[AuthSession]:
+async def live_sessions(
+    session: AsyncSession, *, person: Person, now: datetime | None = None
+) -> list[AuthSession]:
     """A person's sessions and tokens that still work, most recently used first."""
-    now = utcnow()
     rows = await session.execute(
         select(AuthSession)
         .where(
             AuthSession.person_id == person.id,
             AuthSession.revoked_at.is_(None),
-            (AuthSession.expires_at.is_(None)) | (AuthSession.expires_at > now),
+            AuthSession.expires_at > (now or utcnow()),
         )
         .order_by(AuthSession.last_seen_at.desc(), AuthSession.id.desc())
         .limit(200)
@@ -227,9 +263,7 @@ async def do_revoke_own(session: AsyncSession, *, person: Person, auth_id: int |
     row = await session.get(AuthSession, row_id) if row_id is not None else None
     if row is None or row.person_id != person.id:
         raise NotFound("No such session.")
-    if row.revoked_at is None:
-        row.revoked_at = utcnow()
-    await session.flush()
+    await do_revoke(session, auth=row)
 
 
 async def do_revoke_others(session: AsyncSession, *, person: Person, keep: AuthSession) -> int:
@@ -243,4 +277,7 @@ async def do_revoke_others(session: AsyncSession, *, person: Person, keep: AuthS
         )
         .values(revoked_at=utcnow())
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    revoked = int(getattr(result, "rowcount", 0) or 0)
+    if revoked:
+        access_changed(session, person_id=person.id, reason=REVOKED)
+    return revoked

@@ -1,10 +1,10 @@
-"""Persons, their skills, sign-in sessions and API tokens, and failed sign-in attempts."""
+"""Persons, their skills, sign-in sessions and API tokens, and sign-in attempt counters."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from atoll.db.base import Base, BigId, UtcDateTime, created_at_column, id_column
@@ -66,19 +66,20 @@ class AuthSession(Base):
     kind: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = created_at_column()
     last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Sessions and tokens both expire after days of idleness (ATOLL_SESSION_DAYS, _TOKEN_DAYS);
+    # each use moves it on.
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     user_agent: Mapped[str] = mapped_column(String(300), default="")
     address: Mapped[str] = mapped_column(String(64), default="")
 
 
-class LoginFailure(Base):
-    """One failed sign-in, counted per account and per client address in a sliding window."""
+class SignInCounter(Base):
+    """Sign-in attempts counted under one key (see ``atoll.people.throttle``): ``count`` of them
+    since ``started_at``, the start of the key's window."""
 
-    __tablename__ = "login_failure"
+    __tablename__ = "sign_in_counter"
 
-    id: Mapped[int] = id_column()
-    key: Mapped[str] = mapped_column(String(400))
-    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-
-    __table_args__ = (Index("ix_login_failure_key_at", "key", "at"),)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    count: Mapped[int] = mapped_column(Integer)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from atoll.conversations.service import is_following
-from atoll.kit.errors import AtollError, Forbidden, Invalid
+from atoll.kit.errors import AtollError, Forbidden, Invalid, RateLimited
 from atoll.kit.ids import parse_id
 from atoll.org import service as org_service
 from atoll.people import auth, policy, service
@@ -52,11 +52,11 @@ async def sign_in(
 ) -> Response:
     email, password = form.get("email", "")[:320], form.get("password", "")
     target = _safe_next(form.get("next"))
+    address = client_address(request)
     try:
-        person = await auth.check_credentials(
-            db, settings, email=email, password=password, address=client_address(request)
-        )
-    except AtollError as error:  # rate limited: say so on the form, keep Retry-After
+        attempt = await auth.do_count_attempt(db, settings, email=email, address=address)
+    except RateLimited as error:  # say so on the form, keep Retry-After
+        await discard_changes(db, request)  # a refused attempt counts for nothing
         response = render(
             request,
             "people/sign_in.html",
@@ -65,6 +65,8 @@ async def sign_in(
         )
         response.headers.update(error.headers)
         return response
+    await db.commit()  # the attempt counts while its password is checked
+    person = await auth.check_credentials(db, attempt=attempt, password=password)
     if person is None:
         await db.commit()
         return render(
@@ -75,18 +77,18 @@ async def sign_in(
         )
     if credential is not None:  # someone else was signed in here: end that session
         await auth.do_revoke(db, auth=credential.auth)
-    raw = await auth.do_start_session(
+    started = await auth.do_start_session(
         db,
         settings,
         person=person,
         kind=auth.SESSION,
         user_agent=request.headers.get("user-agent", ""),
-        address=client_address(request),
+        address=address,
     )
     redirect = RedirectResponse(target, status_code=303)
     redirect.set_cookie(
         SESSION_COOKIE,
-        raw,
+        started.secret,
         max_age=settings.session_days * 86400,
         httponly=True,
         samesite="lax",

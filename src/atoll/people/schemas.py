@@ -90,6 +90,7 @@ class TokenIn(BaseModel):
 class TokenOut(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
+    expires_at: str  # RFC 3339 UTC; moves on each time the token is used
 
 
 class SessionOut(BaseModel):
@@ -97,6 +98,7 @@ class SessionOut(BaseModel):
     kind: Literal["session", "token"]
     created_at: str
     last_seen_at: str
+    expires_at: str
     user_agent: str
     address: str
     current: bool

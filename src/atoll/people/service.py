@@ -159,7 +159,7 @@ async def do_create_person(
         title=title.strip(),
         bio="",
         is_active=True,
-        password_hash=passwords.hash_password(password) if password else None,
+        password_hash=await passwords.hash_password(password) if password else None,
     )
     session.add(person)
     await session.flush()
@@ -221,7 +221,7 @@ async def do_update_person(
         # like a person added without a unit: they sit at the top until someone moves them
         person.unit_id = await session.scalar(select(Unit.id).where(Unit.parent_id.is_(None)))
     if changes.get("password") is not None:
-        person.password_hash = passwords.hash_password(changes["password"])
+        person.password_hash = await passwords.hash_password(changes["password"])
         if actor.id != person.id:
             await auth.do_revoke_all(session, person=person)
     if changes.get("is_active") is not None:
