@@ -15,6 +15,7 @@ from sqlalchemy import Index, Integer, LargeBinary, String, UniqueConstraint, de
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 from starlette.datastructures import Headers
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from atoll.db.base import Base, created_at_column, id_column
@@ -75,12 +76,10 @@ class Idempotency:
         if caller is None:  # not signed in: the answer will be 401 (or a token) anyway
             await self.app(scope, receive, send)
             return
-        body = b""
-        more = True
-        while more:
-            message = await receive()
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
+        try:
+            body = await _read_body(receive)
+        except ClientDisconnect:  # gone before the whole body came: nothing to do, or answer
+            return
         fingerprint = hashlib.sha256(
             scope["method"].encode()
             + b" "
@@ -175,6 +174,18 @@ class Idempotency:
                 row.status, row.content_type, row.body = status, content_type[:100], body
                 row.created_at = utcnow()
             await session.commit()
+
+
+async def _read_body(receive: Receive) -> bytes:
+    """The whole body, joined once (its size is bounded by the request gate outside)."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
 
 
 async def _send_stored(send: Send, row: IdempotencyKey) -> None:
