@@ -4,12 +4,10 @@ is read. "Not read" is shown by counting what the client's body generator was as
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -195,32 +193,6 @@ async def test_the_idempotency_layer_joins_a_body_once() -> None:
 
 
 # --- over a real socket: the answer comes while the client is still sending -----------------
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-async def served(app) -> AsyncIterator[int]:  # type: ignore[no-untyped-def]
-    """The test app behind a real uvicorn (its lifespan already runs in the suite)."""
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
-    )
-    task = asyncio.create_task(server.serve())
-    for _ in range(1000):
-        if server.started:
-            break
-        await asyncio.sleep(0.02)
-    assert server.started, "uvicorn did not start"
-    try:
-        yield port
-    finally:
-        server.should_exit = True
-        await task
 
 
 async def _status_while_sending(port: int, head: str, first: bytes) -> int:
