@@ -274,3 +274,16 @@ async def test_public_audience_names_no_organisations(
     sid = (await _create(client, a, name="Lobby", kind="public"))["id"]
     audience = (await client.get(f"/api/v1/spaces/{sid}/audience", headers=a)).json()
     assert audience["public"] is True and audience["organizations"] == []
+
+
+async def test_space_names_lose_invisible_controls(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    headers = await auth_headers(client, await make_person(db))
+    body = {"name": "Pay\u202eroll\u200b", "kind": "community", "visibility": "open"}
+    made = await client.post("/api/v1/spaces", json=body, headers=headers)
+    assert made.status_code == 201 and made.json()["name"] == "Payroll"
+    renamed = await client.patch(
+        f"/api/v1/spaces/{made.json()['id']}", json={"name": "\u2066Pay\u2069 day"}, headers=headers
+    )
+    assert renamed.status_code == 200 and renamed.json()["name"] == "Pay day"
