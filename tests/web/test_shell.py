@@ -14,6 +14,8 @@ async def test_security_headers_on_pages_and_api(client: httpx.AsyncClient) -> N
         response = await client.get(path)
         csp = response.headers["content-security-policy"]
         assert "script-src 'self'" in csp and "object-src 'none'" in csp
+        # no page makes the reader's browser load an image from another host
+        assert "img-src 'self' data: blob:;" in csp
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["x-frame-options"] == "DENY"
 
