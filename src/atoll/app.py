@@ -113,7 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         RequestGate, max_bytes=settings.max_request_bytes, allowances=upload_allowances(settings)
     )
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, https=settings.secure_cookies)
 
     api = APIRouter(prefix=API_PREFIX, responses=problem_responses())
     api.include_router(people_api.router)
