@@ -39,7 +39,7 @@ from atoll.spaces import pages as spaces_pages
 from atoll.web import errors, shell
 from atoll.web.gate import Allowance, RequestGate
 from atoll.web.idempotency import Idempotency
-from atoll.web.openapi import problem_responses
+from atoll.web.openapi import docs_page, problem_responses
 from atoll.web.security import SecurityHeaders
 from atoll.web.templating import HERE as WEB_DIR
 from atoll.wiki import api as wiki_api
@@ -103,7 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="The JSON API of Atoll. Errors are RFC 9457 problem details.",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,  # our own page below: FastAPI's needs an inline script and a CDN
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -138,5 +138,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(analytics_pages.router)
     app.include_router(discover_pages.router)
     app.include_router(search_pages.router)
+    app.get(f"{API_PREFIX}/docs", include_in_schema=False)(docs_page(f"{API_PREFIX}/openapi.json"))
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     return app

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -125,3 +127,14 @@ async def test_long_space_groups_show_eight_and_the_open_one(
     hidden = next(n for n in range(10) if n not in listed)
     opened = nav_of((await client.get(f"/spaces/club-{hidden:02d}")).text)
     assert f"Club {hidden:02d}" in opened and 'aria-current="page"' in opened
+
+
+async def test_the_api_reference_is_served_from_this_site(client: httpx.AsyncClient) -> None:
+    page = await client.get("/api/v1/docs")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    scripts = re.findall(r"<script([^>]*)>", page.text)
+    assert scripts and all('src="/static/' in attrs for attrs in scripts)  # none inline
+    assert "//" not in "".join(re.findall(r'(?:src|href)="([^"]*)"', page.text))
+    for asset in ("/static/vendor/swagger-ui/swagger-ui-bundle.js", "/static/api-docs.js"):
+        assert asset in page.text
+        assert (await client.get(asset)).status_code == 200, asset
