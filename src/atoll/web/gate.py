@@ -143,8 +143,14 @@ class _EndedSession(Unauthorized):
 
 
 def _too_large(limit: int, allowed: bool) -> TooLarge:
-    what = "file" if allowed else "JSON or form body"
-    size = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
+    """413, saying the limit as it was set: whole MB for uploads (their allowance adds a little
+    room for the form around them), MB or KB for ATOLL_MAX_REQUEST_KB."""
+    mb = 1024 * 1024
+    if allowed:
+        what, size = "upload", f"{limit // mb} MB"
+    else:
+        what = "JSON or form body"
+        size = f"{limit // mb} MB" if limit % mb == 0 else f"{limit // 1024} KB"
     return BodyTooLarge(f"The request is too large: the largest {what} accepted is {size}.")
 
 
