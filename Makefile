@@ -10,20 +10,25 @@ export ATOLL_TEST_POSTGRES_URL
 
 .PHONY: install run test test-sqlite test-postgres test-browser lint bench clean
 
-install: $(BIN)/atoll $(VENDOR)/htmx.min.js $(VENDOR)/echarts.min.js
+install: $(BIN)/atoll $(VENDOR)/htmx.min.js $(VENDOR)/echarts.min.js $(VENDOR)/swagger-ui/swagger-ui-bundle.js
 
 $(BIN)/atoll: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	$(UV) sync --frozen
 	@touch $@
 
-# One npm ci makes every vendored file (a grouped target: GNU make 4.3+).
-$(VENDOR)/htmx.min.js $(VENDOR)/echarts.min.js &: package.json package-lock.json
-	npm ci --no-audit --no-fund --silent
-	mkdir -p $(VENDOR)
+# One npm ci makes every vendored file (a grouped target: GNU make 4.3+). No package runs an
+# install script: they are plain files to copy (swagger-ui-dist pulls in @scarf/scarf, whose
+# script would report the install to a third party).
+SWAGGER := $(VENDOR)/swagger-ui/swagger-ui-bundle.js
+$(VENDOR)/htmx.min.js $(VENDOR)/echarts.min.js $(SWAGGER) &: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --silent
+	mkdir -p $(VENDOR)/swagger-ui
 	cp node_modules/htmx.org/dist/htmx.min.js node_modules/htmx-ext-sse/dist/sse.min.js $(VENDOR)/
 	cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/
-	@touch $(VENDOR)/htmx.min.js $(VENDOR)/echarts.min.js
+	cp node_modules/swagger-ui-dist/{swagger-ui-bundle.js,swagger-ui.css,LICENSE,NOTICE} \
+		$(VENDOR)/swagger-ui/
+	@touch $(VENDOR)/htmx.min.js $(VENDOR)/echarts.min.js $(SWAGGER)
 
 run: install
 	$(BIN)/atoll serve --demo

@@ -23,6 +23,7 @@ from atoll.notifications import api as notifications_api
 from atoll.notifications import email as notification_email
 from atoll.notifications import pages as notifications_pages
 from atoll.org import api as org_api
+from atoll.org import importer
 from atoll.org import pages as org_pages
 from atoll.people import api as people_api
 from atoll.people import pages as people_pages
@@ -36,14 +37,30 @@ from atoll.search import pages as search_pages
 from atoll.spaces import api as spaces_api
 from atoll.spaces import pages as spaces_pages
 from atoll.web import errors, shell
+from atoll.web.gate import Allowance, RequestGate
 from atoll.web.idempotency import Idempotency
-from atoll.web.openapi import problem_responses
+from atoll.web.openapi import docs_page, problem_responses
 from atoll.web.security import SecurityHeaders
 from atoll.web.templating import HERE as WEB_DIR
 from atoll.wiki import api as wiki_api
 from atoll.wiki import pages as wiki_pages
 
 API_PREFIX = "/api/v1"
+FORM_OVERHEAD = 64 * 1024  # a multipart body's field names and boundaries around its files
+
+
+def upload_allowances(settings: Settings) -> list[Allowance]:
+    """The paths that take files, and how large their bodies may be (ATOLL_MAX_UPLOAD_MB a file;
+    the org-chart importer's own cap); every other body is held to ATOLL_MAX_REQUEST_KB."""
+    upload = settings.max_upload_bytes + FORM_OVERHEAD
+    chart = importer.MAX_BYTES + FORM_OVERHEAD
+    return [
+        Allowance(f"{API_PREFIX}/attachments", "multipart/form-data", upload),
+        # the composer page sends its files with the post
+        Allowance("/posts", "multipart/form-data", upload * attachments.MAX_PER_POST),
+        Allowance(f"{API_PREFIX}/admin/import/org", "", chart),  # text/csv, or anything
+        Allowance("/admin/import", "multipart/form-data", chart),
+    ]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -91,14 +108,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="The JSON API of Atoll. Errors are RFC 9457 problem details.",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,  # our own page below: FastAPI's needs an inline script and a CDN
         redoc_url=None,
         lifespan=lifespan,
     )
     app.state.settings = settings
     errors.install(app)
-    app.add_middleware(Idempotency)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(Idempotency)  # innermost of the three: sees bounded, signed-in writes
+    app.add_middleware(
+        RequestGate, max_bytes=settings.max_request_bytes, allowances=upload_allowances(settings)
+    )
+    app.add_middleware(SecurityHeaders, https=settings.secure_cookies)
 
     api = APIRouter(prefix=API_PREFIX, responses=problem_responses())
     api.include_router(people_api.router)
@@ -123,5 +143,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(analytics_pages.router)
     app.include_router(discover_pages.router)
     app.include_router(search_pages.router)
+    app.get(f"{API_PREFIX}/docs", include_in_schema=False)(docs_page(f"{API_PREFIX}/openapi.json"))
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     return app

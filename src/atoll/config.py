@@ -108,6 +108,12 @@ class Settings(BaseSettings):
     max_upload_mb: int = Field(
         25, ge=1, le=10240, description="The largest attachment accepted, in MB."
     )
+    max_request_kb: int = Field(
+        1024,
+        ge=1,
+        le=1024 * 1024,
+        description="The largest JSON or form body accepted, in KB (uploads have their own).",
+    )
     attachments_dir: Path | None = Field(
         None, description="Where attachments are stored; empty means <var_dir>/attachments."
     )
@@ -140,6 +146,10 @@ class Settings(BaseSettings):
     @property
     def max_upload_bytes(self) -> int:
         return self.max_upload_mb * 1024 * 1024
+
+    @property
+    def max_request_bytes(self) -> int:
+        return self.max_request_kb * 1024
 
     @property
     def is_sqlite(self) -> bool:

@@ -144,6 +144,16 @@ async def test_only_ones_own_unattached_uploads(
     assert owner_of[int(bens["id"])] is None  # still Ben's to attach
 
 
+async def test_an_uploaded_file_name_loses_invisible_controls(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    h = await auth_headers(client, await make_person(db))
+    stored = await upload(client, h, b"%PDF-1.4 x", filename="invoice\u202efdp.exe")
+    assert stored.status_code == 201 and stored.json()["filename"] == "invoicefdp.exe"
+    served = await client.get(stored.json()["url"], headers=h)
+    assert "\u202e" not in served.headers["content-disposition"]
+
+
 async def test_public_space_files_are_public(client: httpx.AsyncClient, db: AsyncSession) -> None:
     admin = await make_person(db, role="admin")
     h = await auth_headers(client, admin)
@@ -188,3 +198,6 @@ def test_clean_filenames() -> None:
     assert files.clean_filename("") == "file" and files.clean_filename("..") == "file"
     long = files.clean_filename("x" * 300 + ".png")
     assert len(long) == 255 and long.endswith(".png")
+    # a right-to-left override would show "invoice\u202efdp.exe" as "invoiceexe.pdf"
+    assert files.clean_filename("invoice\u202efdp.exe") == "invoicefdp.exe"
+    assert files.clean_filename("\u200bphoto\u2066.png\u2069\ufeff") == "photo.png"

@@ -75,3 +75,65 @@ def test_plain_text_and_headline_read_as_rendered() -> None:
     assert headline(text) == "Big news"
     assert headline("x" * 100, width=10) == "xxxxxxxxx…"
     assert headline("") == ""
+
+
+# --- images: only this site's are shown; an image elsewhere is a link a reader may click ---
+
+
+@pytest.mark.parametrize(
+    ("text", "link", "words"),
+    [
+        ("![x](https://elsewhere.example/t.png)", "https://elsewhere.example/t.png", "x"),
+        ("![](http://tracker.example/p.gif?u=1)", "http://tracker.example/p.gif?u=1", ""),
+        ("![Chart *Q3*](//cdn.example/c.svg)", "//cdn.example/c.svg", "Chart Q3"),
+        ("![logo](HTTPS://Brand.Example/l.png)", "HTTPS://Brand.Example/l.png", "logo"),
+    ],
+)
+def test_an_image_elsewhere_is_a_link_that_names_its_host(text: str, link: str, words: str) -> None:
+    parser = _Elements()
+    parser.feed(render_markdown(text))
+    assert [tag for tag, _ in parser.found] == ["p", "a"]
+    href = parser.found[1][1]["href"]
+    assert href == link
+    host = link.split("/")[2].lower()
+    label = f"{words} (image on {host})" if words else f"image on {host}"
+    assert f">{label}</a>" in render_markdown(text)
+
+
+def test_images_of_this_site_stay_images() -> None:
+    html = render_markdown('![the plan](/api/v1/attachments/12 "Q3")')
+    assert html.strip() == '<p><img src="/api/v1/attachments/12" alt="the plan" title="Q3"></p>'
+
+
+def test_an_image_elsewhere_inside_a_link_is_words_in_that_link() -> None:
+    html = render_markdown("[![badge](https://ci.example/b.svg)](https://ci.example/build)")
+    parser = _Elements()
+    parser.feed(html)
+    assert [tag for tag, _ in parser.found] == ["p", "a"]
+    assert ">badge (image on ci.example)</a>" in html
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "![x](data:image/png;base64,iVBORw0KGgo=)",
+        "![x](https:evil.example/t.png)",
+        "![x](/\\evil.example/t.png)",
+        "![x](</\t/evil.example/t.png>)",
+    ],
+)
+def test_no_image_markdown_makes_the_browser_fetch_another_host(text: str) -> None:
+    parser = _Elements()
+    parser.feed(render_markdown(text))
+    for tag, attrs in parser.found:
+        if tag == "img":
+            src = attrs["src"]
+            assert src.startswith("/") and not src.startswith("//") and "\\" not in src
+
+
+def test_the_sanitizer_drops_the_source_of_an_image_elsewhere() -> None:
+    """Whatever HTML reaches it (a domain's own renderer, say), no <img> points away."""
+    from atoll.kit.markdown import sanitize
+
+    html = sanitize('<img src="https://t.example/p.gif" alt="a"><img src="/static/x.png">')
+    assert html == '<img alt="a"><img src="/static/x.png">'

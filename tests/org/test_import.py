@@ -239,3 +239,27 @@ async def test_the_api_and_the_page_refuse_an_import_that_leaves_no_administrato
     assert "Nothing was imported" in preview.text and "<td>3</td>" in preview.text
     assert "would leave no active administrator" in preview.text
     assert "Apply this import" not in preview.text
+
+
+async def test_imported_and_created_names_lose_invisible_controls(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    chart = HEADER + (
+        "ana@example.com,Ana\u202e Silva,En\u200bgineer,Sales\u2067/EMEA,member,,,Py\u200fthon\n"
+        "marta@acme.example,Marta,,,external,Acme\ufeff Corp,customer,\n"
+    )
+    report = await do_import_org(db, actor=None, data=chart)
+    await db.commit()
+    assert not report.rejected
+    people = {p.email: p for p in (await db.execute(select(Person))).scalars()}
+    ana = people["ana@example.com"]
+    assert (ana.name, ana.title) == ("Ana Silva", "Engineer")
+    assert people["marta@acme.example"].organization == "Acme Corp"
+    paths = set((await db.execute(select(Unit.path))).scalars())
+    assert "Sales/EMEA" in paths
+    assert set((await db.execute(select(PersonSkill.name))).scalars()) == {"Python"}
+    admin = await make_person(db, role="admin")
+    unit = await client.post(
+        "/api/v1/units", json={"name": "Leg\u202eal"}, headers=await auth_headers(client, admin)
+    )
+    assert unit.status_code == 201 and unit.json()["name"] == "Legal"

@@ -319,3 +319,42 @@ async def test_guests_see_names_titles_and_organisations_not_the_org_chart(
     assert (seen["role"], seen["unit_id"]) == ("admin", str(sales.id))
     by_unit = await client.get("/api/v1/people", params={"unit_id": sales.id}, headers=ana_h)
     assert [p["name"] for p in by_unit.json()["items"]] == ["Ada Admin", "Ana Silva"]
+
+
+async def test_names_titles_organisations_and_skills_lose_invisible_controls(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    """A right-to-left override or a zero-width space in a name would let it pass for another."""
+    admin = await make_person(db, role="admin")
+    headers = await auth_headers(client, admin)
+    made = await client.post(
+        "/api/v1/people",
+        json={
+            "name": "Ana\u202e Silva\u200b",
+            "email": "ana.rlo@example.com",
+            "title": "\u2067Head\u2069 of IT",
+            "kind": "external",
+            "organization": "Acme\u200f Corp",
+            "relation": "customer",
+        },
+        headers=headers,
+    )
+    assert made.status_code == 201, made.text
+    ana = made.json()
+    assert (ana["name"], ana["title"], ana["organization"]) == (
+        "Ana Silva",
+        "Head of IT",
+        "Acme Corp",
+    )
+    changed = await client.patch(
+        f"/api/v1/people/{ana['id']}",
+        json={"name": "Ana\ufeff S.", "title": "Boss\u202d", "skills": ["SQL\u2066"]},
+        headers=headers,
+    )
+    assert changed.status_code == 200, changed.text
+    assert (changed.json()["name"], changed.json()["title"]) == ("Ana S.", "Boss")
+    assert changed.json()["skills"] == ["SQL"]
+    empty = await client.patch(
+        f"/api/v1/people/{ana['id']}", json={"name": "\u202e\u200b"}, headers=headers
+    )
+    assert empty.status_code == 422 and empty.json()["errors"][0]["field"] == "name"

@@ -312,3 +312,16 @@ async def test_a_new_organisation_in_a_hybrid_space_needs_a_confirmation(
     assert (await add(gus.id, confirm_new_organization=True)).status_code == 201
     aud = (await client.get(f"/api/v1/spaces/{sid}/audience", headers=o)).json()
     assert aud["organizations"] == ["Acme Corp", "Beta Ltd", "Globex"]  # each one, once
+
+
+async def test_space_names_lose_invisible_controls(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    headers = await auth_headers(client, await make_person(db))
+    body = {"name": "Pay\u202eroll\u200b", "kind": "community", "visibility": "open"}
+    made = await client.post("/api/v1/spaces", json=body, headers=headers)
+    assert made.status_code == 201 and made.json()["name"] == "Payroll"
+    renamed = await client.patch(
+        f"/api/v1/spaces/{made.json()['id']}", json={"name": "\u2066Pay\u2069 day"}, headers=headers
+    )
+    assert renamed.status_code == 200 and renamed.json()["name"] == "Pay day"

@@ -143,6 +143,20 @@ async def test_bad_titles_and_bodies_are_refused(
     assert caught.value.errors[0]["field"] == field
 
 
+async def test_titles_lose_invisible_controls(db: AsyncSession) -> None:
+    ana = await make_person(db)
+    space = await make_space(db, ana)
+    page = await save(db, ana, space, "Pay\u202eroll \u2067plan\u2069\u200b")
+    assert page.title == "Payroll plan"
+    renamed = await save(
+        db, ana, space, "\ufeffPayroll\u200e\tplans", slug=page.slug, base=page.revision
+    )
+    assert renamed.title == "Payroll plans"
+    async with refused(db, Invalid) as caught:  # nothing visible left
+        await save(db, ana, space, "\u202e\u200b", slug="other")
+    assert caught.value.errors[0]["field"] == "title"
+
+
 async def test_limits_are_inclusive(db: AsyncSession) -> None:
     ana = await make_person(db)
     space = await make_space(db, ana)

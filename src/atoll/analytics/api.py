@@ -18,8 +18,9 @@ from atoll.kit.errors import Forbidden, Invalid
 from atoll.kit.time import as_utc, utcnow
 from atoll.people.models import Person
 from atoll.web.deps import DB, AppSettings, Viewer
+from atoll.web.idempotency import IdempotentRoute
 
-router = APIRouter(tags=["analytics"])
+router = APIRouter(tags=["analytics"], route_class=IdempotentRoute)
 
 DEFAULT_MONTHS = 12  # the default range: these calendar months, the current one so far
 MAX_SPAN = timedelta(days=5 * 366)

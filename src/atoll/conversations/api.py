@@ -35,9 +35,10 @@ from atoll.kit.pagination import MAX_LIMIT, Page
 from atoll.people.models import Person
 from atoll.spaces import service as spaces_service
 from atoll.spaces.schemas import NO_NUL
-from atoll.web.deps import DB, MaybeViewer, Viewer
+from atoll.web.deps import DB, MaybeViewer, Viewer, commit_change
+from atoll.web.idempotency import IdempotentRoute
 
-router = APIRouter(tags=["conversations"])
+router = APIRouter(tags=["conversations"], route_class=IdempotentRoute)
 
 Cursor = Annotated[str | None, Query(max_length=500)]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
@@ -167,8 +168,9 @@ async def _answer(db: AsyncSession, viewer: Person, post_id: int) -> PostOut:
     """The post as it is after a change. The change is committed first: on SQLite the write
     lock is then held for the change alone, not for reading the post back (under load every
     statement inside the lock waits its turn on the event loop). The request's own commit
-    afterwards has nothing left to do."""
-    await db.commit()
+    afterwards has nothing left to do — but for a request with an Idempotency-Key, whose answer
+    commits with the change (``commit_change``)."""
+    await commit_change(db)
     return post_out(await feed.post_view(db, viewer=viewer, post_id=post_id))
 
 

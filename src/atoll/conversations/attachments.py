@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from atoll.conversations.models import Attachment, Post
 from atoll.kit.errors import Invalid, NotFound, TooLarge
 from atoll.kit.ids import parse_id
+from atoll.kit.text import clean_name
 from atoll.people.models import Person
 from atoll.spaces import policy
 from atoll.spaces.models import Space
@@ -166,7 +167,7 @@ def clean_filename(name: str | None) -> str:
     """The client's file name, made safe to show and to send in Content-Disposition: no path,
     no control or quoting characters, at most 255 characters; "file" when nothing is left."""
     name = unicodedata.normalize("NFC", (name or "").replace("\\", "/").rsplit("/", 1)[-1])
-    name = " ".join(_UNSAFE_NAME.sub("_", name).split()).strip(". ")
+    name = clean_name(_UNSAFE_NAME.sub("_", name)).strip(". ")
     if len(name) > 255:
         stem, dot, ext = name.rpartition(".")
         name = (stem[: 254 - len(ext)] + dot + ext) if dot and len(ext) < 20 else name[:255]

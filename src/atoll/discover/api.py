@@ -19,8 +19,9 @@ from atoll.discover.schemas import (
 from atoll.discover.service import ActivePost, Expert, Suggestion
 from atoll.spaces.schemas import NO_NUL
 from atoll.web.deps import DB, Viewer
+from atoll.web.idempotency import IdempotentRoute
 
-router = APIRouter(prefix="/discover", tags=["discover"])
+router = APIRouter(prefix="/discover", tags=["discover"], route_class=IdempotentRoute)
 Limit = Annotated[int, Query(ge=1, le=20)]
 
 

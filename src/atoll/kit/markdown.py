@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.token import Token
+from markdown_it.utils import OptionsDict
 
 _TAGS = {
     "p",
@@ -55,9 +61,46 @@ _CLASSES = {"a": {"wikilink", "missing"}}
 
 def parser() -> MarkdownIt:
     """A fresh parser configured like the one posts use, for a domain that adds a rule."""
-    return MarkdownIt("commonmark", {"linkify": True, "html": False}).enable(
+    md = MarkdownIt("commonmark", {"linkify": True, "html": False}).enable(
         ["table", "strikethrough", "linkify"]
     )
+    md.add_render_rule("image", _image)
+    return md
+
+
+def is_local(url: str) -> bool:
+    """Whether a URL points into this site: a path, with no scheme and no host — and nothing
+    a browser would read as one (a backslash, white space or a control inside)."""
+    url = url.strip()
+    if any(ch == "\\" or ch <= " " for ch in url):
+        return False
+    parts = urlsplit(url)
+    return not parts.scheme and not parts.netloc and not url.startswith("//")
+
+
+def _image(renderer: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Any) -> str:
+    """An image of this site (an attachment) is shown; an image elsewhere is not fetched by
+    the reader's browser (it would tell that host who read what, and when): it becomes a link
+    to it that says where it is. Inside a link, just those words."""
+    token = tokens[idx]
+    src = str(token.attrGet("src") or "")
+    alt = renderer.renderInlineAsText(token.children or [], options, env)
+    if is_local(src):
+        token.attrSet("alt", alt)
+        return str(renderer.renderToken(tokens, idx, options, env))
+    parts = urlsplit(src.strip())
+    if parts.scheme.lower() not in ("http", "https", "") or not parts.hostname:
+        return escapeHtml(alt or "image")  # data: and the like: nothing to link to
+    words = escapeHtml(
+        f"{alt} (image on {parts.hostname})" if alt else f"image on {parts.hostname}"
+    )
+    inside_a_link = sum(
+        1 if t.type == "link_open" else -1 for t in tokens[:idx] if t.type in _LINK_TOKENS
+    )
+    return words if inside_a_link else f'<a href="{escapeHtml(src)}">{words}</a>'
+
+
+_LINK_TOKENS = frozenset({"link_open", "link_close"})
 
 
 _md = parser()
@@ -73,11 +116,20 @@ def sanitize(html: str) -> str:
         html,
         tags=_TAGS,
         attributes=_ATTRIBUTES,
+        attribute_filter=_local_images,
         allowed_classes=_CLASSES,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow ugc",
         filter_style_properties={"text-align"},
     )
+
+
+def _local_images(element: str, attribute: str, value: str) -> str | None:
+    """The safety net under ``_image``: no HTML that gets here makes a browser fetch an image
+    from another host."""
+    if element == "img" and attribute == "src" and not is_local(value):
+        return None
+    return value
 
 
 _SPACES = re.compile(r"[ \t\u00a0]+")

@@ -18,8 +18,9 @@ from atoll.notifications.schemas import (
     UnreadOut,
 )
 from atoll.web.deps import DB, Viewer
+from atoll.web.idempotency import IdempotentRoute
 
-router = APIRouter(tags=["notifications"])
+router = APIRouter(tags=["notifications"], route_class=IdempotentRoute)
 
 Cursor = Annotated[str | None, Query(max_length=500)]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]

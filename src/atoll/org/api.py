@@ -15,8 +15,9 @@ from atoll.org.schemas import ImportReportOut, UnitCreate, UnitList, UnitOut
 from atoll.people.models import Person
 from atoll.web.deps import DB, AppSettings, Viewer
 from atoll.web.errors import PROBLEM
+from atoll.web.idempotency import IdempotentRoute
 
-router = APIRouter(tags=["organisation"])
+router = APIRouter(tags=["organisation"], route_class=IdempotentRoute)
 
 
 def unit_out(unit: Unit, members: int) -> UnitOut:

@@ -12,6 +12,7 @@ from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.kit.errors import Forbidden, Invalid, TooLarge
+from atoll.kit.text import clean_name
 from atoll.org import service as org_service
 from atoll.people.access import active_admins_besides, do_apply_kind_changes
 from atoll.people.models import RELATIONS, Person, PersonSkill
@@ -127,7 +128,7 @@ def _check_row(record: dict[str | None, Any], line: int) -> _Row:
 
     def get(name: str) -> str:
         value = record.get(name)
-        return " ".join(value.split()) if isinstance(value, str) else ""
+        return clean_name(value) if isinstance(value, str) else ""
 
     email = get("email").lower()
     if not email or len(email) > 320 or not EMAIL_RE.match(email):

@@ -6,6 +6,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.kit.errors import Conflict, Forbidden, Invalid, NotFound
+from atoll.kit.text import clean_name
 from atoll.org.models import Unit
 from atoll.people.models import Person
 
@@ -46,7 +47,7 @@ async def get_unit(session: AsyncSession, unit_id: int | str) -> Unit:
 
 
 def check_unit_name(name: str) -> str:
-    name = " ".join(name.split())
+    name = clean_name(name)
     if not name:
         raise Invalid.field("name", "must not be empty")
     if "/" in name:

@@ -22,8 +22,9 @@ from atoll.people.schemas import (
     TokenOut,
 )
 from atoll.web.deps import DB, AppSettings, CurrentCredential, Viewer, client_address
+from atoll.web.idempotency import IdempotentRoute
 
-router = APIRouter(tags=["people"])
+router = APIRouter(tags=["people"], route_class=IdempotentRoute)
 
 
 def person_out(person: Person, skills: list[str], viewer: Person) -> PersonOut:

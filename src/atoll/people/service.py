@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from atoll.kit.errors import Conflict, Forbidden, Invalid, NotFound
 from atoll.kit.ids import parse_id
 from atoll.kit.pagination import clamp_limit, decode_name_id_cursor, encode_cursor
+from atoll.kit.text import clean_name
 from atoll.org.models import Unit
 from atoll.org.service import unit_and_descendants
 from atoll.people import access, auth, passwords, policy
@@ -37,6 +38,7 @@ def check_identity(
     """Normalise kind, role, organisation and relation, and refuse impossible combinations."""
     if kind not in KINDS:
         raise Invalid.field("kind", "must be member or external")
+    organization = clean_name(organization) if organization else organization
     if kind == "external":
         role = role or "guest"
         if role != "guest":
@@ -58,7 +60,7 @@ def check_skills(skills: Iterable[str]) -> list[str]:
     lower-cased (İ becomes i̇), so such a skill is cut a little shorter."""
     seen: dict[str, str] = {}
     for raw in skills:
-        skill = " ".join(raw.split())[:100]
+        skill = clean_name(raw)[:100]
         while len(skill.lower()) > 100:
             skill = skill[:-1].rstrip()
         if skill and skill.lower() not in seen:
@@ -137,7 +139,7 @@ async def do_create_person(
     if actor is not None and not policy.can_administer_people(actor):
         raise Forbidden("Only administrators can add people.")
     email = check_email(email)
-    name = " ".join(name.split())
+    name = clean_name(name)
     if not name:
         raise Invalid.field("name", "must not be empty")
     kind, role, organization, relation = check_identity(
@@ -156,7 +158,7 @@ async def do_create_person(
         unit_id=uid if kind == "member" else None,
         organization=organization,
         relation=relation,
-        title=title.strip(),
+        title=clean_name(title),
         bio="",
         is_active=True,
         password_hash=await passwords.hash_password(password) if password else None,
@@ -186,13 +188,14 @@ async def do_update_person(
     if admin_fields and not policy.can_administer_people(actor):
         raise Forbidden(f"Only administrators can change {', '.join(sorted(admin_fields))}.")
     if "name" in changes:
-        name = " ".join(str(changes["name"]).split())
+        name = clean_name(str(changes["name"]))
         if not name:
             raise Invalid.field("name", "must not be empty")
         person.name = name
-    for field in ("title", "bio"):
-        if field in changes and changes[field] is not None:
-            setattr(person, field, str(changes[field]).strip())
+    if changes.get("title") is not None:
+        person.title = clean_name(str(changes["title"]))
+    if changes.get("bio") is not None:
+        person.bio = str(changes["bio"]).strip()
     if "email" in changes and changes["email"] is not None:
         email = check_email(changes["email"])
         if await _email_taken(session, email, other_than=person.id):

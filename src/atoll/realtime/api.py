@@ -11,8 +11,9 @@ from atoll.kit.errors import Invalid
 from atoll.kit.ids import parse_id
 from atoll.realtime.stream import Caller, event_stream
 from atoll.web.deps import CurrentCredential, settings_of
+from atoll.web.idempotency import IdempotentRoute
 
-router = APIRouter(tags=["real time"])
+router = APIRouter(tags=["real time"], route_class=IdempotentRoute)
 
 STREAM_HEADERS = {
     "Cache-Control": "no-cache, no-transform",

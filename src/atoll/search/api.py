@@ -15,8 +15,9 @@ from atoll.search import query as search_query
 from atoll.search.query import MAX_QUERY, Hit
 from atoll.search.schemas import HitOut, Kind, SearchOut
 from atoll.web.deps import DB, MaybeViewer
+from atoll.web.idempotency import IdempotentRoute
 
-router = APIRouter(tags=["search"])
+router = APIRouter(tags=["search"], route_class=IdempotentRoute)
 
 
 def hit_out(hit: Hit) -> HitOut:

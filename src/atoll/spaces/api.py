@@ -23,8 +23,9 @@ from atoll.spaces.schemas import (
 )
 from atoll.spaces.service import SpaceView
 from atoll.web.deps import DB, MaybeViewer, Viewer
+from atoll.web.idempotency import IdempotentRoute
 
-router = APIRouter(tags=["spaces"])
+router = APIRouter(tags=["spaces"], route_class=IdempotentRoute)
 
 
 def space_out(view: SpaceView) -> SpaceOut:

@@ -16,6 +16,7 @@ from atoll.db.base import BigId, UtcDateTime
 from atoll.kit.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from atoll.kit.ids import parse_id
 from atoll.kit.pagination import clamp_limit, decode_name_id_cursor, encode_cursor
+from atoll.kit.text import clean_name
 from atoll.kit.time import as_utc, utcnow
 from atoll.notifications import service as notifications
 from atoll.org.models import Unit
@@ -240,7 +241,7 @@ def check_kind_and_visibility(kind: str, visibility: str) -> tuple[str, str]:
 
 
 def check_name(name: str) -> str:
-    name = " ".join(name.split())
+    name = clean_name(name)
     if not name:
         raise Invalid.field("name", "must not be empty")
     if len(name) > 200:

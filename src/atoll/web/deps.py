@@ -16,11 +16,13 @@ from atoll.people import auth
 from atoll.people.auth import Credential
 from atoll.people.models import Person
 from atoll.realtime.events import newest_event_id
+from atoll.web import idempotency
 
 SESSION_COOKIE = "atoll_session"
 ANON_COOKIE = "atoll_anon"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+HOLDS_CLAIM = "atoll.idempotency_claim"  # session.info: its answer is stored with the change
 
 
 def settings_of(request: Request) -> Settings:
@@ -29,15 +31,28 @@ def settings_of(request: Request) -> Settings:
 
 async def _db(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's transaction: committed after the handler returns and before the answer
-    is sent (so a 2xx means durable), rolled back when the handler raises."""
+    is sent (so a 2xx means durable), rolled back when the handler raises. An API write with
+    an Idempotency-Key stores its answer in it (``idempotency.IdempotentRoute``)."""
     async with request.app.state.sessionmaker() as session:
+        request.state.db_session = session
+        if idempotency.holds_claim(request.scope):
+            session.info[HOLDS_CLAIM] = True
         try:
             yield session
             await session.commit()
         except BaseException:
             await session.rollback()
+            idempotency.answer_rolled_back(request.scope)
             raise
         activity.committed(request.app, session)
+
+
+async def commit_change(db: AsyncSession) -> None:
+    """Commit a change before reading back what to answer, so that the write lock (SQLite)
+    is held for the change alone — unless the request's answer is to be stored with the change
+    (an Idempotency-Key): then they commit together, after the answer is made."""
+    if not db.info.get(HOLDS_CLAIM):
+        await db.commit()
 
 
 DB = Annotated[AsyncSession, Depends(_db, scope="function")]

@@ -15,6 +15,7 @@ from atoll.kit.errors import Invalid
 from atoll.kit.pagination import MAX_LIMIT, Page
 from atoll.people.models import Person
 from atoll.web.deps import DB, MaybeViewer, Viewer
+from atoll.web.idempotency import IdempotentRoute
 from atoll.wiki import service
 from atoll.wiki.models import WikiPage, WikiRevision
 from atoll.wiki.schemas import (
@@ -29,7 +30,7 @@ from atoll.wiki.schemas import (
 )
 from atoll.wiki.service import RevisionView, StaleRevision, WikiSpace
 
-router = APIRouter(tags=["wiki"])
+router = APIRouter(tags=["wiki"], route_class=IdempotentRoute)
 
 Cursor = Annotated[str | None, Query(max_length=500)]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]

@@ -19,7 +19,6 @@ slug then redirects to it (``WikiRedirect``). A deleted page keeps its slug and 
 restoring a revision, or saving a page under its title again, brings it back.
 """
 
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.analytics.service import record_interaction
 from atoll.kit.errors import Conflict, Forbidden, Invalid, NotFound
+from atoll.kit.text import clean_name
 from atoll.kit.time import utcnow
 from atoll.people.models import Person
 from atoll.search import index as search_index
@@ -89,13 +89,11 @@ MAX_SUMMARY = 300
 
 
 def check_title(title: str) -> str:
-    """1 to 200 characters once runs of white space are folded; no NUL or other control
-    character; at least one letter or digit (it makes the slug)."""
+    """1 to 200 characters once invisible characters are dropped and runs of white space
+    folded (``clean_name``); no NUL; at least one letter or digit (it makes the slug)."""
     if "\x00" in title:
         raise Invalid.field("title", "must not contain a NUL character")
-    title = " ".join(title.split())
-    if any(unicodedata.category(ch) == "Cc" for ch in title):
-        raise Invalid.field("title", "must not contain control characters")
+    title = clean_name(title)
     if not title:
         raise Invalid.field("title", "must not be empty")
     if len(title) > MAX_TITLE:
