@@ -10,13 +10,14 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, insert, inspect, select, text
 
 from atoll.config import Settings
-from atoll.conversations.models import Follow
+from atoll.conversations.models import Comment, Follow, Post
 from atoll.db import migrate
 from atoll.db.base import Base, UtcDateTime
 from atoll.db.engine import make_engine
 from atoll.org.models import Unit
 from atoll.people.models import Person
 from atoll.spaces.models import JoinRequest, Membership, Space
+from atoll.wiki.models import WikiPage
 
 PERSON = ("id", "email", "name", "title", "bio", "kind", "role", "is_active", "is_analyst")
 AUTH = ("id", "token_hash", "person_id", "kind", "user_agent", "address")
@@ -237,3 +238,44 @@ async def test_tokens_made_before_expiry_existed_expire_30_days_after_their_last
         await migrate.downgrade(engine, "0008")  # and back: the expiries stay
     finally:
         await engine.dispose()
+
+
+async def test_0012_renders_stored_images_elsewhere_as_links(fresh_database, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Posts, comments and wiki pages rendered before images elsewhere became links show the
+    link too; images of this site and HTML without images stay exactly as they were."""
+    database = await fresh_database("images")
+    engine = make_engine(Settings(database_url=database.url, var_dir=tmp_path))
+    pixel = '<p>Hi <img src="https://t.example/p.gif" alt="pixel"></p>'
+    ours = '<p><img src="/attachments/abc" alt="chart"></p>'
+    plain = "<p>No image &lt;img here</p>"
+    link = '<a href="https://t.example/p.gif" rel="noopener noreferrer nofollow ugc">'
+    try:
+        await migrate.upgrade(engine, "0011")
+        async with engine.begin() as conn:
+            await conn.execute(insert(Person.__table__), [_person(1, "ana", "member", "member")])
+            await conn.execute(insert(Space.__table__), [_space(1, "guild", "community", "open")])
+            await conn.execute(
+                insert(Post.__table__),
+                [
+                    {"id": n, "space_id": 1, "author_id": 1, "body": "b", "html": html}
+                    for n, html in ((1, pixel), (2, ours), (3, plain))
+                ],
+            )
+            await conn.execute(
+                insert(Comment.__table__),
+                [{"id": 1, "post_id": 3, "author_id": 1, "body": "b", "html": pixel}],
+            )
+            await conn.execute(
+                insert(WikiPage.__table__),
+                [{"id": 1, "space_id": 1, "slug": "home", "title": "Home", "html": pixel}],
+            )
+        await migrate.upgrade(engine)
+        async with engine.connect() as conn:
+            posts = dict((await conn.execute(select(Post.id, Post.html))).tuples().all())
+            comment = await conn.scalar(select(Comment.html))
+            page = await conn.scalar(select(WikiPage.html))
+    finally:
+        await engine.dispose()
+    moved = f"<p>Hi {link}pixel (image on t.example)</a></p>"
+    assert posts == {1: moved, 2: ours, 3: plain}
+    assert comment == moved and page == moved

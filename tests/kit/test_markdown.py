@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from atoll.kit.markdown import render_markdown
+from atoll.kit.markdown import link_images_elsewhere, render_markdown
 
 PAYLOADS = [
     "<script>alert(1)</script>",
@@ -137,3 +137,22 @@ def test_the_sanitizer_drops_the_source_of_an_image_elsewhere() -> None:
 
     html = sanitize('<img src="https://t.example/p.gif" alt="a"><img src="/static/x.png">')
     assert html == '<img alt="a"><img src="/static/x.png">'
+
+
+def test_html_stored_before_renders_images_elsewhere_as_markdown_renders_them_now() -> None:
+    """What an earlier version stored for ![..](elsewhere) becomes what render_markdown makes
+    of the same text now: inside a link too; images of this site stay."""
+    rel = 'rel="noopener noreferrer nofollow ugc"'
+    for text, stored in (
+        (
+            "see ![pix & co](https://t.example/p.png)",
+            '<p>see <img src="https://t.example/p.png" alt="pix &amp; co"></p>\n',
+        ),
+        (
+            "[![badge](https://ci.example/b.svg)](https://ci.example)",
+            f'<p><a href="https://ci.example" {rel}><img src="https://ci.example/b.svg" '
+            'alt="badge"></a></p>\n',
+        ),
+        ("![chart](/attachments/k)", '<p><img src="/attachments/k" alt="chart"></p>\n'),
+    ):
+        assert link_images_elsewhere(stored) == render_markdown(text)

@@ -81,23 +81,57 @@ def is_local(url: str) -> bool:
 def _image(renderer: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Any) -> str:
     """An image of this site (an attachment) is shown; an image elsewhere is not fetched by
     the reader's browser (it would tell that host who read what, and when): it becomes a link
-    to it that says where it is. Inside a link, just those words."""
+    to it that says where it is (``_elsewhere``)."""
     token = tokens[idx]
     src = str(token.attrGet("src") or "")
     alt = renderer.renderInlineAsText(token.children or [], options, env)
     if is_local(src):
         token.attrSet("alt", alt)
         return str(renderer.renderToken(tokens, idx, options, env))
-    parts = urlsplit(src.strip())
-    if parts.scheme.lower() not in ("http", "https", "") or not parts.hostname:
-        return escapeHtml(alt or "image")  # data: and the like: nothing to link to
-    words = escapeHtml(
-        f"{alt} (image on {parts.hostname})" if alt else f"image on {parts.hostname}"
-    )
     inside_a_link = sum(
         1 if t.type == "link_open" else -1 for t in tokens[:idx] if t.type in _LINK_TOKENS
     )
+    return _elsewhere(src, alt, inside_a_link=inside_a_link > 0)
+
+
+def _elsewhere(src: str, alt: str, *, inside_a_link: bool) -> str:
+    """What an image on another host shows: a link to it that names the host (inside a link,
+    just those words); with nothing to link to (``data:`` and the like), its alt text."""
+    parts = urlsplit(src.strip())
+    if parts.scheme.lower() not in ("http", "https", "") or not parts.hostname:
+        return escapeHtml(alt or "image")
+    words = escapeHtml(
+        f"{alt} (image on {parts.hostname})" if alt else f"image on {parts.hostname}"
+    )
     return words if inside_a_link else f'<a href="{escapeHtml(src)}">{words}</a>'
+
+
+_IMG = re.compile(r"<img\b([^>]*)>", re.IGNORECASE)
+_ATTRIBUTE = re.compile(r'([a-zA-Z-]+)="([^"]*)"')
+_ANCHOR = re.compile(r"<(/?)a\b", re.IGNORECASE)
+
+
+def link_images_elsewhere(rendered: str) -> str:
+    """HTML rendered before images elsewhere became links (stored by an earlier version), as
+    ``render_markdown`` renders it now: each ``<img>`` of another host becomes the same link.
+    For the sanitiser's own output (quoted attributes), which is what the database holds."""
+    out: list[str] = []
+    last = depth = 0
+    for match in _IMG.finditer(rendered):
+        before = rendered[last : match.start()]
+        depth += sum(-1 if closing else 1 for closing in _ANCHOR.findall(before))
+        attributes = {k.lower(): html.unescape(v) for k, v in _ATTRIBUTE.findall(match.group(1))}
+        src = attributes.get("src", "")
+        out.append(before)
+        if src and is_local(src):
+            out.append(match.group(0))
+        else:
+            out.append(_elsewhere(src, attributes.get("alt", ""), inside_a_link=depth > 0))
+        last = match.end()
+    if not out:
+        return rendered
+    out.append(rendered[last:])
+    return sanitize("".join(out))
 
 
 _LINK_TOKENS = frozenset({"link_open", "link_close"})
