@@ -267,7 +267,10 @@ async def test_an_event_reads_the_sets_it_needs_once_for_all_the_streams_it_wake
     own_sql = "membership.person_id in"
     with statements(engine, shared_sql) as shared, statements(engine, own_sql) as own:
         opened = [await streams.open(await auth_headers(client, p)) for p in readers]
-    assert len(shared) == 1, shared  # the open spaces, once for all the members
+    # The open spaces, once for all the members. (A stream that opens before the hub has
+    # started its window reads the log itself, with a query that holds the same clause:
+    # only the statements that are this read count.)
+    assert len(_starting(shared, shared_sql)) == 1, shared
     assert len(own) == len(readers)  # each stream reads its person's as it opens
 
     for stream in opened:  # a heartbeat drops the sets older than one
@@ -276,8 +279,12 @@ async def test_an_event_reads_the_sets_it_needs_once_for_all_the_streams_it_wake
         post = await make_post(client, owner_h, space["id"], "For everybody")
         for stream in opened:
             assert (await stream.next_of("post.created")).data["post_id"] == post["id"]
-    assert len(shared) == 1, shared
+    assert len(_starting(shared, shared_sql)) == 1, shared
     assert 1 <= len(own) < len(readers), own
+
+
+def _starting(seen: list[str], prefix: str) -> list[str]:
+    return [statement for statement in seen if statement.startswith(prefix)]
 
 
 async def test_a_heartbeat_reads_again_what_changed_without_an_event(
