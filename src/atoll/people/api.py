@@ -63,11 +63,10 @@ async def create_token(body: TokenIn, request: Request, db: DB, settings: AppSet
     `ATOLL_TOKENS_PER_PERSON` live tokens, the least recently used going first. Repeated
     failures, and many sign-ins from one address, are answered 429 with `Retry-After`."""
     address = client_address(request)
-    attempt = await auth.do_count_attempt(db, settings, email=body.email, address=address)
-    await db.commit()  # the attempt counts while its password is checked
-    person = await auth.check_credentials(db, attempt=attempt, password=body.password)
+    person = await auth.do_sign_in(
+        db, settings, email=body.email, password=body.password, address=address
+    )
     if person is None:
-        await db.commit()  # settled as a failure, even though the answer is an error
         raise Unauthorized("Wrong e-mail or password.")
     started = await auth.do_start_session(
         db,

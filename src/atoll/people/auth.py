@@ -27,7 +27,6 @@ from atoll.kit.time import utcnow
 from atoll.people import passwords, throttle
 from atoll.people.events import access_changed
 from atoll.people.models import AuthSession, Person
-from atoll.people.throttle import Attempt
 
 SESSION = "session"
 TOKEN = "token"
@@ -65,36 +64,37 @@ def csrf_matches(settings: Settings, secret: str | None, token: str | None) -> b
     return hmac.compare_digest(csrf_token_for(settings, secret), token)
 
 
-async def do_count_attempt(
+async def do_sign_in(
     session: AsyncSession,
     settings: Settings,
     *,
     email: str,
+    password: str,
     address: str,
     now: datetime | None = None,
-) -> Attempt:
-    """Count a sign-in attempt against the throttle (``atoll.people.throttle``), or raise
-    RateLimited. The caller commits before ``check_credentials``: the attempt must count while
-    its password is being checked, and no lock may be held that long."""
-    return await throttle.do_count_attempt(
-        session, settings, email=email, address=address, now=now or utcnow()
-    )
-
-
-async def check_credentials(
-    session: AsyncSession, *, attempt: Attempt, password: str
 ) -> Person | None:
-    """The person whose e-mail and password these are, or None; settles the attempt.
+    """The person whose e-mail and password these are, or None; RateLimited when the throttle
+    (``atoll.people.throttle``) refuses the attempt.
+
+    Unlike other use cases this one commits, twice: the attempt is counted and committed
+    *before* its password is checked, so that it counts while argon2 runs and no lock is held
+    that long; and a failure is committed as settled although the answer is an error. A
+    refused attempt raises before anything is written (roll back: it counts for nothing).
 
     The password is checked in the password pool, off the event loop. An unknown e-mail, a
     person without a password, an inactive person and a wrong password take the same path and
     the same time."""
+    attempt = await throttle.do_count_attempt(
+        session, settings, email=email, address=address, now=now or utcnow()
+    )
+    await session.commit()
     person = (
         await session.execute(select(Person).where(Person.email == attempt.email))
     ).scalar_one_or_none()
     ok = await passwords.verify_password(person.password_hash if person else None, password)
     if not ok or person is None or not person.is_active:
         await throttle.do_settle(session, attempt=attempt, succeeded=False)
+        await session.commit()
         return None
     if person.password_hash and passwords.needs_rehash(person.password_hash):
         person.password_hash = await passwords.rehash(password)

@@ -54,7 +54,9 @@ async def sign_in(
     target = _safe_next(form.get("next"))
     address = client_address(request)
     try:
-        attempt = await auth.do_count_attempt(db, settings, email=email, address=address)
+        person = await auth.do_sign_in(
+            db, settings, email=email, password=password, address=address
+        )
     except RateLimited as error:  # say so on the form, keep Retry-After
         await discard_changes(db, request)  # a refused attempt counts for nothing
         response = render(
@@ -65,10 +67,7 @@ async def sign_in(
         )
         response.headers.update(error.headers)
         return response
-    await db.commit()  # the attempt counts while its password is checked
-    person = await auth.check_credentials(db, attempt=attempt, password=password)
     if person is None:
-        await db.commit()
         return render(
             request,
             "people/sign_in.html",
