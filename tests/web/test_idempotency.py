@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import pkgutil
 from datetime import timedelta
@@ -11,13 +10,14 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import Headers
 
 import atoll
 from atoll.conversations.models import Post
 from atoll.kit.time import utcnow
 from atoll.people.models import Person
 from atoll.web.deps import CurrentCredential, require_person
-from atoll.web.idempotency import IdempotencyKey, IdempotentRoute, fingerprint_of
+from atoll.web.idempotency import IdempotencyKey, IdempotentRoute, caller_of, fingerprint_of
 from tests.conversations.helpers import make_space
 from tests.factories import auth_headers, make_person
 
@@ -108,7 +108,7 @@ async def _left_by_a_crash(
     """The row a request leaves when its process dies mid-write: claimed, no answer."""
     db.add(
         IdempotencyKey(
-            caller=hashlib.sha256(f"Bearer {token}".encode()).hexdigest(),
+            caller=caller_of(Headers({"authorization": f"Bearer {token}"})) or "",
             key=key,
             fingerprint=fingerprint_of("POST", path, b"", body),
             claim="c" * 32,

@@ -16,7 +16,6 @@ from atoll.people import auth, policy, service
 from atoll.web.deps import (
     ANON_COOKIE,
     DB,
-    SESSION_COOKIE,
     AppSettings,
     CurrentCredential,
     Form,
@@ -27,6 +26,7 @@ from atoll.web.deps import (
     discard_changes,
     secure_cookies,
 )
+from atoll.web.signin import SESSION_COOKIE
 from atoll.web.templating import render
 
 router = APIRouter(include_in_schema=False)

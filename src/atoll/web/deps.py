@@ -17,8 +17,8 @@ from atoll.people.auth import Credential
 from atoll.people.models import Person
 from atoll.realtime.events import newest_event_id
 from atoll.web import idempotency
+from atoll.web.signin import presented_secret
 
-SESSION_COOKIE = "atoll_session"
 ANON_COOKIE = "atoll_anon"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -105,12 +105,6 @@ def _is_in(host: str, networks: tuple[Network, ...]) -> bool:
     return any(address in network for network in networks)
 
 
-def bearer_token(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
-
-
 async def optional_credential(request: Request, db: DB) -> Credential | None:
     """Who is calling: a bearer token first, else the session cookie.
 
@@ -118,22 +112,18 @@ async def optional_credential(request: Request, db: DB) -> Credential | None:
     if "credential" in request.scope.get("state", {}):
         return request.state.credential
     settings = settings_of(request)
-    token = bearer_token(request)
-    if token is not None:
-        credential = await auth.credential_for(db, settings, token)
-        if credential is None:
-            raise Unauthorized("The bearer token is unknown, expired or revoked.")
-    else:
-        credential = await auth.credential_for(db, settings, request.cookies.get(SESSION_COOKIE))
-        if (
-            credential is not None
-            and request.method not in SAFE_METHODS
-            and request.url.path.startswith("/api/")
-            and not auth.csrf_matches(
-                settings, credential.raw_token, request.headers.get(CSRF_HEADER)
-            )
-        ):
-            raise Forbidden("Missing or wrong X-CSRF-Token header for a cookie-authenticated call.")
+    secret, is_cookie = presented_secret(request.headers) or (None, True)
+    credential = await auth.credential_for(db, settings, secret)
+    if not is_cookie and credential is None:
+        raise Unauthorized("The bearer token is unknown, expired or revoked.")
+    if (
+        is_cookie
+        and credential is not None
+        and request.method not in SAFE_METHODS
+        and request.url.path.startswith("/api/")
+        and not auth.csrf_matches(settings, credential.raw_token, request.headers.get(CSRF_HEADER))
+    ):
+        raise Forbidden("Missing or wrong X-CSRF-Token header for a cookie-authenticated call.")
     if credential is not None:
         await activity.note(request.app, db, credential.person.id)
         # The caller is a snapshot, detached from the transaction: a rollback (a failed

@@ -33,8 +33,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from atoll.kit.errors import AtollError, TooLarge, Unauthorized
 from atoll.people import auth
-from atoll.web.deps import SESSION_COOKIE
 from atoll.web.errors import respond
+from atoll.web.signin import SESSION_COOKIE, presented_secret
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -52,19 +52,6 @@ class Allowance:
 
 class BodyTooLarge(TooLarge):
     """Raised by the gate's ``receive`` once a body crosses its limit (the gate answers 413)."""
-
-
-def _secret(headers: Headers) -> tuple[str, bool] | None:
-    """The secret the request signs in with, as ``deps.optional_credential`` picks it: a bearer
-    token first, else the session cookie (True)."""
-    scheme, _, value = headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        return value.strip(), False
-    for cookie in headers.get("cookie", "").split(";"):
-        name, _, value = cookie.strip().partition("=")
-        if name == SESSION_COOKIE and value:
-            return value, True
-    return None
 
 
 class RequestGate:
@@ -111,7 +98,7 @@ class RequestGate:
     async def _check_credentials(
         self, scope: Scope, headers: Headers, *, required: bool
     ) -> AtollError | None:
-        found = _secret(headers)
+        found = presented_secret(headers)
         if found is None:
             return Unauthorized("Sign in first.") if required else None
         secret, is_cookie = found

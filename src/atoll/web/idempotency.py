@@ -25,7 +25,6 @@ request gate outside has already bounded it."""
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -55,6 +54,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from atoll.db.base import Base, created_at_column, id_column
 from atoll.kit.errors import AtollError, Conflict, Invalid
 from atoll.kit.time import as_utc, utcnow
+from atoll.web.errors import respond
+from atoll.web.signin import presented_secret
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 KEEP = timedelta(hours=24)
@@ -126,14 +127,9 @@ def _rowcount(result: Any) -> int:
 
 
 def caller_of(headers: Headers) -> str | None:
-    """Who is asking: a digest of their bearer token or session cookie (never stored raw)."""
-    secret = headers.get("authorization", "")
-    if not secret.lower().startswith("bearer "):
-        cookies = headers.get("cookie", "")
-        secret = next(
-            (c.split("=", 1)[1] for c in cookies.split("; ") if c.startswith("atoll_session=")), ""
-        )
-    return hashlib.sha256(secret.encode()).hexdigest() if secret else None
+    """Who is asking: a digest of the secret they sign in with (never stored raw)."""
+    found = presented_secret(headers)
+    return hashlib.sha256(found[0].encode()).hexdigest() if found else None
 
 
 def fingerprint_of(method: str, path: str, query: bytes, body: bytes) -> str:
@@ -240,7 +236,7 @@ class Idempotency:
                 maker, caller=caller, key=key, fingerprint=fingerprint, now=utcnow()
             )
         except AtollError as error:
-            await _send_problem(send, error)
+            await respond(Request(scope), error)(scope, receive, send)
             return
         if isinstance(claimed, IdempotencyKey):
             await _send_stored(send, claimed)
@@ -386,15 +382,4 @@ async def _send_stored(send: Send, row: IdempotencyKey) -> None:
     body = row.body or b""
     headers.append((b"content-length", str(len(body)).encode()))
     await send({"type": "http.response.start", "status": row.status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-
-
-async def _send_problem(send: Send, error: AtollError) -> None:
-    body = json.dumps(error.problem()).encode()
-    headers: list[tuple[bytes, bytes]] = [
-        (b"content-type", b"application/problem+json"),
-        (b"content-length", str(len(body)).encode()),
-    ]
-    headers += [(k.lower().encode(), v.encode()) for k, v in error.headers.items()]
-    await send({"type": "http.response.start", "status": error.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -3,7 +3,10 @@ what a signed-in request is answered; HSTS behind https."""
 
 from __future__ import annotations
 
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from atoll.web.signin import presented_secret
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
@@ -18,18 +21,12 @@ HEADERS = [
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
 ]
 HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
-SESSION_COOKIE = b"atoll_session="
 STATIC = "/static/"
 
 
 def _signed_in(scope: Scope) -> bool:
-    """Whether the request carries a bearer token or a session cookie."""
-    for name, value in scope.get("headers", ()):
-        if name == b"authorization" and value[:7].lower() == b"bearer ":
-            return True
-        if name == b"cookie" and SESSION_COOKIE in value:
-            return True
-    return False
+    """Whether the request presents a bearer token or a session cookie."""
+    return presented_secret(Headers(scope=scope)) is not None
 
 
 def _no_store(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
