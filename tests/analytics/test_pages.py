@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from atoll.analytics.pages import duration_text, share_text, stage_sentence
 from atoll.conversations import service as conversations
 from atoll.people.models import Person
+from atoll.spaces import members as space_members
 from atoll.spaces import service as spaces
 from tests.analytics.helpers import org
 from tests.factories import make_person
@@ -47,7 +48,7 @@ async def world(db: AsyncSession) -> dict[str, Any]:
         db, actor=people["ana"], name="Guild", kind="hybrid", visibility="private", member_ids=[]
     )
     for person_id in others:
-        await spaces.do_add_member(db, actor=people["ana"], space=space, person_id=person_id)
+        await space_members.do_add_member(db, actor=people["ana"], space=space, person_id=person_id)
     await db.commit()
 
     async def say(author: str, *commenters: str, react: tuple[str, ...] = ()) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.conversations import service
 from atoll.conversations.models import Comment, Post, Reaction
+from atoll.spaces import members as space_members
 from atoll.spaces import service as spaces
 from tests.factories import make_person
 from tests.web.helpers import asks, confirmation, csrf_of, sign_in
@@ -20,7 +21,7 @@ async def _community(db: AsyncSession, owner, *members, **kw):  # type: ignore[n
         db, actor=owner, **{"kind": "community", "visibility": "open", "name": "Guild", **kw}
     )
     for m in members:
-        await spaces.do_add_member(db, actor=owner, space=space, person_id=m.id)
+        await space_members.do_add_member(db, actor=owner, space=space, person_id=m.id)
     await db.commit()
     return space
 

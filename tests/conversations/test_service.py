@@ -12,6 +12,7 @@ from atoll.conversations import feed, mentions, service
 from atoll.conversations.attachments import detect_type
 from atoll.kit.errors import Conflict, Forbidden, Invalid, NotFound
 from atoll.people.models import Person
+from atoll.spaces import members as space_members
 from atoll.spaces import service as spaces_service
 from tests.factories import make_person
 from tests.kit.test_markdown import PAYLOADS
@@ -73,8 +74,8 @@ async def test_views_carry_what_pages_need(client: httpx.AsyncClient, db: AsyncS
     member = await make_person(db, name="Max")
     guest = await make_person(db, name="Gus", kind="external")
     space = await _space(db, owner, name="Hybrid", kind="hybrid", visibility="private")
-    await spaces_service.do_add_member(db, actor=owner, space=space, person_id=member.id)
-    await spaces_service.do_add_member(db, actor=owner, space=space, person_id=guest.id)
+    await space_members.do_add_member(db, actor=owner, space=space, person_id=member.id)
+    await space_members.do_add_member(db, actor=owner, space=space, person_id=guest.id)
     question = await service.do_create_post(
         db, author=member, space=space, body="How?", kind="question"
     )

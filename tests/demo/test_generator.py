@@ -16,7 +16,7 @@ from atoll.org.models import Unit
 from atoll.people import passwords
 from atoll.people import service as people_service
 from atoll.people.models import Person
-from atoll.spaces import service as spaces_service
+from atoll.spaces import members as space_members
 from atoll.spaces.models import Membership, Space
 from tests.conftest import empty_all_tables
 
@@ -152,7 +152,7 @@ async def test_unit_spaces_hold_exactly_what_the_membership_sync_would_make(
     await _demo(db, people=150, months=6)
     query = select(Membership.space_id, Membership.person_id, Membership.role, Membership.source)
     before = set((await db.execute(query)).tuples().all())
-    await spaces_service.do_sync_unit_memberships(db)
+    await space_members.do_sync_unit_memberships(db)
     assert set((await db.execute(query)).tuples().all()) == before
     assert any(source == "unit" for *_, source in before)
 

@@ -14,6 +14,7 @@ from atoll.conversations.models import Comment, Post
 from atoll.org.models import Unit
 from atoll.people import service as people
 from atoll.people.models import Person
+from atoll.spaces import members as space_members
 from atoll.spaces import service as spaces
 from atoll.spaces.models import Space
 from tests.factories import make_person, make_unit
@@ -53,7 +54,7 @@ async def space(db: AsyncSession, owner: Person, name: str, **kw: Any) -> Space:
 
 
 async def join(db: AsyncSession, person: Person, where: Space) -> None:
-    assert await spaces.do_join(db, actor=person, space=where) == "joined"
+    assert await space_members.do_join(db, actor=person, space=where) == "joined"
     await db.commit()
 
 
@@ -68,7 +69,7 @@ async def post(
 async def comment(
     db: AsyncSession, author: Person, on: Post, where: Space, body: str = "Nice"
 ) -> Comment:
-    role = await spaces.role_in(db, space_id=where.id, person=author)
+    role = await space_members.role_in(db, space_id=where.id, person=author)
     made = await conversations.do_comment(
         db, actor=author, post=on, space=where, role=role, body=body
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.discover.service import communities_for
+from atoll.spaces import members as space_members
 from atoll.spaces import service as spaces
 from tests.discover.helpers import join, org, post, skills, space, tie
 from tests.factories import make_person
@@ -177,7 +178,7 @@ async def test_a_guest_is_told_who_is_active_never_from_which_unit(db: AsyncSess
     hybrid = await space(db, o.admin, "Acme project", kind="hybrid", visibility="private")
     public = await space(db, o.admin, "Open House", kind="public")
     for person in (guest, o.ana, o.bob):  # the guest sees whom they share a space with
-        await spaces.do_add_member(db, actor=o.admin, space=hybrid, person_id=person.id)
+        await space_members.do_add_member(db, actor=o.admin, space=hybrid, person_id=person.id)
     await db.commit()
     for person in (o.ana, o.bob):
         await join(db, person, public)

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from atoll.conversations import service as conversations
 from atoll.discover.service import check_topic, experts_on, topic_for
 from atoll.kit.errors import Invalid
-from atoll.spaces import service as spaces
+from atoll.spaces import members as space_members
 from tests.discover.helpers import comment, join, org, post, skills, space, tie
 from tests.factories import make_person
 
@@ -119,7 +119,7 @@ async def test_a_guest_is_told_a_colleagues_organisation_never_their_unit(
     guest = await make_person(db, name="Gus Guest", kind="external", organization="Acme Corp")
     hybrid = await space(db, o.ana, "Acme project", kind="hybrid", visibility="private")
     for person in (guest, o.bob):
-        await spaces.do_add_member(db, actor=o.ana, space=hybrid, person_id=person.id)
+        await space_members.do_add_member(db, actor=o.ana, space=hybrid, person_id=person.id)
     await db.commit()
     await skills(db, o.bob, "Negotiation")
     await skills(db, guest, "Negotiation skills")
@@ -130,7 +130,7 @@ async def test_a_guest_is_told_a_colleagues_organisation_never_their_unit(
         ("Gus Guest", "Acme Corp"),
     ]
     other = await make_person(db, name="Olga Other", kind="external", organization="Acme Corp")
-    await spaces.do_add_member(db, actor=o.ana, space=hybrid, person_id=other.id)
+    await space_members.do_add_member(db, actor=o.ana, space=hybrid, person_id=other.id)
     await db.commit()
     by_guest = await experts_on(db, viewer=other, topic="negotiation")
     assert [(e.person.name, e.unit_name) for e in by_guest] == [

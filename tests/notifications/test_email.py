@@ -28,6 +28,7 @@ from atoll.kit.time import utcnow
 from atoll.notifications import email, service
 from atoll.notifications.models import Notification, NotificationPreference
 from atoll.people.models import Person
+from atoll.spaces import members as space_members
 from atoll.spaces import service as spaces
 from atoll.spaces.models import Space
 from tests.factories import auth_headers, make_person
@@ -120,7 +121,7 @@ async def _guild(db: AsyncSession, owner: Person, *members: Person) -> Space:
         db, actor=owner, name="Guild", kind="community", visibility="open"
     )
     for member in members:
-        await spaces.do_add_member(db, actor=owner, space=space, person_id=member.id)
+        await space_members.do_add_member(db, actor=owner, space=space, person_id=member.id)
     await db.commit()
     return space
 

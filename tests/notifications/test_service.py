@@ -13,6 +13,7 @@ from atoll.notifications import service
 from atoll.notifications.models import Notification
 from atoll.people.models import Person
 from atoll.realtime.models import Event
+from atoll.spaces import members as space_members
 from atoll.spaces import service as spaces
 from atoll.spaces.models import Space
 from tests.factories import make_person
@@ -27,7 +28,7 @@ async def _space(db: AsyncSession, owner: Person, *members: Person, **kw: str) -
         visibility=kw.get("visibility", "open"),
     )
     for member in members:
-        await spaces.do_add_member(db, actor=owner, space=space, person_id=member.id)
+        await space_members.do_add_member(db, actor=owner, space=space, person_id=member.id)
     await db.commit()
     return space
 
@@ -154,7 +155,9 @@ async def test_invitations_join_requests_and_their_answers(db: AsyncSession) -> 
     asker = await make_person(db, name="Ada")
     other = await make_person(db, name="Bo")
     space = await _space(db, owner, member, visibility="private", name="Club")
-    await spaces.do_add_member(db, actor=owner, space=space, person_id=mod.id, role="moderator")
+    await space_members.do_add_member(
+        db, actor=owner, space=space, person_id=mod.id, role="moderator"
+    )
     await db.commit()
     assert await _told(db, member) == ["Olga added you to Club"]
     assert await _told(db, mod) == ["Olga added you to Club as moderator"]
@@ -162,7 +165,7 @@ async def test_invitations_join_requests_and_their_answers(db: AsyncSession) -> 
     [invitation] = await _views(db, member, "invitation")
     assert invitation.url == f"/spaces/{space.slug}"
 
-    assert await spaces.do_join(db, actor=asker, space=space) == "requested"
+    assert await space_members.do_join(db, actor=asker, space=space) == "requested"
     await db.commit()
     assert await _told(db, owner, "join_request") == ["Ada asked to join Club"]
     assert await _told(db, mod, "join_request") == ["Ada asked to join Club"]
@@ -170,14 +173,16 @@ async def test_invitations_join_requests_and_their_answers(db: AsyncSession) -> 
     [request_view] = await _views(db, owner, "join_request")
     assert request_view.url == f"/spaces/{space.slug}?tab=members"
 
-    [(request, _)] = await spaces.pending_requests(db, space=space)
-    await spaces.do_decide_request(db, actor=mod, space=space, request_id=request.id, approve=True)
+    [(request, _)] = await space_members.pending_requests(db, space=space)
+    await space_members.do_decide_request(
+        db, actor=mod, space=space, request_id=request.id, approve=True
+    )
     await db.commit()
     assert await _told(db, asker) == ["Mo approved your request to join Club"]
 
-    await spaces.do_join(db, actor=other, space=space)
-    [(request, _)] = await spaces.pending_requests(db, space=space)
-    await spaces.do_decide_request(
+    await space_members.do_join(db, actor=other, space=space)
+    [(request, _)] = await space_members.pending_requests(db, space=space)
+    await space_members.do_decide_request(
         db, actor=owner, space=space, request_id=request.id, approve=False
     )
     await db.commit()
@@ -233,7 +238,7 @@ async def test_nobody_is_told_about_a_space_they_cannot_read(db: AsyncSession) -
     ana = await make_person(db, name="Ana")
     space = await _space(db, owner, ana, visibility="private", name="Club")
     post = await conversations.do_create_post(db, author=ana, space=space, body="Hello")
-    await spaces.do_remove_member(db, actor=owner, space=space, person_id=ana.id)
+    await space_members.do_remove_member(db, actor=owner, space=space, person_id=ana.id)
     await db.commit()
     # A comment on Ana's post, a reaction to it, after she was removed: she hears nothing.
     await conversations.do_comment(db, actor=owner, post=post, space=space, role="owner", body="Hi")
@@ -363,7 +368,7 @@ async def test_each_viewer_counts_their_own_unread_that_they_may_still_see(
     await db.commit()
     counts = [await service.unread_count(db, viewer=p) for p in (ana, ben, admin, owner)]
     assert counts == [3, 2, 2, 0]  # being added to the space, and the mentions
-    await spaces.do_remove_member(db, actor=owner, space=private, person_id=ana.id)
+    await space_members.do_remove_member(db, actor=owner, space=private, person_id=ana.id)
     await db.commit()
     assert await service.unread_count(db, viewer=ana) == 0
     assert await service.unread_count(db, viewer=ben) == 2

@@ -18,6 +18,7 @@ from atoll.kit.time import utcnow
 from atoll.people import service as people_service
 from atoll.people.models import Person
 from atoll.realtime.models import Event
+from atoll.spaces import members as space_members
 from atoll.spaces import service as spaces
 from atoll.spaces.models import JoinRequest, Membership, Space
 from tests.factories import make_person, make_unit
@@ -82,15 +83,17 @@ async def build_world(db: AsyncSession) -> World:
         "Board": await space("Board", admin, kind="community", visibility="private"),
     }
     circle, corner, acme = made["Leadership Circle"], made["Ana's corner"], made["Acme project"]
-    await spaces.do_add_member(db, actor=ana, space=circle, person_id=ben.id, role="moderator")
-    await spaces.do_add_member(db, actor=ana, space=circle, person_id=cy.id)
-    await spaces.do_add_member(db, actor=ana, space=corner, person_id=cy.id)
-    await spaces.do_add_member(db, actor=cy, space=made["Outage room"], person_id=ana.id)
-    await spaces.do_add_member(db, actor=ben, space=acme, person_id=ana.id)
-    await spaces.do_add_member(db, actor=ben, space=acme, person_id=marta.id)
-    await spaces.do_join(db, actor=ana, space=made["Python Guild"])
-    await spaces.do_join(db, actor=ana, space=made["Open House"])
-    assert await spaces.do_join(db, actor=ana, space=made["Board"]) == "requested"
+    await space_members.do_add_member(
+        db, actor=ana, space=circle, person_id=ben.id, role="moderator"
+    )
+    await space_members.do_add_member(db, actor=ana, space=circle, person_id=cy.id)
+    await space_members.do_add_member(db, actor=ana, space=corner, person_id=cy.id)
+    await space_members.do_add_member(db, actor=cy, space=made["Outage room"], person_id=ana.id)
+    await space_members.do_add_member(db, actor=ben, space=acme, person_id=ana.id)
+    await space_members.do_add_member(db, actor=ben, space=acme, person_id=marta.id)
+    await space_members.do_join(db, actor=ana, space=made["Python Guild"])
+    await space_members.do_join(db, actor=ana, space=made["Open House"])
+    assert await space_members.do_join(db, actor=ana, space=made["Board"]) == "requested"
     for target_type, target in (
         ("space", made["Tech Talks"]),  # open to members, not hers
         ("space", made["Open House"]),  # public: stays readable

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.realtime.models import Event
+from atoll.spaces import members as space_members
 from atoll.spaces import service as spaces_service
 from tests.conversations.helpers import add_member, comment, make_post, make_space
 from tests.factories import auth_headers, make_person, make_unit
@@ -243,11 +244,11 @@ async def test_keeping_a_unit_space_in_step_writes_one_event_per_direction(
     ]
     people[0].unit_id = None
     await db.flush()
-    await spaces_service.do_sync_unit_memberships(db, space_ids=[space.id])
+    await space_members.do_sync_unit_memberships(db, space_ids=[space.id])
     assert await log.new() == [
         ("membership.changed", str(space.id), {"person_ids": [str(people[0].id)], "removed": True})
     ]
-    await spaces_service.do_sync_unit_memberships(db, space_ids=[space.id])
+    await space_members.do_sync_unit_memberships(db, space_ids=[space.id])
     assert await log.new() == []
     synced_events = select(func.count()).where(Event.data.like('%"person_ids"%'))
     assert await db.scalar(synced_events) == 2

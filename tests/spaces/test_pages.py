@@ -8,6 +8,7 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from atoll.spaces import members as space_members
 from atoll.spaces import service as spaces
 from atoll.spaces.models import Membership, Space
 from tests.factories import make_person
@@ -197,7 +198,7 @@ async def test_adding_a_new_organisation_to_a_hybrid_space_asks_first(
     lina_id = lina.id
     space = await _space(db, owner, name="Acme project", kind="hybrid", visibility="private")
     space_id = space.id
-    await spaces.do_add_member(db, actor=owner, space=space, person_id=marta.id)
+    await space_members.do_add_member(db, actor=owner, space=space, person_id=marta.id)
     await db.commit()
     await sign_in(client, owner.email)
     page = await client.get("/spaces/acme-project?tab=members")
@@ -242,7 +243,7 @@ async def test_archiving_asks_first_and_says_the_space_becomes_read_only(
     olga = await make_person(db, name="Olga")
     ben = await make_person(db, name="Ben")
     space = await _space(db, olga, name="Data & Co")
-    await spaces.do_add_member(db, actor=olga, space=space, person_id=ben.id)
+    await space_members.do_add_member(db, actor=olga, space=space, person_id=ben.id)
     await db.commit()
     await sign_in(client, olga.email)
     about = await client.get(f"/spaces/{space.slug}?tab=about")
@@ -287,7 +288,7 @@ async def test_leaving_asks_first_and_says_how_to_come_back(
     }
     for visibility in wanted:
         space = await _space(db, olga, name=f"{visibility.title()} Guild", visibility=visibility)
-        await spaces.do_add_member(db, actor=olga, space=space, person_id=ben.id)
+        await space_members.do_add_member(db, actor=olga, space=space, person_id=ben.id)
     await db.commit()
     await sign_in(client, ben.email)
     for visibility, after in wanted.items():
@@ -334,10 +335,12 @@ async def test_removing_someone_asks_first_and_only_managers_are_asked(
     cleo = await make_person(db, name="Cleo")
     space = await _space(db, olga, name="Closed Guild", visibility="private")
     for person in (ben, cleo):
-        await spaces.do_add_member(db, actor=olga, space=space, person_id=person.id)
-    await spaces.do_add_member(db, actor=olga, space=space, person_id=ben.id, role="moderator")
+        await space_members.do_add_member(db, actor=olga, space=space, person_id=person.id)
+    await space_members.do_add_member(
+        db, actor=olga, space=space, person_id=ben.id, role="moderator"
+    )
     secret = await _space(db, olga, name="Hush", visibility="secret")
-    await spaces.do_add_member(db, actor=olga, space=secret, person_id=ben.id)
+    await space_members.do_add_member(db, actor=olga, space=secret, person_id=ben.id)
     await db.commit()
     await sign_in(client, olga.email)
     members = await client.get("/spaces/closed-guild?tab=members")

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.people.models import Person
+from atoll.spaces import members as space_members
 from atoll.spaces import service as spaces
 from atoll.spaces.models import Space
 from atoll.wiki.models import WikiPage, WikiRevision
@@ -24,7 +25,7 @@ async def _space(db: AsyncSession, owner: Person, *members: Person, **kw: Any) -
         db, actor=owner, **{"kind": "community", "visibility": "open", "name": "Guild", **kw}
     )
     for m in members:
-        await spaces.do_add_member(db, actor=owner, space=space, person_id=m.id)
+        await space_members.do_add_member(db, actor=owner, space=space, person_id=m.id)
     await db.commit()
     return space
 

@@ -33,6 +33,7 @@ from atoll.conversations.schemas import (
 from atoll.kit.errors import Invalid, TooLarge
 from atoll.kit.pagination import MAX_LIMIT, Page
 from atoll.people.models import Person
+from atoll.spaces import members as space_members
 from atoll.spaces import service as spaces_service
 from atoll.spaces.schemas import NO_NUL
 from atoll.web.deps import DB, MaybeViewer, Viewer, commit_change
@@ -203,7 +204,7 @@ async def mentionable(
     """The composer's @mention type-ahead: people whose name or e-mail starts with ``q`` and
     who can read the space (nobody else can be mentioned there)."""
     space, _ = await spaces_service.access_readable_space(db, viewer=viewer, space_id=space_id)
-    people = await spaces_service.suggest_people(
+    people = await space_members.suggest_people(
         db, viewer=viewer, space=space, text=q, purpose="mention", limit=limit
     )
     return [

@@ -15,6 +15,7 @@ from atoll.conversations.feed import FILTERS, REACTIONS
 from atoll.kit.errors import AtollError, Invalid, NotFound
 from atoll.kit.markdown import render_markdown
 from atoll.people.models import Person
+from atoll.spaces import members as space_members
 from atoll.spaces import policy as space_policy
 from atoll.spaces import service as spaces
 from atoll.spaces.models import Space
@@ -53,7 +54,7 @@ async def composer_context(
     viewer: Person,
     space: Space | None,
     role: str | None,
-    audience: spaces.Audience | None = None,
+    audience: space_members.Audience | None = None,
 ) -> dict[str, Any]:
     """What the composer needs: the spaces one may post in (home) or this space, and who will
     read the post (the audience line; pass ``audience`` when the page has it already)."""
@@ -61,7 +62,7 @@ async def composer_context(
     if space is not None:
         ctx["compose_space"] = space
         ctx["can_announce"] = space_policy.can_post(viewer, space, role, "announcement")
-        ctx["audience"] = audience or await spaces.audience_of(db, space=space)
+        ctx["audience"] = audience or await space_members.audience_of(db, space=space)
     else:
         mine = [
             s
@@ -71,7 +72,7 @@ async def composer_context(
         ctx["postable_spaces"] = mine
         ctx["can_announce"] = False
         if mine:
-            ctx["audience"] = await spaces.audience_of(db, space=mine[0])
+            ctx["audience"] = await space_members.audience_of(db, space=mine[0])
     return ctx
 
 
@@ -112,7 +113,7 @@ async def space_posts_context(
     role: str | None,
     tab: str,
     cursor: str | None,
-    audience: spaces.Audience | None = None,
+    audience: space_members.Audience | None = None,
 ) -> dict[str, Any]:
     """The posts tabs of a space page (Posts, Questions, Ideas)."""
     filter = TAB_FILTERS.get(tab, "all")
@@ -140,7 +141,7 @@ async def audience_line(
 ) -> Response:
     """The composer's "Visible to …" line for the chosen space (htmx)."""
     space, _ = await spaces.access_readable_space(db, viewer=viewer, space_id=space_id)
-    audience = await spaces.audience_of(db, space=space)
+    audience = await space_members.audience_of(db, space=space)
     return render(request, "conversations/_audience.html", {"audience": audience})
 
 
@@ -154,7 +155,9 @@ async def mention_suggestions(
 ) -> Response:
     """@mention type-ahead: only people who can read the space (htmx / atoll.js)."""
     space, _ = await spaces.access_readable_space(db, viewer=viewer, space_id=space_id)
-    people = await spaces.suggest_people(db, viewer=viewer, space=space, text=q, purpose="mention")
+    people = await space_members.suggest_people(
+        db, viewer=viewer, space=space, text=q, purpose="mention"
+    )
     return render(request, "spaces/_suggest.html", {"people": people, "purpose": "mention"})
 
 

@@ -39,6 +39,7 @@ from atoll.people import service as people_service
 from atoll.people.models import Person
 from atoll.people.policy import is_admin, visible_people
 from atoll.search import index as search_index
+from atoll.spaces import members as space_members
 from atoll.spaces import policy
 from atoll.spaces import service as spaces_service
 from atoll.spaces.models import Space
@@ -176,7 +177,7 @@ async def do_create_post(
     an empty or too long body, a bad mention or attachment."""
     kind = check_kind(kind)
     check_writable(space)
-    role = await spaces_service.role_in(session, space_id=space.id, person=author)
+    role = await space_members.role_in(session, space_id=space.id, person=author)
     if not policy.can_read(author, space, role):
         raise NotFound("No such space.")
     if not policy.can_post(author, space, role, kind):

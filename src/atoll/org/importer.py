@@ -18,7 +18,7 @@ from atoll.people.access import active_admins_besides, do_apply_kind_changes
 from atoll.people.models import RELATIONS, Person, PersonSkill
 from atoll.people.service import EMAIL_RE, check_skills
 from atoll.search import index as search_index
-from atoll.spaces.service import do_sync_unit_memberships
+from atoll.spaces.members import do_sync_unit_memberships
 
 REQUIRED = ("email", "name", "unit_path", "kind")
 KNOWN = ("email", "name", "title", "unit_path", "kind", "organization", "relation", "skills")

@@ -39,8 +39,8 @@ from atoll.people.events import access_changed
 from atoll.people.models import Person
 from atoll.spaces import events as space_events
 from atoll.spaces import policy as space_policy
+from atoll.spaces.members import do_sync_unit_memberships
 from atoll.spaces.models import JoinRequest, Membership, Space
-from atoll.spaces.service import do_sync_unit_memberships
 
 BATCH = 1000  # people per statement: well within both databases' limits on bound values
 

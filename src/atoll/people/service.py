@@ -20,7 +20,7 @@ from atoll.people.events import access_changed
 from atoll.people.models import KINDS, RELATIONS, ROLES, Person, PersonSkill
 from atoll.people.schemas import EMAIL_PATTERN, SELF_FIELDS
 from atoll.search import index as search_index
-from atoll.spaces.service import do_sync_unit_memberships
+from atoll.spaces.members import do_sync_unit_memberships
 
 EMAIL_RE = re.compile(EMAIL_PATTERN)
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 from atoll.kit.errors import Forbidden
 from atoll.kit.pagination import MAX_LIMIT, Page
 from atoll.people.models import Person
+from atoll.spaces import members as space_members
 from atoll.spaces import policy, service
 from atoll.spaces.schemas import (
     NO_NUL,
@@ -115,7 +116,9 @@ async def list_members(
 ) -> Page[MemberOut]:
     """Members with their roles, by name (only for those who may read the space)."""
     space, _ = await service.access_readable_space(db, viewer=viewer, space_id=space_id)
-    rows, next_cursor = await service.members_page(db, space=space, cursor=cursor, limit=limit)
+    rows, next_cursor = await space_members.members_page(
+        db, space=space, cursor=cursor, limit=limit
+    )
     return Page(
         items=[
             MemberOut(
@@ -137,7 +140,7 @@ async def list_members(
 async def add_member(space_id: str, body: MemberIn, viewer: Viewer, db: DB) -> MemberOut:
     """Add (invite) someone, or change a member's role (owners only)."""
     space, role = await service.access_space(db, viewer=viewer, space_id=space_id)
-    membership = await service.do_add_member(
+    membership = await space_members.do_add_member(
         db,
         actor=viewer,
         space=space,
@@ -163,7 +166,7 @@ async def add_member(space_id: str, body: MemberIn, viewer: Viewer, db: DB) -> M
 async def remove_member(space_id: str, person_id: str, viewer: Viewer, db: DB) -> Response:
     """Owners and moderators remove people; anyone may remove themselves (leave)."""
     space, _ = await service.access_space(db, viewer=viewer, space_id=space_id)
-    await service.do_remove_member(db, actor=viewer, space=space, person_id=person_id)
+    await space_members.do_remove_member(db, actor=viewer, space=space, person_id=person_id)
     return Response(status_code=204)
 
 
@@ -171,7 +174,7 @@ async def remove_member(space_id: str, person_id: str, viewer: Viewer, db: DB) -
 async def join_space(space_id: str, viewer: Viewer, db: DB) -> JoinOut:
     """Open space: join at once. Private space: ask to join (a pending request)."""
     space, _ = await service.access_space(db, viewer=viewer, space_id=space_id)
-    return JoinOut(status=await service.do_join(db, actor=viewer, space=space))
+    return JoinOut(status=await space_members.do_join(db, actor=viewer, space=space))
 
 
 @router.get("/spaces/{space_id}/requests", response_model=list[JoinRequestOut])
@@ -188,7 +191,7 @@ async def list_requests(space_id: str, viewer: Viewer, db: DB) -> list[JoinReque
             kind=p.kind,
             created_at=r.created_at,
         )
-        for r, p in await service.pending_requests(db, space=space)
+        for r, p in await space_members.pending_requests(db, space=space)
     ]
 
 
@@ -201,7 +204,7 @@ async def decide_request(
     db: DB,
 ) -> Response:
     space, _ = await service.access_space(db, viewer=viewer, space_id=space_id)
-    await service.do_decide_request(
+    await space_members.do_decide_request(
         db, actor=viewer, space=space, request_id=request_id, approve=decision == "approve"
     )
     return Response(status_code=204)
@@ -211,7 +214,7 @@ async def decide_request(
 async def audience(space_id: str, viewer: Viewer, db: DB) -> AudienceOut:
     """Who would see a post here."""
     space, _ = await service.access_readable_space(db, viewer=viewer, space_id=space_id)
-    a = await service.audience_of(db, space=space)
+    a = await space_members.audience_of(db, space=space)
     return AudienceOut(
         members=a.members,
         internal=a.internal,

@@ -16,6 +16,7 @@ from atoll.kit.time import utcnow
 from atoll.org.models import Unit
 from atoll.people.models import Person
 from atoll.people.policy import is_admin
+from atoll.spaces import members as space_members
 from atoll.spaces import policy, service
 from atoll.spaces.models import KINDS, Space
 from atoll.web.deps import DB, Form, MaybeViewer, Viewer, discard_changes
@@ -162,10 +163,12 @@ async def space_page(
     ctx["following"] = viewer is not None and await is_following(
         db, viewer=viewer, target_type="space", target_id=space.id
     )
-    audience = await service.audience_of(db, space=space) if ctx["can_read"] else None
+    audience = await space_members.audience_of(db, space=space) if ctx["can_read"] else None
     ctx["audience"] = audience
     if ctx["can_read"] and tab == "members":
-        members, next_cursor = await service.members_page(db, space=space, cursor=cursor, limit=100)
+        members, next_cursor = await space_members.members_page(
+            db, space=space, cursor=cursor, limit=100
+        )
         ctx["internal_members"] = [(p, m) for p, m in members if p.kind == "member"]
         by_org: dict[str, list[Any]] = {}
         for p, m in members:
@@ -174,7 +177,7 @@ async def space_page(
         ctx["external_members"] = sorted(by_org.items())
         ctx["members_cursor"] = next_cursor
         if ctx["can_manage"]:
-            ctx["requests"] = await service.pending_requests(db, space=space)
+            ctx["requests"] = await space_members.pending_requests(db, space=space)
     if ctx["can_read"] and tab in ("posts", "questions", "ideas"):
         ctx.update(
             await space_posts_context(
@@ -193,7 +196,7 @@ async def _space_and_role(db: DB, viewer: Viewer, slug: str) -> tuple[Space, str
 @router.post("/spaces/{slug}/join")
 async def join(slug: str, form: Form, viewer: Viewer, db: DB) -> Response:
     space, _ = await _space_and_role(db, viewer, slug)
-    outcome = await service.do_join(db, actor=viewer, space=space)
+    outcome = await space_members.do_join(db, actor=viewer, space=space)
     return RedirectResponse(f"/spaces/{space.slug}?{outcome}=1", status_code=303)
 
 
@@ -205,7 +208,9 @@ async def join(slug: str, form: Form, viewer: Viewer, db: DB) -> Response:
 @router.get("/spaces/{slug}/leave")
 async def confirm_leave(request: Request, slug: str, viewer: Viewer, db: DB) -> Response:
     space, role = await _space_and_role(db, viewer, slug)
-    membership = await service.access_membership(db, actor=viewer, space=space, person_id=viewer.id)
+    membership = await space_members.access_membership(
+        db, actor=viewer, space=space, person_id=viewer.id
+    )
     following = await is_following(db, viewer=viewer, target_type="space", target_id=space.id)
     ctx = {"what": "leave", "membership": membership, "following": following}
     return render(request, "spaces/confirm.html", space_context(space, role, viewer) | ctx)
@@ -216,7 +221,9 @@ async def confirm_remove_member(
     request: Request, slug: str, person_id: str, viewer: Viewer, db: DB
 ) -> Response:
     space, role = await _space_and_role(db, viewer, slug)
-    membership = await service.access_membership(db, actor=viewer, space=space, person_id=person_id)
+    membership = await space_members.access_membership(
+        db, actor=viewer, space=space, person_id=person_id
+    )
     person = await db.get(Person, membership.person_id)
     ctx = {"what": "remove", "membership": membership, "person": person}
     return render(request, "spaces/confirm.html", space_context(space, role, viewer) | ctx)
@@ -236,7 +243,7 @@ async def confirm_archive(request: Request, slug: str, viewer: Viewer, db: DB) -
 @router.post("/spaces/{slug}/leave")
 async def leave(request: Request, slug: str, form: Form, viewer: Viewer, db: DB) -> Response:
     space, _ = await _space_and_role(db, viewer, slug)
-    await service.do_remove_member(db, actor=viewer, space=space, person_id=viewer.id)
+    await space_members.do_remove_member(db, actor=viewer, space=space, person_id=viewer.id)
     return RedirectResponse(f"/spaces/{space.slug}?left=1", status_code=303)
 
 
@@ -245,9 +252,9 @@ async def add_member(request: Request, slug: str, form: Form, viewer: Viewer, db
     space, role = await _space_and_role(db, viewer, slug)
     if not policy.can_manage(viewer, role):  # before looking anyone up: 403, not "nobody called"
         raise Forbidden("Only the space's owners and moderators can add people.")
-    person = await service.find_person(db, viewer=viewer, text=form.get("person", ""))
+    person = await space_members.find_person(db, viewer=viewer, text=form.get("person", ""))
     try:
-        await service.do_add_member(
+        await space_members.do_add_member(
             db,
             actor=viewer,
             space=space,
@@ -256,7 +263,7 @@ async def add_member(request: Request, slug: str, form: Form, viewer: Viewer, db
             actor_role=role,
             confirm_new_organization=form.get("confirm_new_organization") == "yes",
         )
-    except service.NewOrganization as question:
+    except space_members.NewOrganization as question:
         # Nothing changed yet: ask first, in a second form that says what follows.
         await discard_changes(db, request)
         await db.refresh(space)
@@ -269,14 +276,14 @@ async def add_member(request: Request, slug: str, form: Form, viewer: Viewer, db
 @router.post("/spaces/{slug}/members/{person_id}/remove")
 async def remove_member(slug: str, person_id: str, form: Form, viewer: Viewer, db: DB) -> Response:
     space, _ = await _space_and_role(db, viewer, slug)
-    await service.do_remove_member(db, actor=viewer, space=space, person_id=person_id)
+    await space_members.do_remove_member(db, actor=viewer, space=space, person_id=person_id)
     return RedirectResponse(f"/spaces/{space.slug}?tab=members&removed=1", status_code=303)
 
 
 @router.post("/spaces/{slug}/requests/{request_id}")
 async def decide(slug: str, request_id: str, form: Form, viewer: Viewer, db: DB) -> Response:
     space, _ = await _space_and_role(db, viewer, slug)
-    await service.do_decide_request(
+    await space_members.do_decide_request(
         db,
         actor=viewer,
         space=space,
@@ -324,7 +331,7 @@ async def suggest(
     space, role = await service.access_space_by_slug(db, viewer=viewer, slug=slug)
     if not policy.can_read(viewer, space, role):
         return render(request, "spaces/_suggest.html", {"people": [], "purpose": for_})
-    people = await service.suggest_people(
+    people = await space_members.suggest_people(
         db, viewer=viewer, space=space, text=q or person, purpose=for_
     )
     return render(request, "spaces/_suggest.html", {"people": people, "purpose": for_})
