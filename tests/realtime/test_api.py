@@ -11,12 +11,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.kit.time import utcnow
-from atoll.people import auth
-from atoll.people.events import access_changed
-from atoll.people.models import Person
 from atoll.realtime.events import do_prune_events, record_event
 from atoll.realtime.models import Event
-from atoll.spaces.models import Membership
 from tests.conversations.helpers import add_member, make_post, make_space
 from tests.factories import auth_headers, make_person
 from tests.realtime.helpers import until
@@ -219,58 +215,6 @@ async def test_a_revoked_sign_in_ends_the_stream(
     stream = await streams.open(headers)
     assert (await client.post("/api/v1/auth/logout", headers=headers)).status_code == 204
     await until(stream.closed.is_set)
-
-
-async def test_a_revocation_ends_the_stream_at_once_not_at_the_next_heartbeat(
-    app: FastAPI,
-    client: httpx.AsyncClient,
-    db: AsyncSession,
-    streams: Streams,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(app.state.settings, "sse_heartbeat_seconds", 300)
-    person = await make_person(db)
-    stream = await streams.open(await auth_headers(client, person))
-    kept = await streams.open(await auth_headers(client, await make_person(db)))
-    await auth.do_revoke_all(db, person=person)
-    access_changed(db, person_id=person.id, reason="revoked")
-    await db.commit()
-    await until(stream.closed.is_set, within=5)  # the heartbeat is minutes away
-    assert not kept.closed.is_set()
-
-
-async def test_a_person_who_becomes_external_stops_getting_open_spaces_at_once(
-    app: FastAPI,
-    client: httpx.AsyncClient,
-    db: AsyncSession,
-    streams: Streams,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(app.state.settings, "sse_heartbeat_seconds", 300)
-    owner, person = await make_person(db), await make_person(db)
-    owner_h = await auth_headers(client, owner)
-    lobby = await make_space(client, owner_h, name="Lobby", visibility="open")
-    acme = await make_space(client, owner_h, name="Acme", kind="hybrid", visibility="private")
-    await add_member(client, owner_h, acme["id"], person.id)
-    stream = await streams.open(await auth_headers(client, person))
-    seen = await make_post(client, owner_h, lobby["id"], "Still a colleague")
-    assert (await stream.next_of("post.created")).data["post_id"] == seen["id"]
-
-    # What the rule for a change of kind does (a member becomes a guest of Acme Corp), and
-    # the event it records; the stream's sign-in itself is still valid.
-    await db.execute(
-        update(Person)
-        .where(Person.id == person.id)
-        .values(kind="external", role="guest", organization="Acme Corp", relation="customer")
-    )
-    access_changed(db, person_id=person.id, reason="kind")
-    await db.commit()
-    assert (await stream.next_of("access.changed")).data == {"reason": "kind"}
-    await make_post(client, owner_h, lobby["id"], "Internal only")
-    hybrid = await make_post(client, owner_h, acme["id"], "For Acme")
-    assert (await stream.next_of("post.created")).data["post_id"] == hybrid["id"]
-    assert not stream.closed.is_set()
-    assert await db.get(Membership, (int(acme["id"]), person.id)) is not None
 
 
 async def test_a_stream_holds_no_database_connection_and_cleans_up_when_the_client_goes(

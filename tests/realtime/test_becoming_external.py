@@ -1,11 +1,7 @@
 """A person who becomes external stops getting the events of what they may no longer read, on
-the streams they already have open.
-
-DEPENDS ON THE STREAM'S REACTION TO ``access.changed`` (issue #16, the lead's change to the
-hub and the stream: re-read the person and their access as soon as that event comes). Until
-that change is merged the stream re-reads its person only at its next heartbeat, so the
-open community's post below still reaches it and this test fails; that failure is the bug it
-guards against, not a flaw of the test."""
+the streams they already have open: the change records ``access.changed``, and the stream
+re-reads its person and their access as soon as it sees that event, not at its next
+heartbeat."""
 
 from __future__ import annotations
 
