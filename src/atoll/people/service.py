@@ -253,12 +253,7 @@ async def do_update_person(
 async def _check_not_last_admin(session: AsyncSession, person: Person) -> None:
     if person.role != "admin":
         return
-    others = await session.scalar(
-        select(func.count()).where(
-            Person.role == "admin", Person.is_active.is_(True), Person.id != person.id
-        )
-    )
-    if not others:
+    if not await access.active_admins_besides(session, [person.id]):
         raise Conflict("This is the last administrator; make someone else an admin first.")
 
 
