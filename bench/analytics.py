@@ -30,10 +30,10 @@ from atoll.analytics import queries
 from atoll.analytics.models import ActivityDay, Interaction
 from atoll.config import Settings
 from atoll.conversations.models import Comment, Post
-from atoll.db.engine import make_sessionmaker
 from atoll.org.models import Unit
 from atoll.people.models import Person
 from atoll.spaces.models import Space
+from atoll.wiring import make_sessions
 from bench import Figure, Options, benchmark
 from bench.databases import fresh_engine
 
@@ -206,7 +206,7 @@ async def _questions(session: AsyncSession, members: list[int]) -> None:
 
 async def _fill(engine: AsyncEngine, rows: int) -> tuple[int, float]:
     """The organisation and its log; returns the unit id of one division and rebuild seconds."""
-    async with make_sessionmaker(engine)() as session:
+    async with make_sessions(engine, Settings())() as session:
         _, where = await _org(session)
         await session.commit()
         await _insert(session, Interaction, _interactions(rows, where))
@@ -235,7 +235,7 @@ async def _timed(
 ) -> list[float]:
     times = []
     for _ in range(repeat):
-        async with make_sessionmaker(engine)() as session:
+        async with make_sessions(engine, Settings())() as session:
             began = time.perf_counter()
             await work(session)
             times.append(time.perf_counter() - began)

@@ -25,10 +25,11 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from atoll.config import Settings
-from atoll.db.engine import make_engine, make_sessionmaker
+from atoll.db.engine import make_engine
 from atoll.people import auth
 from atoll.people.models import Person
 from atoll.spaces.models import Membership, Space
+from atoll.wiring import make_sessions
 from bench.databases import DEFAULT_PG, _pg_admin
 from bench.server import BIN, environment
 
@@ -179,7 +180,7 @@ async def sign_in_admin(url: str) -> Member:
     settings = Settings(database_url=url, secret_key="bench-" + "x" * 40, redis_url="")
     engine = make_engine(settings)
     try:
-        async with make_sessionmaker(engine)() as db:
+        async with make_sessions(engine, Settings())() as db:
             person = await db.scalar(
                 select(Person)
                 .where(Person.is_active.is_(True), Person.role == "admin")
@@ -201,7 +202,7 @@ async def sign_in(url: str, count: int) -> list[Member]:
     settings = Settings(database_url=url, secret_key="bench-" + "x" * 40, redis_url="")
     engine = make_engine(settings)
     try:
-        async with make_sessionmaker(engine)() as db:
+        async with make_sessions(engine, Settings())() as db:
             rows = (
                 await db.execute(
                     select(Person, Membership.space_id)

@@ -19,13 +19,14 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from atoll.db.engine import make_sessionmaker
+from atoll.config import Settings
 from atoll.org import service as org_service
 from atoll.org.importer import ImportReport, do_import_org
 from atoll.people.models import Person
 from atoll.people.service import do_create_person
 from atoll.spaces.models import Membership, Space
 from atoll.spaces.service import do_create_space
+from atoll.wiring import make_sessions
 from bench import Figure, Options, benchmark
 from bench.databases import fresh_engine
 
@@ -158,7 +159,7 @@ Timed = tuple[float, ImportReport]
 
 async def _timed_import(engine: AsyncEngine, data: bytes, *, apply: bool = True) -> Timed:
     """One import in one transaction, as ``atoll import-org`` runs it (commit included)."""
-    maker = make_sessionmaker(engine)
+    maker = make_sessions(engine, Settings())
     started = time.perf_counter()
     async with maker() as session:
         report = await do_import_org(session, actor=None, data=data, apply=apply)
@@ -197,7 +198,7 @@ async def _ceiling(engine: AsyncEngine, rows: list[dict[str, str]]) -> float:
 
 async def _unit_spaces(engine: AsyncEngine, rows: list[dict[str, str]]) -> int:
     """An administrator, and an open unit space for the company and each unit above the teams."""
-    async with make_sessionmaker(engine)() as session:
+    async with make_sessions(engine, Settings())() as session:
         root = await org_service.do_create_unit(session, actor=None, name="Atoll Corp")
         admin = await do_create_person(
             session, actor=None, name="Bench Admin", email="admin@atoll.example", role="admin"

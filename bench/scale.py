@@ -31,9 +31,10 @@ from sqlalchemy import func, select
 
 from atoll.config import Settings
 from atoll.conversations.models import Post
-from atoll.db.engine import make_engine, make_sessionmaker
+from atoll.db.engine import make_engine
 from atoll.demo import words
 from atoll.spaces.models import Space
+from atoll.wiring import make_sessions
 from bench import Figure, Options, benchmark
 from bench.dataset import Member, history_end, sign_in, sign_in_admin, working_copy
 from bench.server import serve
@@ -102,7 +103,7 @@ async def _sample_posts(
     settings = Settings(database_url=url, secret_key="bench-" + "x" * 40, redis_url="")
     engine = make_engine(settings)
     try:
-        async with make_sessionmaker(engine)() as db:
+        async with make_sessions(engine, Settings())() as db:
             space_ids = sorted({s for m in members for s in m.space_ids})
             slugs = dict(
                 (await db.execute(select(Space.id, Space.slug).where(Space.id.in_(space_ids))))

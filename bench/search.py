@@ -59,11 +59,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from atoll.config import Settings
 from atoll.conversations.models import Post
 from atoll.db import migrate
-from atoll.db.engine import make_engine, make_sessionmaker
+from atoll.db.engine import make_engine
 from atoll.demo import words
 from atoll.people.models import Person
 from atoll.search.models import SearchDoc
 from atoll.spaces.models import Membership, Space
+from atoll.wiring import make_sessions
 from bench import Figure, Options, benchmark
 from bench.databases import DEFAULT_PG, _pg_admin
 
@@ -383,7 +384,7 @@ async def build(kind: str, engine: AsyncEngine, rows: int) -> dict[str, Any]:
     rng = random.Random(SEED)
     org = plan_org(rng)
     writer = Writer(random.Random(SEED + 1))
-    maker = make_sessionmaker(engine)
+    maker = make_sessions(engine, Settings())
     span = (END - START).total_seconds()
     moments = sorted(rng.random() * span for _ in range(rows))
     space_ids = [s["id"] for s in org.spaces]
@@ -691,7 +692,7 @@ async def in_process(
     """Timed calls of ``search()``: seconds per query class, per persona, and per query."""
     from atoll.search.query import search
 
-    maker = make_sessionmaker(engine)
+    maker = make_sessions(engine, Settings())
     people: dict[str, int] = marker["personas"]
     own = await _persona_spaces(maker, people)
     queries = query_set()
@@ -756,7 +757,7 @@ async def over_http(kind: str, settings: Settings, marker: dict[str, Any]) -> li
     from atoll.people.models import AuthSession
 
     engine = make_engine(settings)
-    maker = make_sessionmaker(engine)
+    maker = make_sessions(engine, Settings())
     people: dict[str, int] = marker["personas"]
     own = await _persona_spaces(maker, people)
     tokens = {}
@@ -808,7 +809,7 @@ async def over_http(kind: str, settings: Settings, marker: dict[str, Any]) -> li
 
 
 async def pk_lookups(engine: AsyncEngine, rows: int) -> list[float]:
-    maker = make_sessionmaker(engine)
+    maker = make_sessions(engine, Settings())
     rng = random.Random(SEED + 2)
     times = []
     for n in range(PK_LOOKUPS + 20):
@@ -838,7 +839,7 @@ async def reindex_copy(kind: str, rows: int) -> Figure:
             url = _pg_url(name)
         engine = make_engine(_settings(url, Path(tmp)))
         try:
-            async with make_sessionmaker(engine)() as db:
+            async with make_sessions(engine, Settings())() as db:
                 began = time.perf_counter()
                 done = await reindex(db)
                 await db.commit()

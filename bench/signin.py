@@ -30,9 +30,10 @@ import aiohttp
 from sqlalchemy import select
 
 from atoll.config import Settings
-from atoll.db.engine import make_engine, make_sessionmaker
+from atoll.db.engine import make_engine
 from atoll.demo.generator import DEMO_PASSWORD
 from atoll.people.models import Person
+from atoll.wiring import make_sessions
 from bench import Figure, Options, benchmark
 from bench.dataset import working_copy
 from bench.load import percentile
@@ -71,7 +72,7 @@ async def demo_emails(url: str, count: int) -> list[str]:
     """The e-mail addresses of ``count`` active demo people who have a password."""
     engine = make_engine(Settings(database_url=url, secret_key="bench-" + "x" * 40))
     try:
-        async with make_sessionmaker(engine)() as db:
+        async with make_sessions(engine, Settings())() as db:
             rows = await db.scalars(
                 select(Person.email)
                 .where(Person.is_active.is_(True), Person.password_hash.is_not(None))

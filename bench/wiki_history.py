@@ -20,13 +20,14 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from atoll.db.engine import make_sessionmaker
+from atoll.config import Settings
 from atoll.kit.time import utcnow
 from atoll.people.models import Person
 from atoll.people.service import do_create_person
 from atoll.spaces.service import do_create_space
 from atoll.wiki import links, service
 from atoll.wiki.models import WikiPage, WikiRevision
+from atoll.wiring import make_sessions
 from bench import Figure, Options, benchmark
 from bench.databases import fresh_engine
 
@@ -146,7 +147,7 @@ def _note(took: list[float]) -> str:
 
 
 async def _run(kind: str, engine: AsyncEngine, revisions: int) -> list[Figure]:
-    maker = make_sessionmaker(engine)
+    maker = make_sessions(engine, Settings())
     author_id, space_id = await _setup(maker, revisions)
     figures: list[Figure] = []
     cases: list[tuple[str, Step, int]] = [

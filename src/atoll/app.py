@@ -5,20 +5,25 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from atoll import __version__, tasks
 from atoll.analytics import api as analytics_api
 from atoll.analytics import pages as analytics_pages
 from atoll.analytics import service as analytics
+from atoll.analytics.activity import note_activity
+from atoll.analytics.policy import can_view_analytics
 from atoll.config import Settings
 from atoll.conversations import api as conversations_api
 from atoll.conversations import attachments
 from atoll.conversations import pages as conversations_pages
-from atoll.db.engine import make_engine, make_sessionmaker
+from atoll.db.engine import make_engine
 from atoll.discover import api as discover_api
 from atoll.discover import pages as discover_pages
+from atoll.events.broker import make_broker
+from atoll.http.idempotency import Idempotency
+from atoll.http.templating import WEB_DIR, templates
 from atoll.notifications import api as notifications_api
 from atoll.notifications import email as notification_email
 from atoll.notifications import pages as notifications_pages
@@ -29,21 +34,18 @@ from atoll.people import api as people_api
 from atoll.people import pages as people_pages
 from atoll.people import passwords
 from atoll.realtime import api as realtime_api
-from atoll.realtime.broker import make_broker
-from atoll.realtime.events import announce_with
 from atoll.realtime.stream import Hub
 from atoll.search import api as search_api
 from atoll.search import pages as search_pages
 from atoll.spaces import api as spaces_api
 from atoll.spaces import pages as spaces_pages
-from atoll.web import errors, shell
+from atoll.web import chrome, errors, shell
 from atoll.web.gate import Allowance, RequestGate
-from atoll.web.idempotency import Idempotency
 from atoll.web.openapi import docs_page, problem_responses
 from atoll.web.security import SecurityHeaders
-from atoll.web.templating import HERE as WEB_DIR
 from atoll.wiki import api as wiki_api
 from atoll.wiki import pages as wiki_pages
+from atoll.wiring import make_sessions
 
 API_PREFIX = "/api/v1"
 FORM_OVERHEAD = 64 * 1024  # a multipart body's field names and boundaries around its files
@@ -82,8 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         broker = make_broker(settings.redis_url)
         await broker.start()
         app.state.engine = engine
-        app.state.sessionmaker = make_sessionmaker(engine)
-        announce_with(app.state.sessionmaker, broker)
+        app.state.sessionmaker = make_sessions(engine, settings, broker=broker)
         app.state.broker = broker
         app.state.hub = Hub(broker)
         await app.state.hub.start()
@@ -111,8 +112,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # our own page below: FastAPI's needs an inline script and a CDN
         redoc_url=None,
         lifespan=lifespan,
+        # any signed-in request counts as activity
+        dependencies=[Depends(note_activity, scope="function")],
     )
     app.state.settings = settings
+    app.state.chrome = chrome.load
+    # The navigation asks the domain policies rather than repeating their rules.
+    templates.env.globals["can_view_analytics"] = can_view_analytics
     errors.install(app)
     app.add_middleware(Idempotency)  # innermost of the three: sees bounded, signed-in writes
     app.add_middleware(

@@ -15,8 +15,9 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from atoll.config import Settings, trusted_networks
 from atoll.db import migrate as migrations
-from atoll.db.engine import make_engine, make_sessionmaker
+from atoll.db.engine import make_engine
 from atoll.kit.errors import AtollError
+from atoll.wiring import make_sessions
 
 app = typer.Typer(help="Atoll: a social collaboration platform.", no_args_is_help=True)
 console = Console()
@@ -37,7 +38,7 @@ def _run(work: Callable[[Any], Awaitable[T]], settings: Settings | None = None) 
         )
         engine = make_engine(settings)
         try:
-            async with make_sessionmaker(engine)() as session:
+            async with make_sessions(engine, settings)() as session:
                 result = await work(session)
                 await session.commit()
                 return result
@@ -336,7 +337,7 @@ def digest() -> None:
     async def main() -> int:
         engine = make_engine(settings)
         try:
-            return await tasks.send_digests(make_sessionmaker(engine))
+            return await tasks.send_digests(make_sessions(engine, settings))
         finally:
             await engine.dispose()
 

@@ -17,11 +17,11 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from atoll.events.outbox import do_prune_events
 from atoll.kit.time import utcnow
 from atoll.notifications import email
 from atoll.notifications.service import do_prepare_digests
 from atoll.people import throttle
-from atoll.realtime.events import do_prune_events
 from atoll.spaces.service import do_close_due_situation_rooms
 
 log = logging.getLogger("atoll.tasks")

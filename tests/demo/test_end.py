@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Date, DateTime, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-import atoll.db.models  # noqa: F401 - every domain's tables
+import atoll.models  # noqa: F401 - every domain's tables
 from atoll.db.base import Base
 from atoll.demo.generator import do_create_demo
 from atoll.spaces.models import Space

@@ -327,12 +327,14 @@ async def test_without_an_smtp_host_nothing_is_sent_and_it_says_so(
 
 async def test_the_digest_command(cli_env: dict[str, str], inbox: Inbox) -> None:  # noqa: F811
     """`atoll digest` against a fresh database, as a real process, to the real SMTP server."""
-    from atoll.db.engine import make_engine, make_sessionmaker
+    from atoll.db.engine import make_engine
     from atoll.people import service as people
+    from atoll.wiring import make_sessions
 
-    engine = make_engine(Settings(database_url=cli_env["ATOLL_DATABASE_URL"]))
+    settings = Settings(database_url=cli_env["ATOLL_DATABASE_URL"])
+    engine = make_engine(settings)
     try:
-        async with make_sessionmaker(engine)() as session:
+        async with make_sessions(engine, settings)() as session:
             ana = await people.do_create_person(
                 session, actor=None, name="Ana", email="ana@example.com"
             )

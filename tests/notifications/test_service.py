@@ -9,10 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.conversations import service as conversations
+from atoll.events.models import Event
 from atoll.notifications import service
 from atoll.notifications.models import Notification
 from atoll.people.models import Person
-from atoll.realtime.models import Event
 from atoll.spaces import members as space_members
 from atoll.spaces import service as spaces
 from atoll.spaces.models import Space

@@ -14,10 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.conversations.models import Follow
 from atoll.conversations.service import do_follow
+from atoll.events.models import Event
 from atoll.kit.time import utcnow
 from atoll.people import service as people_service
 from atoll.people.models import Person
-from atoll.realtime.models import Event
 from atoll.spaces import members as space_members
 from atoll.spaces import service as spaces
 from atoll.spaces.models import JoinRequest, Membership, Space

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
-from atoll.realtime.broker import Broker
+from atoll.events.broker import Broker
 
 
 @contextlib.asynccontextmanager

@@ -10,9 +10,9 @@ from fastapi import FastAPI
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from atoll.events.models import Event
+from atoll.events.outbox import do_prune_events, record_event
 from atoll.kit.time import utcnow
-from atoll.realtime.events import do_prune_events, record_event
-from atoll.realtime.models import Event
 from tests.conversations.helpers import add_member, make_post, make_space
 from tests.factories import auth_headers, make_person
 from tests.realtime.helpers import until
@@ -96,8 +96,8 @@ async def test_a_personal_event_reaches_only_its_person(
     ana, bo = await make_person(db), await make_person(db)
     ana_s = await streams.open(await auth_headers(client, ana))
     bo_s = await streams.open(await auth_headers(client, bo))
-    record_event(db, type="personal.test", data={"unread": 3}, person_id=ana.id)
-    record_event(db, type="announcement", data={"text": "for everyone"})
+    await record_event(db, type="personal.test", data={"unread": 3}, person_id=ana.id)
+    await record_event(db, type="announcement", data={"text": "for everyone"})
     await db.commit()
     assert (await ana_s.next()).type == "personal.test"
     assert (await ana_s.next()).type == "announcement"

@@ -9,7 +9,7 @@ import httpx
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.realtime.models import Event
+from atoll.events.models import Event
 from atoll.spaces import members as space_members
 from atoll.spaces import service as spaces_service
 from tests.conversations.helpers import add_member, comment, make_post, make_space

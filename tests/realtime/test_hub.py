@@ -17,10 +17,10 @@ from sqlalchemy import event as orm_event
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from atoll.events.broker import InProcessBroker
+from atoll.events.outbox import record_event
 from atoll.people.events import access_changed
 from atoll.people.models import Person
-from atoll.realtime.broker import InProcessBroker
-from atoll.realtime.events import record_event
 from atoll.realtime.hub import Hub, Readable, Shared, SpaceIds
 from atoll.spaces.models import Membership, Space
 from tests.conversations.helpers import add_member, make_post, make_space
@@ -195,16 +195,16 @@ async def test_a_stream_behind_the_window_reads_what_follows_an_access_change_as
 
     # One transaction, so one read of the hub, which trims its window past the stream.
     lobby_id, acme_id = int(lobby["id"]), int(acme["id"])
-    record_event(db, type="test.note", space_id=lobby_id, data={"n": "before"})
+    await record_event(db, type="test.note", space_id=lobby_id, data={"n": "before"})
     await db.execute(
         update(Person)
         .where(Person.id == person.id)
         .values(kind="external", role="guest", organization="Acme Corp", relation="customer")
     )
-    access_changed(db, person_id=person.id, reason="kind")
-    record_event(db, type="test.note", space_id=lobby_id, data={"n": "after"})
+    await access_changed(db, person_id=person.id, reason="kind")
+    await record_event(db, type="test.note", space_id=lobby_id, data={"n": "after"})
     for n in ("acme", "filler", "filler"):
-        record_event(db, type="test.note", space_id=acme_id, data={"n": n})
+        await record_event(db, type="test.note", space_id=acme_id, data={"n": n})
     await db.commit()
 
     assert (await stream.next_of("test.note")).data["n"] == "before"

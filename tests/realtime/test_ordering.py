@@ -1,5 +1,5 @@
 """Event ids commit in id order, so that a reader resuming after the highest id it has seen
-skips nothing (see ``atoll.realtime.events``)."""
+skips nothing (see ``atoll.events.outbox``)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.util import await_only
 
+from atoll.events.models import Event
+from atoll.events.outbox import record_event
 from atoll.people.models import Person
-from atoll.realtime.events import record_event
-from atoll.realtime.models import Event
 from atoll.realtime.stream import events_after
 from tests.factories import make_person
 
@@ -64,10 +64,10 @@ async def test_a_transaction_that_drew_a_lower_id_holds_back_every_higher_one(ap
                 await_only(gate.wait())  # inside the commit, after the insert
 
         orm_event.listen(first.sync_session, "after_flush", hold)
-        a = record_event(first, type="a", data={})
+        a = await record_event(first, type="a", data={})
         committing_first = asyncio.create_task(first.commit())
         await asyncio.wait_for(paused.wait(), 5)
-        b = record_event(second, type="b", data={})
+        b = await record_event(second, type="b", data={})
         committing_second = asyncio.create_task(second.commit())
         try:
             await asyncio.sleep(0.5)
@@ -99,7 +99,9 @@ async def test_a_reader_that_resumes_after_the_highest_id_it_saw_misses_nothing(
         for i in range(15):
             async with maker() as session:
                 orm_event.listen(session.sync_session, "after_flush", dawdle)
-                rows = [record_event(session, type="t", data={"n": n, "i": i}) for _ in range(2)]
+                rows = [
+                    await record_event(session, type="t", data={"n": n, "i": i}) for _ in range(2)
+                ]
                 await session.commit()
             committed.extend(row.id for row in rows)
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.conversations import service as conversations
-from atoll.realtime.models import Event
+from atoll.events.models import Event
 from atoll.spaces import service as spaces
 from tests.factories import make_person
 from tests.web.helpers import sign_in

@@ -20,7 +20,7 @@ from fastapi import FastAPI
 
 from atoll.app import create_app
 from atoll.config import Settings
-from atoll.realtime.broker import CHANNEL, RedisBroker
+from atoll.events.broker import CHANNEL, RedisBroker
 from tests.browser.conftest import BIN, Server, _atoll, _wait_healthy
 from tests.conversations.helpers import make_space
 from tests.factories import auth_headers, make_person

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.realtime.events import record_event
+from atoll.events.outbox import record_event
 from atoll.realtime.stream import events_after, resume_position
 from tests.factories import make_person
 
@@ -14,7 +14,7 @@ async def test_a_batch_skips_what_the_viewer_may_not_see_and_moves_past_it(
 ) -> None:
     ana, ben = await make_person(db), await make_person(db)
     for i in range(30):
-        record_event(db, type="t", data={"i": i}, person_id=ben.id if i % 10 else ana.id)
+        await record_event(db, type="t", data={"i": i}, person_id=ben.id if i % 10 else ana.id)
     await db.commit()
 
     batch = await events_after(db, viewer=ana, position=0, limit=2, window=1000)
@@ -29,8 +29,8 @@ async def test_a_batch_skips_what_the_viewer_may_not_see_and_moves_past_it(
 
 async def test_one_query_reads_at_most_a_window_of_ids(db: AsyncSession) -> None:
     ana, ben = await make_person(db), await make_person(db)
-    rows = [record_event(db, type="t", data={}, person_id=ben.id) for _ in range(25)]
-    mine = record_event(db, type="mine", data={}, person_id=ana.id)
+    rows = [await record_event(db, type="t", data={}, person_id=ben.id) for _ in range(25)]
+    mine = await record_event(db, type="mine", data={}, person_id=ana.id)
     await db.commit()
     start = rows[0].id - 1
     batch = await events_after(db, viewer=ana, position=start, window=10)

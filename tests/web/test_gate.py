@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.conversations import attachments as files
 from atoll.conversations.models import Attachment, Post
-from atoll.web.idempotency import _read_body
+from atoll.http.idempotency import _read_body
 from tests.conversations.helpers import make_space
 from tests.factories import auth_headers, make_person
 from tests.web.helpers import csrf_of, sign_in

@@ -14,10 +14,10 @@ from starlette.datastructures import Headers
 
 import atoll
 from atoll.conversations.models import Post
+from atoll.http.idempotency import IdempotencyKey, IdempotentRoute, caller_of, fingerprint_of
 from atoll.kit.time import utcnow
+from atoll.people.deps import CurrentCredential, require_person
 from atoll.people.models import Person
-from atoll.web.deps import CurrentCredential, require_person
-from atoll.web.idempotency import IdempotencyKey, IdempotentRoute, caller_of, fingerprint_of
 from tests.conversations.helpers import make_space
 from tests.factories import auth_headers, make_person
 

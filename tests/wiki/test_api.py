@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.realtime.models import Event
+from atoll.events.models import Event
 from atoll.wiki.models import WikiRevision
 from tests.conversations.helpers import add_member, join, make_space
 from tests.factories import auth_headers, make_person

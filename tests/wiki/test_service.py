@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from atoll.events.models import Event
 from atoll.kit.errors import Conflict, Forbidden, Invalid, NotFound
 from atoll.people.models import Person
-from atoll.realtime.models import Event
 from atoll.wiki import service
 from atoll.wiki.models import WikiLink, WikiPage, WikiRevision
 from atoll.wiki.service import StaleRevision, slugify

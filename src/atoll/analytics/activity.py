@@ -1,24 +1,31 @@
 """Activity days: the first time a signed-in person is seen on a given (UTC) day, one
 ``ActivityDay`` row is written in that request's transaction.
 
-Each process remembers, per person, the last day it wrote (on ``app.state``), so the check
-costs nothing after the first request of the day; the memory is updated only once the
-request's transaction has committed, so a request that fails does not lose the day. The row
-is inserted only if absent (``ON CONFLICT DO NOTHING`` on both databases), so processes that
-race write it once, and a failure to write it is logged and never fails the request."""
+The shell makes ``note_activity`` a dependency of every route, so any signed-in request —
+a page or the API — counts. Each process remembers, per person, the last day it wrote (on
+``app.state``), so the check costs nothing after the first request of the day; the memory is
+updated only once the request's transaction has committed, so a request that fails does not
+lose the day. The row is inserted only if absent (``ON CONFLICT DO NOTHING`` on both
+databases), so processes that race write it once, and a failure to write it is logged and
+never fails the request."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
 
+from fastapi import Request
+from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from atoll.analytics.models import ActivityDay
+from atoll.http.request import DB
 from atoll.kit.time import utcnow
 
 log = logging.getLogger(__name__)
@@ -58,12 +65,28 @@ async def note(app: Any, session: AsyncSession, person_id: int) -> None:
     except SQLAlchemyError:
         log.warning("could not record the activity day of person %s", person_id, exc_info=True)
         return
-    session.info[_PENDING] = (person_id, today)
+    session.info[_PENDING] = (_seen(app), person_id, today)
 
 
-def committed(app: Any, session: AsyncSession) -> None:
+async def note_activity(request: Request, db: DB) -> AsyncIterator[None]:
+    """The dependency of every route: once the route has answered, today counts for whoever
+    it found signed in (a route that asks nobody to sign in counts nobody)."""
+    yield
+    credential = getattr(request.state, "credential", None)
+    if credential is not None:
+        await note(request.app, db, credential.person.id)
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
     """After the request's commit: remember the day written in it."""
     pending = session.info.pop(_PENDING, None)
     if pending is not None:
-        person_id, day = pending
-        _seen(app)[person_id] = day
+        seen, person_id, day = pending
+        seen[person_id] = day
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _rolled_back(session: Session, previous_transaction: Any) -> None:
+    if not previous_transaction.nested:
+        session.info.pop(_PENDING, None)

@@ -14,11 +14,12 @@ from atoll.analytics import queries
 from atoll.analytics.periods import months_back
 from atoll.analytics.policy import can_view_analytics
 from atoll.analytics.schemas import AdoptionOut, NetworkOut, ValueMatrixOut
+from atoll.http.idempotency import IdempotentRoute
+from atoll.http.request import DB, AppSettings
 from atoll.kit.errors import Forbidden, Invalid
 from atoll.kit.time import as_utc, utcnow
+from atoll.people.deps import Viewer
 from atoll.people.models import Person
-from atoll.web.deps import DB, AppSettings, Viewer
-from atoll.web.idempotency import IdempotentRoute
 
 router = APIRouter(tags=["analytics"], route_class=IdempotentRoute)
 

@@ -23,13 +23,14 @@ from atoll.analytics import queries
 from atoll.analytics.periods import months_back
 from atoll.analytics.policy import MIN_GROUP, can_view_analytics
 from atoll.config import Settings
+from atoll.http.request import DB, AppSettings
+from atoll.http.templating import render
 from atoll.kit.errors import Forbidden, Invalid, NotFound
 from atoll.kit.time import utcnow
 from atoll.org import service as org
 from atoll.org.models import Unit
+from atoll.people.deps import Viewer
 from atoll.people.models import Person
-from atoll.web.deps import DB, AppSettings, Viewer
-from atoll.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 

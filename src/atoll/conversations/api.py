@@ -30,14 +30,15 @@ from atoll.conversations.schemas import (
     RevisionOut,
     SpaceRef,
 )
+from atoll.http.idempotency import IdempotentRoute
+from atoll.http.request import DB, commit_change
 from atoll.kit.errors import Invalid, TooLarge
 from atoll.kit.pagination import MAX_LIMIT, Page
+from atoll.people.deps import MaybeViewer, Viewer
 from atoll.people.models import Person
 from atoll.spaces import members as space_members
 from atoll.spaces import service as spaces_service
 from atoll.spaces.schemas import NO_NUL
-from atoll.web.deps import DB, MaybeViewer, Viewer, commit_change
-from atoll.web.idempotency import IdempotentRoute
 
 router = APIRouter(tags=["conversations"], route_class=IdempotentRoute)
 

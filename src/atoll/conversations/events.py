@@ -1,5 +1,5 @@
 """The events conversations emit, written in the transaction of the change (see
-``atoll.realtime.events``). Each is a space event: whoever may read the post's space at
+``atoll.events.outbox``). Each is a space event: whoever may read the post's space at
 delivery time receives it. Payloads carry ids (as strings) and counts; clients fetch what
 they show.
 
@@ -24,31 +24,33 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.conversations.models import Comment, Post, Reaction
-from atoll.realtime.events import record_event
+from atoll.events.outbox import record_event
 
 
 def _id(value: int | None) -> str | None:
     return None if value is None else str(value)
 
 
-def post_event(session: AsyncSession, type: str, post: Post, **data: Any) -> None:
+async def post_event(session: AsyncSession, type: str, post: Post, **data: Any) -> None:
     """``post.created``, ``post.updated``, ``post.deleted``, ``vote.changed``,
     ``post.answered``, ``idea.status``: the post's id and ``data``."""
-    record_event(session, type=type, space_id=post.space_id, data={"post_id": str(post.id), **data})
+    await record_event(
+        session, type=type, space_id=post.space_id, data={"post_id": str(post.id), **data}
+    )
 
 
-def post_created(session: AsyncSession, post: Post) -> None:
-    post_event(session, "post.created", post, author_id=str(post.author_id), kind=post.kind)
+async def post_created(session: AsyncSession, post: Post) -> None:
+    await post_event(session, "post.created", post, author_id=str(post.author_id), kind=post.kind)
 
 
-def comment_event(session: AsyncSession, type: str, post: Post, comment: Comment) -> None:
+async def comment_event(session: AsyncSession, type: str, post: Post, comment: Comment) -> None:
     """``comment.created``, ``comment.updated``, ``comment.deleted``."""
     data: dict[str, Any] = {"post_id": str(post.id), "comment_id": str(comment.id)}
     if type == "comment.created":
         data.update(parent_id=_id(comment.parent_id), author_id=str(comment.author_id))
     if type != "comment.updated":
         data["comment_count"] = post.comment_count
-    record_event(session, type=type, space_id=post.space_id, data=data)
+    await record_event(session, type=type, space_id=post.space_id, data=data)
 
 
 async def reaction_changed(
@@ -61,7 +63,7 @@ async def reaction_changed(
         .where(Reaction.post_id == post.id)
         .group_by(Reaction.emoji)
     )
-    post_event(
+    await post_event(
         session,
         "reaction.changed",
         post,

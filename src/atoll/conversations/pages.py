@@ -12,15 +12,16 @@ from starlette.datastructures import UploadFile
 from atoll.conversations import attachments as files
 from atoll.conversations import feed, service
 from atoll.conversations.feed import FILTERS, REACTIONS
+from atoll.http.request import DB, discard_changes
+from atoll.http.templating import render
 from atoll.kit.errors import AtollError, Invalid, NotFound
 from atoll.kit.markdown import render_markdown
+from atoll.people.deps import Form, MaybeViewer, Viewer
 from atoll.people.models import Person
 from atoll.spaces import members as space_members
 from atoll.spaces import policy as space_policy
 from atoll.spaces import service as spaces
 from atoll.spaces.models import Space
-from atoll.web.deps import DB, Form, MaybeViewer, Viewer, discard_changes
-from atoll.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 15

@@ -220,7 +220,7 @@ async def do_create_post(
         new=True,
     )
     await session.flush()
-    events.post_created(session, post)
+    await events.post_created(session, post)
     return post
 
 
@@ -246,7 +246,7 @@ async def do_edit_post(
     )
     post.body, post.html, post.edited_at = body, parsed.html, utcnow()
     await search_index.index_post(session, post)
-    events.post_event(session, "post.updated", post)
+    await events.post_event(session, "post.updated", post)
     await _sync_mentions(
         session, actor=actor, space=space, post=post, comment=None, people=parsed.mentioned
     )
@@ -270,7 +270,7 @@ async def do_delete_post(
     post.deleted_at = utcnow()
     post.deleted_by_id = actor.id
     await search_index.unindex_post(session, post)
-    events.post_event(session, "post.deleted", post)
+    await events.post_event(session, "post.deleted", post)
     await session.flush()
 
 
@@ -330,7 +330,7 @@ async def do_comment(
     await session.flush()
     await session.refresh(post, ["comment_count"])
     await search_index.index_comment(session, comment, post, new=True)
-    events.comment_event(session, "comment.created", post, comment)
+    await events.comment_event(session, "comment.created", post, comment)
     mentioned = await _sync_mentions(
         session,
         actor=actor,
@@ -380,7 +380,7 @@ async def do_edit_comment(
     )
     comment.body, comment.html, comment.edited_at = body, parsed.html, utcnow()
     await search_index.index_comment(session, comment, post)
-    events.comment_event(session, "comment.updated", post, comment)
+    await events.comment_event(session, "comment.updated", post, comment)
     await _sync_mentions(
         session, actor=actor, space=space, post=post, comment=comment, people=parsed.mentioned
     )
@@ -429,7 +429,7 @@ async def do_delete_comment(
     post.comment_count = Post.comment_count - hidden
     await session.flush()
     await session.refresh(post, ["comment_count"])
-    events.comment_event(session, "comment.deleted", post, comment)
+    await events.comment_event(session, "comment.deleted", post, comment)
 
 
 # --- reactions, answers, ideas ----------------------------------------------------------------
@@ -490,7 +490,7 @@ async def do_accept(
         raise Forbidden("Only the person who asked can accept an answer.")
     if comment_id in (None, ""):
         if post.accepted_comment_id is not None:
-            events.post_event(session, "post.answered", post, comment_id=None)
+            await events.post_event(session, "post.answered", post, comment_id=None)
         post.accepted_comment_id = None
         await session.flush()
         return post
@@ -510,7 +510,7 @@ async def do_accept(
         raise Invalid.field("comment_id", "must be the id of a comment on this question")
     if post.accepted_comment_id != comment.id:
         post.accepted_comment_id = comment.id
-        events.post_event(session, "post.answered", post, comment_id=str(comment.id))
+        await events.post_event(session, "post.answered", post, comment_id=str(comment.id))
         await _interact(
             session, kind="accept", actor=actor, target_id=comment.author_id, space=space, post=post
         )
@@ -541,7 +541,7 @@ async def do_vote(
     )
     await session.flush()
     await session.refresh(post, ["vote_count"])
-    events.post_event(session, "vote.changed", post, vote_count=post.vote_count)
+    await events.post_event(session, "vote.changed", post, vote_count=post.vote_count)
     return True
 
 
@@ -559,7 +559,7 @@ async def do_unvote(
     post.vote_count = Post.vote_count - 1
     await session.flush()
     await session.refresh(post, ["vote_count"])
-    events.post_event(session, "vote.changed", post, vote_count=post.vote_count)
+    await events.post_event(session, "vote.changed", post, vote_count=post.vote_count)
     return True
 
 
@@ -582,7 +582,7 @@ async def do_set_idea_status(
         raise Forbidden("Only the space's owners and moderators can set an idea's status.")
     if post.idea_status != status:
         post.idea_status = status
-        events.post_event(session, "idea.status", post, status=status)
+        await events.post_event(session, "idea.status", post, status=status)
         await session.flush()
         await notifications.notify_idea_status(session, actor=actor, space=space, post=post)
     return post

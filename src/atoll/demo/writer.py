@@ -27,7 +27,7 @@ ID_TABLES = (
 
 
 def table(name: str) -> Table:
-    import atoll.db.models  # noqa: F401 - every domain's tables, whatever was imported before
+    import atoll.models  # noqa: F401 - every domain's tables, whatever was imported before
 
     return Base.metadata.tables[name]
 

@@ -17,9 +17,10 @@ from atoll.discover.schemas import (
     Experts,
 )
 from atoll.discover.service import ActivePost, Expert, Suggestion
+from atoll.http.idempotency import IdempotentRoute
+from atoll.http.request import DB
+from atoll.people.deps import Viewer
 from atoll.spaces.schemas import NO_NUL
-from atoll.web.deps import DB, Viewer
-from atoll.web.idempotency import IdempotentRoute
 
 router = APIRouter(prefix="/discover", tags=["discover"], route_class=IdempotentRoute)
 Limit = Annotated[int, Query(ge=1, le=20)]

@@ -10,9 +10,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from atoll.discover import service
+from atoll.http.request import DB
+from atoll.http.templating import render
 from atoll.kit.errors import Invalid
-from atoll.web.deps import DB, Viewer
-from atoll.web.templating import render
+from atoll.people.deps import Viewer
 
 router = APIRouter(include_in_schema=False)
 

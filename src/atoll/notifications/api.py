@@ -6,6 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from atoll.http.idempotency import IdempotentRoute
+from atoll.http.request import DB
 from atoll.kit.pagination import MAX_LIMIT, Page
 from atoll.notifications import service
 from atoll.notifications.models import NotificationPreference
@@ -17,8 +19,7 @@ from atoll.notifications.schemas import (
     ReadOut,
     UnreadOut,
 )
-from atoll.web.deps import DB, Viewer
-from atoll.web.idempotency import IdempotentRoute
+from atoll.people.deps import Viewer
 
 router = APIRouter(tags=["notifications"], route_class=IdempotentRoute)
 

@@ -9,9 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from atoll.http.request import DB
+from atoll.http.templating import render
 from atoll.notifications import email, service
-from atoll.web.deps import DB, Form, MaybeViewer, Viewer
-from atoll.web.templating import render
+from atoll.people.deps import Form, MaybeViewer, Viewer
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 30

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from atoll.conversations.models import Comment, Post, Reaction
+from atoll.events.outbox import record_event
 from atoll.kit.errors import Invalid, NotFound
 from atoll.kit.ids import parse_id
 from atoll.kit.pagination import clamp_limit, decode_cursor, encode_cursor
@@ -29,7 +30,6 @@ from atoll.notifications import email
 from atoll.notifications import policy as notification_policy
 from atoll.notifications.models import Notification, NotificationPreference
 from atoll.people.models import Person
-from atoll.realtime.events import record_event
 from atoll.spaces.models import JoinRequest, Membership, Space
 from atoll.spaces.policy import MANAGERS
 
@@ -204,7 +204,7 @@ async def _announce(
     if view is not None:
         n = view.notification
         data["notification"] = {"id": str(n.id), "kind": n.kind, "text": view.text, "url": view.url}
-    record_event(session, type="notification", data=data, person_id=recipient.id)
+    await record_event(session, type="notification", data=data, person_id=recipient.id)
 
 
 async def notify_mention(

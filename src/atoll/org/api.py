@@ -8,14 +8,15 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 
+from atoll.http.idempotency import IdempotentRoute
+from atoll.http.request import DB, AppSettings
+from atoll.http.respond import PROBLEM
 from atoll.kit.errors import Conflict, Forbidden, Invalid
 from atoll.org import importer, policy, service
 from atoll.org.models import Unit
 from atoll.org.schemas import ImportReportOut, UnitCreate, UnitList, UnitOut
+from atoll.people.deps import Viewer
 from atoll.people.models import Person
-from atoll.web.deps import DB, AppSettings, Viewer
-from atoll.web.errors import PROBLEM
-from atoll.web.idempotency import IdempotentRoute
 
 router = APIRouter(tags=["organisation"], route_class=IdempotentRoute)
 

@@ -10,11 +10,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 
+from atoll.http.request import DB, AppSettings, discard_changes
+from atoll.http.templating import render
 from atoll.kit.errors import AtollError, Forbidden, Invalid, NotFound
 from atoll.org import importer, policy, service
+from atoll.people.deps import Form, Viewer
 from atoll.people.models import Person
-from atoll.web.deps import DB, AppSettings, Form, Viewer, discard_changes
-from atoll.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 UPLOAD_NAME = re.compile(r"^[A-Za-z0-9_-]{20,64}$")

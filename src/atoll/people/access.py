@@ -83,7 +83,7 @@ async def do_apply_kind_changes(
     if sync_unit_spaces and len(externals) < len(ids):
         await do_sync_unit_memberships(session)
     for pid in ids:
-        access_changed(session, person_id=pid, reason="kind")
+        await access_changed(session, person_id=pid, reason="kind")
     await session.flush()
 
 
@@ -110,7 +110,7 @@ async def _take_away_internal_access(session: AsyncSession, ids: list[int]) -> N
             )
         )
     for space_id, person_ids in sorted(removed.items()):
-        space_events.memberships_synced(session, space_id=space_id, person_ids=person_ids)
+        await space_events.memberships_synced(session, space_id=space_id, person_ids=person_ids)
     # Follows once every membership is gone: who shares a space with whom is settled then.
     for chunk in _batches(ids):
         await _drop_follows(session, chunk)
@@ -198,6 +198,6 @@ async def _pass_on_ownership(session: AsyncSession, space_ids: list[int]) -> Non
         ],
     )
     for space_id, person_id in sorted(heirs.items()):
-        space_events.membership_changed(
+        await space_events.membership_changed(
             session, space_id=space_id, person_id=person_id, role="owner"
         )

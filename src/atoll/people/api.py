@@ -6,10 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from atoll.http.idempotency import IdempotentRoute
+from atoll.http.request import DB, AppSettings, client_address
 from atoll.kit.errors import Unauthorized
 from atoll.kit.pagination import MAX_LIMIT, Page
 from atoll.kit.time import rfc3339
 from atoll.people import auth, service
+from atoll.people.deps import CurrentCredential, Viewer
 from atoll.people.models import Person
 from atoll.people.policy import can_see_place, is_admin
 from atoll.people.schemas import (
@@ -21,8 +24,6 @@ from atoll.people.schemas import (
     TokenIn,
     TokenOut,
 )
-from atoll.web.deps import DB, AppSettings, CurrentCredential, Viewer, client_address
-from atoll.web.idempotency import IdempotentRoute
 
 router = APIRouter(tags=["people"], route_class=IdempotentRoute)
 

@@ -11,7 +11,6 @@ sign-in at once."""
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -51,17 +50,6 @@ class Credential:
 
 def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
-
-
-def csrf_token_for(settings: Settings, secret: str) -> str:
-    """The CSRF token bound to a session secret (or an anonymous cookie before sign-in)."""
-    return hmac.new(settings.signing_key, b"csrf:" + secret.encode(), hashlib.sha256).hexdigest()
-
-
-def csrf_matches(settings: Settings, secret: str | None, token: str | None) -> bool:
-    if not secret or not token:
-        return False
-    return hmac.compare_digest(csrf_token_for(settings, secret), token)
 
 
 async def do_sign_in(
@@ -163,7 +151,7 @@ async def _make_room(
         await session.execute(
             update(AuthSession).where(AuthSession.id.in_(stale)).values(revoked_at=now)
         )
-        access_changed(session, person_id=person_id, reason=REVOKED)
+        await access_changed(session, person_id=person_id, reason=REVOKED)
 
 
 # Built once (every request runs it): the unrevoked sessions and tokens of ``:digests``.
@@ -225,7 +213,7 @@ async def do_revoke(session: AsyncSession, *, auth: AuthSession) -> None:
     """Sign out one session or token (sign-out, logout)."""
     if auth.revoked_at is None:
         auth.revoked_at = utcnow()
-        access_changed(session, person_id=auth.person_id, reason=REVOKED)
+        await access_changed(session, person_id=auth.person_id, reason=REVOKED)
     await session.flush()
 
 
@@ -237,7 +225,7 @@ async def do_revoke_all(session: AsyncSession, *, person: Person) -> None:
         .values(revoked_at=utcnow())
     )
     if getattr(result, "rowcount", 0):
-        access_changed(session, person_id=person.id, reason=REVOKED)
+        await access_changed(session, person_id=person.id, reason=REVOKED)
 
 
 async def live_sessions(
@@ -279,5 +267,5 @@ async def do_revoke_others(session: AsyncSession, *, person: Person, keep: AuthS
     )
     revoked = int(getattr(result, "rowcount", 0) or 0)
     if revoked:
-        access_changed(session, person_id=person.id, reason=REVOKED)
+        await access_changed(session, person_id=person.id, reason=REVOKED)
     return revoked

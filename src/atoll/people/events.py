@@ -1,4 +1,4 @@
-"""The events people emit, in the transaction of the change (see ``atoll.realtime.events``).
+"""The events people emit, in the transaction of the change (see ``atoll.events.outbox``).
 
 ``access.changed`` is a personal event, for the person it names only: something about who
 they are or how they are signed in changed — their kind, role or permissions, their
@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.realtime.events import record_event
+from atoll.events.outbox import record_event
 
 ACCESS_CHANGED = "access.changed"
 
 
-def access_changed(session: AsyncSession, *, person_id: int, reason: str) -> None:
-    record_event(session, type=ACCESS_CHANGED, person_id=person_id, data={"reason": reason})
+async def access_changed(session: AsyncSession, *, person_id: int, reason: str) -> None:
+    await record_event(session, type=ACCESS_CHANGED, person_id=person_id, data={"reason": reason})

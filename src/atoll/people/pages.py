@@ -9,25 +9,21 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from atoll.conversations.service import is_following
-from atoll.kit.errors import AtollError, Forbidden, Invalid, RateLimited
-from atoll.kit.ids import parse_id
-from atoll.org import service as org_service
-from atoll.people import auth, policy, service
-from atoll.web.deps import (
+from atoll.http.request import (
     ANON_COOKIE,
     DB,
     AppSettings,
-    CurrentCredential,
-    Form,
-    MaybeViewer,
-    OptionalCredential,
-    Viewer,
     client_address,
     discard_changes,
     secure_cookies,
 )
-from atoll.web.signin import SESSION_COOKIE
-from atoll.web.templating import render
+from atoll.http.signin import SESSION_COOKIE
+from atoll.http.templating import render
+from atoll.kit.errors import AtollError, Forbidden, Invalid, RateLimited
+from atoll.kit.ids import parse_id
+from atoll.org import service as org_service
+from atoll.people import auth, policy, service
+from atoll.people.deps import CurrentCredential, Form, MaybeViewer, OptionalCredential, Viewer
 
 router = APIRouter(include_in_schema=False)
 

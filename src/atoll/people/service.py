@@ -244,7 +244,7 @@ async def do_update_person(
         await access.do_apply_kind_changes(session, person_ids=[person.id])
     else:
         if (person.role, person.is_analyst) != (was_role, was_analyst):
-            access_changed(session, person_id=person.id, reason="role")
+            await access_changed(session, person_id=person.id, reason="role")
         if {"unit_id", "is_active"} & set(changes):
             await do_sync_unit_memberships(session)
     return person

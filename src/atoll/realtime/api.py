@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
+from atoll.http.idempotency import IdempotentRoute
+from atoll.http.request import settings_of
 from atoll.kit.errors import Invalid
 from atoll.kit.ids import parse_id
+from atoll.people.deps import CurrentCredential
 from atoll.realtime.stream import Caller, event_stream
-from atoll.web.deps import CurrentCredential, settings_of
-from atoll.web.idempotency import IdempotentRoute
 
 router = APIRouter(tags=["real time"], route_class=IdempotentRoute)
 

@@ -40,7 +40,7 @@ Why that is safe: a stream asks for the set only *after* it has taken its events
 window, and the hub drops the sets an access-changing event touches before it puts that event
 (and those after it) in the window. So a set used for an event with id N was read after every
 access change with an id up to N had committed (events commit in id order; see
-``atoll.realtime.events``) — a person removed from a private space gets none of its later
+``atoll.events.outbox``) — a person removed from a private space gets none of its later
 events. A set that was being read while an access change came through is used for the
 events taken before it, and not kept."""
 
@@ -60,12 +60,12 @@ from typing import Any, TypeVar
 from sqlalchemy import Row, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from atoll.events.broker import Broker
+from atoll.events.models import Event
+from atoll.events.outbox import decode
 from atoll.kit.gather import Gather
 from atoll.people.events import ACCESS_CHANGED
 from atoll.people.models import Person
-from atoll.realtime.broker import Broker
-from atoll.realtime.events import decode
-from atoll.realtime.models import Event
 from atoll.realtime.signins import SignIns
 from atoll.spaces import policy
 from atoll.spaces.models import Space

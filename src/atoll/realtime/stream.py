@@ -21,7 +21,7 @@ Positions
 The position is an event id: everything up to it has been considered. ``events_after``
 reads the newest id in the log in the same statement and, when the batch is not full, moves
 the position up to it (or to the end of the window); a stream served by the hub moves to the
-hub's position (ids commit in id order, see ``atoll.realtime.events``). Each event sent
+hub's position (ids commit in id order, see ``atoll.events.outbox``). Each event sent
 carries its id; each heartbeat carries the position when it moved past events the person did
 not see, so that a reconnecting client does not ask for them again.
 
@@ -54,11 +54,11 @@ from sqlalchemy import ColumnElement, Row, and_, bindparam, func, or_, select, t
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from atoll.config import Settings
+from atoll.events.models import Event
+from atoll.events.outbox import log_bounds
 from atoll.people.events import ACCESS_CHANGED
 from atoll.people.models import Person
-from atoll.realtime.events import log_bounds
 from atoll.realtime.hub import Hub, event_frame, frame, sees
-from atoll.realtime.models import Event
 from atoll.realtime.signins import SignIns
 from atoll.spaces import policy
 

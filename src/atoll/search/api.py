@@ -8,14 +8,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from atoll.http.idempotency import IdempotentRoute
+from atoll.http.request import DB
 from atoll.kit.errors import Invalid
 from atoll.kit.ids import parse_id
 from atoll.kit.pagination import MAX_LIMIT
+from atoll.people.deps import MaybeViewer
 from atoll.search import query as search_query
 from atoll.search.query import MAX_QUERY, Hit
 from atoll.search.schemas import HitOut, Kind, SearchOut
-from atoll.web.deps import DB, MaybeViewer
-from atoll.web.idempotency import IdempotentRoute
 
 router = APIRouter(tags=["search"], route_class=IdempotentRoute)
 

@@ -11,15 +11,16 @@ from fastapi.responses import Response
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from atoll.http.request import DB
+from atoll.http.templating import render
 from atoll.kit.errors import Invalid
 from atoll.kit.ids import parse_id
+from atoll.people.deps import Viewer
 from atoll.people.models import Person
 from atoll.search import query as search_query
 from atoll.search.query import MAX_QUERY, Hit
 from atoll.spaces.models import Membership, Space
 from atoll.spaces.policy import readable_spaces
-from atoll.web.deps import DB, Viewer
-from atoll.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 

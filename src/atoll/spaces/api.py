@@ -6,8 +6,11 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
+from atoll.http.idempotency import IdempotentRoute
+from atoll.http.request import DB
 from atoll.kit.errors import Forbidden
 from atoll.kit.pagination import MAX_LIMIT, Page
+from atoll.people.deps import MaybeViewer, Viewer
 from atoll.people.models import Person
 from atoll.spaces import members as space_members
 from atoll.spaces import policy, service
@@ -23,8 +26,6 @@ from atoll.spaces.schemas import (
     SpacePatch,
 )
 from atoll.spaces.service import SpaceView
-from atoll.web.deps import DB, MaybeViewer, Viewer
-from atoll.web.idempotency import IdempotentRoute
 
 router = APIRouter(tags=["spaces"], route_class=IdempotentRoute)
 

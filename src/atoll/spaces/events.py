@@ -1,4 +1,4 @@
-"""The events spaces emit, in the transaction of the change (see ``atoll.realtime.events``).
+"""The events spaces emit, in the transaction of the change (see ``atoll.events.outbox``).
 
 ``membership.changed`` is a space event, for whoever may read the space at delivery time:
 - ``person_id`` and ``role`` when someone joins, is added or gets another role;
@@ -18,10 +18,10 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.realtime.events import record_event
+from atoll.events.outbox import record_event
 
 
-def membership_changed(
+async def membership_changed(
     session: AsyncSession, *, space_id: int, person_id: int, role: str | None
 ) -> None:
     """``role`` None: the person left or was removed."""
@@ -30,10 +30,10 @@ def membership_changed(
         data["removed"] = True
     else:
         data["role"] = role
-    record_event(session, type="membership.changed", space_id=space_id, data=data)
+    await record_event(session, type="membership.changed", space_id=space_id, data=data)
 
 
-def memberships_synced(
+async def memberships_synced(
     session: AsyncSession, *, space_id: int, person_ids: Sequence[int], role: str | None = None
 ) -> None:
     """Many people added (``role``) or removed (None) at once; nothing when nobody moved."""
@@ -44,8 +44,10 @@ def memberships_synced(
         data["removed"] = True
     else:
         data["role"] = role
-    record_event(session, type="membership.changed", space_id=space_id, data=data)
+    await record_event(session, type="membership.changed", space_id=space_id, data=data)
 
 
-def visibility_changed(session: AsyncSession, *, space_id: int, visibility: str) -> None:
-    record_event(session, type="space.changed", space_id=space_id, data={"visibility": visibility})
+async def visibility_changed(session: AsyncSession, *, space_id: int, visibility: str) -> None:
+    await record_event(
+        session, type="space.changed", space_id=space_id, data={"visibility": visibility}
+    )

@@ -161,7 +161,7 @@ async def do_add_member(
         )
         existing = Membership(space_id=space.id, person_id=person.id, role=role, source="manual")
         session.add(existing)
-        events.membership_changed(session, space_id=space.id, person_id=person.id, role=role)
+        await events.membership_changed(session, space_id=space.id, person_id=person.id, role=role)
         await session.execute(
             delete(JoinRequest).where(
                 JoinRequest.space_id == space.id,
@@ -177,7 +177,9 @@ async def do_add_member(
         if existing.role == "owner" and role != "owner":
             await _check_not_last_owner(session, space, person.id)
         if existing.role != role:
-            events.membership_changed(session, space_id=space.id, person_id=person.id, role=role)
+            await events.membership_changed(
+                session, space_id=space.id, person_id=person.id, role=role
+            )
         existing.role = role
     await session.flush()
     return existing
@@ -226,7 +228,9 @@ async def do_remove_member(
     """Remove someone or leave (see ``access_membership``)."""
     membership = await access_membership(session, actor=actor, space=space, person_id=person_id)
     await session.delete(membership)
-    events.membership_changed(session, space_id=space.id, person_id=membership.person_id, role=None)
+    await events.membership_changed(
+        session, space_id=space.id, person_id=membership.person_id, role=None
+    )
     await session.flush()
 
 
@@ -242,7 +246,9 @@ async def do_join(session: AsyncSession, *, actor: Person, space: Space) -> str:
         raise Conflict("This space is archived; nobody can join it any more.")
     if space.visibility == "open":
         session.add(Membership(space_id=space.id, person_id=actor.id, role="member"))
-        events.membership_changed(session, space_id=space.id, person_id=actor.id, role="member")
+        await events.membership_changed(
+            session, space_id=space.id, person_id=actor.id, role="member"
+        )
         await session.flush()
         return "joined"
     pending = await session.scalar(
@@ -291,7 +297,7 @@ async def do_decide_request(
     request.decided_by_id = actor.id
     if approve and await session.get(Membership, (space.id, request.person_id)) is None:
         session.add(Membership(space_id=space.id, person_id=request.person_id, role="member"))
-        events.membership_changed(
+        await events.membership_changed(
             session, space_id=space.id, person_id=request.person_id, role="member"
         )
     await session.flush()
@@ -389,7 +395,7 @@ async def do_sync_unit_memberships(
             )
             .returning(Membership.person_id)
         )
-        events.memberships_synced(session, space_id=space_id, person_ids=gone.scalars().all())
+        await events.memberships_synced(session, space_id=space_id, person_ids=gone.scalars().all())
         missing = select(
             literal(space_id, BigId),
             Person.id,
@@ -409,7 +415,7 @@ async def do_sync_unit_memberships(
             .from_select(["space_id", "person_id", "role", "source", "created_at"], missing)
             .returning(Membership.person_id)
         )
-        events.memberships_synced(
+        await events.memberships_synced(
             session, space_id=space_id, person_ids=added.scalars().all(), role="member"
         )
     await session.flush()

@@ -11,16 +11,17 @@ from sqlalchemy import select
 
 from atoll.conversations.pages import space_posts_context
 from atoll.conversations.service import is_following
+from atoll.http.request import DB, discard_changes
+from atoll.http.templating import render
 from atoll.kit.errors import AtollError, Forbidden, Invalid
 from atoll.kit.time import utcnow
 from atoll.org.models import Unit
+from atoll.people.deps import Form, MaybeViewer, Viewer
 from atoll.people.models import Person
 from atoll.people.policy import is_admin
 from atoll.spaces import members as space_members
 from atoll.spaces import policy, service
 from atoll.spaces.models import KINDS, Space
-from atoll.web.deps import DB, Form, MaybeViewer, Viewer, discard_changes
-from atoll.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 

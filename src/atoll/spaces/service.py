@@ -289,7 +289,9 @@ async def do_create_space(
     await search_index.index_space(session, space)
     if kind != "unit" or not is_admin(actor) or actor.unit_id is not None:
         session.add(Membership(space_id=space.id, person_id=actor.id, role="owner"))
-        events.membership_changed(session, space_id=space.id, person_id=actor.id, role="owner")
+        await events.membership_changed(
+            session, space_id=space.id, person_id=actor.id, role="owner"
+        )
     await session.flush()
     if unit is not None:
         await do_sync_unit_memberships(session, space_ids=[space.id])
@@ -332,7 +334,7 @@ async def do_update_space(
         check_kind_and_visibility(space.kind, str(changes["visibility"]))
         if space.visibility != changes["visibility"]:
             space.visibility = str(changes["visibility"])
-            events.visibility_changed(session, space_id=space.id, visibility=space.visibility)
+            await events.visibility_changed(session, space_id=space.id, visibility=space.visibility)
     if changes.get("closes_at") is not None:
         if space.kind != "situation":
             raise Invalid.field("closes_at", "only situation rooms close")

@@ -4,43 +4,18 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Route
 
+from atoll.http.respond import is_api, respond
 from atoll.kit.errors import AtollError, Conflict, Invalid
 
 log = logging.getLogger("atoll")
-PROBLEM = "application/problem+json"
-
-
-def is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
-
-
-def _problem(error: AtollError) -> JSONResponse:
-    return JSONResponse(
-        error.problem(), status_code=error.status, media_type=PROBLEM, headers=error.headers
-    )
-
-
-def _page(request: Request, error: AtollError) -> Response:
-    from atoll.web.templating import render
-
-    if error.status == 401 and request.method == "GET":
-        return RedirectResponse(f"/sign-in?next={quote(request.url.path)}", status_code=303)
-    response = render(request, "error.html", {"error": error}, status_code=error.status)
-    response.headers.update(error.headers)
-    return response
-
-
-def respond(request: Request, error: AtollError) -> Response:
-    return _problem(error) if is_api(request) else _page(request, error)
 
 
 def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:

@@ -31,10 +31,10 @@ from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from atoll.http.respond import respond
+from atoll.http.signin import SESSION_COOKIE, presented_secret
 from atoll.kit.errors import AtollError, TooLarge, Unauthorized
 from atoll.people import auth
-from atoll.web.errors import respond
-from atoll.web.signin import SESSION_COOKIE, presented_secret
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 

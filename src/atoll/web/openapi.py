@@ -10,7 +10,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
-from atoll.web.templating import templates
+from atoll.http.templating import templates
 
 
 class Problem(BaseModel):

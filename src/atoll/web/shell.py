@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy import select
 
-from atoll.web.deps import DB
+from atoll.http.request import DB
 
 router = APIRouter(include_in_schema=False)
 

@@ -11,11 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.conversations.schemas import AuthorOut
+from atoll.http.idempotency import IdempotentRoute
+from atoll.http.request import DB
 from atoll.kit.errors import Invalid
 from atoll.kit.pagination import MAX_LIMIT, Page
+from atoll.people.deps import MaybeViewer, Viewer
 from atoll.people.models import Person
-from atoll.web.deps import DB, MaybeViewer, Viewer
-from atoll.web.idempotency import IdempotentRoute
 from atoll.wiki import service
 from atoll.wiki.models import WikiPage, WikiRevision
 from atoll.wiki.schemas import (

@@ -1,5 +1,5 @@
 """The event the wiki emits, written in the transaction of the change (see
-``atoll.realtime.events``). It is a space event: whoever may read the page's space at delivery
+``atoll.events.outbox``). It is a space event: whoever may read the page's space at delivery
 time receives it (the stream filters by ``atoll.spaces.policy``).
 
 - ``wiki.updated``: ``space_id``, ``page_id``, ``slug``, ``title``, ``revision`` (the page's
@@ -12,17 +12,17 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from atoll.events.outbox import record_event
 from atoll.people.models import Person
-from atoll.realtime.events import record_event
 from atoll.wiki.models import WikiPage
 
 WIKI_UPDATED = "wiki.updated"
 
 
-def wiki_updated(
+async def wiki_updated(
     session: AsyncSession, *, page: WikiPage, editor: Person, deleted: bool = False
 ) -> None:
-    record_event(
+    await record_event(
         session,
         type=WIKI_UPDATED,
         space_id=page.space_id,

@@ -13,10 +13,11 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from atoll.http.request import DB, discard_changes
+from atoll.http.templating import render
 from atoll.kit.errors import Conflict, Invalid, NotFound
+from atoll.people.deps import Form, MaybeViewer, Viewer
 from atoll.people.models import Person
-from atoll.web.deps import DB, Form, MaybeViewer, Viewer, discard_changes
-from atoll.web.templating import render
 from atoll.wiki import links, service
 from atoll.wiki.diff import Diff, diff_texts
 from atoll.wiki.models import WikiPage, WikiRevision

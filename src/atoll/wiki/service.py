@@ -310,7 +310,7 @@ async def _saved(
     await _interactions(session, editor=editor, wiki=wiki, page=page)
     await session.flush()
     await search_index.index_wiki_page(session, page)
-    events.wiki_updated(session, page=page, editor=editor)
+    await events.wiki_updated(session, page=page, editor=editor)
     return page
 
 
@@ -438,7 +438,7 @@ async def do_save(
     page.parent_id = parent_id
     if same and not deleted:  # moved in the tree only: no revision, but readers hear of it
         await session.flush()
-        events.wiki_updated(session, page=page, editor=editor)
+        await events.wiki_updated(session, page=page, editor=editor)
         return Saved(page=page, created=False, changed=False)
     await _take_slug(session, wiki=wiki, page=page, slug=slugify(title))
     await _write_revision(
@@ -549,4 +549,4 @@ async def do_delete_page(
     page.deleted_at = utcnow()
     await session.flush()
     await search_index.unindex(session, "wiki", [page.id])
-    events.wiki_updated(session, page=page, editor=editor, deleted=True)
+    await events.wiki_updated(session, page=page, editor=editor, deleted=True)

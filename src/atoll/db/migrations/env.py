@@ -9,7 +9,7 @@ from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from sqlalchemy.engine import Connection
 
-import atoll.db.models  # noqa: F401  (registers every table)
+import atoll.models  # noqa: F401  (registers every table)
 from atoll.db.base import Base, UtcDateTime
 from atoll.db.migrate import include_name
 

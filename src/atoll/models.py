@@ -1,4 +1,5 @@
-"""Every domain's tables, imported once so that metadata and Alembic see them all."""
+"""Every domain's tables, imported once so that metadata and Alembic see them all (the
+shell imports this; the database layer knows no domain)."""
 
 from atoll.analytics.models import ActivityDay, Interaction
 from atoll.conversations.models import (
@@ -12,13 +13,13 @@ from atoll.conversations.models import (
     PostRevision,
     Reaction,
 )
+from atoll.events.models import Event
+from atoll.http.idempotency import IdempotencyKey
 from atoll.notifications.models import Notification, NotificationPreference
 from atoll.org.models import Unit
 from atoll.people.models import AuthSession, Person, PersonSkill, SignInCounter
-from atoll.realtime.models import Event
 from atoll.search.models import SearchDoc
 from atoll.spaces.models import JoinRequest, Membership, Space
-from atoll.web.idempotency import IdempotencyKey
 from atoll.wiki.models import WikiLink, WikiPage, WikiRedirect, WikiRevision
 
 __all__ = [

@@ -11,13 +11,13 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from atoll.analytics.policy import can_view_analytics
+from atoll.http.csrf import csrf_token_for
+from atoll.http.request import ANON_COOKIE, secure_cookies, settings_of
 from atoll.kit.time import as_utc, relative
-from atoll.people import auth
-from atoll.web.deps import ANON_COOKIE, secure_cookies, settings_of
 
-HERE = Path(__file__).parent
-templates = Jinja2Templates(directory=HERE / "templates")
+# The templates and static files of every domain live with the page shell (atoll/web).
+WEB_DIR = Path(__file__).parent.parent / "web"
+templates = Jinja2Templates(directory=WEB_DIR / "templates")
 
 
 def _abbreviate(number: int) -> str:
@@ -34,8 +34,6 @@ def _exact(value: datetime) -> str:
 templates.env.filters["ago"] = relative
 templates.env.filters["exact"] = _exact
 templates.env.filters["abbrev"] = _abbreviate
-# The navigation asks the domain policies rather than repeating their rules.
-templates.env.globals["can_view_analytics"] = can_view_analytics
 
 
 def render(
@@ -55,7 +53,7 @@ def render(
     ctx = {
         "request": request,
         "viewer": credential.person if credential else None,
-        "csrf_token": auth.csrf_token_for(settings, secret),
+        "csrf_token": csrf_token_for(settings, secret),
         "settings": settings,
         "nav_spaces": getattr(request.state, "nav_spaces", {}),
         "unread_notifications": getattr(request.state, "unread_notifications", None),

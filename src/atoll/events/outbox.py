@@ -1,8 +1,21 @@
-"""Recording events: the transactional outbox, and the announcement after commit.
+"""Recording events: the transactional outbox, its subscribers, and the announcement after
+commit.
 
 ``record_event`` is what every use case calls, inside the transaction of its change. Nothing
 is announced before that transaction commits, and nothing is ever announced for a transaction
 (or a savepoint) that rolls back.
+
+Subscribers: what follows a change, in the same transaction
+-----------------------------------------------------------
+A session is made by a sessionmaker that the shell wired (``wire``) with the subscribers of
+every event type: ``{"post.created": [index_post, notify_followers, ...], ...}``.
+``record_event`` awaits each subscriber of the type, in order, before it returns, with the
+caller's session and a ``Recorded`` (the event's type, data and audience, and ``facts``: what
+the change knows and the subscribers need, which is not stored). A subscriber writes its own
+rows in the same transaction (and savepoint), so the change and everything that follows from
+it commit together or not at all. A subscriber may record events of its own (a notification).
+A session made without ``wire`` refuses to record events: a change whose followers were
+forgotten would be half-done.
 
 How an event reaches the database and the broker
 ------------------------------------------------
@@ -11,7 +24,7 @@ commits, the session's ``before_commit`` hook flushes the caller's own changes f
 takes the event-log lock (PostgreSQL only, below), inserts the kept rows and lets the commit
 go ahead. After the commit, ``after_commit`` schedules one ``broker.publish`` of the highest
 new event id on the running loop (the broker is the one the session was made with; see
-``announce_with``). A rollback drops the kept rows. So the returned ``Event`` has its ``id``
+``wire``). A rollback drops the kept rows. So the returned ``Event`` has its ``id``
 only once the transaction has committed.
 
 Why ids can be trusted as a resume position
@@ -44,6 +57,8 @@ import contextlib
 import json
 import logging
 import re
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -51,9 +66,9 @@ from sqlalchemy import delete, event, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, SessionTransaction
 
+from atoll.events.broker import Broker
+from atoll.events.models import Event
 from atoll.kit.time import utcnow
-from atoll.realtime.broker import Broker
-from atoll.realtime.models import Event
 
 log = logging.getLogger("atoll.realtime")
 
@@ -62,32 +77,57 @@ EVENT_LOG_LOCK = 0x61746F6C6C6576
 MAX_TYPE = 40
 _TYPE = re.compile(r"[a-z][a-z0-9_.-]*")  # it goes into the stream's `event:` line
 
-_BROKER = "atoll.realtime.broker"  # session.info: where to announce after commit
-_PENDING = "atoll.realtime.pending"  # session.info: [(savepoint or None, Event)] not written yet
-_WRITTEN = "atoll.realtime.written"  # session.info: ids written by the committing transaction
+_BROKER = "atoll.events.broker"  # session.info: where to announce after commit
+_SUBSCRIBERS = "atoll.events.subscribers"  # session.info: event type -> subscribers
+_PENDING = "atoll.events.pending"  # session.info: [(savepoint or None, Event)] not written yet
+_WRITTEN = "atoll.events.written"  # session.info: ids written by the committing transaction
 _publishing: set[asyncio.Task[None]] = set()
 
 
-def record_event(
-    session: AsyncSession | Session,
+@dataclass(frozen=True)
+class Recorded:
+    """An event as its subscribers see it: what was stored, and the ``facts`` of the change
+    that are not (objects already loaded, what was before)."""
+
+    type: str
+    data: dict[str, Any]
+    space_id: int | None
+    person_id: int | None
+    facts: Mapping[str, Any] = field(default_factory=dict)
+
+
+Subscriber = Callable[[AsyncSession, Recorded], Awaitable[None]]
+Subscribers = Mapping[str, Sequence[Subscriber]]
+
+
+async def record_event(
+    session: AsyncSession,
     *,
     type: str,
     data: dict[str, Any],
     space_id: int | None = None,
     person_id: int | None = None,
+    facts: Mapping[str, Any] | None = None,
 ) -> Event:
-    """Add an event to the caller's transaction. It is written when that transaction commits
-    and announced on the broker after the commit; a rollback drops it.
+    """Add an event to the caller's transaction and run its subscribers in it. The event is
+    written when that transaction commits and announced on the broker after the commit; a
+    rollback drops it, and what its subscribers wrote.
 
     ``space_id``: the event is for whoever may read that space at delivery time.
     ``person_id``: the event is for that person only (with ``space_id`` too: only while they
     may read the space). Neither: for everyone signed in. ``data`` must be JSON-serialisable;
-    keep it small (ids, counts), since clients fetch what they show.
+    keep it small (ids, counts), since clients fetch what they show. ``facts`` reach the
+    subscribers only.
 
-    A plain function (nothing to await): ``record_event(session, type=..., data=...)``. The
-    returned ``Event`` gets its ``id`` when the transaction commits."""
+    The returned ``Event`` gets its ``id`` when the transaction commits."""
     if len(type) > MAX_TYPE or not _TYPE.fullmatch(type):
         raise ValueError(f"event type must be 1 to {MAX_TYPE} of a-z 0-9 _ . -: {type!r}")
+    sync = session.sync_session
+    subscribers: Subscribers | None = sync.info.get(_SUBSCRIBERS)
+    if subscribers is None:
+        raise RuntimeError(
+            "this session's sessionmaker was not wired with the event subscribers (outbox.wire)"
+        )
     row = Event(
         type=type,
         data=json.dumps(data, separators=(",", ":"), ensure_ascii=False),
@@ -95,18 +135,25 @@ def record_event(
         person_id=person_id,
         created_at=utcnow(),
     )
-    sync = session.sync_session if isinstance(session, AsyncSession) else session
     if not sync.in_transaction():
         sync.begin()  # so that a rollback or close before any query still drops the event
     sync.info.setdefault(_PENDING, []).append((sync.get_nested_transaction(), row))
+    recorded = Recorded(type, data, space_id, person_id, facts or {})
+    for subscriber in subscribers.get(type, ()):
+        await subscriber(session, recorded)
     return row
 
 
-def announce_with(maker: async_sessionmaker[AsyncSession], broker: Broker) -> None:
-    """Make the sessions of ``maker`` announce their committed events on ``broker``. Sessions
-    without a broker (e.g. a CLI command) announce nothing: the streams find those events at
-    their next heartbeat."""
-    maker.configure(info={_BROKER: broker})
+def wire(
+    maker: async_sessionmaker[AsyncSession],
+    *,
+    subscribers: Subscribers,
+    broker: Broker | None = None,
+) -> None:
+    """Make the sessions of ``maker`` run ``subscribers`` when they record an event, and
+    announce their committed events on ``broker``. Sessions without a broker (e.g. a CLI
+    command) announce nothing: the streams find those events at their next heartbeat."""
+    maker.configure(info={_SUBSCRIBERS: subscribers, _BROKER: broker})
 
 
 # --- session hooks ------------------------------------------------------------------------

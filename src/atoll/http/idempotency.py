@@ -52,10 +52,10 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from atoll.db.base import Base, created_at_column, id_column
+from atoll.http.respond import respond
+from atoll.http.signin import presented_secret
 from atoll.kit.errors import AtollError, Conflict, Invalid
 from atoll.kit.time import as_utc, utcnow
-from atoll.web.errors import respond
-from atoll.web.signin import presented_secret
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 KEEP = timedelta(hours=24)

@@ -1,0 +1,97 @@
+"""Who is calling: the request dependencies every domain's routers use to get the signed-in
+person (``Viewer``, ``MaybeViewer``) and a page's checked form (``Form``)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from atoll.http.csrf import csrf_matches
+from atoll.http.request import ANON_COOKIE, DB, settings_of
+from atoll.http.signin import presented_secret
+from atoll.kit.errors import Forbidden, Invalid, Unauthorized
+from atoll.people import auth
+from atoll.people.auth import Credential
+from atoll.people.models import Person
+
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def optional_credential(request: Request, db: DB) -> Credential | None:
+    """Who is calling: a bearer token first, else the session cookie.
+
+    A cookie-authenticated unsafe API call must carry the CSRF token in X-CSRF-Token."""
+    if "credential" in request.scope.get("state", {}):
+        return request.state.credential
+    settings = settings_of(request)
+    secret, is_cookie = presented_secret(request.headers) or (None, True)
+    credential = await auth.credential_for(db, settings, secret)
+    if not is_cookie and credential is None:
+        raise Unauthorized("The bearer token is unknown, expired or revoked.")
+    if (
+        is_cookie
+        and credential is not None
+        and request.method not in SAFE_METHODS
+        and request.url.path.startswith("/api/")
+        and not csrf_matches(settings, credential.raw_token, request.headers.get(CSRF_HEADER))
+    ):
+        raise Forbidden("Missing or wrong X-CSRF-Token header for a cookie-authenticated call.")
+    if credential is not None:
+        # The caller is a snapshot, detached from the transaction: a rollback (a failed
+        # change) must not expire it, because the error page still shows who is signed in.
+        # Changes to this person go through a freshly loaded row (access_person).
+        db.expunge(credential.person)
+        chrome = getattr(request.app.state, "chrome", None)
+        if (
+            chrome is not None
+            and request.method == "GET"
+            and not request.url.path.startswith("/api/")
+        ):
+            await chrome(request, db, credential.person)
+    request.state.credential = credential
+    return credential
+
+
+OptionalCredential = Annotated[Credential | None, Depends(optional_credential)]
+
+
+async def require_credential(credential: OptionalCredential) -> Credential:
+    if credential is None:
+        raise Unauthorized("Sign in first.")
+    return credential
+
+
+async def require_person(credential: Annotated[Credential, Depends(require_credential)]) -> Person:
+    return credential.person
+
+
+async def optional_person(credential: OptionalCredential) -> Person | None:
+    return credential.person if credential else None
+
+
+CurrentCredential = Annotated[Credential, Depends(require_credential)]
+Viewer = Annotated[Person, Depends(require_person)]
+MaybeViewer = Annotated[Person | None, Depends(optional_person)]
+
+
+async def checked_form(request: Request, credential: OptionalCredential) -> dict[str, str]:
+    """The submitted form of a page, after checking its CSRF token against the session (or,
+    before sign-in, the anonymous cookie). File fields are left out; read them from
+    ``request.form()``."""
+    form = await request.form()
+    secret = credential.raw_token if credential else request.cookies.get(ANON_COOKIE)
+    token = form.get("csrf_token")
+    if not csrf_matches(settings_of(request), secret, token if isinstance(token, str) else None):
+        raise Forbidden(
+            "This form has expired or did not come from Atoll. Reload the page and try again."
+        )
+    fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+    bad = next((k for k, v in fields.items() if "\x00" in v), None)
+    if bad is not None:  # PostgreSQL cannot store it, and no honest form sends it
+        raise Invalid.field(bad, "must not contain a NUL character")
+    return fields
+
+
+Form = Annotated[dict[str, str], Depends(checked_form)]

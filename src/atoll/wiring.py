@@ -1,0 +1,38 @@
+"""The shell's wiring: which subscribers follow which events, and the sessionmaker that runs
+them. The app, the CLI, the benchmarks and the tests all make their sessions here, so every
+change is followed by the same subscribers wherever it is made."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from atoll.config import Settings
+from atoll.db.engine import make_sessionmaker
+from atoll.events.broker import Broker
+from atoll.events.outbox import Subscriber, Subscribers, wire
+
+
+def subscribers(settings: Settings) -> Subscribers:
+    """Every domain's subscriptions, merged: event type -> subscribers, in the order of the
+    layers (search, notifications, analytics)."""
+    merged: defaultdict[str, list[Subscriber]] = defaultdict(list)
+    for subscriptions in _subscriptions(settings):
+        for type, subscriber in subscriptions:
+            merged[type].append(subscriber)
+    return dict(merged)
+
+
+def _subscriptions(settings: Settings) -> Iterable[Iterable[tuple[str, Subscriber]]]:
+    return ()
+
+
+def make_sessions(
+    engine: AsyncEngine, settings: Settings, *, broker: Broker | None = None
+) -> async_sessionmaker[AsyncSession]:
+    """A sessionmaker whose sessions run the subscribers and announce on ``broker``."""
+    maker = make_sessionmaker(engine)
+    wire(maker, subscribers=subscribers(settings), broker=broker)
+    return maker
