@@ -7,7 +7,7 @@ import datetime
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -20,6 +20,9 @@ from atoll.kit.errors import AtollError
 from atoll.wiring import make_sessions
 
 app = typer.Typer(help="Atoll: a social collaboration platform.", no_args_is_help=True)
+if TYPE_CHECKING:  # the generator is imported when a demo is made, not at every start
+    from atoll.demo.generator import DemoResult
+
 console = Console()
 T = TypeVar("T")
 
@@ -185,6 +188,19 @@ def import_org(
     )
 
 
+# The demo generator's phases, as its progress bars name them.
+DEMO_PHASES = {
+    "organisation": "Organisation and spaces",
+    "history": "Months of history",
+    "activity": "Activity days",
+    "spaces": "Search: spaces",
+    "people": "Search: people",
+    "wiki pages": "Search: wiki pages",
+    "posts": "Search: posts",
+    "comments": "Search: comments",
+}
+
+
 def _create_demo(
     settings: Settings,
     *,
@@ -197,8 +213,6 @@ def _create_demo(
 ) -> None:
     """Create the demo organisation when the database is empty, with a progress bar per
     phase; write its ground truth as JSON; print how to sign in either way."""
-    import json
-
     from atoll.demo.generator import do_create_demo
 
     with Progress(
@@ -210,17 +224,7 @@ def _create_demo(
         transient=False,
     ) as bar:
         tasks: dict[str, Any] = {}
-        labels = {
-            "organisation": "Organisation and spaces",
-            "history": "Months of history",
-            "activity": "Activity days",
-            "spaces": "Search: spaces",
-            "people": "Search: people",
-            "wiki pages": "Search: wiki pages",
-            "posts": "Search: posts",
-            "comments": "Search: comments",
-        }
-
+        labels = DEMO_PHASES
         started = time.monotonic()
 
         def step(phase: str, done: int, total: int) -> None:
@@ -245,6 +249,13 @@ def _create_demo(
             ),
             settings,
         )
+    _announce_demo(result, settings, ground_truth)
+
+
+def _announce_demo(result: DemoResult, settings: Settings, ground_truth: Path | None) -> None:
+    """Write the ground truth of a demo just made and say how to sign in either way."""
+    import json
+
     if result.created:
         path = ground_truth or settings.var_dir / "demo-ground-truth.json"
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,6 @@ NOT_YET: set[str] = {
     "atoll.conversations.service -> atoll.analytics.service.record_interaction",
     "atoll.conversations.service -> atoll.notifications.service",
     "atoll.conversations.service -> atoll.search.index",
-    "atoll.demo.writer -> atoll.models",
     "atoll.org.importer -> atoll.search.index",
     "atoll.org.importer -> atoll.spaces.members.do_sync_unit_memberships",
     "atoll.people.access -> atoll.conversations.models.Follow",

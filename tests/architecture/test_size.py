@@ -15,11 +15,9 @@ EXEMPT_FUNCTIONS = ("atoll.db.migrations", "atoll.demo")
 NOT_YET: set[str] = {
     "atoll.analytics.matrix._summed",
     "atoll.app.create_app",
-    "atoll.cli._create_demo",
     "atoll.conversations.feed",
     "atoll.conversations.service",
     "atoll.conversations.service.do_comment",
-    "atoll.demo.org",
     "atoll.notifications.service",
     "atoll.org.importer.do_import_org",
     "atoll.people.service.do_update_person",

@@ -35,10 +35,10 @@ from atoll.demo.org import (
     elapsed_shares,
     month_starts,
     plan_people,
-    plan_spaces,
     plan_tree,
     silos_of,
 )
+from atoll.demo.spaces import plan_spaces
 from atoll.demo.truth import Tally
 from atoll.org.models import Unit
 from atoll.people import passwords

@@ -9,7 +9,18 @@ from typing import Any
 from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+# The models of every domain the generator writes, so that their tables are on Base.metadata
+# whatever was imported before (the demo sits above every domain).
+from atoll.analytics import models as _analytics
+from atoll.conversations import models as _conversations
 from atoll.db.base import Base
+from atoll.org import models as _org
+from atoll.people import models as _people
+from atoll.search import models as _search
+from atoll.spaces import models as _spaces
+from atoll.wiki import models as _wiki
+
+MODELS = (_analytics, _conversations, _org, _people, _search, _spaces, _wiki)
 
 CHUNK = 10_000
 # Tables whose ids the generator assigns.
@@ -27,8 +38,6 @@ ID_TABLES = (
 
 
 def table(name: str) -> Table:
-    import atoll.models  # noqa: F401 - every domain's tables, whatever was imported before
-
     return Base.metadata.tables[name]
 
 
