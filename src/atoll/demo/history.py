@@ -53,7 +53,7 @@ class PostRec:
 
 
 def scope_of(me: Side, them: Side | None, space: PSpace, space_silo: int | None) -> str:
-    """The value-matrix row, by the rules of the analytics domain (ARCHITECTURE.md): toward
+    """The value-matrix row, by the rules of the analytics domain (README, Analytics): toward
     a person, external when either side is external, within when both share a silo, across
     otherwise; a post, external in hybrid and public spaces or by an external, within in a
     unit space of the author's own silo, across anywhere else."""
