@@ -57,17 +57,11 @@ def _ranges() -> list[tuple[datetime, datetime]]:
 async def _agree(db: AsyncSession) -> None:
     for start, end in _ranges():
         for period in ("month", "week"):
-            fast = await matrix._summed(db, start, end, period, "postgresql" if _pg(db) else "")
-            slow = await matrix._counted(
-                db, start, end, None, period, "postgresql" if _pg(db) else ""
-            )
+            fast = await matrix._summed(db, start, end, period)
+            slow = await matrix._counted(db, start, end, None, period)
             assert fast[0] == slow[0] and fast[1] == slow[1], (start, end, period)
             assert {k: v for k, v in fast[2].items() if v} == dict(slow[2]), (start, end)
             assert {k: v for k, v in fast[3].items() if v} == dict(slow[3]), (start, end)
-
-
-def _pg(db: AsyncSession) -> bool:
-    return db.bind.dialect.name == "postgresql"
 
 
 async def _helpers(db: AsyncSession) -> list[tuple[object, ...]]:

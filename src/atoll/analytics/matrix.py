@@ -30,7 +30,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from atoll.analytics import months
 from atoll.analytics.models import Interaction
-from atoll.analytics.periods import PERIODS, bucket, spans
+from atoll.analytics.periods import PERIODS, Span, bucket, spans
 from atoll.analytics.policy import may_show
 from atoll.config import Settings
 from atoll.kit.errors import Invalid
@@ -129,14 +129,11 @@ async def value_matrix(
     """The matrix over [start, end) and the journey period by period (see the module)."""
     check_range(start, end)
     check_period(period)
-    dialect = (await session.connection()).dialect.name
     if unit_id is None:
-        overall, everyone, by_period, people_by_period = await _summed(
-            session, start, end, period, dialect
-        )
+        overall, everyone, by_period, people_by_period = await _summed(session, start, end, period)
     else:
         overall, everyone, by_period, people_by_period = await _counted(
-            session, start, end, unit_id, period, dialect
+            session, start, end, unit_id, period
         )
     journey = []
     for span in spans(start, end, period):
@@ -161,9 +158,7 @@ async def value_matrix(
 Tally = tuple[Counts, int, dict[str, Counts], dict[str, int]]
 
 
-async def _summed(
-    session: AsyncSession, start: datetime, end: datetime, period: str, dialect: str
-) -> Tally:
+async def _summed(session: AsyncSession, start: datetime, end: datetime, period: str) -> Tally:
     """The whole organisation, as sums over the range, one period at a time.
 
     Distinct ties in a cell over a span = the rows in the span whose previous row on the same
@@ -172,6 +167,35 @@ async def _summed(
     row of the log is counted (no filter besides the time range). Each query reads one
     period's slice of the covering index ``ix_interaction_at_cells``: no sort of the range,
     no per-row date arithmetic; the range's own counts are the sums of the periods'."""
+    overall: Counts = {}
+    by_period: dict[str, Counts] = defaultdict(dict)
+    people_by_period: dict[str, int] = defaultdict(int)
+    everyone = 0
+    periods = spans(start, end, period)
+    counted = await _whole_months(session, start, end, period, periods)
+    for span in periods:
+        if span.key in counted:
+            cells, seen_in_range, seen_in_period = counted[span.key]
+        else:
+            cells, seen_in_range, seen_in_period = await _span_sums(session, start, end, span)
+        for cell, (n, ties_in_range, ties_in_period) in cells.items():
+            by_period[span.key][cell] = (n, ties_in_period)
+            total, ties = overall.get(cell, (0, 0))
+            overall[cell] = (total + n, ties + ties_in_range)
+        people_by_period[span.key] += seen_in_period
+        everyone += seen_in_range
+    return overall, everyone, by_period, people_by_period
+
+
+# A span's counts: per cell (interactions, ties first seen in the range, ties first seen in
+# the span), then people first seen in the range and in the span.
+SpanCounts = tuple[dict[tuple[str, str], tuple[int, int, int]], int, int]
+
+
+async def _span_sums(
+    session: AsyncSession, start: datetime, end: datetime, span: Span
+) -> SpanCounts:
+    """One period's counts summed from the log's rows in it (and in the range)."""
     i = Interaction
 
     def count(*conditions: Any) -> Any:
@@ -185,54 +209,32 @@ async def _summed(
             i.target_id.is_not(None), first(i.target_prev_at, since)
         )
 
-    overall: Counts = {}
-    by_period: dict[str, Counts] = defaultdict(dict)
-    people_by_period: dict[str, int] = defaultdict(int)
-    everyone = 0
-    periods = spans(start, end, period)
-    counted = await _whole_months(session, start, end, period, periods)
-    for key, (cells, seen_in_range, seen_in_period) in counted.items():
-        for cell, (n, ties_in_range, ties_in_period) in cells.items():
-            by_period[key][cell] = (n, ties_in_period)
-            total, ties = overall.get(cell, (0, 0))
-            overall[cell] = (total + n, ties + ties_in_range)
-        people_by_period[key] += seen_in_period
-        everyone += seen_in_range
-    for span in periods:
-        if span.key in counted:
-            continue
-        since = max(span.start, as_utc(start))
-        result = await session.execute(
-            select(
-                i.scope,
-                i.new_tie,
-                func.count(),
-                count(first(i.cell_prev_at, start)),
-                count(first(i.cell_prev_at, since)),
-                people(start),
-                people(since),
-            )
-            .where(i.at >= since, i.at < min(span.end, as_utc(end)))
-            .group_by(i.scope, i.new_tie)
+    since = max(span.start, as_utc(start))
+    result = await session.execute(
+        select(
+            i.scope,
+            i.new_tie,
+            func.count(),
+            count(first(i.cell_prev_at, start)),
+            count(first(i.cell_prev_at, since)),
+            people(start),
+            people(since),
         )
-        for scope, new, n, ties_in_range, ties_in_period, seen_in_range, seen_in_period in result:
-            cell = _cell(scope, new)
-            by_period[span.key][cell] = (n, int(ties_in_period))
-            total, ties = overall.get(cell, (0, 0))
-            overall[cell] = (total + n, ties + int(ties_in_range))
-            people_by_period[span.key] += int(seen_in_period)
-            everyone += int(seen_in_range)
-    return overall, everyone, by_period, people_by_period
-
-
-# A month's counts: per cell (interactions, ties first seen in the range, ties first seen in
-# the month), then people first seen in the range and in the month.
-MonthCounts = tuple[dict[tuple[str, str], tuple[int, int, int]], int, int]
+        .where(i.at >= since, i.at < min(span.end, as_utc(end)))
+        .group_by(i.scope, i.new_tie)
+    )
+    cells: dict[tuple[str, str], tuple[int, int, int]] = {}
+    seen_in_range = seen_in_period = 0
+    for scope, new, n, ties_in_range, ties_in_period, in_range, in_period in result:
+        cells[_cell(scope, new)] = (n, int(ties_in_range), int(ties_in_period))
+        seen_in_range += int(in_range)
+        seen_in_period += int(in_period)
+    return cells, seen_in_range, seen_in_period
 
 
 async def _whole_months(
     session: AsyncSession, start: datetime, end: datetime, period: str, periods: list[Any]
-) -> dict[str, MonthCounts]:
+) -> dict[str, SpanCounts]:
     """The figures of the periods that are closed calendar months wholly inside a range that
     starts on the first of a month, from ``interaction_month`` (months.py) instead of the
     log's rows: the same numbers, since a row's tie or person is first seen in the range (or
@@ -248,7 +250,7 @@ async def _whole_months(
     if not whole:
         return {}
     range_key = periods[0].key
-    out: dict[str, MonthCounts] = {key: ({}, 0, 0) for key, _, _ in whole}
+    out: dict[str, SpanCounts] = {key: ({}, 0, 0) for key, _, _ in whole}
     for row in await months.counts_of(session, whole):
         cells, seen_in_range, seen_in_period = out[row.month]
         before_range = row.prev_month < range_key
@@ -274,12 +276,12 @@ async def _counted(
     end: datetime,
     unit_id: int | None,
     period: str,
-    dialect: str,
 ) -> Tally:
     """One unit: distinct counts over the rows that touch it (a tie's or a person's previous
     row may lie outside the unit, so the sums of ``_summed`` do not apply). Also works for the
     whole organisation (``unit_id`` None), more slowly: the tests check both ways agree."""
     where = await _filters(session, start, end, unit_id)
+    dialect = (await session.connection()).dialect.name
     i = Interaction
     interactions, ties = func.count(), func.count(func.distinct(i.tie_key))
 
