@@ -1,5 +1,6 @@
 """Housekeeping that runs in every server process: close situation rooms whose time is up,
-prune the event log past its retention and the sign-in counters past their window.
+count the interaction log's months that have closed (what the value matrix sums), prune the
+event log past its retention and the sign-in counters past their window.
 
 The daily digests of unread notifications go out from here too (a round at most every ten
 minutes; each person gets at most one digest a day, however many processes run it).
@@ -17,6 +18,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from atoll.analytics.months import do_fill_closed_months
 from atoll.events.outbox import do_prune_events
 from atoll.kit.time import utcnow
 from atoll.notifications import email
@@ -43,6 +45,11 @@ async def run_once(
         await session.commit()
     if closed:
         log.info("archived %d situation room(s) whose time was up", closed)
+    async with maker() as session:
+        counted = await do_fill_closed_months(session)
+        await session.commit()
+    if counted:
+        log.info("counted %d closed month(s) of the interaction log", counted)
     await _digest_round(maker)
     async with maker() as session:
         older_than = utcnow() - timedelta(hours=event_retention_hours)

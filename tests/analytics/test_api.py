@@ -5,12 +5,18 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from sqlalchemy import event as sqlalchemy_event
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from atoll import tasks
 from atoll.analytics.matrix import value_matrix
+from atoll.analytics.models import InteractionMonth
 from atoll.config import Settings
 from atoll.people.models import Person
 from tests.analytics.helpers import act, day, org, people
@@ -19,6 +25,7 @@ from tests.factories import auth_headers, make_person
 API = "/api/v1/analytics"
 VIEWS = ("value-matrix", "network", "adoption")
 MARCH = "from=2026-03-01&to=2026-04-30"
+WRITES = {"INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE"}
 
 
 async def _analyst(db: AsyncSession) -> Person:
@@ -100,6 +107,45 @@ async def test_value_matrix_answers_what_the_log_says(
     assert r.status_code == 200, r.text
     assert r.json()["unit_id"] == str(emea)
     assert r.json()["people"] == 4 and r.json()["suppressed"] is True  # ana, bea, cid, xan
+
+
+async def test_reading_the_matrix_writes_nothing_and_counts_unstored_months_from_the_log(
+    app: FastAPI, client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    """A GET only reads: the closed months housekeeping has not counted yet come from the log,
+    with the figures they have once counted."""
+    units = await org(db)
+    p = await people(db, units)
+    for n, (actor, target) in enumerate(
+        [("ana", "bea"), ("bea", "cid"), ("cid", "dan"), ("xan", "eli"), ("eli", "ana")] * 3
+    ):
+        await act(db, p[actor], p[target], day(n * 9))  # March to mid-July 2026, all closed
+    headers = await auth_headers(client, await _analyst(db))
+    url = f"{API}/value-matrix?from=2026-03-01&to=2026-08-01&period=month"
+    assert (await client.get(f"{API}/network", headers=headers)).status_code == 200  # the day
+
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    sqlalchemy_event.listen(app.state.engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        unstored = await client.get(url, headers=headers)
+    finally:
+        sqlalchemy_event.remove(app.state.engine.sync_engine, "before_cursor_execute", seen)
+    assert unstored.status_code == 200, unstored.text
+    assert statements, "the listener saw the request's queries"
+    writes = [s for s in statements if s.lstrip().split()[0].upper() in WRITES]
+    assert writes == []
+    assert await db.scalar(select(func.count()).select_from(InteractionMonth)) == 0
+
+    await tasks.run_once(app.state.sessionmaker)  # housekeeping counts the closed months
+    stored_months = set((await db.execute(select(InteractionMonth.month))).scalars())
+    assert stored_months == {f"2026-0{m}-01" for m in range(3, 8)}
+    stored = await client.get(url, headers=headers)
+    assert stored.json() == unstored.json()
+    assert unstored.json()["total"] == 15 and unstored.json()["suppressed"] is False
 
 
 async def test_csv_answers(client: httpx.AsyncClient, db: AsyncSession) -> None:

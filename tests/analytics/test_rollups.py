@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.analytics import matrix
+from atoll.analytics import matrix, months
 from atoll.analytics.models import Interaction, InteractionMonth
 from atoll.analytics.ties import rebuild_ties
 from atoll.people.models import Person
@@ -99,19 +99,31 @@ async def test_sums_equal_distinct_counts_as_recorded_and_after_a_rebuild(
     await _agree(db)
 
 
+async def _stored_months(db: AsyncSession) -> set[str]:
+    return set((await db.execute(select(InteractionMonth.month).distinct())).scalars())
+
+
 async def test_closed_months_are_counted_once_and_again_when_a_row_is_written_into_one(
     db: AsyncSession,
 ) -> None:
     await _random_log(db, rows=120)
+    # Before housekeeping has counted them, the sums read the closed months from the log.
     await _agree(db)
+    assert await _stored_months(db) == set(), "a read writes nothing"
+    counted = await months.do_fill_closed_months(db)
+    await db.commit()
     stored = await db.scalar(select(func.count()).select_from(InteractionMonth))
-    assert stored, "the whole months of the aligned ranges were read from interaction_month"
+    assert counted and stored, "housekeeping counted the closed months into interaction_month"
+    assert await months.do_fill_closed_months(db) == 0, "each closed month is counted once"
+    await _agree(db)
     # A row recorded now into a closed month (by two people new to the log, so that no later
     # row's helpers change) drops that month's counts: the figures stay exact.
-    months_before = set((await db.execute(select(InteractionMonth.month))).scalars())
+    months_before = await _stored_months(db)
     assert "2026-04-01" in months_before
     late = [await make_person(db, name=f"late{n}") for n in range(2)]
     await act(db, late[0], late[1], datetime(2026, 4, 20, tzinfo=UTC))
-    assert "2026-04-01" not in set((await db.execute(select(InteractionMonth.month))).scalars())
+    assert "2026-04-01" not in await _stored_months(db)
     await _agree(db)
-    assert "2026-04-01" in set((await db.execute(select(InteractionMonth.month))).scalars())
+    assert await months.do_fill_closed_months(db) == 1
+    assert await _stored_months(db) == months_before
+    await _agree(db)

@@ -88,8 +88,8 @@ class Interaction(Base):
 
 class InteractionMonth(Base):
     """The rows of one closed calendar month of the log, counted by cell and by the month of
-    each side's previous appearance (see months.py): derived from ``interaction``, filled on
-    demand, for the value matrix's sums over whole months."""
+    each side's previous appearance (see months.py): derived from ``interaction``, filled by
+    housekeeping, for the value matrix's sums over whole months."""
 
     __tablename__ = "interaction_month"
 
