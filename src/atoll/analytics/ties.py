@@ -23,41 +23,6 @@ from atoll.analytics import months
 _SQLITE_SHIFTED = "(strftime('%Y-%m-%d %H:%M:%S', at, :shift) || substr(at, 20))"
 _PG_SHIFTED = "(at - make_interval(days => :days))"
 
-# The previous row on the same tie in the same cell.
-_CELL_PREV = """
-    UPDATE interaction SET cell_prev_at = w.prev
-    FROM (
-        SELECT id, cell_prev_at AS cur,
-               LAG(at) OVER (PARTITION BY tie_key, scope, new_tie ORDER BY at, id) AS prev
-        FROM interaction
-    ) AS w
-    WHERE interaction.id = w.id AND w.prev {differs} w.cur
-"""
-
-# The previous row each person appeared in, on either side (a person is never both sides).
-_PERSON_PREV = """
-    UPDATE interaction SET actor_prev_at = w.actor_prev, target_prev_at = w.target_prev
-    FROM (
-        SELECT id,
-               MAX(CASE WHEN side = 1 THEN prev END) AS actor_prev,
-               MAX(CASE WHEN side = 2 THEN prev END) AS target_prev
-        FROM (
-            SELECT id, side, LAG(at) OVER (PARTITION BY person ORDER BY at, id) AS prev
-            FROM (
-                SELECT id, at, actor_id AS person, 1 AS side FROM interaction
-                UNION ALL
-                SELECT id, at, target_id AS person, 2 AS side FROM interaction
-                WHERE target_id IS NOT NULL
-            ) AS sides
-        ) AS ordered
-        GROUP BY id
-    ) AS w
-    WHERE interaction.id = w.id
-      AND (w.actor_prev {differs} interaction.actor_prev_at
-           OR w.target_prev {differs} interaction.target_prev_at)
-"""
-
-
 # Everything at once, so that each row is written at most once (a bulk load leaves every
 # helper to fill): new_tie as above, the cell's previous row by the new values, and each
 # person's previous appearance.
@@ -103,13 +68,6 @@ _REBUILD = """
            OR w.actor_prev {differs} interaction.actor_prev_at
            OR w.target_prev {differs} interaction.target_prev_at)
 """
-
-
-def rollup_statements(dialect: str) -> list[str]:
-    """The SQL that recomputes the roll-up helpers from ``new_tie`` and the order of the log
-    (also run by the migration that added them)."""
-    differs = "IS DISTINCT FROM" if dialect == "postgresql" else "IS NOT"
-    return [_CELL_PREV.format(differs=differs), _PERSON_PREV.format(differs=differs)]
 
 
 async def rebuild_ties(session: AsyncSession, *, lookback_days: int) -> int:

@@ -156,10 +156,6 @@ def is_inline(content_type: str) -> bool:
     return content_type in INLINE_TYPES
 
 
-def is_image(content_type: str) -> bool:
-    return content_type.startswith("image/")
-
-
 _UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f"\\/:*?<>|]+')
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.kit.errors import Conflict, Forbidden, Invalid, NotFound
+from atoll.kit.errors import Conflict, Forbidden, Invalid
 from atoll.kit.text import clean_name
 from atoll.org.models import Unit
 from atoll.people.models import Person
@@ -34,16 +34,6 @@ async def root_unit(session: AsyncSession) -> Unit | None:
     return (
         await session.execute(select(Unit).where(Unit.parent_id.is_(None)))
     ).scalar_one_or_none()
-
-
-async def get_unit(session: AsyncSession, unit_id: int | str) -> Unit:
-    try:
-        unit = await session.get(Unit, int(unit_id))
-    except (TypeError, ValueError):
-        unit = None
-    if unit is None:
-        raise NotFound("No such unit.")
-    return unit
 
 
 def check_unit_name(name: str) -> str:
