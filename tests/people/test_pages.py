@@ -247,6 +247,10 @@ async def test_admin_import_preview_then_confirm(
     assert (
         await db.execute(select(Person).where(Person.email == "z@example.com"))
     ).first() is not None
+    again = await client.post(
+        "/admin/import/confirm", data={"csrf_token": token, "token": upload.group(1)}
+    )
+    assert again.status_code == 404 and "expired" in again.text  # the preview is spent
     bad = await client.post(
         "/admin/import",
         data={"csrf_token": token},

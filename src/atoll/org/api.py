@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import func, select
 
 from atoll.http.idempotency import IdempotentRoute
 from atoll.http.request import DB, AppSettings
@@ -16,7 +15,6 @@ from atoll.org import importer, policy, service
 from atoll.org.models import Unit
 from atoll.org.schemas import ImportReportOut, UnitCreate, UnitList, UnitOut
 from atoll.people.deps import Viewer
-from atoll.people.models import Person
 
 router = APIRouter(tags=["organisation"], route_class=IdempotentRoute)
 
@@ -39,11 +37,7 @@ async def list_units(viewer: Viewer, db: DB, settings: AppSettings) -> UnitList:
     if not policy.can_see_tree(viewer):
         raise Forbidden("The organisation tree is visible to members only.")
     units = await service.all_units(db)
-    counts = dict(
-        (await db.execute(select(Person.unit_id, func.count()).group_by(Person.unit_id)))
-        .tuples()
-        .all()
-    )
+    counts = await service.people_per_unit(db)
     return UnitList(
         items=[unit_out(u, counts.get(u.id, 0)) for u in units], silo_level=settings.silo_level
     )

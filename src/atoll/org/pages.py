@@ -8,14 +8,13 @@ import secrets
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import func, select
+from starlette.background import BackgroundTask
 
 from atoll.http.request import DB, AppSettings, discard_changes
 from atoll.http.templating import render
 from atoll.kit.errors import AtollError, Forbidden, Invalid, NotFound
 from atoll.org import importer, policy, service
 from atoll.people.deps import Form, Viewer
-from atoll.people.models import Person
 
 router = APIRouter(include_in_schema=False)
 UPLOAD_NAME = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
@@ -23,11 +22,7 @@ UPLOAD_NAME = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 async def _tree_context(db: DB) -> dict[str, object]:
     units = await service.all_units(db)
-    counts = dict(
-        (await db.execute(select(Person.unit_id, func.count()).group_by(Person.unit_id)))
-        .tuples()
-        .all()
-    )
+    counts = await service.people_per_unit(db)
     children: dict[int | None, list[object]] = {}
     for unit in units:
         children.setdefault(unit.parent_id, []).append(unit)
@@ -128,6 +123,7 @@ async def import_confirm(
     if report.rejected:  # the organisation changed since the preview
         await discard_changes(db, request)
         return render(request, "org/import.html", {"report": report}, status_code=_status(report))
-    await db.commit()
-    path.unlink(missing_ok=True)
-    return render(request, "org/import.html", {"report": report, "done": True})
+    response = render(request, "org/import.html", {"report": report, "done": True})
+    # The preview's file goes once the import is durable: after the request's commit.
+    response.background = BackgroundTask(path.unlink, missing_ok=True)
+    return response

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.kit.errors import Conflict, Forbidden, Invalid
@@ -28,6 +28,12 @@ def unit_and_descendants(unit_id: int) -> Select[tuple[int]]:
 async def all_units(session: AsyncSession) -> list[Unit]:
     """The whole tree in path order (a parent before its children)."""
     return list((await session.execute(select(Unit).order_by(Unit.path))).scalars())
+
+
+async def people_per_unit(session: AsyncSession) -> dict[int | None, int]:
+    """How many people sit in each unit (None: in none)."""
+    rows = await session.execute(select(Person.unit_id, func.count()).group_by(Person.unit_id))
+    return dict(rows.tuples().all())
 
 
 async def root_unit(session: AsyncSession) -> Unit | None:
