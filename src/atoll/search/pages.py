@@ -8,19 +8,14 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import exists, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.http.request import DB
 from atoll.http.templating import render
 from atoll.kit.errors import Invalid
-from atoll.kit.ids import parse_id
 from atoll.people.deps import Viewer
-from atoll.people.models import Person
 from atoll.search import query as search_query
+from atoll.search import scope
 from atoll.search.query import MAX_QUERY, Hit
-from atoll.spaces.models import Membership, Space
-from atoll.spaces.policy import readable_spaces
 
 router = APIRouter(include_in_schema=False)
 
@@ -42,7 +37,6 @@ TYPE_WORDS = {
     "person": "Person",
     "space": "Space",
 }
-MAX_SPACE_CHOICES = 100
 
 
 def _is_htmx(request: Request) -> bool:
@@ -53,30 +47,6 @@ def search_url(q: str, type_: str = "", space: str = "", cursor: str | None = No
     """A link to the search page that keeps what it is given and leaves out what is empty."""
     params = {"q": q, "type": type_, "space": space, "cursor": cursor or ""}
     return "/search?" + urlencode({k: v for k, v in params.items() if v})
-
-
-async def _space_choices(db: AsyncSession, viewer: Person) -> list[tuple[int, str]]:
-    """The spaces offered by the space filter: those the viewer belongs to and may read,
-    by name (a bounded list; any other readable space can still be chosen from its page)."""
-    mine = exists().where(Membership.space_id == Space.id, Membership.person_id == viewer.id)
-    rows = await db.execute(
-        select(Space.id, Space.name)
-        .where(readable_spaces(viewer), mine)
-        .order_by(Space.name, Space.id)
-        .limit(MAX_SPACE_CHOICES)
-    )
-    return [(int(i), str(n)) for i, n in rows.tuples()]
-
-
-async def _chosen_space(db: AsyncSession, viewer: Person, space: str) -> tuple[int, str] | None:
-    """The space filtered on, if the viewer may read it. A space they may not read (or that
-    does not exist) is simply not found: the page says the same for both."""
-    space_id = parse_id(space)
-    if space_id is None:
-        return None
-    found = select(Space.id, Space.name).where(Space.id == space_id, readable_spaces(viewer))
-    row = (await db.execute(found)).first()
-    return None if row is None else (int(row[0]), str(row[1]))
 
 
 def _at(hit: Hit) -> datetime:
@@ -97,14 +67,14 @@ async def search_page(
     Bad input (a query with no word, an unknown type, a cursor we did not give out) is shown
     on the page with status 422."""
     type_ = type if type in TYPE_WORDS else ""
-    chosen = await _chosen_space(db, viewer, space) if space else None
+    chosen = await scope.chosen_space(db, viewer=viewer, space=space) if space else None
     ctx: dict[str, Any] = {
         "q": q,
         "type": type_,
         "space": space,
         "chosen": chosen,
         "space_missing": bool(space) and chosen is None,
-        "choices": await _space_choices(db, viewer),
+        "choices": await scope.filter_spaces(db, viewer=viewer),
         "tabs": TABS,
         "type_words": TYPE_WORDS,
         "search_url": search_url,
