@@ -29,7 +29,7 @@ from atoll.kit.errors import Forbidden, Invalid, NotFound
 from atoll.kit.time import utcnow
 from atoll.org import service as org
 from atoll.org.models import Unit
-from atoll.people.deps import Viewer
+from atoll.people.deps import PageChrome, Viewer
 from atoll.people.models import Person
 
 router = APIRouter(include_in_schema=False)
@@ -272,7 +272,7 @@ VIEWS: dict[str, tuple[Any, Callable[[dict[str, Any]], str]]] = {
 }
 
 
-@router.get("/analytics")
+@router.get("/analytics", dependencies=[PageChrome])
 async def analytics_page(
     request: Request,
     viewer: Viewer,

@@ -16,7 +16,7 @@ from atoll.http.request import DB, discard_changes
 from atoll.http.templating import render
 from atoll.kit.errors import AtollError, Invalid, NotFound
 from atoll.kit.markdown import render_markdown
-from atoll.people.deps import Form, MaybeViewer, Viewer
+from atoll.people.deps import Form, MaybeViewer, PageChrome, Viewer
 from atoll.people.models import Person
 from atoll.spaces import members as space_members
 from atoll.spaces import policy as space_policy
@@ -77,7 +77,7 @@ async def composer_context(
     return ctx
 
 
-@router.get("/")
+@router.get("/", dependencies=[PageChrome])
 async def home(
     request: Request,
     viewer: MaybeViewer,
@@ -207,7 +207,7 @@ async def create_post(request: Request, form: Form, viewer: Viewer, db: DB) -> R
     return RedirectResponse(_back(request, f"/spaces/{space.slug}") + "#posts", status_code=303)
 
 
-@router.get("/posts/{post_id}")
+@router.get("/posts/{post_id}", dependencies=[PageChrome])
 async def post_page(request: Request, post_id: str, viewer: MaybeViewer, db: DB) -> Response:
     view = await feed.post_thread(db, viewer=viewer, post_id=post_id)
     return render(
@@ -371,7 +371,7 @@ async def comment(request: Request, post_id: str, form: Form, viewer: Viewer, db
     return RedirectResponse(f"/posts/{post_id}#comment-{created.id}", status_code=303)
 
 
-@router.get("/posts/{post_id}/edit")
+@router.get("/posts/{post_id}/edit", dependencies=[PageChrome])
 async def edit_post_page(request: Request, post_id: str, viewer: Viewer, db: DB) -> Response:
     view = await _post(db, viewer, post_id)
     return render(request, "conversations/edit.html", {"view": view, "target": "post"})
@@ -400,14 +400,14 @@ async def edit_post(request: Request, post_id: str, form: Form, viewer: Viewer, 
 # same question in a dialog (atoll.js). Whoever may not delete gets the action's own answer.
 
 
-@router.get("/posts/{post_id}/delete")
+@router.get("/posts/{post_id}/delete", dependencies=[PageChrome])
 async def confirm_delete_post(request: Request, post_id: str, viewer: Viewer, db: DB) -> Response:
     view = await _post(db, viewer, post_id)
     service.check_can_delete_post(viewer, post=view.post, space=view.space, role=view.role)
     return render(request, "conversations/confirm.html", {"what": "post", "view": view})
 
 
-@router.get("/comments/{comment_id}/delete")
+@router.get("/comments/{comment_id}/delete", dependencies=[PageChrome])
 async def confirm_delete_comment(
     request: Request, comment_id: str, viewer: Viewer, db: DB
 ) -> Response:
@@ -430,7 +430,7 @@ async def delete_post(
     return RedirectResponse(f"/spaces/{view.space.slug}?deleted=1", status_code=303)
 
 
-@router.get("/posts/{post_id}/history")
+@router.get("/posts/{post_id}/history", dependencies=[PageChrome])
 async def post_history(request: Request, post_id: str, viewer: Viewer, db: DB) -> Response:
     view = await _post(db, viewer, post_id)
     revisions, _ = await feed.post_revisions(db, viewer=viewer, post_id=post_id, limit=100)
@@ -446,7 +446,7 @@ async def post_history(request: Request, post_id: str, viewer: Viewer, db: DB) -
     )
 
 
-@router.get("/comments/{comment_id}/history")
+@router.get("/comments/{comment_id}/history", dependencies=[PageChrome])
 async def comment_history(request: Request, comment_id: str, viewer: Viewer, db: DB) -> Response:
     comment, post, _, _ = await feed.access_comment(db, viewer=viewer, comment_id=comment_id)
     revisions, _ = await feed.comment_revisions(db, viewer=viewer, comment_id=comment_id, limit=100)

@@ -13,12 +13,12 @@ from atoll.discover import service
 from atoll.http.request import DB
 from atoll.http.templating import render
 from atoll.kit.errors import Invalid
-from atoll.people.deps import Viewer
+from atoll.people.deps import PageChrome, Viewer
 
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/discover")
+@router.get("/discover", dependencies=[PageChrome])
 async def discover(
     request: Request,
     viewer: Viewer,

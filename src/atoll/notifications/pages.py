@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from atoll.http.request import DB
 from atoll.http.templating import render
 from atoll.notifications import email, service
-from atoll.people.deps import Form, MaybeViewer, Viewer
+from atoll.people.deps import Form, MaybeViewer, PageChrome, Viewer
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 30
@@ -22,7 +22,7 @@ def _is_htmx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true"
 
 
-@router.get("/notifications")
+@router.get("/notifications", dependencies=[PageChrome])
 async def notifications_page(
     request: Request,
     viewer: Viewer,
@@ -78,7 +78,7 @@ async def open_one(notification_id: str, viewer: Viewer, db: DB) -> Response:
 # --- preferences ----------------------------------------------------------------------------
 
 
-@router.get("/notifications/preferences")
+@router.get("/notifications/preferences", dependencies=[PageChrome])
 async def preferences_page(request: Request, viewer: Viewer, db: DB) -> Response:
     prefs = await service.preferences_of(db, person=viewer)
     saved = request.query_params.get("saved") == "1"
@@ -97,7 +97,7 @@ async def save_preferences(form: Form, viewer: Viewer, db: DB) -> Response:
 # --- unsubscribe (no sign-in) ---------------------------------------------------------------
 
 
-@router.get("/notifications/unsubscribe")
+@router.get("/notifications/unsubscribe", dependencies=[PageChrome])
 async def unsubscribe_page(
     request: Request,
     viewer: MaybeViewer,

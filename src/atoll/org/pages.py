@@ -14,7 +14,7 @@ from atoll.http.request import DB, AppSettings, discard_changes
 from atoll.http.templating import render
 from atoll.kit.errors import AtollError, Forbidden, Invalid, NotFound
 from atoll.org import importer, policy, service
-from atoll.people.deps import Form, Viewer
+from atoll.people.deps import Form, PageChrome, Viewer
 
 router = APIRouter(include_in_schema=False)
 UPLOAD_NAME = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
@@ -34,14 +34,14 @@ async def _tree_context(db: DB) -> dict[str, object]:
     }
 
 
-@router.get("/units")
+@router.get("/units", dependencies=[PageChrome])
 async def tree(request: Request, viewer: Viewer, db: DB) -> Response:
     if not policy.can_see_tree(viewer):
         raise Forbidden("The organisation tree is visible to members only.")
     return render(request, "org/tree.html", await _tree_context(db))
 
 
-@router.get("/admin/units")
+@router.get("/admin/units", dependencies=[PageChrome])
 async def admin_units(request: Request, viewer: Viewer, db: DB) -> Response:
     if not policy.can_change_tree(viewer):
         raise Forbidden("This page is for administrators.")
@@ -65,7 +65,7 @@ async def admin_add_unit(request: Request, form: Form, viewer: Viewer, db: DB) -
     return RedirectResponse(f"/admin/units?added={unit.id}#unit-{unit.id}", status_code=303)
 
 
-@router.get("/admin/import")
+@router.get("/admin/import", dependencies=[PageChrome])
 async def import_page(request: Request, viewer: Viewer) -> Response:
     if not policy.can_change_tree(viewer):
         raise Forbidden("This page is for administrators.")

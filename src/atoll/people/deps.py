@@ -1,5 +1,6 @@
 """Who is calling: the request dependencies every domain's routers use to get the signed-in
-person (``Viewer``, ``MaybeViewer``) and a page's checked form (``Form``)."""
+person (``Viewer``, ``MaybeViewer``), a page's checked form (``Form``) and the chrome a full
+page shows around its content (``PageChrome``)."""
 
 from __future__ import annotations
 
@@ -43,13 +44,6 @@ async def optional_credential(request: Request, db: DB) -> Credential | None:
         # change) must not expire it, because the error page still shows who is signed in.
         # Changes to this person go through a freshly loaded row (access_person).
         db.expunge(credential.person)
-        chrome = getattr(request.app.state, "chrome", None)
-        if (
-            chrome is not None
-            and request.method == "GET"
-            and not request.url.path.startswith("/api/")
-        ):
-            await chrome(request, db, credential.person)
     request.state.credential = credential
     return credential
 
@@ -95,3 +89,19 @@ async def checked_form(request: Request, credential: OptionalCredential) -> dict
 
 
 Form = Annotated[dict[str, str], Depends(checked_form)]
+
+
+async def with_chrome(request: Request, db: DB, credential: OptionalCredential) -> None:
+    """Load what a full page shows around its content for the signed-in viewer — the
+    navigation, the unread count, where its event stream starts — with the loader the shell
+    installed at startup (``app.state.chrome``), before the page reads anything. An htmx
+    request asks for a part of a page, which never shows the chrome: nothing is loaded."""
+    chrome = getattr(request.app.state, "chrome", None)
+    if credential is None or chrome is None or request.headers.get("hx-request") == "true":
+        return
+    await chrome(request, db, credential.person)
+
+
+# A full page's GET route declares it: ``@router.get(path, dependencies=[PageChrome])``.
+# Fragments, downloads, redirects and the API do not.
+PageChrome = Depends(with_chrome)

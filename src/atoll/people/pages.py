@@ -23,7 +23,14 @@ from atoll.kit.errors import AtollError, Forbidden, Invalid, RateLimited
 from atoll.kit.ids import parse_id
 from atoll.org import service as org_service
 from atoll.people import auth, policy, service
-from atoll.people.deps import CurrentCredential, Form, MaybeViewer, OptionalCredential, Viewer
+from atoll.people.deps import (
+    CurrentCredential,
+    Form,
+    MaybeViewer,
+    OptionalCredential,
+    PageChrome,
+    Viewer,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -102,7 +109,7 @@ async def sign_out(form: Form, db: DB, credential: OptionalCredential) -> Respon
     return response
 
 
-@router.get("/people")
+@router.get("/people", dependencies=[PageChrome])
 async def directory(
     request: Request,
     viewer: Viewer,
@@ -148,7 +155,7 @@ async def _profile_context(db: DB, viewer: Viewer, person_id: str) -> dict[str, 
     }
 
 
-@router.get("/people/{person_id}")
+@router.get("/people/{person_id}", dependencies=[PageChrome])
 async def profile(request: Request, person_id: str, viewer: Viewer, db: DB) -> Response:
     ctx = await _profile_context(db, viewer, person_id)
     person = ctx["person"]
@@ -161,7 +168,7 @@ async def profile(request: Request, person_id: str, viewer: Viewer, db: DB) -> R
     return render(request, "people/profile.html", ctx)
 
 
-@router.get("/people/{person_id}/edit")
+@router.get("/people/{person_id}/edit", dependencies=[PageChrome])
 async def edit_profile_page(request: Request, person_id: str, viewer: Viewer, db: DB) -> Response:
     ctx = await _profile_context(db, viewer, person_id)
     if not ctx["can_edit"]:
@@ -209,7 +216,7 @@ async def _admin_context(db: DB, viewer: Viewer, q: str, cursor: str | None) -> 
     }
 
 
-@router.get("/admin/people")
+@router.get("/admin/people", dependencies=[PageChrome])
 async def admin_people(
     request: Request,
     viewer: Viewer,
@@ -297,7 +304,7 @@ def _kind_changes(form: dict[str, str]) -> dict[str, object]:
     raise Invalid.field("kind", "must be member or external")
 
 
-@router.get("/account/sessions")
+@router.get("/account/sessions", dependencies=[PageChrome])
 async def sessions_page(request: Request, credential: CurrentCredential, db: DB) -> Response:
     rows = await auth.live_sessions(db, person=credential.person)
     return render(

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from atoll.http.request import DB
 from atoll.http.templating import render
 from atoll.kit.errors import Invalid
-from atoll.people.deps import Viewer
+from atoll.people.deps import PageChrome, Viewer
 from atoll.search import query as search_query
 from atoll.search import scope
 from atoll.search.query import MAX_QUERY, Hit
@@ -53,7 +53,7 @@ def _at(hit: Hit) -> datetime:
     return datetime.fromtimestamp(hit.at, UTC)
 
 
-@router.get("/search")
+@router.get("/search", dependencies=[PageChrome])
 async def search_page(
     request: Request,
     viewer: Viewer,

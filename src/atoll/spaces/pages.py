@@ -16,7 +16,7 @@ from atoll.http.templating import render
 from atoll.kit.errors import AtollError, Forbidden, Invalid
 from atoll.kit.time import utcnow
 from atoll.org.models import Unit
-from atoll.people.deps import Form, MaybeViewer, Viewer
+from atoll.people.deps import Form, MaybeViewer, PageChrome, Viewer
 from atoll.people.models import Person
 from atoll.people.policy import is_admin
 from atoll.spaces import members as space_members
@@ -54,7 +54,7 @@ def space_context(space: Space, role: str | None, viewer: Person | None) -> dict
     }
 
 
-@router.get("/spaces")
+@router.get("/spaces", dependencies=[PageChrome])
 async def directory(
     request: Request,
     viewer: MaybeViewer,
@@ -105,7 +105,7 @@ async def _new_context(
     }
 
 
-@router.get("/spaces/new")
+@router.get("/spaces/new", dependencies=[PageChrome])
 async def new_space_page(request: Request, viewer: Viewer, db: DB) -> Response:
     ctx = await _new_context(db, viewer, dict(request.query_params))
     return render(request, "spaces/new.html", ctx)
@@ -147,7 +147,7 @@ async def create_space(request: Request, form: Form, viewer: Viewer, db: DB) -> 
     return RedirectResponse(f"/spaces/{space.slug}", status_code=303)
 
 
-@router.get("/spaces/{slug}")
+@router.get("/spaces/{slug}", dependencies=[PageChrome])
 async def space_page(
     request: Request,
     slug: str,
@@ -206,7 +206,7 @@ async def join(slug: str, form: Form, viewer: Viewer, db: DB) -> Response:
 # gets the action's own answer.
 
 
-@router.get("/spaces/{slug}/leave")
+@router.get("/spaces/{slug}/leave", dependencies=[PageChrome])
 async def confirm_leave(request: Request, slug: str, viewer: Viewer, db: DB) -> Response:
     space, role = await _space_and_role(db, viewer, slug)
     membership = await space_members.access_membership(
@@ -217,7 +217,7 @@ async def confirm_leave(request: Request, slug: str, viewer: Viewer, db: DB) -> 
     return render(request, "spaces/confirm.html", space_context(space, role, viewer) | ctx)
 
 
-@router.get("/spaces/{slug}/members/{person_id}/remove")
+@router.get("/spaces/{slug}/members/{person_id}/remove", dependencies=[PageChrome])
 async def confirm_remove_member(
     request: Request, slug: str, person_id: str, viewer: Viewer, db: DB
 ) -> Response:
@@ -230,7 +230,7 @@ async def confirm_remove_member(
     return render(request, "spaces/confirm.html", space_context(space, role, viewer) | ctx)
 
 
-@router.get("/spaces/{slug}/archive")
+@router.get("/spaces/{slug}/archive", dependencies=[PageChrome])
 async def confirm_archive(request: Request, slug: str, viewer: Viewer, db: DB) -> Response:
     space, role = await _space_and_role(db, viewer, slug)
     service.check_can_archive(viewer, role)

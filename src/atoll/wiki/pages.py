@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from atoll.http.request import DB, discard_changes
 from atoll.http.templating import render
 from atoll.kit.errors import Conflict, Invalid, NotFound
-from atoll.people.deps import Form, MaybeViewer, Viewer
+from atoll.people.deps import Form, MaybeViewer, PageChrome, Viewer
 from atoll.people.models import Person
 from atoll.wiki import links, service
 from atoll.wiki.diff import Diff, diff_texts
@@ -81,7 +81,7 @@ def _number(value: str | None, name: str) -> int | None:
 # --- the wiki and its pages -----------------------------------------------------------------
 
 
-@router.get(BASE)
+@router.get(BASE, dependencies=[PageChrome])
 async def wiki_home(
     request: Request,
     space_slug: str,
@@ -116,7 +116,7 @@ async def wiki_home(
     return render(request, "wiki/index.html", ctx)
 
 
-@router.get(PAGE)
+@router.get(PAGE, dependencies=[PageChrome])
 async def wiki_page(
     request: Request, space_slug: str, slug: str, viewer: MaybeViewer, db: DB
 ) -> Response:
@@ -192,7 +192,7 @@ async def _editor(
     return ctx
 
 
-@router.get(PAGE + "/edit")
+@router.get(PAGE + "/edit", dependencies=[PageChrome])
 async def edit_page(
     request: Request,
     space_slug: str,
@@ -352,7 +352,7 @@ async def _any_page(db: DB, wiki: WikiSpace, slug: str) -> WikiPage:
     return await service.find_page(db, wiki=wiki, slug=slug, include_deleted=True)
 
 
-@router.get(PAGE + "/history")
+@router.get(PAGE + "/history", dependencies=[PageChrome])
 async def history(
     request: Request,
     space_slug: str,
@@ -409,7 +409,7 @@ async def _authors(db: DB, *revs: WikiRevision) -> dict[int, Person]:
     return out
 
 
-@router.get(PAGE + "/compare")
+@router.get(PAGE + "/compare", dependencies=[PageChrome])
 async def compare(
     request: Request,
     space_slug: str,
@@ -430,7 +430,7 @@ async def compare(
     return await _diff_page(request, db, wiki, page, old_no, new_no)
 
 
-@router.get(PAGE + "/revisions/{number}")
+@router.get(PAGE + "/revisions/{number}", dependencies=[PageChrome])
 async def revision_page(
     request: Request,
     space_slug: str,
@@ -480,7 +480,7 @@ async def _live_page(db: DB, wiki: WikiSpace, slug: str) -> WikiPage:
     return await service.find_page(db, wiki=wiki, slug=slug)
 
 
-@router.get(PAGE + "/rename")
+@router.get(PAGE + "/rename", dependencies=[PageChrome])
 async def rename_page(
     request: Request, space_slug: str, slug: str, viewer: Viewer, db: DB
 ) -> Response:
@@ -513,7 +513,7 @@ async def rename(
     return RedirectResponse(_path(wiki, page.slug) + "?renamed=1", status_code=303)
 
 
-@router.get(PAGE + "/delete")
+@router.get(PAGE + "/delete", dependencies=[PageChrome])
 async def delete_page(
     request: Request, space_slug: str, slug: str, viewer: Viewer, db: DB
 ) -> Response:
