@@ -1,7 +1,8 @@
 """The page shell's chrome: what every full page shows around its content — the viewer's
 spaces in the navigation, the unread count on the bell, and where its event stream starts.
 The shell installs ``load`` at startup (``app.state.chrome``); the domains' pages never
-import it."""
+import it: a full page's route declares ``people.deps.PageChrome``, which calls it. Fragments,
+downloads and the API do not, and load nothing of it."""
 
 from __future__ import annotations
 
