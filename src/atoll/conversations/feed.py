@@ -33,6 +33,7 @@ from sqlalchemy.orm import aliased
 
 from atoll.conversations import attachments as files
 from atoll.conversations import mentions
+from atoll.conversations import policy as conversation_policy
 from atoll.conversations.models import (
     Attachment,
     Comment,
@@ -56,7 +57,7 @@ from atoll.spaces.models import Membership, Space
 # Aliases made once: a fresh alias adapts each of its columns again on first use (about 2 ms
 # of CPU a request, measured), and a statement may use one alias object like a table.
 _MINE = aliased(Membership, name="mine")  # the viewer's membership of a post's space
-_PARENT = aliased(Comment, name="parent")  # a reply's parent comment
+_PARENT = conversation_policy.PARENT  # a reply's parent comment
 
 REACTIONS = ("👍", "❤️", "🎉", "😄", "😮", "🙏", "👀", "🚀", "✅", "💡")
 _ORDER = {emoji: i for i, emoji in enumerate(REACTIONS)}
@@ -174,17 +175,14 @@ async def access_comment(
 @lru_cache(maxsize=len(policy.READERS))
 def _access_comment_of(reader: str) -> Select[Any]:
     viewer_id: ColumnElement[int] = bindparam("viewer_id")
-    parent = _PARENT
-    stmt = (
+    stmt = conversation_policy.with_parent(
         select(Comment, Post, Space)
         .join(Post, Post.id == Comment.post_id)
         .join(Space, Space.id == Post.space_id)
-        .outerjoin(parent, parent.id == Comment.parent_id)
     )
     return _with_role(stmt, _viewer_id_of(reader, viewer_id)).where(
         Comment.id == bindparam("comment_id"),
-        Comment.deleted_at.is_(None),
-        or_(Comment.parent_id.is_(None), parent.deleted_at.is_(None)),
+        conversation_policy.live_comment(),
         Post.deleted_at.is_(None),
         policy.readable_spaces_of(reader, viewer_id),
     )
@@ -604,14 +602,10 @@ def _one_post_of(reader: str) -> Select[Any]:
 
 
 _COMMENTS_OF = (
-    select(Comment, Person)
-    .join(Person, Person.id == Comment.author_id)
-    .outerjoin(_PARENT, _PARENT.id == Comment.parent_id)
-    .where(
-        Comment.post_id == bindparam("post_id"),
-        Comment.deleted_at.is_(None),
-        or_(Comment.parent_id.is_(None), _PARENT.deleted_at.is_(None)),
+    conversation_policy.with_parent(
+        select(Comment, Person).join(Person, Person.id == Comment.author_id)
     )
+    .where(Comment.post_id == bindparam("post_id"), conversation_policy.live_comment())
     .order_by(Comment.created_at, Comment.id)
 )
 

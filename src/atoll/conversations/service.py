@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from atoll.analytics.service import add_interaction, interaction_row, record_interaction
 from atoll.conversations import attachments as files
 from atoll.conversations import events, mentions
+from atoll.conversations import policy as conversation_policy
 from atoll.conversations.feed import REACTIONS, access_comment, access_post
 from atoll.conversations.models import (
     IDEA_STATUSES,
@@ -504,8 +505,7 @@ async def do_accept(
     if (
         comment is None
         or comment.post_id != post.id
-        or comment.deleted_at is not None
-        or (parent is not None and parent.deleted_at is not None)
+        or not conversation_policy.is_live_comment(comment, parent)
     ):
         raise Invalid.field("comment_id", "must be the id of a comment on this question")
     if post.accepted_comment_id != comment.id:
