@@ -434,8 +434,8 @@ _FILE_TYPES = {
 )
 async def download(attachment_id: str, viewer: MaybeViewer, db: DB) -> FileResponse:
     """The file, to people who can read the post's space (and to its uploader before it is
-    attached); 404 to anyone else. PNG, JPEG, GIF and WebP are shown inline; everything else
-    is a download."""
+    attached); 404 to anyone else, and 401 signed out (as for the post). PNG, JPEG, GIF and
+    WebP are shown inline; everything else is a download."""
     a = await files.access_attachment(db, viewer=viewer, attachment_id=attachment_id)
     inline = files.is_inline(a.content_type)
     return FileResponse(
