@@ -12,6 +12,9 @@ from atoll.org import service as org_service
 from atoll.org.models import Unit
 from atoll.people import service as people_service
 from atoll.people.models import Person
+from atoll.spaces import service as spaces_service
+from atoll.spaces.models import Space
+from atoll.spaces.policy import SpaceAccess
 
 PASSWORD = "correct horse battery"
 _seq = itertools.count(1)
@@ -56,3 +59,9 @@ async def token_for(client: httpx.AsyncClient, person: Person, password: str = P
 
 async def auth_headers(client: httpx.AsyncClient, person: Person) -> dict[str, str]:
     return {"Authorization": f"Bearer {await token_for(client, person)}"}
+
+
+async def access_to(db: AsyncSession, person: Person, space: Space) -> SpaceAccess:
+    """The space as ``person`` may use it (their role read from the database), loaded as a
+    router loads it: what the ``do_*`` functions that act in a space take."""
+    return await spaces_service.access_space(db, viewer=person, space_id=space.id)

@@ -19,7 +19,7 @@ from atoll.people.models import Person
 from atoll.spaces import members as space_members
 from atoll.spaces import service as spaces
 from tests.analytics.helpers import org
-from tests.factories import make_person
+from tests.factories import access_to, make_person
 from tests.web.helpers import sign_in
 
 NAMES = {"ana": "Ana </script><b>"}  # a name that would close the data island if not escaped
@@ -48,7 +48,9 @@ async def world(db: AsyncSession) -> dict[str, Any]:
         db, actor=people["ana"], name="Guild", kind="hybrid", visibility="private", member_ids=[]
     )
     for person_id in others:
-        await space_members.do_add_member(db, actor=people["ana"], space=space, person_id=person_id)
+        await space_members.do_add_member(
+            db, access=await access_to(db, people["ana"], space), person_id=person_id
+        )
     await db.commit()
 
     async def say(author: str, *commenters: str, react: tuple[str, ...] = ()) -> None:
@@ -57,11 +59,11 @@ async def world(db: AsyncSession) -> dict[str, Any]:
         )
         for name in commenters:
             await conversations.do_comment(
-                db, actor=people[name], post=post, space=space, role="member", body="Thanks"
+                db, access=await access_to(db, people[name], space), post=post, body="Thanks"
             )
         for name in react:
             await conversations.do_react(
-                db, actor=people[name], post=post, space=space, role="member", emoji="👍"
+                db, access=await access_to(db, people[name], space), post=post, emoji="👍"
             )
         await db.commit()
 

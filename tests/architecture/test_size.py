@@ -16,7 +16,6 @@ NOT_YET: set[str] = {
     "atoll.app.create_app",
     "atoll.conversations.feed",
     "atoll.conversations.service",
-    "atoll.conversations.service.do_comment",
     "atoll.notifications.service",
     "atoll.org.importer.do_import_org",
     "atoll.people.service.do_update_person",

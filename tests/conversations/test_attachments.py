@@ -117,8 +117,10 @@ async def test_attach_to_a_post_and_who_may_download(
     listed = (await client.get(f"{API}/spaces/{sid}/posts", headers=m)).json()["items"]
     assert [a["id"] for a in listed[0]["attachments"]] == [image["id"], sheet["id"]]
     assert (await client.get(image["url"], headers=m)).status_code == 200
-    for headers in (x, {}):
-        assert (await client.get(image["url"], headers=headers)).status_code == 404
+    assert (await client.get(image["url"], headers=x)).status_code == 404
+    # signed out: sign in first, as for the post itself (and for a file that does not exist)
+    assert (await client.get(image["url"])).status_code == 401
+    assert (await client.get(f"{API}/attachments/999999999")).status_code == 401
     # the post goes, its files with it
     assert (await client.delete(f"{API}/posts/{created['id']}", headers=o)).status_code == 204
     assert (await client.get(image["url"], headers=o)).status_code == 404

@@ -12,7 +12,7 @@ from atoll.conversations import service
 from atoll.conversations.models import Comment, Post, Reaction
 from atoll.spaces import members as space_members
 from atoll.spaces import service as spaces
-from tests.factories import make_person
+from tests.factories import access_to, make_person
 from tests.web.helpers import asks, confirmation, csrf_of, sign_in
 
 
@@ -21,7 +21,9 @@ async def _community(db: AsyncSession, owner, *members, **kw):  # type: ignore[n
         db, actor=owner, **{"kind": "community", "visibility": "open", "name": "Guild", **kw}
     )
     for m in members:
-        await space_members.do_add_member(db, actor=owner, space=space, person_id=m.id)
+        await space_members.do_add_member(
+            db, access=await access_to(db, owner, space), person_id=m.id
+        )
     await db.commit()
     return space
 
@@ -285,10 +287,10 @@ async def _thread(db: AsyncSession, space, author, *others, kind: str = "update"
     for person in others:
         comments.append(
             await service.do_comment(
-                db, actor=person, post=post, space=space, role="member", body="Hi " + person.name
+                db, access=await access_to(db, person, space), post=post, body="Hi " + person.name
             )
         )
-        await service.do_react(db, actor=person, post=post, space=space, role="member", emoji="👍")
+        await service.do_react(db, access=await access_to(db, person, space), post=post, emoji="👍")
     await db.commit()
     return post, comments
 
@@ -337,9 +339,15 @@ async def test_deleting_a_comment_asks_first_and_says_what_goes_with_it(
     space = await _community(db, ana, ben)
     question, (answer,) = await _thread(db, space, ana, ben, kind="question")
     await service.do_comment(
-        db, actor=ana, post=question, space=space, role="owner", body="Thanks", parent_id=answer.id
+        db,
+        access=await access_to(db, ana, space),
+        post=question,
+        body="Thanks",
+        parent_id=answer.id,
     )
-    await service.do_accept(db, actor=ana, post=question, space=space, comment_id=answer.id)
+    await service.do_accept(
+        db, access=await access_to(db, ana, space), post=question, comment_id=answer.id
+    )
     await db.commit()
     await sign_in(client, ben.email)
     page = await client.get(f"/posts/{question.id}")
@@ -392,7 +400,7 @@ async def test_who_may_not_delete_gets_the_same_answer_from_the_question_as_from
     for path, status in cases:
         assert (await client.get(path)).status_code == status, path
         assert (await client.post(path, data={"csrf_token": token})).status_code == status, path
-    await spaces.do_archive_space(db, actor=ana, space=space, role="owner")
+    await spaces.do_archive_space(db, access=await access_to(db, ana, space))
     await db.commit()
     async with httpx.AsyncClient(transport=client._transport, base_url="http://testserver") as own:
         await sign_in(own, ana.email)

@@ -14,7 +14,7 @@ from atoll.kit.errors import Conflict, Forbidden, Invalid, NotFound
 from atoll.people.models import Person
 from atoll.spaces import members as space_members
 from atoll.spaces import service as spaces_service
-from tests.factories import make_person
+from tests.factories import access_to, make_person
 from tests.kit.test_markdown import PAYLOADS
 
 
@@ -45,7 +45,7 @@ async def test_post_html_survives_the_xss_corpus(db: AsyncSession) -> None:
     for payload in PAYLOADS + [f"@[{ana.id}] <img src=x onerror=alert(1)>"]:
         post = await service.do_create_post(db, author=ana, space=space, body=payload)
         comment = await service.do_comment(
-            db, actor=ana, post=post, space=space, role="owner", body=payload
+            db, access=await access_to(db, ana, space), post=post, body=payload
         )
         for html in (post.html, comment.html):
             parser = _Elements()
@@ -74,25 +74,29 @@ async def test_views_carry_what_pages_need(client: httpx.AsyncClient, db: AsyncS
     member = await make_person(db, name="Max")
     guest = await make_person(db, name="Gus", kind="external")
     space = await _space(db, owner, name="Hybrid", kind="hybrid", visibility="private")
-    await space_members.do_add_member(db, actor=owner, space=space, person_id=member.id)
-    await space_members.do_add_member(db, actor=owner, space=space, person_id=guest.id)
+    await space_members.do_add_member(
+        db, access=await access_to(db, owner, space), person_id=member.id
+    )
+    await space_members.do_add_member(
+        db, access=await access_to(db, owner, space), person_id=guest.id
+    )
     question = await service.do_create_post(
         db, author=member, space=space, body="How?", kind="question"
     )
     answer = await service.do_comment(
-        db, actor=guest, post=question, space=space, role="member", body="Thus"
+        db, access=await access_to(db, guest, space), post=question, body="Thus"
     )
     await service.do_comment(
         db,
-        actor=owner,
+        access=await access_to(db, owner, space),
         post=question,
-        space=space,
-        role="owner",
         body="Agreed",
         parent_id=answer.id,
     )
-    await service.do_accept(db, actor=member, post=question, space=space, comment_id=answer.id)
-    await service.do_react(db, actor=owner, post=question, space=space, role="owner", emoji="👍")
+    await service.do_accept(
+        db, access=await access_to(db, member, space), post=question, comment_id=answer.id
+    )
+    await service.do_react(db, access=await access_to(db, owner, space), post=question, emoji="👍")
     await db.commit()
 
     view = await feed.post_thread(db, viewer=member, post_id=question.id)
@@ -121,16 +125,20 @@ async def test_service_checks(db: AsyncSession) -> None:
     with pytest.raises(Forbidden):
         await service.do_create_post(db, author=reader, space=space, body="Hi")
     with pytest.raises(Forbidden):
-        await service.do_edit_post(db, actor=reader, post=post, space=space, body="Mine now")
+        await service.do_edit_post(
+            db, access=await access_to(db, reader, space), post=post, body="Mine now"
+        )
     with pytest.raises(Invalid):
-        await service.do_react(db, actor=reader, post=post, space=space, role=None, emoji="🦄")
+        await service.do_react(db, access=await access_to(db, reader, space), post=post, emoji="🦄")
     with pytest.raises(Conflict):
-        await service.do_vote(db, actor=reader, post=post, space=space, role=None)
+        await service.do_vote(db, access=await access_to(db, reader, space), post=post)
     with pytest.raises(NotFound):
         await feed.access_post(db, viewer=reader, post_id="not-a-number")
-    assert await service.do_react(db, actor=reader, post=post, space=space, role=None, emoji="👍")
+    assert await service.do_react(
+        db, access=await access_to(db, reader, space), post=post, emoji="👍"
+    )
     assert not await service.do_react(
-        db, actor=reader, post=post, space=space, role=None, emoji="👍\ufe0f"
+        db, access=await access_to(db, reader, space), post=post, emoji="👍\ufe0f"
     )
     await db.rollback()
 

@@ -17,7 +17,7 @@ from atoll.people.models import Person
 from atoll.spaces import members as space_members
 from atoll.spaces import service as spaces
 from atoll.spaces.models import Space
-from tests.factories import make_person, make_unit
+from tests.factories import access_to, make_person, make_unit
 
 
 @dataclass
@@ -69,9 +69,8 @@ async def post(
 async def comment(
     db: AsyncSession, author: Person, on: Post, where: Space, body: str = "Nice"
 ) -> Comment:
-    role = await space_members.role_in(db, space_id=where.id, person=author)
     made = await conversations.do_comment(
-        db, actor=author, post=on, space=where, role=role, body=body
+        db, access=await access_to(db, author, where), post=on, body=body
     )
     await db.commit()
     return made

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from atoll.conversations import service as conversations
 from atoll.discover.service import active_for
 from tests.discover.helpers import comment, join, org, post, space, tie
+from tests.factories import access_to
 
 
 async def test_the_busiest_readable_posts_with_who_took_part(db: AsyncSession) -> None:
@@ -18,7 +19,9 @@ async def test_the_busiest_readable_posts_with_who_took_part(db: AsyncSession) -
     for who in (o.bob, o.sam, o.bob):
         await comment(db, who, busy, guild)
     await comment(db, o.bob, quiet, guild)
-    await conversations.do_react(db, actor=o.sam, post=busy, space=guild, role=None, emoji="👍")
+    await conversations.do_react(
+        db, access=await access_to(db, o.sam, guild), post=busy, emoji="👍"
+    )
     await db.commit()
     await tie(db, o.vera, o.bob)
     await tie(db, o.vera, o.sam)
@@ -66,7 +69,7 @@ async def test_never_a_post_from_a_space_one_may_not_read_nor_a_deleted_one(
     await comment(db, o.bob, inside, private)
     gone = await post(db, o.ana, guild, "Deleted later")
     await comment(db, o.bob, gone, guild)
-    await conversations.do_delete_post(db, actor=o.ana, post=gone, space=guild, role="owner")
+    await conversations.do_delete_post(db, access=await access_to(db, o.ana, guild), post=gone)
     await db.commit()
     await tie(db, o.vera, o.bob)
 

@@ -8,7 +8,7 @@ from atoll.discover.service import communities_for
 from atoll.spaces import members as space_members
 from atoll.spaces import service as spaces
 from tests.discover.helpers import join, org, post, skills, space, tie
-from tests.factories import make_person
+from tests.factories import access_to, make_person
 
 
 def _names(found):
@@ -106,7 +106,7 @@ async def test_never_a_space_one_belongs_to_an_archived_a_secret_or_a_unit_space
     await db.commit()
     for where in (mine, archived, secret):
         await post(db, o.ana, where, "python things")
-    await spaces.do_archive_space(db, actor=o.ana, space=archived, role="owner")
+    await spaces.do_archive_space(db, access=await access_to(db, o.ana, archived))
     await db.commit()
     open_one = await space(db, o.ana, "Python Open")
 
@@ -178,7 +178,9 @@ async def test_a_guest_is_told_who_is_active_never_from_which_unit(db: AsyncSess
     hybrid = await space(db, o.admin, "Acme project", kind="hybrid", visibility="private")
     public = await space(db, o.admin, "Open House", kind="public")
     for person in (guest, o.ana, o.bob):  # the guest sees whom they share a space with
-        await space_members.do_add_member(db, actor=o.admin, space=hybrid, person_id=person.id)
+        await space_members.do_add_member(
+            db, access=await access_to(db, o.admin, hybrid), person_id=person.id
+        )
     await db.commit()
     for person in (o.ana, o.bob):
         await join(db, person, public)

@@ -11,7 +11,7 @@ from atoll.discover.service import check_topic, experts_on, topic_for
 from atoll.kit.errors import Invalid
 from atoll.spaces import members as space_members
 from tests.discover.helpers import comment, join, org, post, skills, space, tie
-from tests.factories import make_person
+from tests.factories import access_to, make_person
 
 
 async def test_a_skill_that_is_the_topic_comes_before_one_that_names_it(db: AsyncSession) -> None:
@@ -33,7 +33,7 @@ async def test_accepted_answers_and_posts_count_and_say_so(db: AsyncSession) -> 
     question = await post(db, o.vera, guild, "How do I pin a Terraform provider?", "question")
     answer = await comment(db, o.sam, question, guild, "Use a version constraint in terraform.")
     await conversations.do_accept(
-        db, actor=o.vera, post=question, space=guild, comment_id=answer.id
+        db, access=await access_to(db, o.vera, guild), post=question, comment_id=answer.id
     )
     await db.commit()
     await join(db, o.ana, guild)
@@ -57,7 +57,7 @@ async def test_content_in_a_secret_space_never_makes_an_expert_for_an_outsider(
     question = await post(db, o.sam, secret, "Which rust crate for parsing?", "question")
     answer = await comment(db, o.ana, question, secret, "Use the rust crate nom.")
     await conversations.do_accept(
-        db, actor=o.sam, post=question, space=secret, comment_id=answer.id
+        db, access=await access_to(db, o.sam, secret), post=question, comment_id=answer.id
     )
     await db.commit()
     for n in range(4):
@@ -119,7 +119,9 @@ async def test_a_guest_is_told_a_colleagues_organisation_never_their_unit(
     guest = await make_person(db, name="Gus Guest", kind="external", organization="Acme Corp")
     hybrid = await space(db, o.ana, "Acme project", kind="hybrid", visibility="private")
     for person in (guest, o.bob):
-        await space_members.do_add_member(db, actor=o.ana, space=hybrid, person_id=person.id)
+        await space_members.do_add_member(
+            db, access=await access_to(db, o.ana, hybrid), person_id=person.id
+        )
     await db.commit()
     await skills(db, o.bob, "Negotiation")
     await skills(db, guest, "Negotiation skills")
@@ -130,7 +132,9 @@ async def test_a_guest_is_told_a_colleagues_organisation_never_their_unit(
         ("Gus Guest", "Acme Corp"),
     ]
     other = await make_person(db, name="Olga Other", kind="external", organization="Acme Corp")
-    await space_members.do_add_member(db, actor=o.ana, space=hybrid, person_id=other.id)
+    await space_members.do_add_member(
+        db, access=await access_to(db, o.ana, hybrid), person_id=other.id
+    )
     await db.commit()
     by_guest = await experts_on(db, viewer=other, topic="negotiation")
     assert [(e.person.name, e.unit_name) for e in by_guest] == [

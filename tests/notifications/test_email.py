@@ -31,7 +31,7 @@ from atoll.people.models import Person
 from atoll.spaces import members as space_members
 from atoll.spaces import service as spaces
 from atoll.spaces.models import Space
-from tests.factories import auth_headers, make_person
+from tests.factories import access_to, auth_headers, make_person
 from tests.test_cli import atoll, cli_env  # noqa: F401 - the fixture, for the command's test
 from tests.web.helpers import csrf_of
 
@@ -121,7 +121,9 @@ async def _guild(db: AsyncSession, owner: Person, *members: Person) -> Space:
         db, actor=owner, name="Guild", kind="community", visibility="open"
     )
     for member in members:
-        await space_members.do_add_member(db, actor=owner, space=space, person_id=member.id)
+        await space_members.do_add_member(
+            db, access=await access_to(db, owner, space), person_id=member.id
+        )
     await db.commit()
     return space
 
@@ -197,7 +199,7 @@ async def test_nothing_is_mailed_about_a_change_that_was_rolled_back(
     kept = await conversations.do_create_post(db, author=ana, space=space, body="Kept")
     savepoint = await db.begin_nested()
     await conversations.do_comment(
-        db, actor=ana, post=kept, space=space, role="owner", body="@Ben undone"
+        db, access=await access_to(db, ana, space), post=kept, body="@Ben undone"
     )
     await savepoint.rollback()
     await db.commit()
@@ -205,7 +207,7 @@ async def test_nothing_is_mailed_about_a_change_that_was_rolled_back(
     await db.refresh(kept)  # the savepoint's rollback expired what it had changed
 
     await conversations.do_comment(
-        db, actor=ana, post=kept, space=space, role="owner", body="@Ben for real"
+        db, access=await access_to(db, ana, space), post=kept, body="@Ben for real"
     )
     assert await inbox.messages() == []  # not before the commit
     await db.commit()
@@ -221,9 +223,9 @@ async def test_the_daily_digest(inbox: Inbox, app: Any, db: AsyncSession) -> Non
     space = await _guild(db, ana, ben, cy)
     post = await conversations.do_create_post(db, author=ana, space=space, body="@Ben look")
     comment = await conversations.do_comment(
-        db, actor=cy, post=post, space=space, role="member", body="Nice"
+        db, access=await access_to(db, cy, space), post=post, body="Nice"
     )
-    await conversations.do_react(db, actor=ben, post=post, space=space, role="member", emoji="👍")
+    await conversations.do_react(db, access=await access_to(db, ben, space), post=post, emoji="👍")
     await db.commit()
     assert {m["To"] for m in await inbox.messages()} == {"ben@example.com"}  # invitation, mention
     inbox.received.clear()
@@ -250,7 +252,7 @@ async def test_the_daily_digest(inbox: Inbox, app: Any, db: AsyncSession) -> Non
     assert await service.do_prepare_digests(db, now=utcnow() + LATER) == 0
     assert await service.do_prepare_digests(db, now=utcnow() + timedelta(days=1, hours=3)) == 0
     # Something new: the next digest waits a day after the last one.
-    await conversations.do_comment(db, actor=cy, post=post, space=space, role="member", body="+1")
+    await conversations.do_comment(db, access=await access_to(db, cy, space), post=post, body="+1")
     await db.commit()
     assert await service.do_prepare_digests(db, now=utcnow() + LATER) == 0
     assert await service.do_prepare_digests(db, now=utcnow() + timedelta(days=1, hours=3)) == 1
@@ -275,12 +277,14 @@ async def test_read_and_unseen_notifications_stay_out_of_the_digest(
     ben = await make_person(db, name="Ben", email="ben@example.com")
     space = await _guild(db, ana, ben)
     post = await conversations.do_create_post(db, author=ana, space=space, body="Hi")
-    await conversations.do_comment(db, actor=ben, post=post, space=space, role="member", body="a")
+    await conversations.do_comment(db, access=await access_to(db, ben, space), post=post, body="a")
     await db.commit()
     await service.do_mark_read(db, viewer=ana, all=True)
     second = await conversations.do_create_post(db, author=ana, space=space, body="Again")
-    await conversations.do_comment(db, actor=ben, post=second, space=space, role="member", body="b")
-    await conversations.do_delete_post(db, actor=ana, post=second, space=space, role="owner")
+    await conversations.do_comment(
+        db, access=await access_to(db, ben, space), post=second, body="b"
+    )
+    await conversations.do_delete_post(db, access=await access_to(db, ana, space), post=second)
     await db.commit()
     assert await service.do_prepare_digests(db, now=utcnow() + LATER) == 0
     await db.commit()
@@ -294,7 +298,7 @@ async def test_the_housekeeping_round_sends_due_digests(
     ben = await make_person(db, name="Ben", email="ben@example.com")
     space = await _guild(db, ana, ben)
     post = await conversations.do_create_post(db, author=ana, space=space, body="Hi")
-    await conversations.do_comment(db, actor=ben, post=post, space=space, role="member", body="a")
+    await conversations.do_comment(db, access=await access_to(db, ben, space), post=post, body="a")
     await db.commit()
     await db.execute(update(Notification).values(created_at=utcnow() - LATER))
     await db.commit()
@@ -344,7 +348,7 @@ async def test_the_digest_command(cli_env: dict[str, str], inbox: Inbox) -> None
             space = await _guild(session, ana, ben)
             post = await conversations.do_create_post(session, author=ana, space=space, body="Hi")
             await conversations.do_comment(
-                session, actor=ben, post=post, space=space, role="member", body="Hello"
+                session, access=await access_to(session, ben, space), post=post, body="Hello"
             )
             await session.execute(update(Notification).values(created_at=utcnow() - LATER))
             await session.commit()

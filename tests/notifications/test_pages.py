@@ -13,7 +13,7 @@ from atoll.notifications import email, service
 from atoll.notifications.models import NotificationPreference
 from atoll.people.models import Person
 from atoll.spaces import service as spaces
-from tests.factories import make_person
+from tests.factories import access_to, make_person
 from tests.web.helpers import csrf_of, sign_in
 
 
@@ -24,7 +24,7 @@ async def _mentioned(db: AsyncSession, ana: Person, ben: Person, times: int = 1)
     post = await conversations.do_create_post(db, author=ana, space=space, body="Hi")
     comments = [
         await conversations.do_comment(
-            db, actor=ana, post=post, space=space, role="owner", body=f"{n} @[{ben.id}]"
+            db, access=await access_to(db, ana, space), post=post, body=f"{n} @[{ben.id}]"
         )
         for n in range(times)
     ]

@@ -16,7 +16,7 @@ from atoll.people.models import Person
 from atoll.spaces import members as space_members
 from atoll.spaces import service as spaces
 from atoll.spaces.models import Space
-from tests.factories import make_person
+from tests.factories import access_to, make_person
 
 
 async def _space(db: AsyncSession, owner: Person, *members: Person, **kw: str) -> Space:
@@ -28,7 +28,9 @@ async def _space(db: AsyncSession, owner: Person, *members: Person, **kw: str) -
         visibility=kw.get("visibility", "open"),
     )
     for member in members:
-        await space_members.do_add_member(db, actor=owner, space=space, person_id=member.id)
+        await space_members.do_add_member(
+            db, access=await access_to(db, owner, space), person_id=member.id
+        )
     await db.commit()
     return space
 
@@ -58,7 +60,7 @@ async def test_a_mention_tells_the_person_mentioned_and_not_the_author(db: Async
     assert view.url == f"/posts/{post.id}"
 
     comment = await conversations.do_comment(
-        db, actor=ana, post=post, space=space, role="owner", body=f"Ping @[{ben.id}]"
+        db, access=await access_to(db, ana, space), post=post, body=f"Ping @[{ben.id}]"
     )
     await db.commit()
     [latest, _] = await _views(db, ben, "mention")
@@ -70,7 +72,9 @@ async def test_editing_in_a_new_mention_tells_only_the_newly_mentioned(db: Async
     ana, ben, cy = [await make_person(db, name=n) for n in ("Ana", "Ben", "Cy")]
     space = await _space(db, ana, ben, cy)
     post = await conversations.do_create_post(db, author=ana, space=space, body="Hi @Ben")
-    await conversations.do_edit_post(db, actor=ana, post=post, space=space, body="Hi @Ben, @Cy")
+    await conversations.do_edit_post(
+        db, access=await access_to(db, ana, space), post=post, body="Hi @Ben, @Cy"
+    )
     await db.commit()
     assert len(await _told(db, ben, "mention")) == 1
     assert len(await _told(db, cy, "mention")) == 1
@@ -83,13 +87,13 @@ async def test_replies_tell_the_post_author_and_the_comment_author(db: AsyncSess
     space = await _space(db, ana, ben, cy)
     post = await conversations.do_create_post(db, author=ana, space=space, body="Lunch?")
     top = await conversations.do_comment(
-        db, actor=ben, post=post, space=space, role="member", body="Yes"
+        db, access=await access_to(db, ben, space), post=post, body="Yes"
     )
     await db.commit()
     assert await _told(db, ana, "reply") == ["Ben replied to your post in Guild"]
 
     reply = await conversations.do_comment(
-        db, actor=cy, post=post, space=space, role="member", body="Me too", parent_id=top.id
+        db, access=await access_to(db, cy, space), post=post, body="Me too", parent_id=top.id
     )
     await db.commit()
     [to_ben] = await _views(db, ben, "reply")
@@ -98,9 +102,9 @@ async def test_replies_tell_the_post_author_and_the_comment_author(db: AsyncSess
     assert (await _told(db, ana, "reply"))[0] == "Cy replied to your post in Guild"
 
     # One's own comment on one's own post tells nobody; a mention is not told twice.
-    await conversations.do_comment(db, actor=ana, post=post, space=space, role="owner", body="ok")
+    await conversations.do_comment(db, access=await access_to(db, ana, space), post=post, body="ok")
     await conversations.do_comment(
-        db, actor=cy, post=post, space=space, role="member", body="@Ben see", parent_id=top.id
+        db, access=await access_to(db, cy, space), post=post, body="@Ben see", parent_id=top.id
     )
     await db.commit()
     assert len(await _told(db, ana, "reply")) == 3
@@ -113,23 +117,23 @@ async def test_reactions_are_batched_while_unread(db: AsyncSession) -> None:
     others = [await make_person(db, name=n) for n in ("Ben", "Cy", "Di", "Ed", "Flo")]
     space = await _space(db, ana, *others)
     post = await conversations.do_create_post(db, author=ana, space=space, body="Shipped!")
-    await conversations.do_react(db, actor=ana, post=post, space=space, role="owner", emoji="👍")
+    await conversations.do_react(db, access=await access_to(db, ana, space), post=post, emoji="👍")
     await db.commit()
     assert await _told(db, ana, "reaction") == []  # one's own reaction
 
     await conversations.do_react(
-        db, actor=others[0], post=post, space=space, role="member", emoji="👍"
+        db, access=await access_to(db, others[0], space), post=post, emoji="👍"
     )
     await db.commit()
     assert await _told(db, ana, "reaction") == ["Ben reacted 👍 to your post in Guild"]
     for person in others[1:]:
         await conversations.do_react(
-            db, actor=person, post=post, space=space, role="member", emoji="👍"
+            db, access=await access_to(db, person, space), post=post, emoji="👍"
         )
         await db.commit()
     # Ben again, with another emoji: still five people.
     await conversations.do_react(
-        db, actor=others[0], post=post, space=space, role="member", emoji="🎉"
+        db, access=await access_to(db, others[0], space), post=post, emoji="🎉"
     )
     await db.commit()
     [batch] = await _views(db, ana, "reaction")
@@ -140,7 +144,7 @@ async def test_reactions_are_batched_while_unread(db: AsyncSession) -> None:
     # Once read, the next reaction starts a new notification.
     assert await service.do_mark_read(db, viewer=ana, ids=[batch.notification.id]) == 1
     await conversations.do_react(
-        db, actor=others[1], post=post, space=space, role="member", emoji="❤️"
+        db, access=await access_to(db, others[1], space), post=post, emoji="❤️"
     )
     await db.commit()
     newest, older = await _views(db, ana, "reaction")
@@ -156,7 +160,7 @@ async def test_invitations_join_requests_and_their_answers(db: AsyncSession) -> 
     other = await make_person(db, name="Bo")
     space = await _space(db, owner, member, visibility="private", name="Club")
     await space_members.do_add_member(
-        db, actor=owner, space=space, person_id=mod.id, role="moderator"
+        db, access=await access_to(db, owner, space), person_id=mod.id, role="moderator"
     )
     await db.commit()
     assert await _told(db, member) == ["Olga added you to Club"]
@@ -173,17 +177,18 @@ async def test_invitations_join_requests_and_their_answers(db: AsyncSession) -> 
     [request_view] = await _views(db, owner, "join_request")
     assert request_view.url == f"/spaces/{space.slug}?tab=members"
 
-    [(request, _)] = await space_members.pending_requests(db, space=space)
-    await space_members.do_decide_request(
-        db, actor=mod, space=space, request_id=request.id, approve=True
-    )
+    by_mod = await access_to(db, mod, space)
+    [(request, _)] = await space_members.pending_requests(db, access=by_mod)
+    await space_members.do_decide_request(db, access=by_mod, request_id=request.id, approve=True)
     await db.commit()
     assert await _told(db, asker) == ["Mo approved your request to join Club"]
 
     await space_members.do_join(db, actor=other, space=space)
-    [(request, _)] = await space_members.pending_requests(db, space=space)
+    [(request, _)] = await space_members.pending_requests(
+        db, access=await access_to(db, owner, space)
+    )
     await space_members.do_decide_request(
-        db, actor=owner, space=space, request_id=request.id, approve=False
+        db, access=await access_to(db, owner, space), request_id=request.id, approve=False
     )
     await db.commit()
     # Declined, Bo still may know the private space exists: told, with a link to it.
@@ -199,24 +204,28 @@ async def test_accepted_answers_and_idea_statuses(db: AsyncSession) -> None:
         db, author=ana, space=space, body="How?", kind="question"
     )
     answer = await conversations.do_comment(
-        db, actor=ben, post=question, space=space, role="member", body="Like so"
+        db, access=await access_to(db, ben, space), post=question, body="Like so"
     )
     own = await conversations.do_comment(
-        db, actor=ana, post=question, space=space, role="member", body="Or so"
+        db, access=await access_to(db, ana, space), post=question, body="Or so"
     )
-    await conversations.do_accept(db, actor=ana, post=question, space=space, comment_id=answer.id)
+    await conversations.do_accept(
+        db, access=await access_to(db, ana, space), post=question, comment_id=answer.id
+    )
     await db.commit()
     [accepted] = await _views(db, ben, "accepted")
     assert accepted.text == "Ana accepted your answer in Guild"
     assert accepted.url == f"/posts/{question.id}#comment-{answer.id}"
-    await conversations.do_accept(db, actor=ana, post=question, space=space, comment_id=own.id)
+    await conversations.do_accept(
+        db, access=await access_to(db, ana, space), post=question, comment_id=own.id
+    )
     await db.commit()
     assert await _told(db, ana, "accepted") == []
 
     idea = await conversations.do_create_post(db, author=ana, space=space, body="Naps", kind="idea")
     for status in ("reviewing", "reviewing", "adopted"):
         await conversations.do_set_idea_status(
-            db, actor=owner, post=idea, space=space, role="owner", status=status
+            db, access=await access_to(db, owner, space), post=idea, status=status
         )
     await db.commit()
     assert await _told(db, ana, "idea_status") == [
@@ -227,7 +236,7 @@ async def test_accepted_answers_and_idea_statuses(db: AsyncSession) -> None:
         db, author=owner, space=space, body="Mine", kind="idea"
     )
     await conversations.do_set_idea_status(
-        db, actor=owner, post=mine, space=space, role="owner", status="declined"
+        db, access=await access_to(db, owner, space), post=mine, status="declined"
     )
     await db.commit()
     assert await _told(db, owner, "idea_status") == []
@@ -238,11 +247,17 @@ async def test_nobody_is_told_about_a_space_they_cannot_read(db: AsyncSession) -
     ana = await make_person(db, name="Ana")
     space = await _space(db, owner, ana, visibility="private", name="Club")
     post = await conversations.do_create_post(db, author=ana, space=space, body="Hello")
-    await space_members.do_remove_member(db, actor=owner, space=space, person_id=ana.id)
+    await space_members.do_remove_member(
+        db, access=await access_to(db, owner, space), person_id=ana.id
+    )
     await db.commit()
     # A comment on Ana's post, a reaction to it, after she was removed: she hears nothing.
-    await conversations.do_comment(db, actor=owner, post=post, space=space, role="owner", body="Hi")
-    await conversations.do_react(db, actor=owner, post=post, space=space, role="owner", emoji="👍")
+    await conversations.do_comment(
+        db, access=await access_to(db, owner, space), post=post, body="Hi"
+    )
+    await conversations.do_react(
+        db, access=await access_to(db, owner, space), post=post, emoji="👍"
+    )
     await db.commit()
     count = await db.scalar(
         select(Notification.id).where(
@@ -261,19 +276,19 @@ async def test_what_goes_out_of_sight_leaves_the_list_and_the_count(db: AsyncSes
     space = await _space(db, ana, ben, visibility="private", name="Club")
     post = await conversations.do_create_post(db, author=ana, space=space, body="@Ben look")
     top = await conversations.do_comment(
-        db, actor=ben, post=post, space=space, role="member", body="a"
+        db, access=await access_to(db, ben, space), post=post, body="a"
     )
     reply = await conversations.do_comment(
-        db, actor=ana, post=post, space=space, role="owner", body="b", parent_id=top.id
+        db, access=await access_to(db, ana, space), post=post, body="b", parent_id=top.id
     )
     await db.commit()
     assert await service.unread_count(db, viewer=ben) == 3  # invitation, mention, reply
     await conversations.do_delete_comment(
-        db, actor=ben, comment=top, post=post, space=space, role="member"
+        db, access=await access_to(db, ben, space), comment=top, post=post
     )
     await db.commit()
     assert reply.id and await _told(db, ben, "reply") == []  # the reply left with its parent
-    await conversations.do_delete_post(db, actor=ana, post=post, space=space, role="owner")
+    await conversations.do_delete_post(db, access=await access_to(db, ana, space), post=post)
     await db.commit()
     assert await _told(db, ben) == ["Ana added you to Club"]
     assert await service.unread_count(db, viewer=ben) == 1
@@ -368,7 +383,9 @@ async def test_each_viewer_counts_their_own_unread_that_they_may_still_see(
     await db.commit()
     counts = [await service.unread_count(db, viewer=p) for p in (ana, ben, admin, owner)]
     assert counts == [3, 2, 2, 0]  # being added to the space, and the mentions
-    await space_members.do_remove_member(db, actor=owner, space=private, person_id=ana.id)
+    await space_members.do_remove_member(
+        db, access=await access_to(db, owner, private), person_id=ana.id
+    )
     await db.commit()
     assert await service.unread_count(db, viewer=ana) == 0
     assert await service.unread_count(db, viewer=ben) == 2

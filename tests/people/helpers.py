@@ -21,7 +21,7 @@ from atoll.people.models import Person
 from atoll.spaces import members as space_members
 from atoll.spaces import service as spaces
 from atoll.spaces.models import JoinRequest, Membership, Space
-from tests.factories import make_person, make_unit
+from tests.factories import access_to, make_person, make_unit
 
 
 @dataclass(frozen=True)
@@ -84,13 +84,15 @@ async def build_world(db: AsyncSession) -> World:
     }
     circle, corner, acme = made["Leadership Circle"], made["Ana's corner"], made["Acme project"]
     await space_members.do_add_member(
-        db, actor=ana, space=circle, person_id=ben.id, role="moderator"
+        db, access=await access_to(db, ana, circle), person_id=ben.id, role="moderator"
     )
-    await space_members.do_add_member(db, actor=ana, space=circle, person_id=cy.id)
-    await space_members.do_add_member(db, actor=ana, space=corner, person_id=cy.id)
-    await space_members.do_add_member(db, actor=cy, space=made["Outage room"], person_id=ana.id)
-    await space_members.do_add_member(db, actor=ben, space=acme, person_id=ana.id)
-    await space_members.do_add_member(db, actor=ben, space=acme, person_id=marta.id)
+    await space_members.do_add_member(db, access=await access_to(db, ana, circle), person_id=cy.id)
+    await space_members.do_add_member(db, access=await access_to(db, ana, corner), person_id=cy.id)
+    await space_members.do_add_member(
+        db, access=await access_to(db, cy, made["Outage room"]), person_id=ana.id
+    )
+    await space_members.do_add_member(db, access=await access_to(db, ben, acme), person_id=ana.id)
+    await space_members.do_add_member(db, access=await access_to(db, ben, acme), person_id=marta.id)
     await space_members.do_join(db, actor=ana, space=made["Python Guild"])
     await space_members.do_join(db, actor=ana, space=made["Open House"])
     assert await space_members.do_join(db, actor=ana, space=made["Board"]) == "requested"

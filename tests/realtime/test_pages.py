@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from atoll.conversations import service as conversations
 from atoll.events.models import Event
 from atoll.spaces import service as spaces
-from tests.factories import make_person
+from tests.factories import access_to, make_person
 from tests.web.helpers import sign_in
 
 HTMX = {"HX-Request": "true"}
@@ -92,12 +92,12 @@ async def test_reactions_and_comments_as_fragments(
         db, actor=ana, name="Guild", kind="community", visibility="open"
     )
     post = await conversations.do_create_post(db, author=ana, space=space, body="Hello")
-    await conversations.do_react(db, actor=ben, post=post, space=space, role=None, emoji="🎉")
+    await conversations.do_react(db, access=await access_to(db, ben, space), post=post, emoji="🎉")
     top = await conversations.do_comment(
-        db, actor=ben, post=post, space=space, role=None, body="Hi"
+        db, access=await access_to(db, ben, space), post=post, body="Hi"
     )
     reply = await conversations.do_comment(
-        db, actor=ana, post=post, space=space, role="owner", body="Hey *you*", parent_id=top.id
+        db, access=await access_to(db, ana, space), post=post, body="Hey *you*", parent_id=top.id
     )
     await db.commit()
     await sign_in(client, ana.email)

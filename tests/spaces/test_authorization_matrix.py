@@ -394,27 +394,6 @@ CONVERSATION_PAGES = [
 
 ENDPOINTS = SPACE_API + SPACE_PAGES + CONVERSATIONS_API + CONVERSATION_PAGES
 
-# Where code this test may not change (another domain's) answers otherwise than the contract:
-# (endpoint, persona, which spaces, the answer it gives today, why that is wrong). A listed
-# case must keep giving that answer: fix the code, then delete the entry.
-KNOWN_DEVIATIONS: list[tuple[str, str, Callable[[Kind], bool], str, str]] = [
-    (
-        "api GET /api/v1/attachments/{attachment}",
-        "anon",
-        lambda s: s.kind != "public",
-        "404",
-        "conversations/attachments.py answers a signed-out caller 404 where a post answers 401",
-    ),
-]
-
-
-def known_deviation(endpoint: Endpoint, persona: str, space: Kind) -> tuple[str, str] | None:
-    for name, who, where, answer, why in KNOWN_DEVIATIONS:
-        if name == endpoint.name and who == persona and where(space):
-            return answer, why
-    return None
-
-
 LOCKED = "Only members can see inside"
 MEMBER_NAME = "Mona Member"
 
@@ -730,11 +709,6 @@ async def test_endpoint(world: World, endpoint: Endpoint, kind: Kind) -> None:
         expected = endpoint.expect(persona, kind)
         response = await world.call(endpoint, persona, kind, spaces[persona])
         got = observe(endpoint, response, spaces[persona])
-        deviation = known_deviation(endpoint, persona, kind)
-        if deviation is not None:
-            if got == deviation[0]:
-                return None
-            expected = f"{deviation[0]} (a known deviation from {expected}: {deviation[1]})"
         if got == expected:
             return None
         detail = response.text[:160].replace("\n", " ") if response.status_code != 200 else ""

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from atoll.spaces import members as space_members
 from atoll.spaces import service as spaces
 from atoll.spaces.models import Membership, Space
-from tests.factories import make_person
+from tests.factories import access_to, make_person
 from tests.web.helpers import asks, confirmation, csrf_of, sign_in
 
 
@@ -198,7 +198,9 @@ async def test_adding_a_new_organisation_to_a_hybrid_space_asks_first(
     lina_id = lina.id
     space = await _space(db, owner, name="Acme project", kind="hybrid", visibility="private")
     space_id = space.id
-    await space_members.do_add_member(db, actor=owner, space=space, person_id=marta.id)
+    await space_members.do_add_member(
+        db, access=await access_to(db, owner, space), person_id=marta.id
+    )
     await db.commit()
     await sign_in(client, owner.email)
     page = await client.get("/spaces/acme-project?tab=members")
@@ -243,7 +245,7 @@ async def test_archiving_asks_first_and_says_the_space_becomes_read_only(
     olga = await make_person(db, name="Olga")
     ben = await make_person(db, name="Ben")
     space = await _space(db, olga, name="Data & Co")
-    await space_members.do_add_member(db, actor=olga, space=space, person_id=ben.id)
+    await space_members.do_add_member(db, access=await access_to(db, olga, space), person_id=ben.id)
     await db.commit()
     await sign_in(client, olga.email)
     about = await client.get(f"/spaces/{space.slug}?tab=about")
@@ -288,7 +290,9 @@ async def test_leaving_asks_first_and_says_how_to_come_back(
     }
     for visibility in wanted:
         space = await _space(db, olga, name=f"{visibility.title()} Guild", visibility=visibility)
-        await space_members.do_add_member(db, actor=olga, space=space, person_id=ben.id)
+        await space_members.do_add_member(
+            db, access=await access_to(db, olga, space), person_id=ben.id
+        )
     await db.commit()
     await sign_in(client, ben.email)
     for visibility, after in wanted.items():
@@ -335,12 +339,16 @@ async def test_removing_someone_asks_first_and_only_managers_are_asked(
     cleo = await make_person(db, name="Cleo")
     space = await _space(db, olga, name="Closed Guild", visibility="private")
     for person in (ben, cleo):
-        await space_members.do_add_member(db, actor=olga, space=space, person_id=person.id)
+        await space_members.do_add_member(
+            db, access=await access_to(db, olga, space), person_id=person.id
+        )
     await space_members.do_add_member(
-        db, actor=olga, space=space, person_id=ben.id, role="moderator"
+        db, access=await access_to(db, olga, space), person_id=ben.id, role="moderator"
     )
     secret = await _space(db, olga, name="Hush", visibility="secret")
-    await space_members.do_add_member(db, actor=olga, space=secret, person_id=ben.id)
+    await space_members.do_add_member(
+        db, access=await access_to(db, olga, secret), person_id=ben.id
+    )
     await db.commit()
     await sign_in(client, olga.email)
     members = await client.get("/spaces/closed-guild?tab=members")

@@ -16,7 +16,7 @@ from atoll.spaces import service as spaces
 from atoll.spaces.models import Space
 from atoll.wiki.models import WikiPage, WikiRevision
 from atoll.wiki.tree import build_tree
-from tests.factories import make_person
+from tests.factories import access_to, make_person
 from tests.web.helpers import asks, confirmation, csrf_of, sign_in
 
 
@@ -25,7 +25,9 @@ async def _space(db: AsyncSession, owner: Person, *members: Person, **kw: Any) -
         db, actor=owner, **{"kind": "community", "visibility": "open", "name": "Guild", **kw}
     )
     for m in members:
-        await space_members.do_add_member(db, actor=owner, space=space, person_id=m.id)
+        await space_members.do_add_member(
+            db, access=await access_to(db, owner, space), person_id=m.id
+        )
     await db.commit()
     return space
 
@@ -195,7 +197,7 @@ async def test_who_reads_and_who_edits(client: httpx.AsyncClient, db: AsyncSessi
     # the space restricts its wiki to moderators: Ben, a plain member, may no longer edit
     space = (await db.execute(select(Space).where(Space.slug == "guild"))).scalar_one()
     await spaces.do_update_space(
-        db, actor=ana, space=space, role="owner", changes={"wiki_moderators_only": True}
+        db, access=await access_to(db, ana, space), changes={"wiki_moderators_only": True}
     )
     await db.commit()
     async with _other(client) as member:
@@ -523,7 +525,7 @@ async def test_externals_edit_a_hybrid_wiki_only_when_the_space_allows(
         )
         assert refused.status_code == 403 and "Guests cannot edit" in refused.text
         await spaces.do_update_space(
-            db, actor=ana, space=space, role="owner", changes={"wiki_externals_may_edit": True}
+            db, access=await access_to(db, ana, space), changes={"wiki_externals_may_edit": True}
         )
         await db.commit()
         page = await other.get("/spaces/deal-room/wiki/terms")

@@ -159,9 +159,9 @@ async def list_space_posts(
     limit: Limit = 25,
 ) -> Page[PostOut]:
     """A space's posts, newest first (public spaces: also signed out)."""
-    space, _ = await spaces_service.access_readable_space(db, viewer=viewer, space_id=space_id)
+    access = await spaces_service.access_readable_space(db, viewer=viewer, space_id=space_id)
     views, next_cursor = await feed.space_posts(
-        db, viewer=viewer, space=space, filter=filter, cursor=cursor, limit=limit
+        db, viewer=viewer, space=access.space, filter=filter, cursor=cursor, limit=limit
     )
     return Page(items=[post_out(v) for v in views], next_cursor=next_cursor)
 
@@ -182,11 +182,11 @@ async def create_post(space_id: str, body: PostIn, viewer: Viewer, db: DB) -> Po
     is archived or the situation room has closed; 422 for an empty or too long body, a
     mention of someone who cannot read the space, or an attachment that is not the caller's
     own unattached upload."""
-    space, _ = await spaces_service.access_readable_space(db, viewer=viewer, space_id=space_id)
+    access = await spaces_service.access_readable_space(db, viewer=viewer, space_id=space_id)
     post = await service.do_create_post(
         db,
         author=viewer,
-        space=space,
+        space=access.space,
         body=body.body,
         kind=body.kind,
         attachment_ids=body.attachment_ids,
@@ -204,9 +204,9 @@ async def mentionable(
 ) -> list[MentionableOut]:
     """The composer's @mention type-ahead: people whose name or e-mail starts with ``q`` and
     who can read the space (nobody else can be mentioned there)."""
-    space, _ = await spaces_service.access_readable_space(db, viewer=viewer, space_id=space_id)
+    access = await spaces_service.access_readable_space(db, viewer=viewer, space_id=space_id)
     people = await space_members.suggest_people(
-        db, viewer=viewer, space=space, text=q, purpose="mention", limit=limit
+        db, viewer=viewer, space=access.space, text=q, purpose="mention", limit=limit
     )
     return [
         MentionableOut(
@@ -232,16 +232,16 @@ async def get_post(post_id: str, viewer: MaybeViewer, db: DB) -> PostDetailOut:
 @router.patch("/posts/{post_id}", response_model=PostOut)
 async def edit_post(post_id: str, body: BodyIn, viewer: Viewer, db: DB) -> PostOut:
     """The author edits the body; the previous one is kept (GET /posts/{id}/revisions)."""
-    post, space, _ = await service.access_post(db, viewer=viewer, post_id=post_id)
-    await service.do_edit_post(db, actor=viewer, post=post, space=space, body=body.body)
+    post, access = await service.access_post(db, viewer=viewer, post_id=post_id)
+    await service.do_edit_post(db, access=access, post=post, body=body.body)
     return await _answer(db, viewer, post.id)
 
 
 @router.delete("/posts/{post_id}", status_code=204)
 async def delete_post(post_id: str, viewer: Viewer, db: DB) -> Response:
     """The author, the space's owners and moderators, or an admin deletes a post."""
-    post, space, role = await service.access_post(db, viewer=viewer, post_id=post_id)
-    await service.do_delete_post(db, actor=viewer, post=post, space=space, role=role)
+    post, access = await service.access_post(db, viewer=viewer, post_id=post_id)
+    await service.do_delete_post(db, access=access, post=post)
     return Response(status_code=204)
 
 
@@ -259,49 +259,47 @@ async def post_history(
 @router.put("/posts/{post_id}/reactions/{emoji}", response_model=PostOut)
 async def react(post_id: str, emoji: str, viewer: Viewer, db: DB) -> PostOut:
     """Add the caller's reaction; the emoji must be one of the allowed ones (422 otherwise)."""
-    post, space, role = await service.access_post(db, viewer=viewer, post_id=post_id)
-    await service.do_react(db, actor=viewer, post=post, space=space, role=role, emoji=emoji)
+    post, access = await service.access_post(db, viewer=viewer, post_id=post_id)
+    await service.do_react(db, access=access, post=post, emoji=emoji)
     return await _answer(db, viewer, post.id)
 
 
 @router.delete("/posts/{post_id}/reactions/{emoji}", response_model=PostOut)
 async def unreact(post_id: str, emoji: str, viewer: Viewer, db: DB) -> PostOut:
     """Take the caller's reaction back."""
-    post, space, role = await service.access_post(db, viewer=viewer, post_id=post_id)
-    await service.do_unreact(db, actor=viewer, post=post, space=space, role=role, emoji=emoji)
+    post, access = await service.access_post(db, viewer=viewer, post_id=post_id)
+    await service.do_unreact(db, access=access, post=post, emoji=emoji)
     return await _answer(db, viewer, post.id)
 
 
 @router.post("/posts/{post_id}/accept", response_model=PostOut)
 async def accept(post_id: str, body: AcceptIn, viewer: Viewer, db: DB) -> PostOut:
     """The question's author marks a comment as the accepted answer (null: none)."""
-    post, space, _ = await service.access_post(db, viewer=viewer, post_id=post_id)
-    await service.do_accept(db, actor=viewer, post=post, space=space, comment_id=body.comment_id)
+    post, access = await service.access_post(db, viewer=viewer, post_id=post_id)
+    await service.do_accept(db, access=access, post=post, comment_id=body.comment_id)
     return await _answer(db, viewer, post.id)
 
 
 @router.put("/posts/{post_id}/vote", response_model=PostOut)
 async def vote(post_id: str, viewer: Viewer, db: DB) -> PostOut:
     """Vote for an idea (409 for other kinds of post)."""
-    post, space, role = await service.access_post(db, viewer=viewer, post_id=post_id)
-    await service.do_vote(db, actor=viewer, post=post, space=space, role=role)
+    post, access = await service.access_post(db, viewer=viewer, post_id=post_id)
+    await service.do_vote(db, access=access, post=post)
     return await _answer(db, viewer, post.id)
 
 
 @router.delete("/posts/{post_id}/vote", response_model=PostOut)
 async def unvote(post_id: str, viewer: Viewer, db: DB) -> PostOut:
-    post, space, role = await service.access_post(db, viewer=viewer, post_id=post_id)
-    await service.do_unvote(db, actor=viewer, post=post, space=space, role=role)
+    post, access = await service.access_post(db, viewer=viewer, post_id=post_id)
+    await service.do_unvote(db, access=access, post=post)
     return await _answer(db, viewer, post.id)
 
 
 @router.patch("/posts/{post_id}/idea", response_model=PostOut)
 async def set_idea_status(post_id: str, body: IdeaIn, viewer: Viewer, db: DB) -> PostOut:
     """The space's owners and moderators set an idea's status."""
-    post, space, role = await service.access_post(db, viewer=viewer, post_id=post_id)
-    await service.do_set_idea_status(
-        db, actor=viewer, post=post, space=space, role=role, status=body.idea_status
-    )
+    post, access = await service.access_post(db, viewer=viewer, post_id=post_id)
+    await service.do_set_idea_status(db, access=access, post=post, status=body.idea_status)
     return await _answer(db, viewer, post.id)
 
 
@@ -311,44 +309,26 @@ async def set_idea_status(post_id: str, body: IdeaIn, viewer: Viewer, db: DB) ->
 @router.post("/posts/{post_id}/comments", response_model=CommentOut, status_code=201)
 async def create_comment(post_id: str, body: CommentIn, viewer: Viewer, db: DB) -> CommentOut:
     """Comment on a post, or reply to a top-level comment with ``parent_id``."""
-    post, space, role = await service.access_post(db, viewer=viewer, post_id=post_id)
+    post, access = await service.access_post(db, viewer=viewer, post_id=post_id)
     comment = await service.do_comment(
-        db,
-        actor=viewer,
-        post=post,
-        space=space,
-        role=role,
-        body=body.body,
-        parent_id=body.parent_id,
+        db, access=access, post=post, body=body.body, parent_id=body.parent_id
     )
-    return comment_out(
-        feed.comment_view(comment, viewer, viewer=viewer, post=post, space=space, role=role)
-    )
+    return comment_out(feed.comment_view(comment, viewer, post=post, access=access))
 
 
 @router.patch("/comments/{comment_id}", response_model=CommentOut)
 async def edit_comment(comment_id: str, body: BodyIn, viewer: Viewer, db: DB) -> CommentOut:
     """The author edits a comment; the previous body is kept."""
-    comment, post, space, role = await service.access_comment(
-        db, viewer=viewer, comment_id=comment_id
-    )
-    await service.do_edit_comment(
-        db, actor=viewer, comment=comment, post=post, space=space, body=body.body
-    )
-    return comment_out(
-        feed.comment_view(comment, viewer, viewer=viewer, post=post, space=space, role=role)
-    )
+    comment, post, access = await service.access_comment(db, viewer=viewer, comment_id=comment_id)
+    await service.do_edit_comment(db, access=access, comment=comment, post=post, body=body.body)
+    return comment_out(feed.comment_view(comment, viewer, post=post, access=access))
 
 
 @router.delete("/comments/{comment_id}", status_code=204)
 async def delete_comment(comment_id: str, viewer: Viewer, db: DB) -> Response:
     """The author, the space's owners and moderators, or an admin deletes a comment."""
-    comment, post, space, role = await service.access_comment(
-        db, viewer=viewer, comment_id=comment_id
-    )
-    await service.do_delete_comment(
-        db, actor=viewer, comment=comment, post=post, space=space, role=role
-    )
+    comment, post, access = await service.access_comment(db, viewer=viewer, comment_id=comment_id)
+    await service.do_delete_comment(db, access=access, comment=comment, post=post)
     return Response(status_code=204)
 
 
@@ -454,8 +434,8 @@ _FILE_TYPES = {
 )
 async def download(attachment_id: str, viewer: MaybeViewer, db: DB) -> FileResponse:
     """The file, to people who can read the post's space (and to its uploader before it is
-    attached); 404 to anyone else. PNG, JPEG, GIF and WebP are shown inline; everything else
-    is a download."""
+    attached); 404 to anyone else, and 401 signed out (as for the post). PNG, JPEG, GIF and
+    WebP are shown inline; everything else is a download."""
     a = await files.access_attachment(db, viewer=viewer, attachment_id=attachment_id)
     inline = files.is_inline(a.content_type)
     return FileResponse(

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.concurrency import run_in_threadpool
 
 from atoll.conversations.models import Attachment, Post
-from atoll.kit.errors import Invalid, NotFound, TooLarge
+from atoll.kit.errors import Invalid, NotFound, TooLarge, denied
 from atoll.kit.ids import parse_id
 from atoll.kit.text import clean_name
 from atoll.people.models import Person
@@ -271,10 +271,11 @@ async def access_attachment(
     session: AsyncSession, *, viewer: Person | None, attachment_id: int | str
 ) -> Attachment:
     """An attachment the viewer may download: on a live post in a space they can read, or
-    their own upload not attached yet. NotFound otherwise (never 403: no existence leak)."""
+    their own upload not attached yet. Otherwise what a post answers (``denied``): sign in
+    first (401), or NotFound once signed in — never 403, which would tell that it exists."""
     number = parse_id(attachment_id)
     if number is None:
-        raise NotFound("No such attachment.")
+        raise denied("attachment", signed_in=viewer is not None, may_know=False)
     on_readable_post = (
         select(Post.id)
         .join(Space, Space.id == Post.space_id)
@@ -294,8 +295,10 @@ async def access_attachment(
     attachment = (
         await session.execute(select(Attachment).where(Attachment.id == number, clause))
     ).scalar_one_or_none()
-    if attachment is None or not await run_in_threadpool(path_of(attachment).exists):
-        raise NotFound("No such attachment.")
+    if attachment is None:
+        raise denied("attachment", signed_in=viewer is not None, may_know=False)
+    if not await run_in_threadpool(path_of(attachment).exists):
+        raise NotFound("No such attachment.")  # they may have it, but its file is gone
     return attachment
 
 

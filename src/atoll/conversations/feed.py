@@ -33,6 +33,7 @@ from sqlalchemy.orm import aliased
 
 from atoll.conversations import attachments as files
 from atoll.conversations import mentions
+from atoll.conversations import policy as conversation_policy
 from atoll.conversations.models import (
     Attachment,
     Comment,
@@ -44,19 +45,20 @@ from atoll.conversations.models import (
     PostRevision,
     Reaction,
 )
-from atoll.kit.errors import Invalid, NotFound, Unauthorized
+from atoll.kit.errors import Invalid, denied
 from atoll.kit.ids import MAX_ID, parse_id
 from atoll.kit.pagination import clamp_limit, decode_cursor, encode_cursor
 from atoll.kit.time import as_utc
 from atoll.people.models import Person
 from atoll.spaces import policy
 from atoll.spaces.models import Membership, Space
+from atoll.spaces.policy import SpaceAccess, space_access
 
 # The allowed reactions, in the order they are shown.
 # Aliases made once: a fresh alias adapts each of its columns again on first use (about 2 ms
 # of CPU a request, measured), and a statement may use one alias object like a table.
 _MINE = aliased(Membership, name="mine")  # the viewer's membership of a post's space
-_PARENT = aliased(Comment, name="parent")  # a reply's parent comment
+_PARENT = conversation_policy.PARENT  # a reply's parent comment
 
 REACTIONS = ("👍", "❤️", "🎉", "😄", "😮", "🙏", "👀", "🚀", "✅", "💡")
 _ORDER = {emoji: i for i, emoji in enumerate(REACTIONS)}
@@ -89,8 +91,7 @@ class PostView:
 
     post: Post
     author: Person
-    space: Space
-    role: str | None
+    access: SpaceAccess  # its space, as the viewer may use it
     reactions: dict[str, int]
     my_reactions: list[str]
     voted: bool
@@ -102,6 +103,14 @@ class PostView:
     can_participate: bool = False  # comment, react, vote
     can_accept: bool = False
     can_moderate: bool = False  # set an idea's status
+
+    @property
+    def space(self) -> Space:
+        return self.access.space
+
+    @property
+    def role(self) -> str | None:
+        return self.access.role
 
     @property
     def edited(self) -> bool:
@@ -124,16 +133,14 @@ class RevisionView:
 
 
 def _missing(viewer: Person | None, what: str) -> Exception:
-    if viewer is None:  # the same answer whether or not it exists: sign in first
-        return Unauthorized(f"Sign in to see this {what}.")
-    return NotFound(f"No such {what}.")
+    return denied(what, signed_in=viewer is not None, may_know=False)
 
 
 async def access_post(
     session: AsyncSession, *, viewer: Person | None, post_id: int | str
-) -> tuple[Post, Space, str | None]:
-    """Load a live post in a space the viewer can read, with the space and the viewer's role
-    there. NotFound otherwise (deleted, secret, private to them, or no such post); signed-out
+) -> tuple[Post, SpaceAccess]:
+    """Load a live post in a space the viewer can read, with the space as the viewer may use
+    it. NotFound otherwise (deleted, secret, private to them, or no such post); signed-out
     visitors get Unauthorized unless the space is public."""
     number = parse_id(post_id)
     if number is None:
@@ -142,7 +149,7 @@ async def access_post(
     row = (await session.execute(stmt, {"viewer_id": _id(viewer), "post_id": number})).one_or_none()
     if row is None:
         raise _missing(viewer, "post")
-    return row[0], row[1], row[2]
+    return row[0], space_access(viewer, row[1], row[2])
 
 
 @lru_cache(maxsize=len(policy.READERS))
@@ -158,7 +165,7 @@ def _access_post_of(reader: str) -> Select[Any]:
 
 async def access_comment(
     session: AsyncSession, *, viewer: Person | None, comment_id: int | str
-) -> tuple[Comment, Post, Space, str | None]:
+) -> tuple[Comment, Post, SpaceAccess]:
     """Load a live comment (on a live post, under a live parent) the viewer can read."""
     number = parse_id(comment_id)
     if number is None:
@@ -168,23 +175,20 @@ async def access_comment(
     row = (await session.execute(stmt, params)).one_or_none()
     if row is None:
         raise _missing(viewer, "comment")
-    return row[0], row[1], row[2], row[3]
+    return row[0], row[1], space_access(viewer, row[2], row[3])
 
 
 @lru_cache(maxsize=len(policy.READERS))
 def _access_comment_of(reader: str) -> Select[Any]:
     viewer_id: ColumnElement[int] = bindparam("viewer_id")
-    parent = _PARENT
-    stmt = (
+    stmt = conversation_policy.with_parent(
         select(Comment, Post, Space)
         .join(Post, Post.id == Comment.post_id)
         .join(Space, Space.id == Post.space_id)
-        .outerjoin(parent, parent.id == Comment.parent_id)
     )
     return _with_role(stmt, _viewer_id_of(reader, viewer_id)).where(
         Comment.id == bindparam("comment_id"),
-        Comment.deleted_at.is_(None),
-        or_(Comment.parent_id.is_(None), parent.deleted_at.is_(None)),
+        conversation_policy.live_comment(),
         Post.deleted_at.is_(None),
         policy.readable_spaces_of(reader, viewer_id),
     )
@@ -261,17 +265,10 @@ async def votes_by(
     return set(rows.scalars())
 
 
-def _post_flags(view: PostView, viewer: Person | None) -> PostView:
-    if viewer is None:
-        return view
-    post, space, role = view.post, view.space, view.role
-    open_ = policy.is_open_for_writing(space)
-    mine = post.author_id == viewer.id
-    view.can_edit = open_ and mine
-    view.can_delete = open_ and (mine or policy.can_manage(viewer, role))
-    view.can_participate = policy.can_participate(viewer, space, role)
-    view.can_accept = open_ and mine and post.kind == "question"
-    view.can_moderate = open_ and post.kind == "idea" and policy.can_manage(viewer, role)
+def _post_flags(view: PostView) -> PostView:
+    may = conversation_policy.post_permissions(view.access, view.post)
+    view.can_edit, view.can_delete, view.can_accept = may.can_edit, may.can_delete, may.can_accept
+    view.can_participate, view.can_moderate = may.can_participate, may.can_moderate
     return view
 
 
@@ -290,14 +287,12 @@ async def views_of(
             PostView(
                 post=post,
                 author=author,
-                space=space,
-                role=role,
+                access=space_access(viewer, space, role),
                 reactions=counts.get(post.id, {}),
                 my_reactions=mine.get(post.id, []),
                 voted=post.id in voted,
                 attachments=attached.get(post.id, []),
-            ),
-            viewer,
+            )
         )
         for post, author, space, role in rows
     ]
@@ -604,14 +599,10 @@ def _one_post_of(reader: str) -> Select[Any]:
 
 
 _COMMENTS_OF = (
-    select(Comment, Person)
-    .join(Person, Person.id == Comment.author_id)
-    .outerjoin(_PARENT, _PARENT.id == Comment.parent_id)
-    .where(
-        Comment.post_id == bindparam("post_id"),
-        Comment.deleted_at.is_(None),
-        or_(Comment.parent_id.is_(None), _PARENT.deleted_at.is_(None)),
+    conversation_policy.with_parent(
+        select(Comment, Person).join(Person, Person.id == Comment.author_id)
     )
+    .where(Comment.post_id == bindparam("post_id"), conversation_policy.live_comment())
     .order_by(Comment.created_at, Comment.id)
 )
 
@@ -621,23 +612,11 @@ async def comments_of(
 ) -> list[CommentView]:
     """The live comments of a post as a two-level tree, oldest first (one query). Replies to
     a deleted comment disappear with it."""
-    post, space, role = view.post, view.space, view.role
-    rows = await session.execute(_COMMENTS_OF, {"post_id": post.id})
-    open_ = policy.is_open_for_writing(space)
-    manage = viewer is not None and policy.can_manage(viewer, role)
-    participate = viewer is not None and policy.can_participate(viewer, space, role)
+    rows = await session.execute(_COMMENTS_OF, {"post_id": view.post.id})
     top: list[CommentView] = []
     by_id: dict[int, CommentView] = {}
     for comment, author in rows.tuples().all():
-        mine = viewer is not None and comment.author_id == viewer.id
-        cv = CommentView(
-            comment=comment,
-            author=author,
-            accepted=comment.id == post.accepted_comment_id,
-            can_edit=open_ and mine,
-            can_delete=open_ and (mine or manage),
-            can_reply=participate and comment.parent_id is None,
-        )
+        cv = comment_view(comment, author, post=view.post, access=view.access)
         by_id[comment.id] = cv
         if comment.parent_id is None:
             top.append(cv)
@@ -661,18 +640,17 @@ async def post_thread(
 
 
 def comment_view(
-    comment: Comment, author: Person, *, viewer: Person, post: Post, space: Space, role: str | None
+    comment: Comment, author: Person, *, post: Post, access: SpaceAccess
 ) -> CommentView:
-    """A view of one comment just written or edited (no replies loaded)."""
-    open_ = policy.is_open_for_writing(space)
-    mine = comment.author_id == viewer.id
+    """A view of one comment (no replies loaded): of a thread, or just written or edited."""
+    may = conversation_policy.comment_permissions(access, comment)
     return CommentView(
         comment=comment,
         author=author,
         accepted=comment.id == post.accepted_comment_id,
-        can_edit=open_ and mine,
-        can_delete=open_ and (mine or policy.can_manage(viewer, role)),
-        can_reply=comment.parent_id is None and policy.can_participate(viewer, space, role),
+        can_edit=may.can_edit,
+        can_delete=may.can_delete,
+        can_reply=may.can_reply,
     )
 
 
@@ -725,7 +703,7 @@ async def post_revisions(
 ) -> tuple[list[RevisionView], str | None]:
     """Earlier versions of a post's body, newest first (the current one is the post itself).
     Anyone who can read the post may read its history."""
-    post, _, _ = await access_post(session, viewer=viewer, post_id=post_id)
+    post, _ = await access_post(session, viewer=viewer, post_id=post_id)
     stmt = (
         select(PostRevision, Person)
         .outerjoin(Person, Person.id == PostRevision.editor_id)
@@ -745,7 +723,7 @@ async def comment_revisions(
     limit: int | None = None,
 ) -> tuple[list[RevisionView], str | None]:
     """Earlier versions of a comment's body, newest first."""
-    comment, _, _, _ = await access_comment(session, viewer=viewer, comment_id=comment_id)
+    comment, _, _ = await access_comment(session, viewer=viewer, comment_id=comment_id)
     stmt = (
         select(CommentRevision, Person)
         .outerjoin(Person, Person.id == CommentRevision.editor_id)

@@ -21,7 +21,7 @@ from atoll.people.models import Person
 from atoll.spaces import members as space_members
 from atoll.spaces import policy as space_policy
 from atoll.spaces import service as spaces
-from atoll.spaces.models import Space
+from atoll.spaces.policy import SpaceAccess
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 15
@@ -53,17 +53,16 @@ async def composer_context(
     db: DB,
     *,
     viewer: Person,
-    space: Space | None,
-    role: str | None,
+    access: SpaceAccess | None,
     audience: space_members.Audience | None = None,
 ) -> dict[str, Any]:
     """What the composer needs: the spaces one may post in (home) or this space, and who will
     read the post (the audience line; pass ``audience`` when the page has it already)."""
     ctx: dict[str, Any] = {"kind_labels": KIND_LABELS, "max_mb": files.max_mb()}
-    if space is not None:
-        ctx["compose_space"] = space
-        ctx["can_announce"] = space_policy.can_post(viewer, space, role, "announcement")
-        ctx["audience"] = audience or await space_members.audience_of(db, space=space)
+    if access is not None:
+        ctx["compose_space"] = access.space
+        ctx["can_announce"] = access.can_announce
+        ctx["audience"] = audience or await space_members.audience_of(db, space=access.space)
     else:
         mine = [
             s
@@ -102,7 +101,7 @@ async def home(
     }
     if cursor and _is_htmx(request):
         return render(request, "conversations/_page.html", ctx)
-    ctx.update(await composer_context(db, viewer=viewer, space=None, role=None))
+    ctx.update(await composer_context(db, viewer=viewer, access=None))
     return render(request, "conversations/home.html", ctx)
 
 
@@ -110,13 +109,13 @@ async def space_posts_context(
     db: DB,
     *,
     viewer: Person | None,
-    space: Space,
-    role: str | None,
+    access: SpaceAccess,
     tab: str,
     cursor: str | None,
     audience: space_members.Audience | None = None,
 ) -> dict[str, Any]:
     """The posts tabs of a space page (Posts, Questions, Ideas)."""
+    space = access.space
     filter = TAB_FILTERS.get(tab, "all")
     views, next_cursor = await feed.space_posts(
         db, viewer=viewer, space=space, filter=filter, cursor=cursor, limit=PAGE_SIZE
@@ -128,10 +127,8 @@ async def space_posts_context(
         "more_url": f"/spaces/{space.slug}?tab={tab}&cursor=",
         "reactions": REACTIONS,
     }
-    if viewer is not None and space_policy.can_post(viewer, space, role):
-        ctx.update(
-            await composer_context(db, viewer=viewer, space=space, role=role, audience=audience)
-        )
+    if viewer is not None and access.can_post:
+        ctx.update(await composer_context(db, viewer=viewer, access=access, audience=audience))
         ctx["default_kind"] = {"questions": "question", "ideas": "idea"}.get(tab, "update")
     return ctx
 
@@ -141,8 +138,8 @@ async def audience_line(
     request: Request, viewer: Viewer, db: DB, space_id: Annotated[str, Query(max_length=20)] = ""
 ) -> Response:
     """The composer's "Visible to …" line for the chosen space (htmx)."""
-    space, _ = await spaces.access_readable_space(db, viewer=viewer, space_id=space_id)
-    audience = await space_members.audience_of(db, space=space)
+    access = await spaces.access_readable_space(db, viewer=viewer, space_id=space_id)
+    audience = await space_members.audience_of(db, space=access.space)
     return render(request, "conversations/_audience.html", {"audience": audience})
 
 
@@ -155,9 +152,9 @@ async def mention_suggestions(
     q: Annotated[str, Query(max_length=100)] = "",
 ) -> Response:
     """@mention type-ahead: only people who can read the space (htmx / atoll.js)."""
-    space, _ = await spaces.access_readable_space(db, viewer=viewer, space_id=space_id)
+    access = await spaces.access_readable_space(db, viewer=viewer, space_id=space_id)
     people = await space_members.suggest_people(
-        db, viewer=viewer, space=space, text=q, purpose="mention"
+        db, viewer=viewer, space=access.space, text=q, purpose="mention"
     )
     return render(request, "spaces/_suggest.html", {"people": people, "purpose": "mention"})
 
@@ -183,9 +180,9 @@ async def _uploads(request: Request, db: DB, viewer: Person) -> list[int]:
 @router.post("/posts")
 async def create_post(request: Request, form: Form, viewer: Viewer, db: DB) -> Response:
     """Post from the composer (home or a space page), with attachments."""
-    space, _ = await spaces.access_readable_space(
-        db, viewer=viewer, space_id=form.get("space_id", "")
-    )
+    space = (
+        await spaces.access_readable_space(db, viewer=viewer, space_id=form.get("space_id", ""))
+    ).space
     try:
         upload_ids = await _uploads(request, db, viewer)
         await service.do_create_post(
@@ -198,10 +195,10 @@ async def create_post(request: Request, form: Form, viewer: Viewer, db: DB) -> R
         )
     except AtollError as error:
         await discard_changes(db, request)
-        space, role = await spaces.access_readable_space(
+        access = await spaces.access_readable_space(
             db, viewer=viewer, space_id=form.get("space_id", "")
         )
-        ctx = await composer_context(db, viewer=viewer, space=space, role=role)
+        ctx = await composer_context(db, viewer=viewer, access=access)
         ctx.update(error=error.detail, draft=form)
         return render(request, "conversations/compose_error.html", ctx, status_code=error.status)
     return RedirectResponse(_back(request, f"/spaces/{space.slug}") + "#posts", status_code=303)
@@ -269,7 +266,7 @@ async def post_reactions(request: Request, post_id: str, viewer: Viewer, db: DB)
 async def comment_fragment(request: Request, comment_id: str, viewer: Viewer, db: DB) -> Response:
     """A comment (with its replies) in its thread, for htmx and live pages; a plain visit goes
     to the comment in its post's page."""
-    comment, post, _, _ = await feed.access_comment(db, viewer=viewer, comment_id=comment_id)
+    comment, post, _ = await feed.access_comment(db, viewer=viewer, comment_id=comment_id)
     if not _is_htmx(request):
         return RedirectResponse(f"/posts/{post.id}#comment-{comment.id}", status_code=303)
     view = await feed.post_thread(db, viewer=viewer, post_id=post.id)
@@ -294,7 +291,7 @@ async def react(request: Request, post_id: str, form: Form, viewer: Viewer, db: 
     change = (
         service.do_unreact if service.check_emoji(emoji) in view.my_reactions else service.do_react
     )
-    await change(db, actor=viewer, post=view.post, space=view.space, role=view.role, emoji=emoji)
+    await change(db, access=view.access, post=view.post, emoji=emoji)
     if _is_htmx(request):
         return await _card(request, db, viewer, post_id)
     return RedirectResponse(_back(request, f"/posts/{post_id}"), status_code=303)
@@ -304,7 +301,7 @@ async def react(request: Request, post_id: str, form: Form, viewer: Viewer, db: 
 async def vote(request: Request, post_id: str, form: Form, viewer: Viewer, db: DB) -> Response:
     view = await _post(db, viewer, post_id)
     change = service.do_unvote if view.voted else service.do_vote
-    await change(db, actor=viewer, post=view.post, space=view.space, role=view.role)
+    await change(db, access=view.access, post=view.post)
     if _is_htmx(request):
         return await _card(request, db, viewer, post_id)
     return RedirectResponse(_back(request, f"/posts/{post_id}"), status_code=303)
@@ -316,12 +313,7 @@ async def idea_status(
 ) -> Response:
     view = await _post(db, viewer, post_id)
     await service.do_set_idea_status(
-        db,
-        actor=viewer,
-        post=view.post,
-        space=view.space,
-        role=view.role,
-        status=form.get("idea_status", ""),
+        db, access=view.access, post=view.post, status=form.get("idea_status", "")
     )
     return RedirectResponse(f"/posts/{post_id}", status_code=303)
 
@@ -330,11 +322,7 @@ async def idea_status(
 async def accept(request: Request, post_id: str, form: Form, viewer: Viewer, db: DB) -> Response:
     view = await _post(db, viewer, post_id)
     await service.do_accept(
-        db,
-        actor=viewer,
-        post=view.post,
-        space=view.space,
-        comment_id=form.get("comment_id") or None,
+        db, access=view.access, post=view.post, comment_id=form.get("comment_id") or None
     )
     return RedirectResponse(f"/posts/{post_id}#answer", status_code=303)
 
@@ -345,10 +333,8 @@ async def comment(request: Request, post_id: str, form: Form, viewer: Viewer, db
     try:
         created = await service.do_comment(
             db,
-            actor=viewer,
+            access=view.access,
             post=view.post,
-            space=view.space,
-            role=view.role,
             body=form.get("body", ""),
             parent_id=form.get("parent_id") or None,
         )
@@ -382,7 +368,7 @@ async def edit_post(request: Request, post_id: str, form: Form, viewer: Viewer, 
     view = await _post(db, viewer, post_id)
     try:
         await service.do_edit_post(
-            db, actor=viewer, post=view.post, space=view.space, body=form.get("body", "")
+            db, access=view.access, post=view.post, body=form.get("body", "")
         )
     except Invalid as error:
         await discard_changes(db, request)
@@ -403,7 +389,7 @@ async def edit_post(request: Request, post_id: str, form: Form, viewer: Viewer, 
 @router.get("/posts/{post_id}/delete", dependencies=[PageChrome])
 async def confirm_delete_post(request: Request, post_id: str, viewer: Viewer, db: DB) -> Response:
     view = await _post(db, viewer, post_id)
-    service.check_can_delete_post(viewer, post=view.post, space=view.space, role=view.role)
+    service.check_can_delete_post(view.access, post=view.post)
     return render(request, "conversations/confirm.html", {"what": "post", "view": view})
 
 
@@ -411,8 +397,8 @@ async def confirm_delete_post(request: Request, post_id: str, viewer: Viewer, db
 async def confirm_delete_comment(
     request: Request, comment_id: str, viewer: Viewer, db: DB
 ) -> Response:
-    comment, post, space, role = await feed.access_comment(db, viewer=viewer, comment_id=comment_id)
-    service.check_can_delete_comment(viewer, comment=comment, space=space, role=role)
+    comment, post, access = await feed.access_comment(db, viewer=viewer, comment_id=comment_id)
+    service.check_can_delete_comment(access, comment=comment)
     view = await feed.post_thread(db, viewer=viewer, post_id=post.id)
     return render(
         request,
@@ -426,7 +412,7 @@ async def delete_post(
     request: Request, post_id: str, form: Form, viewer: Viewer, db: DB
 ) -> Response:
     view = await _post(db, viewer, post_id)
-    await service.do_delete_post(db, actor=viewer, post=view.post, space=view.space, role=view.role)
+    await service.do_delete_post(db, access=view.access, post=view.post)
     return RedirectResponse(f"/spaces/{view.space.slug}?deleted=1", status_code=303)
 
 
@@ -448,7 +434,7 @@ async def post_history(request: Request, post_id: str, viewer: Viewer, db: DB) -
 
 @router.get("/comments/{comment_id}/history", dependencies=[PageChrome])
 async def comment_history(request: Request, comment_id: str, viewer: Viewer, db: DB) -> Response:
-    comment, post, _, _ = await feed.access_comment(db, viewer=viewer, comment_id=comment_id)
+    comment, post, _ = await feed.access_comment(db, viewer=viewer, comment_id=comment_id)
     revisions, _ = await feed.comment_revisions(db, viewer=viewer, comment_id=comment_id, limit=100)
     return render(
         request,
@@ -466,9 +452,9 @@ async def comment_history(request: Request, comment_id: str, viewer: Viewer, db:
 async def edit_comment(
     request: Request, comment_id: str, form: Form, viewer: Viewer, db: DB
 ) -> Response:
-    comment, post, space, role = await feed.access_comment(db, viewer=viewer, comment_id=comment_id)
+    comment, post, access = await feed.access_comment(db, viewer=viewer, comment_id=comment_id)
     await service.do_edit_comment(
-        db, actor=viewer, comment=comment, post=post, space=space, body=form.get("body", "")
+        db, access=access, comment=comment, post=post, body=form.get("body", "")
     )
     return RedirectResponse(f"/posts/{post.id}#comment-{comment.id}", status_code=303)
 
@@ -477,10 +463,8 @@ async def edit_comment(
 async def delete_comment(
     request: Request, comment_id: str, form: Form, viewer: Viewer, db: DB
 ) -> Response:
-    comment, post, space, role = await feed.access_comment(db, viewer=viewer, comment_id=comment_id)
-    await service.do_delete_comment(
-        db, actor=viewer, comment=comment, post=post, space=space, role=role
-    )
+    comment, post, access = await feed.access_comment(db, viewer=viewer, comment_id=comment_id)
+    await service.do_delete_comment(db, access=access, comment=comment, post=post)
     return RedirectResponse(f"/posts/{post.id}", status_code=303)
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from atoll.analytics.service import add_interaction, interaction_row, record_interaction
 from atoll.conversations import attachments as files
 from atoll.conversations import events, mentions
+from atoll.conversations import policy as conversation_policy
 from atoll.conversations.feed import REACTIONS, access_comment, access_post
 from atoll.conversations.models import (
     IDEA_STATUSES,
@@ -31,18 +32,19 @@ from atoll.conversations.models import (
     PostRevision,
     Reaction,
 )
-from atoll.kit.errors import Conflict, Forbidden, Invalid, NotFound
+from atoll.kit.errors import Conflict, Forbidden, Invalid, NotFound, denied
 from atoll.kit.ids import parse_id
 from atoll.kit.time import utcnow
 from atoll.notifications import service as notifications
 from atoll.people import service as people_service
 from atoll.people.models import Person
-from atoll.people.policy import is_admin, visible_people
+from atoll.people.policy import visible_people
 from atoll.search import index as search_index
 from atoll.spaces import members as space_members
 from atoll.spaces import policy
 from atoll.spaces import service as spaces_service
 from atoll.spaces.models import Space
+from atoll.spaces.policy import SpaceAccess
 
 __all__ = ["access_comment", "access_post"]  # re-exported for routers and pages
 
@@ -91,10 +93,21 @@ def check_writable(space: Space) -> None:
         raise Conflict("This space is archived; it is read-only now.")
 
 
-def _check_participate(actor: Person, space: Space, role: str | None) -> None:
-    check_writable(space)
-    if not policy.can_participate(actor, space, role):
+def _check_participate(access: SpaceAccess) -> None:
+    check_writable(access.space)
+    if not access.can_participate:
         raise Forbidden("Only people who can read this space can take part in it.")
+
+
+def check_can_post(access: SpaceAccess, kind: str) -> None:
+    """Whoever belongs to the space (and admins) posts; its owners, moderators and admins
+    announce. NotFound to whoever may not read it."""
+    if not access.can_read:
+        raise denied("space", signed_in=access.viewer is not None, may_know=False)
+    if not (access.can_announce if kind == "announcement" else access.can_post):
+        if access.can_post:
+            raise Forbidden("Only the space's owners and moderators can post announcements.")
+        raise Forbidden("Join this space to post in it.")
 
 
 # --- mentions and interactions -------------------------------------------------------------------
@@ -178,12 +191,7 @@ async def do_create_post(
     kind = check_kind(kind)
     check_writable(space)
     role = await space_members.role_in(session, space_id=space.id, person=author)
-    if not policy.can_read(author, space, role):
-        raise NotFound("No such space.")
-    if not policy.can_post(author, space, role, kind):
-        if kind == "announcement" and (role is not None or is_admin(author)):
-            raise Forbidden("Only the space's owners and moderators can post announcements.")
-        raise Forbidden("Join this space to post in it.")
+    check_can_post(policy.space_access(author, space, role), kind)
     body = check_body(body)
     parsed = await mentions.parse_body(session, author=author, space=space, body=body)
     uploads = await files.check_attachable(session, uploader=author, ids=attachment_ids)
@@ -225,12 +233,13 @@ async def do_create_post(
 
 
 async def do_edit_post(
-    session: AsyncSession, *, actor: Person, post: Post, space: Space, body: str
+    session: AsyncSession, *, access: SpaceAccess, post: Post, body: str
 ) -> Post:
     """The author changes a post's body; the previous body is kept as a revision and the post
     is marked edited. Newly mentioned people are recorded; an unchanged body changes nothing."""
+    actor, space = access.actor, access.space
     check_writable(space)
-    if post.author_id != actor.id:
+    if not conversation_policy.is_author(access, post.author_id):
         raise Forbidden("Only the author can edit a post.")
     body = check_body(body)
     if body == post.body:
@@ -254,19 +263,18 @@ async def do_edit_post(
     return post
 
 
-def check_can_delete_post(actor: Person, *, post: Post, space: Space, role: str | None) -> None:
+def check_can_delete_post(access: SpaceAccess, *, post: Post) -> None:
     """Its author, the space's owners and moderators, admins — while the space is open."""
-    check_writable(space)
-    if post.author_id != actor.id and not policy.can_manage(actor, role):
+    check_writable(access.space)
+    if not conversation_policy.may_delete(access, post.author_id):
         raise Forbidden("Only the author or the space's moderators can delete this post.")
 
 
-async def do_delete_post(
-    session: AsyncSession, *, actor: Person, post: Post, space: Space, role: str | None
-) -> None:
+async def do_delete_post(session: AsyncSession, *, access: SpaceAccess, post: Post) -> None:
     """Soft-delete a post (see ``check_can_delete_post``): it leaves every list and reads as
     not found, its comments with it. Its rows stay for the record; nothing brings it back."""
-    check_can_delete_post(actor, post=post, space=space, role=role)
+    actor = access.actor
+    check_can_delete_post(access, post=post)
     post.deleted_at = utcnow()
     post.deleted_by_id = actor.id
     await search_index.unindex_post(session, post)
@@ -293,16 +301,15 @@ async def _parent(session: AsyncSession, post: Post, parent_id: int | str) -> Co
 async def do_comment(
     session: AsyncSession,
     *,
-    actor: Person,
+    access: SpaceAccess,
     post: Post,
-    space: Space,
-    role: str | None,
     body: str,
     parent_id: int | str | None = None,
 ) -> Comment:
     """Comment on a post, or reply to a top-level comment (``parent_id``; one level only).
     Anyone who can read the space may comment while it is open."""
-    _check_participate(actor, space, role)
+    actor, space = access.actor, access.space
+    _check_participate(access)
     parent = await _parent(session, post, parent_id) if parent_id not in (None, "") else None
     body = check_body(body)
     parsed = await mentions.parse_body(session, author=actor, space=space, body=body)
@@ -356,15 +363,15 @@ async def do_comment(
 async def do_edit_comment(
     session: AsyncSession,
     *,
-    actor: Person,
+    access: SpaceAccess,
     comment: Comment,
     post: Post,
-    space: Space,
     body: str,
 ) -> Comment:
     """The author changes a comment; the previous body is kept as a revision."""
+    actor, space = access.actor, access.space
     check_writable(space)
-    if comment.author_id != actor.id:
+    if not conversation_policy.is_author(access, comment.author_id):
         raise Forbidden("Only the author can edit a comment.")
     body = check_body(body)
     if body == comment.body:
@@ -388,28 +395,20 @@ async def do_edit_comment(
     return comment
 
 
-def check_can_delete_comment(
-    actor: Person, *, comment: Comment, space: Space, role: str | None
-) -> None:
+def check_can_delete_comment(access: SpaceAccess, *, comment: Comment) -> None:
     """Its author, the space's owners and moderators, admins — while the space is open."""
-    check_writable(space)
-    if comment.author_id != actor.id and not policy.can_manage(actor, role):
+    check_writable(access.space)
+    if not conversation_policy.may_delete(access, comment.author_id):
         raise Forbidden("Only the author or the space's moderators can delete this comment.")
 
 
 async def do_delete_comment(
-    session: AsyncSession,
-    *,
-    actor: Person,
-    comment: Comment,
-    post: Post,
-    space: Space,
-    role: str | None,
+    session: AsyncSession, *, access: SpaceAccess, comment: Comment, post: Post
 ) -> None:
     """Soft-delete a comment (its author, the space's owners and moderators, admins). A
     top-level comment takes its replies out of sight with it; an accepted answer that goes
     away is no longer accepted."""
-    check_can_delete_comment(actor, comment=comment, space=space, role=role)
+    check_can_delete_comment(access, comment=comment)
     hidden = 1
     if comment.parent_id is None:
         hidden += (
@@ -435,13 +434,12 @@ async def do_delete_comment(
 # --- reactions, answers, ideas ----------------------------------------------------------------
 
 
-async def do_react(
-    session: AsyncSession, *, actor: Person, post: Post, space: Space, role: str | None, emoji: str
-) -> bool:
+async def do_react(session: AsyncSession, *, access: SpaceAccess, post: Post, emoji: str) -> bool:
     """Add the actor's reaction (from the allow-list). True if it is new; reacting twice with
     the same emoji changes nothing."""
+    actor, space = access.actor, access.space
     emoji = check_emoji(emoji)
-    _check_participate(actor, space, role)
+    _check_participate(access)
     if await session.get(Reaction, (post.id, actor.id, emoji)) is not None:
         return False
     session.add(Reaction(post_id=post.id, person_id=actor.id, emoji=emoji))
@@ -454,12 +452,11 @@ async def do_react(
     return True
 
 
-async def do_unreact(
-    session: AsyncSession, *, actor: Person, post: Post, space: Space, role: str | None, emoji: str
-) -> bool:
+async def do_unreact(session: AsyncSession, *, access: SpaceAccess, post: Post, emoji: str) -> bool:
     """Take the actor's reaction back. True if there was one."""
+    actor = access.actor
     emoji = check_emoji(emoji)
-    _check_participate(actor, space, role)
+    _check_participate(access)
     result = await session.execute(
         delete(Reaction).where(
             Reaction.post_id == post.id, Reaction.person_id == actor.id, Reaction.emoji == emoji
@@ -474,19 +471,15 @@ async def do_unreact(
 
 
 async def do_accept(
-    session: AsyncSession,
-    *,
-    actor: Person,
-    post: Post,
-    space: Space,
-    comment_id: int | str | None,
+    session: AsyncSession, *, access: SpaceAccess, post: Post, comment_id: int | str | None
 ) -> Post:
     """The author of a question marks one of its comments (or replies) as the accepted answer;
     None takes the mark away. Conflict for a post that is not a question."""
+    actor, space = access.actor, access.space
     check_writable(space)
     if post.kind != "question":
         raise Conflict("Only questions have an accepted answer.")
-    if post.author_id != actor.id:
+    if not conversation_policy.may_accept(access, post):
         raise Forbidden("Only the person who asked can accept an answer.")
     if comment_id in (None, ""):
         if post.accepted_comment_id is not None:
@@ -504,8 +497,7 @@ async def do_accept(
     if (
         comment is None
         or comment.post_id != post.id
-        or comment.deleted_at is not None
-        or (parent is not None and parent.deleted_at is not None)
+        or not conversation_policy.is_live_comment(comment, parent)
     ):
         raise Invalid.field("comment_id", "must be the id of a comment on this question")
     if post.accepted_comment_id != comment.id:
@@ -526,12 +518,11 @@ def _check_idea(post: Post) -> None:
         raise Conflict("Only ideas take votes and a status.")
 
 
-async def do_vote(
-    session: AsyncSession, *, actor: Person, post: Post, space: Space, role: str | None
-) -> bool:
+async def do_vote(session: AsyncSession, *, access: SpaceAccess, post: Post) -> bool:
     """Vote for an idea (once per person). True if the vote is new."""
+    actor, space = access.actor, access.space
     _check_idea(post)
-    _check_participate(actor, space, role)
+    _check_participate(access)
     if await session.get(IdeaVote, (post.id, actor.id)) is not None:
         return False
     session.add(IdeaVote(post_id=post.id, person_id=actor.id))
@@ -545,12 +536,11 @@ async def do_vote(
     return True
 
 
-async def do_unvote(
-    session: AsyncSession, *, actor: Person, post: Post, space: Space, role: str | None
-) -> bool:
+async def do_unvote(session: AsyncSession, *, access: SpaceAccess, post: Post) -> bool:
     """Take a vote back. True if there was one."""
+    actor = access.actor
     _check_idea(post)
-    _check_participate(actor, space, role)
+    _check_participate(access)
     result = await session.execute(
         delete(IdeaVote).where(IdeaVote.post_id == post.id, IdeaVote.person_id == actor.id)
     )
@@ -564,21 +554,16 @@ async def do_unvote(
 
 
 async def do_set_idea_status(
-    session: AsyncSession,
-    *,
-    actor: Person,
-    post: Post,
-    space: Space,
-    role: str | None,
-    status: str,
+    session: AsyncSession, *, access: SpaceAccess, post: Post, status: str
 ) -> Post:
     """The space's owners and moderators (and admins) move an idea: new, reviewing, adopted,
     declined."""
+    actor, space = access.actor, access.space
     _check_idea(post)
     if status not in IDEA_STATUSES:
         raise Invalid.field("idea_status", f"must be one of {', '.join(IDEA_STATUSES)}")
     check_writable(space)
-    if not policy.can_manage(actor, role):
+    if not conversation_policy.may_moderate(access, post):
         raise Forbidden("Only the space's owners and moderators can set an idea's status.")
     if post.idea_status != status:
         post.idea_status = status
@@ -609,10 +594,10 @@ async def _follow_target(
             raise Invalid.field("id", "you cannot follow yourself")
         return person.id
     if target_type == "space":
-        space, _ = await spaces_service.access_readable_space(
+        access = await spaces_service.access_readable_space(
             session, viewer=actor, space_id=target_id
         )
-        return space.id
+        return access.space.id
     raise NotFound("One can follow a person or a space.")
 
 

@@ -63,3 +63,20 @@ class RateLimited(AtollError):
         super().__init__(detail)
         self.retry_after = max(1, int(retry_after))
         self.headers["Retry-After"] = str(self.retry_after)
+
+
+def denied(what: str, *, signed_in: bool, may_know: bool, detail: str = "") -> AtollError:
+    """The one answer to a caller who may not have something, or not do something with it
+    (raise what it returns). Every ``access_*`` asks it, so a thing answers alike wherever:
+
+    - not signed in: 401, sign in first — whether or not the thing exists, and whatever it
+      is (a secret space, a post, a file), the same answer;
+    - signed in, and they may not know it exists (a secret space they are not in, the
+      content of a space they may not read, or nothing there at all): 404, as if it were not;
+    - signed in, they may know it, and may not do this with it: 403, saying why (``detail``).
+    """
+    if not signed_in:
+        return Unauthorized(f"Sign in to see this {what}.")
+    if not may_know:
+        return NotFound(f"No such {what}.")
+    return Forbidden(detail or f"You may not do this with this {what}.")

@@ -1,13 +1,14 @@
 """Who may be told what. A notification reaches a person only about what they may see, when it
 is made (``may_read`` / ``may_know``, clauses over ``Person``) and again when it is shown
 (``shown_to``, a clause over ``Notification``): someone who lost access to a space, or whose
-post was deleted, no longer sees what it said. Both ask the space policy, in SQL."""
+post was deleted, no longer sees what it said. Both ask the policies of the spaces and the
+conversations, in SQL: nothing here restates who reads a space or which comment is live."""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, exists, or_
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, and_, exists, or_, select
 
+from atoll.conversations import policy as conversations
 from atoll.conversations.models import Comment, Post
 from atoll.notifications.models import Notification
 from atoll.people.models import Person
@@ -24,11 +25,8 @@ def may_read(space: Space) -> ColumnElement[bool]:
 
 
 def may_know(space: Space) -> ColumnElement[bool]:
-    """People who may know the space exists (readers, and members of staff for a space that is
-    not secret): told the answer to their request to join it."""
-    if space.visibility == "secret":
-        return may_read(space)
-    return or_(may_read(space), and_(Person.kind == "member", Person.is_active.is_(True)))
+    """People who may know the space exists: told the answer to their request to join it."""
+    return spaces.knowers_of(space)
 
 
 def shown_to(viewer: Person) -> ColumnElement[bool]:
@@ -49,17 +47,11 @@ def shown_to(viewer: Person) -> ColumnElement[bool]:
         Notification.post_id.is_(None),
         exists().where(Post.id == Notification.post_id, Post.deleted_at.is_(None)),
     )
-    parent = aliased(Comment)
     live_comment = or_(
         Notification.comment_id.is_(None),
-        exists().where(
-            Comment.id == Notification.comment_id,
-            Comment.deleted_at.is_(None),
-            or_(  # a reply leaves with its deleted top-level comment
-                Comment.parent_id.is_(None),
-                exists().where(parent.id == Comment.parent_id, parent.deleted_at.is_(None)),
-            ),
-        ),
+        conversations.with_parent(select(Comment.id))
+        .where(Comment.id == Notification.comment_id, conversations.live_comment())
+        .exists(),
     )
     space_ok = or_(
         Notification.space_id.is_(None),

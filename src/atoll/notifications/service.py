@@ -22,7 +22,7 @@ from sqlalchemy.orm import aliased
 
 from atoll.conversations.models import Comment, Post, Reaction
 from atoll.events.outbox import record_event
-from atoll.kit.errors import Invalid, NotFound
+from atoll.kit.errors import Invalid, NotFound, denied
 from atoll.kit.ids import parse_id
 from atoll.kit.pagination import clamp_limit, decode_cursor, encode_cursor
 from atoll.kit.time import utcnow
@@ -530,7 +530,7 @@ async def access_notification(
         stmt = _views_query(viewer).where(Notification.id == number)
         row = (await session.execute(stmt)).first()
     if row is None:
-        raise NotFound("No such notification.")
+        raise denied("notification", signed_in=True, may_know=False)
     return NotificationView(*row)
 
 

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from atoll.http.idempotency import IdempotentRoute
 from atoll.http.request import DB, AppSettings
 from atoll.http.respond import PROBLEM
-from atoll.kit.errors import Conflict, Forbidden, Invalid
+from atoll.kit.errors import Conflict, Invalid
 from atoll.org import importer, policy, service
 from atoll.org.models import Unit
 from atoll.org.schemas import ImportReportOut, UnitCreate, UnitList, UnitOut
@@ -34,8 +34,7 @@ def unit_out(unit: Unit, members: int) -> UnitOut:
 async def list_units(viewer: Viewer, db: DB, settings: AppSettings) -> UnitList:
     """The whole organisation tree in one page, parents before children (level 0 is the
     company; ``silo_level`` says which level counts as a silo)."""
-    if not policy.can_see_tree(viewer):
-        raise Forbidden("The organisation tree is visible to members only.")
+    policy.access_tree(viewer)
     units = await service.all_units(db)
     counts = await service.people_per_unit(db)
     return UnitList(
@@ -72,8 +71,7 @@ async def import_org(
     """Create or update people and units from a CSV file, all or nothing. A file with any bad
     row changes nothing and answers 422 with every bad row's line and reason — 409 when the
     rows are well-formed but would leave the organisation without an active administrator."""
-    if not policy.can_change_tree(viewer):
-        raise Forbidden("Only administrators can import the organisation chart.")
+    policy.access_tree(viewer, to_change=True)
     data = await request.body()
     if not data.strip():
         raise Invalid.field("body", "send the CSV file as the request body (text/csv)")

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.kit.errors import Forbidden, Invalid, TooLarge
 from atoll.kit.text import clean_name
+from atoll.org import policy
 from atoll.org import service as org_service
 from atoll.people.access import active_admins_besides, do_apply_kind_changes
 from atoll.people.models import RELATIONS, Person, PersonSkill
@@ -180,7 +181,7 @@ async def do_import_org(
     """Create or update everyone in the file, or — when any row is bad — nothing at all.
 
     The caller owns the transaction; with ``apply=False`` the caller rolls back (a preview)."""
-    if actor is not None and actor.role != "admin":
+    if actor is not None and not policy.can_change_tree(actor):
         raise Forbidden("Only administrators can import the organisation chart.")
     report = ImportReport()
     rows = parse_rows(_decode(data), report)

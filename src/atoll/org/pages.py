@@ -12,7 +12,7 @@ from starlette.background import BackgroundTask
 
 from atoll.http.request import DB, AppSettings, discard_changes
 from atoll.http.templating import render
-from atoll.kit.errors import AtollError, Forbidden, Invalid, NotFound
+from atoll.kit.errors import AtollError, Invalid, NotFound
 from atoll.org import importer, policy, service
 from atoll.people.deps import Form, PageChrome, Viewer
 
@@ -36,15 +36,13 @@ async def _tree_context(db: DB) -> dict[str, object]:
 
 @router.get("/units", dependencies=[PageChrome])
 async def tree(request: Request, viewer: Viewer, db: DB) -> Response:
-    if not policy.can_see_tree(viewer):
-        raise Forbidden("The organisation tree is visible to members only.")
+    policy.access_tree(viewer)
     return render(request, "org/tree.html", await _tree_context(db))
 
 
 @router.get("/admin/units", dependencies=[PageChrome])
 async def admin_units(request: Request, viewer: Viewer, db: DB) -> Response:
-    if not policy.can_change_tree(viewer):
-        raise Forbidden("This page is for administrators.")
+    policy.access_tree(viewer, to_change=True)
     return render(request, "org/admin_units.html", await _tree_context(db))
 
 
@@ -67,8 +65,7 @@ async def admin_add_unit(request: Request, form: Form, viewer: Viewer, db: DB) -
 
 @router.get("/admin/import", dependencies=[PageChrome])
 async def import_page(request: Request, viewer: Viewer) -> Response:
-    if not policy.can_change_tree(viewer):
-        raise Forbidden("This page is for administrators.")
+    policy.access_tree(viewer, to_change=True)
     return render(request, "org/import.html", {})
 
 
@@ -77,8 +74,7 @@ async def import_preview(
     request: Request, form: Form, viewer: Viewer, db: DB, settings: AppSettings
 ) -> Response:
     """Step 1: read the upload, run the import without keeping it, and show what would change."""
-    if not policy.can_change_tree(viewer):
-        raise Forbidden("This page is for administrators.")
+    policy.access_tree(viewer, to_change=True)
     upload = (await request.form()).get("file")
     if upload is None or isinstance(upload, str):
         raise Invalid.field("file", "choose a CSV file to upload")
@@ -113,8 +109,7 @@ async def import_confirm(
     request: Request, form: Form, viewer: Viewer, db: DB, settings: AppSettings
 ) -> Response:
     """Step 2: apply the previewed file."""
-    if not policy.can_change_tree(viewer):
-        raise Forbidden("This page is for administrators.")
+    policy.access_tree(viewer, to_change=True)
     token = form.get("token", "")
     path = settings.var_dir / "imports" / f"{token}.csv"
     if not UPLOAD_NAME.match(token) or not path.exists():

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.kit.errors import Conflict, Forbidden, Invalid
 from atoll.kit.text import clean_name
+from atoll.org import policy
 from atoll.org.models import Unit
 from atoll.people.models import Person
 
@@ -63,7 +64,7 @@ async def do_create_unit(
     session: AsyncSession, *, actor: Person | None, name: str, parent_id: int | str | None = None
 ) -> Unit:
     """Add a unit. Without a parent: the root when there is none yet, else a division."""
-    if actor is not None and actor.role != "admin":
+    if actor is not None and not policy.can_change_tree(actor):
         raise Forbidden("Only administrators can change the organisation tree.")
     name = check_unit_name(name)
     root = await root_unit(session)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import and_, delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.kit.errors import Conflict, Forbidden, Invalid, NotFound
+from atoll.kit.errors import Conflict, Forbidden, Invalid, denied
 from atoll.kit.ids import parse_id
 from atoll.kit.pagination import clamp_limit, decode_name_id_cursor, encode_cursor
 from atoll.kit.text import clean_name
@@ -104,12 +104,12 @@ async def access_person(session: AsyncSession, *, viewer: Person, person_id: int
     """Load a person the viewer may see, or raise NotFound (never reveal who exists)."""
     pid = parse_id(person_id)
     if pid is None:
-        raise NotFound("No such person.")
+        raise denied("person", signed_in=True, may_know=False)
     person = (
         await session.execute(select(Person).where(Person.id == pid, policy.visible_people(viewer)))
     ).scalar_one_or_none()
     if person is None:
-        raise NotFound("No such person.")
+        raise denied("person", signed_in=True, may_know=False)
     return person
 
 

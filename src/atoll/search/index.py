@@ -8,11 +8,11 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, text, update
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from atoll.conversations import mentions
+from atoll.conversations import policy as conversation_policy
 from atoll.conversations.models import Comment, Post
 from atoll.kit.markdown import plain_text
 from atoll.people.models import Person, PersonSkill
@@ -267,25 +267,19 @@ async def reindex(session: AsyncSession, *, progress: Progress | None = None) ->
     )
     # The parent by its key, not `parent_id IN (live comments)`: SQLite evaluated that list
     # of every live comment again for each batch (1.8 million comments: 450 a second).
-    parent = aliased(Comment, name="parent")
     done += await _copy(
         session,
         "comments",
-        select(
-            Comment.id,
-            Comment.post_id,
-            Comment.author_id,
-            Comment.body,
-            Comment.created_at,
-            Post.space_id,
-        )
-        .join(Post, Post.id == Comment.post_id)
-        .outerjoin(parent, parent.id == Comment.parent_id)
-        .where(
-            Comment.deleted_at.is_(None),
-            Post.deleted_at.is_(None),
-            or_(Comment.parent_id.is_(None), parent.deleted_at.is_(None)),
-        ),
+        conversation_policy.with_parent(
+            select(
+                Comment.id,
+                Comment.post_id,
+                Comment.author_id,
+                Comment.body,
+                Comment.created_at,
+                Post.space_id,
+            ).join(Post, Post.id == Comment.post_id)
+        ).where(conversation_policy.live_comment(), Post.deleted_at.is_(None)),
         Comment.id,
         lambda row: _comment_values(row, row.space_id),
         progress,

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Query, Response
 
 from atoll.http.idempotency import IdempotentRoute
 from atoll.http.request import DB
-from atoll.kit.errors import Forbidden
 from atoll.kit.pagination import MAX_LIMIT, Page
 from atoll.people.deps import MaybeViewer, Viewer
 from atoll.people.models import Person
@@ -51,8 +50,8 @@ def space_out(view: SpaceView) -> SpaceOut:
 
 
 async def _one(db: DB, viewer: MaybeViewer, space_id: str) -> SpaceOut:
-    space, _ = await service.access_space(db, viewer=viewer, space_id=space_id)
-    return space_out((await service.views_of(db, viewer, [space]))[0])
+    access = await service.access_space(db, viewer=viewer, space_id=space_id)
+    return space_out((await service.views_of(db, viewer, [access.space]))[0])
 
 
 @router.get("/spaces", response_model=Page[SpaceOut])
@@ -93,17 +92,15 @@ async def get_space(space_id: str, viewer: MaybeViewer, db: DB) -> SpaceOut:
 
 @router.patch("/spaces/{space_id}", response_model=SpaceOut)
 async def update_space(space_id: str, body: SpacePatch, viewer: Viewer, db: DB) -> SpaceOut:
-    space, role = await service.access_space(db, viewer=viewer, space_id=space_id)
-    await service.do_update_space(
-        db, actor=viewer, space=space, role=role, changes=body.model_dump(exclude_unset=True)
-    )
+    access = await service.access_space(db, viewer=viewer, space_id=space_id)
+    await service.do_update_space(db, access=access, changes=body.model_dump(exclude_unset=True))
     return await _one(db, viewer, space_id)
 
 
 @router.post("/spaces/{space_id}/archive", response_model=SpaceOut)
 async def archive_space(space_id: str, viewer: Viewer, db: DB) -> SpaceOut:
-    space, role = await service.access_space(db, viewer=viewer, space_id=space_id)
-    await service.do_archive_space(db, actor=viewer, space=space, role=role)
+    access = await service.access_space(db, viewer=viewer, space_id=space_id)
+    await service.do_archive_space(db, access=access)
     return await _one(db, viewer, space_id)
 
 
@@ -116,9 +113,9 @@ async def list_members(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 25,
 ) -> Page[MemberOut]:
     """Members with their roles, by name (only for those who may read the space)."""
-    space, _ = await service.access_readable_space(db, viewer=viewer, space_id=space_id)
+    access = await service.access_readable_space(db, viewer=viewer, space_id=space_id)
     rows, next_cursor = await space_members.members_page(
-        db, space=space, cursor=cursor, limit=limit
+        db, space=access.space, cursor=cursor, limit=limit
     )
     return Page(
         items=[
@@ -140,14 +137,12 @@ async def list_members(
 @router.post("/spaces/{space_id}/members", response_model=MemberOut, status_code=201)
 async def add_member(space_id: str, body: MemberIn, viewer: Viewer, db: DB) -> MemberOut:
     """Add (invite) someone, or change a member's role (owners only)."""
-    space, role = await service.access_space(db, viewer=viewer, space_id=space_id)
+    access = await service.access_space(db, viewer=viewer, space_id=space_id)
     membership = await space_members.do_add_member(
         db,
-        actor=viewer,
-        space=space,
+        access=access,
         person_id=body.person_id,
         role=body.role,
-        actor_role=role,
         confirm_new_organization=body.confirm_new_organization,
     )
     person = await db.get(Person, membership.person_id)
@@ -166,24 +161,22 @@ async def add_member(space_id: str, body: MemberIn, viewer: Viewer, db: DB) -> M
 @router.delete("/spaces/{space_id}/members/{person_id}", status_code=204)
 async def remove_member(space_id: str, person_id: str, viewer: Viewer, db: DB) -> Response:
     """Owners and moderators remove people; anyone may remove themselves (leave)."""
-    space, _ = await service.access_space(db, viewer=viewer, space_id=space_id)
-    await space_members.do_remove_member(db, actor=viewer, space=space, person_id=person_id)
+    access = await service.access_space(db, viewer=viewer, space_id=space_id)
+    await space_members.do_remove_member(db, access=access, person_id=person_id)
     return Response(status_code=204)
 
 
 @router.post("/spaces/{space_id}/join", response_model=JoinOut)
 async def join_space(space_id: str, viewer: Viewer, db: DB) -> JoinOut:
     """Open space: join at once. Private space: ask to join (a pending request)."""
-    space, _ = await service.access_space(db, viewer=viewer, space_id=space_id)
-    return JoinOut(status=await space_members.do_join(db, actor=viewer, space=space))
+    access = await service.access_space(db, viewer=viewer, space_id=space_id)
+    return JoinOut(status=await space_members.do_join(db, actor=viewer, space=access.space))
 
 
 @router.get("/spaces/{space_id}/requests", response_model=list[JoinRequestOut])
 async def list_requests(space_id: str, viewer: Viewer, db: DB) -> list[JoinRequestOut]:
     """Pending requests to join (owners, moderators, admins)."""
-    space, role = await service.access_space(db, viewer=viewer, space_id=space_id)
-    if not policy.can_manage(viewer, role):
-        raise Forbidden("Only the space's owners and moderators see requests to join.")
+    access = await service.access_space(db, viewer=viewer, space_id=space_id)
     return [
         JoinRequestOut(
             id=str(r.id),
@@ -192,7 +185,7 @@ async def list_requests(space_id: str, viewer: Viewer, db: DB) -> list[JoinReque
             kind=p.kind,
             created_at=r.created_at,
         )
-        for r, p in await space_members.pending_requests(db, space=space)
+        for r, p in await space_members.pending_requests(db, access=access)
     ]
 
 
@@ -204,9 +197,9 @@ async def decide_request(
     viewer: Viewer,
     db: DB,
 ) -> Response:
-    space, _ = await service.access_space(db, viewer=viewer, space_id=space_id)
+    access = await service.access_space(db, viewer=viewer, space_id=space_id)
     await space_members.do_decide_request(
-        db, actor=viewer, space=space, request_id=request_id, approve=decision == "approve"
+        db, access=access, request_id=request_id, approve=decision == "approve"
     )
     return Response(status_code=204)
 
@@ -214,8 +207,8 @@ async def decide_request(
 @router.get("/spaces/{space_id}/audience", response_model=AudienceOut)
 async def audience(space_id: str, viewer: Viewer, db: DB) -> AudienceOut:
     """Who would see a post here."""
-    space, _ = await service.access_readable_space(db, viewer=viewer, space_id=space_id)
-    a = await space_members.audience_of(db, space=space)
+    access = await service.access_readable_space(db, viewer=viewer, space_id=space_id)
+    a = await space_members.audience_of(db, space=access.space)
     return AudienceOut(
         members=a.members,
         internal=a.internal,

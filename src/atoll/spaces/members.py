@@ -21,6 +21,7 @@ from atoll.people.models import Person
 from atoll.people.policy import visible_people
 from atoll.spaces import events, policy
 from atoll.spaces.models import ROLES, JoinRequest, Membership, Space
+from atoll.spaces.policy import SpaceAccess
 
 
 async def role_in(session: AsyncSession, *, space_id: int, person: Person | None) -> str | None:
@@ -128,23 +129,19 @@ async def check_new_organization(
 async def do_add_member(
     session: AsyncSession,
     *,
-    actor: Person,
-    space: Space,
+    access: SpaceAccess,
     person_id: int | str,
     role: str = "member",
-    actor_role: str | None = None,
     confirm_new_organization: bool = False,
 ) -> Membership:
     """Add someone (or change their role). Managers add members; owners grant roles. A
     person who brings a new organisation into a hybrid space needs
     ``confirm_new_organization`` (see ``check_new_organization``)."""
-    if actor_role is None:
-        actor_role = await role_in(session, space_id=space.id, person=actor)
-    if not policy.can_manage(actor, actor_role):
-        raise Forbidden("Only the space's owners and moderators can add people.")
+    actor, space = access.actor, access.space
+    check_can_add(access)
     if role not in ROLES:
         raise Invalid.field("role", "must be owner, moderator or member")
-    if role != "member" and not policy.can_own(actor, actor_role):
+    if role != "member" and not access.can_own:
         raise Forbidden("Only owners can change roles.")
     if not policy.is_open_for_writing(space):
         raise Conflict("This space is archived; nobody can be added.")
@@ -153,7 +150,7 @@ async def do_add_member(
         raise Invalid.field("person_id", "external people can only join hybrid spaces")
     existing = await session.get(Membership, (space.id, person.id))
     changes_a_role = role != "member" or (existing is not None and existing.role != "member")
-    if changes_a_role and not policy.can_own(actor, actor_role):
+    if changes_a_role and not access.can_own:
         raise Forbidden("Only owners can change roles.")
     if existing is None:
         await check_new_organization(
@@ -197,21 +194,27 @@ async def _check_not_last_owner(session: AsyncSession, space: Space, person_id: 
         raise Conflict("This is the space's last owner. Make someone else an owner first.")
 
 
+def check_can_add(access: SpaceAccess) -> None:
+    """Owners, moderators and administrators add people (Forbidden before anyone is looked up)."""
+    if not access.can_manage:
+        raise Forbidden("Only the space's owners and moderators can add people.")
+
+
 async def access_membership(
-    session: AsyncSession, *, actor: Person, space: Space, person_id: int | str
+    session: AsyncSession, *, access: SpaceAccess, person_id: int | str
 ) -> Membership:
-    """The membership ``actor`` may end: someone else's (owners and moderators; only owners
-    end an owner's) or their own (leaving). Forbidden, NotFound when there is none, Conflict
-    for the people of a unit in its space and for the last owner."""
+    """The membership the viewer of ``access`` may end: someone else's (owners and
+    moderators; only owners end an owner's) or their own (leaving). Forbidden, NotFound when
+    there is none, Conflict for the people of a unit in its space and for the last owner."""
+    actor, space = access.actor, access.space
     pid = parse_id(person_id)
-    actor_role = await role_in(session, space_id=space.id, person=actor)
-    if pid != actor.id and not policy.can_manage(actor, actor_role):
+    if pid != actor.id and not access.can_manage:
         # the same answer whether or not they are a member: the members may be hidden
         raise Forbidden("Only the space's owners and moderators can remove people.")
     membership = await session.get(Membership, (space.id, pid)) if pid is not None else None
     if pid is None or membership is None:
         raise NotFound("No such member.")
-    if pid != actor.id and membership.role == "owner" and not policy.can_own(actor, actor_role):
+    if pid != actor.id and membership.role == "owner" and not access.can_own:
         raise Forbidden("Only owners can remove an owner.")
     if membership.source == "unit" and space.kind == "unit":
         raise Conflict(
@@ -223,10 +226,11 @@ async def access_membership(
 
 
 async def do_remove_member(
-    session: AsyncSession, *, actor: Person, space: Space, person_id: int | str
+    session: AsyncSession, *, access: SpaceAccess, person_id: int | str
 ) -> None:
     """Remove someone or leave (see ``access_membership``)."""
-    membership = await access_membership(session, actor=actor, space=space, person_id=person_id)
+    space = access.space
+    membership = await access_membership(session, access=access, person_id=person_id)
     await session.delete(membership)
     await events.membership_changed(
         session, space_id=space.id, person_id=membership.person_id, role=None
@@ -266,8 +270,13 @@ async def do_join(session: AsyncSession, *, actor: Person, space: Space) -> str:
 
 
 async def pending_requests(
-    session: AsyncSession, *, space: Space
+    session: AsyncSession, *, access: SpaceAccess
 ) -> list[tuple[JoinRequest, Person]]:
+    """The requests to join the space waiting for an answer, oldest first: for its owners,
+    moderators and administrators (Forbidden to anyone else)."""
+    if not access.can_manage:
+        raise Forbidden("Only the space's owners and moderators see requests to join.")
+    space = access.space
     rows = await session.execute(
         select(JoinRequest, Person)
         .join(Person, Person.id == JoinRequest.person_id)
@@ -279,10 +288,10 @@ async def pending_requests(
 
 
 async def do_decide_request(
-    session: AsyncSession, *, actor: Person, space: Space, request_id: int | str, approve: bool
+    session: AsyncSession, *, access: SpaceAccess, request_id: int | str, approve: bool
 ) -> JoinRequest:
-    actor_role = await role_in(session, space_id=space.id, person=actor)
-    if not policy.can_manage(actor, actor_role):
+    actor, space = access.actor, access.space
+    if not access.can_manage:
         raise Forbidden("Only the space's owners and moderators can answer requests.")
     request_pk = parse_id(request_id)
     request = await session.get(JoinRequest, request_pk) if request_pk is not None else None

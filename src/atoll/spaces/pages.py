@@ -13,15 +13,16 @@ from atoll.conversations.pages import space_posts_context
 from atoll.conversations.service import is_following
 from atoll.http.request import DB, discard_changes
 from atoll.http.templating import render
-from atoll.kit.errors import AtollError, Forbidden, Invalid
+from atoll.kit.errors import AtollError, Invalid
 from atoll.kit.time import utcnow
 from atoll.org.models import Unit
 from atoll.people.deps import Form, MaybeViewer, PageChrome, Viewer
 from atoll.people.models import Person
 from atoll.people.policy import is_admin
 from atoll.spaces import members as space_members
-from atoll.spaces import policy, service
-from atoll.spaces.models import KINDS, Space
+from atoll.spaces import service
+from atoll.spaces.models import KINDS
+from atoll.spaces.policy import SpaceAccess
 
 router = APIRouter(include_in_schema=False)
 
@@ -40,17 +41,18 @@ VISIBILITY_WORDS = {
 TABS = ("posts", "questions", "ideas", "members", "about")
 
 
-def space_context(space: Space, role: str | None, viewer: Person | None) -> dict[str, Any]:
+def space_context(access: SpaceAccess) -> dict[str, Any]:
+    space = access.space
     return {
         "space": space,
-        "role": role,
+        "role": access.role,
         "kind_word": KIND_WORDS[space.kind],
         "visibility_word": VISIBILITY_WORDS[space.visibility],
-        "can_read": policy.can_read(viewer, space, role),
-        "can_manage": viewer is not None and policy.can_manage(viewer, role),
-        "can_own": viewer is not None and policy.can_own(viewer, role),
-        "can_post": viewer is not None and policy.can_post(viewer, space, role),
-        "writable": policy.is_open_for_writing(space),
+        "can_read": access.can_read,
+        "can_manage": access.can_manage,
+        "can_own": access.can_own,
+        "can_post": access.can_post,
+        "writable": access.writable,
     }
 
 
@@ -156,9 +158,10 @@ async def space_page(
     tab: Annotated[str, Query(max_length=20)] = "posts",
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> Response:
-    space, role = await service.access_space_by_slug(db, viewer=viewer, slug=slug)
+    access = await service.access_space_by_slug(db, viewer=viewer, slug=slug)
+    space = access.space
     tab = tab if tab in TABS else "posts"
-    ctx = space_context(space, role, viewer)
+    ctx = space_context(access)
     ctx["tab"] = tab
     ctx["view"] = (await service.views_of(db, viewer, [space]))[0]
     ctx["following"] = viewer is not None and await is_following(
@@ -178,11 +181,11 @@ async def space_page(
         ctx["external_members"] = sorted(by_org.items())
         ctx["members_cursor"] = next_cursor
         if ctx["can_manage"]:
-            ctx["requests"] = await space_members.pending_requests(db, space=space)
+            ctx["requests"] = await space_members.pending_requests(db, access=access)
     if ctx["can_read"] and tab in ("posts", "questions", "ideas"):
         ctx.update(
             await space_posts_context(
-                db, viewer=viewer, space=space, role=role, tab=tab, cursor=cursor, audience=audience
+                db, viewer=viewer, access=access, tab=tab, cursor=cursor, audience=audience
             )
         )
         if cursor and request.headers.get("hx-request") == "true":
@@ -190,13 +193,13 @@ async def space_page(
     return render(request, "spaces/space.html", ctx)
 
 
-async def _space_and_role(db: DB, viewer: Viewer, slug: str) -> tuple[Space, str | None]:
+async def _access(db: DB, viewer: Viewer, slug: str) -> SpaceAccess:
     return await service.access_space_by_slug(db, viewer=viewer, slug=slug)
 
 
 @router.post("/spaces/{slug}/join")
 async def join(slug: str, form: Form, viewer: Viewer, db: DB) -> Response:
-    space, _ = await _space_and_role(db, viewer, slug)
+    space = (await _access(db, viewer, slug)).space
     outcome = await space_members.do_join(db, actor=viewer, space=space)
     return RedirectResponse(f"/spaces/{space.slug}?{outcome}=1", status_code=303)
 
@@ -208,67 +211,61 @@ async def join(slug: str, form: Form, viewer: Viewer, db: DB) -> Response:
 
 @router.get("/spaces/{slug}/leave", dependencies=[PageChrome])
 async def confirm_leave(request: Request, slug: str, viewer: Viewer, db: DB) -> Response:
-    space, role = await _space_and_role(db, viewer, slug)
-    membership = await space_members.access_membership(
-        db, actor=viewer, space=space, person_id=viewer.id
+    access = await _access(db, viewer, slug)
+    membership = await space_members.access_membership(db, access=access, person_id=viewer.id)
+    following = await is_following(
+        db, viewer=viewer, target_type="space", target_id=access.space.id
     )
-    following = await is_following(db, viewer=viewer, target_type="space", target_id=space.id)
     ctx = {"what": "leave", "membership": membership, "following": following}
-    return render(request, "spaces/confirm.html", space_context(space, role, viewer) | ctx)
+    return render(request, "spaces/confirm.html", space_context(access) | ctx)
 
 
 @router.get("/spaces/{slug}/members/{person_id}/remove", dependencies=[PageChrome])
 async def confirm_remove_member(
     request: Request, slug: str, person_id: str, viewer: Viewer, db: DB
 ) -> Response:
-    space, role = await _space_and_role(db, viewer, slug)
-    membership = await space_members.access_membership(
-        db, actor=viewer, space=space, person_id=person_id
-    )
+    access = await _access(db, viewer, slug)
+    membership = await space_members.access_membership(db, access=access, person_id=person_id)
     person = await db.get(Person, membership.person_id)
     ctx = {"what": "remove", "membership": membership, "person": person}
-    return render(request, "spaces/confirm.html", space_context(space, role, viewer) | ctx)
+    return render(request, "spaces/confirm.html", space_context(access) | ctx)
 
 
 @router.get("/spaces/{slug}/archive", dependencies=[PageChrome])
 async def confirm_archive(request: Request, slug: str, viewer: Viewer, db: DB) -> Response:
-    space, role = await _space_and_role(db, viewer, slug)
-    service.check_can_archive(viewer, role)
-    if space.archived_at is not None:  # nothing to ask: the space says it is archived
-        return RedirectResponse(f"/spaces/{space.slug}?tab=about", status_code=303)
-    return render(
-        request, "spaces/confirm.html", space_context(space, role, viewer) | {"what": "archive"}
-    )
+    access = await _access(db, viewer, slug)
+    service.check_can_archive(access)
+    if access.space.archived_at is not None:  # nothing to ask: the space says it is archived
+        return RedirectResponse(f"/spaces/{access.space.slug}?tab=about", status_code=303)
+    return render(request, "spaces/confirm.html", space_context(access) | {"what": "archive"})
 
 
 @router.post("/spaces/{slug}/leave")
 async def leave(request: Request, slug: str, form: Form, viewer: Viewer, db: DB) -> Response:
-    space, _ = await _space_and_role(db, viewer, slug)
-    await space_members.do_remove_member(db, actor=viewer, space=space, person_id=viewer.id)
-    return RedirectResponse(f"/spaces/{space.slug}?left=1", status_code=303)
+    access = await _access(db, viewer, slug)
+    await space_members.do_remove_member(db, access=access, person_id=viewer.id)
+    return RedirectResponse(f"/spaces/{access.space.slug}?left=1", status_code=303)
 
 
 @router.post("/spaces/{slug}/members")
 async def add_member(request: Request, slug: str, form: Form, viewer: Viewer, db: DB) -> Response:
-    space, role = await _space_and_role(db, viewer, slug)
-    if not policy.can_manage(viewer, role):  # before looking anyone up: 403, not "nobody called"
-        raise Forbidden("Only the space's owners and moderators can add people.")
+    access = await _access(db, viewer, slug)
+    space = access.space
+    space_members.check_can_add(access)  # before looking anyone up: 403, not "nobody called"
     person = await space_members.find_person(db, viewer=viewer, text=form.get("person", ""))
     try:
         await space_members.do_add_member(
             db,
-            actor=viewer,
-            space=space,
+            access=access,
             person_id=person.id,
             role=form.get("role", "member"),
-            actor_role=role,
             confirm_new_organization=form.get("confirm_new_organization") == "yes",
         )
     except space_members.NewOrganization as question:
         # Nothing changed yet: ask first, in a second form that says what follows.
         await discard_changes(db, request)
         await db.refresh(space)
-        ctx = space_context(space, role, viewer)
+        ctx = space_context(access)
         ctx.update(question=question, role_asked=form.get("role", "member"))
         return render(request, "spaces/confirm_organization.html", ctx)
     return RedirectResponse(f"/spaces/{space.slug}?tab=members&saved=1", status_code=303)
@@ -276,45 +273,42 @@ async def add_member(request: Request, slug: str, form: Form, viewer: Viewer, db
 
 @router.post("/spaces/{slug}/members/{person_id}/remove")
 async def remove_member(slug: str, person_id: str, form: Form, viewer: Viewer, db: DB) -> Response:
-    space, _ = await _space_and_role(db, viewer, slug)
-    await space_members.do_remove_member(db, actor=viewer, space=space, person_id=person_id)
-    return RedirectResponse(f"/spaces/{space.slug}?tab=members&removed=1", status_code=303)
+    access = await _access(db, viewer, slug)
+    await space_members.do_remove_member(db, access=access, person_id=person_id)
+    return RedirectResponse(f"/spaces/{access.space.slug}?tab=members&removed=1", status_code=303)
 
 
 @router.post("/spaces/{slug}/requests/{request_id}")
 async def decide(slug: str, request_id: str, form: Form, viewer: Viewer, db: DB) -> Response:
-    space, _ = await _space_and_role(db, viewer, slug)
+    access = await _access(db, viewer, slug)
     await space_members.do_decide_request(
-        db,
-        actor=viewer,
-        space=space,
-        request_id=request_id,
-        approve=form.get("decision") == "approve",
+        db, access=access, request_id=request_id, approve=form.get("decision") == "approve"
     )
-    return RedirectResponse(f"/spaces/{space.slug}?tab=members&decided=1", status_code=303)
+    return RedirectResponse(f"/spaces/{access.space.slug}?tab=members&decided=1", status_code=303)
 
 
 @router.post("/spaces/{slug}/about")
 async def update_about(request: Request, slug: str, form: Form, viewer: Viewer, db: DB) -> Response:
-    space, role = await _space_and_role(db, viewer, slug)
+    access = await _access(db, viewer, slug)
+    space = access.space
     changes: dict[str, object] = {
         "name": form.get("name", "")[:300],
         "description": form.get("description", ""),
     }
-    if form.get("visibility") and policy.can_own(viewer, role) and space.kind != "public":
+    if form.get("visibility") and access.can_own and space.kind != "public":
         changes["visibility"] = form["visibility"]
     if space.kind in ("hybrid", "community", "unit", "situation", "public"):
         changes["wiki_moderators_only"] = form.get("wiki_moderators_only") == "on"
         changes["wiki_externals_may_edit"] = form.get("wiki_externals_may_edit") == "on"
-    await service.do_update_space(db, actor=viewer, space=space, role=role, changes=changes)
+    await service.do_update_space(db, access=access, changes=changes)
     return RedirectResponse(f"/spaces/{space.slug}?tab=about&saved=1", status_code=303)
 
 
 @router.post("/spaces/{slug}/archive")
 async def archive(slug: str, form: Form, viewer: Viewer, db: DB) -> Response:
-    space, role = await _space_and_role(db, viewer, slug)
-    await service.do_archive_space(db, actor=viewer, space=space, role=role)
-    return RedirectResponse(f"/spaces/{space.slug}?tab=about&archived=1", status_code=303)
+    access = await _access(db, viewer, slug)
+    await service.do_archive_space(db, access=access)
+    return RedirectResponse(f"/spaces/{access.space.slug}?tab=about&archived=1", status_code=303)
 
 
 @router.get("/spaces/{slug}/suggest")
@@ -329,10 +323,10 @@ async def suggest(
 ) -> Response:
     """Type-ahead options: people to add (visible to the viewer and allowed in the space) or
     to mention (only people who can read the space)."""
-    space, role = await service.access_space_by_slug(db, viewer=viewer, slug=slug)
-    if not policy.can_read(viewer, space, role):
+    access = await service.access_space_by_slug(db, viewer=viewer, slug=slug)
+    if not access.can_read:
         return render(request, "spaces/_suggest.html", {"people": [], "purpose": for_})
     people = await space_members.suggest_people(
-        db, viewer=viewer, space=space, text=q or person, purpose=for_
+        db, viewer=viewer, space=access.space, text=q or person, purpose=for_
     )
     return render(request, "spaces/_suggest.html", {"people": people, "purpose": for_})

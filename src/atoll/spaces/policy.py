@@ -1,21 +1,40 @@
 """Who sees what: the one place that decides access to a space and everything inside it.
 
-Every query that lists spaces or their content joins one of these clauses; nothing is loaded
-first and filtered in Python. Rules:
+The rule is written once, as a table: for each kind of reader (``RULES``), which spaces they
+may know exist (*see*: listed in the directory, 200 or 403 rather than 404) and whose content
+(posts, comments, wiki, members) they may *read* — in terms of a space's kind and visibility
+and whether they belong to it:
+
 - anonymous visitors see and read public spaces only;
 - administrators see and read every space (they govern the platform);
 - externals see and read the spaces they belong to (hybrid only) and public spaces;
 - members see open and private spaces, secret spaces they belong to, and public spaces; they
   read open and public spaces and those they belong to (a private space's content is hidden).
+
+Every form the rule takes is generated from that table, so that they cannot drift apart:
+
+- SQL over ``Space`` for the queries that list spaces or their content (``visible_spaces``,
+  ``readable_spaces``, ``readable_spaces_of``, ``readable_by_all``): every such query joins
+  one of these; nothing is loaded first and filtered in Python;
+- SQL over ``Person`` for who may be told about a loaded space (``readers_of``,
+  ``knowers_of``);
+- Python for a space already loaded with the viewer's role (``can_read``, ``can_see``, and
+  ``can_read_space`` for a kind of reader and any row with a kind and a visibility).
+
+``tests/spaces/test_policy_agreement.py`` runs them all against each other. ``SpaceAccess``
+carries a space with what one viewer may do there, computed once (``space_access``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal, Protocol
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute
 
+from atoll.kit.errors import denied
 from atoll.kit.time import utcnow
 from atoll.people.models import Person
 from atoll.people.policy import is_admin
@@ -26,8 +45,108 @@ MANAGERS = ("owner", "moderator")
 PersonId = int | ColumnElement[int] | InstrumentedAttribute[int]
 
 
-# The kinds of reader the rules below tell apart (``reader_of``).
-READERS = ("anonymous", "admin", "external", "member")
+class SpaceFacts(Protocol):
+    """What the read rule looks at in a space: a loaded ``Space``, or any row that has these."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def visibility(self) -> str: ...
+
+
+# --- the rule ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Is:
+    """Spaces whose kind or visibility is ``value`` (or, ``negate``, is not)."""
+
+    field: Literal["kind", "visibility"]
+    value: str
+    negate: bool = False
+
+    def sql(self) -> ColumnElement[bool]:
+        column = Space.kind if self.field == "kind" else Space.visibility
+        return column != self.value if self.negate else column == self.value
+
+    def holds(self, space: SpaceFacts) -> bool:
+        found = space.kind if self.field == "kind" else space.visibility
+        return (found == self.value) != self.negate
+
+
+@dataclass(frozen=True)
+class Every:
+    """Every space."""
+
+    def sql(self) -> ColumnElement[bool]:
+        return true()
+
+    def holds(self, space: SpaceFacts) -> bool:
+        return True
+
+
+@dataclass(frozen=True)
+class Reach:
+    """The spaces a kind of reader reaches: those any of ``spaces`` holds for, whatever they
+    belong to, and — when ``members`` — every space they belong to."""
+
+    spaces: tuple[Is | Every, ...]
+    members: bool = False
+
+    def everyone(self) -> ColumnElement[bool]:
+        """The spaces every reader of the kind reaches, as SQL over ``Space``."""
+        terms = [term.sql() for term in self.spaces]
+        return terms[0] if len(terms) == 1 else or_(*terms)  # a lone true() vanishes in AND
+
+    def sql(self, viewer_id: PersonId) -> ColumnElement[bool]:
+        """The spaces the reader ``viewer_id`` reaches, as SQL over ``Space``."""
+        if not self.members:
+            return self.everyone()
+        return or_(self.everyone(), _member_of(viewer_id))
+
+    def reaches_everyone(self, space: SpaceFacts) -> bool:
+        return any(term.holds(space) for term in self.spaces)
+
+    def holds(self, space: SpaceFacts, role: str | None) -> bool:
+        """Whether a reader whose role in ``space`` is ``role`` (None: not a member) reaches it."""
+        return self.reaches_everyone(space) or (self.members and role is not None)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What a kind of reader reads, and what they see (know exists)."""
+
+    reads: Reach
+    sees: Reach
+
+
+PUBLIC = Is("kind", "public")
+OPEN = Is("visibility", "open")
+NOT_SECRET = Is("visibility", "secret", negate=True)
+
+EVERY = Every()
+
+# The kinds of reader (``reader_of``) and their rules: the one statement of the read rule.
+RULES: dict[str, Rule] = {
+    "anonymous": Rule(reads=Reach((PUBLIC,)), sees=Reach((PUBLIC,))),
+    "admin": Rule(reads=Reach((EVERY,)), sees=Reach((EVERY,))),
+    "external": Rule(reads=Reach((PUBLIC,), members=True), sees=Reach((PUBLIC,), members=True)),
+    "member": Rule(
+        reads=Reach((OPEN, PUBLIC), members=True),
+        sees=Reach((NOT_SECRET, PUBLIC), members=True),
+    ),
+}
+READERS = tuple(RULES)
+# The kinds of reader who also read every space they belong to.
+READ_BY_MEMBERSHIP = tuple(reader for reader, rule in RULES.items() if rule.reads.members)
+# Who each kind of reader is among the people, as SQL over ``Person`` (and-ed with being
+# active); an administrator is one whatever their kind, and reads more than any other.
+PEOPLE: dict[str, ColumnElement[bool]] = {
+    "admin": Person.role == "admin",
+    "member": Person.kind == "member",
+    "external": Person.kind == "external",
+}
 
 
 def reader_of(viewer: Person | None) -> str:
@@ -43,36 +162,43 @@ def _member_of(viewer_id: PersonId) -> ColumnElement[bool]:
     return exists().where(Membership.space_id == Space.id, Membership.person_id == viewer_id)
 
 
+def _id(viewer: Person | None) -> int:
+    return viewer.id if viewer is not None else 0  # ids start at 1: nobody's
+
+
+# --- the rule as SQL over spaces --------------------------------------------------------------
+
+
 def visible_spaces(viewer: Person | None) -> ColumnElement[bool]:
     """Spaces the viewer may know exist (listed in the directory, 200/403 rather than 404)."""
-    if viewer is None:
-        return Space.kind == "public"
-    if is_admin(viewer):
-        return true()
-    if viewer.kind == "external":
-        return or_(Space.kind == "public", _member_of(viewer.id))
-    return or_(Space.visibility != "secret", Space.kind == "public", _member_of(viewer.id))
+    return RULES[reader_of(viewer)].sees.sql(_id(viewer))
 
 
 def readable_spaces(viewer: Person | None) -> ColumnElement[bool]:
     """Spaces whose content (posts, comments, wiki, members) the viewer may read."""
-    return readable_spaces_of(reader_of(viewer), viewer.id if viewer is not None else 0)
+    return readable_spaces_of(reader_of(viewer), _id(viewer))
 
 
 def readable_by_all(reader: str) -> ColumnElement[bool]:
     """The spaces every viewer of a kind of reader (``reader_of``) may read, whatever they
     belong to: with the spaces they belong to (``READ_BY_MEMBERSHIP``), what they read."""
-    if reader in ("anonymous", "external"):
-        return Space.kind == "public"
-    if reader == "admin":
-        return true()
-    if reader != "member":
+    if reader not in RULES:
         raise ValueError(f"unknown kind of reader {reader!r}")
-    return or_(Space.visibility == "open", Space.kind == "public")
+    return RULES[reader].reads.everyone()
 
 
-# The kinds of reader who also read every space they belong to.
-READ_BY_MEMBERSHIP = ("external", "member")
+def readable_spaces_of(reader: str, viewer_id: PersonId) -> ColumnElement[bool]:
+    """``readable_spaces`` for a kind of reader (``reader_of``) and the viewer's id, which may
+    be a bound parameter: a statement built once per kind of reader serves every viewer."""
+    if reader not in RULES:
+        raise ValueError(f"unknown kind of reader {reader!r}")
+    return RULES[reader].reads.sql(viewer_id)
+
+
+def readable_space_ids(viewer: Person | None) -> Select[tuple[int]]:
+    """A sub-select of readable space ids, for content queries (posts, comments, search)."""
+    return select(Space.id).where(readable_spaces(viewer))
+
 
 # The spaces each of some people belongs to: (person id, space id) rows, for a list of
 # person ids bound as ``people``.
@@ -81,18 +207,34 @@ MEMBERSHIPS_OF = select(Membership.person_id, Membership.space_id).where(
 )
 
 
-def readable_spaces_of(reader: str, viewer_id: PersonId) -> ColumnElement[bool]:
-    """``readable_spaces`` for a kind of reader (``reader_of``) and the viewer's id, which may
-    be a bound parameter: a statement built once per kind of reader serves every viewer."""
-    everyone = readable_by_all(reader)
-    if reader not in READ_BY_MEMBERSHIP:
-        return everyone
-    return or_(everyone, _member_of(viewer_id))
+# --- the rule as SQL over people --------------------------------------------------------------
 
 
-def readable_space_ids(viewer: Person | None) -> Select[tuple[int]]:
-    """A sub-select of readable space ids, for content queries (posts, comments, search)."""
-    return select(Space.id).where(readable_spaces(viewer))
+def _people_reached(space: Space, reach_of: str) -> ColumnElement[bool]:
+    """The active people whose rule's ``reach_of`` ("reads" or "sees") reaches ``space``."""
+    reaches = [getattr(RULES[reader], reach_of) for reader in PEOPLE]
+    if all(reach.reaches_everyone(space) for reach in reaches):
+        return Person.is_active.is_(True)
+    clauses = [
+        who
+        for who, reach in zip(PEOPLE.values(), reaches, strict=True)
+        if reach.reaches_everyone(space)
+    ]
+    if any(reach.members for reach in reaches if not reach.reaches_everyone(space)):
+        member = exists().where(Membership.space_id == space.id, Membership.person_id == Person.id)
+        clauses.insert(0, member)
+    return and_(Person.is_active.is_(True), or_(*clauses))
+
+
+def readers_of(space: Space) -> ColumnElement[bool]:
+    """People who may read this space (for @mention suggestions, the audience line and who is
+    told of what happens in it)."""
+    return _people_reached(space, "reads")
+
+
+def knowers_of(space: Space) -> ColumnElement[bool]:
+    """People who may know this space exists (told the answer to their request to join it)."""
+    return _people_reached(space, "sees")
 
 
 def people_sharing_a_space_with(viewer: Person) -> ColumnElement[bool]:
@@ -111,15 +253,31 @@ def share_a_space(one: PersonId, other: PersonId) -> ColumnElement[bool]:
     )
 
 
-def readers_of(space: Space) -> ColumnElement[bool]:
-    """People who may read this space (for @mention suggestions and the audience line)."""
-    member = exists().where(Membership.space_id == space.id, Membership.person_id == Person.id)
-    clauses = [member, Person.role == "admin"]
-    if space.kind == "public":
-        return Person.is_active.is_(True)
-    if space.visibility == "open":
-        clauses.append(Person.kind == "member")
-    return and_(Person.is_active.is_(True), or_(*clauses))
+# --- the rule in Python -----------------------------------------------------------------------
+
+
+def can_read_space(reader: str, space: SpaceFacts, role: str | None) -> bool:
+    """``readable_spaces_of`` for one space (any row with its kind and visibility) and a
+    reader of that kind whose role there is ``role`` (None: not a member)."""
+    return RULES[reader].reads.holds(space, role)
+
+
+def can_see_space(reader: str, space: SpaceFacts, role: str | None) -> bool:
+    """``visible_spaces`` for one space and a reader of that kind (see ``can_read_space``)."""
+    return RULES[reader].sees.holds(space, role)
+
+
+def can_read(viewer: Person | None, space: SpaceFacts, role: str | None) -> bool:
+    """The same rule as ``readable_spaces``, for a space already loaded with the viewer's role."""
+    return can_read_space(reader_of(viewer), space, role)
+
+
+def can_see(viewer: Person | None, space: SpaceFacts, role: str | None) -> bool:
+    """The same rule as ``visible_spaces``, for a space already loaded with the viewer's role."""
+    return can_see_space(reader_of(viewer), space, role)
+
+
+# --- acting in a space ------------------------------------------------------------------------
 
 
 def is_open_for_writing(space: Space, now: datetime | None = None) -> bool:
@@ -129,39 +287,19 @@ def is_open_for_writing(space: Space, now: datetime | None = None) -> bool:
     return space.closes_at is None or space.closes_at > (now or utcnow())
 
 
-def can_read(viewer: Person | None, space: Space, role: str | None) -> bool:
-    """The same rule as ``readable_spaces``, for a space already loaded with the viewer's role."""
-    if space.kind == "public":
-        return True
-    if viewer is None:
-        return False
-    if is_admin(viewer) or role is not None:
-        return True
-    return viewer.kind == "member" and space.visibility == "open"
-
-
-def can_see(viewer: Person | None, space: Space, role: str | None) -> bool:
-    if can_read(viewer, space, role):
-        return True
-    return viewer is not None and viewer.kind == "member" and space.visibility != "secret"
-
-
 def can_manage(viewer: Person, role: str | None) -> bool:
     """Owners, moderators and admins manage members, requests and moderation."""
-    return is_admin(viewer) or role in MANAGERS
+    return _manages(is_admin(viewer), role)
 
 
 def can_own(viewer: Person, role: str | None) -> bool:
     """Owners and admins change roles, settings, and archive."""
-    return is_admin(viewer) or role == "owner"
+    return _owns(is_admin(viewer), role)
 
 
 def can_post(viewer: Person, space: Space, role: str | None, kind: str = "update") -> bool:
-    if not is_open_for_writing(space):
-        return False
-    if kind == "announcement":
-        return can_manage(viewer, role)
-    return role is not None or is_admin(viewer)
+    """Whoever belongs to the space (and admins) posts; its managers announce. While open."""
+    return _posts(is_admin(viewer), role, is_open_for_writing(space), kind)
 
 
 def can_participate(viewer: Person, space: Space, role: str | None) -> bool:
@@ -169,11 +307,85 @@ def can_participate(viewer: Person, space: Space, role: str | None) -> bool:
     return is_open_for_writing(space) and can_read(viewer, space, role)
 
 
+# The rules above, for an administrator or not (``space_access`` asks them once per space).
+
+
+def _manages(admin: bool, role: str | None) -> bool:
+    return admin or role in MANAGERS
+
+
+def _owns(admin: bool, role: str | None) -> bool:
+    return admin or role == "owner"
+
+
+def _posts(admin: bool, role: str | None, writable: bool, kind: str) -> bool:
+    if not writable:
+        return False
+    if kind == "announcement":
+        return _manages(admin, role)
+    return admin or role is not None
+
+
+# Externals belong only to hybrid spaces.
+EXTERNALS_BELONG = Is("kind", "hybrid")
+
+
 def may_belong(person: Person, space: Space) -> bool:
     """Externals belong only to hybrid spaces."""
-    return person.kind == "member" or space.kind == "hybrid"
+    return person.kind == "member" or EXTERNALS_BELONG.holds(space)
 
 
 def spaces_externals_may_belong_to() -> ColumnElement[bool]:
     """``may_belong`` for an external, as SQL: the spaces they may hold a membership of."""
-    return Space.kind == "hybrid"
+    return EXTERNALS_BELONG.sql()
+
+
+# --- a space as one viewer may use it ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SpaceAccess:
+    """A space as one viewer may use it: their role there and what they may do, computed once
+    (``space_access``). The ``access_*`` functions of the spaces service return one; the
+    ``do_*`` functions that act in a space take one."""
+
+    space: Space
+    viewer: Person | None
+    role: str | None
+    can_see: bool  # know it exists
+    can_read: bool  # its posts, comments, wiki and members
+    writable: bool  # not archived, not a closed situation room
+    can_post: bool  # an update, a question or an idea
+    can_announce: bool
+    can_participate: bool  # comment, react, vote
+    can_manage: bool  # members, requests, moderation, settings
+    can_own: bool  # roles, visibility, archiving
+
+    @property
+    def actor(self) -> Person:
+        """The viewer, who acts: a change needs someone signed in (401 otherwise)."""
+        if self.viewer is None:
+            raise denied("space", signed_in=False, may_know=self.can_see)
+        return self.viewer
+
+
+def space_access(viewer: Person | None, space: Space, role: str | None) -> SpaceAccess:
+    """What ``viewer``, whose role in ``space`` is ``role`` (None: not a member), may do there:
+    the predicates above, each asked once (every post a page shows has one)."""
+    reader = reader_of(viewer)
+    reads = can_read_space(reader, space, role)
+    writable = is_open_for_writing(space)
+    signed_in, admin = viewer is not None, reader == "admin"
+    return SpaceAccess(
+        space=space,
+        viewer=viewer,
+        role=role,
+        can_see=can_see_space(reader, space, role),
+        can_read=reads,
+        writable=writable,
+        can_post=signed_in and _posts(admin, role, writable, "update"),
+        can_announce=signed_in and _posts(admin, role, writable, "announcement"),
+        can_participate=signed_in and writable and reads,
+        can_manage=signed_in and _manages(admin, role),
+        can_own=signed_in and _owns(admin, role),
+    )

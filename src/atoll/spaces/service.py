@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.kit.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from atoll.kit.errors import Conflict, Forbidden, Invalid, NotFound, denied
 from atoll.kit.ids import parse_id
 from atoll.kit.pagination import clamp_limit, decode_name_id_cursor, encode_cursor
 from atoll.kit.text import clean_name
@@ -29,6 +29,7 @@ from atoll.spaces.members import (
     role_in,
 )
 from atoll.spaces.models import KINDS, VISIBILITIES, JoinRequest, Membership, Space
+from atoll.spaces.policy import SpaceAccess
 
 MAX_SITUATION_DAYS = 90
 SITUATION_MAX_PEOPLE = 50
@@ -71,43 +72,46 @@ def _space_id(space_id: int | str) -> int:
 
 async def access_space(
     session: AsyncSession, *, viewer: Person | None, space_id: int | str
-) -> tuple[Space, str | None]:
-    """Load a space the viewer may know exists, with their role; otherwise NotFound."""
+) -> SpaceAccess:
+    """Load a space the viewer may know exists, as they may use it: 404 if they may not know
+    it (401 if they must sign in first, whether or not it exists)."""
     row = (
         await session.execute(
             select(Space).where(Space.id == _space_id(space_id), policy.visible_spaces(viewer))
         )
     ).scalar_one_or_none()
     if row is None:
-        if viewer is None:  # the same answer whether or not it exists: sign in first
-            raise Unauthorized("Sign in to see this space.")
-        raise NotFound("No such space.")
-    return row, await role_in(session, space_id=row.id, person=viewer)
+        raise denied("space", signed_in=viewer is not None, may_know=False)
+    return policy.space_access(viewer, row, await role_in(session, space_id=row.id, person=viewer))
 
 
 async def access_readable_space(
     session: AsyncSession, *, viewer: Person | None, space_id: int | str
-) -> tuple[Space, str | None]:
+) -> SpaceAccess:
     """Load a space whose content the viewer may read: 404 if they may not know it, 403 if it
     is private to them, 401 if they must sign in first."""
-    space, role = await access_space(session, viewer=viewer, space_id=space_id)
-    if not policy.can_read(viewer, space, role):
-        raise Forbidden("Only members can see what is inside this space. Ask to join.")
-    return space, role
+    access = await access_space(session, viewer=viewer, space_id=space_id)
+    if not access.can_read:
+        raise denied(
+            "space",
+            signed_in=viewer is not None,
+            may_know=True,
+            detail="Only members can see what is inside this space. Ask to join.",
+        )
+    return access
 
 
 async def access_space_by_slug(
     session: AsyncSession, *, viewer: Person | None, slug: str
-) -> tuple[Space, str | None]:
+) -> SpaceAccess:
+    """``access_space`` for a space named by its slug (the pages' URLs)."""
     space_id = None
     if "\x00" not in slug:  # PostgreSQL refuses NUL in text; no slug has one
         space_id = await session.scalar(
             select(Space.id).where(Space.slug == slug[:220], policy.visible_spaces(viewer))
         )
     if space_id is None:
-        if viewer is None:
-            raise Unauthorized("Sign in to see this space.")
-        raise NotFound("No such space.")
+        raise denied("space", signed_in=viewer is not None, may_know=False)
     return await access_space(session, viewer=viewer, space_id=space_id)
 
 
@@ -287,7 +291,8 @@ async def do_create_space(
     session.add(space)
     await session.flush()
     await search_index.index_space(session, space)
-    if kind != "unit" or not is_admin(actor) or actor.unit_id is not None:
+    owns = kind != "unit" or not is_admin(actor) or actor.unit_id is not None
+    if owns:
         session.add(Membership(space_id=space.id, person_id=actor.id, role="owner"))
         await events.membership_changed(
             session, space_id=space.id, person_id=actor.id, role="owner"
@@ -300,11 +305,11 @@ async def do_create_space(
         raise Invalid.field(
             "member_ids", f"a situation room holds at most {SITUATION_MAX_PEOPLE} people"
         )
+    access = policy.space_access(actor, space, "owner" if owns else None)
     for pid in sorted(ids):  # a new space has no history for a new organisation to read
         await do_add_member(
             session,
-            actor=actor,
-            space=space,
+            access=access,
             person_id=pid,
             role="member",
             confirm_new_organization=True,
@@ -313,16 +318,12 @@ async def do_create_space(
 
 
 async def do_update_space(
-    session: AsyncSession,
-    *,
-    actor: Person,
-    space: Space,
-    role: str | None,
-    changes: dict[str, object],
+    session: AsyncSession, *, access: SpaceAccess, changes: dict[str, object]
 ) -> Space:
-    if not policy.can_manage(actor, role):
+    space = access.space
+    if not access.can_manage:
         raise Forbidden("Only the space's owners and moderators can change it.")
-    if changes.get("visibility") is not None and not policy.can_own(actor, role):
+    if changes.get("visibility") is not None and not access.can_own:
         raise Forbidden("Only owners can change who can see the space.")
     if space.archived_at is not None:
         raise Conflict("This space is archived; it can no longer be changed.")
@@ -347,16 +348,15 @@ async def do_update_space(
     return space
 
 
-def check_can_archive(actor: Person, role: str | None) -> None:
-    if not policy.can_own(actor, role):
+def check_can_archive(access: SpaceAccess) -> None:
+    if not access.can_own:
         raise Forbidden("Only owners and administrators can archive a space.")
 
 
-async def do_archive_space(
-    session: AsyncSession, *, actor: Person, space: Space, role: str | None
-) -> Space:
+async def do_archive_space(session: AsyncSession, *, access: SpaceAccess) -> Space:
     """Make the space read-only for good (again: nothing changes)."""
-    check_can_archive(actor, role)
+    space = access.space
+    check_can_archive(access)
     if space.archived_at is None:
         space.archived_at = utcnow()
     await session.flush()

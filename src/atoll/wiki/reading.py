@@ -18,7 +18,7 @@ from sqlalchemy import select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
-from atoll.kit.errors import Invalid, NotFound, Unauthorized
+from atoll.kit.errors import Invalid, NotFound, denied
 from atoll.kit.pagination import (
     Page,
     clamp_limit,
@@ -27,9 +27,9 @@ from atoll.kit.pagination import (
     encode_cursor,
 )
 from atoll.people.models import Person
-from atoll.spaces import policy as space_policy
 from atoll.spaces import service as spaces_service
 from atoll.spaces.models import Space
+from atoll.spaces.policy import SpaceAccess
 from atoll.wiki import links, policy
 from atoll.wiki.models import WikiLink, WikiPage, WikiRedirect, WikiRevision
 
@@ -41,19 +41,26 @@ MAX_REVISION = 2**31 - 1
 
 @dataclass(frozen=True)
 class WikiSpace:
-    """A space's wiki as one viewer meets it: their role and whether they may edit now."""
+    """A space's wiki as one viewer meets it: the space as they may use it, and whether they
+    may edit its wiki now."""
 
-    space: Space
-    role: str | None
+    access: SpaceAccess
     can_edit: bool
 
+    @property
+    def space(self) -> Space:
+        return self.access.space
 
-def _wiki_of(viewer: Person | None, space: Space, role: str | None) -> WikiSpace:
-    if not space_policy.can_read(viewer, space, role):
-        if viewer is None:
-            raise Unauthorized("Sign in to see this space.")
-        raise NotFound("No such space.")
-    return WikiSpace(space=space, role=role, can_edit=policy.may_edit_now(viewer, space, role))
+    @property
+    def role(self) -> str | None:
+        return self.access.role
+
+
+def _wiki_of(access: SpaceAccess) -> WikiSpace:
+    if not access.can_read:  # a wiki is content: who may not read it may not know it
+        raise denied("space", signed_in=access.viewer is not None, may_know=False)
+    can_edit = policy.may_edit_now(access.viewer, access.space, access.role)
+    return WikiSpace(access=access, can_edit=can_edit)
 
 
 async def access_wiki(
@@ -61,16 +68,15 @@ async def access_wiki(
 ) -> WikiSpace:
     """The wiki of a space the viewer may read. NotFound otherwise (also for a private space
     they may know of: its wiki is content); Unauthorized when signed out and not public."""
-    space, role = await spaces_service.access_space(session, viewer=viewer, space_id=space_id)
-    return _wiki_of(viewer, space, role)
+    return _wiki_of(await spaces_service.access_space(session, viewer=viewer, space_id=space_id))
 
 
 async def access_wiki_by_slug(
     session: AsyncSession, *, viewer: Person | None, space_slug: str
 ) -> WikiSpace:
     """``access_wiki`` for a space named by its slug (the pages' URLs)."""
-    space, role = await spaces_service.access_space_by_slug(session, viewer=viewer, slug=space_slug)
-    return _wiki_of(viewer, space, role)
+    access = await spaces_service.access_space_by_slug(session, viewer=viewer, slug=space_slug)
+    return _wiki_of(access)
 
 
 # --- reading ----------------------------------------------------------------------------------

@@ -1,0 +1,122 @@
+"""Who may do what with a post or a comment, and which comments are live.
+
+Inside a space, the space decides (``atoll.spaces.policy``, carried by a ``SpaceAccess``):
+whoever may read it reads its posts and comments, and takes part — comments, reacts, votes —
+while it is open. On top of that:
+
+- the author edits a post or a comment; the author, the space's owners and moderators and
+  administrators delete it;
+- the author of a question accepts an answer;
+- the space's owners and moderators (and administrators) set an idea's status.
+
+An archived space or a closed situation room is read-only: no flag offers a change there, and
+the service answers a change with a Conflict before it asks who may make it.
+
+A comment is live while it is not deleted and, for a reply, neither is the comment it answers
+(a top-level comment takes its replies with it): ``live_comment`` in SQL, ``is_live_comment``
+in Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, or_
+from sqlalchemy.orm import aliased
+
+from atoll.conversations.models import Comment, Post
+from atoll.spaces.policy import SpaceAccess
+
+# A reply's parent comment, in statements that ask ``live_comment``: outer-join it with
+# ``with_parent``. One alias object, made once (a fresh alias adapts its columns again).
+PARENT = aliased(Comment, name="parent")
+
+
+# --- who may do what --------------------------------------------------------------------------
+
+
+def is_author(access: SpaceAccess, author_id: int) -> bool:
+    """The viewer wrote it: they edit it (and may delete it, accept an answer to it)."""
+    return access.viewer is not None and access.viewer.id == author_id
+
+
+def may_delete(access: SpaceAccess, author_id: int) -> bool:
+    """Its author and the space's managers delete a post or a comment (while it is open)."""
+    return is_author(access, author_id) or access.can_manage
+
+
+def may_accept(access: SpaceAccess, post: Post) -> bool:
+    """The author of a question accepts an answer to it (while the space is open)."""
+    return post.kind == "question" and is_author(access, post.author_id)
+
+
+def may_moderate(access: SpaceAccess, post: Post) -> bool:
+    """The space's managers set an idea's status (while the space is open)."""
+    return post.kind == "idea" and access.can_manage
+
+
+@dataclass(frozen=True)
+class PostPermissions:
+    """What a viewer may do with a post now: which actions a page or the API offers (the
+    service checks again when one is taken)."""
+
+    can_edit: bool
+    can_delete: bool
+    can_participate: bool  # comment, react, vote
+    can_accept: bool
+    can_moderate: bool  # set an idea's status
+
+
+@dataclass(frozen=True)
+class CommentPermissions:
+    """What a viewer may do with a comment now (see ``PostPermissions``)."""
+
+    can_edit: bool
+    can_delete: bool
+    can_reply: bool
+
+
+def post_permissions(access: SpaceAccess, post: Post) -> PostPermissions:
+    """What the viewer of ``access`` may do with ``post``, a post of its space."""
+    open_ = access.writable
+    return PostPermissions(
+        can_edit=open_ and is_author(access, post.author_id),
+        can_delete=open_ and may_delete(access, post.author_id),
+        can_participate=access.can_participate,
+        can_accept=open_ and may_accept(access, post),
+        can_moderate=open_ and may_moderate(access, post),
+    )
+
+
+def comment_permissions(access: SpaceAccess, comment: Comment) -> CommentPermissions:
+    """What the viewer of ``access`` may do with ``comment``, on a post of its space."""
+    open_ = access.writable
+    return CommentPermissions(
+        can_edit=open_ and is_author(access, comment.author_id),
+        can_delete=open_ and may_delete(access, comment.author_id),
+        can_reply=access.can_participate and comment.parent_id is None,
+    )
+
+
+# --- live comments ----------------------------------------------------------------------------
+
+
+def with_parent(stmt: Select[Any]) -> Select[Any]:
+    """The statement with each comment's parent outer-joined as ``PARENT``."""
+    return stmt.outerjoin(PARENT, PARENT.id == Comment.parent_id)
+
+
+def live_comment() -> ColumnElement[bool]:
+    """Live comments, in a statement that joins each comment's parent (``with_parent``)."""
+    return and_(
+        Comment.deleted_at.is_(None),
+        or_(Comment.parent_id.is_(None), PARENT.deleted_at.is_(None)),
+    )
+
+
+def is_live_comment(comment: Comment, parent: Comment | None) -> bool:
+    """``live_comment`` for a comment loaded with its parent (None for a top-level one)."""
+    if comment.deleted_at is not None:
+        return False
+    return comment.parent_id is None or (parent is not None and parent.deleted_at is None)
