@@ -12,8 +12,11 @@ from atoll.org import service as org_service
 from atoll.org.models import Unit
 from atoll.people import service as people_service
 from atoll.people.models import Person
+from atoll.people.passwords import Hashing
 
 PASSWORD = "correct horse battery"
+# The argon2 cost the suite's app hashes at (tests/conftest.py: settings_for), cheap on purpose.
+HASHING = Hashing(time_cost=1, memory_kib=1024)
 _seq = itertools.count(1)
 
 
@@ -41,7 +44,7 @@ async def make_person(db: AsyncSession, **overrides: Any) -> Person:
     if overrides.get("kind") == "external":
         values.update(organization="Acme Corp", relation="customer")
     values.update(overrides)
-    person = await people_service.do_create_person(db, actor=None, **values)
+    person = await people_service.do_create_person(db, actor=None, hashing=HASHING, **values)
     await db.commit()
     return person
 

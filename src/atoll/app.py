@@ -32,7 +32,6 @@ from atoll.org import importer
 from atoll.org import pages as org_pages
 from atoll.people import api as people_api
 from atoll.people import pages as people_pages
-from atoll.people import passwords
 from atoll.realtime import api as realtime_api
 from atoll.realtime.hub import Hub
 from atoll.realtime.signins import SignIns
@@ -99,11 +98,6 @@ async def running(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    passwords.configure(
-        time_cost=settings.argon2_time_cost,
-        memory_kib=settings.argon2_memory_kib,
-        threads=settings.argon2_threads,
-    )
     analytics.configure(
         silo_level=settings.silo_level, tie_lookback_days=settings.tie_lookback_days
     )

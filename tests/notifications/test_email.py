@@ -31,7 +31,7 @@ from atoll.people.models import Person
 from atoll.spaces import members as space_members
 from atoll.spaces import service as spaces
 from atoll.spaces.models import Space
-from tests.factories import auth_headers, make_person
+from tests.factories import HASHING, auth_headers, make_person
 from tests.test_cli import atoll, cli_env  # noqa: F401 - the fixture, for the command's test
 from tests.web.helpers import csrf_of
 
@@ -336,10 +336,10 @@ async def test_the_digest_command(cli_env: dict[str, str], inbox: Inbox) -> None
     try:
         async with make_sessions(engine, settings)() as session:
             ana = await people.do_create_person(
-                session, actor=None, name="Ana", email="ana@example.com"
+                session, actor=None, hashing=HASHING, name="Ana", email="ana@example.com"
             )
             ben = await people.do_create_person(
-                session, actor=None, name="Ben", email="ben@example.com"
+                session, actor=None, hashing=HASHING, name="Ben", email="ben@example.com"
             )
             space = await _guild(session, ana, ben)
             post = await conversations.do_create_post(session, author=ana, space=space, body="Hi")
