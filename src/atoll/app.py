@@ -101,7 +101,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     analytics.configure(
         silo_level=settings.silo_level, tie_lookback_days=settings.tie_lookback_days
     )
-    attachments.configure(directory=settings.attachments_path, max_bytes=settings.max_upload_bytes)
     notification_email.configure(settings)
 
     app = FastAPI(

@@ -1,0 +1,104 @@
+"""Settings reach the code as arguments: two apps with different settings in one process each
+keep to their own (nothing is configured globally when an app is made)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from atoll.app import create_app
+from atoll.config import Settings
+from atoll.conversations.models import Attachment
+from atoll.people.models import Person
+from tests.factories import auth_headers, make_person
+
+API = "/api/v1"
+
+
+@pytest.fixture
+async def other(settings: Settings, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of a second app on the same database, made after the suite's, with another
+    argon2 cost, another attachments directory and a smaller upload limit."""
+    second = create_app(
+        settings.model_copy(
+            update={
+                "argon2_time_cost": 2,
+                "argon2_memory_kib": 2048,
+                "attachments_dir": tmp_path / "other-files",
+                "max_upload_mb": 1,
+            }
+        )
+    )
+    async with second.router.lifespan_context(second):
+        transport = httpx.ASGITransport(app=second, client=("203.0.113.8", 5000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            yield c
+
+
+async def _add_person(client: httpx.AsyncClient, headers: dict[str, str], email: str) -> str:
+    answer = await client.post(
+        f"{API}/people",
+        json={"name": email, "email": email, "password": "long enough secret"},
+        headers=headers,
+    )
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["id"])
+
+
+async def _hash_of(db: AsyncSession, person_id: str) -> str:
+    await db.rollback()
+    found = await db.scalar(select(Person.password_hash).where(Person.id == int(person_id)))
+    assert found is not None
+    return found
+
+
+async def test_each_app_hashes_at_its_own_cost(
+    app: FastAPI, client: httpx.AsyncClient, other: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    admin = await make_person(db, role="admin")
+    here_h, there_h = await auth_headers(client, admin), await auth_headers(other, admin)
+    here = await _add_person(client, here_h, "here@example.com")
+    there = await _add_person(other, there_h, "there@example.com")
+    assert "$m=1024,t=1," in await _hash_of(db, here)
+    assert "$m=2048,t=2," in await _hash_of(db, there)
+    again = await _add_person(client, here_h, "again@example.com")
+    assert "$m=1024,t=1," in await _hash_of(db, again)  # the first app's cost is unchanged
+
+
+async def test_each_app_stores_files_where_and_as_large_as_its_settings_say(
+    client: httpx.AsyncClient,
+    other: httpx.AsyncClient,
+    db: AsyncSession,
+    settings: Settings,
+    tmp_path: Path,
+) -> None:
+    person = await make_person(db)
+    files = {"file": ("notes.txt", b"x" * (1024 * 1024 + 1), "text/plain")}
+    here = await client.post(
+        f"{API}/attachments", files=files, headers=await auth_headers(client, person)
+    )
+    there = await other.post(
+        f"{API}/attachments", files=files, headers=await auth_headers(other, person)
+    )
+    assert here.status_code == 201, here.text  # within the suite's 25 MB
+    assert there.status_code == 413 and "limit of 1 MB" in there.json()["detail"]
+
+    small = {"file": ("notes.txt", b"a few words", "text/plain")}
+    stored = await other.post(
+        f"{API}/attachments", files=small, headers=await auth_headers(other, person)
+    )
+    assert stored.status_code == 201, stored.text
+    await db.rollback()
+    keys = dict((await db.execute(select(Attachment.id, Attachment.storage_key))).tuples().all())
+    in_other = {p.name for p in (tmp_path / "other-files").rglob("*") if p.is_file()}
+    assert in_other == {keys[int(stored.json()["id"])]}
+    big_key = keys[int(here.json()["id"])]
+    big = settings.attachments_path / big_key[:2] / big_key
+    assert big.stat().st_size == 1024 * 1024 + 1
+    big.unlink()  # other tests look at the sizes of the stored files
