@@ -25,7 +25,6 @@ from atoll.events.broker import make_broker
 from atoll.http.idempotency import Idempotency
 from atoll.http.templating import WEB_DIR, templates
 from atoll.notifications import api as notifications_api
-from atoll.notifications import email as notification_email
 from atoll.notifications import pages as notifications_pages
 from atoll.org import api as org_api
 from atoll.org import importer
@@ -101,7 +100,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     analytics.configure(
         silo_level=settings.silo_level, tie_lookback_days=settings.tie_lookback_days
     )
-    notification_email.configure(settings)
 
     app = FastAPI(
         title="Atoll",

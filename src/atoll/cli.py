@@ -341,8 +341,7 @@ def digest() -> None:
     from atoll.notifications import email
 
     settings = Settings()
-    email.configure(settings)
-    if not email.enabled():
+    if not email.enabled(settings):
         console.print(
             "[yellow]No SMTP host is configured[/yellow] (ATOLL_SMTP_HOST): no e-mail sent."
         )
