@@ -17,6 +17,10 @@ from atoll.people.passwords import Hashing
 PASSWORD = "correct horse battery"
 # The argon2 cost the suite's app hashes at (tests/conftest.py: settings_for), cheap on purpose.
 HASHING = Hashing(time_cost=1, memory_kib=1024)
+# The interaction log's settings of the suite's app (ATOLL_SILO_LEVEL, ATOLL_TIE_LOOKBACK_DAYS:
+# tests/conftest.py keeps the defaults), for tests that record interactions themselves.
+SILO_LEVEL = 2
+LOOKBACK_DAYS = 90
 _seq = itertools.count(1)
 
 

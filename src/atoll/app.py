@@ -11,7 +11,6 @@ from fastapi.staticfiles import StaticFiles
 from atoll import __version__, tasks
 from atoll.analytics import api as analytics_api
 from atoll.analytics import pages as analytics_pages
-from atoll.analytics import service as analytics
 from atoll.analytics.activity import note_activity
 from atoll.analytics.policy import can_view_analytics
 from atoll.config import Settings
@@ -97,9 +96,6 @@ async def running(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    analytics.configure(
-        silo_level=settings.silo_level, tie_lookback_days=settings.tie_lookback_days
-    )
 
     app = FastAPI(
         title="Atoll",
