@@ -23,6 +23,7 @@ from atoll.config import Settings
 from atoll.org import service as org_service
 from atoll.org.importer import ImportReport, do_import_org
 from atoll.people.models import Person
+from atoll.people.passwords import Hashing
 from atoll.people.service import do_create_person
 from atoll.spaces.models import Membership, Space
 from atoll.spaces.service import do_create_space
@@ -198,10 +199,16 @@ async def _ceiling(engine: AsyncEngine, rows: list[dict[str, str]]) -> float:
 
 async def _unit_spaces(engine: AsyncEngine, rows: list[dict[str, str]]) -> int:
     """An administrator, and an open unit space for the company and each unit above the teams."""
-    async with make_sessions(engine, Settings())() as session:
+    settings = Settings()
+    async with make_sessions(engine, settings)() as session:
         root = await org_service.do_create_unit(session, actor=None, name="Atoll Corp")
         admin = await do_create_person(
-            session, actor=None, name="Bench Admin", email="admin@atoll.example", role="admin"
+            session,
+            actor=None,
+            hashing=Hashing.of(settings),
+            name="Bench Admin",
+            email="admin@atoll.example",
+            role="admin",
         )
         known = {root.path: root}
         paths = {"/".join(r["unit_path"].split("/")[:2]) for r in rows if r["unit_path"]}

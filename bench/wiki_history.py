@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from atoll.config import Settings
 from atoll.kit.time import utcnow
 from atoll.people.models import Person
+from atoll.people.passwords import Hashing
 from atoll.people.service import do_create_person
 from atoll.spaces.service import do_create_space
 from atoll.wiki import links, service
@@ -40,11 +41,18 @@ BODY = (
 )
 
 
-async def _setup(maker: async_sessionmaker[AsyncSession], revisions: int) -> tuple[int, int]:
+async def _setup(
+    maker: async_sessionmaker[AsyncSession], hashing: Hashing, revisions: int
+) -> tuple[int, int]:
     """The author's id and the space's id; pages "one" (1 revision) and "long" (N)."""
     async with maker() as db:
         author = await do_create_person(
-            db, actor=None, name="Bench Author", email="bench@example.com", kind="member"
+            db,
+            actor=None,
+            hashing=hashing,
+            name="Bench Author",
+            email="bench@example.com",
+            kind="member",
         )
         space = await do_create_space(
             db, actor=author, name="Bench wiki", kind="community", visibility="open"
@@ -147,8 +155,9 @@ def _note(took: list[float]) -> str:
 
 
 async def _run(kind: str, engine: AsyncEngine, revisions: int) -> list[Figure]:
-    maker = make_sessions(engine, Settings())
-    author_id, space_id = await _setup(maker, revisions)
+    settings = Settings()
+    maker = make_sessions(engine, settings)
+    author_id, space_id = await _setup(maker, Hashing.of(settings), revisions)
     figures: list[Figure] = []
     cases: list[tuple[str, Step, int]] = [
         ("open", _open, READS),

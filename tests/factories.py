@@ -15,8 +15,15 @@ from atoll.people.models import Person
 from atoll.spaces import service as spaces_service
 from atoll.spaces.models import Space
 from atoll.spaces.policy import SpaceAccess
+from atoll.people.passwords import Hashing
 
 PASSWORD = "correct horse battery"
+# The argon2 cost the suite's app hashes at (tests/conftest.py: settings_for), cheap on purpose.
+HASHING = Hashing(time_cost=1, memory_kib=1024)
+# The interaction log's settings of the suite's app (ATOLL_SILO_LEVEL, ATOLL_TIE_LOOKBACK_DAYS:
+# tests/conftest.py keeps the defaults), for tests that record interactions themselves.
+SILO_LEVEL = 2
+LOOKBACK_DAYS = 90
 _seq = itertools.count(1)
 
 
@@ -44,7 +51,7 @@ async def make_person(db: AsyncSession, **overrides: Any) -> Person:
     if overrides.get("kind") == "external":
         values.update(organization="Acme Corp", relation="customer")
     values.update(overrides)
-    person = await people_service.do_create_person(db, actor=None, **values)
+    person = await people_service.do_create_person(db, actor=None, hashing=HASHING, **values)
     await db.commit()
     return person
 

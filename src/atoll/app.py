@@ -11,7 +11,6 @@ from fastapi.staticfiles import StaticFiles
 from atoll import __version__, tasks
 from atoll.analytics import api as analytics_api
 from atoll.analytics import pages as analytics_pages
-from atoll.analytics import service as analytics
 from atoll.analytics.activity import note_activity
 from atoll.analytics.policy import can_view_analytics
 from atoll.config import Settings
@@ -25,16 +24,15 @@ from atoll.events.broker import make_broker
 from atoll.http.idempotency import Idempotency
 from atoll.http.templating import WEB_DIR, templates
 from atoll.notifications import api as notifications_api
-from atoll.notifications import email as notification_email
 from atoll.notifications import pages as notifications_pages
 from atoll.org import api as org_api
 from atoll.org import importer
 from atoll.org import pages as org_pages
 from atoll.people import api as people_api
 from atoll.people import pages as people_pages
-from atoll.people import passwords
 from atoll.realtime import api as realtime_api
-from atoll.realtime.stream import Hub
+from atoll.realtime.hub import Hub
+from atoll.realtime.signins import SignIns
 from atoll.search import api as search_api
 from atoll.search import pages as search_pages
 from atoll.spaces import api as spaces_api
@@ -65,44 +63,39 @@ def upload_allowances(settings: Settings) -> list[Allowance]:
     ]
 
 
+@asynccontextmanager
+async def running(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
+    """The app's life: its database, its broker, the hub of its event streams and the checks
+    of their sign-ins, made with them, and the housekeeping loop (``ATOLL_HOUSEKEEPING_SECONDS``,
+    0: none)."""
+    engine = make_engine(settings)
+    broker = make_broker(settings.redis_url)
+    await broker.start()
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessions(engine, settings, broker=broker)
+    app.state.broker = broker
+    app.state.hub = Hub(broker, engine)
+    app.state.sign_ins = SignIns(app.state.sessionmaker, settings)
+    await app.state.hub.start()
+    try:
+        if settings.housekeeping_seconds:
+            async with tasks.running(
+                app.state.sessionmaker,
+                settings.housekeeping_seconds,
+                event_retention_hours=settings.event_retention_hours,
+                login_window_seconds=settings.login_window_seconds,
+            ):
+                yield
+        else:
+            yield
+    finally:
+        await app.state.hub.stop()
+        await broker.stop()
+        await engine.dispose()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    passwords.configure(
-        time_cost=settings.argon2_time_cost,
-        memory_kib=settings.argon2_memory_kib,
-        threads=settings.argon2_threads,
-    )
-    analytics.configure(
-        silo_level=settings.silo_level, tie_lookback_days=settings.tie_lookback_days
-    )
-    attachments.configure(directory=settings.attachments_path, max_bytes=settings.max_upload_bytes)
-    notification_email.configure(settings)
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(settings)
-        broker = make_broker(settings.redis_url)
-        await broker.start()
-        app.state.engine = engine
-        app.state.sessionmaker = make_sessions(engine, settings, broker=broker)
-        app.state.broker = broker
-        app.state.hub = Hub(broker)
-        await app.state.hub.start()
-        try:
-            if settings.housekeeping_seconds:
-                async with tasks.running(
-                    app.state.sessionmaker,
-                    settings.housekeeping_seconds,
-                    event_retention_hours=settings.event_retention_hours,
-                    login_window_seconds=settings.login_window_seconds,
-                ):
-                    yield
-            else:
-                yield
-        finally:
-            await app.state.hub.stop()
-            await broker.stop()
-            await engine.dispose()
 
     app = FastAPI(
         title="Atoll",
@@ -111,7 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url=None,  # our own page below: FastAPI's needs an inline script and a CDN
         redoc_url=None,
-        lifespan=lifespan,
+        lifespan=lambda app: running(app, settings),
         # any signed-in request counts as activity
         dependencies=[Depends(note_activity, scope="function")],
     )
@@ -126,6 +119,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(SecurityHeaders, https=settings.secure_cookies)
 
+    include_routers(app)
+    app.get(f"{API_PREFIX}/docs", include_in_schema=False)(docs_page(f"{API_PREFIX}/openapi.json"))
+    app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+    return app
+
+
+def include_routers(app: FastAPI) -> None:
+    """Every domain's JSON API under ``API_PREFIX``, then the pages."""
     api = APIRouter(prefix=API_PREFIX, responses=problem_responses())
     api.include_router(people_api.router)
     api.include_router(org_api.router)
@@ -149,6 +150,3 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(analytics_pages.router)
     app.include_router(discover_pages.router)
     app.include_router(search_pages.router)
-    app.get(f"{API_PREFIX}/docs", include_in_schema=False)(docs_page(f"{API_PREFIX}/openapi.json"))
-    app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
-    return app

@@ -32,13 +32,6 @@ def _run(work: Callable[[Any], Awaitable[T]], settings: Settings | None = None) 
     settings = settings or Settings()
 
     async def main() -> T:
-        from atoll.people import passwords
-
-        passwords.configure(
-            time_cost=settings.argon2_time_cost,
-            memory_kib=settings.argon2_memory_kib,
-            threads=settings.argon2_threads,
-        )
         engine = make_engine(settings)
         try:
             async with make_sessions(engine, settings)() as session:
@@ -129,17 +122,25 @@ def create_admin(
     ] = None,
 ) -> None:
     """Create an administrator account."""
+    from atoll.people.passwords import Hashing
     from atoll.people.service import do_create_person
 
     if password is None:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    settings = Settings()
 
     async def work(session: Any) -> None:
         await do_create_person(
-            session, actor=None, name=name, email=email, password=password, role="admin"
+            session,
+            actor=None,
+            hashing=Hashing.of(settings),
+            name=name,
+            email=email,
+            password=password,
+            role="admin",
         )
 
-    _run(work)
+    _run(work, settings)
     console.print(f"Administrator {email} created.")
 
 
@@ -214,6 +215,7 @@ def _create_demo(
     """Create the demo organisation when the database is empty, with a progress bar per
     phase; write its ground truth as JSON; print how to sign in either way."""
     from atoll.demo.generator import do_create_demo
+    from atoll.people.passwords import Hashing
 
     with Progress(
         TextColumn("{task.description:<24}"),
@@ -245,6 +247,7 @@ def _create_demo(
                 posts=posts,
                 silo_level=settings.silo_level,
                 lookback_days=settings.tie_lookback_days,
+                hashing=Hashing.of(settings),
                 progress=step,
             ),
             settings,
@@ -338,8 +341,7 @@ def digest() -> None:
     from atoll.notifications import email
 
     settings = Settings()
-    email.configure(settings)
-    if not email.enabled():
+    if not email.enabled(settings):
         console.print(
             "[yellow]No SMTP host is configured[/yellow] (ATOLL_SMTP_HOST): no e-mail sent."
         )

@@ -29,7 +29,6 @@ from atoll.spaces.service import do_close_due_situation_rooms
 log = logging.getLogger("atoll.tasks")
 INTERVAL_SECONDS = 60
 DIGEST_ROUND_SECONDS = 600
-_last_digest_round: float | None = None
 EVENT_RETENTION_HOURS = 72
 LOGIN_WINDOW_SECONDS = 900
 
@@ -50,7 +49,6 @@ async def run_once(
         await session.commit()
     if counted:
         log.info("counted %d closed month(s) of the interaction log", counted)
-    await _digest_round(maker)
     async with maker() as session:
         older_than = utcnow() - timedelta(hours=event_retention_hours)
         await do_prune_events(session, older_than=older_than)
@@ -62,21 +60,13 @@ async def run_once(
         await session.commit()
 
 
-async def _digest_round(maker: async_sessionmaker[AsyncSession]) -> None:
-    global _last_digest_round
-    now = time.monotonic()
-    if _last_digest_round is None or now - _last_digest_round >= DIGEST_ROUND_SECONDS:
-        _last_digest_round = now
-        await send_digests(maker)
-
-
 async def send_digests(maker: async_sessionmaker[AsyncSession]) -> int:
     """E-mail the daily digest to everyone due one, a few hundred people per transaction, and
     wait until the mail is handed over. Returns how many digests went out."""
     total = 0
-    while email.enabled():
+    while True:
         async with maker() as session:
-            queued = await do_prepare_digests(session)
+            queued = await do_prepare_digests(session)  # none while e-mail is off
             await session.commit()
         await email.drain()
         total += queued
@@ -94,6 +84,9 @@ async def housekeeping(
     event_retention_hours: int = EVENT_RETENTION_HOURS,
     login_window_seconds: int = LOGIN_WINDOW_SECONDS,
 ) -> None:
+    """``run_once`` every ``interval`` seconds, and a round of digests every
+    ``DIGEST_ROUND_SECONDS`` (the first at once)."""
+    last_digests: float | None = None
     while True:
         try:
             await run_once(
@@ -101,6 +94,10 @@ async def housekeeping(
                 event_retention_hours=event_retention_hours,
                 login_window_seconds=login_window_seconds,
             )
+            now = time.monotonic()
+            if last_digests is None or now - last_digests >= DIGEST_ROUND_SECONDS:
+                last_digests = now
+                await send_digests(maker)
         except asyncio.CancelledError:
             raise
         except Exception:  # noqa: BLE001 - keep the loop alive; the next round retries

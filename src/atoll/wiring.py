@@ -13,6 +13,7 @@ from atoll.config import Settings
 from atoll.db.engine import make_sessionmaker
 from atoll.events.broker import Broker
 from atoll.events.outbox import Subscriber, Subscribers, wire
+from atoll.notifications import email
 
 
 def subscribers(settings: Settings) -> Subscribers:
@@ -32,7 +33,9 @@ def _subscriptions(settings: Settings) -> Iterable[Iterable[tuple[str, Subscribe
 def make_sessions(
     engine: AsyncEngine, settings: Settings, *, broker: Broker | None = None
 ) -> async_sessionmaker[AsyncSession]:
-    """A sessionmaker whose sessions run the subscribers and announce on ``broker``."""
+    """A sessionmaker whose sessions run the subscribers, announce on ``broker`` and send
+    e-mail with ``settings``."""
     maker = make_sessionmaker(engine)
     wire(maker, subscribers=subscribers(settings), broker=broker)
+    email.wire(maker, settings)  # after the outbox's: it keeps what that wired
     return maker

@@ -12,7 +12,7 @@ from atoll.analytics.service import record_interaction
 from atoll.org.models import Unit
 from atoll.people.models import Person
 from atoll.spaces.models import Space
-from tests.factories import make_person, make_unit
+from tests.factories import LOOKBACK_DAYS, SILO_LEVEL, make_person, make_unit
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # a Monday: ISO week 2026-W10
 
@@ -57,7 +57,16 @@ async def act(
     space: Space | None = None,
 ) -> Interaction:
     """Record one interaction at ``at`` and flush it (so the next one sees it), committed."""
-    row = await record_interaction(db, kind=kind, actor=actor, target=target, space=space, at=at)
+    row = await record_interaction(
+        db,
+        kind=kind,
+        actor=actor,
+        target=target,
+        space=space,
+        at=at,
+        silo_level=SILO_LEVEL,
+        lookback_days=LOOKBACK_DAYS,
+    )
     assert row is not None
     await db.commit()
     return row

@@ -22,6 +22,7 @@ from atoll.analytics.models import Interaction
 from atoll.analytics.queries import adoption, rebuild_ties, value_matrix
 from atoll.config import Settings
 from atoll.demo.generator import do_create_demo
+from tests.factories import HASHING
 
 
 def _when(text: str) -> datetime:
@@ -53,7 +54,7 @@ def _stage(cells: list[dict[str, Any]], total: int, settings: Settings) -> str:
 async def test_the_value_matrix_equals_the_planted_ground_truth(
     db: AsyncSession, settings: Settings, seed: int, end: date
 ) -> None:
-    result = await do_create_demo(db, people=60, months=4, seed=seed, end=end)
+    result = await do_create_demo(db, hashing=HASHING, people=60, months=4, seed=seed, end=end)
     await db.commit()
     truth = result.ground_truth
     await db.execute(update(Interaction).values(new_tie=True))
@@ -88,7 +89,9 @@ async def test_the_value_matrix_equals_the_planted_ground_truth(
 async def test_the_questions_asked_and_answered_equal_the_planted_ground_truth(
     db: AsyncSession, settings: Settings
 ) -> None:
-    result = await do_create_demo(db, people=120, months=4, seed=13, end=date(2026, 4, 30))
+    result = await do_create_demo(
+        db, hashing=HASHING, people=120, months=4, seed=13, end=date(2026, 4, 30)
+    )
     await db.commit()
     truth = result.ground_truth
     months = truth["months"]

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from atoll.config import Settings
 from atoll.conversations import attachments as files
 from atoll.conversations.models import Attachment, Post
 from tests.conversations.helpers import add_member, make_post, make_space, post
@@ -166,16 +167,20 @@ async def test_public_space_files_are_public(client: httpx.AsyncClient, db: Asyn
 
 
 async def test_too_large_empty_or_malformed_uploads(
-    client: httpx.AsyncClient, db: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    db: AsyncSession,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     h = await auth_headers(client, await make_person(db))
-    monkeypatch.setattr(files.config, "max_bytes", 1000)
+    monkeypatch.setattr(settings, "max_upload_mb", 1)  # ATOLL_MAX_UPLOAD_MB=1
+    limit = 1024 * 1024
     # refused by its declared length before it is read, and while it is stored
-    big = await upload(client, h, b"x" * 70_000)
-    assert big.status_code == 413 and "limit" in big.json()["detail"]
-    slightly = await upload(client, h, b"x" * 1001)
+    big = await upload(client, h, b"x" * (limit + 70_000))
+    assert big.status_code == 413 and "limit of 1 MB" in big.json()["detail"]
+    slightly = await upload(client, h, b"x" * (limit + 1))
     assert slightly.status_code == 413, slightly.text
-    assert (await upload(client, h, b"x" * 1000)).status_code == 201
+    assert (await upload(client, h, b"x" * limit)).status_code == 201
     empty = await upload(client, h, b"")
     assert empty.status_code == 422 and empty.json()["errors"][0]["field"] == "file"
     missing = await client.post(f"{API}/attachments", files={"other": ("a", b"x")}, headers=h)
@@ -184,14 +189,14 @@ async def test_too_large_empty_or_malformed_uploads(
     assert not_a_form.status_code == 422
     assert (await client.post(f"{API}/attachments", files={"file": ("a", b"x")})).status_code == 401
     assert await _rows(db, Attachment) == 1
-    stored = _stored_files()
+    stored = _stored_files(settings)
     keys = set((await db.execute(select(Attachment.storage_key))).scalars())
     assert {p.name for p in stored} >= keys
-    assert not any(p.stat().st_size > 1000 for p in stored)
+    assert not any(p.stat().st_size > limit for p in stored)
 
 
-def _stored_files() -> list[Path]:
-    return [p for p in Path(files.config.directory).rglob("*") if p.is_file()]
+def _stored_files(settings: Settings) -> list[Path]:
+    return [p for p in settings.attachments_path.rglob("*") if p.is_file()]
 
 
 def test_clean_filenames() -> None:

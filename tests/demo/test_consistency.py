@@ -20,6 +20,7 @@ from atoll.org.models import Unit
 from atoll.people.models import Person
 from atoll.spaces.models import Membership, Space
 from atoll.wiki.models import WikiPage, WikiRevision
+from tests.factories import HASHING
 
 END = date(2026, 5, 31)
 START = datetime(2025, 12, 1, tzinfo=UTC)
@@ -27,7 +28,7 @@ STOP = datetime(2026, 6, 1, tzinfo=UTC)
 
 
 async def _demo(db: AsyncSession) -> None:
-    result = await do_create_demo(db, people=150, months=6, seed=3, end=END)
+    result = await do_create_demo(db, hashing=HASHING, people=150, months=6, seed=3, end=END)
     await db.commit()
     assert result.created
 

@@ -19,6 +19,7 @@ from atoll.db.base import Base
 from atoll.demo.generator import do_create_demo
 from atoll.spaces.models import Space
 from tests.conftest import empty_all_tables
+from tests.factories import HASHING
 
 # Deadlines, not history: a situation room may close after the end.
 DEADLINES = {("space", "closes_at")}
@@ -84,7 +85,7 @@ def _after(latest: dict[str, Any], end: datetime) -> dict[str, Any]:
     ],
 )
 async def test_nothing_is_dated_after_the_end_instant(db: AsyncSession, end: datetime) -> None:
-    result = await do_create_demo(db, people=80, months=3, seed=5, end=end)
+    result = await do_create_demo(db, hashing=HASHING, people=80, months=3, seed=5, end=end)
     await db.commit()
     latest = await _latest(db)
     # The check below looks at every kind of row the demo writes.
@@ -111,7 +112,9 @@ async def test_the_month_not_over_gets_the_share_its_elapsed_time_deserves(
     landmark threads; over seeds 1 to 5 the ratios were 1.22 to 1.51. Hence 0.8 to 1.8. A
     whole month squeezed into the elapsed days would be 2.3 times the rate on the 16th at
     noon and 14 times on the 3rd at noon."""
-    truth = (await do_create_demo(db, people=300, months=6, seed=1, end=end)).ground_truth
+    truth = (
+        await do_create_demo(db, hashing=HASHING, people=300, months=6, seed=1, end=end)
+    ).ground_truth
     await db.commit()
     months = truth["months"]
     assert [m["period"] for m in months][-2:] == ["2026-05", "2026-06"]
@@ -124,13 +127,15 @@ async def test_the_month_not_over_gets_the_share_its_elapsed_time_deserves(
 
 
 async def test_a_day_means_up_to_the_end_of_that_day(app: Any, db: AsyncSession) -> None:
-    by_day = await do_create_demo(db, people=60, months=2, seed=4, end=date(2026, 6, 3))
+    by_day = await do_create_demo(
+        db, hashing=HASHING, people=60, months=2, seed=4, end=date(2026, 6, 3)
+    )
     await db.commit()
     assert by_day.created
     await db.rollback()  # end the reading transaction: emptying the tables waits for it
     await empty_all_tables(app.state.engine)
     by_moment = await do_create_demo(
-        db, people=60, months=2, seed=4, end=datetime(2026, 6, 4, tzinfo=UTC)
+        db, hashing=HASHING, people=60, months=2, seed=4, end=datetime(2026, 6, 4, tzinfo=UTC)
     )
     await db.commit()
     day, moment = by_day.ground_truth, by_moment.ground_truth
@@ -141,7 +146,7 @@ async def test_a_day_means_up_to_the_end_of_that_day(app: Any, db: AsyncSession)
 
 async def test_without_an_end_the_history_ends_now(db: AsyncSession) -> None:
     before = datetime.now(UTC).replace(microsecond=0)
-    result = await do_create_demo(db, people=40, months=2, seed=2)
+    result = await do_create_demo(db, hashing=HASHING, people=40, months=2, seed=2)
     await db.commit()
     after = datetime.now(UTC)
     assert before <= _when(result.ground_truth["stop"]) <= after

@@ -13,19 +13,19 @@ from atoll.analytics.models import ActivityDay, Interaction
 from atoll.conversations.models import Post
 from atoll.demo.generator import DEMO_PASSWORD, do_create_demo
 from atoll.org.models import Unit
-from atoll.people import passwords
 from atoll.people import service as people_service
 from atoll.people.models import Person
 from atoll.spaces import members as space_members
 from atoll.spaces.models import Membership, Space
 from tests.conftest import empty_all_tables
+from tests.factories import HASHING
 
 END = date(2026, 6, 30)
 
 
 async def _demo(db: AsyncSession, **kw: Any) -> dict[str, Any]:
     options: dict[str, Any] = {"people": 80, "months": 4, "seed": 7, "end": END} | kw
-    result = await do_create_demo(db, **options)
+    result = await do_create_demo(db, hashing=HASHING, **options)
     await db.commit()
     assert result.created
     return result.ground_truth
@@ -58,7 +58,7 @@ async def test_the_same_seed_makes_the_same_organisation_and_another_seed_anothe
 async def test_a_second_run_changes_nothing(db: AsyncSession) -> None:
     await _demo(db)
     people = await db.scalar(select(func.count()).select_from(Person))
-    again = await do_create_demo(db, people=80, months=4, seed=1, end=END)
+    again = await do_create_demo(db, people=80, months=4, seed=1, end=END, hashing=HASHING)
     assert not again.created and again.people == people
     assert await db.scalar(select(func.count()).select_from(Person)) == people
 
@@ -73,7 +73,7 @@ async def test_the_landmarks_the_docs_and_browser_tests_use_are_there(db: AsyncS
     assert (marta.kind, marta.organization, marta.relation) == ("external", "Acme Corp", "customer")
     assert (lina.organization, lina.relation) == ("Beta Ltd", "partner")
     for person in (ada, ana, marta, lina):
-        assert await passwords.verify_password(person.password_hash, DEMO_PASSWORD)
+        assert await HASHING.verify(person.password_hash, DEMO_PASSWORD)
     spaces = {s.slug: s for s in (await db.execute(select(Space))).scalars()}
     expected = {
         "python-guild": ("Python Guild", "community", "open"),
@@ -161,7 +161,7 @@ async def test_new_rows_get_fresh_ids_after_the_bulk_insert(db: AsyncSession) ->
     await _demo(db)
     biggest = await db.scalar(select(func.max(Person.id)))
     person = await people_service.do_create_person(
-        db, actor=None, name="Newcomer", email="newcomer@northwind.example"
+        db, actor=None, hashing=HASHING, name="Newcomer", email="newcomer@northwind.example"
     )
     await db.commit()
     assert person.id > (biggest or 0)

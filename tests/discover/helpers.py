@@ -17,7 +17,7 @@ from atoll.people.models import Person
 from atoll.spaces import members as space_members
 from atoll.spaces import service as spaces
 from atoll.spaces.models import Space
-from tests.factories import access_to, make_person, make_unit
+from tests.factories import LOOKBACK_DAYS, SILO_LEVEL, access_to, make_person, make_unit
 
 
 @dataclass
@@ -78,7 +78,15 @@ async def comment(
 
 async def tie(db: AsyncSession, actor: Person, target: Person) -> None:
     """One interaction now (a mention outside any space): the two work together."""
-    assert await record_interaction(db, kind="mention", actor=actor, target=target, space=None)
+    assert await record_interaction(
+        db,
+        kind="mention",
+        actor=actor,
+        target=target,
+        space=None,
+        silo_level=SILO_LEVEL,
+        lookback_days=LOOKBACK_DAYS,
+    )
     await db.commit()
 
 

@@ -31,7 +31,8 @@ from atoll.people.models import Person
 from atoll.spaces import members as space_members
 from atoll.spaces import service as spaces
 from atoll.spaces.models import Space
-from tests.factories import access_to, auth_headers, make_person
+from atoll.wiring import make_sessions
+from tests.factories import HASHING, access_to, auth_headers, make_person
 from tests.test_cli import atoll, cli_env  # noqa: F401 - the fixture, for the command's test
 from tests.web.helpers import csrf_of
 
@@ -65,26 +66,27 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-async def inbox(settings: Settings, app: Any) -> AsyncIterator[Inbox]:
+async def inbox(
+    settings: Settings, app: Any, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Inbox]:
+    """A real SMTP server, and the app's settings pointing at it for the test: the app (its
+    requests and its sessions) mails there, with links to ``https://atoll.example.org``."""
     handler = Inbox()
     handler.port = _free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=handler.port)
     controller.start()
-    email.configure(
-        settings.model_copy(
-            update={
-                "smtp_host": "127.0.0.1",
-                "smtp_port": handler.port,
-                "smtp_from": "atoll@example.org",
-                "base_url": "https://atoll.example.org",
-            }
-        )
-    )
+    smtp = {
+        "smtp_host": "127.0.0.1",
+        "smtp_port": handler.port,
+        "smtp_from": "atoll@example.org",
+        "base_url": "https://atoll.example.org",
+    }
+    for name, value in smtp.items():
+        monkeypatch.setattr(settings, name, value)
     try:
         yield handler
     finally:
         await email.drain()
-        email.configure(settings)
         controller.stop()
 
 
@@ -102,11 +104,12 @@ def _unsubscribe_link(message: EmailMessage) -> str:
 
 
 async def _unsubscribe(app: Any, link: str) -> httpx.Response:
-    """Follow the link as someone who is not signed in: the page, then its button."""
+    """Follow the link as someone who is not signed in: the page, then its button (over
+    https, as the link says: the app's cookies are Secure while its base URL is https)."""
     parts = urlsplit(link)
     assert parts.scheme == "https" and parts.netloc == "atoll.example.org"
     transport = httpx.ASGITransport(app=app, client=("198.51.100.9", 5000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as anon:
+    async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as anon:
         page = await anon.get(f"{parts.path}?{parts.query}")
         assert page.status_code == 200 and "Stop these e-mails" in page.text
         token = re.search(r'name="token" value="([^"]+)"', page.text)
@@ -310,10 +313,10 @@ async def test_the_housekeeping_round_sends_due_digests(
 
 
 async def test_without_an_smtp_host_nothing_is_sent_and_it_says_so(
-    settings: Settings, db: AsyncSession, caplog: pytest.LogCaptureFixture
+    app: Any, settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
-    email.configure(settings.model_copy(update={"smtp_host": ""}))
-    try:
+    off = settings.model_copy(update={"smtp_host": ""})
+    async with make_sessions(app.state.engine, off)() as db:
         ana = await make_person(db, name="Ana")
         ben = await make_person(db, name="Ben")
         with caplog.at_level(logging.INFO, logger="atoll.email"):
@@ -325,25 +328,24 @@ async def test_without_an_smtp_host_nothing_is_sent_and_it_says_so(
         views, _ = await service.notifications_page(db, viewer=ben)
         assert len(views) == 2 and all(v.notification.emailed_at is None for v in views)
         assert await service.do_prepare_digests(db, now=utcnow() + LATER) == 0
-    finally:
-        email.configure(settings)
 
 
 async def test_the_digest_command(cli_env: dict[str, str], inbox: Inbox) -> None:  # noqa: F811
     """`atoll digest` against a fresh database, as a real process, to the real SMTP server."""
     from atoll.db.engine import make_engine
     from atoll.people import service as people
-    from atoll.wiring import make_sessions
 
-    settings = Settings(database_url=cli_env["ATOLL_DATABASE_URL"])
+    settings = Settings(
+        database_url=cli_env["ATOLL_DATABASE_URL"], smtp_host="127.0.0.1", smtp_port=inbox.port
+    )
     engine = make_engine(settings)
     try:
         async with make_sessions(engine, settings)() as session:
             ana = await people.do_create_person(
-                session, actor=None, name="Ana", email="ana@example.com"
+                session, actor=None, hashing=HASHING, name="Ana", email="ana@example.com"
             )
             ben = await people.do_create_person(
-                session, actor=None, name="Ben", email="ben@example.com"
+                session, actor=None, hashing=HASHING, name="Ben", email="ben@example.com"
             )
             space = await _guild(session, ana, ben)
             post = await conversations.do_create_post(session, author=ana, space=space, body="Hi")

@@ -8,6 +8,7 @@ import re
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from atoll.config import Settings
 from atoll.conversations import service as conversations
 from atoll.notifications import email, service
 from atoll.notifications.models import NotificationPreference
@@ -158,9 +159,11 @@ async def test_preferences_page(client: httpx.AsyncClient, db: AsyncSession) -> 
     )
 
 
-async def test_unsubscribe_without_signing_in(client: httpx.AsyncClient, db: AsyncSession) -> None:
+async def test_unsubscribe_without_signing_in(
+    client: httpx.AsyncClient, db: AsyncSession, settings: Settings
+) -> None:
     ben = await make_person(db, name="Ben")
-    token = email.unsubscribe_token(ben.id, "invitations")
+    token = email.unsubscribe_token(settings, ben.id, "invitations")
     page = await client.get("/notifications/unsubscribe", params={"token": token})
     assert page.status_code == 200
     assert "being added to spaces" in page.text and "Stop these e-mails" in page.text

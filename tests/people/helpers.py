@@ -21,7 +21,7 @@ from atoll.people.models import Person
 from atoll.spaces import members as space_members
 from atoll.spaces import service as spaces
 from atoll.spaces.models import JoinRequest, Membership, Space
-from tests.factories import access_to, make_person, make_unit
+from tests.factories import HASHING, access_to, make_person, make_unit
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ async def build_world(db: AsyncSession) -> World:
     dora = await make_person(db, name="Dora Lind")
     marta = await make_person(db, name="Marta Kühn", kind="external", organization="Acme Corp")
     await people_service.do_update_person(
-        db, actor=admin, person=ana, changes={"role": "admin", "is_analyst": True}
+        db, actor=admin, person=ana, changes={"role": "admin", "is_analyst": True}, hashing=HASHING
     )
 
     async def space(name: str, owner: Person, **kw: Any) -> Space:

@@ -1,36 +1,26 @@
-"""argon2 runs off the event loop, in a bounded pool, at the configured cost."""
+"""argon2 runs off the event loop, in a bounded pool, at the cost it is given."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Awaitable, Iterator
+from collections.abc import Awaitable
 from typing import TypeVar
 
 import pytest
 
 from atoll.config import Settings
-from atoll.people import passwords
+from atoll.people.passwords import Hashing
 from tests.factories import PASSWORD
 
 T = TypeVar("T")
-
-
-@pytest.fixture
-def default_cost(settings: Settings) -> Iterator[None]:
-    """argon2 at its real cost (ATOLL_ARGON2_* defaults) for one test, then the suite's again."""
-    defaults = Settings()
-    passwords.configure(
-        time_cost=defaults.argon2_time_cost, memory_kib=defaults.argon2_memory_kib, threads=1
-    )
-    try:
-        yield
-    finally:
-        passwords.configure(
-            time_cost=settings.argon2_time_cost,
-            memory_kib=settings.argon2_memory_kib,
-            threads=settings.argon2_threads,
-        )
+# argon2 at its real cost (the ATOLL_ARGON2_* defaults), one hash at a time.
+DEFAULTS = Settings.model_fields
+DEFAULT_COST = Hashing(
+    time_cost=DEFAULTS["argon2_time_cost"].default,
+    memory_kib=DEFAULTS["argon2_memory_kib"].default,
+    threads=1,
+)
 
 
 async def _ticks_during(work: Awaitable[T]) -> tuple[T, int]:
@@ -53,30 +43,38 @@ async def _ticks_during(work: Awaitable[T]) -> tuple[T, int]:
     return result, ticks - start
 
 
-@pytest.mark.usefixtures("default_cost")
 async def test_hashing_and_verifying_leave_the_event_loop_running() -> None:
-    hashed, while_hashing = await _ticks_during(passwords.hash_password(PASSWORD))
-    ok, while_verifying = await _ticks_during(passwords.verify_password(hashed, PASSWORD))
-    wrong, while_failing = await _ticks_during(passwords.verify_password(hashed, "not it at all"))
-    unknown, while_unknown = await _ticks_during(passwords.verify_password(None, PASSWORD))
+    hashing = DEFAULT_COST
+    hashed, while_hashing = await _ticks_during(hashing.hash(PASSWORD))
+    ok, while_verifying = await _ticks_during(hashing.verify(hashed, PASSWORD))
+    wrong, while_failing = await _ticks_during(hashing.verify(hashed, "not it at all"))
+    unknown, while_unknown = await _ticks_during(hashing.verify(None, PASSWORD))
     assert ok and not wrong and not unknown
     # A hash at the default cost (64 MiB, 3 passes) takes a good tenth of a second; the loop
     # goes round many times meanwhile. On the loop, it would not go round at all.
     assert min(while_hashing, while_verifying, while_failing, while_unknown) > 10
 
 
-def _hashing_threads() -> int:
-    return sum(1 for t in threading.enumerate() if t.name.startswith("atoll-argon2"))
+def _hashing_threads(size: int) -> int:
+    """The threads of the process's pool of ``size`` hashing threads."""
+    return sum(1 for t in threading.enumerate() if t.name.startswith(f"atoll-argon2-{size}_"))
 
 
-@pytest.mark.usefixtures("default_cost")
 async def test_hashes_wait_for_the_pool_rather_than_take_every_core() -> None:
-    assert _hashing_threads() == 0  # made on first use
-    hashes = await asyncio.gather(*(passwords.hash_password(PASSWORD) for _ in range(4)))
-    assert all(await asyncio.gather(*(passwords.verify_password(h, PASSWORD) for h in hashes)))
-    assert _hashing_threads() == 1  # ATOLL_ARGON2_THREADS=1: one at a time
+    hashes = await asyncio.gather(*(DEFAULT_COST.hash(PASSWORD) for _ in range(4)))
+    assert all(await asyncio.gather(*(DEFAULT_COST.verify(h, PASSWORD) for h in hashes)))
+    assert _hashing_threads(1) == 1  # ATOLL_ARGON2_THREADS=1: one at a time
+
+
+async def test_each_hash_is_made_at_the_cost_it_is_given_and_checked_at_it() -> None:
+    cheap, dearer = Hashing(time_cost=1, memory_kib=1024), Hashing(time_cost=2, memory_kib=2048)
+    made_cheap, made_dearer = await asyncio.gather(cheap.hash(PASSWORD), dearer.hash(PASSWORD))
+    assert "$m=1024,t=1," in made_cheap and "$m=2048,t=2," in made_dearer
+    assert await cheap.verify(made_dearer, PASSWORD) and await dearer.verify(made_cheap, PASSWORD)
+    assert dearer.needs_rehash(made_cheap) and not dearer.needs_rehash(made_dearer)
+    assert Hashing.of(Settings(argon2_time_cost=2, argon2_memory_kib=2048)) == dearer
 
 
 async def test_a_new_password_is_checked_before_it_is_hashed() -> None:
     with pytest.raises(Exception, match="at least 8 characters"):
-        await passwords.hash_password("short")
+        await DEFAULT_COST.hash("short")

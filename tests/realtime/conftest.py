@@ -40,7 +40,10 @@ async def live_url(app) -> AsyncIterator[str]:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-async def streams(live_url: str) -> AsyncIterator[Streams]:
-    """Open event streams; all are closed after the test."""
+async def streams(app, live_url: str) -> AsyncIterator[Streams]:  # type: ignore[no-untyped-def]
+    """Open event streams; all are closed after the test, and the server's side of them has
+    ended before the next test empties the tables (the hub keeps its window only while a
+    stream listens, so the next one starts afresh from the log as that test leaves it)."""
     async with Streams(live_url) as opened:
         yield opened
+    await until(lambda: app.state.hub.streams == 0)

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
-from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -17,11 +16,11 @@ from sqlalchemy import event as orm_event
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from atoll.events.broker import InProcessBroker
 from atoll.events.outbox import record_event
 from atoll.people.events import access_changed
 from atoll.people.models import Person
-from atoll.realtime.hub import Hub, Readable, Shared, SpaceIds
+from atoll.realtime.hub import Hub
+from atoll.realtime.readable import NO_MEMBERSHIPS, Memberships, ReadableSpaces
 from atoll.spaces.models import Membership, Space
 from tests.conversations.helpers import add_member, make_post, make_space
 from tests.factories import auth_headers, make_person
@@ -49,6 +48,22 @@ def statements(engine: AsyncEngine, *needles: str) -> Iterator[list[str]]:
 def reads_of_the_log(engine: AsyncEngine) -> Any:
     """The SELECTs that read the event table while the block runs."""
     return statements(engine, "select ", " from event")
+
+
+@pytest.fixture
+async def small_window(app: FastAPI, live_url: str) -> AsyncIterator[Streams]:
+    """Streams served by a hub whose window keeps 2 events (trimmed to 2 once it holds 4),
+    made as the app makes its own and put in its place for the test."""
+    hub = Hub(app.state.broker, app.state.engine, keep=2)
+    await hub.start()
+    own, app.state.hub = app.state.hub, hub
+    try:
+        async with Streams(live_url) as opened:
+            yield opened
+        await until(lambda: hub.streams == 0)
+    finally:
+        app.state.hub = own
+        await hub.stop()
 
 
 async def test_many_streams_share_one_read_of_the_log(
@@ -138,14 +153,9 @@ async def test_joining_a_private_space_starts_its_events_at_once(
 
 
 async def test_a_client_behind_the_window_catches_up_from_the_log_then_goes_live(
-    app: FastAPI,
-    client: httpx.AsyncClient,
-    db: AsyncSession,
-    streams: Streams,
-    monkeypatch: pytest.MonkeyPatch,
+    app: FastAPI, client: httpx.AsyncClient, db: AsyncSession, small_window: Streams
 ) -> None:
-    hub = app.state.hub
-    monkeypatch.setattr(hub, "_keep", 2)  # trimmed to 2 events once it holds 4
+    hub, streams = app.state.hub, small_window
     owner, outsider = await make_person(db), await make_person(db)
     owner_h = await auth_headers(client, owner)
     space = await make_space(client, owner_h, name="History")
@@ -158,8 +168,8 @@ async def test_a_client_behind_the_window_catches_up_from_the_log_then_goes_live
     for i in range(8):
         missed.append(await make_post(client, owner_h, space["id"], f"missed {i}"))
         await make_post(client, owner_h, secret["id"], f"secret {i}")
-    await until(lambda: hub.position is not None and hub.position >= got.number + 16)
-    assert not hub.reaches(got.number)  # the window no longer holds what came after it
+    await until(lambda: (hub.window.position or 0) >= got.number + 16)
+    assert not hub.window.reaches(got.number)  # the window no longer holds what came after it
 
     back = await streams.open(owner_h, last_event_id=got.id)
     replay = [(await back.next_of("post.created")).data["post_id"] for _ in range(16)]
@@ -175,14 +185,9 @@ async def test_a_client_behind_the_window_catches_up_from_the_log_then_goes_live
 
 
 async def test_a_stream_behind_the_window_reads_what_follows_an_access_change_as_it_is_now(
-    app: FastAPI,
-    client: httpx.AsyncClient,
-    db: AsyncSession,
-    streams: Streams,
-    monkeypatch: pytest.MonkeyPatch,
+    app: FastAPI, client: httpx.AsyncClient, db: AsyncSession, small_window: Streams
 ) -> None:
-    hub = app.state.hub
-    monkeypatch.setattr(hub, "_keep", 2)  # one read of 4 events or more leaves it behind
+    hub, streams = app.state.hub, small_window  # one read of 4 events leaves a stream behind
     owner, person = await make_person(db), await make_person(db)
     owner_h = await auth_headers(client, owner)
     lobby = await make_space(client, owner_h, name="Lobby")
@@ -210,41 +215,38 @@ async def test_a_stream_behind_the_window_reads_what_follows_an_access_change_as
     assert (await stream.next_of("test.note")).data["n"] == "before"
     assert (await stream.next_of("access.changed")).data == {"reason": "kind"}
     assert (await stream.next_of("test.note")).data["n"] == "acme"
-    assert not hub.reaches(got.number)  # it was behind: these came from its own query
+    assert not hub.window.reaches(got.number)  # it was behind: these came from its own query
 
 
-async def test_a_set_read_while_access_changed_is_used_once_and_not_kept(
-    app: FastAPI, db: AsyncSession
-) -> None:
-    person = await make_person(db)
-    hub = Hub(InProcessBroker(), app.state.engine)
+async def test_memberships_read_across_a_change_serve_who_waited_but_are_not_kept() -> None:
+    """What was read while a change of the person's memberships came through is used for the
+    events taken before it, and read again for those after it."""
+    person = Person(id=7, kind="member", role="member", is_active=True)
+    private = Space(id=1, kind="community", visibility="private")
     release = asyncio.Event()
-    loads = 0
+    reads: list[list[int]] = []
 
-    async def slow_load(viewer: Any) -> Readable:
-        nonlocal loads
-        loads += 1
+    async def read(people: list[int]) -> dict[int, Memberships]:
+        reads.append(people)
         await release.wait()
-        return Readable(Shared(SpaceIds([1, 2, 3]), 0.0), SpaceIds([]))
+        return {person.id: Memberships([(private.id, "member")])}
 
-    hub._load = slow_load  # type: ignore[method-assign]
-    with hub.subscription(person.id):
-        reading = asyncio.create_task(hub.readable(person))
-        await asyncio.sleep(0)
-        change = SimpleNamespace(
-            type="membership.changed",
-            data=json.dumps({"person_id": str(person.id), "removed": True}),
-        )
-        hub._note_access_change(change)  # type: ignore[arg-type]
-        release.set()
-        assert 2 in await reading  # for the events taken before the change
-        assert person.id not in hub._access  # but not kept for those after it
-        await hub.readable(person)
-        assert loads == 2
-        assert person.id in hub._access
-        await hub.readable(person)
-        assert loads == 2  # kept now
-    assert person.id not in hub._access  # forgotten when the person's last stream ends
+    spaces = ReadableSpaces(read)
+    spaces.catalogue.replace([private], 0.0)
+    spaces.watch(person.id)
+    reading = asyncio.create_task(spaces.readable(person))
+    await asyncio.sleep(0)
+    removed = json.dumps({"person_id": str(person.id), "removed": True})
+    spaces.note("membership.changed", None, removed)
+    release.set()
+    assert (await reading).reads(person, private.id)  # for the events taken before the change
+    assert spaces.kept(person) is None  # but not kept for those after it
+    await spaces.readable(person)
+    assert len(reads) == 2 and spaces.kept(person) is not None
+    await spaces.readable(person)
+    assert len(reads) == 2  # kept now
+    spaces.unwatch(person.id)
+    assert spaces.kept(person) is None  # forgotten when the person's last stream ends
 
 
 async def test_an_event_reads_the_sets_it_needs_once_for_all_the_streams_it_wakes(
@@ -254,8 +256,8 @@ async def test_an_event_reads_the_sets_it_needs_once_for_all_the_streams_it_wake
     streams: Streams,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """What every member reads is read once for all of them; after a heartbeat dropped the
-    sets, the memberships of the people one event wakes are read with one query, not one per
+    """The spaces are read once for all the streams; after a heartbeat dropped what was read,
+    the memberships of the people one event wakes are read with one query, not one per
     stream."""
     monkeypatch.setattr(app.state.settings, "sse_heartbeat_seconds", 0.3)
     owner = await make_person(db)
@@ -263,28 +265,25 @@ async def test_an_event_reads_the_sets_it_needs_once_for_all_the_streams_it_wake
     space = await make_space(client, owner_h, name="Square", visibility="open")
     readers = [await make_person(db) for _ in range(6)]
     engine = app.state.engine
-    shared_sql = "select space.id from space where space.visibility"
     own_sql = "membership.person_id in"
-    with statements(engine, shared_sql) as shared, statements(engine, own_sql) as own:
+    with statements(engine, " from space") as shared, statements(engine, own_sql) as own:
         opened = [await streams.open(await auth_headers(client, p)) for p in readers]
-    # The open spaces, once for all the members. (A stream that opens before the hub has
-    # started its window reads the log itself, with a query that holds the same clause:
-    # only the statements that are this read count.)
-    assert len(_starting(shared, shared_sql)) == 1, shared
+    assert len(_every_space(shared)) == 1, shared
     assert len(own) == len(readers)  # each stream reads its person's as it opens
 
-    for stream in opened:  # a heartbeat drops the sets older than one
+    for stream in opened:  # a heartbeat drops what is older than one
         assert (await stream.next(skip_heartbeats=False)).type == "heartbeat"
-    with statements(engine, shared_sql) as shared, statements(engine, own_sql) as own:
+    with statements(engine, " from space") as shared, statements(engine, own_sql) as own:
         post = await make_post(client, owner_h, space["id"], "For everybody")
         for stream in opened:
             assert (await stream.next_of("post.created")).data["post_id"] == post["id"]
-    assert len(_starting(shared, shared_sql)) == 1, shared
+    assert len(_every_space(shared)) == 1, shared
     assert 1 <= len(own) < len(readers), own
 
 
-def _starting(seen: list[str], prefix: str) -> list[str]:
-    return [statement for statement in seen if statement.startswith(prefix)]
+def _every_space(seen: list[str]) -> list[str]:
+    """The hub's reads of every space (a request's own reads of spaces have a WHERE)."""
+    return [statement for statement in seen if statement.endswith(" from space")]
 
 
 async def test_a_heartbeat_reads_again_what_changed_without_an_event(
@@ -322,11 +321,18 @@ async def test_a_heartbeat_reads_again_what_changed_without_an_event(
     assert (await stream.next_of("post.created")).data["post_id"] == joined["id"]
 
 
-def test_space_ids_hold_what_they_were_given() -> None:
-    ids = SpaceIds([30, 10, 20, 10])
-    assert len(ids) == 3
-    assert [n in ids for n in (5, 10, 15, 20, 30, 31)] == [False, True, False, True, True, False]
-    assert 10 not in SpaceIds([])
+def test_memberships_hold_what_they_were_given() -> None:
+    held = Memberships([(30, "owner"), (10, "member"), (20, "moderator"), (10, "member")])
+    assert len(held) == 3
+    assert [held.role(n) for n in (5, 10, 15, 20, 30, 31)] == [
+        None,
+        "member",
+        None,
+        "moderator",
+        "owner",
+        None,
+    ]
+    assert NO_MEMBERSHIPS.role(10) is None
 
 
 async def test_heartbeats_check_their_sign_ins_together(
@@ -341,12 +347,10 @@ async def test_heartbeats_check_their_sign_ins_together(
     headers = [await auth_headers(client, p) for p in people]
     opened = [await streams.open(h) for h in headers]
     await streams.open(headers[0])  # a second stream of the same sign-in
-    if app.state.hub.sign_ins is not None:
-        monkeypatch.setattr(app.state.hub.sign_ins, "queries", 0)
-    for stream in opened:
-        assert (await stream.next(skip_heartbeats=False)).type == "heartbeat"
-    checks = app.state.hub.sign_ins
-    assert checks is not None and 1 <= checks.queries < len(opened)
+    with statements(app.state.engine, "select ", "auth_session.token_hash in") as checks:
+        for stream in opened:
+            assert (await stream.next(skip_heartbeats=False)).type == "heartbeat"
+    assert 1 <= len(checks) < len(opened), checks
 
     # Each still gets its own answer: one signs out, its streams end, the others beat on.
     assert (await client.post("/api/v1/auth/logout", headers=headers[0])).status_code == 204

@@ -15,7 +15,7 @@ from sqlalchemy.util import await_only
 from atoll.events.models import Event
 from atoll.events.outbox import record_event
 from atoll.people.models import Person
-from atoll.realtime.stream import events_after
+from atoll.realtime.history import events_after
 from tests.factories import make_person
 
 

@@ -1,11 +1,12 @@
-"""events_after and resume_position: what a stream sends next and where it starts."""
+"""events_after and resume_position: what a stream behind the window reads next, and where a
+stream starts."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.events.outbox import record_event
-from atoll.realtime.stream import events_after, resume_position
+from atoll.realtime.history import events_after, resume_position
 from tests.factories import make_person
 
 

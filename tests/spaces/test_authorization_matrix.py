@@ -426,6 +426,7 @@ class World:
     parallel: bool
     spaces: dict[Kind, Built]
     counter: itertools.count[int]
+    storage: files.Storage  # where the world's files go (the app's)
     pool: dict[Kind, list[Built]] = field(default_factory=dict)
     pool_of: Endpoint | None = None
     pool_ids: list[int] = field(default_factory=list)
@@ -513,6 +514,7 @@ class World:
             for b in itertools.chain.from_iterable(built.values()):
                 upload = await files.do_store_upload(
                     self.db,
+                    storage=self.storage,
                     uploader=author,
                     filename="notes.txt",
                     file=io.BytesIO(b"the answer is 42\n"),
@@ -677,6 +679,7 @@ async def world(app: Any) -> AsyncIterator[World]:
                 parallel=app.state.engine.dialect.name == "postgresql",
                 spaces={},
                 counter=itertools.count(1),
+                storage=files.Storage.of(app.state.settings),
             )
             built = await w.build([(kind, 1) for kind in ALL_KINDS], world=True)
             w.spaces = {kind: spaces[0] for kind, spaces in built.items()}

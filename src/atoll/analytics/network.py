@@ -41,7 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from atoll.analytics.matrix import check_range
 from atoll.analytics.models import Interaction
 from atoll.analytics.policy import may_show
-from atoll.analytics.service import silo_level, silo_path
+from atoll.analytics.service import silo_path
 from atoll.config import Settings
 from atoll.kit.errors import Invalid
 from atoll.kit.time import rfc3339
@@ -243,7 +243,7 @@ async def network(
     }
     if not up:
         return answer
-    direct = level == silo_level()
+    direct = level == settings.silo_level
     rows = _rows(None if direct else up, start, end)
     figures = await _units(session, rows)
     shown = {u for u, f in figures.items() if may_show(f["people"])}

@@ -1,5 +1,7 @@
 """Writing the interaction log. Every domain that records an act of collaboration calls
-``record_interaction`` inside the transaction of the change itself.
+``record_interaction`` inside the transaction of the change itself, with the silo level
+(``ATOLL_SILO_LEVEL``) and the look-back window of new ties (``ATOLL_TIE_LOOKBACK_DAYS``) of
+the settings.
 
 Each side is written as it is *at that moment*: the person's unit, their silo (the unit's
 ancestor at the silo level, or the unit itself when it sits at or above that level), their
@@ -21,27 +23,6 @@ from atoll.kit.time import as_utc, utcnow
 from atoll.org.models import Unit
 from atoll.people.models import Person
 from atoll.spaces.models import Space
-
-DEFAULT_SILO_LEVEL = 2
-DEFAULT_LOOKBACK_DAYS = 90
-_silo_level = DEFAULT_SILO_LEVEL
-_lookback_days = DEFAULT_LOOKBACK_DAYS
-
-
-def configure(*, silo_level: int, tie_lookback_days: int = DEFAULT_LOOKBACK_DAYS) -> None:
-    """Set the silo level (``ATOLL_SILO_LEVEL``) and the look-back window of new ties
-    (``ATOLL_TIE_LOOKBACK_DAYS``); create_app calls this once."""
-    global _silo_level, _lookback_days
-    _silo_level = silo_level
-    _lookback_days = tie_lookback_days
-
-
-def silo_level() -> int:
-    return _silo_level
-
-
-def lookback_days() -> int:
-    return _lookback_days
 
 
 @dataclass(frozen=True)
@@ -123,7 +104,8 @@ async def record_interaction(
     target: Person | None = None,
     space: Space | None,
     post: object | None = None,
-    silo_level: int | None = None,
+    silo_level: int,
+    lookback_days: int,
     at: datetime | None = None,
 ) -> Interaction | None:
     """Add one interaction row (not committed: it joins the caller's transaction).
@@ -131,7 +113,8 @@ async def record_interaction(
     ``target`` is the person acted toward (answered, reacted to, mentioned, accepted); None for
     a new post, whose audience is the space. An act toward oneself is not an interaction and
     records nothing (returns None). ``post`` is the post it happened on, if any (anything with
-    an ``id``). ``silo_level`` defaults to the configured one."""
+    an ``id``). ``silo_level`` and ``lookback_days`` are the settings' (``ATOLL_SILO_LEVEL``,
+    ``ATOLL_TIE_LOOKBACK_DAYS``)."""
     row = await interaction_row(
         session,
         kind=kind,
@@ -140,6 +123,7 @@ async def record_interaction(
         space=space,
         post=post,
         silo_level=silo_level,
+        lookback_days=lookback_days,
         at=at,
     )
     if row is not None:
@@ -162,7 +146,8 @@ async def interaction_row(
     target: Person | None = None,
     space: Space | None,
     post: object | None = None,
-    silo_level: int | None = None,
+    silo_level: int,
+    lookback_days: int,
     at: datetime | None = None,
 ) -> Interaction | None:
     """The reads of :func:`record_interaction`: the row it would add, not added yet. A change
@@ -171,7 +156,7 @@ async def interaction_row(
         raise ValueError(f"unknown interaction kind {kind!r}")
     if target is not None and target.id == actor.id:
         return None
-    level = _silo_level if silo_level is None else silo_level
+    level = silo_level
     me = await side_of(session, actor, level=level)
     them = await side_of(session, target, level=level) if target is not None else None
     space_silo = None
@@ -182,7 +167,9 @@ async def interaction_row(
         actor.id, target.id if target is not None else None, getattr(space, "id", None)
     )
     scope = scope_of(me, them, space=space, space_silo_id=space_silo)
-    before = await _before(session, key=key, scope=scope, actor=actor, target=target, at=at)
+    before = await _before(
+        session, key=key, scope=scope, actor=actor, target=target, at=at, days=lookback_days
+    )
     row = Interaction(
         at=at,
         kind=kind,
@@ -230,9 +217,11 @@ async def _before(
     actor: Person,
     target: Person | None,
     at: datetime,
+    days: int,
 ) -> _Before:
-    """What the log holds before a new row: one query, each part an index lookup (plus the
-    rows of this transaction not flushed yet — a reply that also mentions)."""
+    """What the log holds before a new row (a row on the tie within the last ``days`` makes
+    it not new): one query, each part an index lookup (plus the rows of this transaction not
+    flushed yet — a reply that also mentions)."""
     i = Interaction
 
     def last(*where: Any) -> Any:
@@ -248,9 +237,7 @@ async def _before(
     row = (
         await session.execute(
             select(
-                exists().where(
-                    i.tie_key == key, i.at > at - timedelta(days=_lookback_days), i.at <= at
-                ),
+                exists().where(i.tie_key == key, i.at > at - timedelta(days=days), i.at <= at),
                 last(*cell, i.new_tie.is_(True)),
                 last(*cell, i.new_tie.is_(False)),
                 *last_seen(actor.id),

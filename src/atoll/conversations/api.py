@@ -31,7 +31,7 @@ from atoll.conversations.schemas import (
     SpaceRef,
 )
 from atoll.http.idempotency import IdempotentRoute
-from atoll.http.request import DB, commit_change
+from atoll.http.request import DB, AppSettings, commit_change
 from atoll.kit.errors import Invalid, TooLarge
 from atoll.kit.pagination import MAX_LIMIT, Page
 from atoll.people.deps import MaybeViewer, Viewer
@@ -394,13 +394,13 @@ _FORM_OVERHEAD = 64 * 1024
 @router.post(
     "/attachments", response_model=AttachmentOut, status_code=201, openapi_extra=_UPLOAD_BODY
 )
-async def upload(request: Request, viewer: Viewer, db: DB) -> AttachmentOut:
+async def upload(request: Request, viewer: Viewer, db: DB, settings: AppSettings) -> AttachmentOut:
     """Upload a file (multipart field ``file``) to attach to a post: send its id in the post's
     ``attachment_ids``. The type is detected from the content; 413 past the size limit."""
-    limit = files.config.max_bytes
+    storage = files.Storage.of(settings)
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit + _FORM_OVERHEAD:
-        raise TooLarge(f"file: larger than the limit of {files.max_mb()}")
+    if declared.isdigit() and int(declared) > storage.max_bytes + _FORM_OVERHEAD:
+        raise TooLarge(f"file: larger than the limit of {storage.limit()}")
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise Invalid.field("file", "send the file as multipart/form-data")
     try:
@@ -414,7 +414,7 @@ async def upload(request: Request, viewer: Viewer, db: DB) -> AttachmentOut:
         raise Invalid.field("file", "is missing: send the file in the field named file")
     try:
         attachment = await files.do_store_upload(
-            db, uploader=viewer, filename=upload.filename, file=upload.file
+            db, storage=storage, uploader=viewer, filename=upload.filename, file=upload.file
         )
     finally:
         await form.close()
@@ -432,14 +432,17 @@ _FILE_TYPES = {
     response_class=FileResponse,
     responses={200: {"description": "The file", "content": _FILE_TYPES}},
 )
-async def download(attachment_id: str, viewer: MaybeViewer, db: DB) -> FileResponse:
+async def download(
+    attachment_id: str, viewer: MaybeViewer, db: DB, settings: AppSettings
+) -> FileResponse:
     """The file, to people who can read the post's space (and to its uploader before it is
     attached); 404 to anyone else, and 401 signed out (as for the post). PNG, JPEG, GIF and
     WebP are shown inline; everything else is a download."""
     a = await files.access_attachment(db, viewer=viewer, attachment_id=attachment_id)
+    path = await files.Storage.of(settings).file_of(a)
     inline = files.is_inline(a.content_type)
     return FileResponse(
-        files.path_of(a),
+        path,
         media_type=a.content_type,
         filename=a.filename,
         content_disposition_type="inline" if inline else "attachment",

@@ -1,7 +1,9 @@
 """Attachments: files and images uploaded before posting, then attached to a post.
 
 Files live under the attachments directory (``ATOLL_ATTACHMENTS_DIR``, default
-``<var_dir>/attachments``) by a random storage key, never by the client's name. The type is
+``<var_dir>/attachments``) by a random storage key, never by the client's name; that directory
+and the largest file accepted (``ATOLL_MAX_UPLOAD_MB``) are a ``Storage``, made from the
+settings and passed to what stores or serves files. The type is
 detected from the first bytes of the content; the client's ``Content-Type`` and file extension
 are ignored. Only PNG, JPEG, GIF and WebP images are served inline; everything else (SVG
 included: it can carry script) is served as a download."""
@@ -21,6 +23,7 @@ from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.concurrency import run_in_threadpool
 
+from atoll.config import Settings
 from atoll.conversations.models import Attachment, Post
 from atoll.kit.errors import Invalid, NotFound, TooLarge, denied
 from atoll.kit.ids import parse_id
@@ -29,30 +32,38 @@ from atoll.people.models import Person
 from atoll.spaces import policy
 from atoll.spaces.models import Space
 
-DEFAULT_MAX_BYTES = 25 * 1024 * 1024
 MAX_PER_POST = 10
 CHUNK = 1024 * 1024
 INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 
 
-@dataclass
-class StorageConfig:
+@dataclass(frozen=True)
+class Storage:
+    """Where the files are (``ATOLL_ATTACHMENTS_DIR``) and how large one may be
+    (``ATOLL_MAX_UPLOAD_MB``)."""
+
     directory: Path
     max_bytes: int
 
+    @classmethod
+    def of(cls, settings: Settings) -> Storage:
+        return cls(settings.attachments_path, settings.max_upload_bytes)
 
-config = StorageConfig(directory=Path("var") / "attachments", max_bytes=DEFAULT_MAX_BYTES)
+    def limit(self) -> str:
+        """The largest file accepted, as people read it ("25 MB")."""
+        return f"{self.max_bytes / (1024 * 1024):g} MB"
 
+    def path_of(self, attachment: Attachment) -> Path:
+        key = attachment.storage_key
+        return self.directory / key[:2] / key
 
-def configure(*, directory: Path, max_bytes: int) -> None:
-    """Set where files go and how large they may be; create_app calls this once."""
-    config.directory = Path(directory)
-    config.max_bytes = max_bytes
-
-
-def max_mb() -> str:
-    mb = config.max_bytes / (1024 * 1024)
-    return f"{mb:g} MB"
+    async def file_of(self, attachment: Attachment) -> Path:
+        """The stored file of an attachment; NotFound when it is not there (a row whose file
+        was lost is never served)."""
+        path = self.path_of(attachment)
+        if not await run_in_threadpool(path.exists):
+            raise NotFound("No such attachment.")
+        return path
 
 
 # --- type detection ---------------------------------------------------------------------------
@@ -173,21 +184,17 @@ def clean_filename(name: str | None) -> str:
 # --- storage ----------------------------------------------------------------------------------
 
 
-def path_of(attachment: Attachment) -> Path:
-    key = attachment.storage_key
-    return config.directory / key[:2] / key
-
-
-def _copy(source: BinaryIO, target: Path, max_bytes: int) -> tuple[int, bytes]:
-    """Copy to ``target`` (created), refusing more than ``max_bytes``; the size and first bytes."""
+def _copy(source: BinaryIO, target: Path, storage: Storage) -> tuple[int, bytes]:
+    """Copy to ``target`` (created), refusing more than the storage takes; the size and first
+    bytes."""
     target.parent.mkdir(parents=True, exist_ok=True)
     size, head = 0, b""
     try:
         with open(target, "xb") as out:
             while chunk := source.read(CHUNK):
                 size += len(chunk)
-                if size > max_bytes:
-                    raise TooLarge(f"file: larger than the limit of {max_mb()}")
+                if size > storage.max_bytes:
+                    raise TooLarge(f"file: larger than the limit of {storage.limit()}")
                 if len(head) < 8192:
                     head += chunk[: 8192 - len(head)]
                 out.write(chunk)
@@ -202,9 +209,15 @@ def _discard(path: Path) -> None:
 
 
 async def do_store_upload(
-    session: AsyncSession, *, uploader: Person, filename: str | None, file: BinaryIO
+    session: AsyncSession,
+    *,
+    storage: Storage,
+    uploader: Person,
+    filename: str | None,
+    file: BinaryIO,
 ) -> Attachment:
-    """Store an uploaded file (read from ``file``) as an unattached upload of ``uploader``.
+    """Store an uploaded file (read from ``file``) in ``storage`` as an unattached upload of
+    ``uploader``.
 
     Raises TooLarge past the size limit and Invalid for an empty file. The file is written
     before the row; if the transaction later rolls back, the file stays as an orphan that no
@@ -217,8 +230,8 @@ async def do_store_upload(
         content_type="application/octet-stream",
         size=0,
     )
-    target = path_of(attachment)
-    size, head = await run_in_threadpool(_copy, file, target, config.max_bytes)
+    target = storage.path_of(attachment)
+    size, head = await run_in_threadpool(_copy, file, target, storage)
     if size == 0:
         await run_in_threadpool(_discard, target)
         raise Invalid.field("file", "is empty")
@@ -272,7 +285,8 @@ async def access_attachment(
 ) -> Attachment:
     """An attachment the viewer may download: on a live post in a space they can read, or
     their own upload not attached yet. Otherwise what a post answers (``denied``): sign in
-    first (401), or NotFound once signed in — never 403, which would tell that it exists."""
+    first (401), or NotFound once signed in — never 403, which would tell that it exists.
+    Its file is ``Storage.file_of`` (NotFound when the file is gone)."""
     number = parse_id(attachment_id)
     if number is None:
         raise denied("attachment", signed_in=viewer is not None, may_know=False)
@@ -297,8 +311,6 @@ async def access_attachment(
     ).scalar_one_or_none()
     if attachment is None:
         raise denied("attachment", signed_in=viewer is not None, may_know=False)
-    if not await run_in_threadpool(path_of(attachment).exists):
-        raise NotFound("No such attachment.")  # they may have it, but its file is gone
     return attachment
 
 

@@ -12,7 +12,7 @@ from starlette.datastructures import UploadFile
 from atoll.conversations import attachments as files
 from atoll.conversations import feed, service
 from atoll.conversations.feed import FILTERS, REACTIONS
-from atoll.http.request import DB, discard_changes
+from atoll.http.request import DB, AppSettings, discard_changes
 from atoll.http.templating import render
 from atoll.kit.errors import AtollError, Invalid, NotFound
 from atoll.kit.markdown import render_markdown
@@ -58,7 +58,7 @@ async def composer_context(
 ) -> dict[str, Any]:
     """What the composer needs: the spaces one may post in (home) or this space, and who will
     read the post (the audience line; pass ``audience`` when the page has it already)."""
-    ctx: dict[str, Any] = {"kind_labels": KIND_LABELS, "max_mb": files.max_mb()}
+    ctx: dict[str, Any] = {"kind_labels": KIND_LABELS}
     if access is not None:
         ctx["compose_space"] = access.space
         ctx["can_announce"] = access.can_announce
@@ -166,25 +166,27 @@ async def preview(request: Request, form: Form, viewer: Viewer) -> Response:
     return render(request, "conversations/_preview.html", {"html": render_markdown(body)})
 
 
-async def _uploads(request: Request, db: DB, viewer: Person) -> list[int]:
+async def _uploads(request: Request, db: DB, viewer: Person, storage: files.Storage) -> list[int]:
     ids = []
     for item in (await request.form()).getlist("files"):
         if isinstance(item, UploadFile) and item.filename:
             stored = await files.do_store_upload(
-                db, uploader=viewer, filename=item.filename, file=item.file
+                db, storage=storage, uploader=viewer, filename=item.filename, file=item.file
             )
             ids.append(stored.id)
     return ids
 
 
 @router.post("/posts")
-async def create_post(request: Request, form: Form, viewer: Viewer, db: DB) -> Response:
+async def create_post(
+    request: Request, form: Form, viewer: Viewer, db: DB, settings: AppSettings
+) -> Response:
     """Post from the composer (home or a space page), with attachments."""
     space = (
         await spaces.access_readable_space(db, viewer=viewer, space_id=form.get("space_id", ""))
     ).space
     try:
-        upload_ids = await _uploads(request, db, viewer)
+        upload_ids = await _uploads(request, db, viewer, files.Storage.of(settings))
         await service.do_create_post(
             db,
             author=viewer,

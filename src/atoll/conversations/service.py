@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypedDict
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -50,6 +51,17 @@ __all__ = ["access_comment", "access_post"]  # re-exported for routers and pages
 
 MAX_BODY = 50_000
 FOLLOW_TYPES = ("person", "space")
+
+
+class _Log(TypedDict):
+    silo_level: int
+    lookback_days: int
+
+
+# The interaction log's settings at their defaults (ATOLL_SILO_LEVEL, ATOLL_TIE_LOOKBACK_DAYS):
+# until recording moves to the analytics subscribers, which pass the settings' own values.
+LOG: _Log = {"silo_level": 2, "lookback_days": 90}
+
 # Emoji as clients may send them: with or without the variation selector U+FE0F.
 _EMOJI = {e.replace("\ufe0f", ""): e for e in REACTIONS}
 
@@ -145,7 +157,7 @@ async def _sync_mentions(
             )
         )
         await record_interaction(
-            session, kind="mention", actor=actor, target=person, space=space, post=post
+            session, kind="mention", actor=actor, target=person, space=space, post=post, **LOG
         )
     if fresh:
         await session.flush()
@@ -168,7 +180,7 @@ async def _interact(
     target = await _person(session, target_id)
     if target is not None:
         await record_interaction(
-            session, kind=kind, actor=actor, target=target, space=space, post=post
+            session, kind=kind, actor=actor, target=target, space=space, post=post, **LOG
         )
 
 
@@ -209,7 +221,7 @@ async def do_create_post(
         idea_status="new" if kind == "idea" else None,
     )
     # Reads before the first write: on SQLite the write lock is held from there to the commit.
-    interaction = await interaction_row(session, kind="post", actor=author, space=space)
+    interaction = await interaction_row(session, kind="post", actor=author, space=space, **LOG)
     session.add(post)
     await session.flush()
     await search_index.index_post(session, post, new=True)

@@ -41,8 +41,8 @@ from atoll.demo.org import (
 from atoll.demo.spaces import plan_spaces
 from atoll.demo.truth import Tally
 from atoll.org.models import Unit
-from atoll.people import passwords
 from atoll.people.models import Person
+from atoll.people.passwords import Hashing
 
 __all__ = ["ADMIN_EMAIL", "COMPANY", "MEMBER_EMAIL", "DemoResult", "do_create_demo"]
 
@@ -119,6 +119,7 @@ async def do_create_demo(
     posts: int | None = None,
     silo_level: int = 2,
     lookback_days: int = 90,
+    hashing: Hashing,
     progress: Progress = _quiet,
 ) -> DemoResult:
     """Create the demo organisation unless the database has people or units already (then
@@ -126,7 +127,8 @@ async def do_create_demo(
     of them external guests; the history covers ``months`` calendar months up to the end of
     the day ``end``, or up to the moment ``end`` (default now, UTC; see ``history_stop``).
     A month the history ends in before it is over gets the share of activity its elapsed
-    time deserves. Does not commit."""
+    time deserves. Everybody's password is ``DEMO_PASSWORD``, hashed at the cost ``hashing``
+    says. Does not commit."""
     if await demo_exists(session):
         count = await session.scalar(select(func.count()).select_from(Person)) or 0
         return DemoResult(created=False, people=count)
@@ -139,7 +141,7 @@ async def do_create_demo(
     previous_cache = await _page_cache(session, BUILD_CACHE_KIB)
     ids = Ids(await writer.last_ids(session))
     org = _plan(rng, ids, people=people, months=months, stop=stop, silo_level=silo_level)
-    await _write_org(session, org, progress)
+    await _write_org(session, org, progress, hashing)
     shares = elapsed_shares(org.months)
     total_posts = default_posts(people, sum(shares)) if posts is None else posts
 
@@ -209,7 +211,7 @@ def _plan(
     return Org(units, persons, spaces, silos_of(units, silo_level), spans)
 
 
-async def _write_org(session: AsyncSession, org: Org, progress: Progress) -> None:
+async def _write_org(session: AsyncSession, org: Org, progress: Progress, hashing: Hashing) -> None:
     """Units, people with their skills, spaces and memberships (unit spaces hold their
     unit's people as ``do_sync_unit_memberships`` makes them: source "unit")."""
     progress("organisation", 0, 4)
@@ -230,9 +232,7 @@ async def _write_org(session: AsyncSession, org: Org, progress: Progress) -> Non
         ],
     )
     progress("organisation", 1, 4)
-    shared_hash = await passwords.hash_password(
-        DEMO_PASSWORD
-    )  # one hash: argon2 is slow on purpose
+    shared_hash = await hashing.hash(DEMO_PASSWORD)  # one hash: argon2 is slow on purpose
     await writer.insert_rows(
         session,
         "person",

@@ -5,7 +5,14 @@ Messages are queued on the database session (``queue``) and handed to SMTP only 
 session's transaction commits: a rolled-back change never sends mail. Sending runs smtplib in
 a worker thread, in the background of the request; ``drain()`` waits for what is on its way
 (the CLI, the housekeeping loop and the tests use it). With no SMTP host configured, nothing is
-sent and the skip is logged."""
+sent and the skip is logged.
+
+The settings mail is made and sent with (SMTP server, sender, base URL, signing key) travel
+with the session, as the broker does for the event log: the shell wires them into the
+sessionmaker it makes (``wire``, from ``atoll.wiring.make_sessions``), and what queues mail
+finds them on the session it was given (``mail_of``); the delivery after the commit, which has
+nothing but the session, too. So two apps with different settings in one process each send
+their own mail. Unsubscribe links take the settings as an argument."""
 
 from __future__ import annotations
 
@@ -22,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from sqlalchemy import event, inspect
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, SessionTransaction
 
 from atoll.config import Settings
@@ -46,52 +53,67 @@ ABOUT = {
     "digest": "the daily digest of unread notifications",
 }
 _QUEUE = "atoll.email.queue"
-_settings: Settings | None = None
+_MAIL = "atoll.email.mail"  # session.info: the Mail its sessionmaker was wired with
 _sending: set[asyncio.Task[None]] = set()
-_said_off = False
 
 
-def configure(settings: Settings) -> None:
-    """Use these settings (SMTP server, sender, base URL, signing key) from now on."""
-    global _settings, _said_off
-    _settings, _said_off = settings, False
+def enabled(settings: Settings) -> bool:
+    """Whether e-mail goes out at all: an SMTP host is configured."""
+    return bool(settings.smtp_host)
 
 
-def _current() -> Settings:
-    if _settings is None:
-        configure(Settings())
-    assert _settings is not None
-    return _settings
+class Mail:
+    """The e-mail of one app: its settings, and whether it said yet that e-mail is off."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._said_off = False
+
+    def enabled(self) -> bool:
+        """Whether e-mail goes out at all (``enabled``). Says so once if not."""
+        if enabled(self.settings):
+            return True
+        if not self._said_off:
+            log.info("e-mail is off: no SMTP host is configured (ATOLL_SMTP_HOST)")
+            self._said_off = True
+        return False
 
 
-def enabled() -> bool:
-    """Whether e-mail goes out at all: an SMTP host is configured. Says so once if not."""
-    global _said_off
-    if _current().smtp_host:
-        return True
-    if not _said_off:
-        log.info("e-mail is off: no SMTP host is configured (ATOLL_SMTP_HOST)")
-        _said_off = True
-    return False
+def wire(maker: async_sessionmaker[AsyncSession], settings: Settings) -> None:
+    """Make the sessions of ``maker`` queue and send mail with ``settings`` (keeping what
+    else its sessions are wired with)."""
+    info = dict(maker.kw.get("info") or {})
+    info[_MAIL] = Mail(settings)
+    maker.configure(info=info)
+
+
+def mail_of(session: AsyncSession | Session) -> Mail:
+    """The e-mail of the app whose sessionmaker made ``session``."""
+    sync = session.sync_session if isinstance(session, AsyncSession) else session
+    mail = sync.info.get(_MAIL)
+    if mail is None:
+        raise RuntimeError("this session's sessionmaker was not wired for e-mail (email.wire)")
+    assert isinstance(mail, Mail)
+    return mail
 
 
 # --- signed unsubscribe links ---------------------------------------------------------------
 
 
-def _signature(payload: str) -> str:
-    key = _current().signing_key
+def _signature(settings: Settings, payload: str) -> str:
+    key = settings.signing_key
     return hmac.new(key, b"unsubscribe:" + payload.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def unsubscribe_token(person_id: int, what: str) -> str:
+def unsubscribe_token(settings: Settings, person_id: int, what: str) -> str:
     """A token that lets whoever holds it turn off one kind of e-mail for one person."""
     if what not in UNSUBSCRIBE:
         raise ValueError(what)
     payload = f"{person_id}.{what}"
-    return f"{payload}.{_signature(payload)}"
+    return f"{payload}.{_signature(settings, payload)}"
 
 
-def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
+def read_unsubscribe_token(settings: Settings, token: str) -> tuple[int, str] | None:
     """(person id, kind of e-mail) from a token this server signed; None otherwise."""
     parts = token.strip().split(".")
     if len(parts) != 3 or parts[1] not in UNSUBSCRIBE:
@@ -99,26 +121,25 @@ def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
     person_id = parse_id(parts[0])
     if person_id is None:
         return None
-    if not hmac.compare_digest(_signature(f"{parts[0]}.{parts[1]}"), parts[2]):
+    if not hmac.compare_digest(_signature(settings, f"{parts[0]}.{parts[1]}"), parts[2]):
         return None
     return person_id, parts[1]
 
 
-def unsubscribe_url(person_id: int, what: str) -> str:
-    token = quote(unsubscribe_token(person_id, what))
-    return f"{_current().base_url.rstrip('/')}/notifications/unsubscribe?token={token}"
+def unsubscribe_url(settings: Settings, person_id: int, what: str) -> str:
+    token = quote(unsubscribe_token(settings, person_id, what))
+    return absolute(settings, f"/notifications/unsubscribe?token={token}")
 
 
-def absolute(path: str) -> str:
-    return _current().base_url.rstrip("/") + path
+def absolute(settings: Settings, path: str) -> str:
+    return settings.base_url.rstrip("/") + path
 
 
 # --- messages -------------------------------------------------------------------------------
 
 
-def _message(*, to: Person, subject: str, body: str, what: str) -> EmailMessage:
-    settings = _current()
-    stop = unsubscribe_url(to.id, what)
+def _message(settings: Settings, *, to: Person, subject: str, body: str, what: str) -> EmailMessage:
+    stop = unsubscribe_url(settings, to.id, what)
     msg = EmailMessage()
     msg["From"] = settings.smtp_from
     msg["To"] = to.email
@@ -130,7 +151,7 @@ def _message(*, to: Person, subject: str, body: str, what: str) -> EmailMessage:
     footer = (
         f"\n\n-- \nYou get this e-mail because e-mail about {ABOUT[what]} is on in your Atoll "
         f"preferences.\nStop these e-mails (no sign-in needed): {stop}\n"
-        f"All your e-mail preferences: {absolute('/notifications/preferences')}\n"
+        f"All your e-mail preferences: {absolute(settings, '/notifications/preferences')}\n"
     )
     msg.set_content(body.rstrip() + footer)
     return msg
@@ -146,14 +167,16 @@ def _quoted(excerpt: str) -> str:
 
 
 def notification_message(
-    *, to: Person, view: NotificationView, what: str, excerpt: str = ""
+    settings: Settings, *, to: Person, view: NotificationView, what: str, excerpt: str = ""
 ) -> EmailMessage:
     """The e-mail sent at once about one notification (a mention, an invitation)."""
-    body = f"{view.text}.\n\n{_quoted(excerpt)}Open it: {absolute(view.url)}\n"
-    return _message(to=to, subject=view.text, body=body, what=what)
+    body = f"{view.text}.\n\n{_quoted(excerpt)}Open it: {absolute(settings, view.url)}\n"
+    return _message(settings, to=to, subject=view.text, body=body, what=what)
 
 
-def digest_message(*, to: Person, views: Sequence[NotificationView], total: int) -> EmailMessage:
+def digest_message(
+    settings: Settings, *, to: Person, views: Sequence[NotificationView], total: int
+) -> EmailMessage:
     """The daily digest: the unread notifications not e-mailed yet, newest first."""
     lines = [
         f"Hello {to.name},",
@@ -162,20 +185,22 @@ def digest_message(*, to: Person, views: Sequence[NotificationView], total: int)
         "",
     ]
     for view in views:
-        lines.append(f"- {view.text}\n  {absolute(view.url)}")
+        lines.append(f"- {view.text}\n  {absolute(settings, view.url)}")
     if total > len(views):
         lines.append(f"- and {total - len(views)} more")
-    lines += ["", f"See them all: {absolute('/notifications')}"]
+    lines += ["", f"See them all: {absolute(settings, '/notifications')}"]
     subject = f"{total} unread notification{'' if total == 1 else 's'} on Atoll"
-    return _message(to=to, subject=subject, body="\n".join(lines), what="digest")
+    return _message(settings, to=to, subject=subject, body="\n".join(lines), what="digest")
 
 
 # --- sending after commit -------------------------------------------------------------------
 
 
 def queue(session: AsyncSession | Session, message: EmailMessage, *, about: Any = None) -> None:
-    """Send ``message`` once the session's transaction commits. ``about`` is the row it tells
-    of: if that row is not in the database after all (rolled back to a savepoint), no mail."""
+    """Send ``message`` once the session's transaction commits, with the settings of the
+    session's app (``mail_of``). ``about`` is the row it tells of: if that row is not in the
+    database after all (rolled back to a savepoint), no mail."""
+    mail_of(session)  # wired, or it would fail at the commit
     sync = session.sync_session if isinstance(session, AsyncSession) else session
     sync.info.setdefault(_QUEUE, []).append((message, about))
 
@@ -187,7 +212,7 @@ def _after_commit(session: Session) -> None:
         return
     messages = [m for m, about in queued if about is None or inspect(about).persistent]
     if messages:
-        _dispatch(messages)
+        _dispatch(mail_of(session).settings, messages)
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -196,8 +221,7 @@ def _after_transaction_end(session: Session, transaction: SessionTransaction) ->
         session.info.pop(_QUEUE, None)
 
 
-def _dispatch(messages: list[EmailMessage]) -> None:
-    settings = _current()
+def _dispatch(settings: Settings, messages: list[EmailMessage]) -> None:
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:  # no event loop (a synchronous caller): send right here

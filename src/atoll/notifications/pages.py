@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from atoll.http.request import DB
+from atoll.http.request import DB, AppSettings
 from atoll.http.templating import render
 from atoll.notifications import email, service
 from atoll.people.deps import Form, MaybeViewer, PageChrome, Viewer
@@ -101,10 +101,11 @@ async def save_preferences(form: Form, viewer: Viewer, db: DB) -> Response:
 async def unsubscribe_page(
     request: Request,
     viewer: MaybeViewer,
+    settings: AppSettings,
     token: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
     """Confirm before turning e-mail off: a link opened by a mail scanner changes nothing."""
-    _, what = service.check_unsubscribe_token(token)
+    _, what = service.check_unsubscribe_token(settings, token)
     return render(
         request,
         "notifications/unsubscribe.html",
@@ -113,8 +114,8 @@ async def unsubscribe_page(
 
 
 @router.post("/notifications/unsubscribe")
-async def unsubscribe(request: Request, form: Form, db: DB) -> Response:
-    what = await service.do_unsubscribe(db, token=form.get("token", ""))
+async def unsubscribe(request: Request, form: Form, db: DB, settings: AppSettings) -> Response:
+    what = await service.do_unsubscribe(db, settings, token=form.get("token", ""))
     return render(
         request,
         "notifications/unsubscribe.html",

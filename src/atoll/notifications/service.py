@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from atoll.config import Settings
 from atoll.conversations.models import Comment, Post, Reaction
 from atoll.events.outbox import record_event
 from atoll.kit.errors import Invalid, NotFound, denied
@@ -181,11 +182,12 @@ async def _tell(
     session.add(n)
     await session.flush()
     view = NotificationView(n, actor.id, actor.name, space.id, space.name, space.slug)
-    if kind in IMMEDIATE and email.enabled() and await _wants(session, recipient, IMMEDIATE[kind]):
+    mail = email.mail_of(session)
+    if kind in IMMEDIATE and mail.enabled() and await _wants(session, recipient, IMMEDIATE[kind]):
         email.queue(
             session,
             email.notification_message(
-                to=recipient, view=view, what=IMMEDIATE[kind], excerpt=excerpt
+                mail.settings, to=recipient, view=view, what=IMMEDIATE[kind], excerpt=excerpt
             ),
             about=n,
         )
@@ -592,18 +594,18 @@ async def do_set_preferences(
     return prefs
 
 
-def check_unsubscribe_token(token: str) -> tuple[int, str]:
+def check_unsubscribe_token(settings: Settings, token: str) -> tuple[int, str]:
     """(person id, kind of e-mail) of a valid unsubscribe token; NotFound otherwise."""
-    found = email.read_unsubscribe_token(token[:200])
+    found = email.read_unsubscribe_token(settings, token[:200])
     if found is None:
         raise NotFound("This unsubscribe link is not valid. Copy the whole link from the e-mail.")
     return found
 
 
-async def do_unsubscribe(session: AsyncSession, *, token: str) -> str:
+async def do_unsubscribe(session: AsyncSession, settings: Settings, *, token: str) -> str:
     """Turn off the kind of e-mail a signed link names, for the person it names. Returns the
     kind ("mentions", "invitations", "digest")."""
-    person_id, what = check_unsubscribe_token(token)
+    person_id, what = check_unsubscribe_token(settings, token)
     person = await session.get(Person, person_id)
     if person is None:
         raise NotFound("This unsubscribe link is not valid any more.")
@@ -663,7 +665,8 @@ async def _digest_for(session: AsyncSession, *, person: Person, now: datetime) -
         )
     ).all()
     views = _views(rows)
-    email.queue(session, email.digest_message(to=person, views=views, total=int(total)))
+    settings = email.mail_of(session).settings
+    email.queue(session, email.digest_message(settings, to=person, views=views, total=int(total)))
     await session.execute(
         update(Notification).where(*_undigested(person.id), shown).values(emailed_at=now),
     )
@@ -678,7 +681,7 @@ async def do_prepare_digests(
     at least an hour old. Each digest marks what it lists as e-mailed, so nothing comes twice.
     The e-mails go out when the caller commits. Returns how many digests were queued; none
     while e-mail is off (no SMTP host), so nothing is marked as e-mailed that was not."""
-    if not email.enabled():
+    if not email.mail_of(session).enabled():
         return 0
     now = now or utcnow()
     prefs = aliased(NotificationPreference)

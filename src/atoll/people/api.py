@@ -14,6 +14,7 @@ from atoll.kit.time import rfc3339
 from atoll.people import auth, service
 from atoll.people.deps import CurrentCredential, Viewer
 from atoll.people.models import Person
+from atoll.people.passwords import Hashing
 from atoll.people.policy import can_see_place, is_admin
 from atoll.people.schemas import (
     NO_NUL,
@@ -132,8 +133,11 @@ async def get_person(person_id: str, viewer: Viewer, db: DB) -> PersonOut:
     response_model=PersonOut,
     status_code=201,
 )
-async def create_person(body: PersonCreate, viewer: Viewer, db: DB) -> PersonOut:
-    person = await service.do_create_person(db, actor=viewer, **body.model_dump())
+async def create_person(
+    body: PersonCreate, viewer: Viewer, db: DB, settings: AppSettings
+) -> PersonOut:
+    hashing = Hashing.of(settings)
+    person = await service.do_create_person(db, actor=viewer, hashing=hashing, **body.model_dump())
     return await _one(db, person, viewer)
 
 
@@ -141,10 +145,14 @@ async def create_person(body: PersonCreate, viewer: Viewer, db: DB) -> PersonOut
     "/people/{person_id}",
     response_model=PersonOut,
 )
-async def update_person(person_id: str, body: PersonPatch, viewer: Viewer, db: DB) -> PersonOut:
+async def update_person(
+    person_id: str, body: PersonPatch, viewer: Viewer, db: DB, settings: AppSettings
+) -> PersonOut:
     person = await service.access_person(db, viewer=viewer, person_id=person_id)
     changes = body.model_dump(exclude_unset=True)
-    person = await service.do_update_person(db, actor=viewer, person=person, changes=changes)
+    person = await service.do_update_person(
+        db, actor=viewer, person=person, changes=changes, hashing=Hashing.of(settings)
+    )
     return await _one(db, person, viewer)
 
 

@@ -23,9 +23,10 @@ from atoll.config import Settings
 from atoll.kit.errors import NotFound
 from atoll.kit.ids import parse_id
 from atoll.kit.time import utcnow
-from atoll.people import passwords, throttle
+from atoll.people import throttle
 from atoll.people.events import access_changed
 from atoll.people.models import AuthSession, Person
+from atoll.people.passwords import Hashing
 
 SESSION = "session"
 TOKEN = "token"
@@ -79,13 +80,14 @@ async def do_sign_in(
     person = (
         await session.execute(select(Person).where(Person.email == attempt.email))
     ).scalar_one_or_none()
-    ok = await passwords.verify_password(person.password_hash if person else None, password)
+    hashing = Hashing.of(settings)
+    ok = await hashing.verify(person.password_hash if person else None, password)
     if not ok or person is None or not person.is_active:
         await throttle.do_settle(session, attempt=attempt, succeeded=False)
         await session.commit()
         return None
-    if person.password_hash and passwords.needs_rehash(person.password_hash):
-        person.password_hash = await passwords.rehash(password)
+    if person.password_hash and hashing.needs_rehash(person.password_hash):
+        person.password_hash = await hashing.rehash(password)
     await throttle.do_settle(session, attempt=attempt, succeeded=True)
     return person
 

@@ -31,6 +31,7 @@ from atoll.people.deps import (
     PageChrome,
     Viewer,
 )
+from atoll.people.passwords import Hashing
 
 router = APIRouter(include_in_schema=False)
 
@@ -178,7 +179,7 @@ async def edit_profile_page(request: Request, person_id: str, viewer: Viewer, db
 
 @router.post("/people/{person_id}/edit")
 async def edit_profile(
-    request: Request, person_id: str, form: Form, viewer: Viewer, db: DB
+    request: Request, person_id: str, form: Form, viewer: Viewer, db: DB, settings: AppSettings
 ) -> Response:
     person = await service.access_person(db, viewer=viewer, person_id=person_id)
     changes: dict[str, object] = {
@@ -190,7 +191,9 @@ async def edit_profile(
     if person.kind == "external":
         changes["organization"] = form.get("organization", "")[:200]
     try:
-        await service.do_update_person(db, actor=viewer, person=person, changes=changes)
+        await service.do_update_person(
+            db, actor=viewer, person=person, changes=changes, hashing=Hashing.of(settings)
+        )
     except Invalid as error:
         await discard_changes(db, request)
         ctx = await _profile_context(db, viewer, person_id)
@@ -229,13 +232,16 @@ async def admin_people(
 
 
 @router.post("/admin/people")
-async def admin_add_person(request: Request, form: Form, viewer: Viewer, db: DB) -> Response:
+async def admin_add_person(
+    request: Request, form: Form, viewer: Viewer, db: DB, settings: AppSettings
+) -> Response:
     _require_admin(viewer)
     kind = form.get("kind", "member")
     try:
         person = await service.do_create_person(
             db,
             actor=viewer,
+            hashing=Hashing.of(settings),
             name=form.get("name", "")[:200],
             email=form.get("email", "")[:320],
             password=form.get("password") or None,
@@ -258,7 +264,7 @@ async def admin_add_person(request: Request, form: Form, viewer: Viewer, db: DB)
 
 @router.post("/admin/people/{person_id}")
 async def admin_change_person(
-    request: Request, person_id: str, form: Form, viewer: Viewer, db: DB
+    request: Request, person_id: str, form: Form, viewer: Viewer, db: DB, settings: AppSettings
 ) -> Response:
     _require_admin(viewer)
     person = await service.access_person(db, viewer=viewer, person_id=person_id)
@@ -279,7 +285,9 @@ async def admin_change_person(
             "action", "must be role, analyst, kind, password, deactivate or activate"
         )
     try:
-        await service.do_update_person(db, actor=viewer, person=person, changes=changes)
+        await service.do_update_person(
+            db, actor=viewer, person=person, changes=changes, hashing=Hashing.of(settings)
+        )
     except AtollError as error:
         await discard_changes(db, request)
         ctx = await _admin_context(db, viewer, "", None)

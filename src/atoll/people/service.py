@@ -15,9 +15,10 @@ from atoll.kit.pagination import clamp_limit, decode_name_id_cursor, encode_curs
 from atoll.kit.text import clean_name
 from atoll.org.models import Unit
 from atoll.org.service import unit_and_descendants
-from atoll.people import access, auth, passwords, policy
+from atoll.people import access, auth, policy
 from atoll.people.events import access_changed
 from atoll.people.models import KINDS, RELATIONS, ROLES, Person, PersonSkill
+from atoll.people.passwords import Hashing
 from atoll.people.schemas import EMAIL_PATTERN, SELF_FIELDS
 from atoll.search import index as search_index
 from atoll.spaces.members import do_sync_unit_memberships
@@ -124,6 +125,7 @@ async def do_create_person(
     session: AsyncSession,
     *,
     actor: Person | None,
+    hashing: Hashing,
     name: str,
     email: str,
     password: str | None = None,
@@ -135,7 +137,8 @@ async def do_create_person(
     title: str = "",
     skills: Iterable[str] = (),
 ) -> Person:
-    """Add a person. ``actor`` None means the command line (create-admin, demo)."""
+    """Add a person. ``actor`` None means the command line (create-admin, demo). A password
+    is hashed at the cost ``hashing`` says (``Hashing.of(settings)``)."""
     if actor is not None and not policy.can_administer_people(actor):
         raise Forbidden("Only administrators can add people.")
     email = check_email(email)
@@ -161,7 +164,7 @@ async def do_create_person(
         title=clean_name(title),
         bio="",
         is_active=True,
-        password_hash=await passwords.hash_password(password) if password else None,
+        password_hash=await hashing.hash(password) if password else None,
     )
     session.add(person)
     await session.flush()
@@ -173,7 +176,12 @@ async def do_create_person(
 
 
 async def do_update_person(
-    session: AsyncSession, *, actor: Person, person: Person, changes: dict[str, Any]
+    session: AsyncSession,
+    *,
+    actor: Person,
+    person: Person,
+    changes: dict[str, Any],
+    hashing: Hashing,
 ) -> Person:
     """Apply profile changes (self or admin) and account changes (admin only). A null leaves a
     field as it is, except the organisation, which it clears.
@@ -224,7 +232,7 @@ async def do_update_person(
         # like a person added without a unit: they sit at the top until someone moves them
         person.unit_id = await session.scalar(select(Unit.id).where(Unit.parent_id.is_(None)))
     if changes.get("password") is not None:
-        person.password_hash = await passwords.hash_password(changes["password"])
+        person.password_hash = await hashing.hash(changes["password"])
         if actor.id != person.id:
             await auth.do_revoke_all(session, person=person)
     if changes.get("is_active") is not None:

@@ -62,8 +62,8 @@ async def events(
     app = request.app
     stream = event_stream(
         engine=app.state.engine,
-        maker=app.state.sessionmaker,
         hub=app.state.hub,
+        sign_ins=app.state.sign_ins,
         settings=settings_of(request),
         caller=Caller(person=credential.person, raw_token=credential.raw_token),
         last_event_id=resume,

@@ -25,14 +25,12 @@ class SignIns:
         self._maker = maker
         self._settings = settings
         self._gather = Gather(self._check, window=GATHER_SECONDS, most=MOST, name="atoll-sign-ins")
-        self.queries = 0  # how many checks ran (for tests and benchmarks)
 
     async def person_for(self, raw: str) -> Person | None:
         """The person still signed in with ``raw`` (detached from any session), or None."""
         return await self._gather.get(raw)
 
     async def _check(self, raws: list[str]) -> dict[str, Person]:
-        self.queries += 1
         async with self._maker() as session:
             found = await auth.credentials_for(session, self._settings, raws)
             people = {raw: credential.person for raw, credential in found.items()}

@@ -12,18 +12,15 @@ comes from the log, so a lost or foreign announcement costs at most a delay (the
 log, and every heartbeat nudges it), never an event.
 
 A stream further behind than the hub's window — a client resuming from an old id — reads the
-log itself with one indexed query, ``events_after``: at most ``BATCH`` visible events among
-the next ``WINDOW`` ids (so every query reads a bounded stretch of the primary key), until it
-has caught up with the window.
+log itself (``atoll.realtime.history``) until it has caught up with the window.
 
 Positions
 ---------
-The position is an event id: everything up to it has been considered. ``events_after``
-reads the newest id in the log in the same statement and, when the batch is not full, moves
-the position up to it (or to the end of the window); a stream served by the hub moves to the
-hub's position (ids commit in id order, see ``atoll.events.outbox``). Each event sent
-carries its id; each heartbeat carries the position when it moved past events the person did
-not see, so that a reconnecting client does not ask for them again.
+The position is an event id: everything up to it has been considered. A stream served by the
+hub moves to the hub's position; one reading the log itself moves past the events its person
+did not see (ids commit in id order, see ``atoll.events.outbox``). Each event sent carries its
+id; each heartbeat carries the position when it moved past events the person did not see, so
+that a reconnecting client does not ask for them again.
 
 A client that reconnects with ``Last-Event-ID`` (or ``?last_event_id=``) resumes from there:
 every visible event it missed, in order, once, then live. If the log no longer reaches back
@@ -50,113 +47,19 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, bindparam, func, or_, select, true
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from atoll.config import Settings
-from atoll.events.models import Event
 from atoll.events.outbox import log_bounds
 from atoll.people.events import ACCESS_CHANGED
 from atoll.people.models import Person
-from atoll.realtime.hub import Hub, event_frame, frame, sees
+from atoll.realtime.history import EventQuery, resume_position
+from atoll.realtime.hub import Hub
+from atoll.realtime.readable import Readable
 from atoll.realtime.signins import SignIns
-from atoll.spaces import policy
+from atoll.realtime.window import Delivery, event_frame, frame
 
-__all__ = ["Hub", "event_frame", "frame"]  # also where app.py and the tests find them
-BATCH = 200  # events per query at most
-WINDOW = 5000  # ids per query at most
 RETRY_MS = 3000  # how long a disconnected EventSource waits before it reconnects
-
-
-def visible_to(viewer: Person) -> ColumnElement[bool]:
-    """Events the viewer may see now: personal events only their own; space events only of
-    spaces the spaces policy lets them read (evaluated in SQL, at delivery time)."""
-    return and_(
-        or_(Event.person_id.is_(None), Event.person_id == viewer.id),
-        or_(Event.space_id.is_(None), Event.space_id.in_(policy.readable_space_ids(viewer))),
-    )
-
-
-@dataclass
-class Batch:
-    """What a query found: the events to send (rows with ``id``, ``type``, ``space_id`` and
-    ``data``), the position to continue from, and whether the log holds more after it."""
-
-    events: list[Row[Any]]
-    position: int
-    more: bool
-
-
-class EventQuery:
-    """The one query of a stream: the events after a position that the viewer may see, oldest
-    first — at most ``limit``, and only among the next ``window`` ids, so that one query reads a
-    bounded stretch of the primary key however few of those events the viewer may see.
-
-    It is one statement, so one snapshot: it reads the newest id of the log beside the events,
-    so that a batch that is not full moves the position past the events the viewer did not
-    see (up to the end of the window or the newest id) — safely, because ids commit in id
-    order. The statement is built once per viewer and run with new positions."""
-
-    def __init__(self, viewer: Person, *, limit: int = BATCH, window: int = WINDOW) -> None:
-        self.limit = limit
-        self.window = window
-        event = Event.__table__
-        page = (
-            select(event.c.id, event.c.type, event.c.space_id, event.c.person_id, event.c.data)
-            .where(
-                event.c.id > bindparam("position"),
-                event.c.id <= bindparam("upper"),
-                visible_to(viewer),
-            )
-            .order_by(event.c.id)
-            .limit(limit)
-            .subquery("page")
-        )
-        newest = select(func.max(event.c.id).label("newest")).subquery("newest")
-        self.statement = (
-            select(newest.c.newest, page)
-            .select_from(newest)
-            .outerjoin(page, true())
-            .order_by(page.c.id)
-        )
-
-    async def run(self, db: AsyncConnection | AsyncSession, position: int) -> Batch:
-        upper = position + self.window
-        rows = (await db.execute(self.statement, {"position": position, "upper": upper})).all()
-        events = [row for row in rows if row.id is not None]
-        if len(events) >= self.limit:
-            return Batch(events, events[-1].id, True)
-        top = (rows[0].newest if rows else None) or 0
-        reached = max(position, min(upper, top))
-        return Batch(events, reached, reached < top)
-
-
-async def events_after(
-    db: AsyncConnection | AsyncSession,
-    *,
-    viewer: Person,
-    position: int,
-    limit: int = BATCH,
-    window: int = WINDOW,
-) -> Batch:
-    """``EventQuery(viewer).run(db, position)`` in one call."""
-    return await EventQuery(viewer, limit=limit, window=window).run(db, position)
-
-
-def resume_position(
-    last_event_id: int | None, oldest: int | None, newest: int | None
-) -> tuple[int, bool]:
-    """Where a new stream starts and whether the client must reload: a fresh client starts at
-    the newest event; a returning one where it left off, unless the log no longer holds what
-    came after that (pruned) or never held that id."""
-    top = newest or 0
-    if last_event_id is None:
-        return top, False
-    if last_event_id > top:
-        return top, True
-    if oldest is not None and last_event_id + 1 < oldest:
-        return top, True
-    return last_event_id, False
 
 
 @dataclass
@@ -171,8 +74,8 @@ class Caller:
 async def event_stream(
     *,
     engine: AsyncEngine,
-    maker: async_sessionmaker[AsyncSession],
     hub: Hub,
+    sign_ins: SignIns,
     settings: Settings,
     caller: Caller,
     last_event_id: int | None,
@@ -180,95 +83,147 @@ async def event_stream(
     """The text of the stream, frame by frame, until the client goes away (the server then
     cancels it) or its sign-in ends."""
     loop = asyncio.get_running_loop()
-    hub.use(engine)
     beat = settings.sse_heartbeat_seconds
-
-    async def still_signed_in() -> bool:
-        """Check the sign-in again (at a heartbeat, or at once after an ``access.changed``
-        of this person): False when it ended; else the person as they are now takes effect."""
-        if hub.sign_ins is None:
-            hub.sign_ins = SignIns(maker, settings)
-        renewed = await hub.sign_ins.person_for(caller.raw_token)
-        if renewed is None or renewed.id != caller.person.id:
-            return False
-        caller.person = renewed
-        return True
-
+    stream = Stream(engine=engine, hub=hub, sign_ins=sign_ins, caller=caller)
     with hub.subscription(caller.person.id) as wake:
-        async with engine.connect() as db:
-            oldest, newest = await log_bounds(db)
-        await hub.verify(newest)
-        position, reload = resume_position(last_event_id, oldest, newest)
-        await hub.readable(caller.person)  # now rather than with everybody at the next event
-        told = position  # the last id the client has been given
-        yield f"retry: {RETRY_MS}\n\n"  # the first frame: the stream is in place from here
-        if reload:
-            yield frame(position, "reload", json.dumps({"reason": "history-unavailable"}))
-        query: EventQuery | None = None
+        for text in await stream.open(last_event_id):
+            yield text
         beat_at = loop.time() + beat
         timer = loop.call_at(beat_at, wake.set)  # the heartbeat wakes the stream too
         try:
             while True:
                 wake.clear()
-                if hub.reaches(position):
-                    events, position = hub.after(position)
-                    while events:
-                        # What follows a change of the viewer's access is sent only after
-                        # their sign-in and person are read again.
-                        cut = _access_change(events, caller.person.id)
-                        # The readable spaces are asked for after taking the events.
-                        viewer = caller.person
-                        spaces = hub.kept(viewer) or await hub.readable(viewer)
-                        seen = [e for e in events[:cut] if sees(e, viewer.id, spaces)]
-                        if seen:
-                            yield "".join(e.text for e in seen)
-                            told = seen[-1].id
-                        if cut == len(events):
-                            break
-                        if not await still_signed_in():
-                            return
-                        query = None
-                        yield events[cut].text
-                        told = events[cut].id
-                        events = events[cut + 1 :]
-                else:  # behind the hub's window: read the log with the stream's own query
-                    query = query or EventQuery(caller.person)
-                    async with engine.connect() as db:
-                        batch = await query.run(db, position)
-                    rows = batch.events
-                    cut = _access_change(rows, caller.person.id)
-                    if rows[:cut]:
-                        yield "".join(event_frame(row) for row in rows[:cut])
-                        told = rows[cut - 1].id
-                    if cut < len(rows):  # the rest is read again for the person as they are now
-                        if not await still_signed_in():
-                            return
-                        query = None
-                        yield event_frame(rows[cut])
-                        position = told = rows[cut].id
-                        continue
-                    position = batch.position
-                    if batch.more:
-                        continue
-                # Wait for the heartbeat, or for the hub to read past the position (the timer and
-                # the hub set the same wake: no task or timeout is made per wake-up).
-                while loop.time() < beat_at and (hub.position is None or hub.position <= position):
+                async for text in stream.catch_up():
+                    yield text
+                if stream.ended:
+                    return
+                if stream.more:
+                    continue
+                # Wait for the heartbeat, or for the hub to read past the position (the timer
+                # and the hub set the same wake: no task or timeout is made per wake-up).
+                while loop.time() < beat_at and not stream.behind():
                     await wake.wait()
                     wake.clear()
                 if loop.time() < beat_at:
                     continue
-                hub.nudge()  # an event written without an announcement is found by now
-                if not await still_signed_in():
+                keep_alive = await stream.heartbeat(older_than=beat)
+                if keep_alive is None:
                     return
-                query = None  # a changed role or kind takes effect
-                hub.expire(caller.person, older_than=beat)
-                yield f": keep-alive\nid: {position}\n\n" if position > told else ": keep-alive\n\n"
-                told = position
+                yield keep_alive
                 beat_at = loop.time() + beat
                 timer.cancel()
                 timer = loop.call_at(beat_at, wake.set)
         finally:
             timer.cancel()
+
+
+class Stream:
+    """One stream between its frames: its position, the last id the client was told, and the
+    query it reads the log with while it is behind the hub's window."""
+
+    def __init__(self, *, engine: AsyncEngine, hub: Hub, sign_ins: SignIns, caller: Caller):
+        self._engine = engine
+        self._hub = hub
+        self._sign_ins = sign_ins
+        self.caller = caller
+        self.position = 0
+        self.told = 0  # the last id the client has been given
+        self.more = False  # the log holds more for it right now
+        self.ended = False  # its sign-in ended
+        self._query: EventQuery | None = None
+
+    async def open(self, last_event_id: int | None) -> list[str]:
+        """Where the stream starts, and its first frames: the ``retry:`` hint (the stream is
+        in place from here), then ``reload`` if the log no longer reaches back far enough."""
+        async with self._engine.connect() as db:
+            oldest, newest = await log_bounds(db)
+        self.position, reload = resume_position(last_event_id, oldest, newest)
+        self.told = self.position
+        # now rather than with everybody at the next event
+        await self._hub.spaces.readable(self.caller.person)
+        frames = [f"retry: {RETRY_MS}\n\n"]
+        if reload:
+            frames.append(
+                frame(self.position, "reload", json.dumps({"reason": "history-unavailable"}))
+            )
+        return frames
+
+    def behind(self) -> bool:
+        """Whether the hub has read past the stream's position."""
+        position = self._hub.window.position
+        return position is not None and position > self.position
+
+    def catch_up(self) -> AsyncIterator[str]:
+        """What the client has not been sent yet that its person may see now, from the window
+        if it reaches back to the position, else from the log."""
+        self.more = False
+        if self._hub.window.reaches(self.position):
+            return self._from_window()
+        return self._from_log()
+
+    async def _from_window(self) -> AsyncIterator[str]:
+        events, self.position = self._hub.window.after(self.position)
+        while events:
+            # What follows a change of the viewer's access is sent only after their sign-in
+            # and person are read again.
+            cut = _access_change(events, self.caller.person.id)
+            viewer = self.caller.person
+            # What the viewer may read is asked for after taking the events.
+            readable = self._hub.spaces.kept(viewer) or await self._hub.spaces.readable(viewer)
+            seen = [event for event in events[:cut] if _sees(event, viewer, readable)]
+            if seen:
+                self.told = seen[-1].id
+                yield "".join(event.text for event in seen)
+            if cut == len(events) or not await self._signed_in():
+                return
+            self.told = events[cut].id
+            yield events[cut].text
+            events = events[cut + 1 :]
+
+    async def _from_log(self) -> AsyncIterator[str]:
+        self._query = self._query or EventQuery(self.caller.person)
+        async with self._engine.connect() as db:
+            batch = await self._query.run(db, self.position)
+        rows = batch.events
+        cut = _access_change(rows, self.caller.person.id)
+        if cut:
+            self.told = rows[cut - 1].id
+            yield "".join(event_frame(row) for row in rows[:cut])
+        if cut < len(rows):  # the rest is read again for the person as they are now
+            if await self._signed_in():
+                self.position = self.told = rows[cut].id
+                self.more = True
+                yield event_frame(rows[cut])
+            return
+        self.position = batch.position
+        self.more = batch.more
+
+    async def heartbeat(self, *, older_than: float) -> str | None:
+        """The heartbeat's frame, after checking the sign-in again (None: it ended)."""
+        self._hub.nudge()  # an event written without an announcement is found by now
+        if not await self._signed_in():
+            return None
+        self._hub.spaces.expire(self.caller.person, older_than=older_than)
+        moved = self.position > self.told
+        self.told = self.position
+        return f": keep-alive\nid: {self.position}\n\n" if moved else ": keep-alive\n\n"
+
+    async def _signed_in(self) -> bool:
+        """Check the sign-in again (at a heartbeat, or at once after an ``access.changed`` of
+        this person): False when it ended; else the person as they are now takes effect."""
+        renewed = await self._sign_ins.person_for(self.caller.raw_token)
+        if renewed is None or renewed.id != self.caller.person.id:
+            self.ended = True
+            return False
+        self.caller.person = renewed
+        self._query = None  # a changed role or kind takes effect
+        return True
+
+
+def _sees(delivery: Delivery, viewer: Person, readable: Readable) -> bool:
+    return (delivery.person_id is None or delivery.person_id == viewer.id) and (
+        delivery.space_id is None or readable.reads(viewer, delivery.space_id)
+    )
 
 
 def _access_change(events: Sequence[Any], viewer_id: int) -> int:

@@ -83,6 +83,10 @@ __all__ = [  # the reading side, re-exported: routers and pages use this one mod
 MAX_TITLE = 200
 MAX_BODY = 200_000
 MAX_SUMMARY = 300
+# The interaction log's settings at their defaults (ATOLL_SILO_LEVEL, ATOLL_TIE_LOOKBACK_DAYS):
+# until recording moves to the analytics subscribers, which pass the settings' own values.
+SILO_LEVEL = 2
+LOOKBACK_DAYS = 90
 
 
 # --- checks -----------------------------------------------------------------------------------
@@ -241,11 +245,24 @@ async def _interactions(
     """One ``wiki_edit`` toward each distinct earlier editor of the page; toward the space
     for a page's first revision."""
     if page.revision <= 1:
-        await record_interaction(session, kind="wiki_edit", actor=editor, space=wiki.space)
+        await record_interaction(
+            session,
+            kind="wiki_edit",
+            actor=editor,
+            space=wiki.space,
+            silo_level=SILO_LEVEL,
+            lookback_days=LOOKBACK_DAYS,
+        )
         return
     for person in await _previous_editors(session, page, editor):
         await record_interaction(
-            session, kind="wiki_edit", actor=editor, target=person, space=wiki.space
+            session,
+            kind="wiki_edit",
+            actor=editor,
+            target=person,
+            space=wiki.space,
+            silo_level=SILO_LEVEL,
+            lookback_days=LOOKBACK_DAYS,
         )
 
 
