@@ -12,10 +12,10 @@ from atoll.org import service as org_service
 from atoll.org.models import Unit
 from atoll.people import service as people_service
 from atoll.people.models import Person
+from atoll.people.passwords import Hashing
 from atoll.spaces import service as spaces_service
 from atoll.spaces.models import Space
 from atoll.spaces.policy import SpaceAccess
-from atoll.people.passwords import Hashing
 
 PASSWORD = "correct horse battery"
 # The argon2 cost the suite's app hashes at (tests/conftest.py: settings_for), cheap on purpose.
