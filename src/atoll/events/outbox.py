@@ -17,6 +17,10 @@ it commit together or not at all. A subscriber may record events of its own (a n
 A session made without ``wire`` refuses to record events: a change whose followers were
 forgotten would be half-done.
 
+A change that only other domains follow, and no reader of the log needs to hear of (a
+person's title, to index again), runs its subscribers with ``run_subscribers`` instead: the
+same subscribers, the same transaction, and no row in the log.
+
 How an event reaches the database and the broker
 ------------------------------------------------
 ``record_event`` keeps the new row beside the session (``session.info``). When the caller
@@ -120,14 +124,8 @@ async def record_event(
     subscribers only.
 
     The returned ``Event`` gets its ``id`` when the transaction commits."""
-    if len(type) > MAX_TYPE or not _TYPE.fullmatch(type):
-        raise ValueError(f"event type must be 1 to {MAX_TYPE} of a-z 0-9 _ . -: {type!r}")
+    subscribers = _subscribers_of(session, type)
     sync = session.sync_session
-    subscribers: Subscribers | None = sync.info.get(_SUBSCRIBERS)
-    if subscribers is None:
-        raise RuntimeError(
-            "this session's sessionmaker was not wired with the event subscribers (outbox.wire)"
-        )
     row = Event(
         type=type,
         data=json.dumps(data, separators=(",", ":"), ensure_ascii=False),
@@ -139,9 +137,39 @@ async def record_event(
         sync.begin()  # so that a rollback or close before any query still drops the event
     sync.info.setdefault(_PENDING, []).append((sync.get_nested_transaction(), row))
     recorded = Recorded(type, data, space_id, person_id, facts or {})
-    for subscriber in subscribers.get(type, ()):
+    for subscriber in subscribers:
         await subscriber(session, recorded)
     return row
+
+
+async def run_subscribers(
+    session: AsyncSession,
+    *,
+    type: str,
+    data: dict[str, Any] | None = None,
+    space_id: int | None = None,
+    person_id: int | None = None,
+    facts: Mapping[str, Any] | None = None,
+) -> None:
+    """Run the subscribers of a change that no event stream is told of, in the caller's
+    transaction as ``record_event`` does, but write nothing to the event log: a change whose
+    followers are other domains only (a person's title to index again, a request to join to
+    notify, an import to bring unit spaces in step), which would otherwise hand every reader
+    of the log an event it has no use for."""
+    recorded = Recorded(type, data or {}, space_id, person_id, facts or {})
+    for subscriber in _subscribers_of(session, type):
+        await subscriber(session, recorded)
+
+
+def _subscribers_of(session: AsyncSession, type: str) -> Sequence[Subscriber]:
+    if len(type) > MAX_TYPE or not _TYPE.fullmatch(type):
+        raise ValueError(f"event type must be 1 to {MAX_TYPE} of a-z 0-9 _ . -: {type!r}")
+    subscribers: Subscribers | None = session.sync_session.info.get(_SUBSCRIBERS)
+    if subscribers is None:
+        raise RuntimeError(
+            "this session's sessionmaker was not wired with the event subscribers (outbox.wire)"
+        )
+    return subscribers.get(type, ())
 
 
 def wire(
