@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.kit.errors import Conflict, Forbidden, Invalid
@@ -11,24 +11,18 @@ from atoll.org import policy
 from atoll.org.models import Unit
 from atoll.people.models import Person
 
+# Reading the tree is where people sit, so it lives with them (``atoll.people.units``); the
+# org domain's callers find it here too.
+from atoll.people.units import all_units as all_units
+from atoll.people.units import unit_and_descendants as unit_and_descendants
+from atoll.people.units import unit_paths as unit_paths
+
 LEVEL_NAMES = ("company", "division", "department", "team")
 MAX_PATH = 1000  # the width of unit.path
 
 
 def level_name(level: int) -> str:
     return LEVEL_NAMES[level] if level < len(LEVEL_NAMES) else f"level {level}"
-
-
-def unit_and_descendants(unit_id: int) -> Select[tuple[int]]:
-    """A sub-select of the ids of a unit and everything below it (recursive CTE)."""
-    tree = select(Unit.id).where(Unit.id == unit_id).cte("subtree", recursive=True)
-    tree = tree.union_all(select(Unit.id).where(Unit.parent_id == tree.c.id))
-    return select(tree.c.id)
-
-
-async def all_units(session: AsyncSession) -> list[Unit]:
-    """The whole tree in path order (a parent before its children)."""
-    return list((await session.execute(select(Unit).order_by(Unit.path))).scalars())
 
 
 async def people_per_unit(session: AsyncSession) -> dict[int | None, int]:
@@ -111,15 +105,3 @@ async def do_ensure_path(
             known[at] = found
         unit = found
     return unit
-
-
-def unit_paths(units: list[Unit]) -> dict[int, str]:
-    """Readable paths for display, e.g. "Northwind › Sales › EMEA"."""
-    root = next((u for u in units if u.parent_id is None), None)
-    out: dict[int, str] = {}
-    for unit in units:
-        parts = [root.name] if root else []
-        if unit.path:
-            parts += unit.path.split("/")
-        out[unit.id] = " › ".join(parts)
-    return out

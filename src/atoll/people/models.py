@@ -1,4 +1,5 @@
-"""Persons, their skills, sign-in sessions and API tokens, and sign-in attempt counters."""
+"""Persons, the units they sit in, their skills, sign-in sessions and API tokens, and sign-in
+attempt counters."""
 
 from __future__ import annotations
 
@@ -13,6 +14,27 @@ from atoll.kit.time import utcnow
 KINDS = ("member", "external")
 ROLES = ("admin", "member", "guest")
 RELATIONS = ("customer", "partner", "public")
+
+
+class Unit(Base):
+    """A unit of the organisation tree: company (level 0) → division → department → team.
+
+    The table is the org domain's (``atoll.org`` grows the tree, imports the chart, shows
+    it); it is defined here, with the people, because a person's ``unit_id`` points at it and
+    the people layer sits below org: people read where someone sits without importing upward.
+    """
+
+    __tablename__ = "unit"
+
+    id: Mapped[int] = id_column()
+    name: Mapped[str] = mapped_column(String(200))
+    parent_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("unit.id", ondelete="RESTRICT"), index=True
+    )
+    level: Mapped[int] = mapped_column(Integer)
+    # Names from the level below the root down to this unit, joined by "/"; "" for the root.
+    path: Mapped[str] = mapped_column(String(1000), unique=True)
+    created_at: Mapped[datetime] = created_at_column()
 
 
 class Person(Base):

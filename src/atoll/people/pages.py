@@ -21,8 +21,7 @@ from atoll.http.signin import SESSION_COOKIE
 from atoll.http.templating import render
 from atoll.kit.errors import AtollError, Forbidden, Invalid, RateLimited
 from atoll.kit.ids import parse_id
-from atoll.org import service as org_service
-from atoll.people import auth, policy, service
+from atoll.people import auth, policy, service, units
 from atoll.people.deps import (
     CurrentCredential,
     Form,
@@ -126,7 +125,7 @@ async def directory(
         db, viewer=viewer, q=q, skill=skill, unit_id=unit_id, cursor=cursor, limit=30
     )
     skills = await service.skills_by_person(db, [p.id for p in people])
-    units = await org_service.all_units(db) if chart else []
+    all_units = await units.all_units(db) if chart else []
     return render(
         request,
         "people/directory.html",
@@ -137,8 +136,8 @@ async def directory(
             "q": q,
             "skill": skill,
             "unit_id": unit_id,
-            "units": units,
-            "unit_paths": org_service.unit_paths(units),
+            "units": all_units,
+            "unit_paths": units.unit_paths(all_units),
         },
     )
 
@@ -147,11 +146,11 @@ async def _profile_context(db: DB, viewer: Viewer, person_id: str) -> dict[str, 
     person = await service.access_person(db, viewer=viewer, person_id=person_id)
     skills = (await service.skills_by_person(db, [person.id]))[person.id]
     chart = person.unit_id and policy.can_see_place(viewer, person)
-    units = await org_service.all_units(db) if chart else []
+    tree = await units.all_units(db) if chart else []
     return {
         "person": person,
         "skills": skills,
-        "unit_path": org_service.unit_paths(units).get(person.unit_id or -1),
+        "unit_path": units.unit_paths(tree).get(person.unit_id or -1),
         "can_edit": policy.can_edit_profile(viewer, person),
     }
 
@@ -209,13 +208,13 @@ def _require_admin(viewer: Viewer) -> None:
 
 async def _admin_context(db: DB, viewer: Viewer, q: str, cursor: str | None) -> dict[str, object]:
     people, next_cursor = await service.people_page(db, viewer=viewer, q=q, cursor=cursor, limit=50)
-    units = await org_service.all_units(db)
+    all_units = await units.all_units(db)
     return {
         "people": people,
         "next_cursor": next_cursor,
         "q": q,
-        "units": units,
-        "unit_paths": org_service.unit_paths(units),
+        "units": all_units,
+        "unit_paths": units.unit_paths(all_units),
     }
 
 

@@ -13,13 +13,12 @@ from atoll.kit.errors import Conflict, Forbidden, Invalid, denied
 from atoll.kit.ids import parse_id
 from atoll.kit.pagination import clamp_limit, decode_name_id_cursor, encode_cursor
 from atoll.kit.text import clean_name
-from atoll.org.models import Unit
-from atoll.org.service import unit_and_descendants
 from atoll.people import access, auth, policy
 from atoll.people.events import access_changed
 from atoll.people.models import KINDS, RELATIONS, ROLES, Person, PersonSkill
 from atoll.people.passwords import Hashing
 from atoll.people.schemas import EMAIL_PATTERN, SELF_FIELDS
+from atoll.people.units import check_unit, root_unit_id, unit_and_descendants
 from atoll.search import index as search_index
 from atoll.spaces.members import do_sync_unit_memberships
 
@@ -67,17 +66,6 @@ def check_skills(skills: Iterable[str]) -> list[str]:
         if skill and skill.lower() not in seen:
             seen[skill.lower()] = skill
     return list(seen.values())
-
-
-async def check_unit(session: AsyncSession, unit_id: int | str | None) -> int | None:
-    if unit_id in (None, ""):
-        return None
-    uid = parse_id(unit_id)
-    if uid is None:
-        raise Invalid.field("unit_id", "must be the id of a unit")
-    if await session.get(Unit, uid) is None:
-        raise Invalid.field("unit_id", "no unit has this id")
-    return uid
 
 
 async def skills_by_person(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[str]]:
@@ -150,7 +138,7 @@ async def do_create_person(
     )
     uid = await check_unit(session, unit_id)
     if kind == "member" and uid is None:
-        uid = await session.scalar(select(Unit.id).where(Unit.parent_id.is_(None)))
+        uid = await root_unit_id(session)
     if await _email_taken(session, email):
         raise Conflict(f"Someone already has the e-mail address {email}.")
     person = Person(
@@ -230,7 +218,7 @@ async def do_update_person(
         person.unit_id = await check_unit(session, changes["unit_id"])
     elif person.kind == "member" and was_kind == "external" and person.unit_id is None:
         # like a person added without a unit: they sit at the top until someone moves them
-        person.unit_id = await session.scalar(select(Unit.id).where(Unit.parent_id.is_(None)))
+        person.unit_id = await root_unit_id(session)
     if changes.get("password") is not None:
         person.password_hash = await hashing.hash(changes["password"])
         if actor.id != person.id:

@@ -16,9 +16,9 @@ from atoll.kit.ids import parse_id
 from atoll.kit.pagination import clamp_limit, decode_name_id_cursor, encode_cursor
 from atoll.kit.time import utcnow
 from atoll.notifications import service as notifications
-from atoll.org.service import unit_and_descendants
 from atoll.people.models import Person
 from atoll.people.policy import visible_people
+from atoll.people.units import unit_and_descendants
 from atoll.spaces import events, policy
 from atoll.spaces.models import ROLES, JoinRequest, Membership, Space
 from atoll.spaces.policy import SpaceAccess
