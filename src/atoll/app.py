@@ -37,6 +37,7 @@ from atoll.search import api as search_api
 from atoll.search import pages as search_pages
 from atoll.spaces import api as spaces_api
 from atoll.spaces import pages as spaces_pages
+from atoll.spaces.policy import visible_people
 from atoll.web import chrome, errors, shell
 from atoll.web.gate import Allowance, RequestGate
 from atoll.web.openapi import docs_page, problem_responses
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.chrome = chrome.load
+    app.state.visible_people = visible_people  # the rule the people routers take (people.deps)
     # The navigation asks the domain policies rather than repeating their rules.
     templates.env.globals["can_view_analytics"] = can_view_analytics
     errors.install(app)

@@ -25,7 +25,6 @@ NOT_YET: set[str] = {
     "atoll.people.access -> atoll.spaces.models.Space",
     "atoll.people.access -> atoll.spaces.policy",
     "atoll.people.pages -> atoll.conversations.service.is_following",
-    "atoll.people.policy -> atoll.spaces.policy.people_sharing_a_space_with",
     "atoll.people.service -> atoll.search.index",
     "atoll.people.service -> atoll.spaces.members.do_sync_unit_memberships",
     "atoll.spaces.members -> atoll.notifications.service",

@@ -24,9 +24,9 @@ from atoll.kit.errors import Invalid
 from atoll.kit.ids import parse_id
 from atoll.kit.markdown import render_markdown
 from atoll.people.models import Person
-from atoll.people.policy import visible_people
 from atoll.spaces import policy
 from atoll.spaces.models import Space
+from atoll.spaces.policy import visible_people
 
 MAX_MENTIONS = 50
 MAX_NAME_WORDS = 5

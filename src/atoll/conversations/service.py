@@ -39,13 +39,12 @@ from atoll.kit.time import utcnow
 from atoll.notifications import service as notifications
 from atoll.people import service as people_service
 from atoll.people.models import Person
-from atoll.people.policy import visible_people
 from atoll.search import index as search_index
 from atoll.spaces import members as space_members
 from atoll.spaces import policy
 from atoll.spaces import service as spaces_service
 from atoll.spaces.models import Space
-from atoll.spaces.policy import SpaceAccess
+from atoll.spaces.policy import SpaceAccess, visible_people
 
 __all__ = ["access_comment", "access_post"]  # re-exported for routers and pages
 
@@ -601,7 +600,9 @@ async def _follow_target(
     session: AsyncSession, *, actor: Person, target_type: str, target_id: int | str
 ) -> int:
     if target_type == "person":
-        person = await people_service.access_person(session, viewer=actor, person_id=target_id)
+        person = await people_service.access_person(
+            session, visible=visible_people(actor), person_id=target_id
+        )
         if person.id == actor.id:
             raise Invalid.field("id", "you cannot follow yourself")
         return person.id

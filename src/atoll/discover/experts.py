@@ -15,9 +15,9 @@ from atoll.discover.network import colleague_ids, plural, skills_of
 from atoll.kit.errors import Invalid
 from atoll.org.models import Unit
 from atoll.people.models import Person, PersonSkill
-from atoll.people.policy import can_see_org_chart, visible_people
+from atoll.people.policy import can_see_org_chart
 from atoll.search import query as search
-from atoll.spaces.policy import readable_space_ids
+from atoll.spaces.policy import readable_space_ids, visible_people
 
 MAX_TOPIC = 100
 MAX_CANDIDATES = 200

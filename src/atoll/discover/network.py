@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from atoll.analytics.models import Interaction
 from atoll.kit.time import utcnow
 from atoll.people.models import Person, PersonSkill
-from atoll.people.policy import visible_people
+from atoll.spaces.policy import visible_people
 
 NETWORK_DAYS = 90
 MAX_COLLEAGUES = 500

@@ -12,7 +12,7 @@ from atoll.kit.errors import Unauthorized
 from atoll.kit.pagination import MAX_LIMIT, Page
 from atoll.kit.time import rfc3339
 from atoll.people import auth, service
-from atoll.people.deps import CurrentCredential, Viewer
+from atoll.people.deps import CurrentCredential, Viewer, VisiblePeople
 from atoll.people.models import Person
 from atoll.people.passwords import Hashing
 from atoll.people.policy import can_see_place, is_admin
@@ -96,6 +96,7 @@ async def me(viewer: Viewer, db: DB) -> PersonOut:
 @router.get("/people", response_model=Page[PersonOut])
 async def list_people(
     viewer: Viewer,
+    visible: VisiblePeople,
     db: DB,
     q: Annotated[str, Query(max_length=200, pattern=NO_NUL)] = "",
     unit_id: Annotated[str | None, Query(pattern=r"^[0-9]{1,18}$")] = None,
@@ -107,6 +108,7 @@ async def list_people(
     people, next_cursor = await service.people_page(
         db,
         viewer=viewer,
+        visible=visible,
         q=q,
         unit_id=int(unit_id) if unit_id else None,
         skill=skill,
@@ -123,8 +125,8 @@ async def list_people(
     "/people/{person_id}",
     response_model=PersonOut,
 )
-async def get_person(person_id: str, viewer: Viewer, db: DB) -> PersonOut:
-    person = await service.access_person(db, viewer=viewer, person_id=person_id)
+async def get_person(person_id: str, viewer: Viewer, visible: VisiblePeople, db: DB) -> PersonOut:
+    person = await service.access_person(db, visible=visible, person_id=person_id)
     return await _one(db, person, viewer)
 
 
@@ -146,9 +148,14 @@ async def create_person(
     response_model=PersonOut,
 )
 async def update_person(
-    person_id: str, body: PersonPatch, viewer: Viewer, db: DB, settings: AppSettings
+    person_id: str,
+    body: PersonPatch,
+    viewer: Viewer,
+    visible: VisiblePeople,
+    db: DB,
+    settings: AppSettings,
 ) -> PersonOut:
-    person = await service.access_person(db, viewer=viewer, person_id=person_id)
+    person = await service.access_person(db, visible=visible, person_id=person_id)
     changes = body.model_dump(exclude_unset=True)
     person = await service.do_update_person(
         db, actor=viewer, person=person, changes=changes, hashing=Hashing.of(settings)

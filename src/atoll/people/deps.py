@@ -1,12 +1,15 @@
 """Who is calling: the request dependencies every domain's routers use to get the signed-in
-person (``Viewer``, ``MaybeViewer``), a page's checked form (``Form``) and the chrome a full
-page shows around its content (``PageChrome``)."""
+person (``Viewer``, ``MaybeViewer``), a page's checked form (``Form``), the chrome a full
+page shows around its content (``PageChrome``); and whom they may see (``VisiblePeople``),
+for the people domain's own routers."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy import ColumnElement
 
 from atoll.http.csrf import csrf_matches
 from atoll.http.request import ANON_COOKIE, DB, settings_of
@@ -105,3 +108,17 @@ async def with_chrome(request: Request, db: DB, credential: OptionalCredential) 
 # A full page's GET route declares it: ``@router.get(path, dependencies=[PageChrome])``.
 # Fragments, downloads, redirects and the API do not.
 PageChrome = Depends(with_chrome)
+
+
+PeopleRule = Callable[[Person], ColumnElement[bool]]
+
+
+async def visible_people(request: Request, viewer: Viewer) -> ColumnElement[bool]:
+    """The people the viewer may see, as a SQL clause. It depends on the spaces people share,
+    which the spaces domain decides above this one: the shell installs that rule at startup
+    (``app.state.visible_people``: ``atoll.spaces.policy.visible_people``)."""
+    rule: PeopleRule = request.app.state.visible_people
+    return rule(viewer)
+
+
+VisiblePeople = Annotated[ColumnElement[bool], Depends(visible_people)]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import ColumnElement
 
 from atoll.conversations.service import is_following
 from atoll.http.request import (
@@ -29,7 +30,9 @@ from atoll.people.deps import (
     OptionalCredential,
     PageChrome,
     Viewer,
+    VisiblePeople,
 )
+from atoll.people.models import Person
 from atoll.people.passwords import Hashing
 
 router = APIRouter(include_in_schema=False)
@@ -113,6 +116,7 @@ async def sign_out(form: Form, db: DB, credential: OptionalCredential) -> Respon
 async def directory(
     request: Request,
     viewer: Viewer,
+    visible: VisiblePeople,
     db: DB,
     q: Annotated[str, Query(max_length=200)] = "",
     skill: Annotated[str, Query(max_length=100)] = "",
@@ -122,7 +126,14 @@ async def directory(
     chart = policy.can_see_org_chart(viewer)  # guests get no unit filter and no unit paths
     unit_id = parse_id(unit) if chart else None
     people, next_cursor = await service.people_page(
-        db, viewer=viewer, q=q, skill=skill, unit_id=unit_id, cursor=cursor, limit=30
+        db,
+        viewer=viewer,
+        visible=visible,
+        q=q,
+        skill=skill,
+        unit_id=unit_id,
+        cursor=cursor,
+        limit=30,
     )
     skills = await service.skills_by_person(db, [p.id for p in people])
     all_units = await units.all_units(db) if chart else []
@@ -142,8 +153,12 @@ async def directory(
     )
 
 
-async def _profile_context(db: DB, viewer: Viewer, person_id: str) -> dict[str, object]:
-    person = await service.access_person(db, viewer=viewer, person_id=person_id)
+async def profile_context(
+    db: DB, viewer: Person, visible: ColumnElement[bool], person_id: str
+) -> dict[str, Any]:
+    """A person's profile as the viewer may see it (``person``, ``skills``, ``unit_path``,
+    ``can_edit``), for the profile page and its editor."""
+    person = await service.access_person(db, visible=visible, person_id=person_id)
     skills = (await service.skills_by_person(db, [person.id]))[person.id]
     chart = person.unit_id and policy.can_see_place(viewer, person)
     tree = await units.all_units(db) if chart else []
@@ -156,21 +171,22 @@ async def _profile_context(db: DB, viewer: Viewer, person_id: str) -> dict[str, 
 
 
 @router.get("/people/{person_id}", dependencies=[PageChrome])
-async def profile(request: Request, person_id: str, viewer: Viewer, db: DB) -> Response:
-    ctx = await _profile_context(db, viewer, person_id)
+async def profile(
+    request: Request, person_id: str, viewer: Viewer, visible: VisiblePeople, db: DB
+) -> Response:
+    ctx = await profile_context(db, viewer, visible, person_id)
     person = ctx["person"]
     ctx["following"] = await is_following(
-        db,
-        viewer=viewer,
-        target_type="person",
-        target_id=person.id,  # type: ignore[attr-defined]
+        db, viewer=viewer, target_type="person", target_id=person.id
     )
     return render(request, "people/profile.html", ctx)
 
 
 @router.get("/people/{person_id}/edit", dependencies=[PageChrome])
-async def edit_profile_page(request: Request, person_id: str, viewer: Viewer, db: DB) -> Response:
-    ctx = await _profile_context(db, viewer, person_id)
+async def edit_profile_page(
+    request: Request, person_id: str, viewer: Viewer, visible: VisiblePeople, db: DB
+) -> Response:
+    ctx = await profile_context(db, viewer, visible, person_id)
     if not ctx["can_edit"]:
         raise Forbidden("You can only edit your own profile.")
     return render(request, "people/edit.html", ctx)
@@ -178,9 +194,15 @@ async def edit_profile_page(request: Request, person_id: str, viewer: Viewer, db
 
 @router.post("/people/{person_id}/edit")
 async def edit_profile(
-    request: Request, person_id: str, form: Form, viewer: Viewer, db: DB, settings: AppSettings
+    request: Request,
+    person_id: str,
+    form: Form,
+    viewer: Viewer,
+    visible: VisiblePeople,
+    db: DB,
+    settings: AppSettings,
 ) -> Response:
-    person = await service.access_person(db, viewer=viewer, person_id=person_id)
+    person = await service.access_person(db, visible=visible, person_id=person_id)
     changes: dict[str, object] = {
         "name": form.get("name", "")[:200],
         "title": form.get("title", "")[:200],
@@ -195,7 +217,7 @@ async def edit_profile(
         )
     except Invalid as error:
         await discard_changes(db, request)
-        ctx = await _profile_context(db, viewer, person_id)
+        ctx = await profile_context(db, viewer, visible, person_id)
         ctx.update(error=error.detail, form=form)
         return render(request, "people/edit.html", ctx, status_code=422)
     return RedirectResponse(f"/people/{person.id}?saved=1", status_code=303)
@@ -206,8 +228,12 @@ def _require_admin(viewer: Viewer) -> None:
         raise Forbidden("This page is for administrators.")
 
 
-async def _admin_context(db: DB, viewer: Viewer, q: str, cursor: str | None) -> dict[str, object]:
-    people, next_cursor = await service.people_page(db, viewer=viewer, q=q, cursor=cursor, limit=50)
+async def _admin_context(
+    db: DB, viewer: Viewer, visible: ColumnElement[bool], q: str, cursor: str | None
+) -> dict[str, object]:
+    people, next_cursor = await service.people_page(
+        db, viewer=viewer, visible=visible, q=q, cursor=cursor, limit=50
+    )
     all_units = await units.all_units(db)
     return {
         "people": people,
@@ -222,17 +248,24 @@ async def _admin_context(db: DB, viewer: Viewer, q: str, cursor: str | None) -> 
 async def admin_people(
     request: Request,
     viewer: Viewer,
+    visible: VisiblePeople,
     db: DB,
     q: Annotated[str, Query(max_length=200)] = "",
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> Response:
     _require_admin(viewer)
-    return render(request, "people/admin.html", await _admin_context(db, viewer, q, cursor))
+    ctx = await _admin_context(db, viewer, visible, q, cursor)
+    return render(request, "people/admin.html", ctx)
 
 
 @router.post("/admin/people")
 async def admin_add_person(
-    request: Request, form: Form, viewer: Viewer, db: DB, settings: AppSettings
+    request: Request,
+    form: Form,
+    viewer: Viewer,
+    visible: VisiblePeople,
+    db: DB,
+    settings: AppSettings,
 ) -> Response:
     _require_admin(viewer)
     kind = form.get("kind", "member")
@@ -253,7 +286,7 @@ async def admin_add_person(
         )
     except (Invalid, AtollError) as error:
         await discard_changes(db, request)
-        ctx = await _admin_context(db, viewer, "", None)
+        ctx = await _admin_context(db, viewer, visible, "", None)
         ctx.update(error=error.detail, form=form)
         return render(request, "people/admin.html", ctx, status_code=error.status)
     # Show the new person's row straight away, however long the list is.
@@ -263,10 +296,16 @@ async def admin_add_person(
 
 @router.post("/admin/people/{person_id}")
 async def admin_change_person(
-    request: Request, person_id: str, form: Form, viewer: Viewer, db: DB, settings: AppSettings
+    request: Request,
+    person_id: str,
+    form: Form,
+    viewer: Viewer,
+    visible: VisiblePeople,
+    db: DB,
+    settings: AppSettings,
 ) -> Response:
     _require_admin(viewer)
-    person = await service.access_person(db, viewer=viewer, person_id=person_id)
+    person = await service.access_person(db, visible=visible, person_id=person_id)
     name, action = person.name, form.get("action")
     changes: dict[str, object]
     if action == "role":
@@ -289,7 +328,7 @@ async def admin_change_person(
         )
     except AtollError as error:
         await discard_changes(db, request)
-        ctx = await _admin_context(db, viewer, "", None)
+        ctx = await _admin_context(db, viewer, visible, "", None)
         ctx.update(error=f"{name}: {error.detail}")
         return render(request, "people/admin.html", ctx, status_code=error.status)
     # Show the changed person's row, however long the list is.

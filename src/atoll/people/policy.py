@@ -1,31 +1,17 @@
-"""Who may see and change whom. Visibility is a SQL clause, joined into every people query."""
+"""Who may see and change whom.
+
+Who may *see* whom depends on the spaces two people share, which the spaces domain decides:
+that rule is ``atoll.spaces.policy.visible_people``, a SQL clause joined into every people
+query. The people domain's own use cases take it as an argument (``VisiblePeople`` in
+``atoll.people.deps`` hands it to the routers)."""
 
 from __future__ import annotations
-
-from sqlalchemy import ColumnElement, and_, false, or_, true
 
 from atoll.people.models import Person
 
 
 def is_admin(viewer: Person | None) -> bool:
     return viewer is not None and viewer.role == "admin" and viewer.is_active
-
-
-def visible_people(viewer: Person | None) -> ColumnElement[bool]:
-    """Members see everyone active; an external sees themselves and the co-members of their
-    spaces (the spaces policy decides what sharing a space means)."""
-    from atoll.spaces.policy import people_sharing_a_space_with
-
-    if viewer is None:
-        return false()
-    if is_admin(viewer):
-        return true()
-    if viewer.kind == "member":
-        return Person.is_active.is_(True)
-    return or_(
-        Person.id == viewer.id,
-        and_(Person.is_active.is_(True), people_sharing_a_space_with(viewer)),
-    )
 
 
 def can_see_org_chart(viewer: Person) -> bool:

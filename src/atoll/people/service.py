@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.kit.errors import Conflict, Forbidden, Invalid, denied
@@ -89,13 +89,16 @@ async def do_set_skills(session: AsyncSession, *, person: Person, skills: Iterab
     await session.flush()
 
 
-async def access_person(session: AsyncSession, *, viewer: Person, person_id: int | str) -> Person:
-    """Load a person the viewer may see, or raise NotFound (never reveal who exists)."""
+async def access_person(
+    session: AsyncSession, *, visible: ColumnElement[bool], person_id: int | str
+) -> Person:
+    """Load a person the viewer may see (``visible``: ``atoll.spaces.policy.visible_people``
+    of the viewer), or raise NotFound (never reveal who exists)."""
     pid = parse_id(person_id)
     if pid is None:
         raise denied("person", signed_in=True, may_know=False)
     person = (
-        await session.execute(select(Person).where(Person.id == pid, policy.visible_people(viewer)))
+        await session.execute(select(Person).where(Person.id == pid, visible))
     ).scalar_one_or_none()
     if person is None:
         raise denied("person", signed_in=True, may_know=False)
@@ -257,18 +260,20 @@ async def people_page(
     session: AsyncSession,
     *,
     viewer: Person,
+    visible: ColumnElement[bool],
     q: str = "",
     unit_id: int | None = None,
     skill: str = "",
     cursor: str | None = None,
     limit: int | None = None,
 ) -> tuple[list[Person], str | None]:
-    """People the viewer may see, alphabetically, matching a name/e-mail/skill text, a skill
-    and a unit (sub-units included: for members only, since units are the org chart)."""
+    """People the viewer may see (``visible``: ``atoll.spaces.policy.visible_people`` of the
+    viewer), alphabetically, matching a name/e-mail/skill text, a skill and a unit (sub-units
+    included: for members only, since units are the org chart)."""
     if unit_id is not None and not policy.can_see_org_chart(viewer):
         raise Forbidden("The organisation tree is visible to members only.")
     limit = clamp_limit(limit)
-    stmt = select(Person).where(policy.visible_people(viewer))
+    stmt = select(Person).where(visible)
     q = q.strip()
     if q:
         pattern = f"%{_escape_like(q.lower())}%"

@@ -49,10 +49,14 @@ from atoll.kit.errors import Invalid
 from atoll.kit.markdown import first_line
 from atoll.kit.pagination import decode_cursor, encode_cursor
 from atoll.people.models import Person
-from atoll.people.policy import visible_people
 from atoll.search.models import CONTENT_KINDS, KINDS, NAME_KINDS, SearchDoc
 from atoll.spaces.models import Space
-from atoll.spaces.policy import readable_space_ids, readable_spaces, visible_spaces
+from atoll.spaces.policy import (
+    readable_space_ids,
+    readable_spaces,
+    visible_people,
+    visible_spaces,
+)
 from atoll.wiki.models import WikiPage
 
 CANDIDATES = 1000

@@ -17,7 +17,6 @@ from atoll.kit.pagination import clamp_limit, decode_name_id_cursor, encode_curs
 from atoll.kit.time import utcnow
 from atoll.notifications import service as notifications
 from atoll.people.models import Person
-from atoll.people.policy import visible_people
 from atoll.people.units import unit_and_descendants
 from atoll.spaces import events, policy
 from atoll.spaces.models import ROLES, JoinRequest, Membership, Space
@@ -51,7 +50,7 @@ async def _load_person(session: AsyncSession, viewer: Person, person_id: int | s
     if pid is None:
         raise Invalid.field("person_id", "must be the id of a person")
     person = (
-        await session.execute(select(Person).where(Person.id == pid, visible_people(viewer)))
+        await session.execute(select(Person).where(Person.id == pid, policy.visible_people(viewer)))
     ).scalar_one_or_none()
     if person is None or not person.is_active:
         raise Invalid.field("person_id", "no such person")
@@ -442,7 +441,7 @@ async def find_person(session: AsyncSession, *, viewer: Person, text: str) -> Pe
         (
             await session.execute(
                 select(Person)
-                .where(clause, visible_people(viewer), Person.is_active.is_(True))
+                .where(clause, policy.visible_people(viewer), Person.is_active.is_(True))
                 .limit(2)
             )
         )
@@ -475,7 +474,7 @@ async def suggest_people(
     )
     if purpose == "add":
         stmt = stmt.where(
-            visible_people(viewer),
+            policy.visible_people(viewer),
             ~select(Membership.person_id)
             .where(Membership.space_id == space.id, Membership.person_id == Person.id)
             .exists(),
@@ -483,5 +482,5 @@ async def suggest_people(
         if space.kind != "hybrid":
             stmt = stmt.where(Person.kind == "member")
     else:
-        stmt = stmt.where(policy.readers_of(space), visible_people(viewer))
+        stmt = stmt.where(policy.readers_of(space), policy.visible_people(viewer))
     return list((await session.execute(stmt.order_by(Person.name).limit(limit))).scalars())

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, false, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute
 
 from atoll.kit.errors import denied
@@ -388,4 +388,19 @@ def space_access(viewer: Person | None, space: Space, role: str | None) -> Space
         can_participate=signed_in and writable and reads,
         can_manage=signed_in and _manages(admin, role),
         can_own=signed_in and _owns(admin, role),
+    )
+
+
+def visible_people(viewer: Person | None) -> ColumnElement[bool]:
+    """The people a viewer may see, as SQL: members see everyone active; an external sees
+    themselves and the active co-members of their spaces; administrators see everyone."""
+    if viewer is None:
+        return false()
+    if is_admin(viewer):
+        return true()
+    if viewer.kind == "member":
+        return Person.is_active.is_(True)
+    return or_(
+        Person.id == viewer.id,
+        and_(Person.is_active.is_(True), people_sharing_a_space_with(viewer)),
     )
