@@ -16,6 +16,7 @@ from atoll.analytics.policy import can_view_analytics
 from atoll.config import Settings
 from atoll.conversations import api as conversations_api
 from atoll.conversations import attachments
+from atoll.conversations import composed as conversations_composed
 from atoll.conversations import pages as conversations_pages
 from atoll.db.engine import make_engine
 from atoll.discover import api as discover_api
@@ -147,6 +148,7 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(org_pages.router)
     app.include_router(spaces_pages.router)
     app.include_router(conversations_pages.router)
+    app.include_router(conversations_composed.router)  # after spaces: /spaces/new first
     app.include_router(notifications_pages.router)
     app.include_router(wiki_pages.router)
     app.include_router(analytics_pages.router)

@@ -31,7 +31,6 @@ KIND_LABELS = {
     "idea": "Idea",
     "announcement": "Announcement",
 }
-TAB_FILTERS = {"posts": "all", "questions": "questions", "ideas": "ideas"}
 
 
 def _is_htmx(request: Request) -> bool:
@@ -103,34 +102,6 @@ async def home(
         return render(request, "conversations/_page.html", ctx)
     ctx.update(await composer_context(db, viewer=viewer, access=None))
     return render(request, "conversations/home.html", ctx)
-
-
-async def space_posts_context(
-    db: DB,
-    *,
-    viewer: Person | None,
-    access: SpaceAccess,
-    tab: str,
-    cursor: str | None,
-    audience: space_members.Audience | None = None,
-) -> dict[str, Any]:
-    """The posts tabs of a space page (Posts, Questions, Ideas)."""
-    space = access.space
-    filter = TAB_FILTERS.get(tab, "all")
-    views, next_cursor = await feed.space_posts(
-        db, viewer=viewer, space=space, filter=filter, cursor=cursor, limit=PAGE_SIZE
-    )
-    ctx: dict[str, Any] = {
-        "views": views,
-        "next_cursor": next_cursor,
-        "show_space": False,
-        "more_url": f"/spaces/{space.slug}?tab={tab}&cursor=",
-        "reactions": REACTIONS,
-    }
-    if viewer is not None and access.can_post:
-        ctx.update(await composer_context(db, viewer=viewer, access=access, audience=audience))
-        ctx["default_kind"] = {"questions": "question", "ideas": "idea"}.get(tab, "update")
-    return ctx
 
 
 @router.get("/compose/audience")

@@ -1,4 +1,6 @@
-"""People pages: sign in and out, the directory, profiles, and the admin people page."""
+"""People pages: sign in and out, the directory, editing a profile, and the admin people
+page. A profile itself shows its follow button, so conversations serve it
+(``atoll.conversations.composed``) with ``profile_context``."""
 
 from __future__ import annotations
 
@@ -9,7 +11,6 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import ColumnElement
 
-from atoll.conversations.service import is_following
 from atoll.http.request import (
     ANON_COOKIE,
     DB,
@@ -168,18 +169,6 @@ async def profile_context(
         "unit_path": units.unit_paths(tree).get(person.unit_id or -1),
         "can_edit": policy.can_edit_profile(viewer, person),
     }
-
-
-@router.get("/people/{person_id}", dependencies=[PageChrome])
-async def profile(
-    request: Request, person_id: str, viewer: Viewer, visible: VisiblePeople, db: DB
-) -> Response:
-    ctx = await profile_context(db, viewer, visible, person_id)
-    person = ctx["person"]
-    ctx["following"] = await is_following(
-        db, viewer=viewer, target_type="person", target_id=person.id
-    )
-    return render(request, "people/profile.html", ctx)
 
 
 @router.get("/people/{person_id}/edit", dependencies=[PageChrome])

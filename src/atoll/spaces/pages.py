@@ -1,4 +1,7 @@
-"""Space pages: the directory, starting a space, a space's tabs, membership actions."""
+"""Space pages: the directory, starting a space, a space's tabs, membership actions. A
+space's page shows its posts and the question before leaving asks about following it, so
+conversations serve those two (``atoll.conversations.composed``) with ``space_page_context``
+and ``space_context``."""
 
 from __future__ import annotations
 
@@ -9,8 +12,6 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
-from atoll.conversations.pages import space_posts_context
-from atoll.conversations.service import is_following
 from atoll.http.request import DB, discard_changes
 from atoll.http.templating import render
 from atoll.kit.errors import AtollError, Invalid
@@ -149,24 +150,18 @@ async def create_space(request: Request, form: Form, viewer: Viewer, db: DB) -> 
     return RedirectResponse(f"/spaces/{space.slug}", status_code=303)
 
 
-@router.get("/spaces/{slug}", dependencies=[PageChrome])
-async def space_page(
-    request: Request,
-    slug: str,
-    viewer: MaybeViewer,
-    db: DB,
-    tab: Annotated[str, Query(max_length=20)] = "posts",
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
-) -> Response:
+async def space_page_context(
+    db: DB, *, viewer: Person | None, slug: str, tab: str, cursor: str | None
+) -> tuple[SpaceAccess, dict[str, Any]]:
+    """A space's page as the viewer may see it, all but its posts and the follow button: the
+    space and the viewer's role and permissions, the tab, the audience, and on the members tab
+    the members (and for managers the pending requests)."""
     access = await service.access_space_by_slug(db, viewer=viewer, slug=slug)
     space = access.space
     tab = tab if tab in TABS else "posts"
     ctx = space_context(access)
     ctx["tab"] = tab
     ctx["view"] = (await service.views_of(db, viewer, [space]))[0]
-    ctx["following"] = viewer is not None and await is_following(
-        db, viewer=viewer, target_type="space", target_id=space.id
-    )
     audience = await space_members.audience_of(db, space=space) if ctx["can_read"] else None
     ctx["audience"] = audience
     if ctx["can_read"] and tab == "members":
@@ -182,15 +177,7 @@ async def space_page(
         ctx["members_cursor"] = next_cursor
         if ctx["can_manage"]:
             ctx["requests"] = await space_members.pending_requests(db, access=access)
-    if ctx["can_read"] and tab in ("posts", "questions", "ideas"):
-        ctx.update(
-            await space_posts_context(
-                db, viewer=viewer, access=access, tab=tab, cursor=cursor, audience=audience
-            )
-        )
-        if cursor and request.headers.get("hx-request") == "true":
-            return render(request, "conversations/_page.html", ctx)
-    return render(request, "spaces/space.html", ctx)
+    return access, ctx
 
 
 async def _access(db: DB, viewer: Viewer, slug: str) -> SpaceAccess:
@@ -206,18 +193,8 @@ async def join(slug: str, form: Form, viewer: Viewer, db: DB) -> Response:
 
 # Leaving, removing someone and archiving ask first: their buttons open these pages (without
 # JavaScript) or ask the same question in a dialog (atoll.js). Whoever may not do the thing
-# gets the action's own answer.
-
-
-@router.get("/spaces/{slug}/leave", dependencies=[PageChrome])
-async def confirm_leave(request: Request, slug: str, viewer: Viewer, db: DB) -> Response:
-    access = await _access(db, viewer, slug)
-    membership = await space_members.access_membership(db, access=access, person_id=viewer.id)
-    following = await is_following(
-        db, viewer=viewer, target_type="space", target_id=access.space.id
-    )
-    ctx = {"what": "leave", "membership": membership, "following": following}
-    return render(request, "spaces/confirm.html", space_context(access) | ctx)
+# gets the action's own answer. (The question before leaving is conversations': it asks
+# about following the space too.)
 
 
 @router.get("/spaces/{slug}/members/{person_id}/remove", dependencies=[PageChrome])
