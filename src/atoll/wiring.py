@@ -10,15 +10,19 @@ from collections.abc import Iterable
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from atoll.config import Settings
+from atoll.conversations import subscribers as conversations_subscribers
 from atoll.db.engine import make_sessionmaker
 from atoll.events.broker import Broker
 from atoll.events.outbox import Subscriber, Subscribers, wire
 from atoll.notifications import email
+from atoll.search import directory as search_directory
+from atoll.spaces import subscribers as spaces_subscribers
 
 
 def subscribers(settings: Settings) -> Subscribers:
     """Every domain's subscriptions, merged: event type -> subscribers, in the order of the
-    layers (search, notifications, analytics)."""
+    layers (spaces, conversations, search, notifications, analytics): what a subscriber
+    reads was written by those before it."""
     merged: defaultdict[str, list[Subscriber]] = defaultdict(list)
     for subscriptions in _subscriptions(settings):
         for type, subscriber in subscriptions:
@@ -27,7 +31,11 @@ def subscribers(settings: Settings) -> Subscribers:
 
 
 def _subscriptions(settings: Settings) -> Iterable[Iterable[tuple[str, Subscriber]]]:
-    return ()
+    return (
+        spaces_subscribers.subscriptions(settings),
+        conversations_subscribers.subscriptions(settings),
+        search_directory.subscriptions(settings),
+    )
 
 
 def make_sessions(

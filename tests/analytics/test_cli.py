@@ -12,7 +12,8 @@ from sqlalchemy import select, update
 
 from atoll.analytics.models import Interaction
 from atoll.config import Settings
-from atoll.db.engine import make_engine, make_sessionmaker
+from atoll.db.engine import make_engine
+from atoll.wiring import make_sessions
 from tests.analytics.helpers import act, day, org, people
 
 ATOLL = str(Path(sys.executable).parent / "atoll")
@@ -32,9 +33,10 @@ async def test_rebuild_recomputes_new_ties(fresh_database, tmp_path: Path) -> No
         return subprocess.run([ATOLL, *args], env=env, capture_output=True, text=True, timeout=120)
 
     assert (await asyncio.to_thread(atoll, "migrate")).returncode == 0
-    engine = make_engine(Settings(database_url=database.url, var_dir=tmp_path / "var"))
+    settings = Settings(database_url=database.url, var_dir=tmp_path / "var")
+    engine = make_engine(settings)
     try:
-        async with make_sessionmaker(engine)() as db:
+        async with make_sessions(engine, settings)() as db:
             p = await people(db, await org(db))
             for n in (0, 10, 200):
                 await act(db, p["ana"], p["bea"], day(n))

@@ -16,8 +16,6 @@ NOT_YET: set[str] = {
     "atoll.conversations.feed",
     "atoll.conversations.service",
     "atoll.notifications.service",
-    "atoll.org.importer.do_import_org",
-    "atoll.people.service.do_update_person",
     "atoll.search.index.reindex",
     "atoll.search.query",
     "atoll.search.query._hydrate",

@@ -16,10 +16,9 @@ from atoll.kit.text import clean_name
 from atoll.org import policy
 from atoll.org import service as org_service
 from atoll.people.access import active_admins_besides, do_apply_kind_changes
+from atoll.people.events import PeopleChanged, people_changed
 from atoll.people.models import RELATIONS, Person, PersonSkill
 from atoll.people.service import EMAIL_RE, check_skills
-from atoll.search import index as search_index
-from atoll.spaces.members import do_sync_unit_memberships
 
 REQUIRED = ("email", "name", "unit_path", "kind")
 KNOWN = ("email", "name", "title", "unit_path", "kind", "organization", "relation", "skills")
@@ -180,6 +179,10 @@ async def do_import_org(
 ) -> ImportReport:
     """Create or update everyone in the file, or — when any row is bad — nothing at all.
 
+    People whose kind changed follow the one rule (``do_apply_kind_changes``); search and the
+    unit spaces follow the import (``people.changed``): everyone is indexed again and every
+    unit space brought in step, the new members with the rest.
+
     The caller owns the transaction; with ``apply=False`` the caller rolls back (a preview)."""
     if actor is not None and not policy.can_change_tree(actor):
         raise Forbidden("Only administrators can import the organisation chart.")
@@ -187,7 +190,29 @@ async def do_import_org(
     rows = parse_rows(_decode(data), report)
     if report.rejected:
         return report
-    existing = {
+    existing = await _existing_people(session)
+    await _check_admins_remain(session, rows, existing, report)
+    if report.rejected:
+        return report
+    plan = _plan(rows, existing, await _ensure_units(session, rows, report), report)
+    written = await _write_people(session, plan, progress)
+    if plan.skill_rows:
+        await _replace_skills(session, plan.skill_rows)
+    if written:
+        if written >= ANALYZE_AFTER:
+            await _refresh_statistics(session)
+        # The same rule as a change of kind by hand; the new members join their unit's
+        # spaces with everyone else, as the unit spaces follow the import just below.
+        await do_apply_kind_changes(session, person_ids=plan.kind_changed, sync_unit_spaces=False)
+    if written or plan.skill_rows:
+        await people_changed(session, PeopleChanged(everyone=True, placed=bool(written)))
+    report.applied = apply
+    return report
+
+
+async def _existing_people(session: AsyncSession) -> dict[str, Any]:
+    """Everyone already there, by e-mail address: the columns an import compares."""
+    return {
         row.email: row
         for row in (
             await session.execute(
@@ -206,9 +231,12 @@ async def do_import_org(
             )
         )
     }
-    await _check_admins_remain(session, rows, existing, report)
-    if report.rejected:
-        return report
+
+
+async def _ensure_units(
+    session: AsyncSession, rows: list[_Row], report: ImportReport
+) -> dict[str, int]:
+    """The id of every unit path in the file, creating the units (and a root) missing."""
     root = await org_service.root_unit(session)
     if root is None:
         root = await org_service.do_create_unit(session, actor=None, name="Organisation")
@@ -221,11 +249,24 @@ async def do_import_org(
             await org_service.do_ensure_path(session, path=path, known=known, root=root)
         ).id
     report.units_created += len(known) - before
+    return unit_ids
 
-    kind_changed: list[int] = []
-    inserts: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
-    skill_rows: list[_Row] = []
+
+@dataclass
+class _Plan:
+    """What an import writes: new people, changed people, whose kind changed, whose skills."""
+
+    inserts: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    kind_changed: list[int] = field(default_factory=list)
+    skill_rows: list[_Row] = field(default_factory=list)
+
+
+def _plan(
+    rows: list[_Row], existing: dict[str, Any], unit_ids: dict[str, int], report: ImportReport
+) -> _Plan:
+    """Compare each row with the person it names (if any); count what changes."""
+    plan = _Plan()
     for row in rows:
         values = {
             "name": row.name,
@@ -238,7 +279,7 @@ async def do_import_org(
         old = existing.get(row.email)
         if old is None:
             role = "member" if row.kind == "member" else "guest"
-            inserts.append(
+            plan.inserts.append(
                 {"email": row.email, "bio": "", "role": role, "is_active": True, **values}
             )
             report.created += 1
@@ -248,41 +289,31 @@ async def do_import_org(
             elif row.kind == "member" and old.role == "guest":
                 values["role"] = "member"
             if any(getattr(old, k) != v for k, v in values.items()):
-                updates.append({"id": old.id, **values})
+                plan.updates.append({"id": old.id, **values})
                 report.updated += 1
             else:
                 report.unchanged += 1
             if old.kind != row.kind:
-                kind_changed.append(old.id)
+                plan.kind_changed.append(old.id)
         if row.skills is not None:
-            skill_rows.append(row)
+            plan.skill_rows.append(row)
+    return plan
+
+
+async def _write_people(
+    session: AsyncSession, plan: _Plan, progress: Callable[[int, int], None] | None
+) -> int:
+    """Insert and update in batches; returns how many people were written."""
     done = 0
-    total = len(inserts) + len(updates)
-    for start in range(0, len(inserts), BATCH):
-        chunk = inserts[start : start + BATCH]
-        await session.execute(insert(Person), chunk)
-        done += len(chunk)
-        if progress:
-            progress(done, total)
-    for start in range(0, len(updates), BATCH):
-        chunk = updates[start : start + BATCH]
-        await session.execute(update(Person), chunk)
-        done += len(chunk)
-        if progress:
-            progress(done, total)
-    if skill_rows:
-        await _replace_skills(session, skill_rows)
-    if inserts or updates or skill_rows:
-        await search_index.reindex_people(session)
-    if inserts or updates:
-        if total >= ANALYZE_AFTER:
-            await _refresh_statistics(session)
-        # The same rule as a change of kind by hand; the new members join their unit's
-        # spaces with everyone else just below.
-        await do_apply_kind_changes(session, person_ids=kind_changed, sync_unit_spaces=False)
-        await do_sync_unit_memberships(session)
-    report.applied = apply
-    return report
+    total = len(plan.inserts) + len(plan.updates)
+    for statement, values in ((insert(Person), plan.inserts), (update(Person), plan.updates)):
+        for start in range(0, len(values), BATCH):
+            chunk = values[start : start + BATCH]
+            await session.execute(statement, chunk)
+            done += len(chunk)
+            if progress:
+                progress(done, total)
+    return total
 
 
 async def _check_admins_remain(

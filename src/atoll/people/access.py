@@ -6,48 +6,39 @@ after writing the new kind.
 
 Someone who became **external** loses at once everything an external may not hold:
 
+- every platform permission: the admin role (they are a guest now) and analyst — here, in
+  the people's own rows;
 - every membership outside hybrid spaces (unit spaces, communities, situation rooms, public
   spaces — a public space stays readable to them, as to anyone), and their pending requests
-  to join such spaces; their hybrid memberships stay as they are;
-- every platform permission: the admin role (they are a guest now) and analyst;
+  to join such spaces; their hybrid memberships stay as they are. A space whose last owner
+  left this way passes to its longest-standing moderator; with no moderator it has no owner
+  for now, and administrators manage it (as they may manage any space). Nobody who held no
+  role in the space is given one;
 - their follows of spaces they can no longer read and of people they no longer share a
   space with (whom they can no longer see).
 
-A space whose last owner left this way passes to its longest-standing moderator; with no
-moderator it has no owner for now, and administrators manage it (as they may manage any
-space). Nobody who held no role in the space is given one.
-
 Someone who became a **member** joins the spaces of their unit.
 
-Either way each of them gets an ``access.changed`` event (reason ``kind``), so that their open
-event streams re-read who they are before delivering anything more, and each space that lost
-members gets one ``membership.changed`` event naming them.
+The spaces and the follows are other domains': they follow the ``kind.changed`` change (see
+``atoll.people.events``), in the same transaction. Each space that lost members gets one
+``membership.changed`` event naming them, and each person an ``access.changed`` event
+(reason ``kind``), so that their open event streams re-read who they are before delivering
+anything more.
 
 The work is set-based: a handful of statements per batch of people, however many there are
 (an import hands over thousands at once)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable
 
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.conversations.models import Follow
+from atoll.kit.batches import batches
 from atoll.kit.errors import Conflict
-from atoll.people.events import access_changed
+from atoll.people.events import KindChanged, access_changed, kind_changed
 from atoll.people.models import Person
-from atoll.spaces import events as space_events
-from atoll.spaces import policy as space_policy
-from atoll.spaces.members import do_sync_unit_memberships
-from atoll.spaces.models import JoinRequest, Membership, Space
-
-BATCH = 1000  # people per statement: well within both databases' limits on bound values
-
-
-def _batches(ids: Sequence[int]) -> Iterator[list[int]]:
-    for start in range(0, len(ids), BATCH):
-        yield list(ids[start : start + BATCH])
 
 
 async def active_admins_besides(session: AsyncSession, people: Collection[int]) -> int:
@@ -72,55 +63,25 @@ async def do_apply_kind_changes(
     if not ids:
         return
     externals: list[int] = []
-    for chunk in _batches(ids):
+    for chunk in batches(ids):
         externals += (
             await session.scalars(
                 select(Person.id).where(Person.id.in_(chunk), Person.kind == "external")
             )
         ).all()
     if externals:
-        await _take_away_internal_access(session, externals)
-    if sync_unit_spaces and len(externals) < len(ids):
-        await do_sync_unit_memberships(session)
+        await _take_away_permissions(session, externals)
+    members = sorted(set(ids) - set(externals))
+    await kind_changed(session, KindChanged(externals, members, sync_unit_spaces))
     for pid in ids:
         await access_changed(session, person_id=pid, reason="kind")
     await session.flush()
 
 
-async def _take_away_internal_access(session: AsyncSession, ids: list[int]) -> None:
-    await _take_away_permissions(session, ids)
-    removed: dict[int, list[int]] = {}
-    orphaned: set[int] = set()  # spaces that lost an owner
-    internal_only = select(Space.id).where(~space_policy.spaces_externals_may_belong_to())
-    for chunk in _batches(ids):
-        gone = await session.execute(
-            delete(Membership)
-            .where(Membership.person_id.in_(chunk), Membership.space_id.in_(internal_only))
-            .returning(Membership.space_id, Membership.person_id, Membership.role)
-        )
-        for space_id, person_id, role in gone.tuples().all():
-            removed.setdefault(space_id, []).append(person_id)
-            if role == "owner":
-                orphaned.add(space_id)
-        await session.execute(
-            delete(JoinRequest).where(
-                JoinRequest.person_id.in_(chunk),
-                JoinRequest.status == "pending",
-                JoinRequest.space_id.in_(internal_only),
-            )
-        )
-    for space_id, person_ids in sorted(removed.items()):
-        await space_events.memberships_synced(session, space_id=space_id, person_ids=person_ids)
-    # Follows once every membership is gone: who shares a space with whom is settled then.
-    for chunk in _batches(ids):
-        await _drop_follows(session, chunk)
-    await _pass_on_ownership(session, sorted(orphaned))
-
-
 async def _take_away_permissions(session: AsyncSession, ids: list[int]) -> None:
     """Admin role → guest, analyst off, no unit; never the last active administrator."""
     admins: list[int] = []
-    for chunk in _batches(ids):
+    for chunk in batches(ids):
         admins += (
             await session.scalars(
                 select(Person.id).where(
@@ -132,7 +93,7 @@ async def _take_away_permissions(session: AsyncSession, ids: list[int]) -> None:
         raise Conflict(
             "This would leave no active administrator; make someone else an admin first."
         )
-    for chunk in _batches(ids):
+    for chunk in batches(ids):
         await session.execute(
             update(Person)
             .where(
@@ -145,59 +106,4 @@ async def _take_away_permissions(session: AsyncSession, ids: list[int]) -> None:
             )
             .values(role="guest", is_analyst=False, unit_id=None)
             .execution_options(synchronize_session="fetch")
-        )
-
-
-async def _drop_follows(session: AsyncSession, chunk: list[int]) -> None:
-    """Follows of spaces an external no longer reads and of people they no longer see."""
-    readable = exists().where(
-        Space.id == Follow.target_id,
-        space_policy.readable_spaces_of("external", Follow.follower_id),
-    )
-    await session.execute(
-        delete(Follow).where(
-            Follow.follower_id.in_(chunk), Follow.target_type == "space", ~readable
-        )
-    )
-    await session.execute(
-        delete(Follow).where(
-            Follow.follower_id.in_(chunk),
-            Follow.target_type == "person",
-            Follow.target_id != Follow.follower_id,
-            ~space_policy.share_a_space(Follow.follower_id, Follow.target_id),
-        )
-    )
-
-
-async def _pass_on_ownership(session: AsyncSession, space_ids: list[int]) -> None:
-    """Each space left without an owner gets its longest-standing active moderator as owner."""
-    if not space_ids:
-        return
-    owner = Membership.__table__.alias("owner")
-    candidates = await session.execute(
-        select(Membership.space_id, Membership.person_id)
-        .join(Person, Person.id == Membership.person_id)
-        .where(
-            Membership.space_id.in_(space_ids),
-            Membership.role == "moderator",
-            Person.is_active.is_(True),
-            ~exists().where(and_(owner.c.space_id == Membership.space_id, owner.c.role == "owner")),
-        )
-        .order_by(Membership.space_id, Membership.created_at, Membership.person_id)
-    )
-    heirs: dict[int, int] = {}
-    for space_id, person_id in candidates.tuples().all():
-        heirs.setdefault(space_id, person_id)
-    if not heirs:
-        return
-    await session.execute(
-        update(Membership),
-        [
-            {"space_id": sid, "person_id": pid, "role": "owner"}
-            for sid, pid in sorted(heirs.items())
-        ],
-    )
-    for space_id, person_id in sorted(heirs.items()):
-        await space_events.membership_changed(
-            session, space_id=space_id, person_id=person_id, role="owner"
         )

@@ -14,13 +14,11 @@ from atoll.kit.ids import parse_id
 from atoll.kit.pagination import clamp_limit, decode_name_id_cursor, encode_cursor
 from atoll.kit.text import clean_name
 from atoll.people import access, auth, policy
-from atoll.people.events import access_changed
+from atoll.people.events import PeopleChanged, access_changed, people_changed
 from atoll.people.models import KINDS, RELATIONS, ROLES, Person, PersonSkill
 from atoll.people.passwords import Hashing
 from atoll.people.schemas import EMAIL_PATTERN, SELF_FIELDS
 from atoll.people.units import check_unit, root_unit_id, unit_and_descendants
-from atoll.search import index as search_index
-from atoll.spaces.members import do_sync_unit_memberships
 
 EMAIL_RE = re.compile(EMAIL_PATTERN)
 
@@ -160,9 +158,7 @@ async def do_create_person(
     session.add(person)
     await session.flush()
     await do_set_skills(session, person=person, skills=skills)
-    await search_index.index_person(session, person)
-    if person.unit_id is not None:
-        await do_sync_unit_memberships(session)
+    await people_changed(session, PeopleChanged([person], placed=person.unit_id is not None))
     return person
 
 
@@ -179,13 +175,33 @@ async def do_update_person(
 
     A change of kind goes through ``access.do_apply_kind_changes``, the rule every path that
     changes a kind follows; a change of role or of the analyst permission is told to the
-    person's open event streams (``access.changed``)."""
+    person's open event streams (``access.changed``); search and the unit spaces follow the
+    change (``people.changed``)."""
     changes = {k: v for k, v in changes.items() if v is not None or k == "organization"}
     if not policy.can_edit_profile(actor, person):
         raise Forbidden("You can only edit your own profile.")
     admin_fields = set(changes) - SELF_FIELDS
     if admin_fields and not policy.can_administer_people(actor):
         raise Forbidden(f"Only administrators can change {', '.join(sorted(admin_fields))}.")
+    await _change_profile(session, person, changes)
+    was_kind, was_role, was_analyst = person.kind, person.role, person.is_analyst
+    await _change_identity(session, person, changes, was_kind=was_kind)
+    await _change_account(session, actor, person, changes, hashing)
+    if changes.get("skills") is not None:
+        await do_set_skills(session, person=person, skills=changes["skills"])
+    await session.flush()
+    if person.kind != was_kind:
+        await access.do_apply_kind_changes(session, person_ids=[person.id])
+    elif (person.role, person.is_analyst) != (was_role, was_analyst):
+        await access_changed(session, person_id=person.id, reason="role")
+    # A change of kind brought the unit spaces in step already.
+    placed = person.kind == was_kind and bool({"unit_id", "is_active"} & set(changes))
+    await people_changed(session, PeopleChanged([person], placed=placed))
+    return person
+
+
+async def _change_profile(session: AsyncSession, person: Person, changes: dict[str, Any]) -> None:
+    """Name, title, biography and e-mail address."""
     if "name" in changes:
         name = clean_name(str(changes["name"]))
         if not name:
@@ -200,7 +216,12 @@ async def do_update_person(
         if await _email_taken(session, email, other_than=person.id):
             raise Conflict(f"Someone already has the e-mail address {email}.")
         person.email = email
-    was_kind, was_role, was_analyst = person.kind, person.role, person.is_analyst
+
+
+async def _change_identity(
+    session: AsyncSession, person: Person, changes: dict[str, Any], *, was_kind: str
+) -> None:
+    """Kind, role, organisation, relation, and the unit that goes with them."""
     if {"kind", "role", "organization", "relation"} & set(changes):
         kind, role, organization, relation = check_identity(
             kind=changes.get("kind") or person.kind,
@@ -222,6 +243,17 @@ async def do_update_person(
     elif person.kind == "member" and was_kind == "external" and person.unit_id is None:
         # like a person added without a unit: they sit at the top until someone moves them
         person.unit_id = await root_unit_id(session)
+
+
+async def _change_account(
+    session: AsyncSession,
+    actor: Person,
+    person: Person,
+    changes: dict[str, Any],
+    hashing: Hashing,
+) -> None:
+    """Password (hashed at the cost ``hashing`` says), activation and the analyst
+    permission."""
     if changes.get("password") is not None:
         person.password_hash = await hashing.hash(changes["password"])
         if actor.id != person.id:
@@ -235,18 +267,6 @@ async def do_update_person(
         if changes["is_analyst"] and person.kind != "member":
             raise Invalid.field("is_analyst", "only members can be given the analyst permission")
         person.is_analyst = bool(changes["is_analyst"])
-    if changes.get("skills") is not None:
-        await do_set_skills(session, person=person, skills=changes["skills"])
-    await session.flush()
-    await search_index.index_person(session, person)
-    if person.kind != was_kind:
-        await access.do_apply_kind_changes(session, person_ids=[person.id])
-    else:
-        if (person.role, person.is_analyst) != (was_role, was_analyst):
-            await access_changed(session, person_id=person.id, reason="role")
-        if {"unit_id", "is_active"} & set(changes):
-            await do_sync_unit_memberships(session)
-    return person
 
 
 async def _check_not_last_admin(session: AsyncSession, person: Person) -> None:

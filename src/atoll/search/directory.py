@@ -1,0 +1,25 @@
+"""People in the search index, kept in step by following their changes in the same
+transaction: a person added or changed by hand is indexed again, everyone after an org-chart
+import (``atoll.people.events``)."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from atoll.config import Settings
+from atoll.events.outbox import Recorded, Subscriber
+from atoll.people.events import PEOPLE_CHANGED, PeopleChanged
+from atoll.search import index
+
+
+def subscriptions(settings: Settings) -> list[tuple[str, Subscriber]]:
+    return [(PEOPLE_CHANGED, index_people)]
+
+
+async def index_people(session: AsyncSession, recorded: Recorded) -> None:
+    change: PeopleChanged = recorded.facts["change"]
+    if change.everyone:
+        await index.reindex_people(session)
+        return
+    for person in change.people:
+        await index.index_person(session, person)
