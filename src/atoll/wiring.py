@@ -15,6 +15,7 @@ from atoll.db.engine import make_sessionmaker
 from atoll.events.broker import Broker
 from atoll.events.outbox import Subscriber, Subscribers, wire
 from atoll.notifications import email
+from atoll.notifications import spaces as notifications_spaces
 from atoll.search import directory as search_directory
 from atoll.spaces import subscribers as spaces_subscribers
 
@@ -35,6 +36,7 @@ def _subscriptions(settings: Settings) -> Iterable[Iterable[tuple[str, Subscribe
         spaces_subscribers.subscriptions(settings),
         conversations_subscribers.subscriptions(settings),
         search_directory.subscriptions(settings),
+        notifications_spaces.subscriptions(settings),
     )
 
 

@@ -15,8 +15,6 @@ NOT_YET: set[str] = {
     "atoll.conversations.service -> atoll.analytics.service.record_interaction",
     "atoll.conversations.service -> atoll.notifications.service",
     "atoll.conversations.service -> atoll.search.index",
-    "atoll.spaces.members -> atoll.notifications.service",
-    "atoll.spaces.service -> atoll.search.index",
     "atoll.wiki.service -> atoll.analytics.service.record_interaction",
     "atoll.wiki.service -> atoll.search.index",
 }

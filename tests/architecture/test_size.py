@@ -19,7 +19,6 @@ NOT_YET: set[str] = {
     "atoll.search.index.reindex",
     "atoll.search.query",
     "atoll.search.query._hydrate",
-    "atoll.spaces.service.do_create_space",
     "atoll.wiki.pages",
     "atoll.wiki.service",
     "atoll.wiki.service._create",

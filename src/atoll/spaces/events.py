@@ -6,19 +6,50 @@
   from a private space no longer reads it, so that event does not reach them);
 - ``person_ids`` (and ``role`` or ``removed``) when a unit space is brought in step with the
   organisation tree: one event per space and direction, however many people moved.
+When someone was added by someone else, its facts (``added``: an ``Added``) say who and by
+whom: notifications tell them (an invitation).
 
 ``space.changed`` is a space event too, with ``visibility``, when an owner changes who can
 see the space: the streams read their people's readable spaces again before they deliver
 anything after it (see ``atoll.realtime.hub``).
+
+Changes that only other domains follow, and that are not written to the log
+(``run_subscribers``), each with the space as the fact ``space``:
+- ``space.created`` and ``space.updated`` (its name, description or settings): search
+  indexes the space again;
+- ``join.requested`` (fact ``actor``: who asked): notifications tell the space's owners and
+  moderators;
+- ``join.answered`` (facts ``actor``: who answered, ``request``: the ``JoinRequest``, now
+  approved or declined): notifications tell the person who asked.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.events.outbox import record_event
+from atoll.events.outbox import record_event, run_subscribers
+from atoll.people.models import Person
+from atoll.spaces.models import JoinRequest, Space
+
+MEMBERSHIP_CHANGED = "membership.changed"
+SPACE_CHANGED = "space.changed"
+SPACE_CREATED = "space.created"
+SPACE_UPDATED = "space.updated"
+JOIN_REQUESTED = "join.requested"
+JOIN_ANSWERED = "join.answered"
+
+
+@dataclass(frozen=True)
+class Added:
+    """The facts of a ``membership.changed`` for someone another person added."""
+
+    actor: Person
+    space: Space
+    person: Person
+    role: str
 
 
 async def membership_changed(
@@ -30,7 +61,18 @@ async def membership_changed(
         data["removed"] = True
     else:
         data["role"] = role
-    await record_event(session, type="membership.changed", space_id=space_id, data=data)
+    await record_event(session, type=MEMBERSHIP_CHANGED, space_id=space_id, data=data)
+
+
+async def member_added(session: AsyncSession, added: Added) -> None:
+    """``membership.changed`` for ``added.person``, whom ``added.actor`` added."""
+    await record_event(
+        session,
+        type=MEMBERSHIP_CHANGED,
+        space_id=added.space.id,
+        data={"person_id": str(added.person.id), "role": added.role},
+        facts={"added": added},
+    )
 
 
 async def memberships_synced(
@@ -44,10 +86,41 @@ async def memberships_synced(
         data["removed"] = True
     else:
         data["role"] = role
-    await record_event(session, type="membership.changed", space_id=space_id, data=data)
+    await record_event(session, type=MEMBERSHIP_CHANGED, space_id=space_id, data=data)
 
 
 async def visibility_changed(session: AsyncSession, *, space_id: int, visibility: str) -> None:
     await record_event(
-        session, type="space.changed", space_id=space_id, data={"visibility": visibility}
+        session, type=SPACE_CHANGED, space_id=space_id, data={"visibility": visibility}
+    )
+
+
+async def space_created(session: AsyncSession, *, space: Space) -> None:
+    await run_subscribers(session, type=SPACE_CREATED, space_id=space.id, facts={"space": space})
+
+
+async def space_updated(session: AsyncSession, *, space: Space) -> None:
+    await run_subscribers(session, type=SPACE_UPDATED, space_id=space.id, facts={"space": space})
+
+
+async def join_requested(session: AsyncSession, *, actor: Person, space: Space) -> None:
+    await run_subscribers(
+        session,
+        type=JOIN_REQUESTED,
+        space_id=space.id,
+        person_id=actor.id,
+        facts={"actor": actor, "space": space},
+    )
+
+
+async def join_answered(
+    session: AsyncSession, *, actor: Person, space: Space, request: JoinRequest
+) -> None:
+    await run_subscribers(
+        session,
+        type=JOIN_ANSWERED,
+        space_id=space.id,
+        person_id=request.person_id,
+        data={"status": request.status},
+        facts={"actor": actor, "space": space, "request": request},
     )

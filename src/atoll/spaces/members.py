@@ -15,7 +15,6 @@ from atoll.kit.errors import Conflict, Forbidden, Invalid, NotFound
 from atoll.kit.ids import parse_id
 from atoll.kit.pagination import clamp_limit, decode_name_id_cursor, encode_cursor
 from atoll.kit.time import utcnow
-from atoll.notifications import service as notifications
 from atoll.people.models import Person
 from atoll.people.units import unit_and_descendants
 from atoll.spaces import events, policy
@@ -157,7 +156,6 @@ async def do_add_member(
         )
         existing = Membership(space_id=space.id, person_id=person.id, role=role, source="manual")
         session.add(existing)
-        await events.membership_changed(session, space_id=space.id, person_id=person.id, role=role)
         await session.execute(
             delete(JoinRequest).where(
                 JoinRequest.space_id == space.id,
@@ -166,9 +164,7 @@ async def do_add_member(
             )
         )
         await session.flush()
-        await notifications.notify_invitation(
-            session, actor=actor, space=space, person=person, role=role
-        )
+        await events.member_added(session, events.Added(actor, space, person, role))
     else:
         if existing.role == "owner" and role != "owner":
             await _check_not_last_owner(session, space, person.id)
@@ -264,7 +260,7 @@ async def do_join(session: AsyncSession, *, actor: Person, space: Space) -> str:
     if pending is None:
         session.add(JoinRequest(space_id=space.id, person_id=actor.id))
         await session.flush()
-        await notifications.notify_join_request(session, actor=actor, space=space)
+        await events.join_requested(session, actor=actor, space=space)
     return "requested"
 
 
@@ -309,7 +305,7 @@ async def do_decide_request(
             session, space_id=space.id, person_id=request.person_id, role="member"
         )
     await session.flush()
-    await notifications.notify_join_answer(session, actor=actor, space=space, request=request)
+    await events.join_answered(session, actor=actor, space=space, request=request)
     return request
 
 

@@ -20,7 +20,6 @@ from atoll.kit.time import as_utc, utcnow
 from atoll.org.models import Unit
 from atoll.people.models import Person
 from atoll.people.policy import is_admin
-from atoll.search import index as search_index
 from atoll.spaces import events, policy
 from atoll.spaces.members import (
     do_add_member,
@@ -265,17 +264,9 @@ async def do_create_space(
         raise Forbidden("Guests cannot start spaces.")
     if kind in ("unit", "public") and not is_admin(actor):
         raise Forbidden(f"Only administrators can create {kind} spaces.")
-    now = utcnow()
-    unit = None
-    if kind == "unit":
-        uid = parse_id(unit_id)
-        unit = await session.get(Unit, uid) if uid is not None else None
-        if unit is None:
-            raise Invalid.field("unit_id", "a unit space needs the id of an existing unit")
-    elif unit_id not in (None, ""):
-        raise Invalid.field("unit_id", "only unit spaces belong to a unit")
+    unit = await _check_unit(session, kind, unit_id)
     if kind == "situation":
-        closes_at = check_closes_at(closes_at, now=now)
+        closes_at = check_closes_at(closes_at, now=utcnow())
     elif closes_at is not None:
         raise Invalid.field("closes_at", "only situation rooms close")
     space = Space(
@@ -290,18 +281,41 @@ async def do_create_space(
     )
     session.add(space)
     await session.flush()
-    await search_index.index_space(session, space)
-    owns = kind != "unit" or not is_admin(actor) or actor.unit_id is not None
+    await events.space_created(session, space=space)
+    await _add_first_members(session, actor=actor, space=space, member_ids=member_ids)
+    return space
+
+
+async def _check_unit(session: AsyncSession, kind: str, unit_id: int | str | None) -> Unit | None:
+    """The unit of a unit space; no other space has one."""
+    if kind == "unit":
+        uid = parse_id(unit_id)
+        unit = await session.get(Unit, uid) if uid is not None else None
+        if unit is None:
+            raise Invalid.field("unit_id", "a unit space needs the id of an existing unit")
+        return unit
+    if unit_id not in (None, ""):
+        raise Invalid.field("unit_id", "only unit spaces belong to a unit")
+    return None
+
+
+async def _add_first_members(
+    session: AsyncSession, *, actor: Person, space: Space, member_ids: Iterable[int | str]
+) -> None:
+    """The creator as owner (except an administrator outside the organisation's units who
+    starts a unit space: they need not belong to it), the people of a unit space's unit, and
+    the people the creator named."""
+    owns = space.kind != "unit" or not is_admin(actor) or actor.unit_id is not None
     if owns:
         session.add(Membership(space_id=space.id, person_id=actor.id, role="owner"))
         await events.membership_changed(
             session, space_id=space.id, person_id=actor.id, role="owner"
         )
     await session.flush()
-    if unit is not None:
+    if space.unit_id is not None:
         await do_sync_unit_memberships(session, space_ids=[space.id])
     ids = {pid for pid in map(parse_id, member_ids) if pid is not None} - {actor.id}
-    if kind == "situation" and len(ids) > SITUATION_MAX_PEOPLE:
+    if space.kind == "situation" and len(ids) > SITUATION_MAX_PEOPLE:
         raise Invalid.field(
             "member_ids", f"a situation room holds at most {SITUATION_MAX_PEOPLE} people"
         )
@@ -314,7 +328,6 @@ async def do_create_space(
             role="member",
             confirm_new_organization=True,
         )
-    return space
 
 
 async def do_update_space(
@@ -344,7 +357,7 @@ async def do_update_space(
         if changes.get(flag) is not None:
             setattr(space, flag, bool(changes[flag]))
     await session.flush()
-    await search_index.index_space(session, space)
+    await events.space_updated(session, space=space)
     return space
 
 
