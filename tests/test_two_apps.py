@@ -21,7 +21,7 @@ from atoll.notifications import email
 from atoll.people.models import Person
 from atoll.spaces import members as space_members
 from atoll.spaces import service as spaces
-from tests.factories import auth_headers, make_person
+from tests.factories import access_to, auth_headers, make_person
 from tests.notifications.test_email import Inbox, _free_port
 
 API = "/api/v1"
@@ -145,7 +145,8 @@ async def test_each_app_mails_with_its_own_settings(
             space = await spaces.do_create_space(
                 db, actor=owner, name=f"Guild {n}", kind="community", visibility="open"
             )
-            await space_members.do_add_member(db, actor=owner, space=space, person_id=guest.id)
+            access = await access_to(db, owner, space)
+            await space_members.do_add_member(db, access=access, person_id=guest.id)
             await db.commit()
     await email.drain()
     [(recipients, message)] = inbox.received
