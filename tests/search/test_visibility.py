@@ -8,7 +8,7 @@ snippet, not a space's name. Spaces by name: exactly those the persona may know 
 members see everyone active, externals themselves and the people they share a space with,
 signed-out visitors nobody; only administrators find a deactivated person.
 
-The expectations are written from the contract (``shared/API.md`` and the space rules the
+The expectations are written from the contract (the API reference and the space rules the
 authorization matrix states), not from ``atoll.spaces.policy``. The world is built once per
 module in a few multi-row INSERTs and indexed by ``reindex`` (the live path that the services
 take is tested in ``test_query.py``; ``test_index.py`` checks that reindex writes the same).

@@ -1,6 +1,6 @@
 """The authorization matrix: every space endpoint of the API, every space page and the
 conversation endpoints inside spaces × every persona × every kind, visibility and state a
-space can have — each answered with the status the contract (``shared/API.md``) expects.
+space can have — each answered with the status the API contract expects.
 
 The expectations come from the small tables and rules below, written from the contract and
 not from ``atoll.spaces.policy``: when the code and the contract part, this test fails.

@@ -1,5 +1,5 @@
-"""Search JSON API: ``GET /search`` (see API.md). Thin: parsing, ranking and visibility live
-in :mod:`atoll.search.query`."""
+"""Search JSON API: ``GET /search`` (its contract is in the API reference, /api/v1/docs).
+Thin: parsing, ranking and visibility live in :mod:`atoll.search.query`."""
 
 from __future__ import annotations
 
