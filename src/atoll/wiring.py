@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from atoll.analytics import service as analytics_log
 from atoll.config import Settings
 from atoll.conversations import subscribers as conversations_subscribers
 from atoll.db.engine import make_sessionmaker
@@ -48,4 +49,5 @@ def make_sessions(
     maker = make_sessionmaker(engine)
     wire(maker, subscribers=subscribers(settings), broker=broker)
     email.wire(maker, settings)  # after the outbox's: it keeps what that wired
+    analytics_log.wire(maker, settings)
     return maker

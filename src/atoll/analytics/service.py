@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import exists, func, literal, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from atoll.analytics import months
 from atoll.analytics.models import INTERACTION_KINDS, Interaction
+from atoll.config import Settings
 from atoll.kit.time import as_utc, utcnow
 from atoll.org.models import Unit
 from atoll.people.models import Person
@@ -31,6 +32,34 @@ class Side:
     silo_id: int | None
     kind: str
     organization: str | None
+
+
+_LOG = "atoll.analytics.log"  # session.info: the interaction log's settings
+
+
+class LogSettings(TypedDict):
+    silo_level: int
+    lookback_days: int
+
+
+def wire(maker: async_sessionmaker[AsyncSession], settings: Settings) -> None:
+    """Make the sessions of ``maker`` write the interaction log with the silo level
+    (``ATOLL_SILO_LEVEL``) and look-back window (``ATOLL_TIE_LOOKBACK_DAYS``) of ``settings``,
+    keeping what else they are wired with."""
+    info = dict(maker.kw.get("info") or {})
+    info[_LOG] = LogSettings(
+        silo_level=settings.silo_level, lookback_days=settings.tie_lookback_days
+    )
+    maker.configure(info=info)
+
+
+def log_settings(session: AsyncSession) -> LogSettings:
+    """The ``silo_level`` and ``lookback_days`` of the app whose sessionmaker made
+    ``session`` (see ``wire``), as keyword arguments of ``record_interaction``."""
+    found = session.sync_session.info.get(_LOG)
+    if found is None:
+        raise RuntimeError("this session's sessionmaker was not wired for analytics (wire)")
+    return LogSettings(silo_level=found["silo_level"], lookback_days=found["lookback_days"])
 
 
 def silo_path(unit: Unit, level: int) -> str | None:

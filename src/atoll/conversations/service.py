@@ -11,12 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypedDict
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.analytics.service import add_interaction, interaction_row, record_interaction
+from atoll.analytics.service import (
+    add_interaction,
+    interaction_row,
+    log_settings,
+    record_interaction,
+)
 from atoll.conversations import attachments as files
 from atoll.conversations import events, mentions
 from atoll.conversations import policy as conversation_policy
@@ -51,15 +55,6 @@ __all__ = ["access_comment", "access_post"]  # re-exported for routers and pages
 MAX_BODY = 50_000
 FOLLOW_TYPES = ("person", "space")
 
-
-class _Log(TypedDict):
-    silo_level: int
-    lookback_days: int
-
-
-# The interaction log's settings at their defaults (ATOLL_SILO_LEVEL, ATOLL_TIE_LOOKBACK_DAYS):
-# until recording moves to the analytics subscribers, which pass the settings' own values.
-LOG: _Log = {"silo_level": 2, "lookback_days": 90}
 
 # Emoji as clients may send them: with or without the variation selector U+FE0F.
 _EMOJI = {e.replace("\ufe0f", ""): e for e in REACTIONS}
@@ -156,7 +151,13 @@ async def _sync_mentions(
             )
         )
         await record_interaction(
-            session, kind="mention", actor=actor, target=person, space=space, post=post, **LOG
+            session,
+            kind="mention",
+            actor=actor,
+            target=person,
+            space=space,
+            post=post,
+            **log_settings(session),
         )
     if fresh:
         await session.flush()
@@ -179,7 +180,13 @@ async def _interact(
     target = await _person(session, target_id)
     if target is not None:
         await record_interaction(
-            session, kind=kind, actor=actor, target=target, space=space, post=post, **LOG
+            session,
+            kind=kind,
+            actor=actor,
+            target=target,
+            space=space,
+            post=post,
+            **log_settings(session),
         )
 
 
@@ -220,7 +227,9 @@ async def do_create_post(
         idea_status="new" if kind == "idea" else None,
     )
     # Reads before the first write: on SQLite the write lock is held from there to the commit.
-    interaction = await interaction_row(session, kind="post", actor=author, space=space, **LOG)
+    interaction = await interaction_row(
+        session, kind="post", actor=author, space=space, **log_settings(session)
+    )
     session.add(post)
     await session.flush()
     await search_index.index_post(session, post, new=True)

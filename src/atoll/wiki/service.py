@@ -26,7 +26,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.analytics.service import record_interaction
+from atoll.analytics.service import log_settings, record_interaction
 from atoll.kit.errors import Conflict, Forbidden, Invalid, NotFound
 from atoll.kit.text import clean_name
 from atoll.kit.time import utcnow
@@ -83,10 +83,6 @@ __all__ = [  # the reading side, re-exported: routers and pages use this one mod
 MAX_TITLE = 200
 MAX_BODY = 200_000
 MAX_SUMMARY = 300
-# The interaction log's settings at their defaults (ATOLL_SILO_LEVEL, ATOLL_TIE_LOOKBACK_DAYS):
-# until recording moves to the analytics subscribers, which pass the settings' own values.
-SILO_LEVEL = 2
-LOOKBACK_DAYS = 90
 
 
 # --- checks -----------------------------------------------------------------------------------
@@ -250,8 +246,7 @@ async def _interactions(
             kind="wiki_edit",
             actor=editor,
             space=wiki.space,
-            silo_level=SILO_LEVEL,
-            lookback_days=LOOKBACK_DAYS,
+            **log_settings(session),
         )
         return
     for person in await _previous_editors(session, page, editor):
@@ -261,8 +256,7 @@ async def _interactions(
             actor=editor,
             target=person,
             space=wiki.space,
-            silo_level=SILO_LEVEL,
-            lookback_days=LOOKBACK_DAYS,
+            **log_settings(session),
         )
 
 
