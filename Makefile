@@ -8,7 +8,7 @@ VENDOR := src/atoll/web/static/vendor
 ATOLL_TEST_POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
 export ATOLL_TEST_POSTGRES_URL
 
-.PHONY: install run test test-sqlite test-postgres test-browser lint bench clean
+.PHONY: install run test test-deep test-sqlite test-postgres test-browser lint bench clean
 
 install: $(BIN)/atoll $(VENDOR)/htmx.min.js $(VENDOR)/echarts.min.js $(VENDOR)/swagger-ui/swagger-ui-bundle.js
 
@@ -33,16 +33,24 @@ $(VENDOR)/htmx.min.js $(VENDOR)/echarts.min.js $(SWAGGER) &: package.json packag
 run: install
 	$(BIN)/atoll serve --demo
 
-# The whole suite on SQLite, then on PostgreSQL (a fresh database per run).
+# The whole suite on SQLite, then on PostgreSQL. Tests run in parallel (pytest-xdist), one
+# worker per core unless TEST_WORKERS says otherwise; every worker has its own databases.
+TEST_WORKERS ?= auto
+PYTEST := $(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS)
 test: install
-	$(BIN)/pytest -q -p no:cacheprovider --db=sqlite $(PYTEST_ARGS)
-	$(BIN)/pytest -q -p no:cacheprovider --db=postgres $(PYTEST_ARGS)
+	$(PYTEST) --db=sqlite $(PYTEST_ARGS)
+	$(PYTEST) --db=postgres $(PYTEST_ARGS)
+
+# The same suite with the API fuzzed hard: 300 examples per operation instead of 8.
+test-deep: install
+	ATOLL_FUZZ_EXAMPLES=300 $(PYTEST) --db=sqlite $(PYTEST_ARGS)
+	ATOLL_FUZZ_EXAMPLES=300 $(PYTEST) --db=postgres $(PYTEST_ARGS)
 
 test-sqlite: install
-	$(BIN)/pytest -q --db=sqlite $(PYTEST_ARGS)
+	$(PYTEST) --db=sqlite $(PYTEST_ARGS)
 
 test-postgres: install
-	$(BIN)/pytest -q --db=postgres $(PYTEST_ARGS)
+	$(PYTEST) --db=postgres $(PYTEST_ARGS)
 
 test-browser: install
 	$(BIN)/pytest -q --db=sqlite tests/browser $(PYTEST_ARGS)

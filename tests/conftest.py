@@ -192,3 +192,21 @@ async def client(app) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-un
 @pytest.fixture
 def anyio_backend() -> Iterator[str]:
     yield "asyncio"
+
+
+@pytest.fixture
+async def cli_env(fresh_database, tmp_path):  # type: ignore[no-untyped-def]
+    """The environment of a command run against a fresh, migrated database."""
+    database = await fresh_database("cli")
+    env = {
+        "ATOLL_DATABASE_URL": database.url,
+        "ATOLL_VAR_DIR": str(tmp_path / "var"),
+        "ATOLL_ARGON2_TIME_COST": "1",
+        "ATOLL_ARGON2_MEMORY_KIB": "1024",
+    }
+    engine = make_engine(Settings(database_url=database.url, var_dir=tmp_path / "var"))
+    try:
+        await migrate.upgrade(engine)
+    finally:
+        await engine.dispose()
+    return env

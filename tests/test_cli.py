@@ -1,4 +1,5 @@
-"""The `atoll` command, run as a real process against a fresh database."""
+"""The `atoll` command against a fresh database: in this process, and as a real process where
+the process is the point (`atoll serve`)."""
 
 from __future__ import annotations
 
@@ -6,61 +7,24 @@ import asyncio
 import contextlib
 import os
 import signal
-import subprocess
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
-import pytest
 from sqlalchemy import func, select
 
 from atoll.config import Settings
 from atoll.db.engine import make_engine, make_sessionmaker
 from atoll.people.models import Person
 from tests.browser.conftest import Server, _free_port, _wait_healthy
+from tests.commands import atoll, people
 
 ATOLL = str(Path(sys.executable).parent / "atoll")
 
 
-@pytest.fixture
-async def cli_env(fresh_database, tmp_path):  # type: ignore[no-untyped-def]
-    database = await fresh_database("cli")
-    env = {
-        **os.environ,
-        "ATOLL_DATABASE_URL": database.url,
-        "ATOLL_VAR_DIR": str(tmp_path / "var"),
-        "ATOLL_ARGON2_TIME_COST": "1",
-        "ATOLL_ARGON2_MEMORY_KIB": "1024",
-    }
-    await asyncio.to_thread(
-        subprocess.run, [ATOLL, "migrate"], env=env, check=True, capture_output=True, timeout=60
-    )
-    return env
-
-
-def atoll(
-    env: dict[str, str], *args: str, stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [ATOLL, *args], env=env, capture_output=True, text=True, input=stdin, timeout=120
-    )
-
-
-async def people(env: dict[str, str]) -> list[tuple[str, str]]:
-    engine = make_engine(
-        Settings(database_url=env["ATOLL_DATABASE_URL"], var_dir=Path(env["ATOLL_VAR_DIR"]))
-    )
-    try:
-        async with make_sessionmaker(engine)() as session:
-            rows = await session.execute(select(Person.email, Person.role).order_by(Person.email))
-            return [tuple(r) for r in rows]  # type: ignore[misc]
-    finally:
-        await engine.dispose()
-
-
 async def test_create_admin_with_and_without_password_option(cli_env: dict[str, str]) -> None:
-    done = atoll(
+    done = await atoll(
         cli_env,
         "create-admin",
         "--email",
@@ -70,8 +34,8 @@ async def test_create_admin_with_and_without_password_option(cli_env: dict[str, 
         "--password",
         "long enough pw",
     )
-    assert done.returncode == 0, done.stdout + done.stderr
-    prompted = atoll(
+    assert done.exit_code == 0, done.output
+    prompted = await atoll(
         cli_env,
         "create-admin",
         "--email",
@@ -80,8 +44,8 @@ async def test_create_admin_with_and_without_password_option(cli_env: dict[str, 
         "Second",
         stdin="another secret\nanother secret\n",
     )
-    assert prompted.returncode == 0, prompted.stdout + prompted.stderr
-    again = atoll(
+    assert prompted.exit_code == 0, prompted.output
+    again = await atoll(
         cli_env,
         "create-admin",
         "--email",
@@ -91,11 +55,11 @@ async def test_create_admin_with_and_without_password_option(cli_env: dict[str, 
         "--password",
         "long enough pw",
     )
-    assert again.returncode == 1 and "already" in again.stdout
-    short = atoll(
+    assert again.exit_code == 1 and "already" in again.output
+    short = await atoll(
         cli_env, "create-admin", "--email", "x@example.com", "--name", "X", "--password", "short"
     )
-    assert short.returncode == 1 and "password" in short.stdout
+    assert short.exit_code == 1 and "password" in short.output
     assert await people(cli_env) == [("root@example.com", "admin"), ("second@example.com", "admin")]
 
 
@@ -108,28 +72,28 @@ async def test_import_org_reports_and_refuses_bad_files(
         "a@example.com,A,,Sales/EMEA,member,,\n"
         "b@acme.example,B,,,external,Acme,customer\n"
     )
-    first = atoll(cli_env, "import-org", str(good))
-    assert first.returncode == 0, first.stdout + first.stderr
-    assert "Created 2 people" in first.stdout
-    second = atoll(cli_env, "import-org", str(good))
-    assert "Created 0 people, updated 0, unchanged 2" in second.stdout
+    first = await atoll(cli_env, "import-org", str(good))
+    assert first.exit_code == 0, first.output
+    assert "Created 2 people" in first.output
+    second = await atoll(cli_env, "import-org", str(good))
+    assert "Created 0 people, updated 0, unchanged 2" in second.output
     bad = tmp_path / "bad.csv"
     bad.write_text(good.read_text() + "c@example.com,C,,,member,,\n")
-    refused = atoll(cli_env, "import-org", str(bad))
-    assert refused.returncode == 1 and "line 4" in refused.stdout
+    refused = await atoll(cli_env, "import-org", str(bad))
+    assert refused.exit_code == 1 and "line 4" in refused.output
     assert len(await people(cli_env)) == 2
 
 
 async def test_demo_is_created_once_and_prints_how_to_sign_in(cli_env: dict[str, str]) -> None:
-    first = atoll(cli_env, "demo")
-    assert first.returncode == 0, first.stdout + first.stderr
+    first = await atoll(cli_env, "demo")
+    assert first.exit_code == 0, first.output
     assert (
-        "admin@northwind.example" in first.stdout and "ana.silva@northwind.example" in first.stdout
+        "admin@northwind.example" in first.output and "ana.silva@northwind.example" in first.output
     )
     count = len(await people(cli_env))
     assert count == 300  # the default size of the demo organisation
-    second = atoll(cli_env, "demo")
-    assert second.returncode == 0 and "Created the demo" not in second.stdout
+    second = await atoll(cli_env, "demo")
+    assert second.exit_code == 0 and "Created the demo" not in second.output
     assert len(await people(cli_env)) == count
     engine = make_engine(
         Settings(database_url=cli_env["ATOLL_DATABASE_URL"], var_dir=Path(cli_env["ATOLL_VAR_DIR"]))
@@ -143,7 +107,7 @@ async def test_demo_is_created_once_and_prints_how_to_sign_in(cli_env: dict[str,
 async def test_import_org_refuses_to_make_the_last_administrator_external(
     cli_env: dict[str, str], tmp_path: Path
 ) -> None:
-    made = atoll(
+    made = await atoll(
         cli_env,
         "create-admin",
         "--email",
@@ -153,16 +117,16 @@ async def test_import_org_refuses_to_make_the_last_administrator_external(
         "--password",
         "long enough pw",
     )
-    assert made.returncode == 0, made.stdout + made.stderr
+    assert made.exit_code == 0, made.output
     demote = tmp_path / "org.csv"
     demote.write_text(
         "email,name,title,unit_path,kind,organization,relation\n"
         "a@example.com,A,,Sales,member,,\n"
         "root@example.com,Root,,,external,Root Consulting,partner\n"
     )
-    refused = atoll(cli_env, "import-org", str(demote))
-    assert refused.returncode == 1
-    said = " ".join(refused.stdout.split())  # the console wraps long lines
+    refused = await atoll(cli_env, "import-org", str(demote))
+    assert refused.exit_code == 1
+    said = " ".join(refused.output.split())  # the console wraps long lines
     assert "line 3: kind: making root@example.com external" in said
     assert "would leave no active administrator" in said
     assert await people(cli_env) == [("root@example.com", "admin")]
@@ -206,11 +170,11 @@ async def test_serve_believes_x_forwarded_for_only_from_trusted_proxies(
 ) -> None:
     """uvicorn on its own believes anyone on 127.0.0.1; `atoll serve` only the proxies of
     ATOLL_TRUSTED_PROXIES (none by default)."""
-    made = atoll(cli_env, "create-admin", "--email", "root@example.com", "--name", "Root",
+    made = await atoll(cli_env, "create-admin", "--email", "root@example.com", "--name", "Root",
                  "--password", "long enough pw")  # fmt: skip
-    assert made.returncode == 0, made.stdout + made.stderr
+    assert made.exit_code == 0, made.output
     forged = {"X-Forwarded-For": "192.0.2.55"}
-    env = {k: v for k, v in cli_env.items() if k != "FORWARDED_ALLOW_IPS"}
+    env = {k: v for k, v in os.environ.items() if k != "FORWARDED_ALLOW_IPS"} | cli_env
     async with serving(env, tmp_path / "untrusting.log") as base_url:
         assert await _address_seen(base_url, forged) == "127.0.0.1"
     trusting = {**env, "ATOLL_TRUSTED_PROXIES": "127.0.0.1"}

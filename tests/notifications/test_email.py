@@ -3,7 +3,6 @@ unsubscribe link in it, followed signed out."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import socket
@@ -32,8 +31,8 @@ from atoll.spaces import members as space_members
 from atoll.spaces import service as spaces
 from atoll.spaces.models import Space
 from atoll.wiring import make_sessions
+from tests.commands import atoll
 from tests.factories import HASHING, access_to, auth_headers, make_person
-from tests.test_cli import atoll, cli_env  # noqa: F401 - the fixture, for the command's test
 from tests.web.helpers import csrf_of
 
 LATER = timedelta(hours=2)  # past the digest's grace period
@@ -330,7 +329,7 @@ async def test_without_an_smtp_host_nothing_is_sent_and_it_says_so(
         assert await service.do_prepare_digests(db, now=utcnow() + LATER) == 0
 
 
-async def test_the_digest_command(cli_env: dict[str, str], inbox: Inbox) -> None:  # noqa: F811
+async def test_the_digest_command(cli_env: dict[str, str], inbox: Inbox) -> None:
     """`atoll digest` against a fresh database, as a real process, to the real SMTP server."""
     from atoll.db.engine import make_engine
     from atoll.people import service as people
@@ -359,19 +358,19 @@ async def test_the_digest_command(cli_env: dict[str, str], inbox: Inbox) -> None
     await inbox.messages()
     inbox.received.clear()  # the invitation, mailed while seeding
 
-    off = await asyncio.to_thread(atoll, cli_env, "digest")
-    assert off.returncode == 0 and "No SMTP host is configured" in off.stdout
+    off = await atoll(cli_env, "digest")
+    assert off.exit_code == 0 and "No SMTP host is configured" in off.output
     env = {
         **cli_env,
         "ATOLL_SMTP_HOST": "127.0.0.1",
         "ATOLL_SMTP_PORT": str(inbox.port),
         "ATOLL_BASE_URL": "https://atoll.example.org",
     }
-    done = await asyncio.to_thread(atoll, env, "digest")
-    assert done.returncode == 0, done.stderr
-    assert "Sent 1 digest." in done.stdout
+    done = await atoll(env, "digest")
+    assert done.exit_code == 0, done.output
+    assert "Sent 1 digest." in done.output
     [message] = inbox.received
     assert message[0] == ["ana@example.com"]
     assert "- Ben replied to your post in Guild" in _body(message[1])
-    again = await asyncio.to_thread(atoll, env, "digest")
-    assert "Sent 0 digests." in again.stdout and len(inbox.received) == 1
+    again = await atoll(env, "digest")
+    assert "Sent 0 digests." in again.output and len(inbox.received) == 1

@@ -5,8 +5,6 @@ org-chart import, the demo organisation)."""
 
 from __future__ import annotations
 
-import asyncio
-
 import httpx
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,9 +13,9 @@ from atoll.org.importer import do_import_org
 from atoll.search.index import reindex
 from atoll.search.models import SearchDoc
 from atoll.search.query import search
+from tests.commands import atoll
 from tests.conversations.helpers import comment, make_post, make_space
 from tests.factories import auth_headers, make_person
-from tests.test_cli import atoll, cli_env  # noqa: F401 - the fixture
 
 
 async def _docs(db: AsyncSession) -> list[tuple[str, int, str, str]]:
@@ -113,11 +111,11 @@ async def test_org_chart_import_makes_people_searchable(db: AsyncSession) -> Non
     ]
 
 
-async def test_atoll_reindex_command(cli_env: dict[str, str]) -> None:  # noqa: F811
-    made = await asyncio.to_thread(atoll, cli_env, "demo", "--people", "30", "--months", "1")
-    assert made.returncode == 0, made.stderr
-    done = await asyncio.to_thread(atoll, cli_env, "reindex")
-    assert done.returncode == 0, done.stderr
-    assert "Indexed" in done.stdout and "documents for search" in done.stdout
-    number = int(done.stdout.split("Indexed ")[1].split(" ")[0].replace(",", ""))
+async def test_atoll_reindex_command(cli_env: dict[str, str]) -> None:
+    made = await atoll(cli_env, "demo", "--people", "30", "--months", "1")
+    assert made.exit_code == 0, made.output
+    done = await atoll(cli_env, "reindex")
+    assert done.exit_code == 0, done.output
+    assert "Indexed" in done.output and "documents for search" in done.output
+    number = int(done.output.split("Indexed ")[1].split(" ")[0].replace(",", ""))
     assert number > 30  # people, spaces, posts, comments and wiki pages of the demo

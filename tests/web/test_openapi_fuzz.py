@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import io
+import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,8 @@ from tests.conftest import settings_for
 from tests.factories import auth_headers, make_person, make_unit
 
 BASE_URL = "http://testserver"
+# Examples per operation: a few in every run, many in `make test-deep` (ATOLL_FUZZ_EXAMPLES).
+EXAMPLES = int(os.environ.get("ATOLL_FUZZ_EXAMPLES", "8"))
 
 # The schema is needed at collection time, before the session's app exists, so it is read from
 # an app built only to describe itself (no lifespan, no database). The first test checks that
@@ -164,7 +167,7 @@ async def test_the_app_serves_the_fuzzed_document(client: httpx.AsyncClient) -> 
 @schema.parametrize()
 @schema.given(data=st.data())
 @settings(
-    max_examples=30,
+    max_examples=EXAMPLES,
     deadline=None,
     suppress_health_check=[
         HealthCheck.function_scoped_fixture,  # the world is made once per operation
