@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from starlette.requests import Request
 
 from atoll.config import Settings
-from atoll.http.request import client_address
+from atoll.http.client import client_address
 from tests.conftest import settings_for
 
 

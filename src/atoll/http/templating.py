@@ -11,8 +11,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from atoll.http.client import ANON_COOKIE, secure_cookies, settings_of
 from atoll.http.csrf import csrf_token_for
-from atoll.http.request import ANON_COOKIE, secure_cookies, settings_of
 from atoll.kit.time import as_utc, relative
 
 # The templates and static files of every domain live with the page shell (atoll/web).

@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from atoll.http.client import client_address
 from atoll.http.idempotency import IdempotentRoute
-from atoll.http.request import DB, AppSettings, client_address
+from atoll.http.request import DB, AppSettings
 from atoll.kit.errors import Unauthorized
 from atoll.kit.pagination import MAX_LIMIT, Page
 from atoll.kit.time import rfc3339

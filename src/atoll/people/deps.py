@@ -11,8 +11,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy import ColumnElement
 
+from atoll.http.client import ANON_COOKIE, settings_of
 from atoll.http.csrf import csrf_matches
-from atoll.http.request import ANON_COOKIE, DB, settings_of
+from atoll.http.request import DB
 from atoll.http.signin import presented_secret
 from atoll.kit.errors import Forbidden, Invalid, Unauthorized
 from atoll.people import auth

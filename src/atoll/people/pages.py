@@ -11,13 +11,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import ColumnElement
 
+from atoll.http.client import ANON_COOKIE, client_address, secure_cookies
 from atoll.http.request import (
-    ANON_COOKIE,
     DB,
     AppSettings,
-    client_address,
     discard_changes,
-    secure_cookies,
 )
 from atoll.http.signin import SESSION_COOKIE
 from atoll.http.templating import render

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
+from atoll.http.client import settings_of
 from atoll.http.idempotency import IdempotentRoute
-from atoll.http.request import settings_of
 from atoll.kit.errors import Invalid
 from atoll.kit.ids import parse_id
 from atoll.people.deps import CurrentCredential

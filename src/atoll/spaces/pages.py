@@ -10,16 +10,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 
 from atoll.http.request import DB, discard_changes
 from atoll.http.templating import render
 from atoll.kit.errors import AtollError, Invalid
 from atoll.kit.time import utcnow
-from atoll.org.models import Unit
 from atoll.people.deps import Form, MaybeViewer, PageChrome, Viewer
 from atoll.people.models import Person
 from atoll.people.policy import is_admin
+from atoll.people.units import all_units
 from atoll.spaces import members as space_members
 from atoll.spaces import service
 from atoll.spaces.models import KINDS
@@ -93,11 +92,7 @@ async def directory(
 async def _new_context(
     db: DB, viewer: Viewer, form: dict[str, str] | None = None
 ) -> dict[str, Any]:
-    units = (
-        list((await db.execute(select(Unit).order_by(Unit.path))).scalars())
-        if is_admin(viewer)
-        else []
-    )
+    units = await all_units(db) if is_admin(viewer) else []
     default_close = (utcnow() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
     return {
         "units": units,
