@@ -56,9 +56,9 @@ from sqlalchemy import delete, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from atoll import migrate
 from atoll.config import Settings
 from atoll.conversations.models import Post
-from atoll.db import migrate
 from atoll.db.engine import make_engine
 from atoll.demo import words
 from atoll.people.models import Person
@@ -83,7 +83,7 @@ HTTP_REPEAT = 2
 PK_LOOKUPS = 300
 CACHE = Path(__file__).parent / ".cache"
 MIGRATION = (
-    Path(__file__).parent.parent / "src/atoll/db/migrations/versions/0007_search.py"
+    Path(__file__).parent.parent / "src/atoll/migrations/versions/0007_search.py"
 ).resolve()
 WORD = re.compile(r"[^\W\d_]+")
 MARKER = "bench_search_corpus"

@@ -16,9 +16,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from atoll import migrate
 from atoll.app import create_app
 from atoll.config import Settings
-from atoll.db import migrate
 from atoll.db.base import Base
 from atoll.db.engine import make_engine
 

@@ -13,8 +13,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from atoll import migrate as migrations
 from atoll.config import Settings, trusted_networks
-from atoll.db import migrate as migrations
 from atoll.db.engine import make_engine
 from atoll.kit.errors import AtollError
 from atoll.wiring import make_sessions

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from sqlalchemy import select, update
 
+from atoll import migrate
 from atoll.analytics.models import Interaction
 from atoll.config import Settings
-from atoll.db import migrate
 from atoll.db.engine import make_engine
 from atoll.wiring import make_sessions
 from tests.analytics.helpers import act, day, org, people

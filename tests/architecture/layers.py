@@ -14,7 +14,7 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 # longest prefix that names it).
 LAYERS: list[tuple[str, ...]] = [
     ("atoll", "atoll.kit", "atoll.config"),  # helpers and settings that know no domain
-    ("atoll.db",),  # engine, base, migrations runner: no domain
+    ("atoll.db",),  # engine and base: no domain
     ("atoll.http",),  # request plumbing: transaction, idempotency, CSRF, rendering
     ("atoll.events",),  # the outbox, its subscribers and the broker
     ("atoll.people",),
@@ -29,9 +29,18 @@ LAYERS: list[tuple[str, ...]] = [
     ("atoll.discover",),
     ("atoll.demo",),
     ("atoll.web",),  # the shell's chrome and error pages
-    # The shell: builds the app, wires subscribers; Alembic's environment needs every table.
-    ("atoll.app", "atoll.asgi", "atoll.cli", "atoll.models", "atoll.tasks", "atoll.wiring"),
-    ("atoll.db.migrations",),
+    # The shell: builds the app, wires subscribers, migrates (the schema's history spans every
+    # domain, and Alembic's environment needs every table).
+    (
+        "atoll.app",
+        "atoll.asgi",
+        "atoll.cli",
+        "atoll.migrate",
+        "atoll.models",
+        "atoll.tasks",
+        "atoll.wiring",
+    ),
+    ("atoll.migrations",),
 ]
 
 

@@ -9,9 +9,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, insert, inspect, select, text
 
+from atoll import migrate
 from atoll.config import Settings
 from atoll.conversations.models import Comment, Follow, Post
-from atoll.db import migrate
 from atoll.db.base import Base, UtcDateTime
 from atoll.db.engine import make_engine
 from atoll.org.models import Unit

@@ -24,7 +24,7 @@ class SearchDoc(Base):
     with prefix indexes) and the triggers that keep them equal to this table; on PostgreSQL
     the generated column ``tsv`` and its GIN indexes. Those are not in the model: they are
     invisible to the ORM and filtered out of the migration comparison
-    (:func:`atoll.db.migrate.include_name`)."""
+    (:func:`atoll.migrate.include_name`)."""
 
     __tablename__ = "search_doc"
 

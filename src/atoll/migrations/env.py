@@ -1,4 +1,4 @@
-"""Alembic environment: runs on the connection handed over by atoll.db.migrate, or on its own."""
+"""Alembic environment: runs on the connection handed over by atoll.migrate, or on its own."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 
 import atoll.models  # noqa: F401  (registers every table)
 from atoll.db.base import Base, UtcDateTime
-from atoll.db.migrate import include_name
+from atoll.migrate import include_name
 
 target_metadata = Base.metadata
 
