@@ -111,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(note_activity, scope="function")],
     )
     app.state.settings = settings
+    app.state.storage = attachments.Storage(settings.attachments_path, settings.max_upload_bytes)
     app.state.chrome = chrome.load
     app.state.visible_people = visible_people  # the rule the people routers take (people.deps)
     # The navigation asks the domain policies rather than repeating their rules.

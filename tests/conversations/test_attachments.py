@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.config import Settings
 from atoll.conversations import attachments as files
 from atoll.conversations.models import Attachment, Post
 from tests.conversations.helpers import add_member, make_post, make_space, post
@@ -166,15 +168,22 @@ async def test_public_space_files_are_public(client: httpx.AsyncClient, db: Asyn
     assert (await client.get(image["url"])).status_code == 200
 
 
+@pytest.fixture
+def one_mb(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
+    """ATOLL_MAX_UPLOAD_MB=1 for one test: the gate's limit and the storage's."""
+    limit = 1024 * 1024
+    monkeypatch.setattr(app.state.settings, "max_upload_mb", 1)
+    storage = app.state.storage
+    app.state.storage = replace(storage, max_bytes=limit)
+    yield limit
+    app.state.storage = storage
+
+
 async def test_too_large_empty_or_malformed_uploads(
-    client: httpx.AsyncClient,
-    db: AsyncSession,
-    settings: Settings,
-    monkeypatch: pytest.MonkeyPatch,
+    client: httpx.AsyncClient, db: AsyncSession, app: FastAPI, one_mb: int
 ) -> None:
     h = await auth_headers(client, await make_person(db))
-    monkeypatch.setattr(settings, "max_upload_mb", 1)  # ATOLL_MAX_UPLOAD_MB=1
-    limit = 1024 * 1024
+    limit = one_mb
     # refused by its declared length before it is read, and while it is stored
     big = await upload(client, h, b"x" * (limit + 70_000))
     assert big.status_code == 413 and "limit of 1 MB" in big.json()["detail"]
@@ -189,14 +198,14 @@ async def test_too_large_empty_or_malformed_uploads(
     assert not_a_form.status_code == 422
     assert (await client.post(f"{API}/attachments", files={"file": ("a", b"x")})).status_code == 401
     assert await _rows(db, Attachment) == 1
-    stored = _stored_files(settings)
+    stored = _stored_files(app.state.storage.directory)
     keys = set((await db.execute(select(Attachment.storage_key))).scalars())
     assert {p.name for p in stored} >= keys
     assert not any(p.stat().st_size > limit for p in stored)
 
 
-def _stored_files(settings: Settings) -> list[Path]:
-    return [p for p in settings.attachments_path.rglob("*") if p.is_file()]
+def _stored_files(directory: Path) -> list[Path]:
+    return [p for p in directory.rglob("*") if p.is_file()]
 
 
 def test_clean_filenames() -> None:

@@ -679,7 +679,7 @@ async def world(app: Any) -> AsyncIterator[World]:
                 parallel=app.state.engine.dialect.name == "postgresql",
                 spaces={},
                 counter=itertools.count(1),
-                storage=files.Storage.of(app.state.settings),
+                storage=app.state.storage,
             )
             built = await w.build([(kind, 1) for kind in ALL_KINDS], world=True)
             w.spaces = {kind: spaces[0] for kind, spaces in built.items()}

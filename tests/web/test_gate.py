@@ -8,11 +8,10 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.config import Settings
-from atoll.conversations import attachments as files
 from atoll.conversations.models import Attachment, Post
 from atoll.http.idempotency import _read_body
 from tests.conversations.helpers import make_space
@@ -138,7 +137,7 @@ async def test_a_dead_session_cookie_gets_401_unread_and_is_forgotten(
 
 
 async def test_uploads_keep_their_larger_limit_and_need_a_sign_in_first(
-    client: httpx.AsyncClient, db: AsyncSession, settings: Settings
+    client: httpx.AsyncClient, db: AsyncSession, app: FastAPI
 ) -> None:
     headers, _ = await _space(client, db)
     big = PNG + b"\x00" * (2 * LIMIT)  # over the JSON limit, within ATOLL_MAX_UPLOAD_MB
@@ -163,7 +162,7 @@ async def test_uploads_keep_their_larger_limit_and_need_a_sign_in_first(
     kept = (await db.execute(select(Attachment))).scalars().all()
     assert len(kept) == 1
     # other tests look at the sizes of the stored files
-    files.Storage.of(settings).path_of(kept[0]).unlink()
+    app.state.storage.path_of(kept[0]).unlink()
 
 
 async def test_a_page_form_over_the_limit_gets_the_413_page(

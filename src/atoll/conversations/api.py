@@ -12,6 +12,7 @@ from starlette.datastructures import UploadFile
 
 from atoll.conversations import attachments as files
 from atoll.conversations import feed, service
+from atoll.conversations.deps import FileStorage
 from atoll.conversations.feed import CommentView, PostView, RevisionView
 from atoll.conversations.models import Attachment
 from atoll.conversations.schemas import (
@@ -31,7 +32,7 @@ from atoll.conversations.schemas import (
     SpaceRef,
 )
 from atoll.http.idempotency import IdempotentRoute
-from atoll.http.request import DB, AppSettings, commit_change
+from atoll.http.request import DB, commit_change
 from atoll.kit.errors import Invalid, TooLarge
 from atoll.kit.pagination import MAX_LIMIT, Page
 from atoll.people.deps import MaybeViewer, Viewer
@@ -394,10 +395,9 @@ _FORM_OVERHEAD = 64 * 1024
 @router.post(
     "/attachments", response_model=AttachmentOut, status_code=201, openapi_extra=_UPLOAD_BODY
 )
-async def upload(request: Request, viewer: Viewer, db: DB, settings: AppSettings) -> AttachmentOut:
+async def upload(request: Request, viewer: Viewer, db: DB, storage: FileStorage) -> AttachmentOut:
     """Upload a file (multipart field ``file``) to attach to a post: send its id in the post's
     ``attachment_ids``. The type is detected from the content; 413 past the size limit."""
-    storage = files.Storage.of(settings)
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > storage.max_bytes + _FORM_OVERHEAD:
         raise TooLarge(f"file: larger than the limit of {storage.limit()}")
@@ -433,13 +433,13 @@ _FILE_TYPES = {
     responses={200: {"description": "The file", "content": _FILE_TYPES}},
 )
 async def download(
-    attachment_id: str, viewer: MaybeViewer, db: DB, settings: AppSettings
+    attachment_id: str, viewer: MaybeViewer, db: DB, storage: FileStorage
 ) -> FileResponse:
     """The file, to people who can read the post's space (and to its uploader before it is
     attached); 404 to anyone else, and 401 signed out (as for the post). PNG, JPEG, GIF and
     WebP are shown inline; everything else is a download."""
     a = await files.access_attachment(db, viewer=viewer, attachment_id=attachment_id)
-    path = await files.Storage.of(settings).file_of(a)
+    path = await storage.file_of(a)
     inline = files.is_inline(a.content_type)
     return FileResponse(
         path,

@@ -2,8 +2,8 @@
 
 Files live under the attachments directory (``ATOLL_ATTACHMENTS_DIR``, default
 ``<var_dir>/attachments``) by a random storage key, never by the client's name; that directory
-and the largest file accepted (``ATOLL_MAX_UPLOAD_MB``) are a ``Storage``, made from the
-settings and passed to what stores or serves files. The type is
+and the largest file accepted (``ATOLL_MAX_UPLOAD_MB``) are a ``Storage``, which the shell
+makes from the settings and the routers pass to what stores or serves files. The type is
 detected from the first bytes of the content; the client's ``Content-Type`` and file extension
 are ignored. Only PNG, JPEG, GIF and WebP images are served inline; everything else (SVG
 included: it can carry script) is served as a download."""
@@ -23,7 +23,6 @@ from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.concurrency import run_in_threadpool
 
-from atoll.config import Settings
 from atoll.conversations.models import Attachment, Post
 from atoll.kit.errors import Invalid, NotFound, TooLarge, denied
 from atoll.kit.ids import parse_id
@@ -44,10 +43,6 @@ class Storage:
 
     directory: Path
     max_bytes: int
-
-    @classmethod
-    def of(cls, settings: Settings) -> Storage:
-        return cls(settings.attachments_path, settings.max_upload_bytes)
 
     def limit(self) -> str:
         """The largest file accepted, as people read it ("25 MB")."""

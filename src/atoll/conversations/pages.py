@@ -11,8 +11,9 @@ from starlette.datastructures import UploadFile
 
 from atoll.conversations import attachments as files
 from atoll.conversations import feed, service
+from atoll.conversations.deps import FileStorage
 from atoll.conversations.feed import FILTERS, REACTIONS
-from atoll.http.request import DB, AppSettings, discard_changes
+from atoll.http.request import DB, discard_changes
 from atoll.http.templating import render
 from atoll.kit.errors import AtollError, Invalid, NotFound
 from atoll.kit.markdown import render_markdown
@@ -150,14 +151,14 @@ async def _uploads(request: Request, db: DB, viewer: Person, storage: files.Stor
 
 @router.post("/posts")
 async def create_post(
-    request: Request, form: Form, viewer: Viewer, db: DB, settings: AppSettings
+    request: Request, form: Form, viewer: Viewer, db: DB, storage: FileStorage
 ) -> Response:
     """Post from the composer (home or a space page), with attachments."""
     space = (
         await spaces.access_readable_space(db, viewer=viewer, space_id=form.get("space_id", ""))
     ).space
     try:
-        upload_ids = await _uploads(request, db, viewer, files.Storage.of(settings))
+        upload_ids = await _uploads(request, db, viewer, storage)
         await service.do_create_post(
             db,
             author=viewer,
