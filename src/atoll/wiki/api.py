@@ -7,7 +7,6 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Query, Response
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.conversations.schemas import AuthorOut
@@ -19,6 +18,7 @@ from atoll.people.deps import MaybeViewer, Viewer
 from atoll.people.models import Person
 from atoll.wiki import service
 from atoll.wiki.models import WikiPage, WikiRevision
+from atoll.wiki.reading import slugs_by_id
 from atoll.wiki.schemas import (
     MAX_REVISION,
     PageIn,
@@ -54,19 +54,11 @@ def author_out(person: Person | None) -> AuthorOut | None:
     )
 
 
-async def _slugs_of(db: AsyncSession, ids: set[int | None]) -> dict[int, str]:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    rows = await db.execute(select(WikiPage.id, WikiPage.slug).where(WikiPage.id.in_(wanted)))
-    return dict(rows.tuples().all())
-
-
 async def pages_out(db: AsyncSession, wiki: WikiSpace, pages: list[WikiPage]) -> list[PageOut]:
     """Pages as JSON: their HTML, editors and parents' slugs in three queries in all."""
     htmls = await service.rendered_htmls(db, wiki=wiki, pages=pages)
     people = await service.people_by_id(db, {p.updated_by_id for p in pages})
-    parents = await _slugs_of(db, {p.parent_id for p in pages})
+    parents = await slugs_by_id(db, {p.parent_id for p in pages})
     return [
         PageOut(
             id=str(p.id),

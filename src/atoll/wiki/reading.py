@@ -217,6 +217,15 @@ async def people_by_id(session: AsyncSession, ids: set[int | None]) -> dict[int,
     return {p.id: p for p in await session.scalars(select(Person).where(Person.id.in_(wanted)))}
 
 
+async def slugs_by_id(session: AsyncSession, ids: set[int | None]) -> dict[int, str]:
+    """The slugs of some pages (parents), with one query."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = await session.execute(select(WikiPage.id, WikiPage.slug).where(WikiPage.id.in_(wanted)))
+    return dict(rows.tuples().all())
+
+
 async def linked_from(session: AsyncSession, *, wiki: WikiSpace, page: WikiPage) -> list[WikiPage]:
     """The live pages of the space that link to this page, by its slug or an old one."""
     old = select(WikiRedirect.slug).where(WikiRedirect.page_id == page.id)
