@@ -1,8 +1,10 @@
 """Conversation use cases: post, edit, delete, comment and reply, react, accept an answer,
 vote for an idea and set its status, follow people and spaces.
 
-Each ``do_*`` checks, changes, and writes its interaction rows (and mention rows) in the
-caller's transaction; none of them commits. Load the post, comment or space first with
+Each ``do_*`` checks, changes, writes its rows (and mention rows) and records its event
+(``atoll.conversations.events``) in the caller's transaction; what follows — search,
+notifications, interaction rows — subscribes to that event. None of them commits. Load the
+post, comment or space first with
 ``access_post`` / ``access_comment`` (re-exported here from ``feed``) or the spaces service's
 ``access_readable_space``, and pass what they return. Reading — the feed, a space's posts, a
 thread, the history — lives in ``atoll.conversations.feed``."""
@@ -15,15 +17,10 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.analytics.service import (
-    add_interaction,
-    interaction_row,
-    log_settings,
-    record_interaction,
-)
 from atoll.conversations import attachments as files
 from atoll.conversations import events, mentions
 from atoll.conversations import policy as conversation_policy
+from atoll.conversations.events import Change
 from atoll.conversations.feed import REACTIONS, access_comment, access_post
 from atoll.conversations.models import (
     IDEA_STATUSES,
@@ -32,7 +29,6 @@ from atoll.conversations.models import (
     CommentRevision,
     Follow,
     IdeaVote,
-    Mention,
     Post,
     PostRevision,
     Reaction,
@@ -40,10 +36,8 @@ from atoll.conversations.models import (
 from atoll.kit.errors import Conflict, Forbidden, Invalid, NotFound, denied
 from atoll.kit.ids import parse_id
 from atoll.kit.time import utcnow
-from atoll.notifications import service as notifications
 from atoll.people import service as people_service
 from atoll.people.models import Person
-from atoll.search import index as search_index
 from atoll.spaces import members as space_members
 from atoll.spaces import policy
 from atoll.spaces import service as spaces_service
@@ -116,80 +110,6 @@ def check_can_post(access: SpaceAccess, kind: str) -> None:
         raise Forbidden("Join this space to post in it.")
 
 
-# --- mentions and interactions -------------------------------------------------------------------
-
-
-async def _sync_mentions(
-    session: AsyncSession,
-    *,
-    actor: Person,
-    space: Space,
-    post: Post,
-    comment: Comment | None,
-    people: Sequence[Person],
-    new: bool = False,
-) -> list[Person]:
-    """Make the mention rows of a post's or comment's body exactly ``people``; record a
-    mention interaction for each person newly mentioned. Returns the newly mentioned.
-    ``new``: the post or comment was made in this transaction, it has no mention rows yet."""
-    where = [Mention.post_id == post.id]
-    where.append(
-        Mention.comment_id == comment.id if comment is not None else Mention.comment_id.is_(None)
-    )
-    before: set[int] = set()
-    if not new:
-        before = set((await session.execute(select(Mention.person_id).where(*where))).scalars())
-    wanted = {p.id for p in people}
-    gone = before - wanted
-    if gone:
-        await session.execute(delete(Mention).where(*where, Mention.person_id.in_(gone)))
-    fresh = [p for p in people if p.id not in before]
-    for person in fresh:
-        session.add(
-            Mention(
-                post_id=post.id, comment_id=comment.id if comment else None, person_id=person.id
-            )
-        )
-        await record_interaction(
-            session,
-            kind="mention",
-            actor=actor,
-            target=person,
-            space=space,
-            post=post,
-            **log_settings(session),
-        )
-    if fresh:
-        await session.flush()
-        await notifications.notify_mention(
-            session, actor=actor, space=space, post=post, comment=comment, people=fresh
-        )
-    return fresh
-
-
-async def _person(session: AsyncSession, person_id: int) -> Person | None:
-    return await session.get(Person, person_id)
-
-
-async def _interact(
-    session: AsyncSession, *, kind: str, actor: Person, target_id: int, space: Space, post: Post
-) -> None:
-    """Record an interaction toward ``target_id`` unless it is the actor."""
-    if target_id == actor.id:
-        return
-    target = await _person(session, target_id)
-    if target is not None:
-        await record_interaction(
-            session,
-            kind=kind,
-            actor=actor,
-            target=target,
-            space=space,
-            post=post,
-            **log_settings(session),
-        )
-
-
 # --- posts ------------------------------------------------------------------------------------
 
 
@@ -226,29 +146,17 @@ async def do_create_post(
         vote_count=0,
         idea_status="new" if kind == "idea" else None,
     )
-    # Reads before the first write: on SQLite the write lock is held from there to the commit.
-    interaction = await interaction_row(
-        session, kind="post", actor=author, space=space, **log_settings(session)
-    )
     session.add(post)
     await session.flush()
-    await search_index.index_post(session, post, new=True)
     for upload in uploads:
         upload.post_id = post.id
-    if interaction is not None:
-        interaction.post_id = post.id
-        await add_interaction(session, interaction)
-    await _sync_mentions(
-        session,
-        actor=author,
-        space=space,
-        post=post,
-        comment=None,
-        people=parsed.mentioned,
-        new=True,
+    mentioned = await mentions.sync_mentions(
+        session, post=post, comment=None, people=parsed.mentioned, new=True
     )
     await session.flush()
-    await events.post_created(session, post)
+    change = Change(actor=author, space=space, post=post, mentioned=mentioned)
+    await events.post_created(session, change)
+    await session.flush()
     return post
 
 
@@ -274,11 +182,12 @@ async def do_edit_post(
         )
     )
     post.body, post.html, post.edited_at = body, parsed.html, utcnow()
-    await search_index.index_post(session, post)
-    await events.post_event(session, "post.updated", post)
-    await _sync_mentions(
-        session, actor=actor, space=space, post=post, comment=None, people=parsed.mentioned
+    mentioned = await mentions.sync_mentions(
+        session, post=post, comment=None, people=parsed.mentioned
     )
+    await session.flush()
+    change = Change(actor=actor, space=space, post=post, mentioned=mentioned)
+    await events.post_event(session, events.POST_UPDATED, change)
     await session.flush()
     return post
 
@@ -297,8 +206,7 @@ async def do_delete_post(session: AsyncSession, *, access: SpaceAccess, post: Po
     check_can_delete_post(access, post=post)
     post.deleted_at = utcnow()
     post.deleted_by_id = actor.id
-    await search_index.unindex_post(session, post)
-    await events.post_event(session, "post.deleted", post)
+    await events.post_event(session, events.POST_DELETED, Change(actor, access.space, post))
     await session.flush()
 
 
@@ -342,40 +250,17 @@ async def do_comment(
         html=parsed.html,
         created_at=now,
     )
-    # Reads before the first write: on SQLite the write lock is held from there to the commit.
-    if parent is not None:
-        await _interact(
-            session, kind="reply", actor=actor, target_id=parent.author_id, space=space, post=post
-        )
-    else:
-        await _interact(
-            session, kind="comment", actor=actor, target_id=post.author_id, space=space, post=post
-        )
     session.add(comment)
     post.comment_count = Post.comment_count + 1
     post.last_activity_at = now
     await session.flush()
     await session.refresh(post, ["comment_count"])
-    await search_index.index_comment(session, comment, post, new=True)
-    await events.comment_event(session, "comment.created", post, comment)
-    mentioned = await _sync_mentions(
-        session,
-        actor=actor,
-        space=space,
-        post=post,
-        comment=comment,
-        people=parsed.mentioned,
-        new=True,
+    mentioned = await mentions.sync_mentions(
+        session, post=post, comment=comment, people=parsed.mentioned, new=True
     )
-    await notifications.notify_reply(
-        session,
-        actor=actor,
-        space=space,
-        post=post,
-        comment=comment,
-        parent=parent,
-        mentioned=mentioned,
-    )
+    await session.flush()
+    change = Change(actor, space, post, comment=comment, parent=parent, mentioned=mentioned)
+    await events.comment_event(session, events.COMMENT_CREATED, change)
     await session.flush()
     return comment
 
@@ -406,11 +291,12 @@ async def do_edit_comment(
         )
     )
     comment.body, comment.html, comment.edited_at = body, parsed.html, utcnow()
-    await search_index.index_comment(session, comment, post)
-    await events.comment_event(session, "comment.updated", post, comment)
-    await _sync_mentions(
-        session, actor=actor, space=space, post=post, comment=comment, people=parsed.mentioned
+    mentioned = await mentions.sync_mentions(
+        session, post=post, comment=comment, people=parsed.mentioned
     )
+    await session.flush()
+    change = Change(actor, space, post, comment=comment, mentioned=mentioned)
+    await events.comment_event(session, events.COMMENT_UPDATED, change)
     await session.flush()
     return comment
 
@@ -440,7 +326,6 @@ async def do_delete_comment(
             or 0
         )
     comment.deleted_at = utcnow()
-    await search_index.unindex_comment(session, comment)
     if post.accepted_comment_id is not None:
         accepted = await session.get(Comment, post.accepted_comment_id)
         if accepted is None or comment.id in (accepted.id, accepted.parent_id):
@@ -448,7 +333,8 @@ async def do_delete_comment(
     post.comment_count = Post.comment_count - hidden
     await session.flush()
     await session.refresh(post, ["comment_count"])
-    await events.comment_event(session, "comment.deleted", post, comment)
+    change = Change(access.actor, access.space, post, comment=comment)
+    await events.comment_event(session, events.COMMENT_DELETED, change)
 
 
 # --- reactions, answers, ideas ----------------------------------------------------------------
@@ -463,12 +349,8 @@ async def do_react(session: AsyncSession, *, access: SpaceAccess, post: Post, em
     if await session.get(Reaction, (post.id, actor.id, emoji)) is not None:
         return False
     session.add(Reaction(post_id=post.id, person_id=actor.id, emoji=emoji))
-    await events.reaction_changed(session, post=post, person_id=actor.id, emoji=emoji, added=True)
-    await _interact(
-        session, kind="reaction", actor=actor, target_id=post.author_id, space=space, post=post
-    )
+    await events.reaction_changed(session, Change(actor, space, post, added=True), emoji=emoji)
     await session.flush()
-    await notifications.notify_reaction(session, actor=actor, space=space, post=post, emoji=emoji)
     return True
 
 
@@ -484,9 +366,7 @@ async def do_unreact(session: AsyncSession, *, access: SpaceAccess, post: Post, 
     )
     removed = bool(getattr(result, "rowcount", 0))
     if removed:
-        await events.reaction_changed(
-            session, post=post, person_id=actor.id, emoji=emoji, added=False
-        )
+        await events.reaction_changed(session, Change(actor, access.space, post), emoji=emoji)
     return removed
 
 
@@ -503,7 +383,8 @@ async def do_accept(
         raise Forbidden("Only the person who asked can accept an answer.")
     if comment_id in (None, ""):
         if post.accepted_comment_id is not None:
-            await events.post_event(session, "post.answered", post, comment_id=None)
+            change = Change(actor, space, post)
+            await events.post_event(session, events.POST_ANSWERED, change, comment_id=None)
         post.accepted_comment_id = None
         await session.flush()
         return post
@@ -522,13 +403,8 @@ async def do_accept(
         raise Invalid.field("comment_id", "must be the id of a comment on this question")
     if post.accepted_comment_id != comment.id:
         post.accepted_comment_id = comment.id
-        await events.post_event(session, "post.answered", post, comment_id=str(comment.id))
-        await _interact(
-            session, kind="accept", actor=actor, target_id=comment.author_id, space=space, post=post
-        )
-        await notifications.notify_accepted(
-            session, actor=actor, space=space, post=post, comment=comment
-        )
+        change = Change(actor, space, post, comment=comment)
+        await events.post_event(session, events.POST_ANSWERED, change, comment_id=str(comment.id))
     await session.flush()
     return post
 
@@ -547,12 +423,11 @@ async def do_vote(session: AsyncSession, *, access: SpaceAccess, post: Post) -> 
         return False
     session.add(IdeaVote(post_id=post.id, person_id=actor.id))
     post.vote_count = Post.vote_count + 1
-    await _interact(
-        session, kind="vote", actor=actor, target_id=post.author_id, space=space, post=post
-    )
     await session.flush()
     await session.refresh(post, ["vote_count"])
-    await events.post_event(session, "vote.changed", post, vote_count=post.vote_count)
+    change = Change(actor, space, post, added=True)
+    await events.post_event(session, events.VOTE_CHANGED, change, vote_count=post.vote_count)
+    await session.flush()
     return True
 
 
@@ -569,7 +444,8 @@ async def do_unvote(session: AsyncSession, *, access: SpaceAccess, post: Post) -
     post.vote_count = Post.vote_count - 1
     await session.flush()
     await session.refresh(post, ["vote_count"])
-    await events.post_event(session, "vote.changed", post, vote_count=post.vote_count)
+    change = Change(actor, access.space, post)
+    await events.post_event(session, events.VOTE_CHANGED, change, vote_count=post.vote_count)
     return True
 
 
@@ -587,9 +463,10 @@ async def do_set_idea_status(
         raise Forbidden("Only the space's owners and moderators can set an idea's status.")
     if post.idea_status != status:
         post.idea_status = status
-        await events.post_event(session, "idea.status", post, status=status)
         await session.flush()
-        await notifications.notify_idea_status(session, actor=actor, space=space, post=post)
+        change = Change(actor, space, post)
+        await events.post_event(session, events.IDEA_STATUS, change, status=status)
+        await session.flush()
     return post
 
 

@@ -2,9 +2,9 @@
 ``atoll.wiki.reading``, finding and reading them, their history and links.
 
 Load the wiki with ``access_wiki`` (it decides who reads and who edits) and a page with
-``find_page``; change with the ``do_*`` functions, which check, change, write the
-``wiki.updated`` event and the ``wiki_edit`` interaction rows in the caller's transaction and
-never commit.
+``find_page``; change with the ``do_*`` functions, which check, change and write the
+``wiki.updated`` event in the caller's transaction (search and analytics follow it) and never
+commit.
 
 Every change of title or body is a new revision: a full copy of the title and body numbered
 1..n per page. The page row carries the current title, body, rendered HTML and revision
@@ -26,14 +26,13 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.analytics.service import log_settings, record_interaction
 from atoll.kit.errors import Conflict, Forbidden, Invalid, NotFound
 from atoll.kit.text import clean_name
 from atoll.kit.time import utcnow
 from atoll.people.models import Person
-from atoll.search import index as search_index
 from atoll.spaces import policy as space_policy
 from atoll.wiki import events, links, policy
+from atoll.wiki.events import Edited
 from atoll.wiki.links import slugify
 from atoll.wiki.models import WikiLink, WikiPage, WikiRedirect, WikiRevision
 from atoll.wiki.reading import (
@@ -225,41 +224,6 @@ async def _take_slug(session: AsyncSession, *, wiki: WikiSpace, page: WikiPage, 
     page.slug = slug
 
 
-async def _previous_editors(session: AsyncSession, page: WikiPage, editor: Person) -> list[Person]:
-    ids = select(WikiRevision.author_id).where(
-        WikiRevision.page_id == page.id, WikiRevision.author_id != editor.id
-    )
-    rows = await session.scalars(
-        select(Person).where(Person.id.in_(ids.distinct())).order_by(Person.id)
-    )
-    return list(rows)
-
-
-async def _interactions(
-    session: AsyncSession, *, editor: Person, wiki: WikiSpace, page: WikiPage
-) -> None:
-    """One ``wiki_edit`` toward each distinct earlier editor of the page; toward the space
-    for a page's first revision."""
-    if page.revision <= 1:
-        await record_interaction(
-            session,
-            kind="wiki_edit",
-            actor=editor,
-            space=wiki.space,
-            **log_settings(session),
-        )
-        return
-    for person in await _previous_editors(session, page, editor):
-        await record_interaction(
-            session,
-            kind="wiki_edit",
-            actor=editor,
-            target=person,
-            space=wiki.space,
-            **log_settings(session),
-        )
-
-
 async def _sync_links(session: AsyncSession, *, page: WikiPage, slugs: set[str]) -> None:
     await session.execute(delete(WikiLink).where(WikiLink.page_id == page.id))
     session.add_all(
@@ -316,12 +280,10 @@ async def _write_revision(
 async def _saved(
     session: AsyncSession, *, editor: Person, wiki: WikiSpace, page: WikiPage, slugs: set[str]
 ) -> WikiPage:
-    """What every new revision is followed by: its links, interactions and event."""
+    """What every new revision is followed by: its links and its event."""
     await _sync_links(session, page=page, slugs=slugs)
-    await _interactions(session, editor=editor, wiki=wiki, page=page)
     await session.flush()
-    await search_index.index_wiki_page(session, page)
-    await events.wiki_updated(session, page=page, editor=editor)
+    await events.wiki_updated(session, Edited(editor, wiki.space, page, revised=True))
     return page
 
 
@@ -449,7 +411,7 @@ async def do_save(
     page.parent_id = parent_id
     if same and not deleted:  # moved in the tree only: no revision, but readers hear of it
         await session.flush()
-        await events.wiki_updated(session, page=page, editor=editor)
+        await events.wiki_updated(session, Edited(editor, wiki.space, page))
         return Saved(page=page, created=False, changed=False)
     await _take_slug(session, wiki=wiki, page=page, slug=slugify(title))
     await _write_revision(
@@ -559,5 +521,4 @@ async def do_delete_page(
         return
     page.deleted_at = utcnow()
     await session.flush()
-    await search_index.unindex(session, "wiki", [page.id])
-    await events.wiki_updated(session, page=page, editor=editor, deleted=True)
+    await events.wiki_updated(session, Edited(editor, wiki.space, page, deleted=True))
