@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll import tasks
 from atoll.config import Settings
+from atoll.conversations import reactions
 from atoll.conversations import service as conversations
 from atoll.kit.time import utcnow
 from atoll.notifications import email, service
@@ -228,7 +229,7 @@ async def test_the_daily_digest(inbox: Inbox, app: Any, db: AsyncSession) -> Non
     comment = await conversations.do_comment(
         db, access=await access_to(db, cy, space), post=post, body="Nice"
     )
-    await conversations.do_react(db, access=await access_to(db, ben, space), post=post, emoji="👍")
+    await reactions.do_react(db, access=await access_to(db, ben, space), post=post, emoji="👍")
     await db.commit()
     assert {m["To"] for m in await inbox.messages()} == {"ben@example.com"}  # invitation, mention
     inbox.received.clear()
