@@ -19,7 +19,7 @@ from atoll.conversations.events import (
     Change,
 )
 from atoll.events.outbox import Recorded, Subscriber
-from atoll.notifications import service
+from atoll.notifications import notify
 
 
 def subscriptions(settings: Settings) -> list[tuple[str, Subscriber]]:
@@ -37,7 +37,7 @@ def subscriptions(settings: Settings) -> list[tuple[str, Subscriber]]:
 async def notify_mentions(session: AsyncSession, recorded: Recorded) -> None:
     change: Change = recorded.facts["change"]
     if change.mentioned:
-        await service.notify_mention(
+        await notify.notify_mention(
             session,
             actor=change.actor,
             space=change.space,
@@ -51,7 +51,7 @@ async def notify_comment(session: AsyncSession, recorded: Recorded) -> None:
     await notify_mentions(session, recorded)
     change: Change = recorded.facts["change"]
     assert change.comment is not None
-    await service.notify_reply(
+    await notify.notify_reply(
         session,
         actor=change.actor,
         space=change.space,
@@ -65,7 +65,7 @@ async def notify_comment(session: AsyncSession, recorded: Recorded) -> None:
 async def notify_reaction(session: AsyncSession, recorded: Recorded) -> None:
     change: Change = recorded.facts["change"]
     if change.added:
-        await service.notify_reaction(
+        await notify.notify_reaction(
             session,
             actor=change.actor,
             space=change.space,
@@ -77,7 +77,7 @@ async def notify_reaction(session: AsyncSession, recorded: Recorded) -> None:
 async def notify_accepted(session: AsyncSession, recorded: Recorded) -> None:
     change: Change = recorded.facts["change"]
     if change.comment is not None:
-        await service.notify_accepted(
+        await notify.notify_accepted(
             session,
             actor=change.actor,
             space=change.space,
@@ -88,6 +88,6 @@ async def notify_accepted(session: AsyncSession, recorded: Recorded) -> None:
 
 async def notify_idea_status(session: AsyncSession, recorded: Recorded) -> None:
     change: Change = recorded.facts["change"]
-    await service.notify_idea_status(
+    await notify.notify_idea_status(
         session, actor=change.actor, space=change.space, post=change.post
     )
