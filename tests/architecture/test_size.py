@@ -18,9 +18,6 @@ NOT_YET: set[str] = {
     "atoll.search.query",
     "atoll.search.query._hydrate",
     "atoll.wiki.pages",
-    "atoll.wiki.service",
-    "atoll.wiki.service._create",
-    "atoll.wiki.service.do_save",
 }
 
 
