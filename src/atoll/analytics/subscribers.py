@@ -33,6 +33,7 @@ from atoll.conversations.events import (
     VOTE_CHANGED,
     Change,
 )
+from atoll.conversations.models import Post
 from atoll.events.outbox import Recorded, Subscriber
 from atoll.people.models import Person
 from atoll.spaces.models import Space
@@ -71,7 +72,7 @@ async def _record(
     actor: Person,
     space: Space,
     target: Person | None = None,
-    change: Change | None = None,
+    post: Post | None = None,
 ) -> None:
     await record_interaction(
         session,
@@ -79,7 +80,7 @@ async def _record(
         actor=actor,
         target=target,
         space=space,
-        post=change.post if change is not None else None,
+        post=post,
         silo_level=ties.silo_level,
         lookback_days=ties.lookback_days,
     )
@@ -100,7 +101,7 @@ async def _toward(
             actor=change.actor,
             space=change.space,
             target=target,
-            change=change,
+            post=change.post,
         )
 
 
@@ -114,17 +115,22 @@ async def record_mentions(ties: Ties, session: AsyncSession, recorded: Recorded)
             actor=change.actor,
             space=change.space,
             target=person,
-            change=change,
+            post=change.post,
         )
 
 
 async def record_post(ties: Ties, session: AsyncSession, recorded: Recorded) -> None:
+    """``post`` toward the space, then the post's mentions."""
     change: Change = recorded.facts["change"]
-    await _record(session, ties, kind="post", actor=change.actor, space=change.space, change=change)
+    await _record(
+        session, ties, kind="post", actor=change.actor, space=change.space, post=change.post
+    )
     await record_mentions(ties, session, recorded)
 
 
 async def record_comment(ties: Ties, session: AsyncSession, recorded: Recorded) -> None:
+    """``reply`` toward the comment answered, or ``comment`` toward the post's author; then
+    the comment's mentions."""
     change: Change = recorded.facts["change"]
     if change.parent is not None:
         await _toward(session, ties, change, kind="reply", target_id=change.parent.author_id)
@@ -134,7 +140,7 @@ async def record_comment(ties: Ties, session: AsyncSession, recorded: Recorded) 
 
 
 async def record_added(ties: Ties, kind: str, session: AsyncSession, recorded: Recorded) -> None:
-    """A reaction or a vote, when one was added (not taken back)."""
+    """A reaction or a vote toward the post's author, when one was added (not taken back)."""
     change: Change = recorded.facts["change"]
     if change.added:
         await _toward(session, ties, change, kind=kind, target_id=change.post.author_id)
@@ -147,6 +153,8 @@ async def record_accept(ties: Ties, session: AsyncSession, recorded: Recorded) -
 
 
 async def record_wiki_edit(ties: Ties, session: AsyncSession, recorded: Recorded) -> None:
+    """``wiki_edit`` toward each earlier editor of a page with a new revision; toward the
+    space for its first."""
     edited: Edited = recorded.facts["edited"]
     if not edited.revised:
         return
