@@ -25,9 +25,9 @@ from atoll.spaces import subscribers as spaces_subscribers
 
 def subscribers(settings: Settings) -> Subscribers:
     """Every domain's subscriptions, merged: event type -> subscribers, in the order of the
-    layers (spaces, conversations, search, notifications, analytics): what a subscriber
-    reads was written by those before it. Analytics gets the silo level and look-back
-    window of ``settings``."""
+    layers — spaces, conversations, search (content, then people and spaces), notifications
+    (of conversations, then of spaces), analytics: what a subscriber reads was written by
+    those before it. Analytics gets the silo level and look-back window of ``settings``."""
     merged: defaultdict[str, list[Subscriber]] = defaultdict(list)
     for subscriptions in _subscriptions(settings):
         for type, subscriber in subscriptions:
