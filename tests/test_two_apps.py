@@ -1,6 +1,6 @@
-"""Settings reach the code as arguments (or, for e-mail, with the sessions the app makes): two
-apps with different settings in one process each keep to their own (nothing is configured
-globally when an app is made)."""
+"""Settings reach the code as arguments (for subscribers, bound when the app wires them; for
+e-mail, with the sessions the app makes): two apps with different settings in one process
+each keep to their own (nothing is configured globally when an app is made)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from atoll.analytics.models import Interaction
 from atoll.app import create_app
 from atoll.config import Settings
 from atoll.conversations.models import Attachment
@@ -21,7 +22,8 @@ from atoll.notifications import email
 from atoll.people.models import Person
 from atoll.spaces import members as space_members
 from atoll.spaces import service as spaces
-from tests.factories import access_to, auth_headers, make_person
+from tests.conversations.helpers import comment, make_post, make_space
+from tests.factories import access_to, auth_headers, make_person, make_unit
 from tests.notifications.test_email import Inbox, _free_port
 
 API = "/api/v1"
@@ -152,3 +154,39 @@ async def test_each_app_mails_with_its_own_settings(
     [(recipients, message)] = inbox.received
     assert recipients == ["max1@example.com"]
     assert "https://two.example.org/spaces/guild-1" in str(message)
+
+
+@pytest.fixture
+async def teams_are_silos(settings: Settings) -> AsyncIterator[FastAPI]:
+    """A second app on the same database that counts teams as silos (the suite's counts
+    departments: ``ATOLL_SILO_LEVEL`` 2)."""
+    made = create_app(settings.model_copy(update={"silo_level": 3}))
+    async with made.router.lifespan_context(made):
+        yield made
+
+
+async def test_each_app_records_interactions_at_its_own_silo_level(
+    app: FastAPI, teams_are_silos: FastAPI, db: AsyncSession
+) -> None:
+    """Two people in two teams of one department: a comment is within a silo through the
+    suite's app, across silos through the one whose silos are teams."""
+    emea = await make_unit(db, "EMEA", parent=await make_unit(db, "Sales"))
+    north = await make_unit(db, "North", parent=emea)
+    south = await make_unit(db, "South", parent=emea)
+    ana = await make_person(db, name="Ana", unit_id=north.id)
+    ben = await make_person(db, name="Ben", unit_id=south.id)
+    for n, made in enumerate((app, teams_are_silos)):
+        transport = httpx.ASGITransport(app=made, client=("203.0.113.9", 5000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            a, b = await auth_headers(client, ana), await auth_headers(client, ben)
+            space = await make_space(client, a, name=f"Guild {n}")
+            question = await make_post(client, a, space["id"], "Who knows?")
+            assert (await comment(client, b, question["id"], "I do")).status_code == 201
+    await db.rollback()
+    rows = await db.scalars(
+        select(Interaction).where(Interaction.kind == "comment").order_by(Interaction.id)
+    )
+    assert [(row.scope, row.actor_silo_id, row.target_silo_id) for row in rows] == [
+        ("within", emea.id, emea.id),
+        ("across", south.id, north.id),
+    ]

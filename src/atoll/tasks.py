@@ -22,7 +22,7 @@ from atoll.analytics.months import do_fill_closed_months
 from atoll.events.outbox import do_prune_events
 from atoll.kit.time import utcnow
 from atoll.notifications import email
-from atoll.notifications.service import do_prepare_digests
+from atoll.notifications.digest import do_prepare_digests
 from atoll.people import throttle
 from atoll.spaces.service import do_close_due_situation_rooms
 

@@ -9,22 +9,25 @@ from collections.abc import Iterable
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from atoll.analytics import service as analytics_log
+from atoll.analytics import subscribers as analytics_subscribers
 from atoll.config import Settings
 from atoll.conversations import subscribers as conversations_subscribers
 from atoll.db.engine import make_sessionmaker
 from atoll.events.broker import Broker
 from atoll.events.outbox import Subscriber, Subscribers, wire
+from atoll.notifications import conversations as notifications_conversations
 from atoll.notifications import email
 from atoll.notifications import spaces as notifications_spaces
+from atoll.search import content as search_content
 from atoll.search import directory as search_directory
 from atoll.spaces import subscribers as spaces_subscribers
 
 
 def subscribers(settings: Settings) -> Subscribers:
     """Every domain's subscriptions, merged: event type -> subscribers, in the order of the
-    layers (spaces, conversations, search, notifications, analytics): what a subscriber
-    reads was written by those before it."""
+    layers — spaces, conversations, search (content, then people and spaces), notifications
+    (of conversations, then of spaces), analytics: what a subscriber reads was written by
+    those before it. Analytics gets the silo level and look-back window of ``settings``."""
     merged: defaultdict[str, list[Subscriber]] = defaultdict(list)
     for subscriptions in _subscriptions(settings):
         for type, subscriber in subscriptions:
@@ -36,8 +39,11 @@ def _subscriptions(settings: Settings) -> Iterable[Iterable[tuple[str, Subscribe
     return (
         spaces_subscribers.subscriptions(settings),
         conversations_subscribers.subscriptions(settings),
+        search_content.subscriptions(settings),
         search_directory.subscriptions(settings),
+        notifications_conversations.subscriptions(settings),
         notifications_spaces.subscriptions(settings),
+        analytics_subscribers.subscriptions(settings),
     )
 
 
@@ -49,5 +55,4 @@ def make_sessions(
     maker = make_sessionmaker(engine)
     wire(maker, subscribers=subscribers(settings), broker=broker)
     email.wire(maker, settings)  # after the outbox's: it keeps what that wired
-    analytics_log.wire(maker, settings)
     return maker

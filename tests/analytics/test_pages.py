@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.analytics.pages import duration_text, share_text, stage_sentence
+from atoll.conversations import reactions
 from atoll.conversations import service as conversations
 from atoll.people.models import Person
 from atoll.spaces import members as space_members
@@ -62,7 +63,7 @@ async def world(db: AsyncSession) -> dict[str, Any]:
                 db, access=await access_to(db, people[name], space), post=post, body="Thanks"
             )
         for name in react:
-            await conversations.do_react(
+            await reactions.do_react(
                 db, access=await access_to(db, people[name], space), post=post, emoji="👍"
             )
         await db.commit()

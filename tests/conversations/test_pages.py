@@ -8,7 +8,7 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.conversations import service
+from atoll.conversations import reactions, service
 from atoll.conversations.models import Comment, Post, Reaction
 from atoll.spaces import members as space_members
 from atoll.spaces import service as spaces
@@ -290,7 +290,9 @@ async def _thread(db: AsyncSession, space, author, *others, kind: str = "update"
                 db, access=await access_to(db, person, space), post=post, body="Hi " + person.name
             )
         )
-        await service.do_react(db, access=await access_to(db, person, space), post=post, emoji="👍")
+        await reactions.do_react(
+            db, access=await access_to(db, person, space), post=post, emoji="👍"
+        )
     await db.commit()
     return post, comments
 
@@ -345,7 +347,7 @@ async def test_deleting_a_comment_asks_first_and_says_what_goes_with_it(
         body="Thanks",
         parent_id=answer.id,
     )
-    await service.do_accept(
+    await reactions.do_accept(
         db, access=await access_to(db, ana, space), post=question, comment_id=answer.id
     )
     await db.commit()

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.conversations import feed, mentions, service
+from atoll.conversations import feed, mentions, reactions, service
 from atoll.conversations.attachments import detect_type
 from atoll.kit.errors import Conflict, Forbidden, Invalid, NotFound
 from atoll.people.models import Person
@@ -93,10 +93,12 @@ async def test_views_carry_what_pages_need(client: httpx.AsyncClient, db: AsyncS
         body="Agreed",
         parent_id=answer.id,
     )
-    await service.do_accept(
+    await reactions.do_accept(
         db, access=await access_to(db, member, space), post=question, comment_id=answer.id
     )
-    await service.do_react(db, access=await access_to(db, owner, space), post=question, emoji="👍")
+    await reactions.do_react(
+        db, access=await access_to(db, owner, space), post=question, emoji="👍"
+    )
     await db.commit()
 
     view = await feed.post_thread(db, viewer=member, post_id=question.id)
@@ -129,15 +131,17 @@ async def test_service_checks(db: AsyncSession) -> None:
             db, access=await access_to(db, reader, space), post=post, body="Mine now"
         )
     with pytest.raises(Invalid):
-        await service.do_react(db, access=await access_to(db, reader, space), post=post, emoji="🦄")
+        await reactions.do_react(
+            db, access=await access_to(db, reader, space), post=post, emoji="🦄"
+        )
     with pytest.raises(Conflict):
-        await service.do_vote(db, access=await access_to(db, reader, space), post=post)
+        await reactions.do_vote(db, access=await access_to(db, reader, space), post=post)
     with pytest.raises(NotFound):
         await feed.access_post(db, viewer=reader, post_id="not-a-number")
-    assert await service.do_react(
+    assert await reactions.do_react(
         db, access=await access_to(db, reader, space), post=post, emoji="👍"
     )
-    assert not await service.do_react(
+    assert not await reactions.do_react(
         db, access=await access_to(db, reader, space), post=post, emoji="👍\ufe0f"
     )
     await db.rollback()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from atoll.conversations import reactions
 from atoll.conversations import service as conversations
 from atoll.discover.service import active_for
 from tests.discover.helpers import comment, join, org, post, space, tie
@@ -19,9 +20,7 @@ async def test_the_busiest_readable_posts_with_who_took_part(db: AsyncSession) -
     for who in (o.bob, o.sam, o.bob):
         await comment(db, who, busy, guild)
     await comment(db, o.bob, quiet, guild)
-    await conversations.do_react(
-        db, access=await access_to(db, o.sam, guild), post=busy, emoji="👍"
-    )
+    await reactions.do_react(db, access=await access_to(db, o.sam, guild), post=busy, emoji="👍")
     await db.commit()
     await tie(db, o.vera, o.bob)
     await tie(db, o.vera, o.sam)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.conversations import service as conversations
+from atoll.conversations import reactions
 from atoll.discover.service import check_topic, experts_on, topic_for
 from atoll.kit.errors import Invalid
 from atoll.spaces import members as space_members
@@ -32,7 +32,7 @@ async def test_accepted_answers_and_posts_count_and_say_so(db: AsyncSession) -> 
     guild = await space(db, o.vera, "Guild")
     question = await post(db, o.vera, guild, "How do I pin a Terraform provider?", "question")
     answer = await comment(db, o.sam, question, guild, "Use a version constraint in terraform.")
-    await conversations.do_accept(
+    await reactions.do_accept(
         db, access=await access_to(db, o.vera, guild), post=question, comment_id=answer.id
     )
     await db.commit()
@@ -56,7 +56,7 @@ async def test_content_in_a_secret_space_never_makes_an_expert_for_an_outsider(
     secret = await space(db, o.ana, "War Room", visibility="secret", member_ids=[o.sam.id])
     question = await post(db, o.sam, secret, "Which rust crate for parsing?", "question")
     answer = await comment(db, o.ana, question, secret, "Use the rust crate nom.")
-    await conversations.do_accept(
+    await reactions.do_accept(
         db, access=await access_to(db, o.sam, secret), post=question, comment_id=answer.id
     )
     await db.commit()

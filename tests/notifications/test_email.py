@@ -22,9 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll import tasks
 from atoll.config import Settings
+from atoll.conversations import reactions
 from atoll.conversations import service as conversations
 from atoll.kit.time import utcnow
-from atoll.notifications import email, service
+from atoll.notifications import digest, email, service
 from atoll.notifications.models import Notification, NotificationPreference
 from atoll.people.models import Person
 from atoll.spaces import members as space_members
@@ -227,13 +228,13 @@ async def test_the_daily_digest(inbox: Inbox, app: Any, db: AsyncSession) -> Non
     comment = await conversations.do_comment(
         db, access=await access_to(db, cy, space), post=post, body="Nice"
     )
-    await conversations.do_react(db, access=await access_to(db, ben, space), post=post, emoji="👍")
+    await reactions.do_react(db, access=await access_to(db, ben, space), post=post, emoji="👍")
     await db.commit()
     assert {m["To"] for m in await inbox.messages()} == {"ben@example.com"}  # invitation, mention
     inbox.received.clear()
 
-    assert await service.do_prepare_digests(db) == 0  # too fresh: the page shows them first
-    assert await service.do_prepare_digests(db, now=utcnow() + LATER) == 2
+    assert await digest.do_prepare_digests(db) == 0  # too fresh: the page shows them first
+    assert await digest.do_prepare_digests(db, now=utcnow() + LATER) == 2
     await db.commit()
     messages = await inbox.messages()
     [to_ana] = inbox.to("ana@example.com")
@@ -251,13 +252,13 @@ async def test_the_daily_digest(inbox: Inbox, app: Any, db: AsyncSession) -> Non
 
     # Nothing twice: not in the same round, nor the next day without anything new.
     inbox.received.clear()
-    assert await service.do_prepare_digests(db, now=utcnow() + LATER) == 0
-    assert await service.do_prepare_digests(db, now=utcnow() + timedelta(days=1, hours=3)) == 0
+    assert await digest.do_prepare_digests(db, now=utcnow() + LATER) == 0
+    assert await digest.do_prepare_digests(db, now=utcnow() + timedelta(days=1, hours=3)) == 0
     # Something new: the next digest waits a day after the last one.
     await conversations.do_comment(db, access=await access_to(db, cy, space), post=post, body="+1")
     await db.commit()
-    assert await service.do_prepare_digests(db, now=utcnow() + LATER) == 0
-    assert await service.do_prepare_digests(db, now=utcnow() + timedelta(days=1, hours=3)) == 1
+    assert await digest.do_prepare_digests(db, now=utcnow() + LATER) == 0
+    assert await digest.do_prepare_digests(db, now=utcnow() + timedelta(days=1, hours=3)) == 1
     await db.commit()
     [again] = await inbox.messages()
     assert again["To"] == "ana@example.com" and again["Subject"] == "1 unread notification on Atoll"
@@ -288,7 +289,7 @@ async def test_read_and_unseen_notifications_stay_out_of_the_digest(
     )
     await conversations.do_delete_post(db, access=await access_to(db, ana, space), post=second)
     await db.commit()
-    assert await service.do_prepare_digests(db, now=utcnow() + LATER) == 0
+    assert await digest.do_prepare_digests(db, now=utcnow() + LATER) == 0
     await db.commit()
     assert inbox.to("ana@example.com") == []
 
@@ -326,7 +327,7 @@ async def test_without_an_smtp_host_nothing_is_sent_and_it_says_so(
         assert "no SMTP host is configured" in caplog.text
         views, _ = await service.notifications_page(db, viewer=ben)
         assert len(views) == 2 and all(v.notification.emailed_at is None for v in views)
-        assert await service.do_prepare_digests(db, now=utcnow() + LATER) == 0
+        assert await digest.do_prepare_digests(db, now=utcnow() + LATER) == 0
 
 
 async def test_the_digest_command(cli_env: dict[str, str], inbox: Inbox) -> None:

@@ -8,6 +8,7 @@ import json
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from atoll.conversations import reactions
 from atoll.conversations import service as conversations
 from atoll.events.models import Event
 from atoll.notifications import service
@@ -117,22 +118,22 @@ async def test_reactions_are_batched_while_unread(db: AsyncSession) -> None:
     others = [await make_person(db, name=n) for n in ("Ben", "Cy", "Di", "Ed", "Flo")]
     space = await _space(db, ana, *others)
     post = await conversations.do_create_post(db, author=ana, space=space, body="Shipped!")
-    await conversations.do_react(db, access=await access_to(db, ana, space), post=post, emoji="👍")
+    await reactions.do_react(db, access=await access_to(db, ana, space), post=post, emoji="👍")
     await db.commit()
     assert await _told(db, ana, "reaction") == []  # one's own reaction
 
-    await conversations.do_react(
+    await reactions.do_react(
         db, access=await access_to(db, others[0], space), post=post, emoji="👍"
     )
     await db.commit()
     assert await _told(db, ana, "reaction") == ["Ben reacted 👍 to your post in Guild"]
     for person in others[1:]:
-        await conversations.do_react(
+        await reactions.do_react(
             db, access=await access_to(db, person, space), post=post, emoji="👍"
         )
         await db.commit()
     # Ben again, with another emoji: still five people.
-    await conversations.do_react(
+    await reactions.do_react(
         db, access=await access_to(db, others[0], space), post=post, emoji="🎉"
     )
     await db.commit()
@@ -143,9 +144,7 @@ async def test_reactions_are_batched_while_unread(db: AsyncSession) -> None:
 
     # Once read, the next reaction starts a new notification.
     assert await service.do_mark_read(db, viewer=ana, ids=[batch.notification.id]) == 1
-    await conversations.do_react(
-        db, access=await access_to(db, others[1], space), post=post, emoji="❤️"
-    )
+    await reactions.do_react(db, access=await access_to(db, others[1], space), post=post, emoji="❤️")
     await db.commit()
     newest, older = await _views(db, ana, "reaction")
     assert newest.text == "Cy reacted ❤️ to your post in Guild"
@@ -209,14 +208,14 @@ async def test_accepted_answers_and_idea_statuses(db: AsyncSession) -> None:
     own = await conversations.do_comment(
         db, access=await access_to(db, ana, space), post=question, body="Or so"
     )
-    await conversations.do_accept(
+    await reactions.do_accept(
         db, access=await access_to(db, ana, space), post=question, comment_id=answer.id
     )
     await db.commit()
     [accepted] = await _views(db, ben, "accepted")
     assert accepted.text == "Ana accepted your answer in Guild"
     assert accepted.url == f"/posts/{question.id}#comment-{answer.id}"
-    await conversations.do_accept(
+    await reactions.do_accept(
         db, access=await access_to(db, ana, space), post=question, comment_id=own.id
     )
     await db.commit()
@@ -224,7 +223,7 @@ async def test_accepted_answers_and_idea_statuses(db: AsyncSession) -> None:
 
     idea = await conversations.do_create_post(db, author=ana, space=space, body="Naps", kind="idea")
     for status in ("reviewing", "reviewing", "adopted"):
-        await conversations.do_set_idea_status(
+        await reactions.do_set_idea_status(
             db, access=await access_to(db, owner, space), post=idea, status=status
         )
     await db.commit()
@@ -235,7 +234,7 @@ async def test_accepted_answers_and_idea_statuses(db: AsyncSession) -> None:
     mine = await conversations.do_create_post(
         db, author=owner, space=space, body="Mine", kind="idea"
     )
-    await conversations.do_set_idea_status(
+    await reactions.do_set_idea_status(
         db, access=await access_to(db, owner, space), post=mine, status="declined"
     )
     await db.commit()
@@ -255,9 +254,7 @@ async def test_nobody_is_told_about_a_space_they_cannot_read(db: AsyncSession) -
     await conversations.do_comment(
         db, access=await access_to(db, owner, space), post=post, body="Hi"
     )
-    await conversations.do_react(
-        db, access=await access_to(db, owner, space), post=post, emoji="👍"
-    )
+    await reactions.do_react(db, access=await access_to(db, owner, space), post=post, emoji="👍")
     await db.commit()
     count = await db.scalar(
         select(Notification.id).where(

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from atoll.conversations.follows import do_follow
 from atoll.conversations.models import Follow
-from atoll.conversations.service import do_follow
 from atoll.events.models import Event
 from atoll.kit.time import utcnow
 from atoll.people import service as people_service

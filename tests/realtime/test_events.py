@@ -28,7 +28,7 @@ async def test_an_event_is_written_with_the_change_and_announced_after_commit(
     app: FastAPI, db: AsyncSession
 ) -> None:
     async with announcements(app.state.broker) as heard:
-        event = await record_event(db, type="post.created", data={"post_id": 7}, space_id=3)
+        event = await record_event(db, type="test.note", data={"post_id": 7}, space_id=3)
         await db.flush()
         assert await _events(app) == []  # another session sees nothing before the commit
         await settle()
@@ -37,7 +37,7 @@ async def test_an_event_is_written_with_the_change_and_announced_after_commit(
         await until(lambda: heard)
     rows = await _events(app)
     assert [(r.id, r.type, r.space_id, r.person_id) for r in rows] == [
-        (event.id, "post.created", 3, None)
+        (event.id, "test.note", 3, None)
     ]
     assert json.loads(rows[0].data) == {"post_id": 7}
     assert heard == [str(event.id)]
@@ -47,7 +47,7 @@ async def test_one_announcement_names_the_highest_id_of_a_transaction(
     app: FastAPI, db: AsyncSession
 ) -> None:
     async with announcements(app.state.broker) as heard:
-        first = await record_event(db, type="comment.created", data={}, space_id=1)
+        first = await record_event(db, type="test.note", data={}, space_id=1)
         second = await record_event(db, type="notification", data={"n": 1}, person_id=5)
         await db.commit()
         await until(lambda: heard)
@@ -60,10 +60,10 @@ async def test_a_rollback_drops_the_event_and_announces_nothing(
     app: FastAPI, db: AsyncSession
 ) -> None:
     async with announcements(app.state.broker) as heard:
-        await record_event(db, type="post.created", data={"post_id": 1}, space_id=1)
+        await record_event(db, type="test.note", data={"post_id": 1}, space_id=1)
         await db.rollback()
         await db.commit()  # a later commit of the same session does not resurrect it
-        kept = await record_event(db, type="post.created", data={"post_id": 2}, space_id=1)
+        kept = await record_event(db, type="test.note", data={"post_id": 2}, space_id=1)
         await db.commit()
         await until(lambda: heard)
         await settle()

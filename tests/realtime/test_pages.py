@@ -9,6 +9,7 @@ import httpx
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from atoll.conversations import reactions
 from atoll.conversations import service as conversations
 from atoll.events.models import Event
 from atoll.spaces import service as spaces
@@ -92,7 +93,7 @@ async def test_reactions_and_comments_as_fragments(
         db, actor=ana, name="Guild", kind="community", visibility="open"
     )
     post = await conversations.do_create_post(db, author=ana, space=space, body="Hello")
-    await conversations.do_react(db, access=await access_to(db, ben, space), post=post, emoji="🎉")
+    await reactions.do_react(db, access=await access_to(db, ben, space), post=post, emoji="🎉")
     top = await conversations.do_comment(
         db, access=await access_to(db, ben, space), post=post, body="Hi"
     )
@@ -102,9 +103,9 @@ async def test_reactions_and_comments_as_fragments(
     await db.commit()
     await sign_in(client, ana.email)
 
-    reactions = await client.get(f"/posts/{post.id}/reactions", headers=HTMX)
-    assert reactions.text.strip().startswith(f'<div class="reactions" id="reactions-{post.id}">')
-    assert 'aria-label="🎉 1"' in reactions.text
+    fragment = await client.get(f"/posts/{post.id}/reactions", headers=HTMX)
+    assert fragment.text.strip().startswith(f'<div class="reactions" id="reactions-{post.id}">')
+    assert 'aria-label="🎉 1"' in fragment.text
     fragment = await client.get(f"/comments/{top.id}", headers=HTMX)
     assert fragment.text.strip().startswith(f'<li class="comment" id="comment-{top.id}">')
     assert f'id="comment-{reply.id}"' in fragment.text  # with its replies

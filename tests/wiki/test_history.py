@@ -20,7 +20,8 @@ from atoll.people.models import Person
 from atoll.spaces.models import Space
 from atoll.wiki import links, service
 from atoll.wiki.models import WikiPage, WikiRevision
-from atoll.wiki.service import StaleRevision, slugify
+from atoll.wiki.service import slugify
+from atoll.wiki.writing import StaleRevision
 from tests.factories import make_person
 from tests.wiki.helpers import add, make_space, refused, wiki_for
 

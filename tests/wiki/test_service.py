@@ -13,7 +13,8 @@ from atoll.kit.errors import Conflict, Forbidden, Invalid, NotFound
 from atoll.people.models import Person
 from atoll.wiki import service
 from atoll.wiki.models import WikiLink, WikiPage, WikiRevision
-from atoll.wiki.service import StaleRevision, slugify
+from atoll.wiki.service import slugify
+from atoll.wiki.writing import StaleRevision
 from tests.factories import make_person
 from tests.wiki.helpers import add, make_space, refused, save, wiki_for
 

@@ -1,5 +1,5 @@
-"""Writing the interaction log. Every domain that records an act of collaboration calls
-``record_interaction`` inside the transaction of the change itself, with the silo level
+"""Writing the interaction log: ``record_interaction`` adds a row inside the transaction of
+the change itself (``atoll.analytics.subscribers`` follows the changes), with the silo level
 (``ATOLL_SILO_LEVEL``) and the look-back window of new ties (``ATOLL_TIE_LOOKBACK_DAYS``) of
 the settings.
 
@@ -12,14 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypedDict
+from typing import Any
 
 from sqlalchemy import exists, func, literal, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.analytics import months
 from atoll.analytics.models import INTERACTION_KINDS, Interaction
-from atoll.config import Settings
 from atoll.kit.time import as_utc, utcnow
 from atoll.org.models import Unit
 from atoll.people.models import Person
@@ -32,34 +31,6 @@ class Side:
     silo_id: int | None
     kind: str
     organization: str | None
-
-
-_LOG = "atoll.analytics.log"  # session.info: the interaction log's settings
-
-
-class LogSettings(TypedDict):
-    silo_level: int
-    lookback_days: int
-
-
-def wire(maker: async_sessionmaker[AsyncSession], settings: Settings) -> None:
-    """Make the sessions of ``maker`` write the interaction log with the silo level
-    (``ATOLL_SILO_LEVEL``) and look-back window (``ATOLL_TIE_LOOKBACK_DAYS``) of ``settings``,
-    keeping what else they are wired with."""
-    info = dict(maker.kw.get("info") or {})
-    info[_LOG] = LogSettings(
-        silo_level=settings.silo_level, lookback_days=settings.tie_lookback_days
-    )
-    maker.configure(info=info)
-
-
-def log_settings(session: AsyncSession) -> LogSettings:
-    """The ``silo_level`` and ``lookback_days`` of the app whose sessionmaker made
-    ``session`` (see ``wire``), as keyword arguments of ``record_interaction``."""
-    found = session.sync_session.info.get(_LOG)
-    if found is None:
-        raise RuntimeError("this session's sessionmaker was not wired for analytics (wire)")
-    return LogSettings(silo_level=found["silo_level"], lookback_days=found["lookback_days"])
 
 
 def silo_path(unit: Unit, level: int) -> str | None:
@@ -144,7 +115,7 @@ async def record_interaction(
     records nothing (returns None). ``post`` is the post it happened on, if any (anything with
     an ``id``). ``silo_level`` and ``lookback_days`` are the settings' (``ATOLL_SILO_LEVEL``,
     ``ATOLL_TIE_LOOKBACK_DAYS``)."""
-    row = await interaction_row(
+    row = await _row(
         session,
         kind=kind,
         actor=actor,
@@ -156,18 +127,13 @@ async def record_interaction(
         at=at,
     )
     if row is not None:
-        await add_interaction(session, row)
+        session.add(row)
+        if months.is_closed(months.month_end(row.at)):  # written into a month already counted
+            await months.forget_month(session, row.at)
     return row
 
 
-async def add_interaction(session: AsyncSession, row: Interaction) -> None:
-    """Add a row made by :func:`interaction_row` to the caller's transaction."""
-    session.add(row)
-    if months.is_closed(months.month_end(row.at)):  # written into a month already counted
-        await months.forget_month(session, row.at)
-
-
-async def interaction_row(
+async def _row(
     session: AsyncSession,
     *,
     kind: str,
@@ -179,8 +145,7 @@ async def interaction_row(
     lookback_days: int,
     at: datetime | None = None,
 ) -> Interaction | None:
-    """The reads of :func:`record_interaction`: the row it would add, not added yet. A change
-    that makes its reads before its first write holds SQLite's write lock for less time."""
+    """The row :func:`record_interaction` adds, not added yet."""
     if kind not in INTERACTION_KINDS:
         raise ValueError(f"unknown interaction kind {kind!r}")
     if target is not None and target.id == actor.id:

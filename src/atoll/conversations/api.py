@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
 from atoll.conversations import attachments as files
-from atoll.conversations import feed, service
+from atoll.conversations import feed, follows, reactions, service
 from atoll.conversations.deps import FileStorage
 from atoll.conversations.feed import CommentView, PostView, RevisionView
 from atoll.conversations.models import Attachment
@@ -261,7 +261,7 @@ async def post_history(
 async def react(post_id: str, emoji: str, viewer: Viewer, db: DB) -> PostOut:
     """Add the caller's reaction; the emoji must be one of the allowed ones (422 otherwise)."""
     post, access = await service.access_post(db, viewer=viewer, post_id=post_id)
-    await service.do_react(db, access=access, post=post, emoji=emoji)
+    await reactions.do_react(db, access=access, post=post, emoji=emoji)
     return await _answer(db, viewer, post.id)
 
 
@@ -269,7 +269,7 @@ async def react(post_id: str, emoji: str, viewer: Viewer, db: DB) -> PostOut:
 async def unreact(post_id: str, emoji: str, viewer: Viewer, db: DB) -> PostOut:
     """Take the caller's reaction back."""
     post, access = await service.access_post(db, viewer=viewer, post_id=post_id)
-    await service.do_unreact(db, access=access, post=post, emoji=emoji)
+    await reactions.do_unreact(db, access=access, post=post, emoji=emoji)
     return await _answer(db, viewer, post.id)
 
 
@@ -277,7 +277,7 @@ async def unreact(post_id: str, emoji: str, viewer: Viewer, db: DB) -> PostOut:
 async def accept(post_id: str, body: AcceptIn, viewer: Viewer, db: DB) -> PostOut:
     """The question's author marks a comment as the accepted answer (null: none)."""
     post, access = await service.access_post(db, viewer=viewer, post_id=post_id)
-    await service.do_accept(db, access=access, post=post, comment_id=body.comment_id)
+    await reactions.do_accept(db, access=access, post=post, comment_id=body.comment_id)
     return await _answer(db, viewer, post.id)
 
 
@@ -285,14 +285,14 @@ async def accept(post_id: str, body: AcceptIn, viewer: Viewer, db: DB) -> PostOu
 async def vote(post_id: str, viewer: Viewer, db: DB) -> PostOut:
     """Vote for an idea (409 for other kinds of post)."""
     post, access = await service.access_post(db, viewer=viewer, post_id=post_id)
-    await service.do_vote(db, access=access, post=post)
+    await reactions.do_vote(db, access=access, post=post)
     return await _answer(db, viewer, post.id)
 
 
 @router.delete("/posts/{post_id}/vote", response_model=PostOut)
 async def unvote(post_id: str, viewer: Viewer, db: DB) -> PostOut:
     post, access = await service.access_post(db, viewer=viewer, post_id=post_id)
-    await service.do_unvote(db, access=access, post=post)
+    await reactions.do_unvote(db, access=access, post=post)
     return await _answer(db, viewer, post.id)
 
 
@@ -300,7 +300,7 @@ async def unvote(post_id: str, viewer: Viewer, db: DB) -> PostOut:
 async def set_idea_status(post_id: str, body: IdeaIn, viewer: Viewer, db: DB) -> PostOut:
     """The space's owners and moderators set an idea's status."""
     post, access = await service.access_post(db, viewer=viewer, post_id=post_id)
-    await service.do_set_idea_status(db, access=access, post=post, status=body.idea_status)
+    await reactions.do_set_idea_status(db, access=access, post=post, status=body.idea_status)
     return await _answer(db, viewer, post.id)
 
 
@@ -352,7 +352,7 @@ async def my_follows(viewer: Viewer, db: DB) -> list[FollowOut]:
     """What the caller follows: people, then spaces."""
     return [
         FollowOut(type=f.type, id=str(f.id), name=f.name)
-        for f in await service.follows_of(db, viewer=viewer)
+        for f in await follows.follows_of(db, viewer=viewer)
     ]
 
 
@@ -361,7 +361,7 @@ async def follow(
     target_type: Literal["person", "space"], target_id: str, viewer: Viewer, db: DB
 ) -> Response:
     """Follow a person or a space: their posts reach the caller's feed."""
-    await service.do_follow(db, actor=viewer, target_type=target_type, target_id=target_id)
+    await follows.do_follow(db, actor=viewer, target_type=target_type, target_id=target_id)
     return Response(status_code=204)
 
 
@@ -369,7 +369,7 @@ async def follow(
 async def unfollow(
     target_type: Literal["person", "space"], target_id: str, viewer: Viewer, db: DB
 ) -> Response:
-    await service.do_unfollow(db, actor=viewer, target_type=target_type, target_id=target_id)
+    await follows.do_unfollow(db, actor=viewer, target_type=target_type, target_id=target_id)
     return Response(status_code=204)
 
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from atoll.conversations import feed, service
+from atoll.conversations import feed, follows
 from atoll.conversations.feed import REACTIONS
 from atoll.conversations.pages import PAGE_SIZE, composer_context
 from atoll.http.request import DB
@@ -70,7 +70,7 @@ async def space_page(
     access, ctx = await space_pages.space_page_context(
         db, viewer=viewer, slug=slug, tab=tab, cursor=cursor
     )
-    ctx["following"] = viewer is not None and await service.is_following(
+    ctx["following"] = viewer is not None and await follows.is_following(
         db, viewer=viewer, target_type="space", target_id=access.space.id
     )
     if ctx["can_read"] and ctx["tab"] in TAB_FILTERS:
@@ -93,7 +93,7 @@ async def space_page(
 async def confirm_leave(request: Request, slug: str, viewer: Viewer, db: DB) -> Response:
     access = await spaces.access_space_by_slug(db, viewer=viewer, slug=slug)
     membership = await space_members.access_membership(db, access=access, person_id=viewer.id)
-    following = await service.is_following(
+    following = await follows.is_following(
         db, viewer=viewer, target_type="space", target_id=access.space.id
     )
     ctx = {"what": "leave", "membership": membership, "following": following}
@@ -104,7 +104,7 @@ async def confirm_leave(request: Request, slug: str, viewer: Viewer, db: DB) -> 
 async def profile(request: Request, person_id: str, viewer: Viewer, db: DB) -> Response:
     visible = space_policy.visible_people(viewer)
     ctx = await people_pages.profile_context(db, viewer, visible, person_id)
-    ctx["following"] = await service.is_following(
+    ctx["following"] = await follows.is_following(
         db, viewer=viewer, target_type="person", target_id=ctx["person"].id
     )
     return render(request, "people/profile.html", ctx)

@@ -8,18 +8,21 @@ Two forms are understood, outside code spans and fenced code:
   (``@everyone``, ``@ 5pm``), and an e-mail address is not a mention.
 
 A mention of someone the author may see but who cannot read the space is refused (they
-would never see it): the author gets a clear error and nothing is stored."""
+would never see it): the author gets a clear error and nothing is stored. ``sync_mentions``
+keeps a post's or comment's mention rows in step with its body."""
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_right
 from collections import defaultdict, deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from atoll.conversations.models import Comment, Mention, Post
 from atoll.kit.errors import Invalid
 from atoll.kit.ids import parse_id
 from atoll.kit.markdown import render_markdown
@@ -299,3 +302,33 @@ def render_with_names(body: str, names: dict[int, str]) -> str:
         pos = span.end
     parts.append(body[pos:])
     return render_markdown("".join(parts))
+
+
+async def sync_mentions(
+    session: AsyncSession,
+    *,
+    post: Post,
+    comment: Comment | None,
+    people: Sequence[Person],
+    new: bool = False,
+) -> list[Person]:
+    """Make the mention rows of a post's or comment's body exactly ``people``. Returns the
+    people newly mentioned. ``new``: the post or comment was made in this transaction, it has
+    no mention rows yet."""
+    where = [Mention.post_id == post.id]
+    where.append(
+        Mention.comment_id == comment.id if comment is not None else Mention.comment_id.is_(None)
+    )
+    before: set[int] = set()
+    if not new:
+        before = set((await session.execute(select(Mention.person_id).where(*where))).scalars())
+    wanted = {p.id for p in people}
+    gone = before - wanted
+    if gone:
+        await session.execute(delete(Mention).where(*where, Mention.person_id.in_(gone)))
+    fresh = [p for p in people if p.id not in before]
+    session.add_all(
+        Mention(post_id=post.id, comment_id=comment.id if comment else None, person_id=p.id)
+        for p in fresh
+    )
+    return fresh

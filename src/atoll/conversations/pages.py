@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from atoll.conversations import attachments as files
-from atoll.conversations import feed, service
+from atoll.conversations import feed, follows, reactions, service
 from atoll.conversations.deps import FileStorage
 from atoll.conversations.feed import FILTERS, REACTIONS
 from atoll.http.request import DB, discard_changes
@@ -263,7 +263,9 @@ async def react(request: Request, post_id: str, form: Form, viewer: Viewer, db: 
     view = await _post(db, viewer, post_id)
     emoji = form.get("emoji", "")
     change = (
-        service.do_unreact if service.check_emoji(emoji) in view.my_reactions else service.do_react
+        reactions.do_unreact
+        if reactions.check_emoji(emoji) in view.my_reactions
+        else reactions.do_react
     )
     await change(db, access=view.access, post=view.post, emoji=emoji)
     if _is_htmx(request):
@@ -274,7 +276,7 @@ async def react(request: Request, post_id: str, form: Form, viewer: Viewer, db: 
 @router.post("/posts/{post_id}/vote")
 async def vote(request: Request, post_id: str, form: Form, viewer: Viewer, db: DB) -> Response:
     view = await _post(db, viewer, post_id)
-    change = service.do_unvote if view.voted else service.do_vote
+    change = reactions.do_unvote if view.voted else reactions.do_vote
     await change(db, access=view.access, post=view.post)
     if _is_htmx(request):
         return await _card(request, db, viewer, post_id)
@@ -286,7 +288,7 @@ async def idea_status(
     request: Request, post_id: str, form: Form, viewer: Viewer, db: DB
 ) -> Response:
     view = await _post(db, viewer, post_id)
-    await service.do_set_idea_status(
+    await reactions.do_set_idea_status(
         db, access=view.access, post=view.post, status=form.get("idea_status", "")
     )
     return RedirectResponse(f"/posts/{post_id}", status_code=303)
@@ -295,7 +297,7 @@ async def idea_status(
 @router.post("/posts/{post_id}/accept")
 async def accept(request: Request, post_id: str, form: Form, viewer: Viewer, db: DB) -> Response:
     view = await _post(db, viewer, post_id)
-    await service.do_accept(
+    await reactions.do_accept(
         db, access=view.access, post=view.post, comment_id=form.get("comment_id") or None
     )
     return RedirectResponse(f"/posts/{post_id}#answer", status_code=303)
@@ -447,7 +449,7 @@ async def toggle_follow(
     request: Request, target_type: str, target_id: str, form: Form, viewer: Viewer, db: DB
 ) -> Response:
     if form.get("action") == "unfollow":
-        await service.do_unfollow(db, actor=viewer, target_type=target_type, target_id=target_id)
+        await follows.do_unfollow(db, actor=viewer, target_type=target_type, target_id=target_id)
     else:
-        await service.do_follow(db, actor=viewer, target_type=target_type, target_id=target_id)
+        await follows.do_follow(db, actor=viewer, target_type=target_type, target_id=target_id)
     return RedirectResponse(_back(request, "/"), status_code=303)

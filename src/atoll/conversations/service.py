@@ -1,63 +1,40 @@
-"""Conversation use cases: post, edit, delete, comment and reply, react, accept an answer,
-vote for an idea and set its status, follow people and spaces.
+"""Conversation use cases: post, edit and delete posts; comment, reply, edit and delete
+comments; and the checks the other use cases share (``reactions``: reactions, answers and
+ideas; ``follows``: following people and spaces).
 
-Each ``do_*`` checks, changes, and writes its interaction rows (and mention rows) in the
-caller's transaction; none of them commits. Load the post, comment or space first with
-``access_post`` / ``access_comment`` (re-exported here from ``feed``) or the spaces service's
-``access_readable_space``, and pass what they return. Reading — the feed, a space's posts, a
-thread, the history — lives in ``atoll.conversations.feed``."""
+Each ``do_*`` checks, changes, writes its rows (and mention rows) and records its event
+(``atoll.conversations.events``) in the caller's transaction; what follows — search,
+notifications, interaction rows — subscribes to that event. None of them commits. Load the
+post, comment or space first with ``access_post`` / ``access_comment`` (re-exported here from
+``feed``) or the spaces service's ``access_readable_space``, and pass what they return.
+Reading — the feed, a space's posts, a thread, the history — lives in
+``atoll.conversations.feed``."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.analytics.service import (
-    add_interaction,
-    interaction_row,
-    log_settings,
-    record_interaction,
-)
 from atoll.conversations import attachments as files
 from atoll.conversations import events, mentions
 from atoll.conversations import policy as conversation_policy
-from atoll.conversations.feed import REACTIONS, access_comment, access_post
-from atoll.conversations.models import (
-    IDEA_STATUSES,
-    POST_KINDS,
-    Comment,
-    CommentRevision,
-    Follow,
-    IdeaVote,
-    Mention,
-    Post,
-    PostRevision,
-    Reaction,
-)
-from atoll.kit.errors import Conflict, Forbidden, Invalid, NotFound, denied
+from atoll.conversations.events import Change
+from atoll.conversations.feed import access_comment, access_post
+from atoll.conversations.models import POST_KINDS, Comment, CommentRevision, Post, PostRevision
+from atoll.kit.errors import Conflict, Forbidden, Invalid, denied
 from atoll.kit.ids import parse_id
 from atoll.kit.time import utcnow
-from atoll.notifications import service as notifications
-from atoll.people import service as people_service
 from atoll.people.models import Person
-from atoll.search import index as search_index
 from atoll.spaces import members as space_members
 from atoll.spaces import policy
-from atoll.spaces import service as spaces_service
 from atoll.spaces.models import Space
-from atoll.spaces.policy import SpaceAccess, visible_people
+from atoll.spaces.policy import SpaceAccess
 
 __all__ = ["access_comment", "access_post"]  # re-exported for routers and pages
 
 MAX_BODY = 50_000
-FOLLOW_TYPES = ("person", "space")
-
-
-# Emoji as clients may send them: with or without the variation selector U+FE0F.
-_EMOJI = {e.replace("\ufe0f", ""): e for e in REACTIONS}
 
 
 # --- checks -----------------------------------------------------------------------------------
@@ -83,14 +60,6 @@ def check_kind(kind: str) -> str:
     return kind
 
 
-def check_emoji(emoji: str) -> str:
-    """One of the allowed reactions (with or without U+FE0F); Invalid otherwise."""
-    found = _EMOJI.get(emoji.strip().replace("\ufe0f", ""))
-    if found is None:
-        raise Invalid.field("emoji", f"must be one of {' '.join(REACTIONS)}")
-    return found
-
-
 def check_writable(space: Space) -> None:
     """Archived spaces and closed situation rooms are read-only: Conflict."""
     if not policy.is_open_for_writing(space):
@@ -99,7 +68,8 @@ def check_writable(space: Space) -> None:
         raise Conflict("This space is archived; it is read-only now.")
 
 
-def _check_participate(access: SpaceAccess) -> None:
+def check_participate(access: SpaceAccess) -> None:
+    """Whoever may read the space takes part (comments, reactions, votes) while it is open."""
     check_writable(access.space)
     if not access.can_participate:
         raise Forbidden("Only people who can read this space can take part in it.")
@@ -114,80 +84,6 @@ def check_can_post(access: SpaceAccess, kind: str) -> None:
         if access.can_post:
             raise Forbidden("Only the space's owners and moderators can post announcements.")
         raise Forbidden("Join this space to post in it.")
-
-
-# --- mentions and interactions -------------------------------------------------------------------
-
-
-async def _sync_mentions(
-    session: AsyncSession,
-    *,
-    actor: Person,
-    space: Space,
-    post: Post,
-    comment: Comment | None,
-    people: Sequence[Person],
-    new: bool = False,
-) -> list[Person]:
-    """Make the mention rows of a post's or comment's body exactly ``people``; record a
-    mention interaction for each person newly mentioned. Returns the newly mentioned.
-    ``new``: the post or comment was made in this transaction, it has no mention rows yet."""
-    where = [Mention.post_id == post.id]
-    where.append(
-        Mention.comment_id == comment.id if comment is not None else Mention.comment_id.is_(None)
-    )
-    before: set[int] = set()
-    if not new:
-        before = set((await session.execute(select(Mention.person_id).where(*where))).scalars())
-    wanted = {p.id for p in people}
-    gone = before - wanted
-    if gone:
-        await session.execute(delete(Mention).where(*where, Mention.person_id.in_(gone)))
-    fresh = [p for p in people if p.id not in before]
-    for person in fresh:
-        session.add(
-            Mention(
-                post_id=post.id, comment_id=comment.id if comment else None, person_id=person.id
-            )
-        )
-        await record_interaction(
-            session,
-            kind="mention",
-            actor=actor,
-            target=person,
-            space=space,
-            post=post,
-            **log_settings(session),
-        )
-    if fresh:
-        await session.flush()
-        await notifications.notify_mention(
-            session, actor=actor, space=space, post=post, comment=comment, people=fresh
-        )
-    return fresh
-
-
-async def _person(session: AsyncSession, person_id: int) -> Person | None:
-    return await session.get(Person, person_id)
-
-
-async def _interact(
-    session: AsyncSession, *, kind: str, actor: Person, target_id: int, space: Space, post: Post
-) -> None:
-    """Record an interaction toward ``target_id`` unless it is the actor."""
-    if target_id == actor.id:
-        return
-    target = await _person(session, target_id)
-    if target is not None:
-        await record_interaction(
-            session,
-            kind=kind,
-            actor=actor,
-            target=target,
-            space=space,
-            post=post,
-            **log_settings(session),
-        )
 
 
 # --- posts ------------------------------------------------------------------------------------
@@ -226,29 +122,17 @@ async def do_create_post(
         vote_count=0,
         idea_status="new" if kind == "idea" else None,
     )
-    # Reads before the first write: on SQLite the write lock is held from there to the commit.
-    interaction = await interaction_row(
-        session, kind="post", actor=author, space=space, **log_settings(session)
-    )
     session.add(post)
     await session.flush()
-    await search_index.index_post(session, post, new=True)
     for upload in uploads:
         upload.post_id = post.id
-    if interaction is not None:
-        interaction.post_id = post.id
-        await add_interaction(session, interaction)
-    await _sync_mentions(
-        session,
-        actor=author,
-        space=space,
-        post=post,
-        comment=None,
-        people=parsed.mentioned,
-        new=True,
+    mentioned = await mentions.sync_mentions(
+        session, post=post, comment=None, people=parsed.mentioned, new=True
     )
     await session.flush()
-    await events.post_created(session, post)
+    change = Change(actor=author, space=space, post=post, mentioned=mentioned)
+    await events.post_created(session, change)
+    await session.flush()
     return post
 
 
@@ -274,11 +158,12 @@ async def do_edit_post(
         )
     )
     post.body, post.html, post.edited_at = body, parsed.html, utcnow()
-    await search_index.index_post(session, post)
-    await events.post_event(session, "post.updated", post)
-    await _sync_mentions(
-        session, actor=actor, space=space, post=post, comment=None, people=parsed.mentioned
+    mentioned = await mentions.sync_mentions(
+        session, post=post, comment=None, people=parsed.mentioned
     )
+    await session.flush()
+    change = Change(actor=actor, space=space, post=post, mentioned=mentioned)
+    await events.post_event(session, events.POST_UPDATED, change)
     await session.flush()
     return post
 
@@ -297,8 +182,7 @@ async def do_delete_post(session: AsyncSession, *, access: SpaceAccess, post: Po
     check_can_delete_post(access, post=post)
     post.deleted_at = utcnow()
     post.deleted_by_id = actor.id
-    await search_index.unindex_post(session, post)
-    await events.post_event(session, "post.deleted", post)
+    await events.post_event(session, events.POST_DELETED, Change(actor, access.space, post))
     await session.flush()
 
 
@@ -329,7 +213,7 @@ async def do_comment(
     """Comment on a post, or reply to a top-level comment (``parent_id``; one level only).
     Anyone who can read the space may comment while it is open."""
     actor, space = access.actor, access.space
-    _check_participate(access)
+    check_participate(access)
     parent = await _parent(session, post, parent_id) if parent_id not in (None, "") else None
     body = check_body(body)
     parsed = await mentions.parse_body(session, author=actor, space=space, body=body)
@@ -342,40 +226,17 @@ async def do_comment(
         html=parsed.html,
         created_at=now,
     )
-    # Reads before the first write: on SQLite the write lock is held from there to the commit.
-    if parent is not None:
-        await _interact(
-            session, kind="reply", actor=actor, target_id=parent.author_id, space=space, post=post
-        )
-    else:
-        await _interact(
-            session, kind="comment", actor=actor, target_id=post.author_id, space=space, post=post
-        )
     session.add(comment)
     post.comment_count = Post.comment_count + 1
     post.last_activity_at = now
     await session.flush()
     await session.refresh(post, ["comment_count"])
-    await search_index.index_comment(session, comment, post, new=True)
-    await events.comment_event(session, "comment.created", post, comment)
-    mentioned = await _sync_mentions(
-        session,
-        actor=actor,
-        space=space,
-        post=post,
-        comment=comment,
-        people=parsed.mentioned,
-        new=True,
+    mentioned = await mentions.sync_mentions(
+        session, post=post, comment=comment, people=parsed.mentioned, new=True
     )
-    await notifications.notify_reply(
-        session,
-        actor=actor,
-        space=space,
-        post=post,
-        comment=comment,
-        parent=parent,
-        mentioned=mentioned,
-    )
+    await session.flush()
+    change = Change(actor, space, post, comment=comment, parent=parent, mentioned=mentioned)
+    await events.comment_event(session, events.COMMENT_CREATED, change)
     await session.flush()
     return comment
 
@@ -406,11 +267,12 @@ async def do_edit_comment(
         )
     )
     comment.body, comment.html, comment.edited_at = body, parsed.html, utcnow()
-    await search_index.index_comment(session, comment, post)
-    await events.comment_event(session, "comment.updated", post, comment)
-    await _sync_mentions(
-        session, actor=actor, space=space, post=post, comment=comment, people=parsed.mentioned
+    mentioned = await mentions.sync_mentions(
+        session, post=post, comment=comment, people=parsed.mentioned
     )
+    await session.flush()
+    change = Change(actor, space, post, comment=comment, mentioned=mentioned)
+    await events.comment_event(session, events.COMMENT_UPDATED, change)
     await session.flush()
     return comment
 
@@ -440,7 +302,6 @@ async def do_delete_comment(
             or 0
         )
     comment.deleted_at = utcnow()
-    await search_index.unindex_comment(session, comment)
     if post.accepted_comment_id is not None:
         accepted = await session.get(Comment, post.accepted_comment_id)
         if accepted is None or comment.id in (accepted.id, accepted.parent_id):
@@ -448,237 +309,5 @@ async def do_delete_comment(
     post.comment_count = Post.comment_count - hidden
     await session.flush()
     await session.refresh(post, ["comment_count"])
-    await events.comment_event(session, "comment.deleted", post, comment)
-
-
-# --- reactions, answers, ideas ----------------------------------------------------------------
-
-
-async def do_react(session: AsyncSession, *, access: SpaceAccess, post: Post, emoji: str) -> bool:
-    """Add the actor's reaction (from the allow-list). True if it is new; reacting twice with
-    the same emoji changes nothing."""
-    actor, space = access.actor, access.space
-    emoji = check_emoji(emoji)
-    _check_participate(access)
-    if await session.get(Reaction, (post.id, actor.id, emoji)) is not None:
-        return False
-    session.add(Reaction(post_id=post.id, person_id=actor.id, emoji=emoji))
-    await events.reaction_changed(session, post=post, person_id=actor.id, emoji=emoji, added=True)
-    await _interact(
-        session, kind="reaction", actor=actor, target_id=post.author_id, space=space, post=post
-    )
-    await session.flush()
-    await notifications.notify_reaction(session, actor=actor, space=space, post=post, emoji=emoji)
-    return True
-
-
-async def do_unreact(session: AsyncSession, *, access: SpaceAccess, post: Post, emoji: str) -> bool:
-    """Take the actor's reaction back. True if there was one."""
-    actor = access.actor
-    emoji = check_emoji(emoji)
-    _check_participate(access)
-    result = await session.execute(
-        delete(Reaction).where(
-            Reaction.post_id == post.id, Reaction.person_id == actor.id, Reaction.emoji == emoji
-        )
-    )
-    removed = bool(getattr(result, "rowcount", 0))
-    if removed:
-        await events.reaction_changed(
-            session, post=post, person_id=actor.id, emoji=emoji, added=False
-        )
-    return removed
-
-
-async def do_accept(
-    session: AsyncSession, *, access: SpaceAccess, post: Post, comment_id: int | str | None
-) -> Post:
-    """The author of a question marks one of its comments (or replies) as the accepted answer;
-    None takes the mark away. Conflict for a post that is not a question."""
-    actor, space = access.actor, access.space
-    check_writable(space)
-    if post.kind != "question":
-        raise Conflict("Only questions have an accepted answer.")
-    if not conversation_policy.may_accept(access, post):
-        raise Forbidden("Only the person who asked can accept an answer.")
-    if comment_id in (None, ""):
-        if post.accepted_comment_id is not None:
-            await events.post_event(session, "post.answered", post, comment_id=None)
-        post.accepted_comment_id = None
-        await session.flush()
-        return post
-    number = parse_id(comment_id)
-    comment = await session.get(Comment, number) if number is not None else None
-    parent = (
-        await session.get(Comment, comment.parent_id)
-        if comment is not None and comment.parent_id is not None
-        else None
-    )
-    if (
-        comment is None
-        or comment.post_id != post.id
-        or not conversation_policy.is_live_comment(comment, parent)
-    ):
-        raise Invalid.field("comment_id", "must be the id of a comment on this question")
-    if post.accepted_comment_id != comment.id:
-        post.accepted_comment_id = comment.id
-        await events.post_event(session, "post.answered", post, comment_id=str(comment.id))
-        await _interact(
-            session, kind="accept", actor=actor, target_id=comment.author_id, space=space, post=post
-        )
-        await notifications.notify_accepted(
-            session, actor=actor, space=space, post=post, comment=comment
-        )
-    await session.flush()
-    return post
-
-
-def _check_idea(post: Post) -> None:
-    if post.kind != "idea":
-        raise Conflict("Only ideas take votes and a status.")
-
-
-async def do_vote(session: AsyncSession, *, access: SpaceAccess, post: Post) -> bool:
-    """Vote for an idea (once per person). True if the vote is new."""
-    actor, space = access.actor, access.space
-    _check_idea(post)
-    _check_participate(access)
-    if await session.get(IdeaVote, (post.id, actor.id)) is not None:
-        return False
-    session.add(IdeaVote(post_id=post.id, person_id=actor.id))
-    post.vote_count = Post.vote_count + 1
-    await _interact(
-        session, kind="vote", actor=actor, target_id=post.author_id, space=space, post=post
-    )
-    await session.flush()
-    await session.refresh(post, ["vote_count"])
-    await events.post_event(session, "vote.changed", post, vote_count=post.vote_count)
-    return True
-
-
-async def do_unvote(session: AsyncSession, *, access: SpaceAccess, post: Post) -> bool:
-    """Take a vote back. True if there was one."""
-    actor = access.actor
-    _check_idea(post)
-    _check_participate(access)
-    result = await session.execute(
-        delete(IdeaVote).where(IdeaVote.post_id == post.id, IdeaVote.person_id == actor.id)
-    )
-    if not getattr(result, "rowcount", 0):
-        return False
-    post.vote_count = Post.vote_count - 1
-    await session.flush()
-    await session.refresh(post, ["vote_count"])
-    await events.post_event(session, "vote.changed", post, vote_count=post.vote_count)
-    return True
-
-
-async def do_set_idea_status(
-    session: AsyncSession, *, access: SpaceAccess, post: Post, status: str
-) -> Post:
-    """The space's owners and moderators (and admins) move an idea: new, reviewing, adopted,
-    declined."""
-    actor, space = access.actor, access.space
-    _check_idea(post)
-    if status not in IDEA_STATUSES:
-        raise Invalid.field("idea_status", f"must be one of {', '.join(IDEA_STATUSES)}")
-    check_writable(space)
-    if not conversation_policy.may_moderate(access, post):
-        raise Forbidden("Only the space's owners and moderators can set an idea's status.")
-    if post.idea_status != status:
-        post.idea_status = status
-        await events.post_event(session, "idea.status", post, status=status)
-        await session.flush()
-        await notifications.notify_idea_status(session, actor=actor, space=space, post=post)
-    return post
-
-
-# --- follows ----------------------------------------------------------------------------------
-
-
-@dataclass
-class Followed:
-    """Something the viewer follows: ``type`` person or space, its id and its name."""
-
-    type: str
-    id: int
-    name: str
-
-
-async def _follow_target(
-    session: AsyncSession, *, actor: Person, target_type: str, target_id: int | str
-) -> int:
-    if target_type == "person":
-        person = await people_service.access_person(
-            session, visible=visible_people(actor), person_id=target_id
-        )
-        if person.id == actor.id:
-            raise Invalid.field("id", "you cannot follow yourself")
-        return person.id
-    if target_type == "space":
-        access = await spaces_service.access_readable_space(
-            session, viewer=actor, space_id=target_id
-        )
-        return access.space.id
-    raise NotFound("One can follow a person or a space.")
-
-
-async def do_follow(
-    session: AsyncSession, *, actor: Person, target_type: str, target_id: int | str
-) -> None:
-    """Follow a person the actor may see or a space they can read (their posts then reach
-    the actor's feed). Following twice changes nothing."""
-    tid = await _follow_target(session, actor=actor, target_type=target_type, target_id=target_id)
-    if await session.get(Follow, (actor.id, target_type, tid)) is None:
-        session.add(Follow(follower_id=actor.id, target_type=target_type, target_id=tid))
-        await session.flush()
-
-
-async def do_unfollow(
-    session: AsyncSession, *, actor: Person, target_type: str, target_id: int | str
-) -> None:
-    """Stop following; not following already is fine."""
-    if target_type not in FOLLOW_TYPES:
-        raise NotFound("One can follow a person or a space.")
-    tid = parse_id(target_id)
-    if tid is None:
-        raise NotFound(f"No such {target_type}.")
-    await session.execute(
-        delete(Follow).where(
-            Follow.follower_id == actor.id,
-            Follow.target_type == target_type,
-            Follow.target_id == tid,
-        )
-    )
-
-
-async def is_following(
-    session: AsyncSession, *, viewer: Person, target_type: str, target_id: int
-) -> bool:
-    return await session.get(Follow, (viewer.id, target_type, target_id)) is not None
-
-
-async def follows_of(session: AsyncSession, *, viewer: Person) -> list[Followed]:
-    """What the viewer follows, people then spaces, by name (two queries). Spaces they can no
-    longer read and people they can no longer see are left out."""
-    people = await session.execute(
-        select(Person.id, Person.name)
-        .join(Follow, Follow.target_id == Person.id)
-        .where(
-            Follow.follower_id == viewer.id, Follow.target_type == "person", visible_people(viewer)
-        )
-        .order_by(Person.name, Person.id)
-    )
-    spaces = await session.execute(
-        select(Space.id, Space.name)
-        .join(Follow, Follow.target_id == Space.id)
-        .where(
-            Follow.follower_id == viewer.id,
-            Follow.target_type == "space",
-            policy.readable_spaces(viewer),
-        )
-        .order_by(Space.name, Space.id)
-    )
-    return [Followed("person", i, n) for i, n in people.tuples().all()] + [
-        Followed("space", i, n) for i, n in spaces.tuples().all()
-    ]
+    change = Change(access.actor, access.space, post, comment=comment)
+    await events.comment_event(session, events.COMMENT_DELETED, change)

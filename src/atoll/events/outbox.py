@@ -8,7 +8,7 @@ is announced before that transaction commits, and nothing is ever announced for 
 Subscribers: what follows a change, in the same transaction
 -----------------------------------------------------------
 A session is made by a sessionmaker that the shell wired (``wire``) with the subscribers of
-every event type: ``{"post.created": [index_post, notify_followers, ...], ...}``.
+every event type: ``{"post.created": [index_post, notify_mentions, record_post], ...}``.
 ``record_event`` awaits each subscriber of the type, in order, before it returns, with the
 caller's session and a ``Recorded`` (the event's type, data and audience, and ``facts``: what
 the change knows and the subscribers need, which is not stored). A subscriber writes its own

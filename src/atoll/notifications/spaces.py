@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.config import Settings
 from atoll.events.outbox import Recorded, Subscriber
-from atoll.notifications import service
+from atoll.notifications import notify
 from atoll.spaces.events import JOIN_ANSWERED, JOIN_REQUESTED, MEMBERSHIP_CHANGED, Added
 
 
@@ -23,18 +23,18 @@ def subscriptions(settings: Settings) -> list[tuple[str, Subscriber]]:
 async def notify_invitation(session: AsyncSession, recorded: Recorded) -> None:
     added: Added | None = recorded.facts.get("added")
     if added is not None:
-        await service.notify_invitation(
+        await notify.notify_invitation(
             session, actor=added.actor, space=added.space, person=added.person, role=added.role
         )
 
 
 async def notify_join_request(session: AsyncSession, recorded: Recorded) -> None:
     facts = recorded.facts
-    await service.notify_join_request(session, actor=facts["actor"], space=facts["space"])
+    await notify.notify_join_request(session, actor=facts["actor"], space=facts["space"])
 
 
 async def notify_join_answer(session: AsyncSession, recorded: Recorded) -> None:
     facts = recorded.facts
-    await service.notify_join_answer(
+    await notify.notify_join_answer(
         session, actor=facts["actor"], space=facts["space"], request=facts["request"]
     )

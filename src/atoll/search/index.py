@@ -1,6 +1,7 @@
-"""Writing the search documents: called by the services inside their own transaction, so an
-edit or a delete is searchable (or gone) the moment it commits; and ``reindex`` to build them
-all again from the source tables."""
+"""Writing the search documents: called by search's subscribers (``atoll.search.content``,
+``atoll.search.directory``) inside the transaction of the change, so an edit or a delete is
+searchable (or gone) the moment it commits; and ``reindex`` to build them all again from the
+source tables."""
 
 from __future__ import annotations
 
@@ -231,23 +232,10 @@ async def reindex_people(session: AsyncSession, *, progress: Progress | None = N
     return await _people(session, progress)
 
 
-async def reindex(session: AsyncSession, *, progress: Progress | None = None) -> int:
-    """Throw every document away and write them again from posts, comments, wiki pages,
-    people and spaces (deleted content and deactivated people's documents are left out or
-    hidden by the query as the live path does). Returns the number of documents. The caller
-    commits."""
-    await session.execute(delete(SearchDoc))
-    done = 0
-    done += await _copy(
-        session,
-        "spaces",
-        select(Space),
-        Space.id,
-        lambda row: _space_values(row[0]),
-        progress,
-    )
-    done += await _people(session, progress)
-    done += await _copy(
+async def _content(session: AsyncSession, progress: Progress | None) -> int:
+    """Live wiki pages, posts and comments (a comment under a deleted post or a deleted
+    top-level comment is left out)."""
+    done = await _copy(
         session,
         "wiki pages",
         select(WikiPage).where(WikiPage.deleted_at.is_(None)),
@@ -284,6 +272,20 @@ async def reindex(session: AsyncSession, *, progress: Progress | None = None) ->
         lambda row: _comment_values(row, row.space_id),
         progress,
     )
+    return done
+
+
+async def reindex(session: AsyncSession, *, progress: Progress | None = None) -> int:
+    """Throw every document away and write them again from posts, comments, wiki pages,
+    people and spaces (deleted content and deactivated people's documents are left out or
+    hidden by the query as the live path does). Returns the number of documents. The caller
+    commits."""
+    await session.execute(delete(SearchDoc))
+    done = await _copy(
+        session, "spaces", select(Space), Space.id, lambda row: _space_values(row[0]), progress
+    )
+    done += await _people(session, progress)
+    done += await _content(session, progress)
     if session.get_bind().dialect.name == "sqlite":
         # Merge the index's segments into one: fewer lookups per query.
         for table in ("search_fts", "search_name_fts"):

@@ -29,7 +29,8 @@ from atoll.wiki.schemas import (
     RevisionDetailOut,
     RevisionOut,
 )
-from atoll.wiki.service import RevisionView, StaleRevision, WikiSpace
+from atoll.wiki.service import RevisionView, WikiSpace
+from atoll.wiki.writing import StaleRevision
 
 router = APIRouter(tags=["wiki"], route_class=IdempotentRoute)
 

@@ -6,22 +6,39 @@ time receives it (the stream filters by ``atoll.spaces.policy``).
   current revision after the change), ``editor`` (``{"id", "name"}``), ``deleted`` (true when
   the page was just deleted). Written by every save, restore, rename and delete, so a reader
   of the page can be told "this page was changed by Ana — reload".
+
+Its fact ``edited`` (an ``Edited``) says who changed which page and how: search indexes a new
+revision and takes a deleted page out (``atoll.search.content``); analytics records a new
+revision's ``wiki_edit`` interactions (``atoll.analytics.subscribers``).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.events.outbox import record_event
 from atoll.people.models import Person
+from atoll.spaces.models import Space
 from atoll.wiki.models import WikiPage
 
 WIKI_UPDATED = "wiki.updated"
 
 
-async def wiki_updated(
-    session: AsyncSession, *, page: WikiPage, editor: Person, deleted: bool = False
-) -> None:
+@dataclass(frozen=True)
+class Edited:
+    """The facts of ``wiki.updated``."""
+
+    editor: Person
+    space: Space
+    page: WikiPage
+    revised: bool = False  # a new revision was written (not a move in the tree, not a delete)
+    deleted: bool = False
+
+
+async def wiki_updated(session: AsyncSession, edited: Edited) -> None:
+    page, editor = edited.page, edited.editor
     await record_event(
         session,
         type=WIKI_UPDATED,
@@ -33,6 +50,7 @@ async def wiki_updated(
             "title": page.title,
             "revision": page.revision,
             "editor": {"id": str(editor.id), "name": editor.name},
-            "deleted": deleted,
+            "deleted": edited.deleted,
         },
+        facts={"edited": edited},
     )

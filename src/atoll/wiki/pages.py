@@ -21,8 +21,9 @@ from atoll.people.models import Person
 from atoll.wiki import links, service
 from atoll.wiki.diff import Diff, diff_texts
 from atoll.wiki.models import WikiPage, WikiRevision
-from atoll.wiki.service import StaleRevision, WikiSpace
+from atoll.wiki.service import WikiSpace
 from atoll.wiki.tree import ancestors, below, build_tree, find_node
+from atoll.wiki.writing import StaleRevision
 
 router = APIRouter(include_in_schema=False)
 HISTORY_PAGE = 25

@@ -2,15 +2,15 @@
 ``atoll.wiki.reading``, finding and reading them, their history and links.
 
 Load the wiki with ``access_wiki`` (it decides who reads and who edits) and a page with
-``find_page``; change with the ``do_*`` functions, which check, change, write the
-``wiki.updated`` event and the ``wiki_edit`` interaction rows in the caller's transaction and
-never commit.
+``find_page``; change with the ``do_*`` functions, which check and write the change
+(``atoll.wiki.writing``) and its ``wiki.updated`` event in the caller's transaction (search
+and analytics follow it) and never commit.
 
 Every change of title or body is a new revision: a full copy of the title and body numbered
 1..n per page. The page row carries the current title, body, rendered HTML and revision
 number, so reading a page (and the first page of its history) costs the same with one
 revision or five thousand. A save names the revision it was based on; when someone saved in
-between, it is refused with ``StaleRevision`` (409, carrying the current page) — never a
+between, it is refused with ``writing.StaleRevision`` (409, carrying the current page) — never a
 silent overwrite. The revision counter moves with a compare-and-set, so two saves racing
 from the same base cannot both win.
 
@@ -20,22 +20,18 @@ restoring a revision, or saving a page under its title again, brings it back.
 """
 
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.analytics.service import log_settings, record_interaction
 from atoll.kit.errors import Conflict, Forbidden, Invalid, NotFound
 from atoll.kit.text import clean_name
 from atoll.kit.time import utcnow
 from atoll.people.models import Person
-from atoll.search import index as search_index
 from atoll.spaces import policy as space_policy
-from atoll.wiki import events, links, policy
+from atoll.wiki import events, policy, writing
+from atoll.wiki.events import Edited
 from atoll.wiki.links import slugify
-from atoll.wiki.models import WikiLink, WikiPage, WikiRedirect, WikiRevision
+from atoll.wiki.models import WikiPage
 from atoll.wiki.reading import (
     MAX_REVISION,
     RevisionView,
@@ -124,29 +120,6 @@ def check_summary(summary: str) -> str:
     return summary
 
 
-class StaleRevision(Conflict):
-    """A save based on a revision that is no longer the page's current one. Carries the page
-    as it is now; ``current`` (the page as JSON) is added by the API for clients to merge."""
-
-    def __init__(self, page: WikiPage, detail: str = "") -> None:
-        super().__init__(
-            detail
-            or f"This page was changed since you opened it; it is at revision {page.revision} "
-            "now. Merge your changes into the current text and save again."
-        )
-        self.page = page
-        # Read now: the request's rollback expires the page before the answer is written.
-        self.current_revision = page.revision
-        self.current: dict[str, Any] | None = None
-
-    def problem(self) -> dict[str, Any]:
-        body = super().problem()
-        body["current_revision"] = self.current_revision
-        if self.current is not None:
-            body["current"] = self.current
-        return body
-
-
 def check_can_edit(editor: Person, wiki: WikiSpace) -> None:
     """Conflict when the space is read-only; Forbidden when the editor may not edit."""
     space = wiki.space
@@ -176,224 +149,6 @@ class Saved:
     changed: bool
 
 
-async def _parent_for(
-    session: AsyncSession, *, wiki: WikiSpace, page: WikiPage | None, parent_slug: str
-) -> int | None:
-    """The id of the parent named by ``parent_slug`` ("" = none): a live page of the same
-    space that is not the page itself nor one of its descendants."""
-    if parent_slug == "":
-        return None
-    parent = await page_by_slug(session, wiki.space.id, parent_slug)
-    if parent is None or parent.deleted_at is not None:
-        raise Invalid.field("parent", "must be the slug of a page of this wiki")
-    if page is not None:
-        rows = await session.execute(
-            select(WikiPage.id, WikiPage.parent_id).where(WikiPage.space_id == wiki.space.id)
-        )
-        up = dict(rows.tuples().all())
-        seen: set[int] = set()
-        node: int | None = parent.id
-        while node is not None and node not in seen:
-            if node == page.id:
-                raise Invalid.field("parent", "must not be the page itself or a page below it")
-            seen.add(node)
-            node = up.get(node)
-    return parent.id
-
-
-async def _take_slug(session: AsyncSession, *, wiki: WikiSpace, page: WikiPage, slug: str) -> None:
-    """Give the page a new slug; the old one redirects to it. Conflict when another page
-    (live or deleted) has it."""
-    if slug == page.slug:
-        return
-    other = await session.scalar(
-        select(WikiPage).where(WikiPage.space_id == wiki.space.id, WikiPage.slug == slug)
-    )
-    if other is not None and other.id != page.id:
-        if other.deleted_at is not None:
-            raise Conflict(
-                f'A deleted page is titled like this ("{other.title}"): restore it or choose '
-                "another title."
-            )
-        raise Conflict(f'Another page is already titled like this: "{other.title}".')
-    await session.execute(
-        delete(WikiRedirect).where(
-            WikiRedirect.space_id == wiki.space.id, WikiRedirect.slug.in_([slug, page.slug])
-        )
-    )
-    session.add(WikiRedirect(space_id=wiki.space.id, slug=page.slug, page_id=page.id))
-    page.slug = slug
-
-
-async def _previous_editors(session: AsyncSession, page: WikiPage, editor: Person) -> list[Person]:
-    ids = select(WikiRevision.author_id).where(
-        WikiRevision.page_id == page.id, WikiRevision.author_id != editor.id
-    )
-    rows = await session.scalars(
-        select(Person).where(Person.id.in_(ids.distinct())).order_by(Person.id)
-    )
-    return list(rows)
-
-
-async def _interactions(
-    session: AsyncSession, *, editor: Person, wiki: WikiSpace, page: WikiPage
-) -> None:
-    """One ``wiki_edit`` toward each distinct earlier editor of the page; toward the space
-    for a page's first revision."""
-    if page.revision <= 1:
-        await record_interaction(
-            session,
-            kind="wiki_edit",
-            actor=editor,
-            space=wiki.space,
-            **log_settings(session),
-        )
-        return
-    for person in await _previous_editors(session, page, editor):
-        await record_interaction(
-            session,
-            kind="wiki_edit",
-            actor=editor,
-            target=person,
-            space=wiki.space,
-            **log_settings(session),
-        )
-
-
-async def _sync_links(session: AsyncSession, *, page: WikiPage, slugs: set[str]) -> None:
-    await session.execute(delete(WikiLink).where(WikiLink.page_id == page.id))
-    session.add_all(
-        WikiLink(page_id=page.id, target_slug=slug, space_id=page.space_id)
-        for slug in sorted(slugs)
-        if slug != page.slug
-    )
-
-
-async def _write_revision(
-    session: AsyncSession,
-    *,
-    editor: Person,
-    wiki: WikiSpace,
-    page: WikiPage,
-    title: str,
-    body: str,
-    summary: str,
-    restored_from: int | None = None,
-) -> WikiPage:
-    """Make the next revision of an existing page (its slug already set for ``title``): the
-    revision counter moves by compare-and-set, so a racing save from the same base loses
-    with StaleRevision instead of overwriting."""
-    expected = page.revision
-    moved = await session.execute(
-        update(WikiPage)
-        .where(WikiPage.id == page.id, WikiPage.revision == expected)
-        .values(revision=expected + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if getattr(moved, "rowcount", 1) != 1:
-        await session.refresh(page)
-        raise StaleRevision(page)
-    now = utcnow()
-    html, slugs = links.render(body, space_slug=wiki.space.slug)
-    page.revision = expected + 1
-    page.title, page.body, page.html = title, body, html
-    page.updated_at, page.updated_by_id, page.deleted_at = now, editor.id, None
-    session.add(
-        WikiRevision(
-            page_id=page.id,
-            number=page.revision,
-            title=title,
-            body=body,
-            summary=summary,
-            author_id=editor.id,
-            restored_from=restored_from,
-            created_at=now,
-        )
-    )
-    return await _saved(session, editor=editor, wiki=wiki, page=page, slugs=slugs)
-
-
-async def _saved(
-    session: AsyncSession, *, editor: Person, wiki: WikiSpace, page: WikiPage, slugs: set[str]
-) -> WikiPage:
-    """What every new revision is followed by: its links, interactions and event."""
-    await _sync_links(session, page=page, slugs=slugs)
-    await _interactions(session, editor=editor, wiki=wiki, page=page)
-    await session.flush()
-    await search_index.index_wiki_page(session, page)
-    await events.wiki_updated(session, page=page, editor=editor)
-    return page
-
-
-async def _create(
-    session: AsyncSession,
-    *,
-    editor: Person,
-    wiki: WikiSpace,
-    title: str,
-    body: str,
-    summary: str,
-    parent_slug: str | None,
-) -> WikiPage:
-    slug = slugify(title)
-    existing = await session.scalar(
-        select(WikiPage).where(WikiPage.space_id == wiki.space.id, WikiPage.slug == slug)
-    )
-    if existing is not None:
-        if existing.deleted_at is not None:
-            raise Conflict(
-                f'A deleted page is titled like this ("{existing.title}"): restore it or '
-                "choose another title."
-            )
-        raise Conflict(f'A page is already titled like this: "{existing.title}".')
-    parent_id = await _parent_for(session, wiki=wiki, page=None, parent_slug=parent_slug or "")
-    # A new page takes over an old slug that redirected elsewhere.
-    await session.execute(
-        delete(WikiRedirect).where(
-            WikiRedirect.space_id == wiki.space.id, WikiRedirect.slug == slug
-        )
-    )
-    now = utcnow()
-    html, slugs = links.render(body, space_slug=wiki.space.slug)
-    page = WikiPage(
-        space_id=wiki.space.id,
-        slug=slug,
-        title=title,
-        parent_id=parent_id,
-        revision=1,
-        body=body,
-        html=html,
-        created_at=now,
-        created_by_id=editor.id,
-        updated_at=now,
-        updated_by_id=editor.id,
-    )
-    try:
-        async with session.begin_nested():  # someone may be creating the same page right now
-            session.add(page)
-    except IntegrityError:
-        winner = await page_by_slug(session, wiki.space.id, slug)
-        if winner is None or winner.deleted_at is not None:
-            raise Conflict("Another page took this title at the same moment; try again.") from None
-        raise StaleRevision(
-            winner,
-            f'A page titled "{winner.title}" was just created by someone else (revision '
-            f"{winner.revision}). Merge your text into it and save again.",
-        ) from None
-    session.add(
-        WikiRevision(
-            page_id=page.id,
-            number=1,
-            title=title,
-            body=body,
-            summary=summary,
-            author_id=editor.id,
-            created_at=now,
-        )
-    )
-    return await _saved(session, editor=editor, wiki=wiki, page=page, slugs=slugs)
-
-
 async def do_save(
     session: AsyncSession,
     *,
@@ -418,7 +173,7 @@ async def do_save(
     if page is None:
         if not new:
             raise NotFound("There is no page with this name in this wiki any more.")
-        created = await _create(
+        created = await writing.create_page(
             session,
             editor=editor,
             wiki=wiki,
@@ -428,31 +183,64 @@ async def do_save(
             parent_slug=parent_slug,
         )
         return Saved(page=created, created=True, changed=True)
-    deleted = page.deleted_at is not None
-    same = title == page.title and body == page.body
-    parent_id = page.parent_id
-    if parent_slug is not None:
-        parent_id = await _parent_for(session, wiki=wiki, page=page, parent_slug=parent_slug)
-    if same and not deleted and parent_id == page.parent_id:
-        return Saved(page=page, created=False, changed=False)  # nothing to change
-    if deleted:
+    return await _edit(
+        session,
+        editor=editor,
+        wiki=wiki,
+        page=page,
+        title=title,
+        body=body,
+        summary=summary,
+        base_revision=base_revision,
+        parent_slug=parent_slug,
+    )
+
+
+def _check_base(page: WikiPage, base_revision: int | None) -> None:
+    """An edit is based on the page's current revision (a deleted page's: on it or on 0);
+    StaleRevision otherwise."""
+    new = base_revision in (None, 0)
+    if page.deleted_at is not None:
         if not (new or base_revision == page.revision):
-            raise StaleRevision(page)
+            raise writing.StaleRevision(page)
     elif new:
-        raise StaleRevision(
+        raise writing.StaleRevision(
             page,
             f'A page titled "{page.title}" already exists (revision {page.revision}). '
             "Merge your text into it and save again.",
         )
     elif base_revision != page.revision:
-        raise StaleRevision(page)
+        raise writing.StaleRevision(page)
+
+
+async def _edit(
+    session: AsyncSession,
+    *,
+    editor: Person,
+    wiki: WikiSpace,
+    page: WikiPage,
+    title: str,
+    body: str,
+    summary: str,
+    base_revision: int | None,
+    parent_slug: str | None,
+) -> Saved:
+    """The save of an existing page (or of a deleted one, which it brings back)."""
+    deleted = page.deleted_at is not None
+    same = title == page.title and body == page.body
+    parent_id = page.parent_id
+    if parent_slug is not None:
+        parent_id = await writing.parent_for(session, wiki=wiki, page=page, parent_slug=parent_slug)
+    if same and not deleted and parent_id == page.parent_id:
+        return Saved(page=page, created=False, changed=False)  # nothing to change
+    _check_base(page, base_revision)
     page.parent_id = parent_id
     if same and not deleted:  # moved in the tree only: no revision, but readers hear of it
         await session.flush()
-        await events.wiki_updated(session, page=page, editor=editor)
+        await events.wiki_updated(session, Edited(editor, wiki.space, page))
         return Saved(page=page, created=False, changed=False)
-    await _take_slug(session, wiki=wiki, page=page, slug=slugify(title))
-    await _write_revision(
+    await writing.take_slug(session, wiki=wiki, page=page, slug=slugify(title))
+    await writing.write_revision(
         session, editor=editor, wiki=wiki, page=page, title=title, body=body, summary=summary
     )
     return Saved(page=page, created=deleted, changed=True)
@@ -511,8 +299,8 @@ async def do_restore(
     check_can_edit(editor, wiki)
     old = await revision(session, page=page, number=number)
     summary = check_summary(summary) or f"Restored revision {number}"
-    await _take_slug(session, wiki=wiki, page=page, slug=slugify(old.title))
-    return await _write_revision(
+    await writing.take_slug(session, wiki=wiki, page=page, slug=slugify(old.title))
+    return await writing.write_revision(
         session,
         editor=editor,
         wiki=wiki,
@@ -541,9 +329,9 @@ async def do_rename(
     if title == page.title:
         return page
     old_title = page.title
-    await _take_slug(session, wiki=wiki, page=page, slug=slugify(title))
+    await writing.take_slug(session, wiki=wiki, page=page, slug=slugify(title))
     summary = check_summary(f'Renamed from "{old_title}"')
-    return await _write_revision(
+    return await writing.write_revision(
         session, editor=editor, wiki=wiki, page=page, title=title, body=page.body, summary=summary
     )
 
@@ -559,5 +347,4 @@ async def do_delete_page(
         return
     page.deleted_at = utcnow()
     await session.flush()
-    await search_index.unindex(session, "wiki", [page.id])
-    await events.wiki_updated(session, page=page, editor=editor, deleted=True)
+    await events.wiki_updated(session, Edited(editor, wiki.space, page, deleted=True))

@@ -1,0 +1,93 @@
+"""Notifications that follow what happens in conversations (``atoll.conversations.events``),
+in the same transaction: people newly mentioned in a post or comment, the authors a comment
+or reply answers (unless the comment mentions them: they were told already), the author of a
+post someone reacted to, of an answer its asker accepted, of an idea whose status moved."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from atoll.config import Settings
+from atoll.conversations.events import (
+    COMMENT_CREATED,
+    COMMENT_UPDATED,
+    IDEA_STATUS,
+    POST_ANSWERED,
+    POST_CREATED,
+    POST_UPDATED,
+    REACTION_CHANGED,
+    Change,
+)
+from atoll.events.outbox import Recorded, Subscriber
+from atoll.notifications import notify
+
+
+def subscriptions(settings: Settings) -> list[tuple[str, Subscriber]]:
+    return [
+        (POST_CREATED, notify_mentions),
+        (POST_UPDATED, notify_mentions),
+        (COMMENT_CREATED, notify_comment),
+        (COMMENT_UPDATED, notify_mentions),
+        (REACTION_CHANGED, notify_reaction),
+        (POST_ANSWERED, notify_accepted),
+        (IDEA_STATUS, notify_idea_status),
+    ]
+
+
+async def notify_mentions(session: AsyncSession, recorded: Recorded) -> None:
+    change: Change = recorded.facts["change"]
+    if change.mentioned:
+        await notify.notify_mention(
+            session,
+            actor=change.actor,
+            space=change.space,
+            post=change.post,
+            comment=change.comment,
+            people=change.mentioned,
+        )
+
+
+async def notify_comment(session: AsyncSession, recorded: Recorded) -> None:
+    await notify_mentions(session, recorded)
+    change: Change = recorded.facts["change"]
+    assert change.comment is not None
+    await notify.notify_reply(
+        session,
+        actor=change.actor,
+        space=change.space,
+        post=change.post,
+        comment=change.comment,
+        parent=change.parent,
+        mentioned=change.mentioned,
+    )
+
+
+async def notify_reaction(session: AsyncSession, recorded: Recorded) -> None:
+    change: Change = recorded.facts["change"]
+    if change.added:
+        await notify.notify_reaction(
+            session,
+            actor=change.actor,
+            space=change.space,
+            post=change.post,
+            emoji=recorded.data["emoji"],
+        )
+
+
+async def notify_accepted(session: AsyncSession, recorded: Recorded) -> None:
+    change: Change = recorded.facts["change"]
+    if change.comment is not None:
+        await notify.notify_accepted(
+            session,
+            actor=change.actor,
+            space=change.space,
+            post=change.post,
+            comment=change.comment,
+        )
+
+
+async def notify_idea_status(session: AsyncSession, recorded: Recorded) -> None:
+    change: Change = recorded.facts["change"]
+    await notify.notify_idea_status(
+        session, actor=change.actor, space=change.space, post=change.post
+    )

@@ -1,0 +1,66 @@
+"""Posts, comments and wiki pages in the search index, kept in step by following their
+changes in the same transaction (``atoll.conversations.events``, ``atoll.wiki.events``): a
+post or comment is indexed when it is made or edited and taken out when it is deleted (a
+post with its comments, a top-level comment with its replies); a wiki page is indexed at
+each new revision and taken out when it is deleted."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from atoll.config import Settings
+from atoll.conversations.events import (
+    COMMENT_CREATED,
+    COMMENT_DELETED,
+    COMMENT_UPDATED,
+    POST_CREATED,
+    POST_DELETED,
+    POST_UPDATED,
+    Change,
+)
+from atoll.events.outbox import Recorded, Subscriber
+from atoll.search import index
+from atoll.wiki.events import WIKI_UPDATED, Edited
+
+
+def subscriptions(settings: Settings) -> list[tuple[str, Subscriber]]:
+    return [
+        (POST_CREATED, index_post),
+        (POST_UPDATED, index_post),
+        (POST_DELETED, unindex_post),
+        (COMMENT_CREATED, index_comment),
+        (COMMENT_UPDATED, index_comment),
+        (COMMENT_DELETED, unindex_comment),
+        (WIKI_UPDATED, index_wiki_page),
+    ]
+
+
+async def index_post(session: AsyncSession, recorded: Recorded) -> None:
+    change: Change = recorded.facts["change"]
+    await index.index_post(session, change.post, new=recorded.type == POST_CREATED)
+
+
+async def unindex_post(session: AsyncSession, recorded: Recorded) -> None:
+    change: Change = recorded.facts["change"]
+    await index.unindex_post(session, change.post)
+
+
+async def index_comment(session: AsyncSession, recorded: Recorded) -> None:
+    change: Change = recorded.facts["change"]
+    assert change.comment is not None
+    new = recorded.type == COMMENT_CREATED
+    await index.index_comment(session, change.comment, change.post, new=new)
+
+
+async def unindex_comment(session: AsyncSession, recorded: Recorded) -> None:
+    change: Change = recorded.facts["change"]
+    assert change.comment is not None
+    await index.unindex_comment(session, change.comment)
+
+
+async def index_wiki_page(session: AsyncSession, recorded: Recorded) -> None:
+    edited: Edited = recorded.facts["edited"]
+    if edited.deleted:
+        await index.unindex(session, "wiki", [edited.page.id])
+    elif edited.revised:
+        await index.index_wiki_page(session, edited.page)
