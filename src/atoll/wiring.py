@@ -36,14 +36,15 @@ def subscribers(settings: Settings) -> Subscribers:
 
 
 def _subscriptions(settings: Settings) -> Iterable[Iterable[tuple[str, Subscriber]]]:
+    ties = analytics_subscribers.Ties(settings.silo_level, settings.tie_lookback_days)
     return (
-        spaces_subscribers.subscriptions(settings),
-        conversations_subscribers.subscriptions(settings),
-        search_content.subscriptions(settings),
-        search_directory.subscriptions(settings),
-        notifications_conversations.subscriptions(settings),
-        notifications_spaces.subscriptions(settings),
-        analytics_subscribers.subscriptions(settings),
+        spaces_subscribers.subscriptions(),
+        conversations_subscribers.subscriptions(),
+        search_content.subscriptions(),
+        search_directory.subscriptions(),
+        notifications_conversations.subscriptions(),
+        notifications_spaces.subscriptions(),
+        analytics_subscribers.subscriptions(ties),
     )
 
 

@@ -22,7 +22,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.analytics.service import record_interaction
-from atoll.config import Settings
 from atoll.conversations.events import (
     COMMENT_CREATED,
     COMMENT_UPDATED,
@@ -50,8 +49,7 @@ class Ties:
     lookback_days: int
 
 
-def subscriptions(settings: Settings) -> list[tuple[str, Subscriber]]:
-    ties = Ties(silo_level=settings.silo_level, lookback_days=settings.tie_lookback_days)
+def subscriptions(ties: Ties) -> list[tuple[str, Subscriber]]:
     return [
         (POST_CREATED, partial(record_post, ties)),
         (POST_UPDATED, partial(record_mentions, ties)),

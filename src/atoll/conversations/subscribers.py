@@ -9,7 +9,6 @@ from __future__ import annotations
 from sqlalchemy import delete, exists
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.config import Settings
 from atoll.conversations.models import Follow
 from atoll.events.outbox import Recorded, Subscriber
 from atoll.kit.batches import batches
@@ -18,7 +17,7 @@ from atoll.spaces import policy as space_policy
 from atoll.spaces.models import Space
 
 
-def subscriptions(settings: Settings) -> list[tuple[str, Subscriber]]:
+def subscriptions() -> list[tuple[str, Subscriber]]:
     return [(KIND_CHANGED, drop_follows_of_externals)]
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.config import Settings
 from atoll.conversations.events import (
     COMMENT_CREATED,
     COMMENT_UPDATED,
@@ -22,7 +21,7 @@ from atoll.events.outbox import Recorded, Subscriber
 from atoll.notifications import notify
 
 
-def subscriptions(settings: Settings) -> list[tuple[str, Subscriber]]:
+def subscriptions() -> list[tuple[str, Subscriber]]:
     return [
         (POST_CREATED, notify_mentions),
         (POST_UPDATED, notify_mentions),

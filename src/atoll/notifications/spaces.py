@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.config import Settings
 from atoll.events.outbox import Recorded, Subscriber
 from atoll.notifications import notify
 from atoll.spaces.events import JOIN_ANSWERED, JOIN_REQUESTED, MEMBERSHIP_CHANGED, Added
 
 
-def subscriptions(settings: Settings) -> list[tuple[str, Subscriber]]:
+def subscriptions() -> list[tuple[str, Subscriber]]:
     return [
         (MEMBERSHIP_CHANGED, notify_invitation),
         (JOIN_REQUESTED, notify_join_request),

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.config import Settings
 from atoll.conversations.events import (
     COMMENT_CREATED,
     COMMENT_DELETED,
@@ -23,7 +22,7 @@ from atoll.search import index
 from atoll.wiki.events import WIKI_UPDATED, Edited
 
 
-def subscriptions(settings: Settings) -> list[tuple[str, Subscriber]]:
+def subscriptions() -> list[tuple[str, Subscriber]]:
     return [
         (POST_CREATED, index_post),
         (POST_UPDATED, index_post),

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.config import Settings
 from atoll.events.outbox import Recorded, Subscriber
 from atoll.people.events import PEOPLE_CHANGED, PeopleChanged
 from atoll.search import index
 from atoll.spaces.events import SPACE_CREATED, SPACE_UPDATED
 
 
-def subscriptions(settings: Settings) -> list[tuple[str, Subscriber]]:
+def subscriptions() -> list[tuple[str, Subscriber]]:
     return [
         (PEOPLE_CHANGED, index_people),
         (SPACE_CREATED, index_space),

@@ -14,7 +14,6 @@ from __future__ import annotations
 from sqlalchemy import and_, delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.config import Settings
 from atoll.events.outbox import Recorded, Subscriber
 from atoll.kit.batches import batches
 from atoll.people.events import KIND_CHANGED, PEOPLE_CHANGED, KindChanged, PeopleChanged
@@ -25,7 +24,7 @@ from atoll.spaces.members import do_sync_unit_memberships
 from atoll.spaces.models import JoinRequest, Membership, Space
 
 
-def subscriptions(settings: Settings) -> list[tuple[str, Subscriber]]:
+def subscriptions() -> list[tuple[str, Subscriber]]:
     return [
         (PEOPLE_CHANGED, keep_unit_spaces_in_step),
         (KIND_CHANGED, follow_kind_changes),
