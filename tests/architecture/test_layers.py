@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import networkx as nx
+
 from tests.architecture.layers import LAYERS, imports_of, layer_of, modules, upward_imports
 
 # Imports that still run upward while the house is being put in order. Each is a fault to
@@ -27,6 +29,22 @@ def test_no_import_runs_up_the_layers() -> None:
     assert not new, "\n".join(new)
     mended = sorted(NOT_YET - set(found))
     assert not mended, "mended, remove from NOT_YET: " + ", ".join(mended)
+
+
+def test_no_modules_import_each_other_in_a_loop() -> None:
+    """Not even inside one layer or one package: a loop of imports makes the import order
+    matter, and is dodged with imports hidden in functions."""
+    found = dict(modules())
+    graph: nx.DiGraph[str] = nx.DiGraph()
+    for module, path in found.items():
+        for imp in imports_of(module, path):
+            target = imp.imported
+            while target and target not in found:
+                target = target.rpartition(".")[0]
+            if target not in ("", "atoll", module):
+                graph.add_edge(module, target)
+    loops = [sorted(c) for c in nx.strongly_connected_components(graph) if len(c) > 1]
+    assert not loops, loops
 
 
 def test_the_walk_sees_imports_inside_functions_and_type_checking(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from atoll.conversations import service as conversations
 from atoll.events.models import Event
 from atoll.notifications import service
 from atoll.notifications.models import Notification
+from atoll.notifications.views import NotificationView
 from atoll.people.models import Person
 from atoll.spaces import members as space_members
 from atoll.spaces import service as spaces
@@ -42,7 +43,7 @@ async def _told(db: AsyncSession, person: Person, kind: str | None = None) -> li
     return [v.text for v in views if kind is None or v.notification.kind == kind]
 
 
-async def _views(db: AsyncSession, person: Person, kind: str) -> list[service.NotificationView]:
+async def _views(db: AsyncSession, person: Person, kind: str) -> list[NotificationView]:
     views, _ = await service.notifications_page(db, viewer=person, limit=100)
     return [v for v in views if v.notification.kind == kind]
 

@@ -19,6 +19,7 @@ from atoll.notifications.schemas import (
     ReadOut,
     UnreadOut,
 )
+from atoll.notifications.views import NotificationView, as_json
 from atoll.people.deps import Viewer
 
 router = APIRouter(tags=["notifications"], route_class=IdempotentRoute)
@@ -27,8 +28,8 @@ Cursor = Annotated[str | None, Query(max_length=500)]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 
 
-def notification_out(view: service.NotificationView) -> NotificationOut:
-    return NotificationOut.model_validate(service.as_json(view))
+def notification_out(view: NotificationView) -> NotificationOut:
+    return NotificationOut.model_validate(as_json(view))
 
 
 def preferences_out(prefs: NotificationPreference) -> PreferencesOut:

@@ -25,7 +25,7 @@ import ssl
 from collections.abc import Sequence
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import event, inspect
@@ -34,10 +34,8 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from atoll.config import Settings
 from atoll.kit.ids import parse_id
+from atoll.notifications.views import NotificationView
 from atoll.people.models import Person
-
-if TYPE_CHECKING:
-    from atoll.notifications.service import NotificationView
 
 log = logging.getLogger("atoll.email")
 

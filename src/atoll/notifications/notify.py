@@ -16,6 +16,7 @@ from atoll.kit.time import utcnow
 from atoll.notifications import email, service
 from atoll.notifications import policy as notification_policy
 from atoll.notifications.models import Notification
+from atoll.notifications.views import NotificationView
 from atoll.people.models import Person
 from atoll.spaces.models import JoinRequest, Membership, Space
 from atoll.spaces.policy import MANAGERS
@@ -68,7 +69,7 @@ async def _tell(
     )
     session.add(n)
     await session.flush()
-    view = service.NotificationView(n, actor.id, actor.name, space.id, space.name, space.slug)
+    view = NotificationView(n, actor.id, actor.name, space.id, space.name, space.slug)
     mail, what = email.mail_of(session), IMMEDIATE.get(kind)
     if what and mail.enabled() and await service.wants(session, recipient, what):
         email.queue(
@@ -212,7 +213,7 @@ async def notify_reaction(
     batch.detail = " ".join(emojis)[:200]
     batch.updated_at = utcnow()
     await session.flush()
-    view = service.NotificationView(batch, actor.id, actor.name, space.id, space.name, space.slug)
+    view = NotificationView(batch, actor.id, actor.name, space.id, space.name, space.slug)
     await service.announce(session, recipient=author, view=view)
     return batch
 

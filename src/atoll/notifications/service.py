@@ -7,7 +7,6 @@ domains' events); the daily digest is ``atoll.notifications.digest``."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -24,103 +23,9 @@ from atoll.kit.time import utcnow
 from atoll.notifications import email
 from atoll.notifications import policy as notification_policy
 from atoll.notifications.models import Notification, NotificationPreference
+from atoll.notifications.views import NotificationView
 from atoll.people.models import Person
 from atoll.spaces.models import Space
-from atoll.spaces.policy import MANAGERS
-
-IDEA_LABELS = {"new": "New", "reviewing": "Reviewing", "adopted": "Adopted", "declined": "Declined"}
-
-
-# --- what a notification says ---------------------------------------------------------------
-
-
-@dataclass
-class NotificationView:
-    """A notification with the names it speaks of, as its reader sees it."""
-
-    notification: Notification
-    actor_id: int | None
-    actor_name: str | None
-    space_id: int | None
-    space_name: str | None
-    space_slug: str | None
-
-    @property
-    def text(self) -> str:
-        return describe(self.notification, self.actor_name, self.space_name)
-
-    @property
-    def url(self) -> str:
-        return link_of(self.notification, self.space_slug)
-
-
-def describe(n: Notification, actor: str | None, space: str | None) -> str:
-    """In words: "Ana and 4 others reacted 👍 to your post in Guild"."""
-    who = actor or "Someone"
-    if n.count > 1:
-        others = n.count - 1
-        who = f"{who} and {others} other{'' if others == 1 else 's'}"
-    where = f" in {space}" if space else ""
-    place = space or "a space"
-    if n.kind == "mention":
-        return f"{who} mentioned you in a {'comment' if n.comment_id else 'post'}{where}"
-    if n.kind == "reply":
-        return f"{who} replied to your {'comment' if n.detail == 'comment' else 'post'}{where}"
-    if n.kind == "reaction":
-        emoji = f" {n.detail}" if n.detail else ""
-        return f"{who} reacted{emoji} to your post{where}"
-    if n.kind == "invitation":
-        role = f" as {n.detail}" if n.detail in MANAGERS else ""
-        return f"{who} added you to {place}{role}"
-    if n.kind == "join_request":
-        return f"{who} asked to join {place}"
-    if n.kind == "join_answer":
-        verb = "approved" if n.detail == "approved" else "declined"
-        return f"{who} {verb} your request to join {place}"
-    if n.kind == "accepted":
-        return f"{who} accepted your answer{where}"
-    if n.kind == "idea_status":
-        return f"{who} moved your idea to {IDEA_LABELS.get(n.detail, n.detail)}{where}"
-    return f"{who} did something{where}"
-
-
-def link_of(n: Notification, space_slug: str | None) -> str:
-    """The exact place: the comment in its thread, the post, the space (or its requests)."""
-    if n.post_id is not None and n.comment_id is not None:
-        return f"/posts/{n.post_id}#comment-{n.comment_id}"
-    if n.post_id is not None:
-        return f"/posts/{n.post_id}"
-    if space_slug and n.kind == "join_request":
-        return f"/spaces/{space_slug}?tab=members"
-    if space_slug:
-        return f"/spaces/{space_slug}"
-    return "/notifications"
-
-
-def as_json(view: NotificationView) -> dict[str, Any]:
-    """The API's form of a notification (also the payload of the live ``notification`` event)."""
-    n = view.notification
-    return {
-        "id": str(n.id),
-        "kind": n.kind,
-        "text": view.text,
-        "url": view.url,
-        "actor": {"id": str(view.actor_id), "name": view.actor_name}
-        if view.actor_id is not None and view.actor_name is not None
-        else None,
-        "count": n.count,
-        "space": {"id": str(view.space_id), "name": view.space_name, "slug": view.space_slug}
-        if view.space_id is not None and view.space_name is not None
-        else None,
-        "post_id": str(n.post_id) if n.post_id is not None else None,
-        "comment_id": str(n.comment_id) if n.comment_id is not None else None,
-        "detail": n.detail,
-        "created_at": n.created_at,
-        "updated_at": n.updated_at,
-        "read": n.read_at is not None,
-        "read_at": n.read_at,
-    }
-
 
 # --- reading --------------------------------------------------------------------------------
 
