@@ -44,6 +44,7 @@ from atoll.web.gate import Allowance, RequestGate
 from atoll.web.openapi import docs_page, problem_responses
 from atoll.web.security import SecurityHeaders
 from atoll.wiki import api as wiki_api
+from atoll.wiki import history_pages as wiki_history_pages
 from atoll.wiki import pages as wiki_pages
 from atoll.wiring import make_sessions
 
@@ -152,6 +153,7 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(conversations_composed.router)  # after spaces: /spaces/new first
     app.include_router(notifications_pages.router)
     app.include_router(wiki_pages.router)
+    app.include_router(wiki_history_pages.router)
     app.include_router(analytics_pages.router)
     app.include_router(discover_pages.router)
     app.include_router(search_pages.router)

@@ -16,7 +16,6 @@ NOT_YET: set[str] = {
     "atoll.conversations.feed",
     "atoll.search.query",
     "atoll.search.query._hydrate",
-    "atoll.wiki.pages",
 }
 
 

@@ -1,5 +1,5 @@
 """Wiki pages: a space's page tree, a page, its editor (with the merge view when someone saved
-in between), its history, one revision, the diff between two, and restore, rename, delete.
+in between), rename and delete (its history is ``history_pages``).
 
 Every page works as plain HTML forms; live.js adds the "changed by … — reload" notice."""
 
@@ -20,63 +20,22 @@ from atoll.people.deps import Form, MaybeViewer, PageChrome, Viewer
 from atoll.people.models import Person
 from atoll.wiki import links, service
 from atoll.wiki.diff import Diff, diff_texts
-from atoll.wiki.models import WikiPage, WikiRevision
+from atoll.wiki.models import WikiPage
+from atoll.wiki.page_frame import (
+    BASE,
+    PAGE,
+    canonical,
+    frame,
+    page_url,
+    render_body,
+    whole_number,
+    wiki_of,
+)
 from atoll.wiki.service import WikiSpace
-from atoll.wiki.tree import ancestors, below, build_tree, find_node
+from atoll.wiki.tree import ancestors, below, find_node
 from atoll.wiki.writing import StaleRevision
 
 router = APIRouter(include_in_schema=False)
-HISTORY_PAGE = 25
-BASE = "/spaces/{space_slug}/wiki"
-PAGE = BASE + "/{slug}"
-
-
-def _path(wiki: WikiSpace, slug: str, suffix: str = "") -> str:
-    return links.page_path(wiki.space.slug, slug) + suffix
-
-
-def _canonical(request: Request, wiki: WikiSpace, page: WikiPage, suffix: str = "") -> Response:
-    """Where an old slug (or an old space slug) of this page leads now."""
-    query = f"?{request.url.query}" if request.url.query else ""
-    status = 308 if request.method in ("GET", "HEAD") else 307
-    return RedirectResponse(_path(wiki, page.slug, suffix) + query, status_code=status)
-
-
-async def _wiki(db: DB, viewer: Person | None, space_slug: str, slug: str = "") -> WikiSpace:
-    """The wiki named by the URL, for this viewer. A slug no page or space can have (a NUL
-    character, which PostgreSQL cannot even compare) is simply not found."""
-    if "\x00" in space_slug or "\x00" in slug:
-        raise NotFound("There is no such page.")
-    return await service.access_wiki_by_slug(db, viewer=viewer, space_slug=space_slug)
-
-
-async def _frame(db: DB, wiki: WikiSpace, current: str | None) -> dict[str, Any]:
-    """What every wiki page shows around itself: the space and the page tree."""
-    pages = await service.page_tree(db, wiki=wiki)
-    return {
-        "space": wiki.space,
-        "wiki": wiki,
-        "pages": pages,
-        "tree": build_tree(pages),
-        "current": current,
-    }
-
-
-async def _render_body(db: DB, wiki: WikiSpace, body: str) -> str:
-    """A body as the page would show it, its ``[[links]]`` blue or red as of now."""
-    html, slugs = links.render(body, space_slug=wiki.space.slug)
-    found = await service.existing_slugs(db, space_id=wiki.space.id, slugs=slugs)
-    return links.resolve(html, space_slug=wiki.space.slug, exists=found.__contains__)
-
-
-def _number(value: str | None, name: str) -> int | None:
-    """An optional whole number from a form field; a clear 422 for anything else."""
-    if value is None or value.strip() == "":
-        return None
-    text = value.strip()
-    if not text.isdecimal() or len(text) > 10:
-        raise Invalid.field(name, "must be a whole number")
-    return int(text)
 
 
 # --- the wiki and its pages -----------------------------------------------------------------
@@ -92,8 +51,8 @@ async def wiki_home(
     parent: Annotated[str, Query(max_length=220)] = "",
 ) -> Response:
     """The page tree; ``?new=Title`` (the "New page" form) opens the editor for that title."""
-    wiki = await _wiki(db, viewer, space_slug)
-    ctx = await _frame(db, wiki, None)
+    wiki = await wiki_of(db, viewer, space_slug)
+    ctx = await frame(db, wiki, None)
     ctx["page_count"] = len(ctx["pages"])
     ctx["hide_tree_form"] = True  # the page's own "New page" form is the one
     if wiki.can_edit:
@@ -104,9 +63,9 @@ async def wiki_home(
         if slug and len(title) <= service.MAX_TITLE:
             live = {p.slug for p in ctx["pages"]}
             if slug in live:
-                return RedirectResponse(_path(wiki, slug) + "?exists=1", status_code=303)
+                return RedirectResponse(page_url(wiki, slug) + "?exists=1", status_code=303)
             query = {"title": title, **({"parent": parent} if parent else {})}
-            target = _path(wiki, slug, "/edit") + "?" + urlencode(query)
+            target = page_url(wiki, slug, "/edit") + "?" + urlencode(query)
             return RedirectResponse(target, status_code=303)
         ctx["new_error"] = (
             f"The title must be at most {service.MAX_TITLE} characters long."
@@ -121,16 +80,16 @@ async def wiki_home(
 async def wiki_page(
     request: Request, space_slug: str, slug: str, viewer: MaybeViewer, db: DB
 ) -> Response:
-    wiki = await _wiki(db, viewer, space_slug, slug)
+    wiki = await wiki_of(db, viewer, space_slug, slug)
     try:
         page = await service.find_page(db, wiki=wiki, slug=slug, include_deleted=True)
     except NotFound:
-        ctx = await _frame(db, wiki, None)
+        ctx = await frame(db, wiki, None)
         ctx.update(page=None, slug=slug)
         return render(request, "wiki/deleted.html", ctx, status_code=404)
     if page.slug != slug or space_slug != wiki.space.slug:
-        return _canonical(request, wiki, page)
-    ctx = await _frame(db, wiki, page.slug)
+        return canonical(request, wiki, page)
+    ctx = await frame(db, wiki, page.slug)
     if page.deleted_at is not None:
         ctx.update(page=page, slug=page.slug)
         return render(request, "wiki/deleted.html", ctx, status_code=404)
@@ -174,7 +133,7 @@ async def _editor(
     base_revision: int,
 ) -> dict[str, Any]:
     """The editor's context; with no ``draft``, the page as it is now."""
-    ctx = await _frame(db, wiki, page.slug if page else None)
+    ctx = await frame(db, wiki, page.slug if page else None)
     if draft is None and page is not None:
         parent = next((p for p in ctx["pages"] if p.id == page.parent_id), None)
         draft = {
@@ -204,11 +163,11 @@ async def edit_page(
     parent: Annotated[str, Query(max_length=220)] = "",
 ) -> Response:
     """The editor: of a page, or of a new one (a red link leads here with ``?title=``)."""
-    wiki = await _wiki(db, viewer, space_slug, slug)
+    wiki = await wiki_of(db, viewer, space_slug, slug)
     service.check_can_edit(viewer, wiki)
     page = await _maybe_page(db, wiki, slug)
     if page is not None and page.slug != slug:
-        return _canonical(request, wiki, page, "/edit")
+        return canonical(request, wiki, page, "/edit")
     if page is None:
         draft = {
             "title": " ".join(title.split())[:200],
@@ -265,7 +224,7 @@ async def _merge_view(
 async def save_page(
     request: Request, space_slug: str, slug: str, form: Form, viewer: Viewer, db: DB
 ) -> Response:
-    wiki = await _wiki(db, viewer, space_slug, slug)
+    wiki = await wiki_of(db, viewer, space_slug, slug)
     draft = {
         "title": form.get("title", ""),
         "body": form.get("body", ""),
@@ -273,7 +232,7 @@ async def save_page(
         "parent": form.get("parent", ""),
     }
     try:
-        base = _number(form.get("base_revision"), "base_revision")
+        base = whole_number(form.get("base_revision"), "base_revision")
         saved = await service.do_save(
             db,
             editor=viewer,
@@ -291,7 +250,7 @@ async def save_page(
         return await _merge_page(request, db, viewer, space_slug, where, draft, base or 0)
     except (Invalid, Conflict) as error:
         await discard_changes(db, request)
-        wiki = await _wiki(db, viewer, space_slug, slug)
+        wiki = await wiki_of(db, viewer, space_slug, slug)
         page = await _maybe_page(db, wiki, slug)
         ctx = await _editor(
             db,
@@ -304,12 +263,12 @@ async def save_page(
         ctx["error"] = error.detail
         return render(request, "wiki/edit.html", ctx, status_code=error.status)
     flag = "saved" if saved.changed else "unchanged"
-    return RedirectResponse(_path(wiki, saved.page.slug) + f"?{flag}=1", status_code=303)
+    return RedirectResponse(page_url(wiki, saved.page.slug) + f"?{flag}=1", status_code=303)
 
 
 def _number_or(value: str | None, default: int) -> int:
     try:
-        found = _number(value, "number")
+        found = whole_number(value, "number")
     except Invalid:
         return default
     return default if found is None else found
@@ -325,7 +284,7 @@ async def _merge_page(
     base: int,
 ) -> Response:
     """409: the editor again, based on the current revision, with the merge view above it."""
-    wiki = await _wiki(db, viewer, space_slug, slug)
+    wiki = await wiki_of(db, viewer, space_slug, slug)
     page = await service.find_page(db, wiki=wiki, slug=slug, include_deleted=True)
     ctx = await _editor(
         db, wiki, slug=page.slug, page=page, draft=draft, base_revision=page.revision
@@ -339,139 +298,13 @@ async def preview(
     request: Request, space_slug: str, slug: str, form: Form, viewer: Viewer, db: DB
 ) -> Response:
     """The editor's preview (htmx): the page's renderer, links blue or red as of now."""
-    wiki = await _wiki(db, viewer, space_slug, slug)
+    wiki = await wiki_of(db, viewer, space_slug, slug)
     body = service.check_body(form.get("body", ""))
-    html = await _render_body(db, wiki, body)
+    html = await render_body(db, wiki, body)
     return render(request, "conversations/_preview.html", {"html": html})
 
 
 # --- history, revisions, diffs, restore -----------------------------------------------------
-
-
-async def _any_page(db: DB, wiki: WikiSpace, slug: str) -> WikiPage:
-    """A page by slug, deleted ones too (their history stays readable)."""
-    return await service.find_page(db, wiki=wiki, slug=slug, include_deleted=True)
-
-
-@router.get(PAGE + "/history", dependencies=[PageChrome])
-async def history(
-    request: Request,
-    space_slug: str,
-    slug: str,
-    viewer: MaybeViewer,
-    db: DB,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
-) -> Response:
-    wiki = await _wiki(db, viewer, space_slug, slug)
-    page = await _any_page(db, wiki, slug)
-    if page.slug != slug:
-        return _canonical(request, wiki, page, "/history")
-    found = await service.revisions(db, page=page, limit=HISTORY_PAGE, cursor=cursor)
-    ctx = await _frame(db, wiki, page.slug)
-    items = found.items
-    ctx.update(
-        page=page,
-        deleted=page.deleted_at is not None,
-        revisions=items,
-        next_cursor=found.next_cursor,
-        cursor=cursor,
-        default_to=items[0].number if items else None,
-        default_from=items[1].number if len(items) > 1 else None,
-    )
-    return render(request, "wiki/history.html", ctx)
-
-
-async def _diff_page(
-    request: Request, db: DB, wiki: WikiSpace, page: WikiPage, old_no: int, new_no: int
-) -> Response:
-    old = await service.revision(db, page=page, number=old_no)
-    new = await service.revision(db, page=page, number=new_no)
-    ctx = await _frame(db, wiki, page.slug)
-    authors = await _authors(db, old, new)
-    ctx.update(
-        page=page,
-        deleted=page.deleted_at is not None,
-        old=old,
-        new=new,
-        old_author=authors.get(old.author_id or 0),
-        new_author=authors.get(new.author_id or 0),
-        diff=diff_texts(old.body, new.body),
-    )
-    return render(request, "wiki/revision.html", ctx)
-
-
-async def _authors(db: DB, *revs: WikiRevision) -> dict[int, Person]:
-    out: dict[int, Person] = {}
-    for rev in revs:
-        if rev.author_id is not None and rev.author_id not in out:
-            person = await db.get(Person, rev.author_id)
-            if person is not None:
-                out[rev.author_id] = person
-    return out
-
-
-@router.get(PAGE + "/compare", dependencies=[PageChrome])
-async def compare(
-    request: Request,
-    space_slug: str,
-    slug: str,
-    viewer: MaybeViewer,
-    db: DB,
-    from_: Annotated[int | None, Query(alias="from", ge=1, le=service.MAX_REVISION)] = None,
-    to: Annotated[int | None, Query(ge=1, le=service.MAX_REVISION)] = None,
-) -> Response:
-    """The history's "compare" form: the diff between the two revisions picked."""
-    wiki = await _wiki(db, viewer, space_slug, slug)
-    page = await _any_page(db, wiki, slug)
-    if page.slug != slug:
-        return _canonical(request, wiki, page, "/compare")
-    if from_ is None or to is None:
-        raise Invalid("Pick two revisions to compare: one under “From” and one under “To”.")
-    old_no, new_no = sorted((from_, to))
-    return await _diff_page(request, db, wiki, page, old_no, new_no)
-
-
-@router.get(PAGE + "/revisions/{number}", dependencies=[PageChrome])
-async def revision_page(
-    request: Request,
-    space_slug: str,
-    slug: str,
-    number: int,
-    viewer: MaybeViewer,
-    db: DB,
-    diff_to: Annotated[int | None, Query(ge=1, le=service.MAX_REVISION)] = None,
-) -> Response:
-    """One revision, rendered; with ``?diff_to=m`` the diff from it to revision m."""
-    wiki = await _wiki(db, viewer, space_slug, slug)
-    page = await _any_page(db, wiki, slug)
-    if page.slug != slug:
-        return _canonical(request, wiki, page, f"/revisions/{number}")
-    if diff_to is not None:
-        return await _diff_page(request, db, wiki, page, number, diff_to)
-    rev = await service.revision(db, page=page, number=number)
-    ctx = await _frame(db, wiki, page.slug)
-    ctx.update(
-        page=page,
-        deleted=page.deleted_at is not None,
-        rev=rev,
-        author=(await _authors(db, rev)).get(rev.author_id or 0),
-        html=await _render_body(db, wiki, rev.body),
-        diff=None,
-    )
-    return render(request, "wiki/revision.html", ctx)
-
-
-@router.post(PAGE + "/restore")
-async def restore(
-    request: Request, space_slug: str, slug: str, form: Form, viewer: Viewer, db: DB
-) -> Response:
-    wiki = await _wiki(db, viewer, space_slug, slug)
-    page = await _any_page(db, wiki, slug)
-    number = _number(form.get("revision"), "revision")
-    if number is None:
-        raise Invalid.field("revision", "name the revision to restore")
-    page = await service.do_restore(db, editor=viewer, wiki=wiki, page=page, number=number)
-    return RedirectResponse(_path(wiki, page.slug) + f"?restored={number}", status_code=303)
 
 
 # --- rename and delete ----------------------------------------------------------------------
@@ -485,12 +318,12 @@ async def _live_page(db: DB, wiki: WikiSpace, slug: str) -> WikiPage:
 async def rename_page(
     request: Request, space_slug: str, slug: str, viewer: Viewer, db: DB
 ) -> Response:
-    wiki = await _wiki(db, viewer, space_slug, slug)
+    wiki = await wiki_of(db, viewer, space_slug, slug)
     service.check_can_edit(viewer, wiki)
     page = await _live_page(db, wiki, slug)
     if page.slug != slug:
-        return _canonical(request, wiki, page, "/rename")
-    ctx = await _frame(db, wiki, page.slug)
+        return canonical(request, wiki, page, "/rename")
+    ctx = await frame(db, wiki, page.slug)
     ctx.update(page=page, draft_title=page.title)
     return render(request, "wiki/rename.html", ctx)
 
@@ -499,19 +332,19 @@ async def rename_page(
 async def rename(
     request: Request, space_slug: str, slug: str, form: Form, viewer: Viewer, db: DB
 ) -> Response:
-    wiki = await _wiki(db, viewer, space_slug, slug)
+    wiki = await wiki_of(db, viewer, space_slug, slug)
     page = await _live_page(db, wiki, slug)
     title = form.get("title", "")
     try:
         page = await service.do_rename(db, editor=viewer, wiki=wiki, page=page, title=title)
     except (Invalid, Conflict) as error:
         await discard_changes(db, request)
-        wiki = await _wiki(db, viewer, space_slug, slug)
+        wiki = await wiki_of(db, viewer, space_slug, slug)
         page = await _live_page(db, wiki, slug)
-        ctx = await _frame(db, wiki, page.slug)
+        ctx = await frame(db, wiki, page.slug)
         ctx.update(page=page, draft_title=title, error=error.detail)
         return render(request, "wiki/rename.html", ctx, status_code=error.status)
-    return RedirectResponse(_path(wiki, page.slug) + "?renamed=1", status_code=303)
+    return RedirectResponse(page_url(wiki, page.slug) + "?renamed=1", status_code=303)
 
 
 @router.get(PAGE + "/delete", dependencies=[PageChrome])
@@ -519,12 +352,12 @@ async def delete_page(
     request: Request, space_slug: str, slug: str, viewer: Viewer, db: DB
 ) -> Response:
     """The confirm step: it says plainly that the page can be brought back."""
-    wiki = await _wiki(db, viewer, space_slug, slug)
+    wiki = await wiki_of(db, viewer, space_slug, slug)
     service.check_can_edit(viewer, wiki)
     page = await _live_page(db, wiki, slug)
     if page.slug != slug:
-        return _canonical(request, wiki, page, "/delete")
-    ctx = await _frame(db, wiki, page.slug)
+        return canonical(request, wiki, page, "/delete")
+    ctx = await frame(db, wiki, page.slug)
     ctx.update(page=page, linked_from=await service.linked_from(db, wiki=wiki, page=page))
     return render(request, "wiki/delete.html", ctx)
 
@@ -533,7 +366,7 @@ async def delete_page(
 async def delete(
     request: Request, space_slug: str, slug: str, form: Form, viewer: Viewer, db: DB
 ) -> Response:
-    wiki = await _wiki(db, viewer, space_slug, slug)
+    wiki = await wiki_of(db, viewer, space_slug, slug)
     page = await _live_page(db, wiki, slug)
     await service.do_delete_page(db, editor=viewer, wiki=wiki, page=page)
     target = f"/spaces/{quote(wiki.space.slug, safe='')}/wiki?" + urlencode({"deleted": page.slug})
