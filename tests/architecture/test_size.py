@@ -13,7 +13,6 @@ EXEMPT_FUNCTIONS = ("atoll.db.migrations", "atoll.demo")
 
 # Still too long while the house is being put in order; an entry that fits must go.
 NOT_YET: set[str] = {
-    "atoll.conversations.feed",
     "atoll.conversations.service",
     "atoll.notifications.service",
     "atoll.search.index.reindex",
