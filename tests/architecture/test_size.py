@@ -16,8 +16,6 @@ NOT_YET: set[str] = {
     "atoll.conversations.service",
     "atoll.notifications.service",
     "atoll.search.index.reindex",
-    "atoll.search.query",
-    "atoll.search.query._hydrate",
     "atoll.wiki.pages",
     "atoll.wiki.service",
     "atoll.wiki.service._create",

@@ -4,6 +4,7 @@ One table, ``search_doc``, holds the text of everything searchable; the database
 SQLite through FTS5 tables kept in step by triggers, PostgreSQL through a generated
 ``tsvector`` column with GIN indexes (both made by migration 0007). The rest of Atoll writes
 rows with :mod:`atoll.search.index` inside its own transaction and reads with
-:mod:`atoll.search.query`, which joins the visibility rules of the spaces and people
+:mod:`atoll.search.query` (the query language in :mod:`atoll.search.language`, what a hit
+shows in :mod:`atoll.search.hits`), which joins the visibility rules of the spaces and people
 policies into the SQL.
 """
