@@ -274,16 +274,13 @@ async def feed_for(
     _checked(filter)  # an unknown filter is refused before any query
     reader = policy.reader_of(viewer)
     spaces, people = await _feed_sources(session, viewer)
-    space_room, people_room = queries.room_for(len(spaces)), queries.room_for(len(people))
+    room = queries.room_for(len(spaces), len(people))
     params: dict[str, Any] = {"viewer_id": viewer.id}
-    if space_room is None or people_room is None:
+    if room is None:
         stmt = queries.WIDE_FEED[reader]
     else:
-        stmt = queries.feed_page(reader, space_room, people_room)
-        spaces += [0] * (space_room - len(spaces))  # no space or person has id 0
-        people += [0] * (people_room - len(people))
-        params.update({f"space_{i}": space for i, space in enumerate(spaces)})
-        params.update({f"person_{i}": person for i, person in enumerate(people)})
+        stmt = queries.feed_page(reader, room)
+        params |= _in_room("space", spaces, room) | _in_room("person", people, room)
     return await _page(session, viewer, stmt, params, filter=filter, cursor=cursor, limit=limit)
 
 
@@ -296,6 +293,11 @@ async def _feed_sources(session: AsyncSession, viewer: Person) -> tuple[list[int
         (spaces if type_ == "space" else people).add(target)
     people.discard(viewer.id)  # their own posts are a source of their own
     return sorted(spaces), sorted(people)
+
+
+def _in_room(name: str, ids: list[int], room: int) -> dict[str, int]:
+    """The parameters ``:<name>_0``… of a room: the ids, then 0 (no space or person has it)."""
+    return {f"{name}_{i}": ids[i] if i < len(ids) else 0 for i in range(room)}
 
 
 async def is_listed(

@@ -1,7 +1,7 @@
-"""The statements conversations are read with, built once when this module is imported.
+"""The statements conversations are read with, each built once.
 
 Building a SQLAlchemy statement and computing its cache key costs more CPU than running one of
-these (docs/performance.md), so each is built here once and run with bound parameters:
+these (docs/performance.md), so each is built once and run with bound parameters:
 
 - ``:viewer_id`` the viewer (0 when signed out: ids start at 1), ``:post_id``, ``:comment_id``,
   ``:space_id``, ``:ids`` a list of posts;
@@ -12,12 +12,12 @@ these (docs/performance.md), so each is built here once and run with bound param
 The read rule differs by kind of reader (``spaces.policy.READERS``), so a statement that
 applies it is a dict with one statement per kind of reader.
 
-The feed is defined once, in ``FEED_SPACES``, ``FOLLOWED_PEOPLE`` and ``MENTIONING``: a post
-in a space the viewer may read is in their feed when its space is one they belong to or
-follow, its author is them or someone they follow, or it mentions them. ``feed_page`` finds a
-page of it in one index range per source (its cost does not grow with the history), so it is
-built for a number of sources; ``WIDE_FEED`` is the same feed as one filter, for viewers with
-more sources than the largest room.
+The feed is defined once, by ``MEMBER_OF``, ``FOLLOWED_SPACES``, ``FOLLOWED_PEOPLE`` and
+``MENTIONING``: a post in a space the viewer may read is in their feed when its space is one
+they belong to or follow, its author is them or someone they follow, or it mentions them.
+``feed_page`` finds a page of it in one index range per source (so that its cost does not grow
+with the history) and is built for a number of sources, on first use; ``WIDE_FEED`` is the
+same feed as one filter, for viewers with more sources than the largest room.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ from sqlalchemy import (
     union,
     union_all,
 )
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from atoll.conversations import policy as conversation_policy
 from atoll.conversations.models import Comment, Follow, IdeaVote, Mention, Post, Reaction
@@ -211,11 +211,15 @@ FOLLOWED_PEOPLE = select(Follow.target_id).where(
 MENTIONING = select(Mention.post_id).where(Mention.person_id == VIEWER)
 
 
+def _feed_space(space_id: InstrumentedAttribute[int]) -> ColumnElement[bool]:
+    """A space whose posts are in the viewer's feed: they belong to it or follow it."""
+    return or_(space_id.in_(MEMBER_OF), space_id.in_(FOLLOWED_SPACES))
+
+
 def _in_feed() -> ColumnElement[bool]:
     """The posts of the viewer's feed, in a statement that applies the read rule."""
     return or_(
-        Post.space_id.in_(MEMBER_OF),
-        Post.space_id.in_(FOLLOWED_SPACES),
+        _feed_space(Post.space_id),
         Post.author_id.in_(FOLLOWED_PEOPLE),
         Post.author_id == VIEWER,
         Post.id.in_(MENTIONING),
@@ -224,7 +228,7 @@ def _in_feed() -> ColumnElement[bool]:
 
 def _feed_sources(reader: str) -> CompoundSelect:
     spaces = select(literal("space", String).label("type"), Space.id.label("id")).where(
-        or_(Space.id.in_(MEMBER_OF), Space.id.in_(FOLLOWED_SPACES)), _readable(reader)
+        _feed_space(Space.id), _readable(reader)
     )
     people = FOLLOWED_PEOPLE.with_only_columns(literal("person", String), Follow.target_id)
     return union_all(spaces, people)
@@ -234,15 +238,15 @@ def _feed_sources(reader: str) -> CompoundSelect:
 # ("person", id) for each person they follow.
 FEED_SOURCES = by_reader(_feed_sources)
 
-# How many spaces, and how many people, a feed page statement has room for: a viewer's
-# sources go in the smallest room that holds them, and the rest of the room gets id 0, which no
-# space or person has (an empty index range). More than the largest: ``WIDE_FEED``.
-ROOMS = (0, 1, 2, 4, 8, 16, 32, 64)
+# A feed page statement has room for as many spaces as people, one of these: a viewer's sources
+# go in the smallest room that holds them, and the rest of the room gets id 0, which no space or
+# person has (an empty index range). More than the largest: ``WIDE_FEED``.
+ROOMS = (1, 2, 4, 8, 16, 32, 64)
 
 
-def room_for(count: int) -> int | None:
-    """The smallest of ``ROOMS`` that holds ``count`` sources, None when none does."""
-    return next((room for room in ROOMS if room >= count), None)
+def room_for(spaces: int, people: int) -> int | None:
+    """The smallest of ``ROOMS`` for this many spaces and people, None when none holds them."""
+    return next((room for room in ROOMS if room >= max(spaces, people)), None)
 
 
 def _newest(reader: str, *where: ColumnElement[bool], readable: bool = False) -> Select[Any]:
@@ -254,15 +258,16 @@ def _newest(reader: str, *where: ColumnElement[bool], readable: bool = False) ->
 
 
 @cache
-def feed_page(reader: str, spaces: int, people: int) -> Select[Any]:
-    """A page of the feed among the newest posts of each source: spaces ``:space_0``… and
-    people ``:person_0``… (rooms of ``ROOMS``), the viewer's own posts and those mentioning
+def feed_page(reader: str, room: int) -> Select[Any]:
+    """A page of the feed among the newest posts of each source: ``room`` spaces
+    (``:space_0``…) and people (``:person_0``…), the viewer's own posts and those mentioning
     them. A space's newest posts are an index range (``ix_post_space_id_created_at_id``); a
     person's may be in any space, so those sources apply the read rule before they are cut.
     Every candidate is thus in the feed, and the page is the newest of them. Built the first
-    time it is asked for: a large room takes long to build, and most are never used."""
-    sources = [_newest(reader, Post.space_id == bindparam(f"space_{i}")) for i in range(spaces)]
-    authors = [VIEWER, *(bindparam(f"person_{i}") for i in range(people))]
+    time it is asked for (a large room takes long to build, and most are never used): at most
+    one statement per kind of reader and room."""
+    sources = [_newest(reader, Post.space_id == bindparam(f"space_{i}")) for i in range(room)]
+    authors = [VIEWER, *(bindparam(f"person_{i}") for i in range(room))]
     sources += [_newest(reader, Post.author_id == author, readable=True) for author in authors]
     sources.append(_newest(reader, Post.id.in_(MENTIONING), readable=True))
     # Each term is wrapped: SQLite takes no ORDER BY or LIMIT on a compound's own terms. UNION,
