@@ -210,10 +210,17 @@ async def views_of(
 # --- lists ------------------------------------------------------------------------------------
 
 
-def _checked(filter: str) -> str:
+def _filtered(filter: str) -> dict[str, Any]:
+    """The parameters of a list's filter (``FILTERS``); Invalid for an unknown one."""
     if filter not in FILTERS:
         raise Invalid.field("filter", f"must be one of {', '.join(FILTERS)}")
-    return filter
+    return FILTERS[filter]
+
+
+def _page_params(filter: str, cursor: str | None, limit: int) -> dict[str, Any]:
+    """The parameters of a list's page (``queries``): ``limit`` rows and one more, to know
+    whether there is a next page; Invalid for an unknown filter or a foreign cursor."""
+    return _filtered(filter) | queries.page_params(_after(cursor), limit + 1)
 
 
 def _after(cursor: str | None) -> tuple[datetime, int] | None:
@@ -236,15 +243,10 @@ async def _page(
     stmt: Select[Any],
     params: dict[str, Any],
     *,
-    filter: str,
-    cursor: str | None,
-    limit: int | None,
+    limit: int,
 ) -> tuple[list[PostView], str | None]:
-    """Run a list's statement for one page (``queries.page_params``; one row more than the
-    page, to know whether there is a next): its views and the cursor of the next page
-    (paginated on (created_at, id))."""
-    filter, limit = _checked(filter), clamp_limit(limit)
-    params = {**params, **queries.page_params(filter, _after(cursor), limit + 1)}
+    """Run a list's statement with ``_page_params``: the page's views and the cursor of the
+    next page (paginated on (created_at, id))."""
     rows = [(p, a, s, r) for p, a, s, r in (await session.execute(stmt, params)).tuples()]
     next_cursor = None
     if len(rows) > limit:
@@ -271,17 +273,17 @@ async def feed_for(
 
     Two queries before the views, so that the cost does not grow with the history: the
     viewer's sources, then the page among each source's newest posts (``queries.feed_page``)."""
-    _checked(filter)  # an unknown filter is refused before any query
+    limit = clamp_limit(limit)
+    params = _page_params(filter, cursor, limit) | {"viewer_id": viewer.id}
     reader = policy.reader_of(viewer)
     spaces, people = await _feed_sources(session, viewer)
     room = queries.room_for(len(spaces), len(people))
-    params: dict[str, Any] = {"viewer_id": viewer.id}
     if room is None:
         stmt = queries.WIDE_FEED[reader]
     else:
         stmt = queries.feed_page(reader, room)
         params |= _in_room("space", spaces, room) | _in_room("person", people, room)
-    return await _page(session, viewer, stmt, params, filter=filter, cursor=cursor, limit=limit)
+    return await _page(session, viewer, stmt, params, limit=limit)
 
 
 async def _feed_sources(session: AsyncSession, viewer: Person) -> tuple[list[int], list[int]]:
@@ -307,7 +309,7 @@ async def is_listed(
     (``feed``) or its space's posts. One query (for live pages deciding where a new post
     goes)."""
     listed = queries.LISTED_IN_FEED if feed else queries.LISTED
-    params = {"viewer_id": viewer.id, "post_id": post_id, **FILTERS[_checked(filter)]}
+    params = {"viewer_id": viewer.id, "post_id": post_id, **_filtered(filter)}
     return await session.scalar(listed[policy.reader_of(viewer)], params) is not None
 
 
@@ -322,9 +324,10 @@ async def space_posts(
 ) -> tuple[list[PostView], str | None]:
     """A space's posts, newest first, with the same filters as the feed. Load the space with
     ``access_readable_space`` first (this query applies the read rule again regardless)."""
+    limit = clamp_limit(limit)
+    params = _page_params(filter, cursor, limit) | {"viewer_id": _id(viewer), "space_id": space.id}
     stmt = queries.SPACE_POSTS[policy.reader_of(viewer)]
-    params = {"viewer_id": _id(viewer), "space_id": space.id}
-    return await _page(session, viewer, stmt, params, filter=filter, cursor=cursor, limit=limit)
+    return await _page(session, viewer, stmt, params, limit=limit)
 
 
 async def post_view(

@@ -5,9 +5,10 @@ these (docs/performance.md), so each is built once and run with bound parameters
 
 - ``:viewer_id`` the viewer (0 when signed out: ids start at 1), ``:post_id``, ``:comment_id``,
   ``:space_id``, ``:ids`` a list of posts;
-- a list's page (``page_params``): ``:limit`` rows, newest first, after the cursor
-  ``:after_at`` / ``:after_id`` (both None on the first page), of the kind ``:kind`` (None:
-  every kind) and, when ``:unanswered``, only questions without an accepted answer.
+- a list's page: ``:limit`` rows, newest first, after the cursor ``:after_at`` /
+  ``:after_id`` (both None on the first page: ``page_params``), of the kind ``:kind`` (None:
+  every kind) and, when ``:unanswered``, only questions without an accepted answer
+  (``FILTERS``).
 
 The read rule differs by kind of reader (``spaces.policy.READERS``), so a statement that
 applies it is a dict with one statement per kind of reader.
@@ -78,11 +79,11 @@ FILTERS: dict[str, dict[str, Any]] = {
 MINE = aliased(Membership, name="mine")
 
 
-def page_params(filter: str, after: tuple[Any, int] | None, limit: int) -> dict[str, Any]:
-    """The parameters of a list's page: ``limit`` rows under ``filter`` (one of ``FILTERS``)
-    after the cursor ``after`` (created_at, id), or the first page."""
+def page_params(after: tuple[Any, int] | None, limit: int) -> dict[str, Any]:
+    """The parameters of a list's page but its filter (``FILTERS``): ``limit`` rows after the
+    cursor ``after`` (created_at, id), or the first page."""
     at, last = after if after is not None else (None, None)
-    return {**FILTERS[filter], "after_at": at, "after_id": last, "limit": limit}
+    return {"after_at": at, "after_id": last, "limit": limit}
 
 
 def by_reader(build: Callable[[str], S]) -> dict[str, S]:
