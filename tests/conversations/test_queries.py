@@ -9,11 +9,12 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.conversations import feed
+from atoll.conversations import feed, queries
 from atoll.people.models import Person
 from tests.conversations.helpers import comment, join, make_post, make_space
 from tests.factories import auth_headers, make_person
@@ -131,48 +132,56 @@ async def test_a_thread_takes_the_same_queries_for_few_and_many_comments(
     assert sizes[0] == sizes[1], sizes
 
 
-async def test_one_built_feed_statement_serves_every_viewer_of_its_shape(
-    client: httpx.AsyncClient, db: AsyncSession
+async def _read_feed(client: httpx.AsyncClient, headers: dict[str, str]) -> list[str]:
+    """Every post body of a feed, two at a time, following the cursor."""
+    bodies: list[str] = []
+    cursor = None
+    while True:
+        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        r = await client.get(f"{API}/feed", params=params, headers=headers)
+        assert r.status_code == 200, r.text
+        bodies += [p["body"] for p in r.json()["items"]]
+        cursor = r.json()["next_cursor"]
+        if cursor is None:
+            return bodies
+
+
+async def test_one_feed_statement_serves_every_viewer_of_its_shape(
+    app: FastAPI, client: httpx.AsyncClient, db: AsyncSession
 ) -> None:
-    """The feed's page query is built once per shape and run with the viewer's parameters:
-    two people in one space each (the same shape) each see only their own space, page after
-    page, and the second is served by the statement built for the first."""
+    """Two people in one space each (the same shape) each see only their own space, page
+    after page, and the database is sent the same SQL for both: who reads is a parameter."""
     ana, ben = await make_person(db, name="Ana"), await make_person(db, name="Ben")
     headers = {p.id: await auth_headers(client, p) for p in (ana, ben)}
     for person in (ana, ben):
         sid = (await make_space(client, headers[person.id], name=f"Room of {person.name}"))["id"]
         for i in range(3):
             await make_post(client, headers[person.id], sid, f"{person.name} {i}")
-    feed._feed_page.cache_clear()
+    sent: dict[str, set[str]] = {}
     for person in (ana, ben):
-        bodies, cursor = [], None
-        while True:
-            params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
-            r = await client.get(f"{API}/feed", params=params, headers=headers[person.id])
-            assert r.status_code == 200, r.text
-            bodies += [p["body"] for p in r.json()["items"]]
-            cursor = r.json()["next_cursor"]
-            if cursor is None:
-                break
+        with counting(app) as statements:
+            bodies = await _read_feed(client, headers[person.id])
         assert bodies == [f"{person.name} {i}" for i in (2, 1, 0)]
-    info = feed._feed_page.cache_info()
-    # ana built the first page's shape and the cursor pages' shape; ben reused both
-    assert (info.misses, info.hits) == (2, 2), info
+        sent[person.name] = set(statements)
+    assert sent["Ana"] == sent["Ben"]
 
 
-async def test_a_feed_of_three_sources_runs_on_the_statement_built_for_four(
-    client: httpx.AsyncClient, db: AsyncSession
+async def test_a_feed_finds_the_same_posts_in_any_room_and_as_one_filter(
+    client: httpx.AsyncClient, db: AsyncSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Source counts are rounded up to a power of two; the spare source matches nothing."""
-    people = [await make_person(db, name=name) for name in ("Ana", "Ben", "Cara")]
+    """Three spaces and a followed person in a room for four (the spare sources match
+    nothing), in a room for exactly three, and past the largest room (the feed as one
+    filter): the same posts, in the same order."""
+    people = [await make_person(db, name=name) for name in ("Ana", "Ben", "Cara", "Dan")]
     headers = [await auth_headers(client, p) for p in people]
     rooms = [(await make_space(client, h, name=f"Room {i}"))["id"] for i, h in enumerate(headers)]
     for i, (h, sid) in enumerate(zip(headers, rooms, strict=True)):
         await make_post(client, h, sid, f"post {i}")
     for sid in rooms[:2]:
         await join(client, headers[2], sid)
-    feed._feed_page.cache_clear()
-    r = await client.get(f"{API}/feed", headers=headers[2])
-    assert [p["body"] for p in r.json()["items"]] == ["post 2", "post 1", "post 0"]
-    assert feed._sources_shape(3) == 4 and feed._feed_page.cache_info().currsize == 1
-    assert [feed._sources_shape(n) for n in (0, 1, 2, 5, 64, 65)] == [0, 1, 2, 8, 64, 128]
+    follow = await client.put(f"{API}/follows/person/{people[3].id}", headers=headers[2])
+    assert follow.status_code in (200, 201, 204), follow.text
+    expected = ["post 3", "post 2", "post 1", "post 0"]
+    for sizes in ((1, 2, 4), (3,), (2,)):
+        monkeypatch.setattr(queries, "ROOMS", sizes)
+        assert await _read_feed(client, headers[2]) == expected, sizes

@@ -9,8 +9,8 @@ import httpx
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from atoll.search.hits import SNIPPET_WORDS, prefix_snippet
 from atoll.search.models import SearchDoc
-from atoll.search.query import SNIPPET_WORDS, prefix_snippet
 from tests.conversations.helpers import comment, join, make_post, make_space
 from tests.factories import auth_headers, make_person
 
@@ -233,7 +233,7 @@ async def test_bad_queries_are_422(client, db) -> None:  # type: ignore[no-untyp
 
 
 def test_mark_escapes_text_and_only_marks_matches() -> None:
-    from atoll.search.query import CLOSE, OPEN, mark
+    from atoll.search.hits import CLOSE, OPEN, mark
 
     assert mark(f"a <b>&{OPEN}x{CLOSE} y") == "a &lt;b&gt;&amp;<mark>x</mark> y"
     assert mark(f"{CLOSE}stray {OPEN}open") == "stray <mark>open</mark>"

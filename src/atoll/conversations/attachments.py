@@ -309,7 +309,7 @@ async def access_attachment(
     return attachment
 
 
-# Built once (see conversations.feed): the attachments of the posts ``:ids``.
+# Built once (see conversations.queries): the attachments of the posts ``:ids``.
 _ATTACHMENTS_OF = (
     select(Attachment)
     .where(Attachment.post_id.in_(bindparam("ids", expanding=True)))

@@ -3,66 +3,39 @@ space's posts, a post's thread and the history of edits.
 
 Every list issues a fixed number of queries whatever its length: one for the posts with their
 authors, spaces and the viewer's role, then one each for reaction counts (with the viewer's
-own), the viewer's votes and the attachments. Visibility is the spaces policy's SQL clause,
-joined into each query; nothing is filtered in Python after loading."""
+own), the viewer's votes and the attachments. The statements are ``atoll.conversations.queries``,
+built once. Visibility is the spaces policy's SQL clause, joined into each query; nothing is
+filtered in Python after loading."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Select,
-    String,
-    and_,
-    bindparam,
-    case,
-    func,
-    literal,
-    or_,
-    select,
-    union,
-    union_all,
-)
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from atoll.conversations import attachments as files
-from atoll.conversations import mentions
+from atoll.conversations import mentions, queries
 from atoll.conversations import policy as conversation_policy
-from atoll.conversations.models import (
-    Attachment,
-    Comment,
-    CommentRevision,
-    Follow,
-    IdeaVote,
-    Mention,
-    Post,
-    PostRevision,
-    Reaction,
-)
+from atoll.conversations.models import Attachment, Comment, CommentRevision, Post, PostRevision
+from atoll.conversations.queries import FILTERS
 from atoll.kit.errors import Invalid, denied
 from atoll.kit.ids import MAX_ID, parse_id
 from atoll.kit.pagination import clamp_limit, decode_cursor, encode_cursor
 from atoll.kit.time import as_utc
 from atoll.people.models import Person
 from atoll.spaces import policy
-from atoll.spaces.models import Membership, Space
+from atoll.spaces.models import Space
 from atoll.spaces.policy import SpaceAccess, space_access
 
-# The allowed reactions, in the order they are shown.
-# Aliases made once: a fresh alias adapts each of its columns again on first use (about 2 ms
-# of CPU a request, measured), and a statement may use one alias object like a table.
-_MINE = aliased(Membership, name="mine")  # the viewer's membership of a post's space
-_PARENT = conversation_policy.PARENT  # a reply's parent comment
+__all__ = ["FILTERS", "REACTIONS", "access_comment", "access_post"]
 
+# The allowed reactions, in the order they are shown.
 REACTIONS = ("👍", "❤️", "🎉", "😄", "😮", "🙏", "👀", "🚀", "✅", "💡")
 _ORDER = {emoji: i for i, emoji in enumerate(REACTIONS)}
-FILTERS = ("all", "questions", "unanswered", "ideas", "announcements")
 
 
 @dataclass
@@ -145,22 +118,11 @@ async def access_post(
     number = parse_id(post_id)
     if number is None:
         raise _missing(viewer, "post")
-    stmt = _access_post_of(policy.reader_of(viewer))
+    stmt = queries.ACCESS_POST[policy.reader_of(viewer)]
     row = (await session.execute(stmt, {"viewer_id": _id(viewer), "post_id": number})).one_or_none()
     if row is None:
         raise _missing(viewer, "post")
     return row[0], space_access(viewer, row[1], row[2])
-
-
-@lru_cache(maxsize=len(policy.READERS))
-def _access_post_of(reader: str) -> Select[Any]:
-    viewer_id: ColumnElement[int] = bindparam("viewer_id")
-    stmt = select(Post, Space).join(Space, Space.id == Post.space_id)
-    return _with_role(stmt, _viewer_id_of(reader, viewer_id)).where(
-        Post.id == bindparam("post_id"),
-        Post.deleted_at.is_(None),
-        policy.readable_spaces_of(reader, viewer_id),
-    )
 
 
 async def access_comment(
@@ -170,7 +132,7 @@ async def access_comment(
     number = parse_id(comment_id)
     if number is None:
         raise _missing(viewer, "comment")
-    stmt = _access_comment_of(policy.reader_of(viewer))
+    stmt = queries.ACCESS_COMMENT[policy.reader_of(viewer)]
     params = {"viewer_id": _id(viewer), "comment_id": number}
     row = (await session.execute(stmt, params)).one_or_none()
     if row is None:
@@ -178,61 +140,8 @@ async def access_comment(
     return row[0], row[1], space_access(viewer, row[2], row[3])
 
 
-@lru_cache(maxsize=len(policy.READERS))
-def _access_comment_of(reader: str) -> Select[Any]:
-    viewer_id: ColumnElement[int] = bindparam("viewer_id")
-    stmt = conversation_policy.with_parent(
-        select(Comment, Post, Space)
-        .join(Post, Post.id == Comment.post_id)
-        .join(Space, Space.id == Post.space_id)
-    )
-    return _with_role(stmt, _viewer_id_of(reader, viewer_id)).where(
-        Comment.id == bindparam("comment_id"),
-        conversation_policy.live_comment(),
-        Post.deleted_at.is_(None),
-        policy.readable_spaces_of(reader, viewer_id),
-    )
-
-
-def _id(viewer: Person | None) -> int | None:
-    return viewer.id if viewer is not None else None
-
-
-def _viewer_id_of(
-    reader: str, viewer_id: int | ColumnElement[int] | None
-) -> int | ColumnElement[int] | None:
-    """The viewer's id for ``_with_role``: none when signed out."""
-    return None if reader == "anonymous" else viewer_id
-
-
-def _with_role(stmt: Select[Any], viewer_id: int | ColumnElement[int] | None) -> Select[Any]:
-    """Add the viewer's role in the post's space as the last column (None when not a member
-    or signed out: ``viewer_id`` None); call it after the joins. The membership is aliased so
-    that the policy's own membership sub-queries stay separate."""
-    if viewer_id is None:
-        return stmt.add_columns(literal(None, String).label("role"))
-    mine = _MINE
-    return stmt.add_columns(mine.role).outerjoin(
-        mine, and_(mine.space_id == Post.space_id, mine.person_id == viewer_id)
-    )
-
-
-# Statements built once and run with parameters: building a statement and computing its cache
-# key cost more CPU than running it (``:viewer_id`` is the viewer, ``:ids`` the posts).
-_REACTION_SUMMARY = (
-    select(
-        Reaction.post_id,
-        Reaction.emoji,
-        func.count(),
-        func.max(case((Reaction.person_id == bindparam("viewer_id"), 1), else_=0)),
-    )
-    .where(Reaction.post_id.in_(bindparam("ids", expanding=True)))
-    .group_by(Reaction.post_id, Reaction.emoji)
-)
-_VOTES_BY = select(IdeaVote.post_id).where(
-    IdeaVote.person_id == bindparam("viewer_id"),
-    IdeaVote.post_id.in_(bindparam("ids", expanding=True)),
-)
+def _id(viewer: Person | None) -> int:
+    return viewer.id if viewer is not None else 0  # ids start at 1: nobody's
 
 
 # --- views ------------------------------------------------------------------------------------
@@ -246,8 +155,8 @@ async def reaction_summary(
     mine: dict[int, list[str]] = {pid: [] for pid in post_ids}
     if not post_ids:
         return counts, mine
-    me = viewer.id if viewer is not None else 0  # ids start at 1
-    rows = await session.execute(_REACTION_SUMMARY, {"viewer_id": me, "ids": list(post_ids)})
+    params = {"viewer_id": _id(viewer), "ids": list(post_ids)}
+    rows = await session.execute(queries.REACTION_COUNTS, params)
     for pid, emoji, count, by_me in sorted(rows.tuples().all(), key=lambda r: _ORDER.get(r[1], 99)):
         counts[pid][emoji] = count
         if by_me:
@@ -261,7 +170,7 @@ async def votes_by(
     """The posts among ``post_ids`` the viewer voted for."""
     if viewer is None or not post_ids:
         return set()
-    rows = await session.execute(_VOTES_BY, {"viewer_id": viewer.id, "ids": list(post_ids)})
+    rows = await session.execute(queries.VOTES, {"viewer_id": viewer.id, "ids": list(post_ids)})
     return set(rows.scalars())
 
 
@@ -301,54 +210,17 @@ async def views_of(
 # --- lists ------------------------------------------------------------------------------------
 
 
-def _filter_clause(filter: str) -> ColumnElement[bool] | None:
+def _filtered(filter: str) -> dict[str, Any]:
+    """The parameters of a list's filter (``FILTERS``); Invalid for an unknown one."""
     if filter not in FILTERS:
         raise Invalid.field("filter", f"must be one of {', '.join(FILTERS)}")
-    if filter == "questions":
-        return Post.kind == "question"
-    if filter == "unanswered":  # questions without an accepted answer
-        return and_(Post.kind == "question", Post.accepted_comment_id.is_(None))
-    if filter == "ideas":
-        return Post.kind == "idea"
-    if filter == "announcements":
-        return Post.kind == "announcement"
-    return None
+    return FILTERS[filter]
 
 
-def _listing(viewer: Person | None) -> Select[Any]:
-    """Live posts with author, space and the viewer's role, in spaces the viewer can read."""
-    return _listing_of(policy.reader_of(viewer), _id(viewer))
-
-
-def _listing_of(reader: str, viewer_id: int | ColumnElement[int] | None) -> Select[Any]:
-    """``_listing`` for a kind of reader (``policy.reader_of``) and the viewer's id, which may
-    be a bound parameter."""
-    return _with_role(
-        select(Post, Person, Space)
-        .join(Person, Person.id == Post.author_id)
-        .join(Space, Space.id == Post.space_id),
-        _viewer_id_of(reader, viewer_id),
-    ).where(
-        Post.deleted_at.is_(None),
-        policy.readable_spaces_of(reader, viewer_id if viewer_id is not None else 0),
-    )
-
-
-def _paged(stmt: Select[Any], *, filter: str, after: bool, limit: int) -> Select[Any]:
-    """``limit`` posts newest first under ``filter``, after the cursor's (``:after_at``,
-    ``:after_id``) when ``after``."""
-    clause = _filter_clause(filter)
-    if clause is not None:
-        stmt = stmt.where(clause)
-    if after:
-        at: ColumnElement[datetime] = bindparam("after_at")
-        pid: ColumnElement[int] = bindparam("after_id")
-        stmt = stmt.where(or_(Post.created_at < at, and_(Post.created_at == at, Post.id < pid)))
-    return stmt.order_by(Post.created_at.desc(), Post.id.desc()).limit(limit)
-
-
-def _cursor_params(after: tuple[datetime, int] | None) -> dict[str, Any]:
-    return {} if after is None else {"after_at": after[0], "after_id": after[1]}
+def _page_params(filter: str, cursor: str | None, limit: int) -> dict[str, Any]:
+    """The parameters of a list's page (``queries``): ``limit`` rows and one more, to know
+    whether there is a next page; Invalid for an unknown filter or a foreign cursor."""
+    return _filtered(filter) | queries.page_params(_after(cursor), limit + 1)
 
 
 def _after(cursor: str | None) -> tuple[datetime, int] | None:
@@ -373,10 +245,9 @@ async def _page(
     *,
     limit: int,
 ) -> tuple[list[PostView], str | None]:
-    """Run a ``_paged`` statement of ``limit + 1`` rows: the page's views and the cursor of
-    the next page (paginated on (created_at, id))."""
-    result = await session.execute(stmt, params)
-    rows = [(p, a, s, r) for p, a, s, r in result.tuples().all()]
+    """Run a list's statement with ``_page_params``: the page's views and the cursor of the
+    next page (paginated on (created_at, id))."""
+    rows = [(p, a, s, r) for p, a, s, r in (await session.execute(stmt, params)).tuples()]
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
@@ -400,144 +271,35 @@ async def feed_for(
     ``filter``: all | questions | unanswered (questions without an accepted answer) | ideas |
     announcements. Returns the page of views and the cursor of the next page (or None).
 
-    Two steps, so that the cost does not grow with the history: one query for the viewer's
-    sources (spaces they belong to or follow, people they follow), then the page's posts are
-    picked among each source's newest ``limit + 1`` under the filter and cursor (an index
-    range per source, see ``_feed_candidates``) and listed as a space's posts are."""
-    _filter_clause(filter)  # an unknown filter is refused before any query
+    Two queries before the views, so that the cost does not grow with the history: the
+    viewer's sources, then the page among each source's newest posts (``queries.feed_page``)."""
     limit = clamp_limit(limit)
-    after = _after(cursor)
+    params = _page_params(filter, cursor, limit) | {"viewer_id": viewer.id}
+    reader = policy.reader_of(viewer)
     spaces, people = await _feed_sources(session, viewer)
-    params = _cursor_params(after)
-    if len(spaces) + len(people) > FEED_SOURCES:
-        # So many sources (an administrator in every unit space) that the newest posts are
-        # mostly theirs anyway: one query over everything, as a plain filter.
-        stmt = _listing(viewer).where(_in_feed_of(viewer))
-        stmt = _paged(stmt, filter=filter, after=after is not None, limit=limit + 1)
+    room = queries.room_for(len(spaces), len(people))
+    if room is None:
+        stmt = queries.WIDE_FEED[reader]
     else:
-        reader = policy.reader_of(viewer)
-        # The number of sources is rounded up (see _sources_shape) and the spare ones are
-        # given id 0, which no space or person has: their index ranges are empty.
-        spaces_shape, people_shape = _sources_shape(len(spaces)), _sources_shape(len(people))
-        stmt = _feed_page(reader, spaces_shape, people_shape, filter, after is not None, limit + 1)
-        params["viewer_id"] = viewer.id
-        params.update({f"space_{i}": 0 for i in range(spaces_shape)})
-        params.update({f"space_{i}": space for i, space in enumerate(spaces)})
-        params.update({f"person_{i}": 0 for i in range(people_shape)})
-        params.update({f"person_{i}": person for i, person in enumerate(people)})
+        stmt = queries.feed_page(reader, room)
+        params |= _in_room("space", spaces, room) | _in_room("person", people, room)
     return await _page(session, viewer, stmt, params, limit=limit)
 
 
-def _sources_shape(count: int) -> int:
-    """A number of sources rounded up to a power of two, so that a few statements serve every
-    viewer: a built statement of 20 sources holds about 340 KiB."""
-    return 0 if count == 0 else 1 << (count - 1).bit_length()
-
-
-# More sources than this: no merge of their newest posts (building and planning a statement
-# of hundreds of terms costs more than it saves).
-FEED_SOURCES = 100
-
-
-@lru_cache(maxsize=64)
-def _feed_page(
-    reader: str, spaces: int, people: int, filter: str, after: bool, limit: int
-) -> Select[Any]:
-    """The feed's page query for one shape, built once: ``limit`` posts of the viewer
-    (``:viewer_id``) among the newest of ``spaces`` spaces (``:space_0``…) and ``people``
-    people (``:person_0``…), under the filter and after the cursor (see ``_paged``)."""
-    viewer_id: ColumnElement[int] = bindparam("viewer_id")
-    candidates = _feed_candidates(
-        reader, viewer_id, spaces, people, filter=filter, after=after, limit=limit
-    )
-    stmt = _listing_of(reader, viewer_id).where(Post.id.in_(candidates))
-    return _paged(stmt, filter=filter, after=after, limit=limit)
-
-
-@lru_cache(maxsize=len(policy.READERS))
-def _feed_sources_of(reader: str) -> Any:
-    viewer_id: ColumnElement[int] = bindparam("viewer_id")
-    followed = select(Follow.target_id).where(Follow.follower_id == viewer_id)
-    mine = select(Membership.space_id).where(Membership.person_id == viewer_id)
-    return union_all(
-        select(literal("space", String).label("type"), Space.id.label("id")).where(
-            or_(
-                Space.id.in_(mine),
-                Space.id.in_(followed.where(Follow.target_type == "space")),
-            ),
-            policy.readable_spaces_of(reader, viewer_id),
-        ),
-        select(literal("person", String), Follow.target_id).where(
-            Follow.follower_id == viewer_id, Follow.target_type == "person"
-        ),
-    )
-
-
 async def _feed_sources(session: AsyncSession, viewer: Person) -> tuple[list[int], list[int]]:
-    """The spaces the viewer belongs to or follows and may read, and the people they follow
-    (one query)."""
-    stmt = _feed_sources_of(policy.reader_of(viewer))
-    rows = await session.execute(stmt, {"viewer_id": viewer.id})
+    """The spaces the viewer belongs to or follows and may read, and the people they follow."""
+    stmt = queries.FEED_SOURCES[policy.reader_of(viewer)]
     spaces: set[int] = set()
     people: set[int] = set()
-    for type_, target in rows.tuples():
+    for type_, target in (await session.execute(stmt, {"viewer_id": viewer.id})).tuples():
         (spaces if type_ == "space" else people).add(target)
     people.discard(viewer.id)  # their own posts are a source of their own
     return sorted(spaces), sorted(people)
 
 
-def _feed_candidates(
-    reader: str,
-    viewer_id: ColumnElement[int],
-    spaces: int,
-    people: int,
-    *,
-    filter: str,
-    after: bool,
-    limit: int,
-) -> Select[Any]:
-    """The ids of at most ``limit`` newest posts of each source (``:space_0``…,
-    ``:person_0``…, the viewer, posts mentioning the viewer) that pass the filter and come
-    after the cursor: the page is among them. A space's newest rows are an index range
-    (``ix_post_space_id_created_at_id``), and only readable spaces are sources. Posts by a
-    person (the viewer, people they follow) or mentioning the viewer may be in any space, so
-    those sources apply the visibility clause before they are cut. Every candidate is thus
-    in the feed: the newest ``limit`` of them are the feed's newest."""
-
-    def newest(*where: ColumnElement[bool], readable: bool = False) -> Select[Any]:
-        stmt = select(Post.id, Post.created_at).where(Post.deleted_at.is_(None), *where)
-        if readable:
-            readable_clause = policy.readable_spaces_of(reader, viewer_id)
-            stmt = stmt.join(Space, Space.id == Post.space_id).where(readable_clause)
-        return _paged(stmt, filter=filter, after=after, limit=limit)
-
-    mentioned = select(Mention.post_id).where(Mention.person_id == viewer_id)
-    authors = [viewer_id, *(bindparam(f"person_{i}") for i in range(people))]
-    sources = [newest(Post.space_id == bindparam(f"space_{i}")) for i in range(spaces)]
-    sources += [newest(Post.author_id == author, readable=True) for author in authors]
-    sources.append(newest(Post.id.in_(mentioned), readable=True))
-    return _newest_of(sources, limit)
-
-
-def _newest_of(sources: list[Select[Any]], limit: int) -> Select[Any]:
-    """The ids of the ``limit`` newest rows of (id, created_at) SELECTs."""
-    # Each term is wrapped: SQLite takes no ORDER BY or LIMIT on a compound's own terms. UNION,
-    # not UNION ALL: a post can come from several sources (the viewer's own, in their space).
-    terms = [select(t.c.id, t.c.created_at).select_from(t) for t in (s.subquery() for s in sources)]
-    merged = union(*terms).subquery()
-    return select(merged.c.id).order_by(merged.c.created_at.desc(), merged.c.id.desc()).limit(limit)
-
-
-def _in_feed_of(viewer: Person) -> ColumnElement[bool]:
-    my_spaces = select(Membership.space_id).where(Membership.person_id == viewer.id)
-    followed = select(Follow.target_id).where(Follow.follower_id == viewer.id)
-    return or_(
-        Post.space_id.in_(my_spaces),
-        Post.space_id.in_(followed.where(Follow.target_type == "space")),
-        Post.author_id.in_(followed.where(Follow.target_type == "person")),
-        Post.id.in_(select(Mention.post_id).where(Mention.person_id == viewer.id)),
-        Post.author_id == viewer.id,
-    )
+def _in_room(name: str, ids: list[int], room: int) -> dict[str, int]:
+    """The parameters ``:<name>_0``… of a room: the ids, then 0 (no space or person has it)."""
+    return {f"{name}_{i}": ids[i] if i < len(ids) else 0 for i in range(room)}
 
 
 async def is_listed(
@@ -546,17 +308,9 @@ async def is_listed(
     """Whether a live post the viewer can read belongs in a list under ``filter``: their feed
     (``feed``) or its space's posts. One query (for live pages deciding where a new post
     goes)."""
-    stmt = (
-        select(Post.id)
-        .join(Space, Space.id == Post.space_id)
-        .where(Post.id == post_id, Post.deleted_at.is_(None), policy.readable_spaces(viewer))
-    )
-    clause = _filter_clause(filter)
-    if clause is not None:
-        stmt = stmt.where(clause)
-    if feed:
-        stmt = stmt.where(_in_feed_of(viewer))
-    return await session.scalar(stmt) is not None
+    listed = queries.LISTED_IN_FEED if feed else queries.LISTED
+    params = {"viewer_id": viewer.id, "post_id": post_id, **_filtered(filter)}
+    return await session.scalar(listed[policy.reader_of(viewer)], params) is not None
 
 
 async def space_posts(
@@ -571,10 +325,9 @@ async def space_posts(
     """A space's posts, newest first, with the same filters as the feed. Load the space with
     ``access_readable_space`` first (this query applies the read rule again regardless)."""
     limit = clamp_limit(limit)
-    after = _after(cursor)
-    stmt = _listing(viewer).where(Post.space_id == space.id)
-    stmt = _paged(stmt, filter=filter, after=after is not None, limit=limit + 1)
-    return await _page(session, viewer, stmt, _cursor_params(after), limit=limit)
+    params = _page_params(filter, cursor, limit) | {"viewer_id": _id(viewer), "space_id": space.id}
+    stmt = queries.SPACE_POSTS[policy.reader_of(viewer)]
+    return await _page(session, viewer, stmt, params, limit=limit)
 
 
 async def post_view(
@@ -584,27 +337,12 @@ async def post_view(
     number = parse_id(post_id)
     rows = []
     if number is not None:
-        stmt = _one_post_of(policy.reader_of(viewer))
+        stmt = queries.POST[policy.reader_of(viewer)]
         result = await session.execute(stmt, {"viewer_id": _id(viewer), "post_id": number})
-        rows = [(p, a, s, r) for p, a, s, r in result.tuples().all()]
+        rows = [(p, a, s, r) for p, a, s, r in result.tuples()]
     if not rows:
         raise _missing(viewer, "post")
     return (await views_of(session, viewer, rows))[0]
-
-
-@lru_cache(maxsize=len(policy.READERS))
-def _one_post_of(reader: str) -> Select[Any]:
-    viewer_id: ColumnElement[int] = bindparam("viewer_id")
-    return _listing_of(reader, viewer_id).where(Post.id == bindparam("post_id"))
-
-
-_COMMENTS_OF = (
-    conversation_policy.with_parent(
-        select(Comment, Person).join(Person, Person.id == Comment.author_id)
-    )
-    .where(Comment.post_id == bindparam("post_id"), conversation_policy.live_comment())
-    .order_by(Comment.created_at, Comment.id)
-)
 
 
 async def comments_of(
@@ -612,10 +350,10 @@ async def comments_of(
 ) -> list[CommentView]:
     """The live comments of a post as a two-level tree, oldest first (one query). Replies to
     a deleted comment disappear with it."""
-    rows = await session.execute(_COMMENTS_OF, {"post_id": view.post.id})
+    rows = await session.execute(queries.COMMENTS, {"post_id": view.post.id})
     top: list[CommentView] = []
     by_id: dict[int, CommentView] = {}
-    for comment, author in rows.tuples().all():
+    for comment, author in rows.tuples():
         cv = comment_view(comment, author, post=view.post, access=view.access)
         by_id[comment.id] = cv
         if comment.parent_id is None:

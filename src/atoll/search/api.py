@@ -15,7 +15,8 @@ from atoll.kit.ids import parse_id
 from atoll.kit.pagination import MAX_LIMIT
 from atoll.people.deps import MaybeViewer
 from atoll.search import query as search_query
-from atoll.search.query import MAX_QUERY, Hit
+from atoll.search.hits import Hit
+from atoll.search.language import MAX_QUERY
 from atoll.search.schemas import HitOut, Kind, SearchOut
 
 router = APIRouter(tags=["search"], route_class=IdempotentRoute)

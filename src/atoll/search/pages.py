@@ -15,7 +15,8 @@ from atoll.kit.errors import Invalid
 from atoll.people.deps import PageChrome, Viewer
 from atoll.search import query as search_query
 from atoll.search import scope
-from atoll.search.query import MAX_QUERY, Hit
+from atoll.search.hits import Hit
+from atoll.search.language import MAX_QUERY
 
 router = APIRouter(include_in_schema=False)
 
