@@ -19,6 +19,7 @@ from atoll.people.passwords import Hashing
 from atoll.people.policy import can_see_place, is_admin
 from atoll.people.schemas import (
     NO_NUL,
+    PasswordChangeIn,
     PersonCreate,
     PersonOut,
     PersonPatch,
@@ -187,4 +188,25 @@ async def my_sessions(credential: CurrentCredential, db: DB) -> list[SessionOut]
 async def revoke_my_session(session_id: str, credential: CurrentCredential, db: DB) -> Response:
     """Sign out one of the caller's sessions or tokens (the one in use included)."""
     await auth.do_revoke_own(db, person=credential.person, auth_id=session_id)
+    return Response(status_code=204)
+
+
+@router.post("/me/password", status_code=204)
+async def change_my_password(
+    body: PasswordChangeIn,
+    request: Request,
+    credential: CurrentCredential,
+    db: DB,
+    settings: AppSettings,
+) -> Response:
+    """Change your own password (the current one is required); every other session and token
+    of yours is signed out. A wrong current password counts as a failed sign-in."""
+    await auth.do_change_password(
+        db,
+        settings,
+        credential=credential,
+        current=body.current_password,
+        new=body.new_password,
+        address=client_address(request),
+    )
     return Response(status_code=204)

@@ -20,13 +20,13 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.config import Settings
-from atoll.kit.errors import NotFound
+from atoll.kit.errors import Invalid, NotFound
 from atoll.kit.ids import parse_id
 from atoll.kit.time import utcnow
 from atoll.people import throttle
 from atoll.people.events import access_changed
 from atoll.people.models import AuthSession, Person
-from atoll.people.passwords import Hashing
+from atoll.people.passwords import Hashing, check_password
 
 SESSION = "session"
 TOKEN = "token"
@@ -271,3 +271,40 @@ async def do_revoke_others(session: AsyncSession, *, person: Person, keep: AuthS
     if revoked:
         await access_changed(session, person_id=person.id, reason=REVOKED)
     return revoked
+
+
+async def do_change_password(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    credential: Credential,
+    current: str,
+    new: str,
+    address: str,
+) -> int:
+    """Change the caller's own password and sign out every other session and token of theirs;
+    how many were signed out.
+
+    The current password is checked as a sign-in is (``do_sign_in``): the attempt counts on
+    the throttle and is committed before argon2 runs, so a stolen session cannot guess the
+    password faster than the sign-in form. A new password that breaks the rules is refused
+    before anything is counted."""
+    check_password(new, "new_password")
+    if new == current:
+        raise Invalid.field("new_password", "must differ from your current password")
+    person = credential.person
+    attempt = await throttle.do_count_attempt(
+        session, settings, email=person.email, address=address, now=utcnow()
+    )
+    await session.commit()
+    hashing = Hashing.of(settings)
+    stored = await session.scalar(select(Person.password_hash).where(Person.id == person.id))
+    matches = await hashing.verify(stored, current)
+    await throttle.do_settle(session, attempt=attempt, succeeded=matches)
+    if not matches:
+        await session.commit()  # the failure counts although the answer is an error
+        raise Invalid.field("current_password", "is not your current password")
+    await session.execute(
+        update(Person).where(Person.id == person.id).values(password_hash=await hashing.hash(new))
+    )
+    return await do_revoke_others(session, person=person, keep=credential.auth)

@@ -361,3 +361,32 @@ async def revoke_session(
 async def revoke_other_sessions(form: Form, credential: CurrentCredential, db: DB) -> Response:
     await auth.do_revoke_others(db, person=credential.person, keep=credential.auth)
     return RedirectResponse("/account/sessions?revoked=all", status_code=303)
+
+
+@router.get("/account/password", dependencies=[PageChrome])
+async def password_page(request: Request, credential: CurrentCredential) -> Response:
+    return render(request, "people/password.html", {})
+
+
+@router.post("/account/password")
+async def change_password(
+    request: Request,
+    form: Form,
+    credential: CurrentCredential,
+    db: DB,
+    settings: AppSettings,
+) -> Response:
+    try:
+        signed_out = await auth.do_change_password(
+            db,
+            settings,
+            credential=credential,
+            current=form.get("current_password", ""),
+            new=form.get("new_password", ""),
+            address=client_address(request),
+        )
+    except Invalid as error:
+        await discard_changes(db, request)
+        said = {str(e.get("field")): str(e.get("message")) for e in error.errors}
+        return render(request, "people/password.html", {"errors": said}, status_code=422)
+    return RedirectResponse(f"/account/sessions?password=changed&others={signed_out}", 303)

@@ -92,11 +92,12 @@ class Hashing:
             return False
 
 
-def check_password(password: str) -> str:
+def check_password(password: str, field: str = "password") -> str:
+    """The password, if it meets the rules; Invalid on ``field`` when it does not."""
     if len(password) < MIN_LENGTH:
-        raise Invalid.field("password", f"must be at least {MIN_LENGTH} characters long")
+        raise Invalid.field(field, f"must be at least {MIN_LENGTH} characters long")
     if len(password) > MAX_LENGTH:
-        raise Invalid.field("password", f"must be at most {MAX_LENGTH} characters long")
+        raise Invalid.field(field, f"must be at most {MAX_LENGTH} characters long")
     return password
 
 

@@ -87,6 +87,11 @@ class TokenIn(BaseModel):
     password: Annotated[str, Field(max_length=1024)]
 
 
+class PasswordChangeIn(BaseModel):
+    current_password: Annotated[str, Field(max_length=1024)]
+    new_password: Annotated[str, Field(min_length=8, max_length=1024)]
+
+
 class TokenOut(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
