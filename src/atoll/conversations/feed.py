@@ -191,12 +191,17 @@ async def views_of(
     counts, mine = await reaction_summary(session, viewer, ids)
     voted = await votes_by(session, viewer, ids)
     attached = await files.attachments_of(session, ids)
+    # A page's posts come from a few spaces: each space's access is worked out once.
+    access: dict[tuple[int, str | None], SpaceAccess] = {}
+    for _, _, space, role in rows:
+        if (space.id, role) not in access:
+            access[space.id, role] = space_access(viewer, space, role)
     return [
         _post_flags(
             PostView(
                 post=post,
                 author=author,
-                access=space_access(viewer, space, role),
+                access=access[space.id, role],
                 reactions=counts.get(post.id, {}),
                 my_reactions=mine.get(post.id, []),
                 voted=post.id in voted,
