@@ -20,6 +20,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("atoll.people",),
     ("atoll.org",),
     ("atoll.spaces",),  # THE read rule
+    ("atoll.identity",),  # SSO, SCIM, invitations: people arrive (into spaces)
     ("atoll.conversations",),
     ("atoll.wiki",),
     ("atoll.search",),  # subscribers from here ...
