@@ -165,6 +165,34 @@ async def update_person(
     return await _one(db, person, viewer)
 
 
+@router.post("/people/{person_id}/deactivate", response_model=PersonOut)
+async def deactivate_person(
+    person_id: str, viewer: Viewer, visible: VisiblePeople, db: DB, settings: AppSettings
+) -> PersonOut:
+    """Administrators: the person is signed out everywhere (their open event streams end) and
+    can no longer sign in; what they wrote stays, shown as a former member's. They get no
+    notifications, cannot be mentioned and are not suggested. The last active administrator
+    cannot be deactivated (409)."""
+    person = await service.access_person(db, visible=visible, person_id=person_id)
+    await service.do_set_active(
+        db, actor=viewer, person=person, active=False, hashing=Hashing.of(settings)
+    )
+    return await _one(db, person, viewer)
+
+
+@router.post("/people/{person_id}/reactivate", response_model=PersonOut)
+async def reactivate_person(
+    person_id: str, viewer: Viewer, visible: VisiblePeople, db: DB, settings: AppSettings
+) -> PersonOut:
+    """Administrators: the person may sign in again (with a new sign-in: every old one was
+    revoked) and is back in the directory, suggestions and notifications."""
+    person = await service.access_person(db, visible=visible, person_id=person_id)
+    await service.do_set_active(
+        db, actor=viewer, person=person, active=True, hashing=Hashing.of(settings)
+    )
+    return await _one(db, person, viewer)
+
+
 @router.get("/me/sessions", response_model=list[SessionOut])
 async def my_sessions(credential: CurrentCredential, db: DB) -> list[SessionOut]:
     """The caller's live browser sessions and API tokens (at most 200, most recent first)."""

@@ -200,6 +200,20 @@ async def do_update_person(
     return person
 
 
+async def do_set_active(
+    session: AsyncSession, *, actor: Person, person: Person, active: bool, hashing: Hashing
+) -> Person:
+    """Deactivate (``active`` False) or reactivate a person: administrators only, the same
+    path as an ``is_active`` change through ``do_update_person``. Deactivating signs the
+    person out everywhere and never leaves the organisation without an active
+    administrator."""
+    if not policy.can_administer_people(actor):
+        raise Forbidden("Only administrators can deactivate or reactivate people.")
+    return await do_update_person(
+        session, actor=actor, person=person, changes={"is_active": active}, hashing=hashing
+    )
+
+
 async def _change_profile(session: AsyncSession, person: Person, changes: dict[str, Any]) -> None:
     """Name, title, biography and e-mail address."""
     if "name" in changes:
