@@ -14,11 +14,11 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from atoll import mail
 from atoll.analytics.models import Interaction
 from atoll.app import create_app
 from atoll.config import Settings
 from atoll.conversations.models import Attachment
-from atoll.notifications import email
 from atoll.people.models import Person
 from atoll.spaces import members as space_members
 from atoll.spaces import service as spaces
@@ -39,7 +39,7 @@ async def inbox() -> AsyncIterator[Inbox]:
     try:
         yield handler
     finally:
-        await email.drain()
+        await mail.drain()
         controller.stop()
 
 
@@ -150,7 +150,7 @@ async def test_each_app_mails_with_its_own_settings(
             access = await access_to(db, owner, space)
             await space_members.do_add_member(db, access=access, person_id=guest.id)
             await db.commit()
-    await email.drain()
+    await mail.drain()
     [(recipients, message)] = inbox.received
     assert recipients == ["max1@example.com"]
     assert "https://two.example.org/spaces/guild-1" in str(message)

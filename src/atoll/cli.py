@@ -337,11 +337,10 @@ def demo(
 def digest() -> None:
     """E-mail the daily digest of unread notifications to everyone due one now (every server
     also does this by itself; each person gets at most one a day)."""
-    from atoll import tasks
-    from atoll.notifications import email
+    from atoll import mail, tasks
 
     settings = Settings()
-    if not email.enabled(settings):
+    if not mail.enabled(settings):
         console.print(
             "[yellow]No SMTP host is configured[/yellow] (ATOLL_SMTP_HOST): no e-mail sent."
         )

@@ -18,10 +18,10 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from atoll import mail
 from atoll.analytics.months import do_fill_closed_months
 from atoll.events.outbox import do_prune_events
 from atoll.kit.time import utcnow
-from atoll.notifications import email
 from atoll.notifications.digest import do_prepare_digests
 from atoll.people import throttle
 from atoll.spaces.service import do_close_due_situation_rooms
@@ -68,7 +68,7 @@ async def send_digests(maker: async_sessionmaker[AsyncSession]) -> int:
         async with maker() as session:
             queued = await do_prepare_digests(session)  # none while e-mail is off
             await session.commit()
-        await email.drain()
+        await mail.drain()
         total += queued
         if queued == 0:
             break

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from atoll import mail
 from atoll.analytics import subscribers as analytics_subscribers
 from atoll.config import Settings
 from atoll.conversations import subscribers as conversations_subscribers
@@ -16,7 +17,6 @@ from atoll.db.engine import make_sessionmaker
 from atoll.events.broker import Broker
 from atoll.events.outbox import Subscriber, Subscribers, wire
 from atoll.notifications import conversations as notifications_conversations
-from atoll.notifications import email
 from atoll.notifications import spaces as notifications_spaces
 from atoll.search import content as search_content
 from atoll.search import directory as search_directory
@@ -55,5 +55,5 @@ def make_sessions(
     e-mail with ``settings``."""
     maker = make_sessionmaker(engine)
     wire(maker, subscribers=subscribers(settings), broker=broker)
-    email.wire(maker, settings)  # after the outbox's: it keeps what that wired
+    mail.wire(maker, settings)  # after the outbox's: it keeps what that wired
     return maker

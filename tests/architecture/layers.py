@@ -16,6 +16,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("atoll", "atoll.kit", "atoll.config"),  # helpers and settings that know no domain
     ("atoll.db",),  # engine and base: no domain
     ("atoll.http",),  # request plumbing: transaction, idempotency, CSRF, rendering
+    ("atoll.mail",),  # e-mail queued on the session, sent over SMTP after the commit
     ("atoll.events",),  # the outbox, its subscribers and the broker
     ("atoll.people",),
     ("atoll.org",),

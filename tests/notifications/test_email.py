@@ -20,12 +20,12 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll import tasks
+from atoll import mail, tasks
 from atoll.config import Settings
 from atoll.conversations import reactions
 from atoll.conversations import service as conversations
 from atoll.kit.time import utcnow
-from atoll.notifications import digest, email, service
+from atoll.notifications import digest, service
 from atoll.notifications.models import Notification, NotificationPreference
 from atoll.people.models import Person
 from atoll.spaces import members as space_members
@@ -52,7 +52,7 @@ class Inbox:
         return "250 Message accepted for delivery"
 
     async def messages(self) -> list[EmailMessage]:
-        await email.drain()
+        await mail.drain()
         return [m for _, m in self.received]
 
     def to(self, address: str) -> list[EmailMessage]:
@@ -86,7 +86,7 @@ async def inbox(
     try:
         yield handler
     finally:
-        await email.drain()
+        await mail.drain()
         controller.stop()
 
 
@@ -323,7 +323,7 @@ async def test_without_an_smtp_host_nothing_is_sent_and_it_says_so(
             space = await _guild(db, ana, ben)
             await conversations.do_create_post(db, author=ana, space=space, body="@Ben hi")
             await db.commit()
-            await email.drain()
+            await mail.drain()
         assert "no SMTP host is configured" in caplog.text
         views, _ = await service.notifications_page(db, viewer=ben)
         assert len(views) == 2 and all(v.notification.emailed_at is None for v in views)

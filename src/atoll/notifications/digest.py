@@ -10,6 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from atoll import mail
 from atoll.kit.time import utcnow
 from atoll.notifications import email, service
 from atoll.notifications import policy as notification_policy
@@ -71,8 +72,8 @@ async def _digest_for(session: AsyncSession, *, person: Person, now: datetime) -
         )
     ).all()
     views = service.views_of(rows)
-    settings = email.mail_of(session).settings
-    email.queue(session, email.digest_message(settings, to=person, views=views, total=int(total)))
+    settings = mail.mail_of(session).settings
+    mail.queue(session, email.digest_message(settings, to=person, views=views, total=int(total)))
     await session.execute(
         update(Notification).where(*_undigested(person.id), shown).values(emailed_at=now),
     )
@@ -87,7 +88,7 @@ async def do_prepare_digests(
     at least an hour old. Each digest marks what it lists as e-mailed, so nothing comes twice.
     The e-mails go out when the caller commits. Returns how many digests were queued; none
     while e-mail is off (no SMTP host), so nothing is marked as e-mailed that was not."""
-    if not email.mail_of(session).enabled():
+    if not mail.mail_of(session).enabled():
         return 0
     now = now or utcnow()
     prefs = aliased(NotificationPreference)

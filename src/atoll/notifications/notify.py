@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from atoll import mail
 from atoll.conversations.models import Comment, Post, Reaction
 from atoll.kit.time import utcnow
 from atoll.notifications import email, service
@@ -70,12 +71,12 @@ async def _tell(
     session.add(n)
     await session.flush()
     view = NotificationView(n, actor.id, actor.name, space.id, space.name, space.slug)
-    mail, what = email.mail_of(session), IMMEDIATE.get(kind)
-    if what and mail.enabled() and await service.wants(session, recipient, what):
-        email.queue(
+    app_mail, what = mail.mail_of(session), IMMEDIATE.get(kind)
+    if what and app_mail.enabled() and await service.wants(session, recipient, what):
+        mail.queue(
             session,
             email.notification_message(
-                mail.settings, to=recipient, view=view, what=what, excerpt=excerpt
+                app_mail.settings, to=recipient, view=view, what=what, excerpt=excerpt
             ),
             about=n,
         )
