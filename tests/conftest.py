@@ -24,6 +24,9 @@ from atoll.db.engine import make_engine
 
 DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 
+# Fixtures of their own modules, for every test: ``inbox`` (a real SMTP server).
+pytest_plugins = ["tests.mailbox"]
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--db", choices=["sqlite", "postgres"], default="sqlite", help="database")

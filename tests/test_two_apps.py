@@ -24,7 +24,7 @@ from atoll.spaces import members as space_members
 from atoll.spaces import service as spaces
 from tests.conversations.helpers import comment, make_post, make_space
 from tests.factories import access_to, auth_headers, make_person, make_unit
-from tests.notifications.test_email import Inbox, _free_port
+from tests.mailbox import Inbox, _free_port
 
 API = "/api/v1"
 

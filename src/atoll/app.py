@@ -24,6 +24,7 @@ from atoll.discover import pages as discover_pages
 from atoll.events.broker import make_broker
 from atoll.http.idempotency import Idempotency
 from atoll.http.templating import WEB_DIR, templates
+from atoll.identity import api as identity_api
 from atoll.notifications import api as notifications_api
 from atoll.notifications import pages as notifications_pages
 from atoll.org import api as org_api
@@ -136,6 +137,7 @@ def include_routers(app: FastAPI) -> None:
     api.include_router(people_api.router)
     api.include_router(org_api.router)
     api.include_router(spaces_api.router)
+    api.include_router(identity_api.router)
     api.include_router(conversations_api.router)
     api.include_router(realtime_api.router)
     api.include_router(notifications_api.router)

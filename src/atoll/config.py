@@ -114,6 +114,9 @@ class Settings(BaseSettings):
         le=1024 * 1024,
         description="The largest JSON or form body accepted, in KB (uploads have their own).",
     )
+    invitation_days: int = Field(
+        7, ge=1, le=90, description="How long an invitation link stays valid, in days."
+    )
     attachments_dir: Path | None = Field(
         None, description="Where attachments are stored; empty means <var_dir>/attachments."
     )

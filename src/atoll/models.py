@@ -15,6 +15,7 @@ from atoll.conversations.models import (
 )
 from atoll.events.models import Event
 from atoll.http.idempotency import IdempotencyKey
+from atoll.identity.models import Invitation, InvitationSpace, PasswordReset
 from atoll.notifications.models import Notification, NotificationPreference
 from atoll.org.models import Unit
 from atoll.people.models import AuthSession, Person, PersonSkill, SignInCounter
@@ -29,12 +30,15 @@ __all__ = [
     "Event",
     "Notification",
     "NotificationPreference",
+    "PasswordReset",
     "Comment",
     "CommentRevision",
     "Follow",
     "IdeaVote",
     "IdempotencyKey",
     "Interaction",
+    "Invitation",
+    "InvitationSpace",
     "JoinRequest",
     "Membership",
     "Mention",

@@ -5,18 +5,13 @@ from __future__ import annotations
 
 import logging
 import re
-import socket
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from email import message_from_bytes
-from email import policy as email_policy
 from email.message import EmailMessage
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,71 +29,15 @@ from atoll.spaces.models import Space
 from atoll.wiring import make_sessions
 from tests.commands import atoll
 from tests.factories import HASHING, access_to, auth_headers, make_person
+from tests.mailbox import Inbox, body_of
 from tests.web.helpers import csrf_of
 
 LATER = timedelta(hours=2)  # past the digest's grace period
 
 
-class Inbox:
-    """What the SMTP server received: (envelope recipients, parsed message)."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[list[str], EmailMessage]] = []
-        self.port = 0
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        message = message_from_bytes(envelope.content, policy=email_policy.default)
-        self.received.append((list(envelope.rcpt_tos), message))  # type: ignore[arg-type]
-        return "250 Message accepted for delivery"
-
-    async def messages(self) -> list[EmailMessage]:
-        await mail.drain()
-        return [m for _, m in self.received]
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [m for rcpt, m in self.received if address in rcpt]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-async def inbox(
-    settings: Settings, app: Any, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[Inbox]:
-    """A real SMTP server, and the app's settings pointing at it for the test: the app (its
-    requests and its sessions) mails there, with links to ``https://atoll.example.org``."""
-    handler = Inbox()
-    handler.port = _free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=handler.port)
-    controller.start()
-    smtp = {
-        "smtp_host": "127.0.0.1",
-        "smtp_port": handler.port,
-        "smtp_from": "atoll@example.org",
-        "base_url": "https://atoll.example.org",
-    }
-    for name, value in smtp.items():
-        monkeypatch.setattr(settings, name, value)
-    try:
-        yield handler
-    finally:
-        await mail.drain()
-        controller.stop()
-
-
-def _body(message: EmailMessage) -> str:
-    part = message.get_body(preferencelist=("plain",))
-    assert part is not None
-    return str(part.get_content()).replace("\r\n", "\n")
-
-
 def _unsubscribe_link(message: EmailMessage) -> str:
-    found = re.search(r"Stop these e-mails \(no sign-in needed\): (\S+)", _body(message))
-    assert found, _body(message)
+    found = re.search(r"Stop these e-mails \(no sign-in needed\): (\S+)", body_of(message))
+    assert found, body_of(message)
     assert message["List-Unsubscribe"] == f"<{found.group(1)}>"
     return found.group(1)
 
@@ -152,7 +91,7 @@ async def test_a_mention_is_mailed_at_once_and_its_link_unsubscribes(
     assert inbox.to("ben@example.com") == [message]
     assert message["To"] == "ben@example.com" and message["From"] == "atoll@example.org"
     assert message["Subject"] == "Ana Silva mentioned you in a post in Guild"
-    body = _body(message)
+    body = body_of(message)
     assert "> Release **notes** ready, @Ben Okafor?" in body
     assert f"Open it: https://atoll.example.org/posts/{post_id}\n" in body
 
@@ -179,7 +118,7 @@ async def test_an_invitation_is_mailed_unless_turned_off(inbox: Inbox, db: Async
     [message] = await inbox.messages()
     assert message["To"] == "max@example.com"
     assert message["Subject"] == "Olga added you to Guild"
-    assert f"Open it: https://atoll.example.org/spaces/{space.slug}" in _body(message)
+    assert f"Open it: https://atoll.example.org/spaces/{space.slug}" in body_of(message)
     assert "/notifications/unsubscribe?token=" in _unsubscribe_link(message)
     assert "invitations" in _unsubscribe_link(message)
 
@@ -241,14 +180,14 @@ async def test_the_daily_digest(inbox: Inbox, app: Any, db: AsyncSession) -> Non
     [to_cy] = inbox.to("cy@example.com")
     assert len(messages) == 2  # Ben was e-mailed about all of his already
     assert to_ana["Subject"] == "2 unread notifications on Atoll"
-    body = _body(to_ana)
+    body = body_of(to_ana)
     assert "- Ben reacted 👍 to your post in Guild\n" in body
     assert f"  https://atoll.example.org/posts/{post.id}\n" in body
     assert "- Cy replied to your post in Guild\n" in body
     assert f"  https://atoll.example.org/posts/{post.id}#comment-{comment.id}\n" in body
     assert "See them all: https://atoll.example.org/notifications" in body
     assert to_cy["Subject"] == "1 unread notification on Atoll"
-    assert "Ana added you to Guild" in _body(to_cy)
+    assert "Ana added you to Guild" in body_of(to_cy)
 
     # Nothing twice: not in the same round, nor the next day without anything new.
     inbox.received.clear()
@@ -372,6 +311,6 @@ async def test_the_digest_command(cli_env: dict[str, str], inbox: Inbox) -> None
     assert "Sent 1 digest." in done.output
     [message] = inbox.received
     assert message[0] == ["ana@example.com"]
-    assert "- Ben replied to your post in Guild" in _body(message[1])
+    assert "- Ben replied to your post in Guild" in body_of(message[1])
     again = await atoll(env, "digest")
     assert "Sent 0 digests." in again.output and len(inbox.received) == 1

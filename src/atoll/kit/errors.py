@@ -44,6 +44,12 @@ class Conflict(AtollError):
     status, title, slug = 409, "Conflict", "conflict"
 
 
+class Gone(AtollError):
+    """A link that was good once: used, expired or revoked."""
+
+    status, title, slug = 410, "Gone", "gone"
+
+
 class TooLarge(AtollError):
     status, title, slug = 413, "Too large", "too-large"
 

@@ -191,3 +191,24 @@ async def do_prune(session: AsyncSession, *, older_than: datetime) -> int:
         delete(SignInCounter).where(SignInCounter.started_at <= older_than)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def do_count_request(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    what: str,
+    parts: tuple[str, ...],
+    limit: int,
+    message: str,
+    now: datetime,
+) -> None:
+    """Count one request of a kind other than a sign-in (``what``: a password-reset e-mail for
+    one address, say) under the key ``parts`` make, in the same window as sign-ins; raise
+    RateLimited past ``limit``. The caller keeps the count (commits) whether or not the
+    request then succeeds."""
+    window = timedelta(seconds=settings.login_window_seconds)
+    key = _key(what, *parts)
+    count, since = (await _count(session, [key], now=now, window=window))[key]
+    if count > limit:
+        raise _refuse(message, since, now=now, window=window)
