@@ -47,7 +47,7 @@ class Conflict(AtollError):
 class Gone(AtollError):
     """A link that was good once: used, expired or revoked."""
 
-    status, title, slug = 410, "Gone", "gone"
+    status, title, slug = 410, "This link no longer works", "gone"
 
 
 class TooLarge(AtollError):

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import ColumnElement
 
-from atoll.http.client import ANON_COOKIE, client_address, secure_cookies
+from atoll.http.client import client_address
 from atoll.http.request import (
     DB,
     AppSettings,
@@ -22,6 +22,7 @@ from atoll.http.templating import render
 from atoll.kit.errors import AtollError, Forbidden, Invalid, RateLimited
 from atoll.kit.ids import parse_id
 from atoll.people import auth, policy, service, units
+from atoll.people.browser import start_browser_session
 from atoll.people.deps import (
     CurrentCredential,
     Form,
@@ -79,27 +80,9 @@ async def sign_in(
             {"next": target, "email": email, "error": "Wrong e-mail or password."},
             status_code=401,
         )
-    if credential is not None:  # someone else was signed in here: end that session
-        await auth.do_revoke(db, auth=credential.auth)
-    started = await auth.do_start_session(
-        db,
-        settings,
-        person=person,
-        kind=auth.SESSION,
-        user_agent=request.headers.get("user-agent", ""),
-        address=address,
+    return await start_browser_session(
+        request, db, settings, person=person, target=target, replacing=credential
     )
-    redirect = RedirectResponse(target, status_code=303)
-    redirect.set_cookie(
-        SESSION_COOKIE,
-        started.secret,
-        max_age=settings.session_days * 86400,
-        httponly=True,
-        samesite="lax",
-        secure=secure_cookies(request),
-    )
-    redirect.delete_cookie(ANON_COOKIE)
-    return redirect
 
 
 @router.post("/sign-out")

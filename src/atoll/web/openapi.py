@@ -26,6 +26,7 @@ _DESCRIPTIONS = {
     403: "Signed in but not allowed",
     404: "Does not exist, or the caller may not know it exists",
     409: "Conflict",
+    410: "A single-use link that was used, has expired or was withdrawn",
     413: "Too large",
     422: "Invalid input",
     429: "Rate limited (see Retry-After)",
