@@ -24,9 +24,11 @@ from typing import Any
 
 import httpx
 import pytest
+from aiosmtpd.controller import Controller
 from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, async_playwright
 
 from tests.browser.helpers import Problems
+from tests.mailbox import Inbox
 
 CHROMIUM = Path(os.environ.get("ATOLL_TEST_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -48,6 +50,7 @@ class Server:
     base_url: str
     env: dict[str, str]
     log: Path
+    inbox: Inbox  # what the server e-mailed, through a real SMTP server
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else "(no log)"
@@ -104,6 +107,10 @@ async def server(
     """``atoll migrate``, ``atoll demo`` and ``atoll serve`` on a brand-new database."""
     database = await fresh_database("browser")
     var_dir = tmp_path_factory.mktemp("browser-var")
+    inbox = Inbox()
+    inbox.port = _free_port()
+    smtp = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
+    smtp.start()
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = {
@@ -115,10 +122,13 @@ async def server(
         "ATOLL_ARGON2_MEMORY_KIB": "1024",
         "ATOLL_BASE_URL": base_url,
         "ATOLL_REDIS_URL": "",
+        "ATOLL_SMTP_HOST": "127.0.0.1",
+        "ATOLL_SMTP_PORT": str(inbox.port),
+        "ATOLL_SMTP_FROM": "atoll@northwind.example",
     }
     await _atoll(env, "migrate")
     await _atoll(env, "demo")
-    server = Server(base_url=base_url, env=env, log=var_dir / "serve.log")
+    server = Server(base_url=base_url, env=env, log=var_dir / "serve.log", inbox=inbox)
     with server.log.open("wb") as log:
         process = await asyncio.create_subprocess_exec(
             str(BIN / "atoll"),
@@ -143,6 +153,7 @@ async def server(
             except TimeoutError:
                 process.kill()
                 await process.wait()
+        smtp.stop()
 
 
 @pytest.fixture(scope="session")
