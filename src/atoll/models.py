@@ -17,7 +17,14 @@ from atoll.events.models import Event
 from atoll.http.idempotency import IdempotencyKey
 from atoll.notifications.models import Notification, NotificationPreference
 from atoll.org.models import Unit
-from atoll.people.models import AuthSession, Person, PersonSkill, SignInCounter
+from atoll.people.models import (
+    AuthSession,
+    Person,
+    PersonSkill,
+    RecoveryCode,
+    SignInCounter,
+    TotpSecret,
+)
 from atoll.search.models import SearchDoc
 from atoll.spaces.models import JoinRequest, Membership, Space
 from atoll.wiki.models import WikiLink, WikiPage, WikiRedirect, WikiRevision
@@ -43,9 +50,11 @@ __all__ = [
     "Post",
     "PostRevision",
     "Reaction",
+    "RecoveryCode",
     "SearchDoc",
     "SignInCounter",
     "Space",
+    "TotpSecret",
     "Unit",
     "WikiLink",
     "WikiPage",
