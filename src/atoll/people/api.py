@@ -88,9 +88,12 @@ async def create_token(body: TokenIn, request: Request, db: DB, settings: AppSet
 async def _second_step(
     db: DB, settings: AppSettings, *, person: Person, code: str | None, address: str
 ) -> None:
-    """With TOTP on, the password is not enough: a code (``totp``) must come with it."""
+    """With TOTP on, the password is not enough: a code (``totp``) must come with it. The
+    password's success is kept (committed) whatever follows, as on the sign-in page, so a
+    wrong code counts once on the throttle, like a wrong password, and a missing one not."""
     if not await totp.is_on(db, person.id):
         return
+    await db.commit()
     if not code:
         raise Unauthorized(
             'Two-step sign-in is on: send a code of your authenticator app as "totp".',
