@@ -264,3 +264,18 @@ async def test_the_sessions_page_makes_shows_once_and_revokes_a_token(
         assert revoked.status_code == 303
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as other:
         assert (await other.get(f"{API}/me", headers=_bearer(secret))).status_code == 401
+
+
+async def test_event_streams_check_a_token_again_with_the_same_cap(
+    client: httpx.AsyncClient, db: AsyncSession, app: FastAPI
+) -> None:
+    """An open event stream checks its sign-in again at each heartbeat (and takes the person
+    as they are then): a token without the admin scope stays a member's there too."""
+    ada = await make_person(db, name="Ada", role="admin")
+    session = await auth_headers(client, ada)
+    write = (await _pat(client, session, ["write"]))["token"]
+    admin = (await _pat(client, session, ["admin"]))["token"]
+    password_token = session["Authorization"].removeprefix("Bearer ")
+    sign_ins = app.state.sign_ins
+    roles = [(await sign_ins.person_for(raw)).role for raw in (write, admin, password_token)]
+    assert roles == ["member", "admin", "admin"]
