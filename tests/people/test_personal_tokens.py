@@ -279,3 +279,24 @@ async def test_event_streams_check_a_token_again_with_the_same_cap(
     sign_ins = app.state.sign_ins
     roles = [(await sign_ins.person_for(raw)).role for raw in (write, admin, password_token)]
     assert roles == ["member", "admin", "admin"]
+
+
+async def test_a_person_has_at_most_so_many_tokens(
+    client: httpx.AsyncClient, db: AsyncSession, app: FastAPI
+) -> None:
+    before = app.state.settings
+    app.state.settings = before.model_copy(update={"tokens_per_person": 2})
+    try:
+        kai = await make_person(db, name="Kai")
+        session = await auth_headers(client, kai)
+        first = await _pat(client, session, ["read"])
+        await _pat(client, session, ["read"])
+        body = {"name": "third", "scopes": ["read"]}
+        third = await client.post(f"{API}/me/tokens", json=body, headers=session)
+        assert third.status_code == 409 and "revoke one first" in third.json()["detail"]
+        await client.delete(f"{API}/me/sessions/{first['id']}", headers=session)
+        assert (
+            await client.post(f"{API}/me/tokens", json=body, headers=session)
+        ).status_code == 201
+    finally:
+        app.state.settings = before

@@ -310,3 +310,42 @@ async def test_the_requirement_spares_people_without_a_password(
     assert await totp.must_set_up(db, app.state.settings, person=person) is False
     with_password = await make_person(db, name="Kim")
     assert await totp.must_set_up(db, app.state.settings, person=with_password) is True
+
+
+async def test_wrong_codes_on_the_page_count_on_the_throttle(
+    db: AsyncSession, app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    kim = await make_person(db, name="Kim")
+    on = await _enable(client, await auth_headers(client, kim))
+    limit = app.state.settings.login_max_failures
+    async with _browser(app, "198.51.100.20") as browser:
+        first = await sign_in(browser, kim.email)
+        pending = re.search(r'name="pending" value="([^"]+)"', first.text)
+        assert pending
+        form = {"csrf_token": csrf_of(first.text), "pending": pending[1], "next": "/"}
+        form["code"] = _code(on["secret"], on["base"] + 5)
+        answers = [(await browser.post("/sign-in/code", data=form)).status_code for _ in range(5)]
+        assert answers == [401] * limit
+        form["code"] = _code(on["secret"], on["base"] + 1)  # right, but too late
+        refused = await browser.post("/sign-in/code", data=form)
+        assert refused.status_code == 429 and "try again" in refused.text
+        assert "retry-after" in refused.headers and "atoll_session" not in browser.cookies
+
+
+async def test_an_administrator_resets_someones_two_step_sign_in(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    lea = await make_person(db, name="Lea")
+    ada = await make_person(db, name="Ada", role="admin")
+    mo = await make_person(db, name="Mo")
+    await _enable(client, await auth_headers(client, lea))
+    assert (await _token(client, lea.email)).status_code == 401
+    url = f"{API}/people/{lea.id}/totp"
+    assert (await client.delete(url, headers=await auth_headers(client, mo))).status_code == 403
+    assert (await _token(client, lea.email)).status_code == 401  # still on
+    assert (await client.delete(url, headers=await auth_headers(client, ada))).status_code == 204
+    assert (await _token(client, lea.email)).status_code == 200
+    unknown = await client.delete(
+        f"{API}/people/999999/totp", headers=await auth_headers(client, ada)
+    )
+    assert unknown.status_code == 404

@@ -1,5 +1,6 @@
 """The caller's own credentials, JSON: personal access tokens (``/me/tokens``) and the TOTP
-second factor (``/me/totp``). Listing and revoking tokens is ``/me/sessions`` (``api.py``)."""
+second factor (``/me/totp``; an administrator resets someone's with
+``DELETE /people/{id}/totp``). Listing and revoking tokens is ``/me/sessions`` (``api.py``)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from atoll.http.client import client_address
 from atoll.http.idempotency import IdempotentRoute
 from atoll.http.request import DB, AppSettings
 from atoll.kit.time import rfc3339
-from atoll.people import tokens, totp
-from atoll.people.deps import CurrentCredential, Viewer
+from atoll.people import service, tokens, totp
+from atoll.people.deps import CurrentCredential, Viewer, VisiblePeople
 from atoll.people.schemas import (
     PersonalTokenIn,
     PersonalTokenOut,
@@ -93,4 +94,13 @@ async def totp_disable(
         code=body.code,
         address=client_address(request),
     )
+    return Response(status_code=204)
+
+
+@router.delete("/people/{person_id}/totp", status_code=204)
+async def reset_totp(person_id: str, viewer: Viewer, visible: VisiblePeople, db: DB) -> Response:
+    """Administrators: turn a person's two-step sign-in off (a lost phone and lost recovery
+    codes), so that they sign in with their password and set it up again."""
+    person = await service.access_person(db, visible=visible, person_id=person_id)
+    await totp.do_reset(db, actor=viewer, person=person)
     return Response(status_code=204)

@@ -16,11 +16,12 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.config import Settings
-from atoll.kit.errors import Conflict, Invalid
+from atoll.kit.errors import Conflict, Forbidden, Invalid
 from atoll.kit.time import utcnow
 from atoll.people import otp, throttle
 from atoll.people.models import Person, RecoveryCode, TotpSecret
 from atoll.people.passwords import Hashing
+from atoll.people.policy import can_administer_people
 
 
 @dataclass(frozen=True)
@@ -213,3 +214,14 @@ async def do_disable(
     await throttle.do_settle(session, attempt=attempt, succeeded=True)
     await session.execute(delete(RecoveryCode).where(RecoveryCode.person_id == person.id))
     await session.execute(delete(TotpSecret).where(TotpSecret.person_id == person.id))
+
+
+async def do_reset(session: AsyncSession, *, actor: Person, person: Person) -> bool:
+    """An administrator turns someone's TOTP off (a lost phone and lost recovery codes): they
+    sign in with their password alone again, and set it up anew. Whether it was on."""
+    if not can_administer_people(actor):
+        raise Forbidden("Only administrators may reset someone's two-step sign-in.")
+    was_on = await is_on(session, person.id)
+    await session.execute(delete(RecoveryCode).where(RecoveryCode.person_id == person.id))
+    await session.execute(delete(TotpSecret).where(TotpSecret.person_id == person.id))
+    return was_on
