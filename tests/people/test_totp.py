@@ -349,3 +349,34 @@ async def test_an_administrator_resets_someones_two_step_sign_in(
         f"{API}/people/999999/totp", headers=await auth_headers(client, ada)
     )
     assert unknown.status_code == 404
+
+
+async def test_new_recovery_codes_replace_the_old_ones(
+    client: httpx.AsyncClient, db: AsyncSession, app: FastAPI
+) -> None:
+    nia = await make_person(db, name="Nia")
+    headers = await auth_headers(client, nia)
+    on = await _enable(client, headers)
+    url = f"{API}/me/totp/recovery-codes"
+    wrong = await client.post(url, json={"code": _code(on["secret"], on["base"])}, headers=headers)
+    assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "code"
+    renewed = await client.post(url, json={"code": on["codes"][0]}, headers=headers)
+    assert renewed.status_code == 200
+    new = renewed.json()["recovery_codes"]
+    assert len(new) == 10 and not set(new) & set(on["codes"])
+    assert (await _token(client, nia.email, totp=on["codes"][1])).status_code == 401
+    assert (await _token(client, nia.email, totp=new[0])).status_code == 200
+    async with _browser(app) as browser:  # and on the page, with a code of the app
+        first = await sign_in(browser, nia.email)
+        pending = re.search(r'name="pending" value="([^"]+)"', first.text)
+        assert pending
+        form = {"csrf_token": csrf_of(first.text), "pending": pending[1], "code": new[1]}
+        assert (await browser.post("/sign-in/code", data=form)).status_code == 303
+        page = await browser.get("/account/security")
+        made = await browser.post(
+            "/account/security/recovery-codes",
+            data={"csrf_token": csrf_of(page.text), "code": _code(on["secret"], on["base"] + 1)},
+        )
+        assert made.status_code == 200 and "shown only this once" in made.text
+        shown = re.findall(r"<li><code>([a-z0-9]{4}-[a-z0-9]{4})</code></li>", made.text)
+        assert len(shown) == 10 and not set(shown) & set(new)

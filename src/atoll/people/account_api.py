@@ -80,6 +80,18 @@ async def totp_confirm(
     return TotpConfirmOut(enabled=True, recovery_codes=codes)
 
 
+@router.post("/me/totp/recovery-codes", response_model=TotpConfirmOut)
+async def totp_new_recovery_codes(
+    body: TotpCodeIn, request: Request, viewer: Viewer, db: DB, settings: AppSettings
+) -> TotpConfirmOut:
+    """Ten new recovery codes for a current code (or an unused recovery code); the old ones
+    stop working. Shown this once."""
+    codes = await totp.do_renew_recovery_codes(
+        db, settings, person=viewer, code=body.code, address=client_address(request)
+    )
+    return TotpConfirmOut(enabled=True, recovery_codes=codes)
+
+
 @router.post("/me/totp/disable", status_code=204)
 async def totp_disable(
     body: TotpDisableIn, request: Request, viewer: Viewer, db: DB, settings: AppSettings

@@ -110,6 +110,28 @@ async def security_confirm(
     return render(request, "people/security.html", ctx)
 
 
+@router.post("/account/security/recovery-codes")
+async def security_recovery_codes(
+    request: Request, form: Form, viewer: Viewer, db: DB, settings: AppSettings
+) -> Response:
+    try:
+        codes = await totp.do_renew_recovery_codes(
+            db,
+            settings,
+            person=viewer,
+            code=form.get("code", "")[:64],
+            address=client_address(request),
+        )
+    except AtollError as error:
+        await discard_changes(db, request)
+        ctx = await _security_context(db, settings, viewer, renew_error=error.detail)
+        response = render(request, "people/security.html", ctx, status_code=error.status)
+        response.headers.update(error.headers)
+        return response
+    ctx = await _security_context(db, settings, viewer, recovery_codes=codes)
+    return render(request, "people/security.html", ctx)
+
+
 @router.post("/account/security/disable")
 async def security_disable(
     request: Request, form: Form, viewer: Viewer, db: DB, settings: AppSettings

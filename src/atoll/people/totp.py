@@ -182,6 +182,18 @@ async def do_check_code(
     return ok
 
 
+async def do_renew_recovery_codes(
+    session: AsyncSession, settings: Settings, *, person: Person, code: str, address: str
+) -> list[str]:
+    """Ten new recovery codes (the old ones stop working), for a current code of the app or an
+    unused recovery code; a wrong one counts as a failed sign-in."""
+    if not await is_on(session, person.id):
+        raise Conflict("Two-step sign-in is not on.")
+    if not await do_check_code(session, settings, person=person, code=code, address=address):
+        raise Invalid.field("code", "is not a current code or an unused recovery code")
+    return await _new_recovery_codes(session, person_id=person.id)
+
+
 async def do_disable(
     session: AsyncSession,
     settings: Settings,
