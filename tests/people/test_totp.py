@@ -2,10 +2,12 @@
 is on, recovery codes shown once), signing in with it (page and POST /auth/token), wrong,
 replayed and used-up codes, the throttle, turning it off, and ATOLL_REQUIRE_TOTP.
 
-Codes are computed here from the secret, for the 30-second step of the moment (``base``) and
-the next one: the server accepts a code of its own step and of the steps either side, so both
-are accepted whether or not a step boundary passes during the test; a third one would not be,
-so no test needs more than two codes after its setup (recovery codes do the rest)."""
+Codes are computed here from the secret, as an authenticator app does: the one that turns TOTP
+on for the 30-second step of the moment (``base``), and one more for the step of the moment
+again, or the next step while the clock is still at ``base`` (no code works twice). The server
+accepts a code of its own step and of the steps either side, so a step boundary passing
+during a test changes nothing; no test needs more than those two codes (recovery codes do the
+rest)."""
 
 from __future__ import annotations
 
@@ -31,6 +33,12 @@ API = "/api/v1"
 
 def _code(secret: str, step: int) -> str:
     return otp.code_at(secret, step)
+
+
+def _next_code(secret: str, base: int) -> str:
+    """A code newer than the one of step ``base`` that the server takes now: the current
+    step's, or the next step's while the clock is still at ``base``."""
+    return otp.code_at(secret, max(otp.step_of(utcnow()), base + 1))
 
 
 async def _enable(client: httpx.AsyncClient, headers: dict[str, str]) -> dict[str, Any]:
@@ -110,13 +118,14 @@ async def test_a_token_needs_a_code_once_it_is_on_and_no_code_works_twice(
     assert wrong.status_code == 401 and wrong.json()["errors"][0]["field"] == "totp"
     used_by_setup = await _token(client, ben.email, totp=_code(secret, base))
     assert used_by_setup.status_code == 401
-    right = await _token(client, ben.email, totp=_code(secret, base + 1))
+    fresh = _next_code(secret, base)
+    right = await _token(client, ben.email, totp=fresh)
     assert right.status_code == 200, right.text
-    replayed = await _token(client, ben.email, totp=_code(secret, base + 1))
+    replayed = await _token(client, ben.email, totp=fresh)
     assert replayed.status_code == 401
     wrong_password = await client.post(
         f"{API}/auth/token",
-        json={"email": ben.email, "password": "not it", "totp": _code(secret, base + 1)},
+        json={"email": ben.email, "password": "not it", "totp": fresh},
     )
     assert wrong_password.status_code == 401
 
@@ -144,7 +153,7 @@ async def test_wrong_codes_count_on_the_sign_in_throttle(
     assert answers[:limit] == [401] * limit
     assert answers[limit] == 429
     # The right code does not get through either while the address is held back.
-    right = await _token(client, dora.email, totp=_code(on["secret"], on["base"] + 1))
+    right = await _token(client, dora.email, totp=_next_code(on["secret"], on["base"]))
     assert right.status_code == 429 and "retry-after" in right.headers
 
 
@@ -154,7 +163,7 @@ async def test_turning_it_off_needs_the_password_and_a_code(
     eve = await make_person(db, name="Eve")
     headers = await auth_headers(client, eve)
     on = await _enable(client, headers)
-    code = _code(on["secret"], on["base"] + 1)
+    code = _next_code(on["secret"], on["base"])
     url = f"{API}/me/totp/disable"
     bad_password = await client.post(url, json={"password": "nope", "code": code}, headers=headers)
     assert bad_password.status_code == 422
@@ -189,9 +198,8 @@ async def test_signing_in_on_the_page_asks_for_the_code(
         )
         assert wrong.status_code == 401 and "wrong or was used" in wrong.text
         assert "atoll_session" not in browser.cookies
-        right = await browser.post(
-            "/sign-in/code", data={**form, "code": _code(on["secret"], on["base"] + 1)}
-        )
+        fresh = _next_code(on["secret"], on["base"])
+        right = await browser.post("/sign-in/code", data={**form, "code": fresh})
         assert right.status_code == 303 and right.headers["location"] == "/people"
         assert (await browser.get(f"{API}/me")).json()["name"] == "Fay"
     async with _browser(app) as other:  # the same code, replayed elsewhere
@@ -199,7 +207,7 @@ async def test_signing_in_on_the_page_asks_for_the_code(
         pending = re.search(r'name="pending" value="([^"]+)"', first.text)
         assert pending
         replay = {"csrf_token": csrf_of(first.text), "pending": pending[1], "next": "/"}
-        replay["code"] = _code(on["secret"], on["base"] + 1)
+        replay["code"] = fresh
         assert (await other.post("/sign-in/code", data=replay)).status_code == 401
         replay["code"] = on["codes"][0]  # a recovery code does it
         assert (await other.post("/sign-in/code", data=replay)).status_code == 303
@@ -326,7 +334,7 @@ async def test_wrong_codes_on_the_page_count_on_the_throttle(
         form["code"] = _code(on["secret"], on["base"] + 5)
         answers = [(await browser.post("/sign-in/code", data=form)).status_code for _ in range(5)]
         assert answers == [401] * limit
-        form["code"] = _code(on["secret"], on["base"] + 1)  # right, but too late
+        form["code"] = _next_code(on["secret"], on["base"])  # right, but too late
         refused = await browser.post("/sign-in/code", data=form)
         assert refused.status_code == 429 and "try again" in refused.text
         assert "retry-after" in refused.headers and "atoll_session" not in browser.cookies
@@ -375,7 +383,7 @@ async def test_new_recovery_codes_replace_the_old_ones(
         page = await browser.get("/account/security")
         made = await browser.post(
             "/account/security/recovery-codes",
-            data={"csrf_token": csrf_of(page.text), "code": _code(on["secret"], on["base"] + 1)},
+            data={"csrf_token": csrf_of(page.text), "code": _next_code(on["secret"], on["base"])},
         )
         assert made.status_code == 200 and "shown only this once" in made.text
         shown = re.findall(r"<li><code>([a-z0-9]{4}-[a-z0-9]{4})</code></li>", made.text)
