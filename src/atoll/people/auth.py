@@ -4,9 +4,10 @@ and can be revoked, CSRF tokens.
 Browser sessions (``ATOLL_SESSION_DAYS``) and API tokens (``ATOLL_TOKEN_DAYS``) both end after
 that many days without use; each use moves the end on. A person has at most
 ``ATOLL_TOKENS_PER_PERSON`` live tokens, and as many browser sessions: signing in beyond that
-revokes the least recently used one. Every revocation records ``access.changed`` for the
-person (``atoll.people.events``), so their open event streams, on every server, check their
-sign-in at once."""
+revokes the least recently used one. Personal access tokens (kind "pat",
+``atoll.people.tokens``) are made apart, with scopes and a fixed end. Every revocation
+records ``access.changed`` for the person (``atoll.people.events``), so their open event
+streams, on every server, check their sign-in at once."""
 
 from __future__ import annotations
 
