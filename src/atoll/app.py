@@ -31,6 +31,8 @@ from atoll.notifications import pages as notifications_pages
 from atoll.org import api as org_api
 from atoll.org import importer
 from atoll.org import pages as org_pages
+from atoll.people import account_api as people_account_api
+from atoll.people import account_pages as people_account_pages
 from atoll.people import api as people_api
 from atoll.people import pages as people_pages
 from atoll.realtime import api as realtime_api
@@ -136,6 +138,7 @@ def include_routers(app: FastAPI) -> None:
     """Every domain's JSON API under ``API_PREFIX``, then the pages."""
     api = APIRouter(prefix=API_PREFIX, responses=problem_responses())
     api.include_router(people_api.router)
+    api.include_router(people_account_api.router)
     api.include_router(org_api.router)
     api.include_router(spaces_api.router)
     api.include_router(identity_api.router)
@@ -151,6 +154,7 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(shell.router)
     app.include_router(people_pages.router)
     app.include_router(identity_pages.router)
+    app.include_router(people_account_pages.router)
     app.include_router(org_pages.router)
     app.include_router(spaces_pages.router)
     app.include_router(conversations_pages.router)

@@ -67,6 +67,18 @@ class Settings(BaseSettings):
     tokens_per_person: int = Field(
         25, ge=1, le=1000, description="Live API tokens (and browser sessions) per person at most."
     )
+    pat_max_days: int = Field(
+        365,
+        ge=1,
+        le=365,
+        description="The longest a personal access token may live, in days (also the "
+        "lifetime of one made without expires_in_days).",
+    )
+    require_totp: bool = Field(
+        False,
+        description="Everyone with a password must turn on the TOTP second factor; until "
+        "they do, they can use nothing but its setup.",
+    )
     login_max_failures: int = Field(
         5, ge=1, description="Failed sign-ins for one account from one address per window."
     )

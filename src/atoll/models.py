@@ -18,7 +18,14 @@ from atoll.http.idempotency import IdempotencyKey
 from atoll.identity.models import Invitation, InvitationSpace, PasswordReset
 from atoll.notifications.models import Notification, NotificationPreference
 from atoll.org.models import Unit
-from atoll.people.models import AuthSession, Person, PersonSkill, SignInCounter
+from atoll.people.models import (
+    AuthSession,
+    Person,
+    PersonSkill,
+    RecoveryCode,
+    SignInCounter,
+    TotpSecret,
+)
 from atoll.search.models import SearchDoc
 from atoll.spaces.models import JoinRequest, Membership, Space
 from atoll.wiki.models import WikiLink, WikiPage, WikiRedirect, WikiRevision
@@ -47,9 +54,11 @@ __all__ = [
     "Post",
     "PostRevision",
     "Reaction",
+    "RecoveryCode",
     "SearchDoc",
     "SignInCounter",
     "Space",
+    "TotpSecret",
     "Unit",
     "WikiLink",
     "WikiPage",

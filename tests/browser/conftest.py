@@ -18,7 +18,7 @@ import socket
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +50,8 @@ class Server:
     base_url: str
     env: dict[str, str]
     log: Path
-    inbox: Inbox  # what the server e-mailed, through a real SMTP server
+    # What the server e-mailed, through a real SMTP server (an empty one when it mails nowhere).
+    inbox: Inbox = field(default_factory=Inbox)
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else "(no log)"

@@ -117,6 +117,25 @@ async def test_a_bogus_token_gets_401_before_the_body_is_read(
     assert body.sent == 0
 
 
+async def test_a_read_only_token_gets_403_before_the_body_is_read(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    headers, space_id = await _space(client, db)
+    made = await client.post(
+        f"{API}/me/tokens", json={"name": "reader", "scopes": ["read"]}, headers=headers
+    )
+    read_only = {"Authorization": f"Bearer {made.json()['token']}"}
+    body = Body()  # chunked, 100 MB
+    answer = await client.post(
+        f"{API}/spaces/{space_id}/posts",
+        content=body,
+        headers={**read_only, "Content-Type": "application/json"},
+    )
+    assert answer.status_code == 403, answer.text
+    assert '"write" scope' in answer.json()["detail"]
+    assert body.sent == 0
+
+
 async def test_a_dead_session_cookie_gets_401_unread_and_is_forgotten(
     client: httpx.AsyncClient, db: AsyncSession
 ) -> None:

@@ -12,7 +12,7 @@ from atoll.http.request import DB, AppSettings
 from atoll.kit.errors import Unauthorized
 from atoll.kit.pagination import MAX_LIMIT, Page
 from atoll.kit.time import rfc3339
-from atoll.people import auth, service
+from atoll.people import auth, service, tokens, totp
 from atoll.people.deps import CurrentCredential, Viewer, VisiblePeople
 from atoll.people.models import Person
 from atoll.people.passwords import Hashing
@@ -62,7 +62,8 @@ async def _one(db: DB, person: Person, viewer: Person) -> PersonOut:
     response_model=TokenOut,
 )
 async def create_token(body: TokenIn, request: Request, db: DB, settings: AppSettings) -> TokenOut:
-    """Exchange an e-mail and password for a bearer token. It expires after
+    """Exchange an e-mail and password (and, with two-step sign-in on, a code as `totp`) for
+    a bearer token with its owner's full power. It expires after
     `ATOLL_TOKEN_DAYS` without use (each use moves `expires_at` on); a person keeps at most
     `ATOLL_TOKENS_PER_PERSON` live tokens, the least recently used going first. Repeated
     failures, and many sign-ins from one address, are answered 429 with `Retry-After`."""
@@ -72,6 +73,7 @@ async def create_token(body: TokenIn, request: Request, db: DB, settings: AppSet
     )
     if person is None:
         raise Unauthorized("Wrong e-mail or password.")
+    await _second_step(db, settings, person=person, code=body.totp, address=address)
     started = await auth.do_start_session(
         db,
         settings,
@@ -81,6 +83,26 @@ async def create_token(body: TokenIn, request: Request, db: DB, settings: AppSet
         address=address,
     )
     return TokenOut(access_token=started.secret, expires_at=rfc3339(started.auth.expires_at) or "")
+
+
+async def _second_step(
+    db: DB, settings: AppSettings, *, person: Person, code: str | None, address: str
+) -> None:
+    """With TOTP on, the password is not enough: a code (``totp``) must come with it. The
+    password's success is kept (committed) whatever follows, as on the sign-in page, so a
+    wrong code counts once on the throttle, like a wrong password, and a missing one not."""
+    if not await totp.is_on(db, person.id):
+        return
+    await db.commit()
+    if not code:
+        raise Unauthorized(
+            'Two-step sign-in is on: send a code of your authenticator app as "totp".',
+            errors=[{"field": "totp", "message": "a code is needed"}],
+        )
+    if not await totp.do_check_code(db, settings, person=person, code=code, address=address):
+        raise Unauthorized(
+            "Wrong or used code.", errors=[{"field": "totp", "message": "is not a valid code"}]
+        )
 
 
 @router.post("/auth/logout", status_code=204)
@@ -200,9 +222,12 @@ async def my_sessions(credential: CurrentCredential, db: DB) -> list[SessionOut]
     return [
         SessionOut(
             id=str(row.id),
-            kind=row.kind,
+            kind="session" if row.kind == auth.SESSION else "token",
+            name=row.name,
+            scopes=tokens.scopes_of(row),
             created_at=rfc3339(row.created_at) or "",
             last_seen_at=rfc3339(row.last_seen_at) or "",
+            last_used_at=rfc3339(row.last_seen_at) or "",
             expires_at=rfc3339(row.expires_at) or "",
             user_agent=row.user_agent,
             address=row.address,

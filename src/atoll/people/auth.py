@@ -4,9 +4,10 @@ and can be revoked, CSRF tokens.
 Browser sessions (``ATOLL_SESSION_DAYS``) and API tokens (``ATOLL_TOKEN_DAYS``) both end after
 that many days without use; each use moves the end on. A person has at most
 ``ATOLL_TOKENS_PER_PERSON`` live tokens, and as many browser sessions: signing in beyond that
-revokes the least recently used one. Every revocation records ``access.changed`` for the
-person (``atoll.people.events``), so their open event streams, on every server, check their
-sign-in at once."""
+revokes the least recently used one. Personal access tokens (kind "pat",
+``atoll.people.tokens``) are made apart, with scopes and a fixed end. Every revocation
+records ``access.changed`` for the person (``atoll.people.events``), so their open event
+streams, on every server, check their sign-in at once."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from atoll.people.passwords import Hashing, check_password
 
 SESSION = "session"
 TOKEN = "token"
+PAT = "pat"  # a personal access token (``atoll.people.tokens``): scoped, and it does not slide
 # A session's last_seen_at (and expiry) is written at most this often, not on every request.
 TOUCH_EVERY = timedelta(minutes=10)
 REVOKED = "revoked"  # the reason of the access.changed event a revocation records
@@ -47,9 +49,12 @@ class Credential:
     person: Person
     auth: AuthSession
     raw_token: str
+    # The person is a copy capped to a member: a token without the "admin" scope
+    # (``atoll.people.tokens.scoped``).
+    capped: bool = False
 
 
-def _digest(raw: str) -> str:
+def digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -116,7 +121,7 @@ async def do_start_session(
     await _make_room(session, settings, person_id=person.id, kind=kind, now=now)
     raw = secrets.token_urlsafe(32)
     auth = AuthSession(
-        token_hash=_digest(raw),
+        token_hash=digest(raw),
         person_id=person.id,
         kind=kind,
         created_at=now,
@@ -185,7 +190,7 @@ async def credentials_for(
 ) -> dict[str, Credential]:
     """``credential_for`` for many secrets in one query (the heartbeats of the event streams):
     the live credentials by secret; unknown, revoked or expired secrets are left out."""
-    digests = {_digest(raw): raw for raw in raws if raw and len(raw) <= 200}
+    digests = {digest(raw): raw for raw in raws if raw and len(raw) <= 200}
     if not digests:
         return {}
     now = now or utcnow()
@@ -202,12 +207,14 @@ def _live(
     settings: Settings, auth: AuthSession, person: Person, raw: str, *, now: datetime
 ) -> Credential | None:
     """The credential if its session or token has not expired and its person is active. A
-    used one slides: its end moves on (written at most every ``TOUCH_EVERY``)."""
+    used one slides: its end moves on (written at most every ``TOUCH_EVERY``), but for a
+    personal access token, which ends when it was told to."""
     if auth.expires_at <= now or not person.is_active:
         return None
     if now - auth.last_seen_at > TOUCH_EVERY:
         auth.last_seen_at = now
-        auth.expires_at = now + lifetime(settings, auth.kind)
+        if auth.kind != PAT:
+            auth.expires_at = now + lifetime(settings, auth.kind)
     return Credential(person=person, auth=auth, raw_token=raw)
 
 

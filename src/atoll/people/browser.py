@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from atoll.config import Settings
 from atoll.http.client import ANON_COOKIE, client_address, secure_cookies
 from atoll.http.signin import SESSION_COOKIE
-from atoll.people import auth
+from atoll.people import auth, totp
 from atoll.people.auth import Credential
 from atoll.people.models import Person
 
@@ -25,10 +25,13 @@ async def start_browser_session(
     target: str,
     replacing: Credential | None,
 ) -> RedirectResponse:
-    """Sign ``person`` in on this browser (ending the session of whoever was signed in here,
-    ``replacing``) and send the browser on to ``target``, a local path."""
+    """Sign ``person``, whose credentials were checked, in on this browser (ending the session
+    of whoever was signed in here, ``replacing``) and send the browser on to ``target``, a local
+    path — or to the TOTP setup first when ``ATOLL_REQUIRE_TOTP`` asks it of them."""
     if replacing is not None:
         await auth.do_revoke(db, auth=replacing.auth)
+    if await totp.must_set_up(db, settings, person=person):
+        target = "/account/security?required=1"
     started = await auth.do_start_session(
         db,
         settings,

@@ -15,8 +15,8 @@ from atoll.http.client import ANON_COOKIE, settings_of
 from atoll.http.csrf import csrf_matches
 from atoll.http.request import DB
 from atoll.http.signin import presented_secret
-from atoll.kit.errors import Forbidden, Invalid, Unauthorized
-from atoll.people import auth
+from atoll.kit.errors import AtollError, Forbidden, Invalid, Unauthorized
+from atoll.people import auth, tokens, totp
 from atoll.people.auth import Credential
 from atoll.people.models import Person
 
@@ -48,8 +48,39 @@ async def optional_credential(request: Request, db: DB) -> Credential | None:
         # change) must not expire it, because the error page still shows who is signed in.
         # Changes to this person go through a freshly loaded row (access_person).
         db.expunge(credential.person)
+        credential = tokens.scoped(credential, request.method)
+        if not _spared(request.url.path) and await totp.must_set_up(
+            db, settings, person=credential.person
+        ):
+            raise _set_up_first(request)
     request.state.credential = credential
     return credential
+
+
+# What a person whom ATOLL_REQUIRE_TOTP holds back may still use: the setup itself, signing
+# out, and what the pages load.
+_SPARED = ("/account/security", "/api/v1/me/totp", "/sign-out", "/api/v1/auth/logout", "/static/")
+
+
+def _spared(path: str) -> bool:
+    return path.startswith(_SPARED)
+
+
+class SeeOther(AtollError):
+    """A page the caller must go to first (303 with its Location)."""
+
+    status, title, slug = 303, "See other", "see-other"
+
+    def __init__(self, location: str, detail: str) -> None:
+        super().__init__(detail)
+        self.headers["Location"] = location
+
+
+def _set_up_first(request: Request) -> AtollError:
+    said = "Your organisation requires two-step sign-in: turn it on before anything else."
+    if request.method == "GET" and not request.url.path.startswith("/api/"):
+        return SeeOther("/account/security?required=1", said)
+    return Forbidden(f"{said} Set it up with POST /api/v1/me/totp/setup.")
 
 
 OptionalCredential = Annotated[Credential | None, Depends(optional_credential)]

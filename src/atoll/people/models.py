@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from atoll.db.base import Base, BigId, UtcDateTime, created_at_column, id_column
@@ -94,6 +94,10 @@ class AuthSession(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     user_agent: Mapped[str] = mapped_column(String(300), default="")
     address: Mapped[str] = mapped_column(String(64), default="")
+    # Personal access tokens (kind "pat"): the name their owner gave and their scopes, e.g.
+    # "read write" (``atoll.people.tokens``); empty for sessions and password tokens.
+    name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    scopes: Mapped[str] = mapped_column(String(32), default="", server_default="")
 
 
 class SignInCounter(Base):
@@ -105,3 +109,34 @@ class SignInCounter(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     started_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     count: Mapped[int] = mapped_column(Integer)
+
+
+class TotpSecret(Base):
+    """A person's TOTP second factor (``atoll.people.totp``): the shared secret, encrypted with
+    a key derived from the server's secret key; on once ``confirmed_at`` is set (a setup in
+    progress has none). ``last_step`` is the newest 30-second step a code was accepted for:
+    a code of that step or an older one is refused, so no code works twice."""
+
+    __tablename__ = "totp_secret"
+
+    person_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
+    )
+    secret: Mapped[str] = mapped_column(String(255))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_step: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class RecoveryCode(Base):
+    """A single-use recovery code for signing in without the authenticator app: only a
+    SHA-256 of it is stored."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = id_column()
+    person_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("person.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -21,7 +21,8 @@ from atoll.http.signin import SESSION_COOKIE
 from atoll.http.templating import render
 from atoll.kit.errors import AtollError, Forbidden, Invalid, RateLimited
 from atoll.kit.ids import parse_id
-from atoll.people import auth, policy, service, units
+from atoll.kit.time import utcnow
+from atoll.people import auth, otp, policy, service, tokens, totp, units
 from atoll.people.browser import start_browser_session
 from atoll.people.deps import (
     CurrentCredential,
@@ -38,7 +39,7 @@ from atoll.people.passwords import Hashing
 router = APIRouter(include_in_schema=False)
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only local paths, so the sign-in form cannot be used to bounce people elsewhere."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
@@ -48,8 +49,8 @@ def _safe_next(target: str | None) -> str:
 @router.get("/sign-in")
 async def sign_in_page(request: Request, viewer: MaybeViewer, next: str = "/") -> Response:
     if viewer is not None:
-        return RedirectResponse(_safe_next(next), status_code=303)
-    return render(request, "people/sign_in.html", {"next": _safe_next(next)})
+        return RedirectResponse(safe_next(next), status_code=303)
+    return render(request, "people/sign_in.html", {"next": safe_next(next)})
 
 
 @router.post("/sign-in")
@@ -57,7 +58,7 @@ async def sign_in(
     request: Request, form: Form, db: DB, settings: AppSettings, credential: OptionalCredential
 ) -> Response:
     email, password = form.get("email", "")[:320], form.get("password", "")
-    target = _safe_next(form.get("next"))
+    target = safe_next(form.get("next"))
     address = client_address(request)
     try:
         person = await auth.do_sign_in(
@@ -80,6 +81,9 @@ async def sign_in(
             {"next": target, "email": email, "error": "Wrong e-mail or password."},
             status_code=401,
         )
+    if await totp.is_on(db, person.id):  # the password is right: now the code
+        state = otp.pending_state(settings.signing_key, person_id=person.id, now=utcnow())
+        return render(request, "people/sign_in_code.html", {"next": target, "pending": state})
     return await start_browser_session(
         request, db, settings, person=person, target=target, replacing=credential
     )
@@ -320,12 +324,17 @@ def _kind_changes(form: dict[str, str]) -> dict[str, object]:
     raise Invalid.field("kind", "must be member or external")
 
 
+async def sessions_context(db: DB, credential: auth.Credential, **more: Any) -> dict[str, Any]:
+    """What the sessions page shows: the live sessions and tokens, and the scopes of each."""
+    rows = await auth.live_sessions(db, person=credential.person)
+    scopes = {row.id: tokens.scopes_of(row) for row in rows}
+    return {"sessions": rows, "scopes": scopes, "current_id": credential.auth.id, **more}
+
+
 @router.get("/account/sessions", dependencies=[PageChrome])
 async def sessions_page(request: Request, credential: CurrentCredential, db: DB) -> Response:
-    rows = await auth.live_sessions(db, person=credential.person)
-    return render(
-        request, "people/sessions.html", {"sessions": rows, "current_id": credential.auth.id}
-    )
+    ctx = await sessions_context(db, credential)
+    return render(request, "people/sessions.html", ctx)
 
 
 @router.post("/account/sessions/{auth_id}/revoke")

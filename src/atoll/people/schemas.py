@@ -23,6 +23,7 @@ Skill = Annotated[
 Kind = Literal["member", "external"]
 Role = Literal["admin", "member", "guest"]
 Relation = Literal["customer", "partner", "public"]
+Scope = Literal["read", "write", "admin"]  # of a personal access token
 
 
 class PersonOut(BaseModel):
@@ -85,6 +86,8 @@ SELF_FIELDS = frozenset({"name", "title", "bio", "skills", "organization"})
 class TokenIn(BaseModel):
     email: Annotated[str, Field(max_length=320, pattern=NO_NUL)]
     password: Annotated[str, Field(max_length=1024)]
+    # A code of the authenticator app (or a recovery code): required when TOTP is on.
+    totp: Annotated[str, Field(max_length=64, pattern=NO_NUL)] | None = None
 
 
 class PasswordChangeIn(BaseModel):
@@ -101,9 +104,64 @@ class TokenOut(BaseModel):
 class SessionOut(BaseModel):
     id: str
     kind: Literal["session", "token"]
+    # A personal access token's name and scopes; "" and null for sessions and the tokens of
+    # POST /auth/token (which have their owner's full power).
+    name: str = ""
+    scopes: list[Scope] | None = None
     created_at: str
     last_seen_at: str
+    last_used_at: str  # the same as last_seen_at
     expires_at: str
     user_agent: str
     address: str
     current: bool
+
+
+class PersonalTokenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name = Field(max_length=100)
+    scopes: Annotated[list[Scope], Field(min_length=1, max_length=3)] = Field(
+        description="read: GET only; write: every method; admin: also its owner's "
+        "administrator rights (administrators only). Each holds the ones before it."
+    )
+    expires_in_days: Annotated[int, Field(ge=1, le=365)] | None = Field(
+        None, description="Days until it ends (it does not slide); null: ATOLL_PAT_MAX_DAYS."
+    )
+
+
+class PersonalTokenOut(BaseModel):
+    id: str
+    token: str  # shown this once
+    name: str
+    scopes: list[Scope]
+    expires_at: str
+
+
+class TotpStatusOut(BaseModel):
+    enabled: bool
+    required: bool  # ATOLL_REQUIRE_TOTP asks it of this person
+    recovery_codes_left: int
+
+
+class TotpSetupOut(BaseModel):
+    secret: str  # base32, for typing into an authenticator app; shown until confirmed
+    uri: str  # otpauth://totp/...
+
+
+class TotpCodeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: Annotated[str, Field(min_length=1, max_length=64, pattern=NO_NUL)]
+
+
+class TotpConfirmOut(BaseModel):
+    enabled: bool
+    recovery_codes: list[str]  # single-use; shown this once
+
+
+class TotpDisableIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    password: Annotated[str, Field(max_length=1024)]
+    code: Annotated[str, Field(min_length=1, max_length=64, pattern=NO_NUL)]

@@ -13,7 +13,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Route
 
 from atoll.http.respond import is_api, respond
-from atoll.kit.errors import AtollError, Conflict, Invalid
+from atoll.kit.errors import AtollError, Conflict, Forbidden, Invalid
+from atoll.people.tokens import missing_scope_note
 
 log = logging.getLogger("atoll")
 
@@ -51,6 +52,8 @@ class _HttpError(AtollError):
 def install(app: FastAPI) -> None:
     @app.exception_handler(AtollError)
     async def _atoll(request: Request, exc: AtollError) -> Response:
+        if isinstance(exc, Forbidden):  # a token's missing scope may be why: say so
+            exc.detail += missing_scope_note(getattr(request.state, "credential", None))
         return respond(request, exc)
 
     @app.exception_handler(RequestValidationError)

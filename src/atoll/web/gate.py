@@ -17,7 +17,8 @@ What the gate does, outermost but for the security headers
 - **Credentials first.** An API write (POST, PUT, PATCH, DELETE under ``/api/``) that presents
   a bearer token or a session cookie, and any request to a path with an allowance, is checked
   with ``credential_for`` in a short session of its own before the body is read: a secret
-  that does not verify gets 401 and its body is never read. The request's own check
+  that does not verify gets 401, and a personal access token without the ``write`` scope 403
+  (``people.tokens.scoped``), and its body is never read. The request's own check
   (``deps.optional_credential``: CSRF, activity) runs later as before; only writes pay the
   extra query.
 """
@@ -33,8 +34,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from atoll.http.respond import respond
 from atoll.http.signin import SESSION_COOKIE, presented_secret
-from atoll.kit.errors import AtollError, TooLarge, Unauthorized
-from atoll.people import auth
+from atoll.kit.errors import AtollError, Forbidden, TooLarge, Unauthorized
+from atoll.people import auth, tokens
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -104,7 +105,12 @@ class RequestGate:
         secret, is_cookie = found
         state = scope["app"].state
         async with state.sessionmaker() as session:
-            if await auth.credential_for(session, state.settings, secret) is not None:
+            credential = await auth.credential_for(session, state.settings, secret)
+            if credential is not None:
+                try:  # a read-only token's write is refused before its body is read, too
+                    tokens.scoped(credential, scope["method"])
+                except Forbidden as refusal:
+                    return refusal
                 return None
         if not is_cookie:
             return Unauthorized("The bearer token is unknown, expired or revoked.")

@@ -161,3 +161,13 @@ document.addEventListener("htmx:configRequest", (event) => {
     form.querySelector(".secondary").focus();
   });
 })();
+// A "Copy" button copies the field it names (data-copy="field id"), and says so.
+document.addEventListener("click", (event) => {
+  const button = event.target instanceof Element ? event.target.closest("button[data-copy]") : null;
+  const field = button && document.getElementById(button.dataset.copy);
+  if (!field) return;
+  field.select();
+  const said = () => { button.textContent = "Copied"; };
+  if (navigator.clipboard) navigator.clipboard.writeText(field.value).then(said, () => {});
+  else if (document.execCommand("copy")) said();
+});
