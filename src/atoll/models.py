@@ -15,6 +15,7 @@ from atoll.conversations.models import (
 )
 from atoll.events.models import Event
 from atoll.http.idempotency import IdempotencyKey
+from atoll.identity.models import SsoLink, SsoUsed
 from atoll.notifications.models import Notification, NotificationPreference
 from atoll.org.models import Unit
 from atoll.people.models import AuthSession, Person, PersonSkill, SignInCounter
@@ -46,6 +47,8 @@ __all__ = [
     "SearchDoc",
     "SignInCounter",
     "Space",
+    "SsoLink",
+    "SsoUsed",
     "Unit",
     "WikiLink",
     "WikiPage",

@@ -10,7 +10,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import ColumnElement
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from atoll.config import Settings
 from atoll.http.client import ANON_COOKIE, client_address, secure_cookies
 from atoll.http.request import (
     DB,
@@ -44,11 +46,19 @@ def _safe_next(target: str | None) -> str:
     return "/"
 
 
+def _sign_in_context(settings: Settings, **more: Any) -> dict[str, Any]:
+    """The sign-in form's context; ``sso`` names the single sign-on provider when there is
+    one (``ATOLL_OIDC_*``), so the page offers "Sign in with ..."."""
+    return {"sso": settings.oidc_provider_name if settings.oidc_enabled else None, **more}
+
+
 @router.get("/sign-in")
-async def sign_in_page(request: Request, viewer: MaybeViewer, next: str = "/") -> Response:
+async def sign_in_page(
+    request: Request, viewer: MaybeViewer, settings: AppSettings, next: str = "/"
+) -> Response:
     if viewer is not None:
         return RedirectResponse(_safe_next(next), status_code=303)
-    return render(request, "people/sign_in.html", {"next": _safe_next(next)})
+    return render(request, "people/sign_in.html", _sign_in_context(settings, next=_safe_next(next)))
 
 
 @router.post("/sign-in")
@@ -62,12 +72,12 @@ async def sign_in(
         person = await auth.do_sign_in(
             db, settings, email=email, password=password, address=address
         )
-    except RateLimited as error:  # say so on the form, keep Retry-After
+    except (RateLimited, Forbidden) as error:  # say so on the form, keep Retry-After
         await discard_changes(db, request)  # a refused attempt counts for nothing
         response = render(
             request,
             "people/sign_in.html",
-            {"next": target, "email": email, "error": error.detail},
+            _sign_in_context(settings, next=target, email=email, error=error.detail),
             status_code=error.status,
         )
         response.headers.update(error.headers)
@@ -76,9 +86,26 @@ async def sign_in(
         return render(
             request,
             "people/sign_in.html",
-            {"next": target, "email": email, "error": "Wrong e-mail or password."},
+            _sign_in_context(settings, next=target, email=email, error="Wrong e-mail or password."),
             status_code=401,
         )
+    return await signed_in(
+        request, db, settings, person=person, target=target, credential=credential
+    )
+
+
+async def signed_in(
+    request: Request,
+    db: AsyncSession,
+    settings: Settings,
+    *,
+    person: Person,
+    target: str,
+    credential: auth.Credential | None,
+) -> Response:
+    """Start a browser session for a person who proved who they are (a password here, single
+    sign-on in ``atoll.identity``) and go on to ``target`` (a local path) with its cookie.
+    Whoever was signed in in this browser before is signed out."""
     if credential is not None:  # someone else was signed in here: end that session
         await auth.do_revoke(db, auth=credential.auth)
     started = await auth.do_start_session(
@@ -87,9 +114,9 @@ async def sign_in(
         person=person,
         kind=auth.SESSION,
         user_agent=request.headers.get("user-agent", ""),
-        address=address,
+        address=client_address(request),
     )
-    redirect = RedirectResponse(target, status_code=303)
+    redirect = RedirectResponse(_safe_next(target), status_code=303)
     redirect.set_cookie(
         SESSION_COOKIE,
         started.secret,
