@@ -27,6 +27,7 @@ from joserfc.errors import (
     ExpiredTokenError,
     InvalidClaimError,
     JoseError,
+    UnsupportedAlgorithmError,
 )
 from joserfc.jwk import KeySet
 
@@ -221,6 +222,10 @@ def verify_id_token(
         if not isinstance(error, InvalidClaimError):
             message = f"The ID token lacks the claim {error.claim}."
         raise SignInFailed(message) from None
+    except UnsupportedAlgorithmError:
+        raise SignInFailed(
+            "The ID token is not signed with an algorithm Atoll accepts (RS256 or ES256)."
+        ) from None
     except BadSignatureError:
         raise SignInFailed("The ID token's signature does not match the provider's keys.") from None
     except (JoseError, ValueError) as error:
