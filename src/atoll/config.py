@@ -135,6 +135,19 @@ class Settings(BaseSettings):
     oidc_leeway_seconds: int = Field(
         60, ge=0, le=600, description="Clock skew allowed when checking an ID token's times."
     )
+    saml_idp_metadata: str = Field(
+        "",
+        description="The SAML IdP's metadata: a file path or an http(s) URL; empty: no SAML.",
+    )
+    saml_sp_entity_id: str = Field(
+        "", description="Atoll's SAML entity id; empty: <base URL>/auth/saml/metadata."
+    )
+    saml_provider_name: str = Field(
+        "SAML single sign-on", description='The sign-in page says "Sign in with <this>".'
+    )
+    saml_leeway_seconds: int = Field(
+        60, ge=0, le=600, description="Clock skew allowed when checking an assertion's times."
+    )
     sso_allowed_domains: str = Field(
         "",
         description="E-mail domains (comma-separated) that may sign in through SSO; empty: any.",
@@ -208,6 +221,14 @@ class Settings(BaseSettings):
     @property
     def oidc_enabled(self) -> bool:
         return bool(self.oidc_issuer and self.oidc_client_id)
+
+    @property
+    def saml_enabled(self) -> bool:
+        return bool(self.saml_idp_metadata)
+
+    @property
+    def saml_entity_id(self) -> str:
+        return self.saml_sp_entity_id or self.base_url.rstrip("/") + "/auth/saml/metadata"
 
     @property
     def secure_cookies(self) -> bool:

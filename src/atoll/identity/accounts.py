@@ -9,16 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.config import Settings
-from atoll.identity.models import SsoLink, SsoUsed
+from atoll.identity.models import SsoLink
 from atoll.kit.errors import Forbidden
-from atoll.kit.time import utcnow
 from atoll.org.service import child_path, do_create_unit, root_unit
 from atoll.people.models import Person, Unit
 from atoll.people.passwords import Hashing
@@ -109,19 +107,6 @@ def check_identity(settings: Settings, identity: Identity) -> str:
     if domains and domain not in domains:
         raise Forbidden(f"Addresses at {domain} cannot sign in to this Atoll.")
     return email
-
-
-async def do_use_once(session: AsyncSession, *, key: str, expires_at: datetime) -> None:
-    """Remember a one-time value (an OIDC state, a SAML assertion id) until it expires;
-    SignInFailed when it was used before. Values past their expiry are forgotten here."""
-    now = utcnow()
-    await session.execute(delete(SsoUsed).where(SsoUsed.expires_at < now))
-    if await session.get(SsoUsed, key) is not None:
-        raise SignInFailed(
-            "This sign-in answer was used already (a replay). Start again from the sign-in page."
-        )
-    session.add(SsoUsed(key=key[:300], expires_at=max(expires_at, now + timedelta(seconds=1))))
-    await session.flush()
 
 
 async def _unit_for(session: AsyncSession, path: str) -> int | None:

@@ -47,9 +47,14 @@ def _safe_next(target: str | None) -> str:
 
 
 def _sign_in_context(settings: Settings, **more: Any) -> dict[str, Any]:
-    """The sign-in form's context; ``sso`` names the single sign-on provider when there is
-    one (``ATOLL_OIDC_*``), so the page offers "Sign in with ..."."""
-    return {"sso": settings.oidc_provider_name if settings.oidc_enabled else None, **more}
+    """The sign-in form's context; ``sso`` lists the single sign-on providers set up
+    (``ATOLL_OIDC_*``, ``ATOLL_SAML_*``) as (name, path), so the page offers "Sign in with ..."."""
+    sso = []
+    if settings.oidc_enabled:
+        sso.append((settings.oidc_provider_name, "/auth/oidc/login"))
+    if settings.saml_enabled:
+        sso.append((settings.saml_provider_name, "/auth/saml/login"))
+    return {"sso": sso, **more}
 
 
 @router.get("/sign-in")
