@@ -16,6 +16,7 @@ import re
 import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -181,6 +182,19 @@ class SamlIdp:
         )
 
 
+def _login_form(query: dict[str, str]) -> str:
+    hidden = "".join(
+        f'<input type="hidden" name="{name}" value="{escape(query.get(name, ""))}">'
+        for name in ("SAMLRequest", "RelayState")
+    )
+    return (
+        "<!doctype html><html lang=en><title>Test IdP</title><main><h1>Test IdP</h1>"
+        f'<form method="get" action="/sso">{hidden}'
+        '<label for="login">User</label> <input id="login" name="login" required>'
+        '<button type="submit">Log in</button></form></main></html>'
+    )
+
+
 async def run_idp(directory: Path) -> AsyncIterator[SamlIdp]:
     """Serve a new IdP on a free port until the generator is closed."""
     port = free_port()
@@ -194,6 +208,8 @@ async def run_idp(directory: Path) -> AsyncIterator[SamlIdp]:
 
     async def sso(request: web.Request) -> web.Response:
         query: dict[str, Any] = dict(request.query)
+        if "login" not in query:  # a person in a browser: the IdP's login form first
+            return web.Response(text=_login_form(query), content_type="text/html")
         destination, response = idp.answer(query.pop("SAMLRequest"), query.pop("login"), query)
         form = http_form_post_message(
             response, destination, query.get("RelayState", ""), typ="SAMLResponse"

@@ -5,90 +5,35 @@ give."""
 
 from __future__ import annotations
 
-import asyncio
-import os
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from playwright.async_api import Browser, expect
 
-from tests.browser.conftest import BIN, Server, _atoll, _wait_healthy, browser, chromium
+from tests.browser.conftest import Server, browser, chromium
 from tests.identity.conftest import CLIENT_ID, CLIENT_SECRET, OpenIdProvider
+from tests.identity.serving import atoll_serving
 
 __all__ = ["browser", "chromium"]  # the browser harness's fixtures, used here too
 
 pytestmark = pytest.mark.browser
 
-ADMIN, PASSWORD = "admin@example.com", "an admin password 123"
-
-
-async def _arrange(base_url: str) -> None:
-    """The organisation's root, an Engineering unit and the space the "sso-guild" group joins."""
-    async with httpx.AsyncClient(base_url=base_url, timeout=10) as http:
-        token = (
-            await http.post("/api/v1/auth/token", json={"email": ADMIN, "password": PASSWORD})
-        ).json()["access_token"]
-        http.headers["Authorization"] = f"Bearer {token}"
-        root = await http.post("/api/v1/units", json={"name": "Northwind"})
-        assert root.status_code == 201, root.text
-        unit = await http.post(
-            "/api/v1/units", json={"name": "Engineering", "parent_id": root.json()["id"]}
-        )
-        assert unit.status_code == 201, unit.text
-        space = await http.post(
-            "/api/v1/spaces",
-            json={"name": "SSO Guild", "kind": "community", "visibility": "private"},
-        )
-        assert space.status_code == 201 and space.json()["slug"] == "sso-guild", space.text
-
 
 @pytest.fixture
 async def sso_server(
-    fresh_database: Any, tmp_path: Any, op: OpenIdProvider
+    fresh_database: Any, tmp_path: Path, op: OpenIdProvider
 ) -> AsyncIterator[Server]:
-    database = await fresh_database("sso-browser")
-    base_url = f"http://127.0.0.1:{op.browser_port}"
     env = {
-        **os.environ,
-        "ATOLL_DATABASE_URL": database.url,
-        "ATOLL_VAR_DIR": str(tmp_path),
-        "ATOLL_SECRET_KEY": "sso-browser-secret-" + "x" * 32,
-        "ATOLL_ARGON2_TIME_COST": "1",
-        "ATOLL_ARGON2_MEMORY_KIB": "1024",
-        "ATOLL_BASE_URL": base_url,
-        "ATOLL_REDIS_URL": "",
         "ATOLL_OIDC_ISSUER": op.issuer,
         "ATOLL_OIDC_CLIENT_ID": CLIENT_ID,
         "ATOLL_OIDC_CLIENT_SECRET": CLIENT_SECRET,
         "ATOLL_OIDC_PROVIDER_NAME": "Example SSO",
         "ATOLL_SSO_UNIT_CLAIM": "unit",
     }
-    await _atoll(env, "migrate")
-    await _atoll(env, "create-admin", "--email", ADMIN, "--name", "Admin", "--password", PASSWORD)
-    server = Server(base_url=base_url, env=env, log=tmp_path / "serve.log")
-    with server.log.open("wb") as log:
-        process = await asyncio.create_subprocess_exec(
-            str(BIN / "atoll"),
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(op.browser_port),
-            env=env,
-            stdout=log,
-            stderr=asyncio.subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        await _wait_healthy(base_url, process, server)
-        await _arrange(base_url)
+    async with atoll_serving(fresh_database, tmp_path, op.browser_port, env) as server:
         yield server
-    finally:
-        if process.returncode is None:
-            process.terminate()
-            await process.wait()
 
 
 async def test_a_newcomer_signs_in_with_the_provider(browser: Browser, sso_server: Server) -> None:
