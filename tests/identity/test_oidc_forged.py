@@ -22,7 +22,7 @@ from joserfc.jwk import RSAKey
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.people.models import Person
+from atoll.people.models import AuthSession, Person
 from tests.identity.conftest import CLIENT_ID, Configure, free_port, query_of
 from tests.identity.test_oidc import start
 from tests.identity.test_oidc_refused import nothing_changed, refused
@@ -214,3 +214,22 @@ async def test_hs256_with_the_public_key_as_secret_is_refused(
     answer = await answer_with(client, fake, hs256)
     refused(answer, 400, "not signed with an algorithm Atoll accepts")
     await nothing_changed(db)
+
+
+async def test_a_state_used_twice_is_refused_even_when_the_provider_answers_again(
+    client: httpx.AsyncClient, db: AsyncSession, fake: FakeIssuer
+) -> None:
+    """This issuer takes the same code twice (a real one must not): Atoll's own record of
+    the states used refuses the second callback."""
+    query = query_of(await start(client))
+    fake.id_token = fake.sign(fake.claims(query["nonce"]))
+    callback = {"code": "the-code", "state": query["state"]}
+    cookie = client.cookies["atoll_oidc"]
+    assert (await client.get("/auth/oidc/callback", params=callback)).status_code == 303
+    client.cookies.clear()  # the replay brings the sign-in's cookie back, in another browser
+    replay = await client.get(
+        "/auth/oidc/callback", params=callback, headers={"Cookie": f"atoll_oidc={cookie}"}
+    )
+    refused(replay, 400, "used already (a replay)")
+    assert fake.codes == ["the-code", "the-code"]
+    assert await db.scalar(select(func.count()).select_from(AuthSession)) == 1
