@@ -68,7 +68,7 @@ async def oidc_callback(
         raise NotFound("Single sign-on is not set up here.")
     if error:
         raise oidc.SignInFailed(
-            f"The identity provider did not sign you in: {error_description or error}."
+            f"The identity provider did not sign you in: {(error_description or error)[:200]}."
         )
     now = time.time()
     started = oidc.unseal(settings, request.cookies.get(oidc.COOKIE), now=now)
