@@ -131,3 +131,17 @@ async def test_the_sign_in_page_offers_the_provider_only_when_set_up(
     page = await client.get("/sign-in")
     assert "Sign in with" not in page.text
     assert (await client.get("/auth/oidc/login")).status_code == 404
+
+
+async def test_groups_do_not_join_archived_spaces(
+    client: httpx.AsyncClient, db: AsyncSession, oidc: Configure, op_agent: OpAgent
+) -> None:
+    owner = await make_person(db, role="admin")
+    guild = await make_space(db, owner, "SSO Guild")
+    access = await spaces_service.access_space(db, viewer=owner, space_id=guild.id)
+    await spaces_service.do_archive_space(db, access=access)
+    await db.commit()
+    assert (await sign_in(client, op_agent, "ana")).status_code == 303
+    ana = await db.scalar(select(Person).where(Person.email == "ana.lima@example.com"))
+    assert ana is not None
+    assert await db.get(Membership, (guild.id, ana.id)) is None
