@@ -26,6 +26,7 @@ from atoll.http.idempotency import Idempotency
 from atoll.http.templating import WEB_DIR, templates
 from atoll.identity import api as identity_api
 from atoll.identity import pages as identity_pages
+from atoll.identity import sso_pages
 from atoll.notifications import api as notifications_api
 from atoll.notifications import pages as notifications_pages
 from atoll.org import api as org_api
@@ -155,6 +156,7 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(people_pages.router)
     app.include_router(identity_pages.router)
     app.include_router(people_account_pages.router)
+    app.include_router(sso_pages.router)
     app.include_router(org_pages.router)
     app.include_router(spaces_pages.router)
     app.include_router(conversations_pages.router)

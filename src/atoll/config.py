@@ -132,6 +132,58 @@ class Settings(BaseSettings):
     attachments_dir: Path | None = Field(
         None, description="Where attachments are stored; empty means <var_dir>/attachments."
     )
+    oidc_issuer: str = Field(
+        "",
+        description="The OpenID Connect issuer (its /.well-known/openid-configuration is read); "
+        "empty: no OIDC sign-in.",
+    )
+    oidc_client_id: str = Field("", description="Atoll's client id at the OIDC provider.")
+    oidc_client_secret: str = Field(
+        "", description="Atoll's client secret at the OIDC provider; empty: a public client."
+    )
+    oidc_scopes: str = Field(
+        "openid email profile", description="The scopes asked for (space-separated)."
+    )
+    oidc_provider_name: str = Field(
+        "single sign-on", description='The sign-in page says "Sign in with <this>".'
+    )
+    oidc_leeway_seconds: int = Field(
+        60, ge=0, le=600, description="Clock skew allowed when checking an ID token's times."
+    )
+    saml_idp_metadata: str = Field(
+        "",
+        description="The SAML IdP's metadata: a file path or an http(s) URL; empty: no SAML.",
+    )
+    saml_sp_entity_id: str = Field(
+        "", description="Atoll's SAML entity id; empty: <base URL>/auth/saml/metadata."
+    )
+    saml_provider_name: str = Field(
+        "SAML single sign-on", description='The sign-in page says "Sign in with <this>".'
+    )
+    saml_leeway_seconds: int = Field(
+        60, ge=0, le=600, description="Clock skew allowed when checking an assertion's times."
+    )
+    sso_allowed_domains: str = Field(
+        "",
+        description="E-mail domains (comma-separated) that may sign in through SSO; empty: any.",
+    )
+    sso_only: bool = Field(
+        False, description="Members sign in only through SSO (externals keep passwords)."
+    )
+    sso_title_claim: str = Field("title", description="The claim (or attribute) with a title.")
+    sso_unit_claim: str = Field(
+        "",
+        description='The claim with the unit path ("engineering/platform"), created when '
+        "missing; empty: new people sit in the root unit.",
+    )
+    sso_groups_claim: str = Field(
+        "groups", description="The claim (a list) of groups that join spaces."
+    )
+    sso_group_spaces: str = Field(
+        "",
+        description='Groups to spaces: "group=space-slug, other=slug2"; a group named like a '
+        "space's slug joins that space anyway.",
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -180,6 +232,18 @@ class Settings(BaseSettings):
             path.write_text(secrets.token_urlsafe(48))
             path.chmod(0o600)
         return path.read_text().strip().encode()
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id)
+
+    @property
+    def saml_enabled(self) -> bool:
+        return bool(self.saml_idp_metadata)
+
+    @property
+    def saml_entity_id(self) -> str:
+        return self.saml_sp_entity_id or self.base_url.rstrip("/") + "/auth/saml/metadata"
 
     @property
     def secure_cookies(self) -> bool:

@@ -15,7 +15,7 @@ from atoll.conversations.models import (
 )
 from atoll.events.models import Event
 from atoll.http.idempotency import IdempotencyKey
-from atoll.identity.models import Invitation, InvitationSpace, PasswordReset
+from atoll.identity.models import Invitation, InvitationSpace, PasswordReset, SsoLink, SsoUsed
 from atoll.notifications.models import Notification, NotificationPreference
 from atoll.org.models import Unit
 from atoll.people.models import (
@@ -58,6 +58,8 @@ __all__ = [
     "SearchDoc",
     "SignInCounter",
     "Space",
+    "SsoLink",
+    "SsoUsed",
     "TotpSecret",
     "Unit",
     "WikiLink",

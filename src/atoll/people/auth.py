@@ -21,7 +21,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.config import Settings
-from atoll.kit.errors import Invalid, NotFound
+from atoll.kit.errors import Forbidden, Invalid, NotFound
 from atoll.kit.ids import parse_id
 from atoll.kit.time import utcnow
 from atoll.people import throttle
@@ -77,7 +77,8 @@ async def do_sign_in(
 
     The password is checked in the password pool, off the event loop. An unknown e-mail, a
     person without a password, an inactive person and a wrong password take the same path and
-    the same time."""
+    the same time. With ``ATOLL_SSO_ONLY`` a member's right password is Forbidden: members
+    sign in through single sign-on; externals keep their passwords."""
     attempt = await throttle.do_count_attempt(
         session, settings, email=email, address=address, now=now or utcnow()
     )
@@ -94,7 +95,18 @@ async def do_sign_in(
     if person.password_hash and hashing.needs_rehash(person.password_hash):
         person.password_hash = await hashing.rehash(password)
     await throttle.do_settle(session, attempt=attempt, succeeded=True)
+    if settings.sso_only and person.kind == "member":
+        await session.commit()  # the right password was given: it counts as settled
+        raise Forbidden(sso_only_message(settings))
     return person
+
+
+def sso_only_message(settings: Settings) -> str:
+    """What a member who tries a password is told when ``ATOLL_SSO_ONLY`` is on."""
+    return (
+        f"Members sign in with {settings.oidc_provider_name}, not with a password "
+        "(only external guests use passwords here)."
+    )
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import ColumnElement
 
+from atoll.config import Settings
 from atoll.http.client import client_address
 from atoll.http.request import (
     DB,
@@ -46,11 +47,24 @@ def safe_next(target: str | None) -> str:
     return "/"
 
 
+def _sign_in_context(settings: Settings, **more: Any) -> dict[str, Any]:
+    """The sign-in form's context; ``sso`` lists the single sign-on providers set up
+    (``ATOLL_OIDC_*``, ``ATOLL_SAML_*``) as (name, path), so the page offers "Sign in with ..."."""
+    sso = []
+    if settings.oidc_enabled:
+        sso.append((settings.oidc_provider_name, "/auth/oidc/login"))
+    if settings.saml_enabled:
+        sso.append((settings.saml_provider_name, "/auth/saml/login"))
+    return {"sso": sso, **more}
+
+
 @router.get("/sign-in")
-async def sign_in_page(request: Request, viewer: MaybeViewer, next: str = "/") -> Response:
+async def sign_in_page(
+    request: Request, viewer: MaybeViewer, settings: AppSettings, next: str = "/"
+) -> Response:
     if viewer is not None:
         return RedirectResponse(safe_next(next), status_code=303)
-    return render(request, "people/sign_in.html", {"next": safe_next(next)})
+    return render(request, "people/sign_in.html", _sign_in_context(settings, next=safe_next(next)))
 
 
 @router.post("/sign-in")
@@ -64,12 +78,12 @@ async def sign_in(
         person = await auth.do_sign_in(
             db, settings, email=email, password=password, address=address
         )
-    except RateLimited as error:  # say so on the form, keep Retry-After
+    except (RateLimited, Forbidden) as error:  # say so on the form, keep Retry-After
         await discard_changes(db, request)  # a refused attempt counts for nothing
         response = render(
             request,
             "people/sign_in.html",
-            {"next": target, "email": email, "error": error.detail},
+            _sign_in_context(settings, next=target, email=email, error=error.detail),
             status_code=error.status,
         )
         response.headers.update(error.headers)
@@ -78,7 +92,7 @@ async def sign_in(
         return render(
             request,
             "people/sign_in.html",
-            {"next": target, "email": email, "error": "Wrong e-mail or password."},
+            _sign_in_context(settings, next=target, email=email, error="Wrong e-mail or password."),
             status_code=401,
         )
     if await totp.is_on(db, person.id):  # the password is right: now the code

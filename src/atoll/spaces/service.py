@@ -394,3 +394,26 @@ async def do_close_due_situation_rooms(session: AsyncSession) -> int:
         space.archived_at = space.closes_at
     await session.flush()
     return len(rows)
+
+
+async def do_join_from_directory(
+    session: AsyncSession, *, person: Person, spaces: Iterable[Space]
+) -> list[Space]:
+    """Make a person a member of spaces their directory's groups name (single sign-on): the
+    open (not archived) spaces they may belong to and are not in yet; no one is removed. The
+    spaces joined."""
+    joined = []
+    for space in spaces:
+        if space.kind == "unit" or space.archived_at is not None:
+            continue  # unit spaces follow the organisation tree
+        if not policy.may_belong(person, space):
+            continue
+        if await session.get(Membership, (space.id, person.id)) is not None:
+            continue
+        session.add(Membership(space_id=space.id, person_id=person.id, role="member"))
+        await session.flush()
+        await events.membership_changed(
+            session, space_id=space.id, person_id=person.id, role="member"
+        )
+        joined.append(space)
+    return joined
