@@ -216,3 +216,20 @@ def test_every_api_route_stores_its_answer_with_the_write() -> None:
             assert isinstance(route, IdempotentRoute), (package.name, route)
             routes += 1
     assert routes > 50
+
+
+async def test_an_answer_that_holds_a_secret_is_never_kept(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    """A personal access token (or a TOTP key, or recovery codes) is shown once: the database
+    never keeps it in a stored answer, so a retry makes a new one rather than replaying it."""
+    ana = await make_person(db)
+    headers = {**await auth_headers(client, ana), "Idempotency-Key": "token-once"}
+    body = {"name": "ci", "scopes": ["read"], "expires_in_days": 30}
+    first = await client.post("/api/v1/me/tokens", json=body, headers=headers)
+    second = await client.post("/api/v1/me/tokens", json=body, headers=headers)
+    assert first.status_code == second.status_code == 201
+    assert first.json()["token"] != second.json()["token"]
+    assert second.headers.get("idempotent-replayed") is None
+    kept = (await db.execute(select(IdempotencyKey.body))).scalars().all()
+    assert not any(first.json()["token"].encode() in (b or b"") for b in kept)

@@ -99,6 +99,7 @@ class Claim:
     key: str
     token: str
     stored: bool = False  # its answer went into the write's own transaction
+    secret: bool = False  # its answer holds a secret: never kept (``answer_holds_a_secret``)
 
     def where(self) -> tuple[Any, ...]:
         return (
@@ -287,9 +288,10 @@ class _Run:
         return start["status"], content_type, body
 
     async def _finish(self, answer: Answer | None) -> None:
-        """Store an answer below 500; release the key otherwise (or for ``None``)."""
+        """Store an answer below 500; release the key otherwise (or for ``None``, or when the
+        answer holds a secret)."""
         async with self.maker() as session:
-            if answer is not None and answer[0] < 500:
+            if answer is not None and answer[0] < 500 and not self.claim.secret:
                 await self.claim.store(session, answer)
             else:
                 await self.claim.release(session)
@@ -313,12 +315,35 @@ def answer_rolled_back(scope: Scope) -> None:
         claim.stored = False
 
 
+_SECRET = "_atoll_answer_holds_a_secret"
+Endpoint = Callable[..., Any]
+
+
+def answer_holds_a_secret(endpoint: Endpoint) -> Endpoint:
+    """Mark an endpoint whose answer carries a secret shown once (a token, a TOTP key, recovery
+    codes): its answer is never kept for an ``Idempotency-Key`` (the database would hold the
+    secret in clear), so the key is released and a retry makes a new secret. Put it under the
+    router's decorator."""
+    setattr(endpoint, _SECRET, True)
+    return endpoint
+
+
 class IdempotentRoute(APIRoute):
     """An API route whose answer to a claimed request is stored in the request's own
-    transaction, before it commits (see the module's docstring). Every API router uses it."""
+    transaction, before it commits (see the module's docstring). Every API router uses it.
+    An answer that holds a secret (``answer_holds_a_secret``) is not stored."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        if getattr(self.endpoint, _SECRET, False):
+
+            async def handle_secret(request: Request) -> Response:
+                claim = request.scope.get("state", {}).get(STATE)
+                if isinstance(claim, Claim):
+                    claim.secret = True
+                return await handler(request)
+
+            return handle_secret
 
         async def handle(request: Request) -> Response:
             response = await handler(request)

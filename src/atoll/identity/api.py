@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from atoll.http.client import client_address
-from atoll.http.idempotency import IdempotentRoute
+from atoll.http.idempotency import IdempotentRoute, answer_holds_a_secret
 from atoll.http.request import DB, AppSettings
 from atoll.identity import invitations, reset
 from atoll.identity.models import Invitation
@@ -111,6 +111,7 @@ async def list_invitations(
 
 
 @router.post("/invitations/accept", status_code=201, response_model=AcceptOut)
+@answer_holds_a_secret
 async def accept(body: AcceptIn, request: Request, db: DB, settings: AppSettings) -> AcceptOut:
     """Accept an invitation: the account is created with this name and password, joins the
     spaces it was invited to, and a bearer token is returned. 410 for a link that was used,

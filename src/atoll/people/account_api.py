@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from atoll.http.client import client_address
-from atoll.http.idempotency import IdempotentRoute
+from atoll.http.idempotency import IdempotentRoute, answer_holds_a_secret
 from atoll.http.request import DB, AppSettings
 from atoll.kit.time import rfc3339
 from atoll.people import service, tokens, totp
@@ -26,6 +26,7 @@ router = APIRouter(tags=["people"], route_class=IdempotentRoute)
 
 
 @router.post("/me/tokens", response_model=PersonalTokenOut, status_code=201)
+@answer_holds_a_secret
 async def create_personal_token(
     body: PersonalTokenIn, credential: CurrentCredential, db: DB, settings: AppSettings
 ) -> PersonalTokenOut:
@@ -63,6 +64,7 @@ async def totp_status(viewer: Viewer, db: DB, settings: AppSettings) -> TotpStat
 
 
 @router.post("/me/totp/setup", response_model=TotpSetupOut, status_code=201)
+@answer_holds_a_secret
 async def totp_setup(viewer: Viewer, db: DB, settings: AppSettings) -> TotpSetupOut:
     """Begin setting up TOTP: a new secret and its `otpauth://` address for an authenticator
     app. It is not on until confirmed with a code (`/me/totp/confirm`); 409 when it is on."""
@@ -71,6 +73,7 @@ async def totp_setup(viewer: Viewer, db: DB, settings: AppSettings) -> TotpSetup
 
 
 @router.post("/me/totp/confirm", response_model=TotpConfirmOut)
+@answer_holds_a_secret
 async def totp_confirm(
     body: TotpCodeIn, viewer: Viewer, db: DB, settings: AppSettings
 ) -> TotpConfirmOut:
@@ -81,6 +84,7 @@ async def totp_confirm(
 
 
 @router.post("/me/totp/recovery-codes", response_model=TotpConfirmOut)
+@answer_holds_a_secret
 async def totp_new_recovery_codes(
     body: TotpCodeIn, request: Request, viewer: Viewer, db: DB, settings: AppSettings
 ) -> TotpConfirmOut:

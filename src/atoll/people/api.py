@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from atoll.http.client import client_address
-from atoll.http.idempotency import IdempotentRoute
+from atoll.http.idempotency import IdempotentRoute, answer_holds_a_secret
 from atoll.http.request import DB, AppSettings
 from atoll.kit.errors import Unauthorized
 from atoll.kit.pagination import MAX_LIMIT, Page
@@ -61,6 +61,7 @@ async def _one(db: DB, person: Person, viewer: Person) -> PersonOut:
     "/auth/token",
     response_model=TokenOut,
 )
+@answer_holds_a_secret
 async def create_token(body: TokenIn, request: Request, db: DB, settings: AppSettings) -> TokenOut:
     """Exchange an e-mail and password (and, with two-step sign-in on, a code as `totp`) for
     a bearer token with its owner's full power. It expires after
