@@ -295,6 +295,25 @@ async def pending_invitation(session: AsyncSession, *, secret: str) -> Invitatio
     return row
 
 
+async def _spend(session: AsyncSession, invitation: Invitation) -> None:
+    """Mark the invitation accepted, in one statement, so that of two concurrent uses of one
+    link only one goes on (Gone for the other)."""
+    now = utcnow()
+    spent = await session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id, _pending(now))
+        .values(accepted_at=now)
+    )
+    if not getattr(spent, "rowcount", 0):
+        raise Gone(SPENT)
+
+
+def uses_single_sign_on(settings: Settings, invitation: Invitation) -> bool:
+    """Whether the invited person must arrive through single sign-on (``ATOLL_SSO_ONLY``
+    keeps members off passwords) rather than choose a password."""
+    return settings.sso_only and invitation.kind == "member"
+
+
 async def do_accept(
     session: AsyncSession, settings: Settings, *, secret: str, name: str, password: str
 ) -> tuple[Person, list[Space]]:
@@ -302,14 +321,12 @@ async def do_accept(
     put them in the spaces of the invitation; the spaces they joined."""
     check_password(password)
     invitation = await pending_invitation(session, secret=secret)
-    now = utcnow()
-    spent = await session.execute(
-        update(Invitation)
-        .where(Invitation.id == invitation.id, _pending(now))
-        .values(accepted_at=now)
-    )
-    if not getattr(spent, "rowcount", 0):  # accepted by a concurrent request just now
-        raise Gone(SPENT)
+    if uses_single_sign_on(settings, invitation):
+        raise Forbidden(
+            f"Members sign in with {settings.oidc_provider_name} here: open the invitation's "
+            "link in a browser and sign in with it to accept."
+        )
+    await _spend(session, invitation)
     person = await people.do_create_person(
         session,
         actor=None,
@@ -325,6 +342,20 @@ async def do_accept(
     invitation.person_id = person.id
     joined = await _join_spaces(session, invitation=invitation, person=person)
     return person, joined
+
+
+async def do_accept_as(session: AsyncSession, *, secret: str, person: Person) -> list[Space]:
+    """Accept an invitation as the person signed in (after single sign-on made their account,
+    say): it must have been sent to their address. The spaces they joined."""
+    invitation = await pending_invitation(session, secret=secret)
+    if invitation.email != person.email:
+        raise Forbidden(
+            f"This invitation was sent to {invitation.email}, and you are signed in as "
+            f"{person.email}. Sign out and open the link again."
+        )
+    await _spend(session, invitation)
+    invitation.person_id = person.id
+    return await _join_spaces(session, invitation=invitation, person=person)
 
 
 async def _join_spaces(

@@ -15,10 +15,11 @@ from atoll.http.client import client_address
 from atoll.http.request import DB, AppSettings, discard_changes
 from atoll.http.templating import render
 from atoll.identity import invitations, reset
+from atoll.identity.models import Invitation
 from atoll.kit.errors import AtollError, Invalid, RateLimited
-from atoll.people.browser import start_browser_session
+from atoll.people.browser import sso_providers, start_browser_session
 from atoll.people.deps import Form, MaybeViewer, OptionalCredential, PageChrome, Viewer
-from atoll.people.models import Unit
+from atoll.people.models import Person, Unit
 from atoll.people.policy import is_admin
 from atoll.spaces.models import Space
 from atoll.spaces.policy import is_open_for_writing
@@ -83,13 +84,33 @@ async def choose(request: Request, form: Form, db: DB, settings: AppSettings) ->
 # --- accepting an invitation ----------------------------------------------------------------
 
 
+def _accept_context(
+    settings: AppSettings, invitation: Invitation, token: str, viewer: Person | None, **more: Any
+) -> dict[str, Any]:
+    """The accept page: a password form, or single sign-on (which members must use under
+    ``ATOLL_SSO_ONLY``), or — for someone signed in with the invited address — one button."""
+    back = "/invitations/accept?" + urlencode({"token": token})
+    return {
+        "token": token,
+        "invitation": invitation,
+        "name": invitation.name,
+        "signed_in": viewer,
+        "is_invited": viewer is not None and viewer.email == invitation.email,
+        "sso": [
+            (name, f"{path}?{urlencode({'next': back})}") for name, path in sso_providers(settings)
+        ],
+        "sso_only": invitations.uses_single_sign_on(settings, invitation),
+        **more,
+    }
+
+
 @router.get("/invitations/accept")
-async def accept_page(request: Request, db: DB, viewer: MaybeViewer, token: Token = "") -> Response:
+async def accept_page(
+    request: Request, db: DB, settings: AppSettings, viewer: MaybeViewer, token: Token = ""
+) -> Response:
     invitation = await invitations.pending_invitation(db, secret=token)
     return render(
-        request,
-        "identity/accept.html",
-        {"token": token, "invitation": invitation, "name": invitation.name, "signed_in": viewer},
+        request, "identity/accept.html", _accept_context(settings, invitation, token, viewer)
     )
 
 
@@ -102,6 +123,9 @@ async def accept(
     credential: OptionalCredential,
 ) -> Response:
     token, name = form.get("token", "")[:200], form.get("name", "")[:200]
+    if form.get("as_me") and credential is not None:  # signed in with the invited address
+        joined = await invitations.do_accept_as(db, secret=token, person=credential.person)
+        return RedirectResponse(f"/spaces/{joined[0].slug}" if joined else "/", status_code=303)
     try:
         person, joined = await invitations.do_accept(
             db, settings, secret=token, name=name, password=form.get("password", "")
@@ -109,17 +133,11 @@ async def accept(
     except Invalid as error:
         await discard_changes(db, request)
         invitation = await invitations.pending_invitation(db, secret=token)
-        return render(
-            request,
-            "identity/accept.html",
-            {
-                "token": token,
-                "invitation": invitation,
-                "name": name,
-                "errors": _field_errors(error),
-            },
-            status_code=error.status,
+        viewer = credential.person if credential else None
+        ctx = _accept_context(
+            settings, invitation, token, viewer, name=name, errors=_field_errors(error)
         )
+        return render(request, "identity/accept.html", ctx, status_code=error.status)
     target = f"/spaces/{joined[0].slug}" if joined else "/"
     return await start_browser_session(
         request, db, settings, person=person, target=target, replacing=credential

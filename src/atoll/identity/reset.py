@@ -17,7 +17,7 @@ from atoll import mail
 from atoll.config import Settings
 from atoll.identity import links
 from atoll.identity.models import PasswordReset
-from atoll.kit.errors import Gone
+from atoll.kit.errors import Forbidden, Gone
 from atoll.kit.time import utcnow
 from atoll.people import auth, throttle
 from atoll.people.models import Person
@@ -66,8 +66,8 @@ async def do_request_reset(
             select(Person).where(Person.email == email, Person.is_active.is_(True))
         )
     ).scalar_one_or_none()
-    if person is None:
-        return
+    if person is None or (settings.sso_only and person.kind == "member"):
+        return  # nobody, or a member who signs in through single sign-on: no password to reset
     raw, digest = links.new_secret()
     reset = PasswordReset(
         token_hash=digest, person_id=person.id, created_at=now, expires_at=now + LIFETIME
@@ -145,6 +145,8 @@ async def do_confirm_reset(
     )
     person = await session.get(Person, reset.person_id)
     assert person is not None  # the reset's row refers to it
+    if settings.sso_only and person.kind == "member":
+        raise Forbidden(auth.sso_only_message(settings))
     person.password_hash = await Hashing.of(settings).hash(new_password)
     await auth.do_revoke_all(session, person=person)
     await session.flush()

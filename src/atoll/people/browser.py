@@ -51,3 +51,14 @@ async def start_browser_session(
     )
     redirect.delete_cookie(ANON_COOKIE)
     return redirect
+
+
+def sso_providers(settings: Settings) -> list[tuple[str, str]]:
+    """The single sign-on providers set up (``ATOLL_OIDC_*``, ``ATOLL_SAML_*``), as (name,
+    path that starts signing in), for the pages that offer "Sign in with …"."""
+    providers = []
+    if settings.oidc_enabled:
+        providers.append((settings.oidc_provider_name, "/auth/oidc/login"))
+    if settings.saml_enabled:
+        providers.append((settings.saml_provider_name, "/auth/saml/login"))
+    return providers

@@ -24,7 +24,7 @@ from atoll.kit.errors import AtollError, Forbidden, Invalid, RateLimited
 from atoll.kit.ids import parse_id
 from atoll.kit.time import utcnow
 from atoll.people import auth, otp, policy, service, tokens, totp, units
-from atoll.people.browser import start_browser_session
+from atoll.people.browser import sso_providers, start_browser_session
 from atoll.people.deps import (
     CurrentCredential,
     Form,
@@ -48,14 +48,9 @@ def safe_next(target: str | None) -> str:
 
 
 def _sign_in_context(settings: Settings, **more: Any) -> dict[str, Any]:
-    """The sign-in form's context; ``sso`` lists the single sign-on providers set up
-    (``ATOLL_OIDC_*``, ``ATOLL_SAML_*``) as (name, path), so the page offers "Sign in with ..."."""
-    sso = []
-    if settings.oidc_enabled:
-        sso.append((settings.oidc_provider_name, "/auth/oidc/login"))
-    if settings.saml_enabled:
-        sso.append((settings.saml_provider_name, "/auth/saml/login"))
-    return {"sso": sso, **more}
+    """The sign-in form's context; ``sso`` lists the single sign-on providers set up, so the
+    page offers "Sign in with ..."."""
+    return {"sso": sso_providers(settings), **more}
 
 
 @router.get("/sign-in")
