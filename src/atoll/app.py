@@ -24,6 +24,7 @@ from atoll.discover import pages as discover_pages
 from atoll.events.broker import make_broker
 from atoll.http.idempotency import Idempotency
 from atoll.http.templating import WEB_DIR, templates
+from atoll.identity import scim_api, scim_endpoints
 from atoll.notifications import api as notifications_api
 from atoll.notifications import pages as notifications_pages
 from atoll.org import api as org_api
@@ -144,6 +145,10 @@ def include_routers(app: FastAPI) -> None:
     api.include_router(discover_api.router)
     api.include_router(search_api.router)
     app.include_router(api)
+    # SCIM provisioning, outside the API: Users and Groups, then discovery and the answers to
+    # paths nothing serves.
+    app.include_router(scim_endpoints.router)
+    app.include_router(scim_api.router)
 
     app.include_router(shell.router)
     app.include_router(people_pages.router)

@@ -15,6 +15,7 @@ from atoll.conversations.models import (
 )
 from atoll.events.models import Event
 from atoll.http.idempotency import IdempotencyKey
+from atoll.identity.models import ScimGroup, ScimToken, ScimUser
 from atoll.notifications.models import Notification, NotificationPreference
 from atoll.org.models import Unit
 from atoll.people.models import AuthSession, Person, PersonSkill, SignInCounter
@@ -43,6 +44,9 @@ __all__ = [
     "Post",
     "PostRevision",
     "Reaction",
+    "ScimGroup",
+    "ScimToken",
+    "ScimUser",
     "SearchDoc",
     "SignInCounter",
     "Space",
