@@ -31,7 +31,10 @@ TOUCH_EVERY = timedelta(hours=1)  # how often a token's last use is written down
 
 
 class ScimRoute(APIRoute):
-    """Every failure of a SCIM route, whatever raised it, answered in SCIM's format."""
+    """Every failure of a SCIM route, whatever raised it, answered in SCIM's format. The
+    failure is caught inside the request's dependencies (FastAPI runs this handler within
+    them), so the request's transaction would not see it: it is rolled back here, and the
+    dependency then commits nothing."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         original = super().get_route_handler()
@@ -40,12 +43,20 @@ class ScimRoute(APIRoute):
             try:
                 return await original(request)
             except AtollError as error:
+                await _discard(request)
                 return scim_response(error)
             except RequestValidationError as error:
+                await _discard(request)
                 detail = "; ".join(str(e.get("msg", "")) for e in error.errors()[:3])
                 return scim_response(invalid_value(detail or "invalid request"))
 
         return handler
+
+
+async def _discard(request: Request) -> None:
+    session = getattr(request.state, "db_session", None)
+    if session is not None:
+        await session.rollback()
 
 
 async def scim_client(request: Request, db: DB) -> ScimToken:

@@ -218,8 +218,10 @@ def parse_path(text: str) -> Path:
     attr = parser.attribute()
     if parser.peek() != ("punct", "["):
         parser.done()
-        head, _, rest = attr.partition(".")
-        return Path(head, None, rest or None)
+        # an extension's URN has dots of its own (…:enterprise:2.0:User:department)
+        prefix, colon, tail = attr.rpartition(":")
+        head, _, rest = tail.partition(".")
+        return Path(prefix + colon + head, None, rest or None)
     parser.take()
     where = parser.filter()
     parser.expect("]")
