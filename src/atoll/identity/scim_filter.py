@@ -301,6 +301,9 @@ class Column:
     kind: str = "text"  # "text" | "bool" | "id"
     exact: bool = False
     folded: bool = False  # stored lower-cased already: only the value is lower-cased
+    # An equality that an index answers better than ``expr == value`` (userName: either of two
+    # tables holds it); given the value as sent.
+    equals: Callable[[str], ColumnElement[bool]] | None = None
     exists: Callable[[ColumnElement[bool]], ColumnElement[bool]] | None = None
 
 
@@ -347,6 +350,8 @@ def _compare_sql(column: Column, node: Compare) -> ColumnElement[bool]:
         except ValueError:
             return false() if node.op == "eq" else true()
         clause = column.expr == wanted if node.op == "eq" else column.expr != wanted
+    elif column.equals is not None and node.op == "eq" and isinstance(node.value, str):
+        clause = column.equals(node.value)
     else:
         clause = _text_sql(column, node.op, node.value)
     return column.exists(clause) if column.exists is not None else clause

@@ -118,14 +118,20 @@ def _members_exist(clause: ColumnElement[bool]) -> ColumnElement[bool]:
 
 
 def group_column(attr: str) -> Column | None:
-    columns = {
+    return _GROUP_COLUMNS.get(attr)
+
+
+def _group_columns() -> dict[str, Column]:
+    return {
         "id": Column(Unit.id, "id"),
         "displayname": Column(Unit.name),
         "externalid": Column(ScimGroup.external_id, exact=True),
         "members": Column(Person.id, "id", exists=_members_exist),
         "members.value": Column(Person.id, "id", exists=_members_exist),
     }
-    return columns.get(attr)
+
+
+_GROUP_COLUMNS = _group_columns()
 
 
 async def groups_page(

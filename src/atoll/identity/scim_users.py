@@ -10,8 +10,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, select, true
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from atoll.kit.ids import parse_id
 from atoll.kit.time import utcnow
@@ -244,11 +245,32 @@ def _linked(column: Any, default: Any) -> Any:
     return case((ScimUser.person_id.is_(None), default), else_=column)
 
 
+def _user_name_is(value: str) -> ColumnElement[bool]:
+    """userName eq: the row's key, or the e-mail of someone without a row — two conditions
+    on the person that each have an index (the lookup a provisioning client makes for
+    everyone it syncs)."""
+    key = value.lower()
+    return or_(
+        Person.id.in_(select(_NAMED.person_id).where(_NAMED.user_name_key == key)),
+        and_(Person.email == key, ~exists().where(_LINKED.person_id == Person.id)),
+    )
+
+
+_NAMED = aliased(ScimUser, name="scim_named")  # not the outer query's row
+_LINKED = aliased(ScimUser, name="scim_linked")
+
+
 def user_column(attr: str) -> Column | None:
     """The SQL behind each attribute a filter may name."""
-    columns = {
+    return _USER_COLUMNS.get(attr)
+
+
+def _user_columns() -> dict[str, Column]:
+    return {
         "id": Column(Person.id, "id"),
-        "username": Column(func.coalesce(ScimUser.user_name_key, Person.email), folded=True),
+        "username": Column(
+            func.coalesce(ScimUser.user_name_key, Person.email), folded=True, equals=_user_name_is
+        ),
         "emails": Column(Person.email, folded=True),
         "emails.value": Column(Person.email, folded=True),
         "emails.type": Column(_linked(ScimUser.email_type, "work")),
@@ -260,7 +282,9 @@ def user_column(attr: str) -> Column | None:
         "title": Column(Person.title),
         "active": Column(Person.is_active, "bool"),
     }
-    return columns.get(attr)
+
+
+_USER_COLUMNS = _user_columns()
 
 
 def _visible() -> ColumnElement[bool]:
@@ -275,18 +299,20 @@ async def users_page(
     if filter_text:
         where = and_(where, to_sql(parse_filter(filter_text), user_column))
     joined = select(Person, ScimUser).outerjoin(ScimUser, ScimUser.person_id == Person.id)
-    total = await session.scalar(
-        select(func.count())
-        .select_from(Person)
-        .outerjoin(ScimUser, ScimUser.person_id == Person.id)
-        .where(where)
-    )
     rows: list[tuple[Person, ScimUser | None]] = []
     if count > 0:
         result = await session.execute(
             joined.where(where).order_by(Person.id).offset(start - 1).limit(count)
         )
         rows = [(p, r) for p, r in result.tuples().all()]
+    if start == 1 and len(rows) < count:
+        return len(rows), rows  # the whole answer is on this page: no need to count it
+    total = await session.scalar(
+        select(func.count())
+        .select_from(Person)
+        .outerjoin(ScimUser, ScimUser.person_id == Person.id)
+        .where(where)
+    )
     return int(total or 0), rows
 
 
