@@ -144,11 +144,12 @@ def include_routers(app: FastAPI) -> None:
     api.include_router(analytics_api.router)
     api.include_router(discover_api.router)
     api.include_router(search_api.router)
-    app.include_router(api)
     # SCIM provisioning, outside the API: Users and Groups, then discovery and the answers to
-    # paths nothing serves.
+    # paths nothing serves. First: a provisioning client sends thousands of requests in a
+    # sync, and routes are matched in order (these fail fast on any other path's prefix).
     app.include_router(scim_endpoints.router)
     app.include_router(scim_api.router)
+    app.include_router(api)
 
     app.include_router(shell.router)
     app.include_router(people_pages.router)

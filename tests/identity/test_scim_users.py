@@ -47,6 +47,8 @@ async def test_discovery_describes_users_and_groups(
     assert_scim_error(await client.get(f"{SCIM}/Schemas/urn:nothing", headers=scim), 404)
     assert_scim_error(await client.get(f"{SCIM}/Nothing", headers=scim), 404)
     assert_scim_error(await client.delete(f"{SCIM}/Schemas", headers=scim), 405)
+    assert_scim_error(await client.put(f"{SCIM}/Users", json={}, headers=scim), 405)
+    assert_scim_error(await client.post(f"{SCIM}/.search", json={}, headers=scim), 501)
 
 
 async def test_a_new_user_is_a_member_at_the_top_of_the_organisation(
@@ -299,3 +301,14 @@ async def test_delete_deactivates_keeps_the_person_and_a_post_brings_them_back(
     assert (await person(db, created["id"])).is_active
     assert_scim_error(await client.get(f"{SCIM}/Users/999999", headers=scim), 404)
     assert_scim_error(await client.get(f"{SCIM}/Users/not-an-id", headers=scim), 404)
+
+
+async def test_names_are_cleaned_of_invisible_characters(
+    client: httpx.AsyncClient, db: AsyncSession, scim: dict[str, str]
+) -> None:
+    body = user_body("eve@example.com", displayName="Eve\u202e lanoitan\u200b", title="Boss\x07")
+    answer = await client.post(f"{SCIM}/Users", json=body, headers=scim)
+    assert answer.status_code == 201, answer.text
+    eve = await person(db, answer.json()["id"])
+    assert (eve.name, eve.title) == ("Eve lanoitan", "Boss")
+    assert answer.json()["displayName"] == "Eve lanoitan"
