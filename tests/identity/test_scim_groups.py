@@ -8,8 +8,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.org.models import Unit
-from tests.factories import make_person, make_unit
-from tests.identity.conftest import GROUP, SCIM, assert_scim_error, count_events, person
+from tests.factories import auth_headers, make_person, make_unit
+from tests.identity.conftest import (
+    GROUP,
+    SCIM,
+    assert_scim_error,
+    count_events,
+    patch_body,
+    person,
+)
 
 
 async def _unit(db: AsyncSession, unit_id: str | int) -> Unit | None:
@@ -140,3 +147,41 @@ async def test_bad_group_bodies_change_nothing(
     )
     unchanged = await _unit(db, sales_id)
     assert unchanged is not None and unchanged.name == "Sales"
+
+
+async def test_the_unit_space_follows_group_members_and_deactivation(
+    client: httpx.AsyncClient, db: AsyncSession, scim: dict[str, str]
+) -> None:
+    admin = await make_person(db, role="admin", email="root@example.com")
+    sales = await make_unit(db, "Sales")
+    sales_id = sales.id
+    headers = await auth_headers(client, admin)
+    made = await client.post(
+        "/api/v1/spaces",
+        json={"name": "Sales team", "kind": "unit", "visibility": "open", "unit_id": str(sales_id)},
+        headers=headers,
+    )
+    assert made.status_code == 201, made.text
+    space_id = made.json()["id"]
+    ids = [(await make_person(db, email=f"p{n}@example.com")).id for n in range(12)]
+
+    async def members() -> set[str]:
+        answer = await client.get(f"/api/v1/spaces/{space_id}/members", headers=headers)
+        return {m["person_id"] for m in answer.json()["items"]}
+
+    added = await client.patch(
+        f"{SCIM}/Groups/{sales_id}",
+        headers=scim,
+        json=patch_body(
+            {"op": "Add", "path": "members", "value": [{"value": str(i)} for i in ids]}
+        ),
+    )
+    assert added.status_code == 200, added.text
+    assert {str(i) for i in ids} <= await members()
+    off = await client.patch(
+        f"{SCIM}/Users/{ids[0]}",
+        headers=scim,
+        json=patch_body({"op": "replace", "path": "active", "value": False}),
+    )
+    assert off.status_code == 200
+    assert str(ids[0]) not in await members()

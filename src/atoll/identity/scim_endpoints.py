@@ -164,7 +164,7 @@ async def get_group(
 @router.post("/Groups")
 async def create_group(request: Request, _: Client, db: DB, settings: AppSettings) -> Response:
     state = groups.parse_group(await read_json(request))
-    unit, _row = await groups.do_create_group(db, state=state, hashing=Hashing.of(settings))
+    unit, _row = await groups.do_create_group(db, state=state)
     resource = await _group(db, unit.id, settings, request)
     return scim(resource, 201, {"Location": resource["meta"]["location"]})
 
@@ -175,7 +175,7 @@ async def replace_group(
 ) -> Response:
     unit, row = await groups.access_group(db, group_id)
     state = groups.parse_group(await read_json(request))
-    await groups.do_apply_group(db, unit=unit, row=row, state=state, hashing=Hashing.of(settings))
+    await groups.do_apply_group(db, unit=unit, row=row, state=state)
     return scim(await _group(db, unit.id, settings, request))
 
 
@@ -188,12 +188,12 @@ async def patch_group(
     current = groups.group_resource(unit, row, members, base_of(settings))
     patched = apply_patch(current, await read_json(request), groups.SHAPE)
     state = groups.parse_group(patched)
-    await groups.do_apply_group(db, unit=unit, row=row, state=state, hashing=Hashing.of(settings))
+    await groups.do_apply_group(db, unit=unit, row=row, state=state)
     return scim(await _group(db, unit.id, settings, request))
 
 
 @router.delete("/Groups/{group_id}", status_code=204)
 async def delete_group(group_id: str, _: Client, db: DB, settings: AppSettings) -> Response:
     unit, _row = await groups.access_group(db, group_id)
-    await groups.do_delete_group(db, unit=unit, hashing=Hashing.of(settings))
+    await groups.do_delete_group(db, unit=unit)
     return Response(status_code=204)

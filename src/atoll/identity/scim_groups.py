@@ -17,8 +17,7 @@ from atoll.kit.ids import parse_id
 from atoll.org.models import Unit
 from atoll.org.service import check_unit_name, child_path, do_create_unit, root_unit
 from atoll.people.models import Person
-from atoll.people.passwords import Hashing
-from atoll.people.service import do_update_person
+from atoll.people.service import do_move_people
 
 from . import scim_values as values
 from .models import ScimGroup, ScimUser
@@ -200,16 +199,11 @@ async def _rename(session: AsyncSession, unit: Unit, name: str) -> None:
     await session.flush()
 
 
-async def _move(
-    session: AsyncSession, people: Sequence[Person], unit_id: int | None, hashing: Hashing
-) -> None:
+async def _move(session: AsyncSession, people: Sequence[Person], unit_id: int | None) -> None:
     for person in people:
         if person.kind != "member":
             raise invalid_value(f"members: {person.id} is external and sits in no unit")
-        if person.unit_id != unit_id:
-            await do_update_person(
-                session, actor=None, person=person, changes={"unit_id": unit_id}, hashing=hashing
-            )
+    await do_move_people(session, people=people, unit_id=unit_id)
 
 
 async def _people(session: AsyncSession, ids: set[int]) -> list[Person]:
@@ -234,7 +228,6 @@ async def do_apply_group(
     unit: Unit,
     row: ScimGroup | None,
     state: GroupState,
-    hashing: Hashing,
 ) -> tuple[ScimGroup | None, bool]:
     """Make the unit say what ``state`` says; whether anything was written."""
     changed = False
@@ -246,8 +239,8 @@ async def do_apply_group(
     leaving = await _people(session, current - set(state.members))
     if arriving or (leaving and unit.parent_id is not None):
         root = await root_unit(session)
-        await _move(session, arriving, unit.id, hashing)
-        await _move(session, leaving, root.id if root else None, hashing)
+        await _move(session, arriving, unit.id)
+        await _move(session, leaving, root.id if root else None)
         changed = True
     if row is None and state.external_id is not None:
         row = ScimGroup(unit_id=unit.id, external_id=state.external_id)
@@ -261,14 +254,14 @@ async def do_apply_group(
 
 
 async def do_create_group(
-    session: AsyncSession, *, state: GroupState, hashing: Hashing
+    session: AsyncSession, *, state: GroupState
 ) -> tuple[Unit, ScimGroup | None]:
     unit = await do_create_unit(session, actor=None, name=state.display_name)
-    row, _ = await do_apply_group(session, unit=unit, row=None, state=state, hashing=hashing)
+    row, _ = await do_apply_group(session, unit=unit, row=None, state=state)
     return unit, row
 
 
-async def do_delete_group(session: AsyncSession, *, unit: Unit, hashing: Hashing) -> None:
+async def do_delete_group(session: AsyncSession, *, unit: Unit) -> None:
     """The unit goes; its people move to its parent. The top of the organisation and a unit
     with units below it stay."""
     if unit.parent_id is None:
@@ -280,7 +273,7 @@ async def do_delete_group(session: AsyncSession, *, unit: Unit, hashing: Hashing
     people = list(
         (await session.execute(select(Person).where(Person.unit_id == unit.id))).scalars()
     )
-    await _move(session, people, unit.parent_id, hashing)
+    await _move(session, people, unit.parent_id)
     await session.execute(delete(ScimGroup).where(ScimGroup.unit_id == unit.id))
     await session.delete(unit)
     await session.flush()

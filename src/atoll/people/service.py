@@ -201,6 +201,22 @@ async def do_update_person(
     return person
 
 
+async def do_move_people(
+    session: AsyncSession, *, people: Sequence[Person], unit_id: int | None
+) -> None:
+    """Seat members in a unit (SCIM provisioning moves a group's members at once): one
+    ``people.changed`` for all of them, so the unit spaces are brought in step once."""
+    uid = await check_unit(session, unit_id)
+    moving = [p for p in people if p.unit_id != uid]
+    if any(p.kind != "member" for p in moving):
+        raise Invalid.field("unit_id", "external people do not belong to a unit")
+    for person in moving:
+        person.unit_id = uid
+    if moving:
+        await session.flush()
+        await people_changed(session, PeopleChanged(moving, placed=True))
+
+
 async def _change_profile(session: AsyncSession, person: Person, changes: dict[str, Any]) -> None:
     """Name, title, biography and e-mail address."""
     if "name" in changes:
