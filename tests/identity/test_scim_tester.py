@@ -119,6 +119,10 @@ async def test_every_scim2_tester_check_passes(scim_server: tuple[str, str]) -> 
         if r.status not in PASSING
         and not (r.status == Status.SKIPPED and r.title == "search_with_attributes")
     ]
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r.status.name] = counts.get(r.status.name, 0) + 1
+    print(f"scim2-tester: {len(results)} results, {counts}")  # shown with pytest -s
     assert not failing, "\n".join(failing)
     # the whole run happened: discovery, both resource types, every PATCH kind
     for expected in (
