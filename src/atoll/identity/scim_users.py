@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select, tru
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from atoll.kit.errors import Invalid
 from atoll.kit.ids import parse_id
 from atoll.kit.time import utcnow
 from atoll.people.access import active_admins_besides
@@ -201,8 +202,8 @@ def _email(value: Any) -> tuple[str | None, str | None, bool | None]:
     primary = values.boolean(chosen.get("primary"), "emails.primary")
     try:
         return check_email(address or ""), kind.lower() if kind else None, primary
-    except Exception as error:  # Invalid from the people service: say it SCIM's way
-        raise invalid_value(f"emails.value: {getattr(error, 'detail', error)}") from error
+    except Invalid as error:  # the people service's words, SCIM's way
+        raise invalid_value(f"emails.value: {error.errors[0]['message']}") from error
 
 
 def parse_user(body: Any, *, current: UserState | None) -> UserState:
