@@ -23,6 +23,7 @@ MODULES = (
     "bench.analytics",
     "bench.search",
     "bench.scale",
+    "bench.scim",
 )
 # What ``make bench`` runs when no ``--only`` is given (the others are focused benchmarks of
 # one part, run with ``--only NAME`` or ``--all``).

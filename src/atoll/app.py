@@ -26,7 +26,7 @@ from atoll.http.idempotency import Idempotency
 from atoll.http.templating import WEB_DIR, templates
 from atoll.identity import api as identity_api
 from atoll.identity import pages as identity_pages
-from atoll.identity import sso_pages
+from atoll.identity import scim_api, scim_endpoints, sso_pages
 from atoll.notifications import api as notifications_api
 from atoll.notifications import pages as notifications_pages
 from atoll.org import api as org_api
@@ -150,6 +150,11 @@ def include_routers(app: FastAPI) -> None:
     api.include_router(analytics_api.router)
     api.include_router(discover_api.router)
     api.include_router(search_api.router)
+    # SCIM provisioning, outside the API: Users and Groups, then discovery and the answers to
+    # paths nothing serves. First: a provisioning client sends thousands of requests in a
+    # sync, and routes are matched in order (these fail fast on any other path's prefix).
+    app.include_router(scim_endpoints.router)
+    app.include_router(scim_api.router)
     app.include_router(api)
 
     app.include_router(shell.router)

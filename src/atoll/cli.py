@@ -385,6 +385,42 @@ def reindex() -> None:
     console.print(f"Indexed {count:,} documents for search.")
 
 
+@app.command("scim-token")
+def scim_token(
+    name: Annotated[str, typer.Option(help="What the new token is for, e.g. 'Entra ID'.")] = "",
+    list_tokens: Annotated[
+        bool, typer.Option("--list", help="List the tokens (never their secrets).")
+    ] = False,
+    revoke: Annotated[int | None, typer.Option(help="Revoke the token with this id.")] = None,
+    revoke_all: Annotated[bool, typer.Option("--revoke-all", help="Revoke every token.")] = False,
+) -> None:
+    """Make a bearer token for a SCIM provisioning client (printed once, alone on standard
+    output), or list or revoke tokens. Rotate: make a new one, give it to the client, revoke
+    the old one."""
+    from atoll.identity import scim_tokens
+
+    settings = Settings()
+    if settings.is_sqlite:
+        _migrate(settings)
+    notes = Console(stderr=True)
+    if list_tokens:
+        for token in _run(scim_tokens.all_tokens, settings):
+            state = f"revoked {token.revoked_at:%Y-%m-%d}" if token.revoked_at else "working"
+            used = f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never"
+            console.print(f"{token.id}\t{token.name or '-'}\t{state}\tlast used {used}")
+        return
+    if revoke is not None or revoke_all:
+        count = _run(lambda s: scim_tokens.do_revoke_token(s, token_id=revoke), settings)
+        console.print(f"Revoked {count} SCIM token{'' if count == 1 else 's'}.")
+        return
+    token, raw = _run(lambda s: scim_tokens.do_create_token(s, name=name), settings)
+    notes.print(
+        f"SCIM token {token.id} made. The SCIM base URL is {settings.base_url.rstrip('/')}"
+        "/scim/v2; give the client this token (it is shown only now):"
+    )
+    typer.echo(raw)
+
+
 # --- analytics ------------------------------------------------------------------------------
 
 analytics_app = typer.Typer(help="Analytics: the interaction log and its figures.")

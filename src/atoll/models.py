@@ -15,7 +15,16 @@ from atoll.conversations.models import (
 )
 from atoll.events.models import Event
 from atoll.http.idempotency import IdempotencyKey
-from atoll.identity.models import Invitation, InvitationSpace, PasswordReset, SsoLink, SsoUsed
+from atoll.identity.models import (
+    Invitation,
+    InvitationSpace,
+    PasswordReset,
+    ScimGroup,
+    ScimToken,
+    ScimUser,
+    SsoLink,
+    SsoUsed,
+)
 from atoll.notifications.models import Notification, NotificationPreference
 from atoll.org.models import Unit
 from atoll.people.models import (
@@ -55,6 +64,9 @@ __all__ = [
     "PostRevision",
     "Reaction",
     "RecoveryCode",
+    "ScimGroup",
+    "ScimToken",
+    "ScimUser",
     "SearchDoc",
     "SignInCounter",
     "Space",

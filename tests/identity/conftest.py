@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from atoll.config import Settings
+from tests.identity.scim_helpers import scim  # noqa: F401 - a fixture of the SCIM tests
 
 HERE = Path(__file__).parent
 CLIENT_ID, CLIENT_SECRET = "atoll-tests", "a-client-secret-for-tests"

@@ -165,23 +165,24 @@ async def do_create_person(
 async def do_update_person(
     session: AsyncSession,
     *,
-    actor: Person,
+    actor: Person | None,
     person: Person,
     changes: dict[str, Any],
     hashing: Hashing,
 ) -> Person:
     """Apply profile changes (self or admin) and account changes (admin only). A null leaves a
-    field as it is, except the organisation, which it clears.
+    field as it is, except the organisation, which it clears. ``actor`` None means the system
+    (SCIM provisioning), which may change what an administrator may.
 
     A change of kind goes through ``access.do_apply_kind_changes``, the rule every path that
     changes a kind follows; a change of role or of the analyst permission is told to the
     person's open event streams (``access.changed``); search and the unit spaces follow the
     change (``people.changed``)."""
     changes = {k: v for k, v in changes.items() if v is not None or k == "organization"}
-    if not policy.can_edit_profile(actor, person):
+    if actor is not None and not policy.can_edit_profile(actor, person):
         raise Forbidden("You can only edit your own profile.")
     admin_fields = set(changes) - SELF_FIELDS
-    if admin_fields and not policy.can_administer_people(actor):
+    if actor is not None and admin_fields and not policy.can_administer_people(actor):
         raise Forbidden(f"Only administrators can change {', '.join(sorted(admin_fields))}.")
     await _change_profile(session, person, changes)
     was_kind, was_role, was_analyst = person.kind, person.role, person.is_analyst
@@ -212,6 +213,22 @@ async def do_set_active(
     return await do_update_person(
         session, actor=actor, person=person, changes={"is_active": active}, hashing=hashing
     )
+
+
+async def do_move_people(
+    session: AsyncSession, *, people: Sequence[Person], unit_id: int | None
+) -> None:
+    """Seat members in a unit (SCIM provisioning moves a group's members at once): one
+    ``people.changed`` for all of them, so the unit spaces are brought in step once."""
+    uid = await check_unit(session, unit_id)
+    moving = [p for p in people if p.unit_id != uid]
+    if any(p.kind != "member" for p in moving):
+        raise Invalid.field("unit_id", "external people do not belong to a unit")
+    for person in moving:
+        person.unit_id = uid
+    if moving:
+        await session.flush()
+        await people_changed(session, PeopleChanged(moving, placed=True))
 
 
 async def _change_profile(session: AsyncSession, person: Person, changes: dict[str, Any]) -> None:
@@ -261,7 +278,7 @@ async def _change_identity(
 
 async def _change_account(
     session: AsyncSession,
-    actor: Person,
+    actor: Person | None,
     person: Person,
     changes: dict[str, Any],
     hashing: Hashing,
@@ -270,7 +287,7 @@ async def _change_account(
     permission."""
     if changes.get("password") is not None:
         person.password_hash = await hashing.hash(changes["password"])
-        if actor.id != person.id:
+        if actor is None or actor.id != person.id:
             await auth.do_revoke_all(session, person=person)
     if changes.get("is_active") is not None:
         if not changes["is_active"]:

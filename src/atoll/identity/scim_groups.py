@@ -1,0 +1,279 @@
+"""SCIM Groups ↔ units of the organisation (RFC 7643 §4.2): ``displayName`` is the unit's
+name and ``members`` the people who sit in it (not in its sub-units). A person sits in one
+unit, so adding them to a group moves them there, and removing them moves them to the top of
+the organisation. A new group is a new unit under the top; a deleted one hands its people to
+its parent unit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, delete, exists, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from atoll.kit.ids import parse_id
+from atoll.org.models import Unit
+from atoll.org.service import check_unit_name, child_path, do_create_unit, root_unit
+from atoll.people.models import Person
+from atoll.people.service import do_move_people
+
+from . import scim_values as values
+from .models import ScimGroup, ScimUser
+from .scim_errors import ScimError, invalid_syntax, invalid_value, not_found
+from .scim_filter import Column, parse_filter, strip_urn, to_sql
+from .scim_patch import Shape
+from .scim_schemas import GROUP
+
+NAMES = {n.lower(): n for n in ("displayName", "members", "externalId")}
+SHAPE = Shape(names=NAMES, multi=frozenset({"members"}), complex=frozenset(), ignored=frozenset())
+MEMBER_PARTS = {"value", "$ref", "type", "display"}
+
+
+@dataclass(frozen=True)
+class GroupState:
+    display_name: str
+    members: frozenset[int]
+    external_id: str | None = None
+
+
+def _member_visible() -> ColumnElement[bool]:
+    """People a SCIM client still knows (not removed by a SCIM DELETE)."""
+    return ~exists().where(ScimUser.person_id == Person.id, ScimUser.deleted_at.is_not(None))
+
+
+async def members_of(session: AsyncSession, unit_ids: Sequence[int]) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {u: [] for u in unit_ids}
+    if unit_ids:
+        rows = await session.execute(
+            select(Person.unit_id, Person.id)
+            .where(Person.unit_id.in_(list(unit_ids)), _member_visible())
+            .order_by(Person.id)
+        )
+        for unit_id, person_id in rows.tuples().all():
+            out[int(unit_id or 0)].append(person_id)
+    return out
+
+
+def group_resource(
+    unit: Unit, row: ScimGroup | None, members: list[int] | None, base: str
+) -> dict[str, Any]:
+    doc: dict[str, Any] = {"schemas": [GROUP], "id": str(unit.id)}
+    if row is not None and row.external_id:
+        doc["externalId"] = row.external_id
+    doc["displayName"] = unit.name
+    if members is not None:
+        doc["members"] = [
+            {"value": str(pid), "$ref": f"{base}/Users/{pid}", "type": "User"} for pid in members
+        ]
+    created = values.iso(unit.created_at)
+    doc["meta"] = {
+        "resourceType": "Group",
+        "created": created,
+        "lastModified": created,
+        "location": f"{base}/Groups/{unit.id}",
+    }
+    return doc
+
+
+def parse_group(body: Any) -> GroupState:
+    if not isinstance(body, dict):
+        raise invalid_syntax("send a Group object")
+    schemas = body.get("schemas")
+    if schemas is not None and (not isinstance(schemas, list) or GROUP not in schemas):
+        raise invalid_syntax(f"schemas must include {GROUP!r}")
+    fields: dict[str, Any] = {}
+    for key, value in body.items():
+        name = strip_urn(str(key))
+        if name in ("schemas", "id", "meta"):
+            continue
+        if name not in NAMES:
+            raise invalid_syntax(f"Group has no attribute {key!r}")
+        fields[NAMES[name]] = value
+    display_name = values.text(fields.get("displayName"), "displayName")
+    if not display_name:
+        raise invalid_value("displayName is required")
+    members: set[int] = set()
+    for item in values.items(fields.get("members"), "members"):
+        unknown = set(item) - MEMBER_PARTS
+        if unknown:
+            raise invalid_syntax(f"members has no sub-attribute {sorted(unknown)[0]!r}")
+        if str(item.get("type") or "User").lower() != "user":
+            raise invalid_value("members: a group holds people (type User) only")
+        pid = parse_id(item.get("value"))
+        if pid is None:
+            raise invalid_value(f"members: {item.get('value')!r} is not the id of a User")
+        members.add(pid)
+    external_id = values.text(fields.get("externalId"), "externalId", max_len=320, clean=False)
+    return GroupState(display_name, frozenset(members), external_id)
+
+
+# --- finding groups -------------------------------------------------------------------
+
+
+def _members_exist(clause: ColumnElement[bool]) -> ColumnElement[bool]:
+    return exists().where(Person.unit_id == Unit.id, _member_visible(), clause)
+
+
+def group_column(attr: str) -> Column | None:
+    return _GROUP_COLUMNS.get(attr)
+
+
+def _group_columns() -> dict[str, Column]:
+    return {
+        "id": Column(Unit.id, "id"),
+        "displayname": Column(Unit.name),
+        "externalid": Column(ScimGroup.external_id, exact=True),
+        "members": Column(Person.id, "id", exists=_members_exist),
+        "members.value": Column(Person.id, "id", exists=_members_exist),
+    }
+
+
+_GROUP_COLUMNS = _group_columns()
+
+
+async def groups_page(
+    session: AsyncSession, *, filter_text: str | None, start: int, count: int
+) -> tuple[int, list[tuple[Unit, ScimGroup | None]]]:
+    where: ColumnElement[bool] = and_(Unit.id.is_not(None))
+    if filter_text:
+        where = to_sql(parse_filter(filter_text), group_column)
+    total = await session.scalar(
+        select(func.count())
+        .select_from(Unit)
+        .outerjoin(ScimGroup, ScimGroup.unit_id == Unit.id)
+        .where(where)
+    )
+    rows: list[tuple[Unit, ScimGroup | None]] = []
+    if count > 0:
+        result = await session.execute(
+            select(Unit, ScimGroup)
+            .outerjoin(ScimGroup, ScimGroup.unit_id == Unit.id)
+            .where(where)
+            .order_by(Unit.id)
+            .offset(start - 1)
+            .limit(count)
+        )
+        rows = [(u, r) for u, r in result.tuples().all()]
+    return int(total or 0), rows
+
+
+async def access_group(session: AsyncSession, group_id: str) -> tuple[Unit, ScimGroup | None]:
+    uid = parse_id(group_id)
+    found = None
+    if uid is not None:
+        found = (
+            await session.execute(
+                select(Unit, ScimGroup)
+                .outerjoin(ScimGroup, ScimGroup.unit_id == Unit.id)
+                .where(Unit.id == uid)
+            )
+        ).first()
+    if found is None:
+        raise not_found("Group", group_id)
+    return found[0], found[1]
+
+
+# --- changing groups ------------------------------------------------------------------
+
+
+async def _rename(session: AsyncSession, unit: Unit, name: str) -> None:
+    """A new name, and the new path of the unit and of everything below it."""
+    name = check_unit_name(name)
+    parent = await session.get(Unit, unit.parent_id) if unit.parent_id is not None else None
+    path = child_path(parent, name)
+    if parent is not None and await session.scalar(
+        select(exists().where(Unit.path == path, Unit.id != unit.id))
+    ):
+        raise ScimError(409, f"There is already a unit named {name} there.", "uniqueness")
+    old = unit.path
+    below = (
+        (await session.execute(select(Unit).where(Unit.path.startswith(old + "/")))).scalars().all()
+        if old
+        else []
+    )
+    unit.name, unit.path = name, path
+    for child in below:
+        child.path = path + child.path[len(old) :]
+    await session.flush()
+
+
+async def _move(session: AsyncSession, people: Sequence[Person], unit_id: int | None) -> None:
+    for person in people:
+        if person.kind != "member":
+            raise invalid_value(f"members: {person.id} is external and sits in no unit")
+    await do_move_people(session, people=people, unit_id=unit_id)
+
+
+async def _people(session: AsyncSession, ids: set[int]) -> list[Person]:
+    if not ids:
+        return []
+    found = list(
+        (
+            await session.execute(
+                select(Person).where(Person.id.in_(sorted(ids)), _member_visible())
+            )
+        ).scalars()
+    )
+    missing = ids - {p.id for p in found}
+    if missing:
+        raise invalid_value(f"members: no User has the id {min(missing)}")
+    return found
+
+
+async def do_apply_group(
+    session: AsyncSession,
+    *,
+    unit: Unit,
+    row: ScimGroup | None,
+    state: GroupState,
+) -> tuple[ScimGroup | None, bool]:
+    """Make the unit say what ``state`` says; whether anything was written."""
+    changed = False
+    if state.display_name != unit.name:
+        await _rename(session, unit, state.display_name)
+        changed = True
+    current = set((await members_of(session, [unit.id]))[unit.id])
+    arriving = await _people(session, set(state.members) - current)
+    leaving = await _people(session, current - set(state.members))
+    if arriving or (leaving and unit.parent_id is not None):
+        root = await root_unit(session)
+        await _move(session, arriving, unit.id)
+        await _move(session, leaving, root.id if root else None)
+        changed = True
+    if row is None and state.external_id is not None:
+        row = ScimGroup(unit_id=unit.id, external_id=state.external_id)
+        session.add(row)
+        changed = True
+    elif row is not None and row.external_id != state.external_id:
+        row.external_id = state.external_id
+        changed = True
+    await session.flush()
+    return row, changed
+
+
+async def do_create_group(
+    session: AsyncSession, *, state: GroupState
+) -> tuple[Unit, ScimGroup | None]:
+    unit = await do_create_unit(session, actor=None, name=state.display_name)
+    row, _ = await do_apply_group(session, unit=unit, row=None, state=state)
+    return unit, row
+
+
+async def do_delete_group(session: AsyncSession, *, unit: Unit) -> None:
+    """The unit goes; its people move to its parent. The top of the organisation and a unit
+    with units below it stay."""
+    if unit.parent_id is None:
+        raise ScimError(400, "The top of the organisation cannot be deleted.", "mutability")
+    if await session.scalar(select(exists().where(Unit.parent_id == unit.id))):
+        raise ScimError(
+            400, "This unit has units below it; delete or move them first.", "mutability"
+        )
+    people = list(
+        (await session.execute(select(Person).where(Person.unit_id == unit.id))).scalars()
+    )
+    await _move(session, people, unit.parent_id)
+    await session.execute(delete(ScimGroup).where(ScimGroup.unit_id == unit.id))
+    await session.delete(unit)
+    await session.flush()

@@ -1,0 +1,187 @@
+"""SCIM Groups ↔ units: a new group is a unit under the top, members are the people of the
+unit, a rename renames the unit's path, a delete hands the people to the parent unit."""
+
+from __future__ import annotations
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from atoll.org.models import Unit
+from tests.factories import auth_headers, make_person, make_unit
+from tests.identity.scim_helpers import (
+    GROUP,
+    SCIM,
+    assert_scim_error,
+    count_events,
+    patch_body,
+    person,
+)
+
+
+async def _unit(db: AsyncSession, unit_id: str | int) -> Unit | None:
+    db.expire_all()
+    return (await db.execute(select(Unit).where(Unit.id == int(unit_id)))).scalar_one_or_none()
+
+
+async def test_a_group_is_a_unit_with_its_people(
+    client: httpx.AsyncClient, db: AsyncSession, scim: dict[str, str]
+) -> None:
+    team = await make_unit(db, "Team")
+    top_id, team_id = team.parent_id, team.id
+    ana_id = (await make_person(db, email="ana@example.com", unit_id=team_id)).id
+    bo_id = (await make_person(db, email="bo@example.com")).id
+    answer = await client.post(
+        f"{SCIM}/Groups",
+        headers=scim,
+        json={
+            "schemas": [GROUP],
+            "displayName": "Sales",
+            "externalId": "g-1",
+            "members": [{"value": str(ana_id)}, {"value": str(bo_id), "type": "User"}],
+        },
+    )
+    assert answer.status_code == 201, answer.text
+    sales = answer.json()
+    unit = await _unit(db, sales["id"])
+    assert unit is not None and (unit.name, unit.parent_id, unit.path) == ("Sales", top_id, "Sales")
+    assert (await person(db, ana_id)).unit_id == int(sales["id"])
+    assert sorted(m["value"] for m in sales["members"]) == sorted([str(ana_id), str(bo_id)])
+    assert sales["members"][0]["$ref"].endswith(f"/scim/v2/Users/{sales['members'][0]['value']}")
+    listed = await client.get(
+        f"{SCIM}/Groups",
+        headers=scim,
+        params={"filter": f'members[value eq "{ana_id}"]', "excludedAttributes": "members"},
+    )
+    assert [(g["displayName"], "members" in g) for g in listed.json()["Resources"]] == [
+        ("Sales", False)
+    ]
+    by_name = await client.get(
+        f"{SCIM}/Groups", headers=scim, params={"filter": 'displayName eq "team"'}
+    )
+    assert [g["id"] for g in by_name.json()["Resources"]] == [str(team_id)]
+    by_ext = await client.get(
+        f"{SCIM}/Groups", headers=scim, params={"filter": 'externalId eq "g-1"'}
+    )
+    assert by_ext.json()["totalResults"] == 1
+
+
+async def test_a_put_replaces_members_and_renames_the_subtree(
+    client: httpx.AsyncClient, db: AsyncSession, scim: dict[str, str]
+) -> None:
+    sales = await make_unit(db, "Sales")
+    emea = await make_unit(db, "EMEA", parent=sales)
+    top_id, sales_id, emea_id = sales.parent_id, sales.id, emea.id
+    ana_id = (await make_person(db, email="ana@example.com", unit_id=sales_id)).id
+    bo_id = (await make_person(db, email="bo@example.com")).id
+    body = {"schemas": [GROUP], "displayName": "Revenue", "members": [{"value": str(bo_id)}]}
+    answer = await client.put(f"{SCIM}/Groups/{sales_id}", headers=scim, json=body)
+    assert answer.status_code == 200, answer.text
+    assert [m["value"] for m in answer.json()["members"]] == [str(bo_id)]
+    assert (await person(db, ana_id)).unit_id == top_id
+    assert (await person(db, bo_id)).unit_id == sales_id
+    child = await _unit(db, emea_id)
+    assert child is not None and child.path == "Revenue/EMEA"
+    events = await count_events(db)
+    same = await client.put(f"{SCIM}/Groups/{sales_id}", headers=scim, json=body)
+    assert same.status_code == 200 and await count_events(db) == events
+
+
+async def test_delete_moves_the_people_to_the_parent_unit(
+    client: httpx.AsyncClient, db: AsyncSession, scim: dict[str, str]
+) -> None:
+    sales = await make_unit(db, "Sales")
+    emea = await make_unit(db, "EMEA", parent=sales)
+    top_id, sales_id, emea_id = sales.parent_id, sales.id, emea.id
+    ana_id = (await make_person(db, email="ana@example.com", unit_id=emea_id)).id
+    assert_scim_error(
+        await client.delete(f"{SCIM}/Groups/{sales_id}", headers=scim), 400, "mutability"
+    )
+    assert_scim_error(
+        await client.delete(f"{SCIM}/Groups/{top_id}", headers=scim), 400, "mutability"
+    )
+    gone = await client.delete(f"{SCIM}/Groups/{emea_id}", headers=scim)
+    assert gone.status_code == 204
+    assert await _unit(db, emea_id) is None
+    assert (await person(db, ana_id)).unit_id == sales_id
+    assert_scim_error(await client.get(f"{SCIM}/Groups/{emea_id}", headers=scim), 404)
+
+
+async def test_bad_group_bodies_change_nothing(
+    client: httpx.AsyncClient, db: AsyncSession, scim: dict[str, str]
+) -> None:
+    sales = await make_unit(db, "Sales")
+    sales_id = sales.id
+    guest_id = (await make_person(db, kind="external", email="guest@acme.example")).id
+    cases = [
+        ({"schemas": [GROUP], "displayName": "X", "owner": "me"}, 400, "invalidSyntax"),
+        ({"schemas": [GROUP]}, 400, "invalidValue"),
+        ({"schemas": [GROUP], "displayName": ["X"]}, 400, "invalidValue"),
+        ({"schemas": [GROUP], "displayName": "A/B"}, 400, "invalidValue"),
+        (
+            {"schemas": [GROUP], "displayName": "X", "members": [{"value": "999999"}]},
+            400,
+            "invalidValue",
+        ),
+        (
+            {"schemas": [GROUP], "displayName": "X", "members": [{"value": str(guest_id)}]},
+            400,
+            "invalidValue",
+        ),
+        (
+            {"schemas": [GROUP], "displayName": "X", "members": [{"value": "1", "type": "Group"}]},
+            400,
+            "invalidValue",
+        ),
+        ({"schemas": [GROUP], "displayName": "Sales"}, 409, "uniqueness"),
+    ]
+    units_before = len((await db.execute(select(Unit.id))).all())
+    for body, status, scim_type in cases:
+        answer = await client.post(f"{SCIM}/Groups", headers=scim, json=body)
+        assert_scim_error(answer, status, scim_type)
+    assert len((await db.execute(select(Unit.id))).all()) == units_before
+    assert_scim_error(
+        await client.get(f"{SCIM}/Groups", headers=scim, params={"filter": 'owner eq "x"'}),
+        400,
+        "invalidFilter",
+    )
+    unchanged = await _unit(db, sales_id)
+    assert unchanged is not None and unchanged.name == "Sales"
+
+
+async def test_the_unit_space_follows_group_members_and_deactivation(
+    client: httpx.AsyncClient, db: AsyncSession, scim: dict[str, str]
+) -> None:
+    admin = await make_person(db, role="admin", email="root@example.com")
+    sales = await make_unit(db, "Sales")
+    sales_id = sales.id
+    headers = await auth_headers(client, admin)
+    made = await client.post(
+        "/api/v1/spaces",
+        json={"name": "Sales team", "kind": "unit", "visibility": "open", "unit_id": str(sales_id)},
+        headers=headers,
+    )
+    assert made.status_code == 201, made.text
+    space_id = made.json()["id"]
+    ids = [(await make_person(db, email=f"p{n}@example.com")).id for n in range(12)]
+
+    async def members() -> set[str]:
+        answer = await client.get(f"/api/v1/spaces/{space_id}/members", headers=headers)
+        return {m["person_id"] for m in answer.json()["items"]}
+
+    added = await client.patch(
+        f"{SCIM}/Groups/{sales_id}",
+        headers=scim,
+        json=patch_body(
+            {"op": "Add", "path": "members", "value": [{"value": str(i)} for i in ids]}
+        ),
+    )
+    assert added.status_code == 200, added.text
+    assert {str(i) for i in ids} <= await members()
+    off = await client.patch(
+        f"{SCIM}/Users/{ids[0]}",
+        headers=scim,
+        json=patch_body({"op": "replace", "path": "active", "value": False}),
+    )
+    assert off.status_code == 200
+    assert str(ids[0]) not in await members()
