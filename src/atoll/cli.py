@@ -150,6 +150,13 @@ def import_org(
     dry_run: Annotated[
         bool, typer.Option(help="Report what would change; change nothing.")
     ] = False,
+    deactivate_missing: Annotated[
+        bool,
+        typer.Option(
+            help="Deactivate the active members absent from the file (never externals or the "
+            "last administrator)."
+        ),
+    ] = False,
 ) -> None:
     """Import the org chart from a CSV file (idempotent, all or nothing)."""
     from atoll.org.importer import do_import_org
@@ -170,7 +177,12 @@ def import_org(
                 progress.update(task, completed=done, total=total)
 
             report = await do_import_org(
-                session, actor=None, data=data, apply=not dry_run, progress=step
+                session,
+                actor=None,
+                data=data,
+                apply=not dry_run,
+                deactivate_missing=deactivate_missing,
+                progress=step,
             )
         if report.rejected or dry_run:
             await session.rollback()
@@ -182,10 +194,29 @@ def import_org(
         for row in report.rejected:
             console.print(f"  line {row['line']}: {row['message']}")
         raise typer.Exit(1)
+    _print_import(report, dry_run)
+
+
+def _print_import(report: Any, dry_run: bool) -> None:
+    """Warnings first, then who and what changes (each named), then the counts."""
+    for warning in report.warnings:
+        console.print(f"[yellow]Warning:[/yellow] {warning['message']}", markup=True)
+    would = "would be " if dry_run else ""
+    for unit in report.units_new:
+        console.print(f"  new unit: {unit}", markup=False)
+    for p in report.people_created:
+        console.print(f"  new: {p['name']} <{p['email']}> {p['unit'] or ''}", markup=False)
+    for p in report.people_moved:
+        console.print(f"  moved: {p['email']}: {p['from']} -> {p['to']}", markup=False)
+    for p in report.people_changed:
+        console.print(f"  changed: {p['email']}: {', '.join(p['fields'])}", markup=False)
+    for p in report.people_deactivated:
+        console.print(f"  {would}deactivated: {p['name']} <{p['email']}>", markup=False)
     verb = "Would create" if dry_run else "Created"
     console.print(
         f"{verb} {report.created} people, updated {report.updated}, unchanged "
-        f"{report.unchanged}, {report.units_created} new units."
+        f"{report.unchanged}, {report.units_created} new units, {report.deactivated} "
+        f"{would}deactivated."
     )
 
 

@@ -332,3 +332,26 @@ async def people_page(
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def do_deactivate_people(session: AsyncSession, *, person_ids: Sequence[int]) -> None:
+    """Deactivate many people at once (an org-chart import's ``deactivate_missing``), each as
+    ``do_update_person`` deactivates one: signed out everywhere (their open event streams
+    told); search and the unit spaces follow (``people.changed``). The caller leaves out the
+    last active administrator (Conflict here, changing nothing more, if it did not)."""
+    ids = sorted(set(person_ids))
+    if not ids:
+        return
+    people: list[Person] = []
+    for start in range(0, len(ids), 1000):
+        people += (
+            await session.scalars(select(Person).where(Person.id.in_(ids[start : start + 1000])))
+        ).all()
+    admins = [p.id for p in people if p.role == "admin" and p.is_active]
+    if admins and not await access.active_admins_besides(session, admins):
+        raise Conflict("This would leave no active administrator; keep one active.")
+    for person in people:
+        person.is_active = False
+        await auth.do_revoke_all(session, person=person)
+    await session.flush()
+    await people_changed(session, PeopleChanged(people, placed=True))
