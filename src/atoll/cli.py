@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from atoll import migrate as migrations
@@ -200,7 +201,7 @@ def import_org(
 def _print_import(report: Any, dry_run: bool) -> None:
     """Warnings first, then who and what changes (each named), then the counts."""
     for warning in report.warnings:
-        console.print(f"[yellow]Warning:[/yellow] {warning['message']}", markup=True)
+        console.print(f"[yellow]Warning:[/yellow] {escape(warning['message'])}")
     would = "would be " if dry_run else ""
     for unit in report.units_new:
         console.print(f"  new unit: {unit}", markup=False)

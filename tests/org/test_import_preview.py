@@ -5,16 +5,21 @@ cycles and unknown managers reported per row; unit paths that look like others; 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from atoll.config import Settings
+from atoll.db.engine import make_engine, make_sessionmaker
 from atoll.org.import_report import similar_paths
 from atoll.org.importer import do_import_org
 from atoll.org.models import Unit
 from atoll.people.models import Person
 from atoll.spaces import service as spaces_service
 from atoll.spaces.models import Space
+from tests.commands import atoll
 from tests.factories import auth_headers, make_person, make_unit
 
 HEADER = "email,name,title,unit_path,kind,organization,relation,manager\n"
@@ -281,3 +286,57 @@ async def test_import_opens_unit_spaces_for_new_units_at_levels_that_have_them(
     ).scalar_one()
     space = (await db.execute(select(Space).where(Space.unit_id == data_unit.id))).scalar_one()
     assert space.kind == "unit" and space.name == "Data"
+
+
+async def test_cli_deactivate_missing_previews_then_deactivates(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    made = await atoll(
+        cli_env,
+        "create-admin",
+        "--email",
+        "root@example.com",
+        "--name",
+        "Root",
+        "--password",
+        "long enough pw",
+    )
+    assert made.exit_code == 0, made.output
+    first = tmp_path / "first.csv"
+    first.write_text(
+        HEADER + "a@example.com,A,,Sales,member,,,\nb@example.com,B,,Sales,member,,,a@example.com\n"
+    )
+    assert (await atoll(cli_env, "import-org", str(first))).exit_code == 0
+    second = tmp_path / "second.csv"
+    second.write_text(HEADER + "a@example.com,A,,Sales,member,,,\n")
+    dry = await atoll(cli_env, "import-org", "--deactivate-missing", "--dry-run", str(second))
+    said = " ".join(dry.output.split())
+    assert dry.exit_code == 0, dry.output
+    assert "would be deactivated: B <b@example.com>" in said
+    assert "Root (root@example.com) is not in the file but is the last active administrator" in (
+        said
+    )
+    assert "1 would be deactivated." in said
+    assert [active for _, active in await _activity(cli_env)] == [True, True, True]
+    done = await atoll(cli_env, "import-org", "--deactivate-missing", str(second))
+    assert done.exit_code == 0, done.output
+    assert "1 deactivated." in " ".join(done.output.split())
+    assert await _activity(cli_env) == [
+        ("a@example.com", True),
+        ("b@example.com", False),
+        ("root@example.com", True),
+    ]
+
+
+async def _activity(env: dict[str, str]) -> list[tuple[str, bool]]:
+    engine = make_engine(
+        Settings(database_url=env["ATOLL_DATABASE_URL"], var_dir=Path(env["ATOLL_VAR_DIR"]))
+    )
+    try:
+        async with make_sessionmaker(engine)() as session:
+            rows = await session.execute(
+                select(Person.email, Person.is_active).order_by(Person.email)
+            )
+            return [(e, bool(a)) for e, a in rows.tuples().all()]
+    finally:
+        await engine.dispose()
