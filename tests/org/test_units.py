@@ -5,13 +5,17 @@ unknown or impossible merge targets. The unit spaces follow."""
 from __future__ import annotations
 
 import httpx
-from sqlalchemy import select
+import pytest
+from pydantic import ValidationError
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from atoll.config import Settings, unit_space_levels
 from atoll.org.models import Unit
 from atoll.people.models import Person
 from atoll.spaces import service as spaces_service
 from atoll.spaces.models import Membership, Space
+from atoll.wiring import make_sessions
 from tests.factories import auth_headers, make_person, make_unit
 
 
@@ -309,3 +313,26 @@ async def test_unit_spaces_follow_renames_and_are_archived_with_their_unit(
     # the archived space is still there to read, not gone
     got = await client.get(f"/api/v1/spaces/{spaces['platform']}", headers=h)
     assert got.status_code == 200 and got.json()["archived"] is True
+
+
+async def test_unit_space_levels_setting_names_the_levels(app, settings) -> None:  # type: ignore[no-untyped-def]
+    """``ATOLL_UNIT_SPACE_LEVELS=1,3``: divisions and teams get a space even where the
+    organisation has none yet; ``none``: no level does; a typo stops the settings."""
+    sessions = make_sessions(
+        app.state.engine, settings.model_copy(update={"unit_space_levels": "1,3"})
+    )
+    async with sessions() as db:
+        division = await make_unit(db, "Sales")
+        department = await make_unit(db, "EMEA", division)
+        team = await make_unit(db, "Field", department)
+        rows = await db.execute(select(Space.unit_id, Space.name).where(Space.kind == "unit"))
+        assert sorted(rows.tuples().all()) == sorted([(division.id, "Sales"), (team.id, "Field")])
+    off = make_sessions(app.state.engine, settings.model_copy(update={"unit_space_levels": "none"}))
+    async with off() as db:
+        await make_unit(db, "Marketing")
+        count = await db.scalar(select(func.count()).select_from(Space))
+        assert count == 2
+    assert unit_space_levels(" 2, 3 ") == frozenset({2, 3})
+    assert unit_space_levels("") is None and unit_space_levels("None") == frozenset()
+    with pytest.raises(ValidationError, match="is not a level of the tree"):
+        Settings(unit_space_levels="2,teams")
