@@ -38,21 +38,31 @@ async def test_units_page_renames_moves_merges_and_deletes(
     typo = await make_unit(db, "Sails")
     empty = await make_unit(db, "Empty")
     ids = {u.name: u.id for u in (eng, platform, sales, typo, empty)}
+    eng_parent = eng.parent_id
     person = await make_person(db, unit_id=typo.id)
     person_id = person.id
     token = await _signed_in_admin(client, db)
 
-    page = (await client.get("/admin/units")).text
-    assert f'label for="rename-{ids["Platform"]}">New name of Platform' in page
-    assert f'<label for="move-{ids["Platform"]}">Move Platform into</label>' in page
-    assert f'<label for="merge-{ids["Sails"]}">Merge Sails into</label>' in page
-    # a unit with people or units below it offers no delete button; an empty one does
-    assert (
-        "Delete Empty" in page and "Delete Sails" not in page and "Delete Engineering" not in page
-    )
+    tree = (await client.get("/admin/units")).text
+    for name, uid in ids.items():
+        link = f'<a href="/admin/units/{uid}" class="small">Change'
+        assert f'{link}<span class="visually-hidden"> {name}</span></a>' in tree
+    page = (await client.get(f"/admin/units/{ids['Platform']}")).text
+    assert '<label for="rename">New name of Platform</label>' in page
+    assert '<label for="move">Move Platform into</label>' in page
+    assert '<label for="merge">Merge Platform into</label>' in page
+    # a unit with people or units in it offers no delete button; an empty one does
+    assert "Delete Empty" in (await client.get(f"/admin/units/{ids['Empty']}")).text
+    sails = (await client.get(f"/admin/units/{ids['Sails']}")).text
+    assert "Delete Sails" not in sails and "Only an empty unit can be deleted" in sails
     # a unit cannot be moved below itself: its own units are not offered
-    move_select = page.split(f'id="move-{ids["Engineering"]}"', 1)[1].split("</select>", 1)[0]
+    engineering = (await client.get(f"/admin/units/{ids['Engineering']}")).text
+    move_select = engineering.split('id="move"', 1)[1].split("</select>", 1)[0]
     assert f'value="{ids["Platform"]}"' not in move_select
+    assert f'value="{ids["Sales"]}"' in move_select
+    root = (await client.get(f"/admin/units/{eng_parent}")).text
+    assert "This is the top of the organisation" in root and 'id="move"' not in root
+    assert (await client.get("/admin/units/999999")).status_code == 404
 
     async def act(unit: str, **fields: str) -> httpx.Response:
         return await client.post(f"/admin/units/{ids[unit]}", data={"csrf_token": token, **fields})

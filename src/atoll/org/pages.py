@@ -15,6 +15,7 @@ from atoll.http.templating import render
 from atoll.kit.errors import AtollError, Invalid, NotFound
 from atoll.org import importer, policy, service
 from atoll.org import tree as changes
+from atoll.org.models import Unit
 from atoll.people.deps import Form, PageChrome, Viewer
 
 router = APIRouter(include_in_schema=False)
@@ -64,6 +65,32 @@ async def admin_add_unit(request: Request, form: Form, viewer: Viewer, db: DB) -
     return RedirectResponse(f"/admin/units?added={unit.id}#unit-{unit.id}", status_code=303)
 
 
+async def _unit_context(db: DB, unit: Unit) -> dict[str, object]:
+    """One unit's page: where it sits, what it holds, and where it may go (not below itself)."""
+    units = await service.all_units(db)
+    counts = await service.people_per_unit(db)
+    inside = unit.path + "/"
+    return {
+        "unit": unit,
+        "unit_paths": service.unit_paths(units),
+        "level_name": service.level_name,
+        "people": counts.get(unit.id, 0),
+        "below": [u for u in units if u.parent_id == unit.id],
+        "targets": [
+            u
+            for u in units
+            if u.id != unit.id and (unit.parent_id is None or not u.path.startswith(inside))
+        ],
+    }
+
+
+@router.get("/admin/units/{unit_id}", dependencies=[PageChrome])
+async def admin_unit(request: Request, unit_id: str, viewer: Viewer, db: DB) -> Response:
+    policy.access_tree(viewer, to_change=True)
+    unit = await changes.access_unit(db, unit_id)
+    return render(request, "org/admin_unit.html", await _unit_context(db, unit))
+
+
 @router.post("/admin/units/{unit_id}")
 async def admin_change_unit(
     request: Request, unit_id: str, form: Form, viewer: Viewer, db: DB
@@ -71,7 +98,7 @@ async def admin_change_unit(
     """Rename, move, merge or delete a unit (``action``), then show the tree again."""
     policy.access_tree(viewer, to_change=True)
     unit = await changes.access_unit(db, unit_id)
-    name, action, shown = unit.name, form.get("action", ""), unit.id
+    action, shown = form.get("action", ""), unit.id
     try:
         if action == "rename":
             await changes.do_update_unit(
@@ -92,9 +119,10 @@ async def admin_change_unit(
             raise Invalid.field("action", "must be rename, move, merge or delete")
     except AtollError as error:
         await discard_changes(db, request)
-        ctx = await _tree_context(db)
-        ctx.update(error=f"{name}: {error.detail}")
-        return render(request, "org/admin_units.html", ctx, status_code=error.status)
+        again = await changes.access_unit(db, unit_id)
+        ctx = await _unit_context(db, again)
+        ctx.update(error=error.detail)
+        return render(request, "org/admin_unit.html", ctx, status_code=error.status)
     done = {"rename": "renamed", "move": "moved", "merge": "merged"}.get(action, "deleted")
     return RedirectResponse(f"/admin/units?done={done}#unit-{shown}", status_code=303)
 
