@@ -206,10 +206,11 @@ async def do_import_org(
         # spaces with everyone else, as the unit spaces follow the import just below.
         await do_apply_kind_changes(session, person_ids=plan.kind_changed, sync_unit_spaces=False)
     await _write_managers(session, managers, existing)
-    if written or plan.skill_rows:
-        await people_changed(session, PeopleChanged(everyone=True, placed=bool(written)))
     if leavers:
-        await do_deactivate_people(session, person_ids=leavers)
+        await do_deactivate_people(session, person_ids=leavers, announce=False)
+    if written or plan.skill_rows or leavers:
+        placed = bool(written or leavers)
+        await people_changed(session, PeopleChanged(everyone=True, placed=placed))
     report.applied = apply
     return report
 
