@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from atoll.org.importer import do_import_org
 from atoll.org.models import Unit
 from atoll.people.models import Person
+from atoll.spaces import service as spaces_service
+from atoll.spaces.models import Space
 from tests.factories import make_person, make_unit
 from tests.web.helpers import csrf_of, sign_in
 
@@ -210,3 +212,25 @@ async def test_import_page_previews_warnings_and_deactivates_missing(
         "leaver@example.com": False,
         "ana@example.com": True,
     }
+
+
+async def test_a_unit_added_on_the_page_gets_its_unit_space(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    eng = await make_unit(db, "Engineering")
+    platform = await make_unit(db, "Platform", eng)
+    eng_id = eng.id
+    admin = await make_person(db, role="admin", email="admin@example.com", name="Ada Admin")
+    await spaces_service.do_create_space(
+        db, actor=admin, name="Platform", kind="unit", visibility="open", unit_id=platform.id
+    )
+    await db.commit()
+    await sign_in(client, "admin@example.com")
+    token = csrf_of((await client.get("/admin/units")).text)
+    added = await client.post(
+        "/admin/units", data={"csrf_token": token, "name": "Data", "parent_id": str(eng_id)}
+    )
+    assert added.status_code == 303
+    data_id = await db.scalar(select(Unit.id).where(Unit.path == "Engineering/Data"))
+    space = (await db.execute(select(Space).where(Space.unit_id == data_id))).scalar_one()
+    assert (space.name, space.kind) == ("Data", "unit")
