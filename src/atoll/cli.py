@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # the generator is imported when a demo is made, not at every
     from atoll.demo.generator import DemoResult
 
 console = Console()
+LISTED = 50  # import-org names this many changes of each kind, unless --list-all
 T = TypeVar("T")
 
 
@@ -158,6 +159,9 @@ def import_org(
             "last administrator)."
         ),
     ] = False,
+    list_all: Annotated[
+        bool, typer.Option(help=f"Name every change, not only the first {LISTED} of each kind.")
+    ] = False,
 ) -> None:
     """Import the org chart from a CSV file (idempotent, all or nothing)."""
     from atoll.org.importer import do_import_org
@@ -195,24 +199,28 @@ def import_org(
         for row in report.rejected:
             console.print(f"  line {row['line']}: {row['message']}")
         raise typer.Exit(1)
-    _print_import(report, dry_run)
+    _print_import(report, dry_run, list_all)
 
 
-def _print_import(report: Any, dry_run: bool) -> None:
-    """Warnings first, then who and what changes (each named), then the counts."""
+def _print_import(report: Any, dry_run: bool, list_all: bool = False) -> None:
+    """Warnings first, then who and what changes (each named, the first ``LISTED`` of each
+    kind unless ``list_all``), then the counts."""
     for warning in report.warnings:
         console.print(f"[yellow]Warning:[/yellow] {escape(warning['message'])}")
     would = "would be " if dry_run else ""
-    for unit in report.units_new:
-        console.print(f"  new unit: {unit}", markup=False)
-    for p in report.people_created:
-        console.print(f"  new: {p['name']} <{p['email']}> {p['unit'] or ''}", markup=False)
-    for p in report.people_moved:
-        console.print(f"  moved: {p['email']}: {p['from']} -> {p['to']}", markup=False)
-    for p in report.people_changed:
-        console.print(f"  changed: {p['email']}: {', '.join(p['fields'])}", markup=False)
-    for p in report.people_deactivated:
-        console.print(f"  {would}deactivated: {p['name']} <{p['email']}>", markup=False)
+    kinds: list[tuple[list[Any], Callable[[Any], str]]] = [
+        (report.units_new, lambda u: f"new unit: {u}"),
+        (report.people_created, lambda p: f"new: {p['name']} <{p['email']}> {p['unit'] or ''}"),
+        (report.people_moved, lambda p: f"moved: {p['email']}: {p['from']} -> {p['to']}"),
+        (report.people_changed, lambda p: f"changed: {p['email']}: {', '.join(p['fields'])}"),
+        (report.people_deactivated, lambda p: f"{would}deactivated: {p['name']} <{p['email']}>"),
+    ]
+    for items, line in kinds:
+        shown = items if list_all else items[:LISTED]
+        for item in shown:
+            console.print(f"  {line(item)}", markup=False, highlight=False)
+        if len(items) > len(shown):
+            console.print(f"  … and {len(items) - len(shown)} more (--list-all lists them all)")
     verb = "Would create" if dry_run else "Created"
     console.print(
         f"{verb} {report.created} people, updated {report.updated}, unchanged "

@@ -340,3 +340,15 @@ async def _activity(env: dict[str, str]) -> list[tuple[str, bool]]:
             return [(e, bool(a)) for e, a in rows.tuples().all()]
     finally:
         await engine.dispose()
+
+
+async def test_cli_names_the_first_changes_of_each_kind_or_all(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    big = tmp_path / "big.csv"
+    big.write_text(HEADER + "".join(f"p{i}@example.com,P {i},,Team,member,,,\n" for i in range(60)))
+    some = await atoll(cli_env, "import-org", "--dry-run", str(big))
+    assert some.exit_code == 0, some.output
+    assert some.output.count("  new: ") == 50 and "… and 10 more (--list-all" in some.output
+    every = await atoll(cli_env, "import-org", "--dry-run", "--list-all", str(big))
+    assert every.output.count("  new: ") == 60 and "more (--list-all" not in every.output
