@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from atoll import migrate as migrations
@@ -24,6 +25,7 @@ if TYPE_CHECKING:  # the generator is imported when a demo is made, not at every
     from atoll.demo.generator import DemoResult
 
 console = Console()
+LISTED = 50  # import-org names this many changes of each kind, unless --list-all
 T = TypeVar("T")
 
 
@@ -150,6 +152,16 @@ def import_org(
     dry_run: Annotated[
         bool, typer.Option(help="Report what would change; change nothing.")
     ] = False,
+    deactivate_missing: Annotated[
+        bool,
+        typer.Option(
+            help="Deactivate the active members absent from the file (never externals or the "
+            "last administrator)."
+        ),
+    ] = False,
+    list_all: Annotated[
+        bool, typer.Option(help=f"Name every change, not only the first {LISTED} of each kind.")
+    ] = False,
 ) -> None:
     """Import the org chart from a CSV file (idempotent, all or nothing)."""
     from atoll.org.importer import do_import_org
@@ -170,7 +182,12 @@ def import_org(
                 progress.update(task, completed=done, total=total)
 
             report = await do_import_org(
-                session, actor=None, data=data, apply=not dry_run, progress=step
+                session,
+                actor=None,
+                data=data,
+                apply=not dry_run,
+                deactivate_missing=deactivate_missing,
+                progress=step,
             )
         if report.rejected or dry_run:
             await session.rollback()
@@ -182,10 +199,33 @@ def import_org(
         for row in report.rejected:
             console.print(f"  line {row['line']}: {row['message']}")
         raise typer.Exit(1)
+    _print_import(report, dry_run, list_all)
+
+
+def _print_import(report: Any, dry_run: bool, list_all: bool = False) -> None:
+    """Warnings first, then who and what changes (each named, the first ``LISTED`` of each
+    kind unless ``list_all``), then the counts."""
+    for warning in report.warnings:
+        console.print(f"[yellow]Warning:[/yellow] {escape(warning['message'])}")
+    would = "would be " if dry_run else ""
+    kinds: list[tuple[list[Any], Callable[[Any], str]]] = [
+        (report.units_new, lambda u: f"new unit: {u}"),
+        (report.people_created, lambda p: f"new: {p['name']} <{p['email']}> {p['unit'] or ''}"),
+        (report.people_moved, lambda p: f"moved: {p['email']}: {p['from']} -> {p['to']}"),
+        (report.people_changed, lambda p: f"changed: {p['email']}: {', '.join(p['fields'])}"),
+        (report.people_deactivated, lambda p: f"{would}deactivated: {p['name']} <{p['email']}>"),
+    ]
+    for items, line in kinds:
+        shown = items if list_all else items[:LISTED]
+        for item in shown:
+            console.print(f"  {line(item)}", markup=False, highlight=False)
+        if len(items) > len(shown):
+            console.print(f"  … and {len(items) - len(shown)} more (--list-all lists them all)")
     verb = "Would create" if dry_run else "Created"
     console.print(
         f"{verb} {report.created} people, updated {report.updated}, unchanged "
-        f"{report.unchanged}, {report.units_created} new units."
+        f"{report.unchanged}, {report.units_created} new units, {report.deactivated} "
+        f"{would}deactivated."
     )
 
 

@@ -31,6 +31,24 @@ def trusted_networks(value: str) -> tuple[Network, ...]:
     return tuple(networks)
 
 
+def unit_space_levels(value: str) -> frozenset[int] | None:
+    """``ATOLL_UNIT_SPACE_LEVELS`` read: "2,3" -> {2, 3}; "" -> None (the levels that have a
+    unit space already); "none" -> no level. Raises ValueError naming a bad entry."""
+    text = value.strip().lower()
+    if not text:
+        return None
+    if text == "none":
+        return frozenset()
+    levels = set()
+    for entry in (part.strip() for part in text.split(",")):
+        if not entry:
+            continue
+        if not entry.isdigit() or int(entry) > 50:
+            raise ValueError(f"{entry!r} is not a level of the tree (0 is the top, 1 below it…)")
+        levels.add(int(entry))
+    return frozenset(levels)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ATOLL_", extra="ignore")
 
@@ -49,6 +67,11 @@ class Settings(BaseSettings):
     )
     silo_level: int = Field(
         2, ge=0, le=10, description="Depth of the tree that counts as a silo (2 = department)."
+    )
+    unit_space_levels: str = Field(
+        "",
+        description="Levels of the tree (comma-separated, e.g. 2,3) whose new units get a unit "
+        "space; empty: the levels that have one already; none: no level.",
     )
     tie_lookback_days: int = Field(
         90, ge=1, le=3650, description="A tie is new when the two had not interacted for this long."
@@ -199,6 +222,17 @@ class Settings(BaseSettings):
     def _proxy_networks(cls, value: str) -> str:
         trusted_networks(value)  # a typo must stop the server, not trust nobody (or everybody)
         return value
+
+    @field_validator("unit_space_levels")
+    @classmethod
+    def _unit_space_levels(cls, value: str) -> str:
+        unit_space_levels(value)  # a typo must stop the server, not open spaces at random
+        return value
+
+    @property
+    def unit_space_level_set(self) -> frozenset[int] | None:
+        """``unit_space_levels`` read: the levels named, or None for "those that have one"."""
+        return unit_space_levels(self.unit_space_levels)
 
     @cached_property
     def db_url(self) -> str:

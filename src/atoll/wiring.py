@@ -21,6 +21,7 @@ from atoll.notifications import spaces as notifications_spaces
 from atoll.search import content as search_content
 from atoll.search import directory as search_directory
 from atoll.spaces import subscribers as spaces_subscribers
+from atoll.spaces import unit_spaces
 
 
 def subscribers(settings: Settings) -> Subscribers:
@@ -39,6 +40,7 @@ def _subscriptions(settings: Settings) -> Iterable[Iterable[tuple[str, Subscribe
     ties = analytics_subscribers.Ties(settings.silo_level, settings.tie_lookback_days)
     return (
         spaces_subscribers.subscriptions(),
+        unit_spaces.subscriptions(unit_spaces.UnitSpaceLevels(settings.unit_space_level_set)),
         conversations_subscribers.subscriptions(),
         search_content.subscriptions(),
         search_directory.subscriptions(),

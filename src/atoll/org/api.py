@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from atoll.http.idempotency import IdempotentRoute
 from atoll.http.request import DB, AppSettings
 from atoll.http.respond import PROBLEM
 from atoll.kit.errors import Conflict, Invalid
-from atoll.org import importer, policy, service
+from atoll.org import importer, policy, service, tree
 from atoll.org.models import Unit
-from atoll.org.schemas import ImportReportOut, UnitCreate, UnitList, UnitOut
+from atoll.org.schemas import ImportReportOut, UnitCreate, UnitList, UnitOut, UnitPatch
 from atoll.people.deps import Viewer
 
 router = APIRouter(tags=["organisation"], route_class=IdempotentRoute)
@@ -48,6 +48,42 @@ async def create_unit(body: UnitCreate, viewer: Viewer, db: DB) -> UnitOut:
     return unit_out(unit, 0)
 
 
+@router.patch("/units/{unit_id}", response_model=UnitOut)
+async def change_unit(unit_id: str, body: UnitPatch, viewer: Viewer, db: DB) -> UnitOut:
+    """Rename a unit and/or move it below another: its whole sub-tree follows (levels and
+    paths), and so do the unit spaces. Moving the top of the organisation, or a unit below
+    itself or one of its own units, is 422; a sibling of the same name is 409."""
+    policy.access_tree(viewer, to_change=True)
+    unit = await tree.access_unit(db, unit_id)
+    unit = await tree.do_update_unit(
+        db, actor=viewer, unit=unit, name=body.name, parent_id=body.parent_id
+    )
+    counts = await service.people_per_unit(db)
+    return unit_out(unit, counts.get(unit.id, 0))
+
+
+@router.delete("/units/{unit_id}", status_code=204, response_class=Response)
+async def delete_unit(
+    unit_id: str,
+    viewer: Viewer,
+    db: DB,
+    merge_into: Annotated[
+        str | None,
+        Query(
+            max_length=20,
+            description="Move the unit's people and units into this unit first (a unit of "
+            "the same name there takes in theirs), then delete it.",
+        ),
+    ] = None,
+) -> Response:
+    """Delete an empty unit (409, saying what it holds, when it is not), or merge it into
+    another with ``merge_into``. Its unit space is archived (read-only, content kept)."""
+    policy.access_tree(viewer, to_change=True)
+    unit = await tree.access_unit(db, unit_id)
+    await tree.do_delete_unit(db, actor=viewer, unit=unit, merge_into=merge_into)
+    return Response(status_code=204)
+
+
 @router.post(
     "/admin/import/org",
     response_model=ImportReportOut,
@@ -56,7 +92,7 @@ async def create_unit(body: UnitCreate, viewer: Viewer, db: DB) -> UnitOut:
             "required": True,
             "content": {"text/csv": {"schema": {"type": "string"}}},
             "description": "The org chart: email,name,title,unit_path,kind,organization,relation"
-            " (+ skills separated by ';').",
+            " (+ skills separated by ';', + manager: the manager's e-mail).",
         }
     },
 )
@@ -67,6 +103,13 @@ async def import_org(
     dry_run: Annotated[
         bool, Query(description="Report what would change; change nothing.")
     ] = False,
+    deactivate_missing: Annotated[
+        bool,
+        Query(
+            description="Deactivate the active members absent from the file (never externals, "
+            "the caller or the last administrator)."
+        ),
+    ] = False,
 ) -> ImportReportOut | JSONResponse:
     """Create or update people and units from a CSV file, all or nothing. A file with any bad
     row changes nothing and answers 422 with every bad row's line and reason — 409 when the
@@ -75,7 +118,9 @@ async def import_org(
     data = await request.body()
     if not data.strip():
         raise Invalid.field("body", "send the CSV file as the request body (text/csv)")
-    report = await importer.do_import_org(db, actor=viewer, data=data, apply=not dry_run)
+    report = await importer.do_import_org(
+        db, actor=viewer, data=data, apply=not dry_run, deactivate_missing=deactivate_missing
+    )
     if report.rejected:
         await db.rollback()
         error = (Conflict if report.conflict else Invalid)(

@@ -15,43 +15,31 @@ from atoll.kit.errors import Forbidden, Invalid, TooLarge
 from atoll.kit.text import clean_name
 from atoll.org import policy
 from atoll.org import service as org_service
+from atoll.org.events import UnitsChanged, units_changed
+from atoll.org.import_people import plan_leavers, plan_managers
+from atoll.org.import_report import ImportReport, similar_paths
 from atoll.people.access import active_admins_besides, do_apply_kind_changes
 from atoll.people.events import PeopleChanged, people_changed
 from atoll.people.models import RELATIONS, Person, PersonSkill
-from atoll.people.service import EMAIL_RE, check_skills
+from atoll.people.service import EMAIL_RE, check_skills, do_deactivate_people
+
+__all__ = ["ImportReport", "do_import_org", "parse_rows"]
 
 REQUIRED = ("email", "name", "unit_path", "kind")
-KNOWN = ("email", "name", "title", "unit_path", "kind", "organization", "relation", "skills")
+KNOWN = (
+    "email",
+    "name",
+    "title",
+    "unit_path",
+    "kind",
+    "organization",
+    "relation",
+    "skills",
+    "manager",
+)
 MAX_BYTES = 64 * 1024 * 1024
 BATCH = 2000
 ANALYZE_AFTER = 1000  # rows written, from which the import refreshes PostgreSQL's statistics
-
-
-@dataclass
-class ImportReport:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    units_created: int = 0
-    rejected: list[dict[str, Any]] = field(default_factory=list)
-    applied: bool = False
-    # The rows are well-formed but conflict with the organisation as it is (they would leave
-    # it without an administrator): 409 rather than 422.
-    conflict: bool = False
-
-    @property
-    def rows(self) -> int:
-        return self.created + self.updated + self.unchanged + len(self.rejected)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "units_created": self.units_created,
-            "rejected": self.rejected,
-            "applied": self.applied,
-        }
 
 
 @dataclass
@@ -65,6 +53,7 @@ class _Row:
     organization: str | None
     relation: str | None
     skills: list[str] | None
+    manager: str | None  # the manager's e-mail; "" none; None: the file does not say
 
 
 def _decode(data: bytes | str) -> str:
@@ -91,7 +80,7 @@ def parse_rows(text: str, report: ImportReport) -> list[_Row]:
     if missing:
         raise Invalid(
             f"The first line must name the columns; missing: {', '.join(missing)}. "
-            f"Expected: {','.join(KNOWN[:7])} (skills optional).",
+            f"Expected: {','.join(KNOWN[:7])} (skills and manager optional).",
             errors=[{"line": 1, "message": f"missing column {c}"} for c in missing],
         )
     reader.fieldnames = header
@@ -166,7 +155,8 @@ def _check_row(record: dict[str | None, Any], line: int) -> _Row:
     skills = None
     if "skills" in record and record.get("skills") is not None:
         skills = check_skills(get("skills").split(";"))
-    return _Row(line, email, name, title, unit_path, kind, organization, relation, skills)
+    manager = get("manager").lower() if record.get("manager") is not None else None
+    return _Row(line, email, name, title, unit_path, kind, organization, relation, skills, manager)
 
 
 async def do_import_org(
@@ -175,13 +165,17 @@ async def do_import_org(
     actor: Person | None,
     data: bytes | str,
     apply: bool = True,
+    deactivate_missing: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
-    """Create or update everyone in the file, or — when any row is bad — nothing at all.
+    """Create or update everyone in the file, or — when any row is bad — nothing at all; the
+    report names each person and unit created, changed, moved or deactivated, and warns of
+    unit paths that look like others, managers it could not set and people it kept.
 
     People whose kind changed follow the one rule (``do_apply_kind_changes``); search and the
     unit spaces follow the import (``people.changed``): everyone is indexed again and every
-    unit space brought in step, the new members with the rest.
+    unit space brought in step, the new members with the rest. With ``deactivate_missing``
+    the active members absent from the file are deactivated (``plan_leavers``).
 
     The caller owns the transaction; with ``apply=False`` the caller rolls back (a preview)."""
     if actor is not None and not policy.can_change_tree(actor):
@@ -194,7 +188,14 @@ async def do_import_org(
     await _check_admins_remain(session, rows, existing, report)
     if report.rejected:
         return report
-    plan = _plan(rows, existing, await _ensure_units(session, rows, report), report)
+    managers = plan_managers(rows, existing, report)
+    leavers = (
+        plan_leavers(rows, existing, actor.id if actor else None, report)
+        if (deactivate_missing)
+        else []
+    )
+    unit_ids, paths = await _ensure_units(session, rows, report)
+    plan = _plan(rows, existing, _Places(unit_ids, paths), managers, report)
     written = await _write_people(session, plan, progress)
     if plan.skill_rows:
         await _replace_skills(session, plan.skill_rows)
@@ -204,8 +205,12 @@ async def do_import_org(
         # The same rule as a change of kind by hand; the new members join their unit's
         # spaces with everyone else, as the unit spaces follow the import just below.
         await do_apply_kind_changes(session, person_ids=plan.kind_changed, sync_unit_spaces=False)
-    if written or plan.skill_rows:
-        await people_changed(session, PeopleChanged(everyone=True, placed=bool(written)))
+    await _write_managers(session, managers, existing)
+    if leavers:
+        await do_deactivate_people(session, person_ids=leavers, announce=False)
+    if written or plan.skill_rows or leavers:
+        placed = bool(written or leavers)
+        await people_changed(session, PeopleChanged(everyone=True, placed=placed))
     report.applied = apply
     return report
 
@@ -227,6 +232,7 @@ async def _existing_people(session: AsyncSession) -> dict[str, Any]:
                     Person.organization,
                     Person.relation,
                     Person.is_active,
+                    Person.manager_id,
                 )
             )
         )
@@ -235,21 +241,40 @@ async def _existing_people(session: AsyncSession) -> dict[str, Any]:
 
 async def _ensure_units(
     session: AsyncSession, rows: list[_Row], report: ImportReport
-) -> dict[str, int]:
-    """The id of every unit path in the file, creating the units (and a root) missing."""
+) -> tuple[dict[str, int], dict[int, str]]:
+    """The id of every unit path in the file, creating the units (and a root) missing; and
+    the path of every unit by id. Paths that look like others are warned of first."""
     root = await org_service.root_unit(session)
     if root is None:
         root = await org_service.do_create_unit(session, actor=None, name="Organisation")
         report.units_created += 1
     known = {u.path: u for u in await org_service.all_units(session)}
-    before = len(known)
+    before = set(known)
+    wanted = sorted({r.unit_path for r in rows if r.unit_path})
+    with_parents = {
+        "/".join(p.split("/")[: i + 1]) for p in wanted for i in range(p.count("/") + 1)
+    }
+    report.warnings += similar_paths(with_parents - before, before - {""})
     unit_ids: dict[str, int] = {}
-    for path in sorted({r.unit_path for r in rows if r.unit_path}):
+    for path in wanted:
         unit_ids[path] = (
             await org_service.do_ensure_path(session, path=path, known=known, root=root)
         ).id
-    report.units_created += len(known) - before
-    return unit_ids
+    report.units_new = sorted(set(known) - before)
+    report.units_created += len(report.units_new)
+    await units_changed(session, UnitsChanged(created=[known[p].id for p in report.units_new]))
+    return unit_ids, {u.id: u.path for u in known.values()}
+
+
+@dataclass
+class _Places:
+    """Where the file puts people: unit ids by path, and paths by unit id."""
+
+    unit_ids: dict[str, int]
+    paths: dict[int, str]
+
+    def name(self, unit_id: int | None) -> str | None:
+        return None if unit_id is None else self.paths.get(unit_id) or "(the top)"
 
 
 @dataclass
@@ -263,15 +288,20 @@ class _Plan:
 
 
 def _plan(
-    rows: list[_Row], existing: dict[str, Any], unit_ids: dict[str, int], report: ImportReport
+    rows: list[_Row],
+    existing: dict[str, Any],
+    places: _Places,
+    managers: dict[str, str | None],
+    report: ImportReport,
 ) -> _Plan:
-    """Compare each row with the person it names (if any); count what changes."""
+    """Compare each row with the person it names (if any); count and name what changes."""
     plan = _Plan()
+    by_id = {old.id: email for email, old in existing.items()}
     for row in rows:
         values = {
             "name": row.name,
             "title": row.title,
-            "unit_id": unit_ids.get(row.unit_path) if row.kind == "member" else None,
+            "unit_id": places.unit_ids.get(row.unit_path) if row.kind == "member" else None,
             "kind": row.kind,
             "organization": row.organization,
             "relation": row.relation,
@@ -283,21 +313,79 @@ def _plan(
                 {"email": row.email, "bio": "", "role": role, "is_active": True, **values}
             )
             report.created += 1
+            where = row.unit_path if row.kind == "member" else row.organization
+            report.people_created.append({"email": row.email, "name": row.name, "unit": where})
         else:
             if row.kind == "external" and old.role != "guest":
                 values["role"] = "guest"
             elif row.kind == "member" and old.role == "guest":
                 values["role"] = "member"
-            if any(getattr(old, k) != v for k, v in values.items()):
+            changed = [k for k, v in values.items() if getattr(old, k) != v]
+            if changed:
                 plan.updates.append({"id": old.id, **values})
-                report.updated += 1
-            else:
-                report.unchanged += 1
+            manager_changed = row.email in managers and managers[row.email] != by_id.get(
+                old.manager_id
+            )
+            _name_changes(row, old, changed, manager_changed, places, report)
             if old.kind != row.kind:
                 plan.kind_changed.append(old.id)
         if row.skills is not None:
             plan.skill_rows.append(row)
     return plan
+
+
+def _name_changes(
+    row: _Row,
+    old: Any,
+    changed: list[str],
+    manager_changed: bool,
+    places: _Places,
+    report: ImportReport,
+) -> None:
+    """Count the row as updated or unchanged, and name the fields it changes and any move."""
+    fields = [k for k in changed if k != "unit_id"] + (["manager"] if manager_changed else [])
+    if "unit_id" in changed and row.kind == "member" and old.kind == "member":
+        report.people_moved.append(
+            {
+                "email": row.email,
+                "name": row.name,
+                "from": places.name(old.unit_id),
+                "to": places.name(places.unit_ids.get(row.unit_path)),
+            }
+        )
+    elif "unit_id" in changed:
+        fields.append("unit")
+    if fields:
+        report.people_changed.append({"email": row.email, "name": row.name, "fields": fields})
+    if changed or manager_changed:
+        report.updated += 1
+    else:
+        report.unchanged += 1
+
+
+async def _write_managers(
+    session: AsyncSession, managers: dict[str, str | None], existing: dict[str, Any]
+) -> None:
+    """Set the reporting lines the file names (after the new people have their ids)."""
+    if not managers:
+        return
+    ids = {email: old.id for email, old in existing.items()}
+    missing = sorted(({e for e in managers} | {m for m in managers.values() if m}) - set(ids))
+    for start in range(0, len(missing), BATCH):
+        chunk = missing[start : start + BATCH]
+        ids.update(
+            (await session.execute(select(Person.email, Person.id).where(Person.email.in_(chunk))))
+            .tuples()
+            .all()
+        )
+    values = [
+        {"id": ids[email], "manager_id": ids[boss] if boss else None}
+        for email, boss in managers.items()
+        if (ids[boss] if boss else None)
+        != (existing[email].manager_id if email in existing else None)
+    ]
+    for start in range(0, len(values), BATCH):
+        await session.execute(update(Person), values[start : start + BATCH])
 
 
 async def _write_people(

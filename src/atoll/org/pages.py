@@ -14,6 +14,8 @@ from atoll.http.request import DB, AppSettings, discard_changes
 from atoll.http.templating import render
 from atoll.kit.errors import AtollError, Invalid, NotFound
 from atoll.org import importer, policy, service
+from atoll.org import tree as changes
+from atoll.org.models import Unit
 from atoll.people.deps import Form, PageChrome, Viewer
 
 router = APIRouter(include_in_schema=False)
@@ -63,6 +65,68 @@ async def admin_add_unit(request: Request, form: Form, viewer: Viewer, db: DB) -
     return RedirectResponse(f"/admin/units?added={unit.id}#unit-{unit.id}", status_code=303)
 
 
+async def _unit_context(db: DB, unit: Unit) -> dict[str, object]:
+    """One unit's page: where it sits, what it holds, and where it may go (not below itself)."""
+    units = await service.all_units(db)
+    counts = await service.people_per_unit(db)
+    inside = unit.path + "/"
+    return {
+        "unit": unit,
+        "unit_paths": service.unit_paths(units),
+        "level_name": service.level_name,
+        "people": counts.get(unit.id, 0),
+        "below": [u for u in units if u.parent_id == unit.id],
+        "targets": [
+            u
+            for u in units
+            if u.id != unit.id and (unit.parent_id is None or not u.path.startswith(inside))
+        ],
+    }
+
+
+@router.get("/admin/units/{unit_id}", dependencies=[PageChrome])
+async def admin_unit(request: Request, unit_id: str, viewer: Viewer, db: DB) -> Response:
+    policy.access_tree(viewer, to_change=True)
+    unit = await changes.access_unit(db, unit_id)
+    return render(request, "org/admin_unit.html", await _unit_context(db, unit))
+
+
+@router.post("/admin/units/{unit_id}")
+async def admin_change_unit(
+    request: Request, unit_id: str, form: Form, viewer: Viewer, db: DB
+) -> Response:
+    """Rename, move, merge or delete a unit (``action``), then show the tree again."""
+    policy.access_tree(viewer, to_change=True)
+    unit = await changes.access_unit(db, unit_id)
+    action, shown = form.get("action", ""), unit.id
+    try:
+        if action == "rename":
+            await changes.do_update_unit(
+                db, actor=viewer, unit=unit, name=form.get("name", "")[:300]
+            )
+        elif action == "move":
+            if not form.get("parent_id"):
+                raise Invalid.field("parent_id", "choose the unit to move it into")
+            await changes.do_update_unit(db, actor=viewer, unit=unit, parent_id=form["parent_id"])
+        elif action in ("merge", "delete"):
+            if action == "merge" and not form.get("merge_into"):
+                raise Invalid.field("merge_into", "choose the unit to merge it into")
+            removal = await changes.do_delete_unit(
+                db, actor=viewer, unit=unit, merge_into=form.get("merge_into") or None
+            )
+            shown = removal.into.id if removal.into else unit.parent_id or unit.id
+        else:
+            raise Invalid.field("action", "must be rename, move, merge or delete")
+    except AtollError as error:
+        await discard_changes(db, request)
+        again = await changes.access_unit(db, unit_id)
+        ctx = await _unit_context(db, again)
+        ctx.update(error=error.detail)
+        return render(request, "org/admin_unit.html", ctx, status_code=error.status)
+    done = {"rename": "renamed", "move": "moved", "merge": "merged"}.get(action, "deleted")
+    return RedirectResponse(f"/admin/units?done={done}#unit-{shown}", status_code=303)
+
+
 @router.get("/admin/import", dependencies=[PageChrome])
 async def import_page(request: Request, viewer: Viewer) -> Response:
     policy.access_tree(viewer, to_change=True)
@@ -78,9 +142,12 @@ async def import_preview(
     upload = (await request.form()).get("file")
     if upload is None or isinstance(upload, str):
         raise Invalid.field("file", "choose a CSV file to upload")
+    deactivate_missing = form.get("deactivate_missing") == "yes"
     data = await upload.read(importer.MAX_BYTES + 1)
     try:
-        report = await importer.do_import_org(db, actor=viewer, data=data, apply=False)
+        report = await importer.do_import_org(
+            db, actor=viewer, data=data, apply=False, deactivate_missing=deactivate_missing
+        )
     except AtollError as error:
         await discard_changes(db, request)
         return render(request, "org/import.html", {"error": error}, status_code=error.status)
@@ -93,7 +160,12 @@ async def import_preview(
     return render(
         request,
         "org/import.html",
-        {"report": report, "token": token, "filename": upload.filename},
+        {
+            "report": report,
+            "token": token,
+            "filename": upload.filename,
+            "deactivate_missing": deactivate_missing,
+        },
         status_code=_status(report),
     )
 
@@ -114,7 +186,13 @@ async def import_confirm(
     path = settings.var_dir / "imports" / f"{token}.csv"
     if not UPLOAD_NAME.match(token) or not path.exists():
         raise NotFound("This preview has expired. Upload the file again.")
-    report = await importer.do_import_org(db, actor=viewer, data=path.read_bytes(), apply=True)
+    report = await importer.do_import_org(
+        db,
+        actor=viewer,
+        data=path.read_bytes(),
+        apply=True,
+        deactivate_missing=form.get("deactivate_missing") == "yes",
+    )
     if report.rejected:  # the organisation changed since the preview
         await discard_changes(db, request)
         return render(request, "org/import.html", {"report": report}, status_code=_status(report))

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from atoll.kit.errors import Conflict, Forbidden, Invalid
 from atoll.kit.text import clean_name
 from atoll.org import policy
+from atoll.org.events import UnitsChanged, units_changed
 from atoll.org.models import Unit
 from atoll.people.models import Person
 
@@ -84,6 +85,7 @@ async def do_create_unit(
     )
     session.add(unit)
     await session.flush()
+    await units_changed(session, UnitsChanged(created=[unit.id]))
     return unit
 
 
@@ -92,7 +94,8 @@ async def do_ensure_path(
 ) -> Unit:
     """The unit at ``path`` below the root, creating missing units on the way.
 
-    ``known`` maps paths to units already loaded and is updated in place."""
+    ``known`` maps paths to units already loaded and is updated in place. The caller tells
+    the units it created (``units.changed``), once for all of them."""
     unit = root
     for name in path.split("/"):
         name = check_unit_name(name)

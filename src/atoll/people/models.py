@@ -50,6 +50,13 @@ class Person(Base):
     unit_id: Mapped[int | None] = mapped_column(
         BigId, ForeignKey("unit.id", ondelete="SET NULL"), index=True
     )
+    # Reporting line: the id of the person this one reports to (null: nobody). The org domain
+    # sets it (the importer's ``manager`` column) and refuses cycles. No foreign key: SQLite
+    # can only add one by rebuilding this table, and dropping the old table inside the
+    # migration's transaction (foreign keys on) would cascade to every row that refers to a
+    # person. People are never deleted (they are deactivated), and readers treat an id that
+    # names nobody as no manager.
+    manager_id: Mapped[int | None] = mapped_column(BigId, index=True)
     organization: Mapped[str | None] = mapped_column(String(200))
     relation: Mapped[str | None] = mapped_column(String(16))
     password_hash: Mapped[str | None] = mapped_column(String(255))

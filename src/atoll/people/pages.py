@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, select
 
 from atoll.config import Settings
 from atoll.http.client import client_address
@@ -162,7 +162,30 @@ async def profile_context(
         "skills": skills,
         "unit_path": units.unit_paths(tree).get(person.unit_id or -1),
         "can_edit": policy.can_edit_profile(viewer, person),
+        **(await _reporting_lines(db, viewer, visible, person)),
     }
+
+
+REPORTS_SHOWN = 50
+
+
+async def _reporting_lines(
+    db: DB, viewer: Person, visible: ColumnElement[bool], person: Person
+) -> dict[str, Any]:
+    """Who the person reports to and who reports to them (the first ``REPORTS_SHOWN``), as
+    far as the viewer may see the organisation chart and those people."""
+    if not policy.can_see_place(viewer, person):
+        return {"manager": None, "reports": []}
+    manager = None
+    if person.manager_id is not None:
+        manager = await db.scalar(select(Person).where(Person.id == person.manager_id, visible))
+    reports = await db.scalars(
+        select(Person)
+        .where(Person.manager_id == person.id, Person.is_active.is_(True), visible)
+        .order_by(Person.name, Person.id)
+        .limit(REPORTS_SHOWN)
+    )
+    return {"manager": manager, "reports": list(reports.all())}
 
 
 @router.get("/people/{person_id}/edit", dependencies=[PageChrome])
@@ -301,9 +324,11 @@ async def admin_change_person(
         changes = {"is_analyst": form.get("analyst") == "yes"}
     elif action == "kind":
         changes = _kind_changes(form)
+    elif action == "unit":
+        changes = {"unit_id": form.get("unit_id") or ""}
     else:
         raise Invalid.field(
-            "action", "must be role, analyst, kind, password, deactivate or activate"
+            "action", "must be role, analyst, kind, unit, password, deactivate or activate"
         )
     try:
         await service.do_update_person(

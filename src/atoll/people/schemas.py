@@ -42,6 +42,9 @@ class PersonOut(BaseModel):
     is_active: bool
     # May open Analytics: shown to administrators and to the person themselves, else null.
     is_analyst: bool | None = None
+    # Reporting line (the organisation chart): who the person reports to; null when they
+    # report to nobody, or when a guest looks at someone else.
+    manager_id: str | None = None
 
 
 class PersonCreate(BaseModel):

@@ -6,16 +6,18 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from atoll.kit.batches import batches
 from atoll.kit.errors import Conflict, Forbidden, Invalid, denied
 from atoll.kit.ids import parse_id
 from atoll.kit.pagination import clamp_limit, decode_name_id_cursor, encode_cursor
 from atoll.kit.text import clean_name
+from atoll.kit.time import utcnow
 from atoll.people import access, auth, policy
 from atoll.people.events import PeopleChanged, access_changed, people_changed
-from atoll.people.models import KINDS, RELATIONS, ROLES, Person, PersonSkill
+from atoll.people.models import KINDS, RELATIONS, ROLES, AuthSession, Person, PersonSkill
 from atoll.people.passwords import Hashing
 from atoll.people.schemas import EMAIL_PATTERN, SELF_FIELDS
 from atoll.people.units import check_unit, root_unit_id, unit_and_descendants
@@ -363,3 +365,52 @@ async def people_page(
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def do_deactivate_people(
+    session: AsyncSession, *, person_ids: Sequence[int], announce: bool = True
+) -> None:
+    """Deactivate many people at once (an org-chart import's ``deactivate_missing``), each as
+    ``do_update_person`` deactivates one: signed out everywhere (their open event streams
+    told: ``access.changed``, reason ``revoked``); search and the unit spaces follow
+    (``people.changed``; ``announce=False`` for a caller that tells it itself, as an import
+    does for everyone at once). Set-based: a few statements per thousand people. The caller
+    leaves out the last active administrator (Conflict here, changing nothing, if it did
+    not)."""
+    ids = sorted(set(person_ids))
+    if not ids:
+        return
+    admins: list[int] = []
+    for chunk in batches(ids):
+        admins += (
+            await session.scalars(
+                select(Person.id).where(
+                    Person.id.in_(chunk), Person.role == "admin", Person.is_active.is_(True)
+                )
+            )
+        ).all()
+    if admins and not await access.active_admins_besides(session, admins):
+        raise Conflict("This would leave no active administrator; keep one active.")
+    signed_out: set[int] = set()
+    for chunk in batches(ids):
+        await session.execute(
+            update(Person)
+            .where(Person.id.in_(chunk))
+            .values(is_active=False)
+            .execution_options(synchronize_session="fetch")
+        )
+        revoked = await session.execute(
+            update(AuthSession)
+            .where(AuthSession.person_id.in_(chunk), AuthSession.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+            .returning(AuthSession.person_id)
+        )
+        signed_out.update(revoked.scalars().all())
+    for person_id in sorted(signed_out):
+        await access_changed(session, person_id=person_id, reason=auth.REVOKED)
+    if not announce:
+        return
+    people: list[Person] = []
+    for chunk in batches(ids):
+        people += (await session.scalars(select(Person).where(Person.id.in_(chunk)))).all()
+    await people_changed(session, PeopleChanged(people, placed=True))

@@ -62,6 +62,9 @@ async def _unique_slug(session: AsyncSession, name: str) -> str:
     return f"{base}-{n}"
 
 
+unique_slug = _unique_slug  # for the unit spaces that follow the tree (``unit_spaces``)
+
+
 def _space_id(space_id: int | str) -> int:
     sid = parse_id(space_id)
     if sid is None:
