@@ -8,6 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.org.models import Unit
+from atoll.spaces import service as spaces_service
+from atoll.spaces.models import Space
 from tests.factories import auth_headers, make_person, make_unit
 from tests.identity.scim_helpers import (
     GROUP,
@@ -185,3 +187,40 @@ async def test_the_unit_space_follows_group_members_and_deactivation(
     )
     assert off.status_code == 200
     assert str(ids[0]) not in await members()
+
+
+async def test_a_groups_unit_space_follows_it_like_any_units(
+    client: httpx.AsyncClient, db: AsyncSession, scim: dict[str, str]
+) -> None:
+    """Groups change units through the organisation's own functions, so where the units of a
+    level have spaces, a new group gets one, a renamed group renames it and a deleted group's
+    space is archived (its people move up)."""
+    admin = await make_person(db, role="admin")
+    sales = await make_unit(db, "Sales")  # a division, below the top
+    await spaces_service.do_create_space(
+        db, actor=admin, name="Sales", kind="unit", visibility="open", unit_id=sales.id
+    )
+    await db.commit()
+    made = await client.post(
+        f"{SCIM}/Groups", headers=scim, json={"schemas": [GROUP], "displayName": "Support"}
+    )
+    assert made.status_code == 201, made.text
+    unit_id = int(made.json()["id"])
+    space = (await db.execute(select(Space).where(Space.unit_id == unit_id))).scalar_one()
+    assert (space.name, space.kind, space.archived_at) == ("Support", "unit", None)
+    space_id = space.id
+
+    renamed = await client.patch(
+        f"{SCIM}/Groups/{unit_id}",
+        headers=scim,
+        json=patch_body({"op": "replace", "path": "displayName", "value": "Customer Care"}),
+    )
+    assert renamed.status_code == 200, renamed.text
+    db.expire_all()
+    assert (await db.get(Space, space_id)).name == "Customer Care"  # type: ignore[union-attr]
+
+    assert (await client.delete(f"{SCIM}/Groups/{unit_id}", headers=scim)).status_code == 204
+    db.expire_all()
+    kept = await db.get(Space, space_id)
+    assert kept is not None and kept.archived_at is not None
+    assert await _unit(db, unit_id) is None

@@ -13,9 +13,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, delete, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from atoll.kit.errors import Conflict
 from atoll.kit.ids import parse_id
 from atoll.org.models import Unit
-from atoll.org.service import check_unit_name, child_path, do_create_unit, root_unit
+from atoll.org.service import do_create_unit, root_unit
+from atoll.org.tree import do_delete_unit, do_update_unit
 from atoll.people.models import Person
 from atoll.people.service import do_move_people
 
@@ -179,24 +181,12 @@ async def access_group(session: AsyncSession, group_id: str) -> tuple[Unit, Scim
 
 
 async def _rename(session: AsyncSession, unit: Unit, name: str) -> None:
-    """A new name, and the new path of the unit and of everything below it."""
-    name = check_unit_name(name)
-    parent = await session.get(Unit, unit.parent_id) if unit.parent_id is not None else None
-    path = child_path(parent, name)
-    if parent is not None and await session.scalar(
-        select(exists().where(Unit.path == path, Unit.id != unit.id))
-    ):
-        raise ScimError(409, f"There is already a unit named {name} there.", "uniqueness")
-    old = unit.path
-    below = (
-        (await session.execute(select(Unit).where(Unit.path.startswith(old + "/")))).scalars().all()
-        if old
-        else []
-    )
-    unit.name, unit.path = name, path
-    for child in below:
-        child.path = path + child.path[len(old) :]
-    await session.flush()
+    """A new name through org's own rename: the paths below follow, and so does the unit's
+    space."""
+    try:
+        await do_update_unit(session, actor=None, unit=unit, name=name)
+    except Conflict as error:
+        raise ScimError(409, error.detail, "uniqueness") from None
 
 
 async def _move(session: AsyncSession, people: Sequence[Person], unit_id: int | None) -> None:
@@ -262,18 +252,13 @@ async def do_create_group(
 
 
 async def do_delete_group(session: AsyncSession, *, unit: Unit) -> None:
-    """The unit goes; its people move to its parent. The top of the organisation and a unit
-    with units below it stay."""
+    """The unit goes: org merges it into its parent (its people move there, its space is
+    archived). The top of the organisation and a unit with units below it stay."""
     if unit.parent_id is None:
         raise ScimError(400, "The top of the organisation cannot be deleted.", "mutability")
     if await session.scalar(select(exists().where(Unit.parent_id == unit.id))):
         raise ScimError(
             400, "This unit has units below it; delete or move them first.", "mutability"
         )
-    people = list(
-        (await session.execute(select(Person).where(Person.unit_id == unit.id))).scalars()
-    )
-    await _move(session, people, unit.parent_id)
     await session.execute(delete(ScimGroup).where(ScimGroup.unit_id == unit.id))
-    await session.delete(unit)
-    await session.flush()
+    await do_delete_unit(session, actor=None, unit=unit, merge_into=unit.parent_id)

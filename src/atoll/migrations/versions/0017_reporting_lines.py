@@ -1,7 +1,7 @@
 """reporting lines
 
 Revision ID: 0017
-Revises: 0012
+Revises: 0016
 Create Date: 2026-12-04 16:30:00
 
 A person may have a manager: ``person.manager_id``, the id of another person (null: none).
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0017"
-down_revision: str | None = "0012"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
