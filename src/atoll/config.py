@@ -170,6 +170,11 @@ class Settings(BaseSettings):
     oidc_provider_name: str = Field(
         "single sign-on", description='The sign-in page says "Sign in with <this>".'
     )
+    oidc_trust_email: bool = Field(
+        False,
+        description="Take an ID token's e-mail as verified when the provider sends no "
+        "email_verified claim (Entra ID); an explicit false is refused all the same.",
+    )
     oidc_leeway_seconds: int = Field(
         60, ge=0, le=600, description="Clock skew allowed when checking an ID token's times."
     )

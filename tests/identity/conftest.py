@@ -45,6 +45,8 @@ ACCOUNTS: dict[str, dict[str, Any]] = {
     },
     "unverified": {"email": "eve@example.com", "email_verified": False, "name": "Eve"},
     "outsider": {"email": "olga@elsewhere.org", "email_verified": True, "name": "Olga"},
+    # as Entra ID signs people in: an e-mail claim and no email_verified at all
+    "silent": {"email": "enzo@example.com", "name": "Enzo"},
 }
 
 

@@ -98,6 +98,24 @@ async def test_an_unverified_email_does_not_take_over_an_existing_person(
     await nothing_changed(db, people=1)
 
 
+async def test_an_address_the_provider_does_not_vouch_for_is_trusted_only_when_told(
+    client: httpx.AsyncClient, db: AsyncSession, oidc: Configure, op_agent: OpAgent
+) -> None:
+    """Entra ID sends no email_verified: such an address is refused unless
+    ATOLL_OIDC_TRUST_EMAIL says the provider vouches for its addresses; an explicit false
+    is refused even then."""
+    back = await op_agent.sign_in(await start(client), "silent")
+    refused(await client.get(callback_path(back)), 403, "has not verified the address")
+    await nothing_changed(db)
+    oidc(oidc_trust_email=True)
+    back = await op_agent.sign_in(await start(client), "silent")
+    assert (await client.get(callback_path(back))).status_code == 303
+    client.cookies.clear()
+    op_agent.http.cookies.clear()  # another person, in another browser
+    back = await op_agent.sign_in(await start(client), "unverified")
+    refused(await client.get(callback_path(back)), 403, "has not verified the address")
+
+
 async def test_a_domain_not_allowed_is_refused(
     client: httpx.AsyncClient, db: AsyncSession, oidc: Configure, op_agent: OpAgent
 ) -> None:

@@ -15,6 +15,7 @@ import hmac
 import json
 import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -274,3 +275,12 @@ async def finish(
             subject=str(claims["sub"]),
         )
     return provider.issuer, {**extra, **claims}
+
+
+def email_verified(settings: Settings, claims: Mapping[str, Any]) -> bool:
+    """Whether the provider vouches for the e-mail claim: ``email_verified`` true, or absent
+    while ``ATOLL_OIDC_TRUST_EMAIL`` says the provider only hands out addresses it owns."""
+    said = claims.get("email_verified")
+    if said is None:
+        return settings.oidc_trust_email
+    return said is True or (isinstance(said, str) and said.lower() == "true")

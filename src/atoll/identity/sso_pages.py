@@ -86,7 +86,7 @@ async def oidc_callback(
         db, key=f"oidc:{state}", expires_at=datetime.fromtimestamp(started["exp"], UTC)
     )
     identity = accounts.identity_from_claims(
-        settings, issuer=issuer, claims=claims, email_verified=claims.get("email_verified") is True
+        settings, issuer=issuer, claims=claims, email_verified=oidc.email_verified(settings, claims)
     )
     person = await accounts.do_sso_sign_in(db, settings, identity=identity)
     response = await start_browser_session(
