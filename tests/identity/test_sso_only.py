@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tests.factories import PASSWORD, make_person
+from tests.factories import PASSWORD, auth_headers, make_person
 from tests.identity.conftest import Configure, OpAgent, callback_path
 from tests.identity.test_oidc import start
 from tests.web.helpers import csrf_of
@@ -76,3 +76,17 @@ async def test_without_the_option_members_keep_passwords(
 ) -> None:
     member = await make_person(db)
     assert (await password_sign_in(client, member.email)).status_code == 303
+
+
+async def test_under_sso_only_a_member_has_no_password_to_change(
+    client: httpx.AsyncClient, db: AsyncSession, oidc: Configure
+) -> None:
+    member = await make_person(db)
+    headers = await auth_headers(client, member)  # a token from before SSO became the only way
+    oidc(sso_only=True)
+    changed = await client.post(
+        "/api/v1/me/password",
+        json={"current_password": PASSWORD, "new_password": "another long passphrase"},
+        headers=headers,
+    )
+    assert changed.status_code == 403 and "not with a password" in changed.json()["detail"]

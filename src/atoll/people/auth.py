@@ -307,7 +307,10 @@ async def do_change_password(
     The current password is checked as a sign-in is (``do_sign_in``): the attempt counts on
     the throttle and is committed before argon2 runs, so a stolen session cannot guess the
     password faster than the sign-in form. A new password that breaks the rules is refused
-    before anything is counted."""
+    before anything is counted. Under ``ATOLL_SSO_ONLY`` a member has no password to change
+    (Forbidden): they sign in through single sign-on."""
+    if settings.sso_only and credential.person.kind == "member":
+        raise Forbidden(sso_only_message(settings))
     check_password(new, "new_password")
     if new == current:
         raise Invalid.field("new_password", "must differ from your current password")

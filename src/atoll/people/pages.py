@@ -390,7 +390,11 @@ async def revoke_other_sessions(form: Form, credential: CurrentCredential, db: D
 
 
 @router.get("/account/password", dependencies=[PageChrome])
-async def password_page(request: Request, credential: CurrentCredential) -> Response:
+async def password_page(
+    request: Request, credential: CurrentCredential, settings: AppSettings
+) -> Response:
+    if settings.sso_only and credential.person.kind == "member":
+        raise Forbidden(auth.sso_only_message(settings))
     return render(request, "people/password.html", {})
 
 
