@@ -19,12 +19,8 @@ nothing and takes under 30 s."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import os
-import secrets
 import time
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,8 +37,7 @@ from atoll.org.models import Unit
 from atoll.people.models import Person
 from atoll.wiring import make_sessions
 from bench import Figure, Options, benchmark
-from bench.databases import _pg_admin
-from bench.dataset import SCALES, _build, _pg_exists, _pg_url, history_end, working_copy
+from bench.dataset import working_copy
 from bench.server import serve
 
 CLIENTS = 4
@@ -192,32 +187,8 @@ async def _sync(base: str, token: str, directory: Directory) -> tuple[float, int
         return time.perf_counter() - started, client.requests
 
 
-@contextlib.asynccontextmanager
-async def _dataset(kind: str, scale: str) -> AsyncIterator[str]:
-    """A disposable copy of the demo organisation. On PostgreSQL the kept copy is this
-    benchmark's own (built on first use): the shared one of the other benchmarks is left at
-    the schema they expect."""
-    if kind == "sqlite":
-        async with working_copy(kind, scale) as url:
-            yield url
-        return
-    kept = f"atoll_bench_scim_{scale}_{history_end():%Y%m}"
-    if not await _pg_exists(kept):
-        partial = kept + "_partial"
-        await _pg_admin(f'DROP DATABASE IF EXISTS "{partial}" WITH (FORCE)')
-        await _pg_admin(f'CREATE DATABASE "{partial}"')
-        await _build(SCALES[scale], _pg_url(partial))
-        await _pg_admin(f'ALTER DATABASE "{partial}" RENAME TO "{kept}"')
-    name = f"atoll_bench_run_{os.getpid()}_{secrets.token_hex(3)}"
-    await _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{kept}"')
-    try:
-        yield _pg_url(name)
-    finally:
-        await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 async def _run_one(kind: str, scale: str) -> list[Figure]:
-    async with _dataset(kind, scale) as url:
+    async with working_copy(kind, scale) as url:
         directory, token = await _read_directory(url)
         async with serve(url) as server:
             figures = []
