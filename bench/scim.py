@@ -32,6 +32,7 @@ from atoll.config import Settings
 from atoll.db.engine import make_engine
 from atoll.events.models import Event
 from atoll.identity.models import ScimGroup, ScimUser
+from atoll.identity.scim_groups import group_id
 from atoll.identity.scim_tokens import do_create_token
 from atoll.org.models import Unit
 from atoll.people.models import Person
@@ -172,7 +173,7 @@ class Client:
         if not found:  # first sync: match by name, and the unit the client knows
             params["filter"] = f'displayName eq "{body["displayName"]}"'
             named = (await self.call("GET", "/Groups", params=params))["Resources"]
-            found = [g for g in named if g["id"] == str(unit_id)]
+            found = [g for g in named if g["id"] == group_id(unit_id)]
         await self.call("PUT", f"/Groups/{found[0]['id']}", json=body)
 
 

@@ -4,10 +4,11 @@ unit, a rename renames the unit's path, a delete hands the people to the parent 
 from __future__ import annotations
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.org.models import Unit
+from atoll.people.models import Person
 from atoll.spaces import service as spaces_service
 from atoll.spaces.models import Space
 from tests.factories import auth_headers, make_person, make_unit
@@ -21,9 +22,15 @@ from tests.identity.scim_helpers import (
 )
 
 
-async def _unit(db: AsyncSession, unit_id: str | int) -> Unit | None:
+async def _unit(db: AsyncSession, unit_id: int) -> Unit | None:
     db.expire_all()
-    return (await db.execute(select(Unit).where(Unit.id == int(unit_id)))).scalar_one_or_none()
+    return (await db.execute(select(Unit).where(Unit.id == unit_id))).scalar_one_or_none()
+
+
+def _unit_id(group_id: str) -> int:
+    """The unit behind a Group's id ("g" and the unit's number)."""
+    assert group_id.startswith("g") and group_id[1:].isdigit(), group_id
+    return int(group_id[1:])
 
 
 async def test_a_group_is_a_unit_with_its_people(
@@ -45,9 +52,10 @@ async def test_a_group_is_a_unit_with_its_people(
     )
     assert answer.status_code == 201, answer.text
     sales = answer.json()
-    unit = await _unit(db, sales["id"])
+    unit = await _unit(db, _unit_id(sales["id"]))
     assert unit is not None and (unit.name, unit.parent_id, unit.path) == ("Sales", top_id, "Sales")
-    assert (await person(db, ana_id)).unit_id == int(sales["id"])
+    assert (await person(db, ana_id)).unit_id == _unit_id(sales["id"])
+    assert sales["meta"]["location"].endswith(f"/scim/v2/Groups/{sales['id']}")
     assert sorted(m["value"] for m in sales["members"]) == sorted([str(ana_id), str(bo_id)])
     assert sales["members"][0]["$ref"].endswith(f"/scim/v2/Users/{sales['members'][0]['value']}")
     listed = await client.get(
@@ -61,7 +69,7 @@ async def test_a_group_is_a_unit_with_its_people(
     by_name = await client.get(
         f"{SCIM}/Groups", headers=scim, params={"filter": 'displayName eq "team"'}
     )
-    assert [g["id"] for g in by_name.json()["Resources"]] == [str(team_id)]
+    assert [g["id"] for g in by_name.json()["Resources"]] == [f"g{team_id}"]
     by_ext = await client.get(
         f"{SCIM}/Groups", headers=scim, params={"filter": 'externalId eq "g-1"'}
     )
@@ -77,7 +85,7 @@ async def test_a_put_replaces_members_and_renames_the_subtree(
     ana_id = (await make_person(db, email="ana@example.com", unit_id=sales_id)).id
     bo_id = (await make_person(db, email="bo@example.com")).id
     body = {"schemas": [GROUP], "displayName": "Revenue", "members": [{"value": str(bo_id)}]}
-    answer = await client.put(f"{SCIM}/Groups/{sales_id}", headers=scim, json=body)
+    answer = await client.put(f"{SCIM}/Groups/g{sales_id}", headers=scim, json=body)
     assert answer.status_code == 200, answer.text
     assert [m["value"] for m in answer.json()["members"]] == [str(bo_id)]
     assert (await person(db, ana_id)).unit_id == top_id
@@ -85,7 +93,7 @@ async def test_a_put_replaces_members_and_renames_the_subtree(
     child = await _unit(db, emea_id)
     assert child is not None and child.path == "Revenue/EMEA"
     events = await count_events(db)
-    same = await client.put(f"{SCIM}/Groups/{sales_id}", headers=scim, json=body)
+    same = await client.put(f"{SCIM}/Groups/g{sales_id}", headers=scim, json=body)
     assert same.status_code == 200 and await count_events(db) == events
 
 
@@ -97,16 +105,16 @@ async def test_delete_moves_the_people_to_the_parent_unit(
     top_id, sales_id, emea_id = sales.parent_id, sales.id, emea.id
     ana_id = (await make_person(db, email="ana@example.com", unit_id=emea_id)).id
     assert_scim_error(
-        await client.delete(f"{SCIM}/Groups/{sales_id}", headers=scim), 400, "mutability"
+        await client.delete(f"{SCIM}/Groups/g{sales_id}", headers=scim), 400, "mutability"
     )
     assert_scim_error(
-        await client.delete(f"{SCIM}/Groups/{top_id}", headers=scim), 400, "mutability"
+        await client.delete(f"{SCIM}/Groups/g{top_id}", headers=scim), 400, "mutability"
     )
-    gone = await client.delete(f"{SCIM}/Groups/{emea_id}", headers=scim)
+    gone = await client.delete(f"{SCIM}/Groups/g{emea_id}", headers=scim)
     assert gone.status_code == 204
     assert await _unit(db, emea_id) is None
     assert (await person(db, ana_id)).unit_id == sales_id
-    assert_scim_error(await client.get(f"{SCIM}/Groups/{emea_id}", headers=scim), 404)
+    assert_scim_error(await client.get(f"{SCIM}/Groups/g{emea_id}", headers=scim), 404)
 
 
 async def test_bad_group_bodies_change_nothing(
@@ -172,7 +180,7 @@ async def test_the_unit_space_follows_group_members_and_deactivation(
         return {m["person_id"] for m in answer.json()["items"]}
 
     added = await client.patch(
-        f"{SCIM}/Groups/{sales_id}",
+        f"{SCIM}/Groups/g{sales_id}",
         headers=scim,
         json=patch_body(
             {"op": "Add", "path": "members", "value": [{"value": str(i)} for i in ids]}
@@ -205,13 +213,14 @@ async def test_a_groups_unit_space_follows_it_like_any_units(
         f"{SCIM}/Groups", headers=scim, json={"schemas": [GROUP], "displayName": "Support"}
     )
     assert made.status_code == 201, made.text
-    unit_id = int(made.json()["id"])
+    group_id = made.json()["id"]
+    unit_id = _unit_id(group_id)
     space = (await db.execute(select(Space).where(Space.unit_id == unit_id))).scalar_one()
     assert (space.name, space.kind, space.archived_at) == ("Support", "unit", None)
     space_id = space.id
 
     renamed = await client.patch(
-        f"{SCIM}/Groups/{unit_id}",
+        f"{SCIM}/Groups/{group_id}",
         headers=scim,
         json=patch_body({"op": "replace", "path": "displayName", "value": "Customer Care"}),
     )
@@ -219,8 +228,80 @@ async def test_a_groups_unit_space_follows_it_like_any_units(
     db.expire_all()
     assert (await db.get(Space, space_id)).name == "Customer Care"  # type: ignore[union-attr]
 
-    assert (await client.delete(f"{SCIM}/Groups/{unit_id}", headers=scim)).status_code == 204
+    assert (await client.delete(f"{SCIM}/Groups/{group_id}", headers=scim)).status_code == 204
     db.expire_all()
     kept = await db.get(Space, space_id)
     assert kept is not None and kept.archived_at is not None
     assert await _unit(db, unit_id) is None
+
+
+async def test_a_user_and_a_group_never_share_an_id(
+    client: httpx.AsyncClient, db: AsyncSession, scim: dict[str, str]
+) -> None:
+    """Person n and unit n are User "n" and Group "gn" (RFC 7643 §3.1: an id is unique across
+    every resource); each id names one resource, and only one way."""
+    unit = await make_unit(db, "Ops")
+    someone = await make_person(db)
+    for _ in range(50):  # make the numbers meet: ids only grow
+        if unit.id < someone.id:
+            unit = await make_unit(db)
+        elif someone.id < unit.id:
+            someone = await make_person(db)
+    number, unit_name = unit.id, unit.name
+    assert someone.id == number
+    await db.execute(update(Person).where(Person.id == number).values(unit_id=number))
+    await db.commit()
+    user = (await client.get(f"{SCIM}/Users/{number}", headers=scim)).json()
+    group = (await client.get(f"{SCIM}/Groups/g{number}", headers=scim)).json()
+    assert (user["id"], group["id"]) == (str(number), f"g{number}")
+    assert (group["displayName"], group["meta"]["resourceType"]) == (unit_name, "Group")
+    assert group["meta"]["location"].endswith(f"/scim/v2/Groups/g{number}")
+    assert [(m["value"], m["type"]) for m in group["members"]] == [(str(number), "User")]
+    assert group["members"][0]["$ref"] == user["meta"]["location"]
+    assert_scim_error(await client.get(f"{SCIM}/Groups/{number}", headers=scim), 404)
+    assert_scim_error(await client.get(f"{SCIM}/Users/g{number}", headers=scim), 404)
+    listed = (await client.get(f"{SCIM}/Groups", headers=scim)).json()["Resources"]
+    assert all(g["id"].startswith("g") for g in listed) and len(listed) >= 2
+
+    async def found(filter_text: str) -> list[str]:
+        answer = await client.get(f"{SCIM}/Groups", headers=scim, params={"filter": filter_text})
+        assert answer.status_code == 200, answer.text
+        return [g["id"] for g in answer.json()["Resources"]]
+
+    assert await found(f'id eq "g{number}"') == [f"g{number}"]
+    assert await found(f'id eq "{number}"') == []
+    assert await found(f"id eq {number}") == []
+    assert f"g{number}" not in await found(f'id ne "g{number}"')
+    assert await found(f'members[value eq "{number}"]') == [f"g{number}"]
+
+
+async def test_a_malformed_group_id_is_a_404(
+    client: httpx.AsyncClient, db: AsyncSession, scim: dict[str, str]
+) -> None:
+    unit_id = (await make_unit(db, "Sales")).id
+    body = {"schemas": [GROUP], "displayName": "Renamed"}
+    patch = patch_body({"op": "replace", "path": "displayName", "value": "Renamed"})
+    bad = [
+        str(unit_id),  # the unit's bare number is not a Group's id
+        f"G{unit_id}",
+        f"g0{unit_id}",
+        f"g+{unit_id}",
+        f"g-{unit_id}",
+        f"g{unit_id}.0",
+        f"g{unit_id}x",
+        f"gg{unit_id}",
+        f" g{unit_id}",
+        "g",
+        "g0",
+        "g99999999999999999999",
+        "g\u0661",  # an Arabic-Indic digit one
+        "null",
+    ]
+    for ident in bad:
+        url = f"{SCIM}/Groups/{ident}"
+        assert_scim_error(await client.get(url, headers=scim), 404)
+        assert_scim_error(await client.put(url, headers=scim, json=body), 404)
+        assert_scim_error(await client.patch(url, headers=scim, json=patch), 404)
+        assert_scim_error(await client.delete(url, headers=scim), 404)
+    kept = await _unit(db, unit_id)
+    assert kept is not None and kept.name == "Sales"

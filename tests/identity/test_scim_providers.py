@@ -90,7 +90,7 @@ async def test_entra_group_membership_patches(
     top_id, sales_id = sales.parent_id, sales.id
     ana = await _user(client, scim, "ana@contoso.com")
     bo = await _user(client, scim, "bo@contoso.com")
-    group = f"{SCIM}/Groups/{sales_id}"
+    group = f"{SCIM}/Groups/g{sales_id}"
     added = await client.patch(
         group,
         headers=scim,

@@ -145,7 +145,7 @@ async def search_groups(request: Request, _: Client, db: DB, settings: AppSettin
 
 
 async def _group(db: DB, unit_id: int, settings: Settings, request: Request) -> dict[str, Any]:
-    unit, row = await groups.access_group(db, str(unit_id))
+    unit, row = await groups.access_group(db, groups.group_id(unit_id))
     members = (await groups.members_of(db, [unit.id]))[unit.id]
     return _shown(request, groups.group_resource(unit, row, members, base_of(settings)))
 

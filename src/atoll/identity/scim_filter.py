@@ -19,6 +19,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, func, not_, or_, true
 
+from atoll.kit.ids import parse_id
+
 from .scim_errors import ScimError, invalid_filter, invalid_path
 
 OPS = frozenset({"eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le"})
@@ -305,6 +307,8 @@ class Column:
     # tables holds it); given the value as sent.
     equals: Callable[[str], ColumnElement[bool]] | None = None
     exists: Callable[[ColumnElement[bool]], ColumnElement[bool]] | None = None
+    # An id's number as the client writes it (None: no resource has that id).
+    ident: Callable[[Any], int | None] = parse_id
 
 
 def _escape_like(text: str) -> str:
@@ -345,9 +349,8 @@ def _compare_sql(column: Column, node: Compare) -> ColumnElement[bool]:
     elif column.kind == "id":
         if node.op not in ("eq", "ne"):
             raise invalid_filter(f"{node.attr} can only be compared with eq or ne")
-        try:
-            wanted = int(str(node.value))
-        except ValueError:
+        wanted = column.ident(node.value)
+        if wanted is None:
             return false() if node.op == "eq" else true()
         clause = column.expr == wanted if node.op == "eq" else column.expr != wanted
     elif column.equals is not None and node.op == "eq" and isinstance(node.value, str):

@@ -31,6 +31,22 @@ from .scim_schemas import GROUP
 NAMES = {n.lower(): n for n in ("displayName", "members", "externalId")}
 SHAPE = Shape(names=NAMES, multi=frozenset({"members"}), complex=frozenset(), ignored=frozenset())
 MEMBER_PARTS = {"value", "$ref", "type", "display"}
+# A Group's id is "g" and its unit's number: never a User's id (a person's number), as RFC 7643
+# §3.1 wants an id unique across every resource of the service.
+ID_PREFIX = "g"
+
+
+def group_id(unit_id: int) -> str:
+    return f"{ID_PREFIX}{unit_id}"
+
+
+def unit_id_of(value: Any) -> int | None:
+    """The unit behind a Group's id, or None when it is not one: "g12" is unit 12; "12",
+    "G12", "g012" and anything else name no Group."""
+    if not isinstance(value, str) or not value.startswith(ID_PREFIX):
+        return None
+    digits = value[len(ID_PREFIX) :]
+    return None if digits.startswith("0") else parse_id(digits)
 
 
 @dataclass(frozen=True)
@@ -61,7 +77,7 @@ async def members_of(session: AsyncSession, unit_ids: Sequence[int]) -> dict[int
 def group_resource(
     unit: Unit, row: ScimGroup | None, members: list[int] | None, base: str
 ) -> dict[str, Any]:
-    doc: dict[str, Any] = {"schemas": [GROUP], "id": str(unit.id)}
+    doc: dict[str, Any] = {"schemas": [GROUP], "id": group_id(unit.id)}
     if row is not None and row.external_id:
         doc["externalId"] = row.external_id
     doc["displayName"] = unit.name
@@ -74,7 +90,7 @@ def group_resource(
         "resourceType": "Group",
         "created": created,
         "lastModified": created,
-        "location": f"{base}/Groups/{unit.id}",
+        "location": f"{base}/Groups/{group_id(unit.id)}",
     }
     return doc
 
@@ -124,7 +140,7 @@ def group_column(attr: str) -> Column | None:
 
 def _group_columns() -> dict[str, Column]:
     return {
-        "id": Column(Unit.id, "id"),
+        "id": Column(Unit.id, "id", ident=unit_id_of),
         "displayname": Column(Unit.name),
         "externalid": Column(ScimGroup.external_id, exact=True),
         "members": Column(Person.id, "id", exists=_members_exist),
@@ -161,8 +177,8 @@ async def groups_page(
     return int(total or 0), rows
 
 
-async def access_group(session: AsyncSession, group_id: str) -> tuple[Unit, ScimGroup | None]:
-    uid = parse_id(group_id)
+async def access_group(session: AsyncSession, ident: str) -> tuple[Unit, ScimGroup | None]:
+    uid = unit_id_of(ident)
     found = None
     if uid is not None:
         found = (
@@ -173,7 +189,7 @@ async def access_group(session: AsyncSession, group_id: str) -> tuple[Unit, Scim
             )
         ).first()
     if found is None:
-        raise not_found("Group", group_id)
+        raise not_found("Group", ident)
     return found[0], found[1]
 
 
