@@ -166,12 +166,7 @@ async def elsewhere(discovery: str, request: Request, _: Client) -> Response:
     top = discovery.split("/")[0]
     if request.method != "GET" and top in ("ServiceProviderConfig", "ResourceTypes", "Schemas"):
         raise ScimError(405, f"/{discovery} can only be read (GET).")
-    if discovery in ("Users", "Groups") or discovery.count("/") == 1 and top in ("Users", "Groups"):
+    one = discovery.count("/") == 1 and top in ("Users", "Groups")
+    if one or discovery in ("Users", "Groups", ".search"):
         raise ScimError(405, f"{request.method} is not offered on /{discovery}.")
-    if discovery == ".search" and request.method == "POST":
-        raise ScimError(
-            501,
-            "Searching Users and Groups at once is not supported: use /Users/.search "
-            "or /Groups/.search.",
-        )
     raise ScimError(404, f"There is nothing at /{discovery}.")

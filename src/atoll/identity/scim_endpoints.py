@@ -1,6 +1,7 @@
-"""SCIM Users and Groups: list (filter, paging, attributes), search, read, create, replace,
-patch and delete. Each change is one transaction (the request's); a PATCH is applied to the
-resource as the client sees it and then read like a PUT (``scim_patch``)."""
+"""SCIM Users and Groups: list (filter, paging, attributes), search (of one type, or of both at
+``/.search``), read, create, replace, patch and delete. Each change is one transaction (the
+request's); a PATCH is applied to the resource as the client sees it and then read like a PUT
+(``scim_patch``)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from atoll.people.passwords import Hashing
 from . import scim_groups as groups
 from . import scim_users as users
 from .scim_api import PREFIX, Client, ScimRoute, base_of, listing, read_json, scim
+from .scim_filter import Resolve, across
 from .scim_patch import apply_patch
 from .scim_schemas import list_response
 from .scim_values import project
@@ -37,18 +39,50 @@ def _wants_members(params: dict[str, Any]) -> bool:
     return "members" not in excluded
 
 
+# --- Users and Groups at once ---------------------------------------------------------
+
+
+@router.post("/.search")
+async def search_everything(request: Request, _: Client, db: DB, settings: AppSettings) -> Response:
+    """A search of every resource (RFC 7644 §3.4.3): the Users it finds, then the Groups, paged
+    as one list. An attribute of one type only is, on the other, one without a value; the
+    attributes asked for that a type lacks are left out of its resources."""
+    params = listing(await read_json(request))
+    base, start, count = base_of(settings), params["start"], params["count"]
+    user_total, found = await _users(
+        db, base, params, across(users.user_column, groups.group_column)
+    )
+    # the Groups' part of the page: after the Users' last one, or where the page starts past them
+    rest = {**params, "start": max(1, start - user_total), "count": count - len(found)}
+    group_total, more = await _groups(
+        db, base, rest, across(groups.group_column, users.user_column)
+    )
+    return scim(list_response(found + more, total=user_total + group_total, start=start))
+
+
 # --- Users ----------------------------------------------------------------------------
 
 
-async def _list_users(db: DB, settings: Settings, params: dict[str, Any]) -> Response:
+async def _users(
+    db: DB, base: str, params: dict[str, Any], resolve: Resolve = users.user_column
+) -> tuple[int, list[dict[str, Any]]]:
+    """How many Users the search finds, and those of its page as the client asked for them."""
     total, rows = await users.users_page(
-        db, filter_text=params["filter"], start=params["start"], count=params["count"]
+        db,
+        filter_text=params["filter"],
+        start=params["start"],
+        count=params["count"],
+        resolve=resolve,
     )
-    base = base_of(settings)
     found = [
         project(users.user_resource(p, r, base), params["attributes"], params["excludedAttributes"])
         for p, r in rows
     ]
+    return total, found
+
+
+async def _list_users(db: DB, settings: Settings, params: dict[str, Any]) -> Response:
+    total, found = await _users(db, base_of(settings), params)
     return scim(list_response(found, total=total, start=params["start"]))
 
 
@@ -117,12 +151,17 @@ async def delete_user(user_id: str, _: Client, db: DB, settings: AppSettings) ->
 # --- Groups ---------------------------------------------------------------------------
 
 
-async def _list_groups(db: DB, settings: Settings, params: dict[str, Any]) -> Response:
+async def _groups(
+    db: DB, base: str, params: dict[str, Any], resolve: Resolve = groups.group_column
+) -> tuple[int, list[dict[str, Any]]]:
     total, rows = await groups.groups_page(
-        db, filter_text=params["filter"], start=params["start"], count=params["count"]
+        db,
+        filter_text=params["filter"],
+        start=params["start"],
+        count=params["count"],
+        resolve=resolve,
     )
     members = await groups.members_of(db, [u.id for u, _ in rows]) if _wants_members(params) else {}
-    base = base_of(settings)
     found = [
         project(
             groups.group_resource(u, r, members.get(u.id), base),
@@ -131,6 +170,11 @@ async def _list_groups(db: DB, settings: Settings, params: dict[str, Any]) -> Re
         )
         for u, r in rows
     ]
+    return total, found
+
+
+async def _list_groups(db: DB, settings: Settings, params: dict[str, Any]) -> Response:
+    total, found = await _groups(db, base_of(settings), params)
     return scim(list_response(found, total=total, start=params["start"]))
 
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, not_, or_, true
+from sqlalchemy import ColumnElement, and_, false, func, not_, null, or_, true
 
 from atoll.kit.ids import parse_id
 
@@ -300,7 +300,7 @@ class Column:
     attribute's sub-attribute (a group's members) in its own sub-query."""
 
     expr: Any
-    kind: str = "text"  # "text" | "bool" | "id"
+    kind: str = "text"  # "text" | "bool" | "id" | "absent" (not an attribute of this type)
     exact: bool = False
     folded: bool = False  # stored lower-cased already: only the value is lower-cased
     # An equality that an index answers better than ``expr == value`` (userName: either of two
@@ -309,6 +309,10 @@ class Column:
     exists: Callable[[ColumnElement[bool]], ColumnElement[bool]] | None = None
     # An id's number as the client writes it (None: no resource has that id).
     ident: Callable[[Any], int | None] = parse_id
+
+
+# The column behind each attribute a filter may name (None: not one that can be filtered on).
+Resolve = Callable[[str], Column | None]
 
 
 def _escape_like(text: str) -> str:
@@ -336,7 +340,27 @@ def _text_sql(column: Column, op: str, value: Any) -> ColumnElement[bool]:
     return comparisons[op]()
 
 
+ABSENT = Column(null(), "absent")
+
+
+def across(own: Resolve, *others: Resolve) -> Resolve:
+    """The columns of one resource type in a search of several (``POST /.search``): an
+    attribute only another type has is, on this one, an attribute without a value (RFC 7644
+    §3.4.2.1), so ``pr`` and ``eq`` on it are false and ``ne`` true. An attribute no type has
+    is still an error."""
+
+    def resolve(attr: str) -> Column | None:
+        column = own(attr)
+        if column is None and any(other(attr) is not None for other in others):
+            return ABSENT
+        return column
+
+    return resolve
+
+
 def _compare_sql(column: Column, node: Compare) -> ColumnElement[bool]:
+    if column.kind == "absent":
+        return true() if node.op == "ne" else false()
     if node.op == "pr":
         clause: ColumnElement[bool] = column.expr.is_not(None)
         if column.kind == "text":
@@ -360,7 +384,7 @@ def _compare_sql(column: Column, node: Compare) -> ColumnElement[bool]:
     return column.exists(clause) if column.exists is not None else clause
 
 
-def to_sql(node: Node, resolve: Callable[[str], Column | None]) -> ColumnElement[bool]:
+def to_sql(node: Node, resolve: Resolve) -> ColumnElement[bool]:
     """The filter as a WHERE clause; ``resolve`` names the column of each attribute (None:
     not one that can be filtered on, an ``invalidFilter`` error)."""
     if isinstance(node, Logic):

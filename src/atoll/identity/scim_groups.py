@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, exists, func, select
+from sqlalchemy import ColumnElement, and_, delete, exists, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.kit.errors import Conflict
@@ -24,7 +24,7 @@ from atoll.people.service import do_move_people
 from . import scim_values as values
 from .models import ScimGroup, ScimUser
 from .scim_errors import ScimError, invalid_syntax, invalid_value, not_found
-from .scim_filter import Column, parse_filter, strip_urn, to_sql
+from .scim_filter import Column, Resolve, parse_filter, strip_urn, to_sql
 from .scim_patch import Shape
 from .scim_schemas import GROUP
 
@@ -145,6 +145,7 @@ def _group_columns() -> dict[str, Column]:
         "externalid": Column(ScimGroup.external_id, exact=True),
         "members": Column(Person.id, "id", exists=_members_exist),
         "members.value": Column(Person.id, "id", exists=_members_exist),
+        "meta.resourcetype": Column(literal("Group")),
     }
 
 
@@ -152,11 +153,16 @@ _GROUP_COLUMNS = _group_columns()
 
 
 async def groups_page(
-    session: AsyncSession, *, filter_text: str | None, start: int, count: int
+    session: AsyncSession,
+    *,
+    filter_text: str | None,
+    start: int,
+    count: int,
+    resolve: Resolve = group_column,
 ) -> tuple[int, list[tuple[Unit, ScimGroup | None]]]:
     where: ColumnElement[bool] = and_(Unit.id.is_not(None))
     if filter_text:
-        where = to_sql(parse_filter(filter_text), group_column)
+        where = to_sql(parse_filter(filter_text), resolve)
     total = await session.scalar(
         select(func.count())
         .select_from(Unit)

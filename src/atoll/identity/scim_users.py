@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -26,7 +26,7 @@ from atoll.people.service import check_email, do_create_person, do_update_person
 from . import scim_values as values
 from .models import ScimUser
 from .scim_errors import ScimError, invalid_syntax, invalid_value, not_found
-from .scim_filter import Column, parse_filter, strip_urn, to_sql
+from .scim_filter import Column, Resolve, parse_filter, strip_urn, to_sql
 from .scim_patch import Shape
 from .scim_schemas import ENTERPRISE, USER
 
@@ -282,6 +282,7 @@ def _user_columns() -> dict[str, Column]:
         "name.familyname": Column(ScimUser.family_name),
         "title": Column(Person.title),
         "active": Column(Person.is_active, "bool"),
+        "meta.resourcetype": Column(literal("User")),
     }
 
 
@@ -293,12 +294,17 @@ def _visible() -> ColumnElement[bool]:
 
 
 async def users_page(
-    session: AsyncSession, *, filter_text: str | None, start: int, count: int
+    session: AsyncSession,
+    *,
+    filter_text: str | None,
+    start: int,
+    count: int,
+    resolve: Resolve = user_column,
 ) -> tuple[int, list[tuple[Person, ScimUser | None]]]:
     """One page of the Users a filter finds, in id order, and how many it finds in all."""
     where = _visible()
     if filter_text:
-        where = and_(where, to_sql(parse_filter(filter_text), user_column))
+        where = and_(where, to_sql(parse_filter(filter_text), resolve))
     joined = select(Person, ScimUser).outerjoin(ScimUser, ScimUser.person_id == Person.id)
     rows: list[tuple[Person, ScimUser | None]] = []
     if count > 0:
