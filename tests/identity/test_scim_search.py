@@ -120,6 +120,7 @@ async def test_a_filter_attribute_of_one_type_matches_nothing_of_the_other(
     assert await _ids(client, scim, 'displayName co "o"') == [ana, bo, top]
     # without a value: pr and eq are false, ne is true, and not() turns them round
     assert await _ids(client, scim, "not (userName pr)") == [top, sales]
+    assert await _ids(client, scim, "not (members pr)") == [ana, bo]
     assert await _ids(client, scim, 'title ne "Designer"') == [ana, top, sales]
     assert await _ids(client, scim, 'not (members[value eq "1"]) and title pr') == [bo]
     assert await _ids(client, scim, f'id eq "{ana}" or id eq "{sales}"') == [ana, sales]
