@@ -13,6 +13,7 @@ Content-Security-Policy violations; a test fails if any show up (see ``page``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import sys
@@ -101,50 +102,37 @@ async def _wait_healthy(base_url: str, process: asyncio.subprocess.Process, serv
     )
 
 
-@pytest.fixture(scope="package")
-async def server(
-    fresh_database: Callable[[str], Awaitable[Any]], tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Server]:
-    """``atoll migrate``, ``atoll demo`` and ``atoll serve`` on a brand-new database."""
-    database = await fresh_database("browser")
-    var_dir = tmp_path_factory.mktemp("browser-var")
-    inbox = Inbox()
-    inbox.port = _free_port()
-    smtp = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
-    smtp.start()
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    env = {
+def env_for(database_url: str, var_dir: Path, base_url: str, label: str) -> dict[str, str]:
+    """The environment of an ``atoll`` process of the tests: this database and folder, cheap
+    password hashes, no Redis, ``base_url`` as its public address."""
+    return {
         **os.environ,
-        "ATOLL_DATABASE_URL": database.url,
+        "ATOLL_DATABASE_URL": database_url,
         "ATOLL_VAR_DIR": str(var_dir),
-        "ATOLL_SECRET_KEY": "browser-test-secret-" + "x" * 32,
+        "ATOLL_SECRET_KEY": f"{label}-test-secret-" + "x" * 32,
         "ATOLL_ARGON2_TIME_COST": "1",
         "ATOLL_ARGON2_MEMORY_KIB": "1024",
         "ATOLL_BASE_URL": base_url,
         "ATOLL_REDIS_URL": "",
-        "ATOLL_SMTP_HOST": "127.0.0.1",
-        "ATOLL_SMTP_PORT": str(inbox.port),
-        "ATOLL_SMTP_FROM": "atoll@northwind.example",
     }
-    await _atoll(env, "migrate")
-    await _atoll(env, "demo")
-    server = Server(base_url=base_url, env=env, log=var_dir / "serve.log", inbox=inbox)
-    with server.log.open("wb") as log:
+
+
+@contextlib.asynccontextmanager
+async def serving(env: dict[str, str], port: int, log: Path, **more: Any) -> AsyncIterator[Server]:
+    """``atoll serve`` on ``port`` with ``env``, its output in ``log``: yields once it answers
+    ``/healthz``, and stops it (terminate, then kill after 10 s) when done."""
+    server = Server(base_url=f"http://127.0.0.1:{port}", env=env, log=log, **more)
+    with server.log.open("wb") as out:
         process = await asyncio.create_subprocess_exec(
             str(BIN / "atoll"),
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
+            *("serve", "--host", "127.0.0.1", "--port", str(port)),
             env=env,
-            stdout=log,
+            stdout=out,
             stderr=asyncio.subprocess.STDOUT,
             start_new_session=True,
         )
     try:
-        await _wait_healthy(base_url, process, server)
+        await _wait_healthy(server.base_url, process, server)
         yield server
     finally:
         if process.returncode is None:
@@ -154,6 +142,33 @@ async def server(
             except TimeoutError:
                 process.kill()
                 await process.wait()
+
+
+@pytest.fixture(scope="package")
+async def server(
+    fresh_database: Callable[[str], Awaitable[Any]], tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Server]:
+    """``atoll migrate``, ``atoll demo`` and ``atoll serve`` on a brand-new database, mailing a
+    real SMTP server."""
+    database = await fresh_database("browser")
+    var_dir = tmp_path_factory.mktemp("browser-var")
+    inbox = Inbox()
+    inbox.port = _free_port()
+    smtp = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
+    smtp.start()
+    port = _free_port()
+    env = env_for(database.url, var_dir, f"http://127.0.0.1:{port}", "browser")
+    env.update(
+        ATOLL_SMTP_HOST="127.0.0.1",
+        ATOLL_SMTP_PORT=str(inbox.port),
+        ATOLL_SMTP_FROM="atoll@northwind.example",
+    )
+    try:
+        await _atoll(env, "migrate")
+        await _atoll(env, "demo")
+        async with serving(env, port, var_dir / "serve.log", inbox=inbox) as running:
+            yield running
+    finally:
         smtp.stop()
 
 

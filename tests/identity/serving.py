@@ -4,8 +4,6 @@ database with an administrator, a root unit, an Engineering unit and the "SSO Gu
 
 from __future__ import annotations
 
-import asyncio
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -13,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from tests.browser.conftest import BIN, Server, _atoll, _wait_healthy
+from tests.browser.conftest import Server, _atoll, env_for, serving
 
 ADMIN, PASSWORD = "admin@example.com", "an admin password 123"
 
@@ -42,39 +40,9 @@ async def atoll_serving(
     fresh_database: Any, var_dir: Path, port: int, env: dict[str, str]
 ) -> AsyncIterator[Server]:
     database = await fresh_database("sso-browser")
-    base_url = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "ATOLL_DATABASE_URL": database.url,
-        "ATOLL_VAR_DIR": str(var_dir),
-        "ATOLL_SECRET_KEY": "sso-browser-secret-" + "x" * 32,
-        "ATOLL_ARGON2_TIME_COST": "1",
-        "ATOLL_ARGON2_MEMORY_KIB": "1024",
-        "ATOLL_BASE_URL": base_url,
-        "ATOLL_REDIS_URL": "",
-        **env,
-    }
+    env = {**env_for(database.url, var_dir, f"http://127.0.0.1:{port}", "sso-browser"), **env}
     await _atoll(env, "migrate")
     await _atoll(env, "create-admin", "--email", ADMIN, "--name", "Admin", "--password", PASSWORD)
-    server = Server(base_url=base_url, env=env, log=var_dir / "serve.log")
-    with server.log.open("wb") as log:
-        process = await asyncio.create_subprocess_exec(
-            str(BIN / "atoll"),
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            env=env,
-            stdout=log,
-            stderr=asyncio.subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        await _wait_healthy(base_url, process, server)
-        await _arrange(base_url)
+    async with serving(env, port, var_dir / "serve.log") as server:
+        await _arrange(server.base_url)
         yield server
-    finally:
-        if process.returncode is None:
-            process.terminate()
-            await process.wait()

@@ -5,7 +5,6 @@ the organisation, a token from ``atoll scim-token``, and every check the tester 
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -15,7 +14,7 @@ import pytest
 from scim2_client.engines.httpx2 import SyncSCIMClient
 from scim2_tester import Status, check_server
 
-from tests.browser.conftest import BIN, Server, _free_port, _wait_healthy
+from tests.browser.conftest import BIN, _free_port, env_for, serving
 
 PASSING = {Status.SUCCESS, Status.COMPLIANT, Status.ACCEPTABLE}
 
@@ -42,17 +41,7 @@ async def scim_server(
     database = await fresh_database("scim")
     var_dir = tmp_path_factory.mktemp("scim-var")
     port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "ATOLL_DATABASE_URL": database.url,
-        "ATOLL_VAR_DIR": str(var_dir),
-        "ATOLL_SECRET_KEY": "scim-test-secret-" + "x" * 32,
-        "ATOLL_ARGON2_TIME_COST": "1",
-        "ATOLL_ARGON2_MEMORY_KIB": "1024",
-        "ATOLL_BASE_URL": base_url,
-        "ATOLL_REDIS_URL": "",
-    }
+    env = env_for(database.url, var_dir, f"http://127.0.0.1:{port}", "scim")
     await _atoll(env, "migrate")
     await _atoll(
         env,
@@ -65,23 +54,8 @@ async def scim_server(
         "correct horse battery",
     )
     token = (await _atoll(env, "scim-token", "--name", "scim2-tester")).strip()
-    server = Server(base_url=base_url, env=env, log=var_dir / "serve.log")
-    with server.log.open("wb") as log:
-        process = await asyncio.create_subprocess_exec(
-            str(BIN / "atoll"),
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            env=env,
-            stdout=log,
-            stderr=asyncio.subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        await _wait_healthy(base_url, process, server)
-        async with httpx.AsyncClient(base_url=base_url) as client:
+    async with serving(env, port, var_dir / "serve.log") as server:
+        async with httpx.AsyncClient(base_url=server.base_url) as client:
             answer = await client.post(
                 "/api/v1/auth/token",
                 json={"email": "ada@example.com", "password": "correct horse battery"},
@@ -89,14 +63,7 @@ async def scim_server(
             admin = {"Authorization": f"Bearer {answer.json()['access_token']}"}
             made = await client.post("/api/v1/units", json={"name": "Northwind"}, headers=admin)
             assert made.status_code == 201, made.text
-        yield f"{base_url}/scim/v2", token
-    finally:
-        process.terminate()
-        try:
-            await asyncio.wait_for(process.wait(), timeout=10)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
+        yield f"{server.base_url}/scim/v2", token
 
 
 def _run_checks(base: str, token: str) -> list[Any]:

@@ -30,7 +30,7 @@ The work is set-based: a handful of statements per batch of people, however many
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,6 +47,24 @@ async def active_admins_besides(session: AsyncSession, people: Collection[int]) 
     if people:
         stmt = stmt.where(Person.id.not_in(list(people)))
     return int(await session.scalar(stmt) or 0)
+
+
+async def check_an_admin_remains(
+    session: AsyncSession, person_ids: Sequence[int], message: str
+) -> None:
+    """Conflict (``message``) when taking ``person_ids`` out of the active administrators
+    would leave none."""
+    admins: list[int] = []
+    for chunk in batches(person_ids):
+        admins += (
+            await session.scalars(
+                select(Person.id).where(
+                    Person.id.in_(chunk), Person.role == "admin", Person.is_active.is_(True)
+                )
+            )
+        ).all()
+    if admins and not await active_admins_besides(session, admins):
+        raise Conflict(message)
 
 
 async def do_apply_kind_changes(
@@ -80,19 +98,11 @@ async def do_apply_kind_changes(
 
 async def _take_away_permissions(session: AsyncSession, ids: list[int]) -> None:
     """Admin role → guest, analyst off, no unit; never the last active administrator."""
-    admins: list[int] = []
-    for chunk in batches(ids):
-        admins += (
-            await session.scalars(
-                select(Person.id).where(
-                    Person.id.in_(chunk), Person.role == "admin", Person.is_active.is_(True)
-                )
-            )
-        ).all()
-    if admins and not await active_admins_besides(session, admins):
-        raise Conflict(
-            "This would leave no active administrator; make someone else an admin first."
-        )
+    await check_an_admin_remains(
+        session,
+        ids,
+        "This would leave no active administrator; make someone else an admin first.",
+    )
     for chunk in batches(ids):
         await session.execute(
             update(Person)

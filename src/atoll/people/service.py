@@ -380,17 +380,9 @@ async def do_deactivate_people(
     ids = sorted(set(person_ids))
     if not ids:
         return
-    admins: list[int] = []
-    for chunk in batches(ids):
-        admins += (
-            await session.scalars(
-                select(Person.id).where(
-                    Person.id.in_(chunk), Person.role == "admin", Person.is_active.is_(True)
-                )
-            )
-        ).all()
-    if admins and not await access.active_admins_besides(session, admins):
-        raise Conflict("This would leave no active administrator; keep one active.")
+    await access.check_an_admin_remains(
+        session, ids, "This would leave no active administrator; keep one active."
+    )
     signed_out: set[int] = set()
     for chunk in batches(ids):
         await session.execute(
