@@ -28,8 +28,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from atoll.analytics import queries
 from atoll.analytics.models import ActivityDay, Interaction
-from atoll.config import Settings
 from atoll.conversations.models import Comment, Post
+from atoll.kit.settings import Settings
 from atoll.org.models import Unit
 from atoll.people.models import Person
 from atoll.spaces.models import Space

@@ -40,8 +40,8 @@ CLIENT_PROCS = 1
 
 @asynccontextmanager
 async def _lifespan(app: Starlette) -> AsyncIterator[None]:
-    from atoll.config import Settings
     from atoll.db.engine import make_engine
+    from atoll.kit.settings import Settings
 
     app.state.engine = make_engine(Settings())
     try:
@@ -122,9 +122,9 @@ _measured: dict[tuple[str, int], Ceiling] = {}
 async def _max_post_id(url: str) -> int:
     from sqlalchemy import func, select
 
-    from atoll.config import Settings
     from atoll.conversations.models import Post
     from atoll.db.engine import make_engine
+    from atoll.kit.settings import Settings
 
     engine = make_engine(Settings(database_url=url))
     try:

@@ -24,8 +24,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from atoll.config import Settings
 from atoll.db.engine import make_engine
+from atoll.kit.settings import Settings
 from atoll.people import auth
 from atoll.people.models import Person
 from atoll.spaces.models import Membership, Space

@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from atoll.config import Settings
+from atoll.kit.settings import Settings
 from atoll.org import service as org_service
 from atoll.org.importer import ImportReport, do_import_org
 from atoll.people.models import Person

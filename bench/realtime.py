@@ -32,8 +32,8 @@ from dataclasses import dataclass, field
 import aiohttp
 from sqlalchemy import select
 
-from atoll.config import Settings
 from atoll.db.engine import make_engine
+from atoll.kit.settings import Settings
 from atoll.spaces.models import Space
 from bench import Figure, Options, benchmark
 from bench.dataset import Member, sign_in, working_copy

@@ -29,10 +29,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from atoll.config import Settings
 from atoll.conversations.models import Post
 from atoll.db.engine import make_engine
 from atoll.demo import words
+from atoll.kit.settings import Settings
 from atoll.spaces.models import Space
 from atoll.wiring import make_sessions
 from bench import Figure, Options, benchmark

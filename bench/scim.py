@@ -28,12 +28,12 @@ from typing import Any
 import aiohttp
 from sqlalchemy import func, select
 
-from atoll.config import Settings
 from atoll.db.engine import make_engine
 from atoll.events.models import Event
 from atoll.identity.models import ScimGroup, ScimUser
 from atoll.identity.scim_groups import group_id
 from atoll.identity.scim_tokens import do_create_token
+from atoll.kit.settings import Settings
 from atoll.org.models import Unit
 from atoll.people.models import Person
 from atoll.wiring import make_sessions

@@ -57,10 +57,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from atoll import migrate
-from atoll.config import Settings
 from atoll.conversations.models import Post
 from atoll.db.engine import make_engine
 from atoll.demo import words
+from atoll.kit.settings import Settings
 from atoll.people.models import Person
 from atoll.search.models import SearchDoc
 from atoll.spaces.models import Membership, Space

@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 import aiohttp
 from sqlalchemy import select
 
-from atoll.config import Settings
 from atoll.db.engine import make_engine
 from atoll.demo.generator import DEMO_PASSWORD
+from atoll.kit.settings import Settings
 from atoll.people.models import Person
 from atoll.wiring import make_sessions
 from bench import Figure, Options, benchmark

@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from atoll.config import Settings
+from atoll.kit.settings import Settings
 from atoll.kit.time import utcnow
 from atoll.people.models import Person
 from atoll.people.passwords import Hashing

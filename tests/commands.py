@@ -10,8 +10,8 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from atoll.cli import app as cli
-from atoll.config import Settings
 from atoll.db.engine import make_engine, make_sessionmaker
+from atoll.kit.settings import Settings
 from atoll.people.models import Person
 
 

@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from atoll import migrate
 from atoll.app import create_app
-from atoll.config import Settings
 from atoll.db.base import Base
 from atoll.db.engine import make_engine
+from atoll.kit.settings import Settings
 
 DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 

@@ -15,7 +15,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from atoll import mail
-from atoll.config import Settings
+from atoll.kit.settings import Settings
 
 
 class Inbox:

@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx
 from sqlalchemy import func, select
 
-from atoll.config import Settings
 from atoll.db.engine import make_engine, make_sessionmaker
+from atoll.kit.settings import Settings
 from atoll.people.models import Person
 from tests.browser.conftest import Server, _free_port, _wait_healthy
 from tests.commands import atoll, people

@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from atoll import mail
 from atoll.analytics.models import Interaction
 from atoll.app import create_app
-from atoll.config import Settings
 from atoll.conversations.models import Attachment
+from atoll.kit.settings import Settings
 from atoll.people.models import Person
 from atoll.spaces import members as space_members
 from atoll.spaces import service as spaces

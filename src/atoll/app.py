@@ -13,7 +13,6 @@ from atoll.analytics import api as analytics_api
 from atoll.analytics import pages as analytics_pages
 from atoll.analytics.activity import note_activity
 from atoll.analytics.policy import can_view_analytics
-from atoll.config import Settings
 from atoll.conversations import api as conversations_api
 from atoll.conversations import attachments
 from atoll.conversations import composed as conversations_composed
@@ -27,6 +26,7 @@ from atoll.http.templating import WEB_DIR, templates
 from atoll.identity import api as identity_api
 from atoll.identity import pages as identity_pages
 from atoll.identity import scim_api, scim_endpoints, sso_pages
+from atoll.kit.settings import Settings
 from atoll.notifications import api as notifications_api
 from atoll.notifications import pages as notifications_pages
 from atoll.org import api as org_api

@@ -15,9 +15,9 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from atoll import migrate as migrations
-from atoll.config import Settings, trusted_networks
 from atoll.db.engine import make_engine
 from atoll.kit.errors import AtollError
+from atoll.kit.settings import Settings, trusted_networks
 from atoll.wiring import make_sessions
 
 app = typer.Typer(help="Atoll: a social collaboration platform.", no_args_is_help=True)

@@ -28,7 +28,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, SessionTransaction
 
-from atoll.config import Settings
+from atoll.kit.settings import Settings
 
 log = logging.getLogger("atoll.email")
 

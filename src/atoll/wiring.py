@@ -11,11 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from atoll import mail
 from atoll.analytics import subscribers as analytics_subscribers
-from atoll.config import Settings
 from atoll.conversations import subscribers as conversations_subscribers
 from atoll.db.engine import make_sessionmaker
 from atoll.events.broker import Broker
 from atoll.events.outbox import Subscriber, Subscribers, wire
+from atoll.kit.settings import Settings
 from atoll.notifications import conversations as notifications_conversations
 from atoll.notifications import spaces as notifications_spaces
 from atoll.search import content as search_content

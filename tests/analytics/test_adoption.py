@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.analytics.adoption import adoption
 from atoll.analytics.models import ActivityDay
-from atoll.config import Settings
 from atoll.conversations.models import Comment, Post
+from atoll.kit.settings import Settings
 from atoll.people.models import Person
 from atoll.spaces.service import do_create_space
 from tests.analytics.helpers import act, day

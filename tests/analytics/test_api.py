@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from atoll import tasks
 from atoll.analytics.matrix import value_matrix
 from atoll.analytics.models import InteractionMonth
-from atoll.config import Settings
+from atoll.kit.settings import Settings
 from atoll.people.models import Person
 from tests.analytics.helpers import act, day, org, people
 from tests.factories import auth_headers, make_person

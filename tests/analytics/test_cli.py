@@ -8,8 +8,8 @@ from sqlalchemy import select, update
 
 from atoll import migrate
 from atoll.analytics.models import Interaction
-from atoll.config import Settings
 from atoll.db.engine import make_engine
+from atoll.kit.settings import Settings
 from atoll.wiring import make_sessions
 from tests.analytics.helpers import act, day, org, people
 from tests.commands import atoll

@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.analytics.models import Interaction
 from atoll.analytics.queries import adoption, rebuild_ties, value_matrix
-from atoll.config import Settings
 from atoll.demo.generator import do_create_demo
+from atoll.kit.settings import Settings
 from tests.factories import HASHING
 
 

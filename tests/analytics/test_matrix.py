@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.analytics.matrix import value_matrix
 from atoll.analytics.periods import spans
-from atoll.config import Settings
 from atoll.kit.errors import Invalid
+from atoll.kit.settings import Settings
 from atoll.people.models import Person
 from tests.analytics.helpers import act, cells, day, org, people
 

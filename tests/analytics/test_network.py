@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.analytics.network import network
-from atoll.config import Settings
 from atoll.kit.errors import Invalid
+from atoll.kit.settings import Settings
 from atoll.org.models import Unit
 from atoll.people.models import Person
 from tests.analytics.helpers import act, day

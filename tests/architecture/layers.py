@@ -13,7 +13,7 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 # Bottom to top. Each entry is one layer: the modules it holds (a module belongs to the
 # longest prefix that names it).
 LAYERS: list[tuple[str, ...]] = [
-    ("atoll", "atoll.kit", "atoll.config"),  # helpers and settings that know no domain
+    ("atoll", "atoll.kit"),  # helpers and settings (atoll.kit.settings) that know no domain
     ("atoll.db",),  # engine and base: no domain
     ("atoll.http",),  # request plumbing: transaction, idempotency, CSRF, rendering
     ("atoll.mail",),  # e-mail queued on the session, sent over SMTP after the commit

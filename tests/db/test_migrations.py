@@ -10,10 +10,10 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, insert, inspect, select, text
 
 from atoll import migrate
-from atoll.config import Settings
 from atoll.conversations.models import Comment, Follow, Post
 from atoll.db.base import Base, UtcDateTime
 from atoll.db.engine import make_engine
+from atoll.kit.settings import Settings
 from atoll.org.models import Unit
 from atoll.people.models import Person
 from atoll.spaces.models import JoinRequest, Membership, Space

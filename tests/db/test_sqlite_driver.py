@@ -16,8 +16,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from atoll.config import Settings
 from atoll.db.engine import make_engine
+from atoll.kit.settings import Settings
 
 
 @pytest.fixture

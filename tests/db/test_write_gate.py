@@ -12,9 +12,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from atoll.config import Settings
 from atoll.db import engine as engine_module
 from atoll.db.engine import make_engine, make_sessionmaker
+from atoll.kit.settings import Settings
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import httpx
 import pytest
 
-from atoll.config import Settings
+from atoll.kit.settings import Settings
 from tests.identity.scim_helpers import scim  # noqa: F401 - a fixture of the SCIM tests
 
 HERE = Path(__file__).parent

@@ -12,7 +12,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.config import Settings
+from atoll.kit.settings import Settings
 from tests.conversations.helpers import make_space
 from tests.factories import auth_headers, make_person
 from tests.mailbox import Inbox, link_in

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from atoll.config import Settings
 from atoll.db.engine import make_engine, make_sessionmaker
 from atoll.identity.models import ScimToken
 from atoll.identity.scim_tokens import token_for
+from atoll.kit.settings import Settings
 from tests.commands import atoll
 
 

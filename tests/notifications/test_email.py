@@ -16,9 +16,9 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll import mail, tasks
-from atoll.config import Settings
 from atoll.conversations import reactions
 from atoll.conversations import service as conversations
+from atoll.kit.settings import Settings
 from atoll.kit.time import utcnow
 from atoll.notifications import digest, service
 from atoll.notifications.models import Notification, NotificationPreference

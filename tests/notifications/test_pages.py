@@ -8,8 +8,8 @@ import re
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.config import Settings
 from atoll.conversations import service as conversations
+from atoll.kit.settings import Settings
 from atoll.notifications import email, service
 from atoll.notifications.models import NotificationPreference
 from atoll.people.models import Person

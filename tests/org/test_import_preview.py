@@ -11,8 +11,8 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.config import Settings
 from atoll.db.engine import make_engine, make_sessionmaker
+from atoll.kit.settings import Settings
 from atoll.org.import_report import similar_paths
 from atoll.org.importer import do_import_org
 from atoll.org.models import Unit

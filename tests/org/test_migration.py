@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlalchemy import func, insert, select
 
 from atoll import migrate
-from atoll.config import Settings
 from atoll.db.engine import make_engine
+from atoll.kit.settings import Settings
 from atoll.people.models import Person, PersonSkill
 from atoll.spaces.models import Membership, Space
 from tests.db.test_migrations import _membership, _person, _space

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.config import Settings, unit_space_levels
+from atoll.kit.settings import Settings, unit_space_levels
 from atoll.org.models import Unit
 from atoll.people.models import Person
 from atoll.spaces import service as spaces_service

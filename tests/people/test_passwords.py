@@ -9,7 +9,7 @@ from typing import TypeVar
 
 import pytest
 
-from atoll.config import Settings
+from atoll.kit.settings import Settings
 from atoll.people.passwords import Hashing
 from tests.factories import PASSWORD
 

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.config import Settings
 from atoll.kit.errors import RateLimited
+from atoll.kit.settings import Settings
 from atoll.people import throttle
 from atoll.people.models import SignInCounter
 

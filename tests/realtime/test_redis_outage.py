@@ -19,8 +19,8 @@ import redis.asyncio as redis
 from fastapi import FastAPI
 
 from atoll.app import create_app
-from atoll.config import Settings
 from atoll.events.broker import CHANNEL, RedisBroker
+from atoll.kit.settings import Settings
 from tests.browser.conftest import BIN, Server, _atoll, _wait_healthy
 from tests.conversations.helpers import make_space
 from tests.factories import auth_headers, make_person

@@ -10,8 +10,8 @@ from fastapi import FastAPI
 from pydantic import ValidationError
 from starlette.requests import Request
 
-from atoll.config import Settings
 from atoll.http.client import client_address
+from atoll.kit.settings import Settings
 from tests.conftest import settings_for
 
 

@@ -37,8 +37,8 @@ from atoll.analytics.matrix import check_range
 from atoll.analytics.models import ActivityDay, Interaction
 from atoll.analytics.periods import bucket, day_bucket, day_of, spans
 from atoll.analytics.policy import may_show
-from atoll.config import Settings
 from atoll.conversations.models import Comment, Post
+from atoll.kit.settings import Settings
 from atoll.kit.time import as_utc, rfc3339
 from atoll.people.models import Person
 

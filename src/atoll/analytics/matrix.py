@@ -32,8 +32,8 @@ from atoll.analytics import months
 from atoll.analytics.models import Interaction
 from atoll.analytics.periods import PERIODS, Span, bucket, spans
 from atoll.analytics.policy import may_show
-from atoll.config import Settings
 from atoll.kit.errors import Invalid
+from atoll.kit.settings import Settings
 from atoll.kit.time import as_utc, rfc3339
 from atoll.org.models import Unit
 

@@ -42,8 +42,8 @@ from atoll.analytics.matrix import check_range
 from atoll.analytics.models import Interaction
 from atoll.analytics.policy import may_show
 from atoll.analytics.service import silo_path
-from atoll.config import Settings
 from atoll.kit.errors import Invalid
+from atoll.kit.settings import Settings
 from atoll.kit.time import rfc3339
 from atoll.org.models import Unit
 from atoll.people.models import Person

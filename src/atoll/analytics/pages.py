@@ -22,10 +22,10 @@ from atoll.analytics import csv as analytics_csv
 from atoll.analytics import queries
 from atoll.analytics.periods import months_back
 from atoll.analytics.policy import MIN_GROUP, can_view_analytics
-from atoll.config import Settings
 from atoll.http.request import DB, AppSettings
 from atoll.http.templating import render
 from atoll.kit.errors import Forbidden, Invalid, NotFound
+from atoll.kit.settings import Settings
 from atoll.kit.time import utcnow
 from atoll.org import service as org
 from atoll.org.models import Unit

@@ -7,7 +7,7 @@ import ipaddress
 
 from fastapi import Request
 
-from atoll.config import Network, Settings, trusted_networks
+from atoll.kit.settings import Network, Settings, trusted_networks
 
 ANON_COOKIE = "atoll_anon"
 

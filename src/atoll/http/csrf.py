@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from atoll.config import Settings
+from atoll.kit.settings import Settings
 
 
 def csrf_token_for(settings: Settings, secret: str) -> str:

@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.config import Settings
 from atoll.http import idempotency
 from atoll.http.client import settings_of
+from atoll.kit.settings import Settings
 
 HOLDS_CLAIM = "atoll.idempotency_claim"  # session.info: its answer is stored with the change
 

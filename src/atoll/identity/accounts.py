@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.config import Settings
 from atoll.identity.models import SsoLink
 from atoll.kit.errors import Forbidden
+from atoll.kit.settings import Settings
 from atoll.org.service import child_path, do_create_unit, root_unit
 from atoll.people.models import Person, Unit
 from atoll.people.passwords import Hashing

@@ -15,12 +15,12 @@ from sqlalchemy import ColumnElement, and_, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll import mail
-from atoll.config import Settings
 from atoll.identity import links
 from atoll.identity.models import Invitation, InvitationSpace
 from atoll.kit.errors import Conflict, Forbidden, Gone, Invalid, denied
 from atoll.kit.ids import parse_id
 from atoll.kit.pagination import clamp_limit, decode_cursor, encode_cursor
+from atoll.kit.settings import Settings
 from atoll.kit.text import clean_name
 from atoll.kit.time import utcnow
 from atoll.people import service as people

@@ -32,8 +32,8 @@ from joserfc.errors import (
 )
 from joserfc.jwk import KeySet
 
-from atoll.config import Settings
 from atoll.kit.errors import AtollError
+from atoll.kit.settings import Settings
 
 COOKIE = "atoll_oidc"
 COOKIE_PATH = "/auth/oidc"

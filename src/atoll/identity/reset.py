@@ -14,10 +14,10 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll import mail
-from atoll.config import Settings
 from atoll.identity import links
 from atoll.identity.models import PasswordReset
 from atoll.kit.errors import Forbidden, Gone
+from atoll.kit.settings import Settings
 from atoll.kit.time import utcnow
 from atoll.people import auth, throttle
 from atoll.people.models import Person

@@ -26,8 +26,8 @@ from saml2.response import SignatureError, UnsolicitedResponse
 from saml2.saml import NAMEID_FORMAT_TRANSIENT
 from saml2.validate import ResponseLifetimeExceed, ToEarly
 
-from atoll.config import Settings
 from atoll.identity.oidc import SignInFailed
+from atoll.kit.settings import Settings
 
 REQUEST_LIFETIME = timedelta(minutes=10)  # how long a sign-in may take at the IdP
 

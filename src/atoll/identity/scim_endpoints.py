@@ -10,8 +10,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from atoll.config import Settings
 from atoll.http.request import DB, AppSettings
+from atoll.kit.settings import Settings
 from atoll.people.passwords import Hashing
 
 from . import scim_groups as groups

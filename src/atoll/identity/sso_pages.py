@@ -17,11 +17,11 @@ import httpx
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from atoll.config import Settings
 from atoll.http.client import secure_cookies
 from atoll.http.request import DB, AppSettings
 from atoll.identity import accounts, oidc, once, saml
 from atoll.kit.errors import NotFound
+from atoll.kit.settings import Settings
 from atoll.kit.time import utcnow
 from atoll.people.browser import start_browser_session
 from atoll.people.deps import OptionalCredential

@@ -40,8 +40,8 @@ connection = context.config.attributes.get("connection")
 if connection is not None:
     _run(connection)
 else:
-    from atoll.config import Settings
     from atoll.db.engine import make_engine
+    from atoll.kit.settings import Settings
 
     async def _standalone() -> None:
         engine = make_engine(Settings())

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from email.message import EmailMessage
 from urllib.parse import quote
 
-from atoll.config import Settings
 from atoll.kit.ids import parse_id
+from atoll.kit.settings import Settings
 from atoll.mail import absolute, message
 from atoll.notifications.views import NotificationView
 from atoll.people.models import Person

@@ -14,11 +14,11 @@ from sqlalchemy import BigInteger, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from atoll.config import Settings
 from atoll.events.outbox import record_event
 from atoll.kit.errors import Invalid, NotFound, denied
 from atoll.kit.ids import parse_id
 from atoll.kit.pagination import clamp_limit, decode_cursor, encode_cursor
+from atoll.kit.settings import Settings
 from atoll.kit.time import utcnow
 from atoll.notifications import email
 from atoll.notifications import policy as notification_policy

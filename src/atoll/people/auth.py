@@ -20,9 +20,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.config import Settings
 from atoll.kit.errors import Forbidden, Invalid, NotFound
 from atoll.kit.ids import parse_id
+from atoll.kit.settings import Settings
 from atoll.kit.time import utcnow
 from atoll.people import throttle
 from atoll.people.events import access_changed

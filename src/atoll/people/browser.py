@@ -8,9 +8,9 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.config import Settings
 from atoll.http.client import ANON_COOKIE, client_address, secure_cookies
 from atoll.http.signin import SESSION_COOKIE
+from atoll.kit.settings import Settings
 from atoll.people import auth, totp
 from atoll.people.auth import Credential
 from atoll.people.models import Person

@@ -11,7 +11,6 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import ColumnElement, select
 
-from atoll.config import Settings
 from atoll.http.client import client_address
 from atoll.http.request import (
     DB,
@@ -22,6 +21,7 @@ from atoll.http.signin import SESSION_COOKIE
 from atoll.http.templating import render
 from atoll.kit.errors import AtollError, Forbidden, Invalid, RateLimited
 from atoll.kit.ids import parse_id
+from atoll.kit.settings import Settings
 from atoll.kit.time import utcnow
 from atoll.people import auth, otp, policy, service, tokens, totp, units
 from atoll.people.browser import sso_providers, start_browser_session

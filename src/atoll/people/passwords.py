@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from atoll.config import Settings
 from atoll.kit.errors import Invalid
+from atoll.kit.settings import Settings
 
 MIN_LENGTH = 8
 MAX_LENGTH = 1024

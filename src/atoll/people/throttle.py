@@ -47,8 +47,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.config import Settings
 from atoll.kit.errors import RateLimited
+from atoll.kit.settings import Settings
 from atoll.people.models import SignInCounter
 
 PAIR = "pair"  # failures of one account from one address

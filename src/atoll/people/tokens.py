@@ -26,8 +26,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.config import Settings
 from atoll.kit.errors import Conflict, Forbidden, Invalid
+from atoll.kit.settings import Settings
 from atoll.kit.time import utcnow
 from atoll.people.auth import PAT, Credential, Started, digest
 from atoll.people.models import AuthSession, Person

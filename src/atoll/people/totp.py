@@ -15,8 +15,8 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.config import Settings
 from atoll.kit.errors import Conflict, Forbidden, Invalid
+from atoll.kit.settings import Settings
 from atoll.kit.time import utcnow
 from atoll.people import otp, throttle
 from atoll.people.models import Person, RecoveryCode, TotpSecret

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from atoll.config import Settings
 from atoll.kit.gather import Gather
+from atoll.kit.settings import Settings
 from atoll.people import auth, tokens
 from atoll.people.models import Person
 

@@ -49,8 +49,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from atoll.config import Settings
 from atoll.events.outbox import log_bounds
+from atoll.kit.settings import Settings
 from atoll.people.events import ACCESS_CHANGED
 from atoll.people.models import Person
 from atoll.realtime.history import EventQuery, resume_position

@@ -1,4 +1,7 @@
-"""Settings: one pydantic-settings class, every field an ``ATOLL_*`` environment variable."""
+"""Settings: one pydantic-settings class, every field an ``ATOLL_*`` environment variable. Plain
+values that every layer is handed as arguments (never read as module globals), so they sit in
+the kit, below everything: the shell builds the app with them, the plumbing and the domains
+are given them."""
 
 from __future__ import annotations
 
