@@ -17,7 +17,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("atoll.db",),  # engine and base: no domain
     ("atoll.http",),  # request plumbing: transaction, idempotency, CSRF, rendering
     ("atoll.mail",),  # e-mail queued on the session, sent over SMTP after the commit
-    ("atoll.events",),  # the outbox, its subscribers and the broker
+    ("atoll.events", "atoll.audit"),  # the outbox and the audit log: one row in the caller's
+    # transaction (record_event, record_audit)
     ("atoll.people",),
     ("atoll.org",),
     ("atoll.spaces",),  # THE read rule
@@ -27,6 +28,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("atoll.search",),  # subscribers from here ...
     ("atoll.notifications",),
     ("atoll.analytics",),  # ... to here
+    ("atoll.governance",),  # reports, the moderation queue, the audit log's readers
     ("atoll.realtime",),  # the hub and the event streams
     ("atoll.discover",),
     ("atoll.demo",),

@@ -12,7 +12,9 @@ from atoll.db.base import Base, BigId, UtcDateTime, created_at_column, id_column
 from atoll.kit.time import utcnow
 
 KINDS = ("member", "external")
-ROLES = ("admin", "member", "guest")
+# Platform roles. A moderator handles reports and moderates content in every space they can
+# read (atoll.governance); an administrator does that and administers the platform.
+ROLES = ("admin", "moderator", "member", "guest")
 RELATIONS = ("customer", "partner", "public")
 
 

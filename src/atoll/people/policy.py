@@ -14,6 +14,12 @@ def is_admin(viewer: Person | None) -> bool:
     return viewer is not None and viewer.role == "admin" and viewer.is_active
 
 
+def is_platform_moderator(viewer: Person | None) -> bool:
+    """A moderator or an administrator: handles reports and moderates content in every space
+    they can read (reading is still the spaces' rule: a moderator reads as a member)."""
+    return viewer is not None and viewer.role in ("admin", "moderator") and viewer.is_active
+
+
 def can_see_org_chart(viewer: Person) -> bool:
     """Members (administrators among them) see the organisation's structure: units, paths,
     who holds which role. Guests see names, titles and organisation badges."""

@@ -21,7 +21,7 @@ Skill = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=NO_NUL)
 ]
 Kind = Literal["member", "external"]
-Role = Literal["admin", "member", "guest"]
+Role = Literal["admin", "moderator", "member", "guest"]
 Relation = Literal["customer", "partner", "public"]
 Scope = Literal["read", "write", "admin"]  # of a personal access token
 
