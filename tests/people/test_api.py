@@ -213,6 +213,27 @@ async def test_profile_edits_self_and_admin(client: httpx.AsyncClient, db: Async
     assert r.status_code == 200 and r.json()["role"] == "admin"
 
 
+async def test_an_admin_makes_a_member_a_platform_moderator_but_never_an_external(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    admin = await make_person(db, role="admin")
+    ana = await make_person(db)
+    guest = await make_person(
+        db, kind="external", role="guest", organization="Acme", relation="customer"
+    )
+    as_admin = await auth_headers(client, admin)
+    r = await client.patch(f"/api/v1/people/{ana.id}", json={"role": "moderator"}, headers=as_admin)
+    assert r.status_code == 200 and r.json()["role"] == "moderator"
+    # a moderator is not an administrator: the admin API stays closed to them
+    as_ana = await auth_headers(client, ana)
+    r = await client.patch(f"/api/v1/people/{guest.id}", json={"title": "x"}, headers=as_ana)
+    assert r.status_code == 403
+    r = await client.patch(
+        f"/api/v1/people/{guest.id}", json={"role": "moderator"}, headers=as_admin
+    )
+    assert r.status_code == 422 and "guest" in r.text
+
+
 async def test_password_reset_by_admin_signs_the_person_out(
     client: httpx.AsyncClient, db: AsyncSession
 ) -> None:
