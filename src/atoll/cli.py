@@ -188,6 +188,7 @@ def import_org(
                 apply=not dry_run,
                 deactivate_missing=deactivate_missing,
                 progress=step,
+                file_name=file.name,
             )
         if report.rejected or dry_run:
             await session.rollback()

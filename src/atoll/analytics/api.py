@@ -8,9 +8,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.analytics import csv as analytics_csv
-from atoll.analytics import queries
+from atoll.analytics import queries, service
 from atoll.analytics.periods import months_back
 from atoll.analytics.policy import can_view_analytics
 from atoll.analytics.schemas import AdoptionOut, NetworkOut, ValueMatrixOut
@@ -109,8 +110,17 @@ def unit_of(value: str | None) -> int | None:
     return int(value)
 
 
-def _answer(request: Request, data: dict[str, Any], to_csv: Callable[[dict[str, Any]], str]) -> Any:
+def _answer(
+    request: Request,
+    data: dict[str, Any],
+    to_csv: Callable[[dict[str, Any]], str],
+    export: tuple[AsyncSession, Person, str, dict[str, Any]],
+) -> Any:
+    """The data, or its CSV (``Accept: text/csv``): a download, recorded in the audit log
+    (``export``: the session, the caller, the view and its filters)."""
     if "text/csv" in request.headers.get("accept", ""):
+        db, viewer, view, filters = export
+        service.do_record_export(db, actor=viewer, view=view, filters=filters)
         return Response(to_csv(data), media_type=CSV_TYPE)
     return data
 
@@ -134,7 +144,9 @@ async def get_value_matrix(
     data = await queries.value_matrix(
         db, start=begin, end=stop, unit_id=unit_of(unit_id), period=period, settings=settings
     )
-    return _answer(request, data, analytics_csv.value_matrix_csv)
+    filters = {"from": begin, "to": stop, "unit_id": unit_id, "period": period}
+    export = (db, viewer, "value-matrix", filters)
+    return _answer(request, data, analytics_csv.value_matrix_csv, export)
 
 
 @router.get("/analytics/network", response_model=NetworkOut, responses=CSV_RESPONSE)
@@ -161,7 +173,8 @@ async def get_network(
         settings=settings,
         show_names=settings.analytics_show_names,
     )
-    return _answer(request, data, analytics_csv.network_csv)
+    export = (db, viewer, "network", {"from": begin, "to": stop, "level": level})
+    return _answer(request, data, analytics_csv.network_csv, export)
 
 
 @router.get("/analytics/adoption", response_model=AdoptionOut, responses=CSV_RESPONSE)
@@ -179,4 +192,5 @@ async def get_adoption(
     analyst(viewer)
     begin, stop = time_range(start, to)
     data = await queries.adoption(db, start=begin, end=stop, settings=settings)
-    return _answer(request, data, analytics_csv.adoption_csv)
+    export = (db, viewer, "adoption", {"from": begin, "to": stop})
+    return _answer(request, data, analytics_csv.adoption_csv, export)

@@ -19,7 +19,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import Response
 
 from atoll.analytics import csv as analytics_csv
-from atoll.analytics import queries
+from atoll.analytics import queries, service
 from atoll.analytics.periods import months_back
 from atoll.analytics.policy import MIN_GROUP, can_view_analytics
 from atoll.http.request import DB, AppSettings
@@ -74,17 +74,18 @@ class Filters:
     def end(self) -> datetime:  # exclusive: the midnight after the last day
         return datetime.combine(self.last + timedelta(days=1), time(0), tzinfo=UTC)
 
-    def query(self, **changes: str) -> str:
-        """The page's query string for these filters (with some changed)."""
-        values = {
+    def values(self) -> dict[str, str]:
+        return {
             "from": self.first.isoformat(),
             "to": self.last.isoformat(),
             "unit_id": str(self.unit.id) if self.unit else "",
             "period": self.period,
             "level": str(self.level),
         }
-        values.update(changes)
-        return urlencode(values)
+
+    def query(self, **changes: str) -> str:
+        """The page's query string for these filters (with some changed)."""
+        return urlencode({**self.values(), **changes})
 
 
 def _day(field: str, value: str) -> date | None:
@@ -353,6 +354,7 @@ async def analytics_csv_download(
     )
     compute, to_csv = VIEWS[view]
     text = to_csv(await compute(db, settings, filters))
+    service.do_record_export(db, actor=viewer, view=view, filters=filters.values())
     filename = f"atoll-{view}-{filters.first.isoformat()}-to-{filters.last.isoformat()}.csv"
     return Response(
         text,

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.analytics import months
 from atoll.analytics.models import INTERACTION_KINDS, Interaction
+from atoll.audit.service import record_audit
 from atoll.kit.time import as_utc, utcnow
 from atoll.org.models import Unit
 from atoll.people.models import Person
@@ -254,4 +255,20 @@ async def _before(
         ),
         actor=_latest(a1, a2, *pending_of(actor.id)),
         target=_latest(t1, t2, *pending_of(target_id)) if target_id is not None else None,
+    )
+
+
+def do_record_export(
+    session: AsyncSession, *, actor: Person, view: str, filters: dict[str, Any]
+) -> None:
+    """A CSV download of the analytics is a data export: one audit entry
+    (``analytics.exported``) with the view and the filters it was made with."""
+    record_audit(
+        session,
+        actor_id=actor.id,
+        action="analytics.exported",
+        target_type="analytics",
+        target_id=view,
+        view=view,
+        filters={key: value for key, value in filters.items() if value not in (None, "")},
     )

@@ -21,10 +21,13 @@ from atoll.org.service import child_path, do_create_unit, root_unit
 from atoll.people.models import Person, Unit
 from atoll.people.passwords import Hashing
 from atoll.people.service import check_email, do_create_person
+from atoll.people.trail import record_person
 from atoll.spaces.models import Space
 from atoll.spaces.service import do_join_from_directory
 
 from .oidc import SignInFailed
+
+SSO = "single sign-on"  # who acted, in the audit log, when an identity provider did
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,9 @@ async def _unit_for(session: AsyncSession, path: str) -> int | None:
     for name in names:
         found = known.get(child_path(unit, name).lower())
         if found is None:
-            found = await do_create_unit(session, actor=None, name=name, parent_id=unit.id)
+            found = await do_create_unit(
+                session, actor=None, name=name, parent_id=unit.id, actor_label=SSO
+            )
         unit = found
     return unit.id
 
@@ -165,6 +170,7 @@ async def do_sso_sign_in(
             email=email,
             title=identity.title[:200],
             unit_id=await _unit_for(session, identity.unit_path),
+            actor_label=SSO,
         )
     if linked is None:
         session.add(
@@ -173,5 +179,14 @@ async def do_sso_sign_in(
             )
         )
         await session.flush()
+        record_person(
+            session,
+            actor=None,
+            action="person.sso_linked",
+            person=person,
+            label=SSO,
+            issuer=identity.issuer[:500],
+            subject=identity.subject[:255],
+        )
     await _join_group_spaces(session, settings, person=person, groups=identity.groups)
     return person

@@ -150,5 +150,5 @@ async def resend(
 async def revoke(invitation_id: str, viewer: Viewer, db: DB) -> Response:
     """Withdraw a pending invitation: its link answers 410 from now on."""
     invitation = await invitations.access_invitation(db, actor=viewer, invitation_id=invitation_id)
-    await invitations.do_revoke(db, invitation=invitation)
+    await invitations.do_revoke(db, invitation=invitation, actor=viewer)
     return Response(status_code=204)

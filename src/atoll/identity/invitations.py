@@ -10,11 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll import mail
+from atoll.audit.service import record_audit
 from atoll.identity import links
 from atoll.identity.models import Invitation, InvitationSpace
 from atoll.kit.errors import Conflict, Forbidden, Gone, Invalid, denied
@@ -27,6 +29,7 @@ from atoll.people import service as people
 from atoll.people.models import Person
 from atoll.people.passwords import Hashing, check_password
 from atoll.people.policy import is_admin
+from atoll.people.trail import actor_fields
 from atoll.people.units import check_unit
 from atoll.spaces import members, policy
 from atoll.spaces.models import Space
@@ -150,11 +153,39 @@ async def do_invite(
         InvitationSpace(invitation_id=invitation.id, space_id=s.id) for s in invited.spaces
     )
     await session.flush()
+    _record(
+        session,
+        actor,
+        "invitation.sent",
+        invitation,
+        email=invitation.email,
+        kind=invitation.kind,
+        organization=invitation.organization,
+        space_ids=[s.id for s in invited.spaces],
+    )
     message = invitation_message(
         settings, invitation=invitation, inviter=actor, spaces=invited.spaces, secret=raw
     )
     mail.queue(session, message, about=invitation)
     return invitation
+
+
+def _record(
+    session: AsyncSession,
+    actor: Person | None,
+    action: str,
+    invitation: Invitation,
+    label: str = "",
+    **detail: Any,
+) -> None:
+    record_audit(
+        session,
+        action=action,
+        target_type="invitation",
+        target_id=invitation.id,
+        **actor_fields(actor, label),
+        **detail,
+    )
 
 
 def accept_url(settings: Settings, secret: str) -> str:
@@ -220,6 +251,7 @@ async def do_resend(
     raw, invitation.token_hash = links.new_secret()
     invitation.sent_at, invitation.expires_at = now, now + timedelta(days=settings.invitation_days)
     await session.flush()
+    _record(session, actor, "invitation.resent", invitation, email=invitation.email)
     spaces = (await spaces_of(session, [invitation.id]))[invitation.id]
     message = invitation_message(
         settings, invitation=invitation, inviter=actor, spaces=spaces, secret=raw
@@ -228,12 +260,15 @@ async def do_resend(
     return invitation
 
 
-async def do_revoke(session: AsyncSession, *, invitation: Invitation) -> None:
+async def do_revoke(
+    session: AsyncSession, *, invitation: Invitation, actor: Person | None = None
+) -> None:
     """Withdraw an invitation that was not accepted: its link stops working at once."""
     if invitation.accepted_at is not None:
         raise Conflict("This invitation was accepted already; deactivate the person instead.")
     if invitation.revoked_at is None:
         invitation.revoked_at = utcnow()
+        _record(session, actor, "invitation.revoked", invitation, email=invitation.email)
     await session.flush()
 
 
@@ -338,8 +373,10 @@ async def do_accept(
         unit_id=invitation.unit_id,
         organization=invitation.organization,
         relation=invitation.relation,
+        actor_label="invitation",
     )
     invitation.person_id = person.id
+    _record(session, person, "invitation.accepted", invitation, person_id=person.id)
     joined = await _join_spaces(session, invitation=invitation, person=person)
     return person, joined
 
@@ -355,6 +392,7 @@ async def do_accept_as(session: AsyncSession, *, secret: str, person: Person) ->
         )
     await _spend(session, invitation)
     invitation.person_id = person.id
+    _record(session, person, "invitation.accepted", invitation, person_id=person.id)
     return await _join_spaces(session, invitation=invitation, person=person)
 
 

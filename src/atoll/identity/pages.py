@@ -235,7 +235,7 @@ async def change(
     if action == "resend":
         await invitations.do_resend(db, settings, actor=viewer, invitation=invitation)
     elif action == "revoke":
-        await invitations.do_revoke(db, invitation=invitation)
+        await invitations.do_revoke(db, invitation=invitation, actor=viewer)
     else:
         raise Invalid.field("action", "must be resend or revoke")
     shown = urlencode({"resent" if action == "resend" else "revoked": invitation.email})

@@ -19,7 +19,7 @@ from atoll.identity.models import PasswordReset
 from atoll.kit.errors import Forbidden, Gone
 from atoll.kit.settings import Settings
 from atoll.kit.time import utcnow
-from atoll.people import auth, throttle
+from atoll.people import auth, throttle, trail
 from atoll.people.models import Person
 from atoll.people.passwords import Hashing, check_password
 from atoll.people.service import check_email
@@ -74,6 +74,14 @@ async def do_request_reset(
     )
     session.add(reset)
     await session.flush()
+    trail.record_person(
+        session,
+        actor=None,
+        action="person.password_reset_requested",
+        person=person,
+        label="password reset by e-mail",
+        expires_at=reset.expires_at,
+    )
     mail.queue(session, reset_message(settings, person=person, secret=raw), about=reset)
 
 
@@ -149,5 +157,6 @@ async def do_confirm_reset(
         raise Forbidden(auth.sso_only_message(settings))
     person.password_hash = await Hashing.of(settings).hash(new_password)
     await auth.do_revoke_all(session, person=person)
+    trail.record_person(session, actor=person, action="person.password_reset", person=person)
     await session.flush()
     return person

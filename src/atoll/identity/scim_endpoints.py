@@ -15,11 +15,13 @@ from atoll.kit.settings import Settings
 from atoll.people.passwords import Hashing
 
 from . import scim_groups as groups
+from . import scim_user_writes as user_writes
 from . import scim_users as users
 from .scim_api import PREFIX, Client, ScimRoute, base_of, listing, read_json, scim
 from .scim_filter import Resolve, across
 from .scim_patch import apply_patch
 from .scim_schemas import list_response
+from .scim_tokens import label_of
 from .scim_values import project
 
 router = APIRouter(prefix=PREFIX, route_class=ScimRoute, tags=["scim"], include_in_schema=False)
@@ -105,9 +107,11 @@ async def get_user(
 
 
 @router.post("/Users")
-async def create_user(request: Request, _: Client, db: DB, settings: AppSettings) -> Response:
+async def create_user(request: Request, client: Client, db: DB, settings: AppSettings) -> Response:
     state = users.parse_user(await read_json(request), current=None)
-    person, row = await users.do_create_user(db, state=state, hashing=Hashing.of(settings))
+    person, row = await user_writes.do_create_user(
+        db, state=state, hashing=Hashing.of(settings), actor_label=label_of(client)
+    )
     resource = users.user_resource(person, row, base_of(settings))
     headers = {"Location": resource["meta"]["location"]}
     return scim(_shown(request, resource), 201, headers)
@@ -115,36 +119,48 @@ async def create_user(request: Request, _: Client, db: DB, settings: AppSettings
 
 @router.put("/Users/{user_id}")
 async def replace_user(
-    user_id: str, request: Request, _: Client, db: DB, settings: AppSettings
+    user_id: str, request: Request, client: Client, db: DB, settings: AppSettings
 ) -> Response:
     person, row = await users.access_user(db, user_id)
     body = await read_json(request)
     state = users.parse_user(body, current=users.state_of(person, row))
-    row, _changed = await users.do_apply_user(
-        db, person=person, row=row, state=state, hashing=Hashing.of(settings)
+    row, _changed = await user_writes.do_apply_user(
+        db,
+        person=person,
+        row=row,
+        state=state,
+        hashing=Hashing.of(settings),
+        actor_label=label_of(client),
     )
     return scim(_shown(request, users.user_resource(person, row, base_of(settings))))
 
 
 @router.patch("/Users/{user_id}")
 async def patch_user(
-    user_id: str, request: Request, _: Client, db: DB, settings: AppSettings
+    user_id: str, request: Request, client: Client, db: DB, settings: AppSettings
 ) -> Response:
     person, row = await users.access_user(db, user_id)
     base = base_of(settings)
     current = users.user_resource(person, row, base)
     patched = apply_patch(current, await read_json(request), users.SHAPE)
     state = users.parse_user(patched, current=users.state_of(person, row))
-    row, _changed = await users.do_apply_user(
-        db, person=person, row=row, state=state, hashing=Hashing.of(settings)
+    row, _changed = await user_writes.do_apply_user(
+        db,
+        person=person,
+        row=row,
+        state=state,
+        hashing=Hashing.of(settings),
+        actor_label=label_of(client),
     )
     return scim(_shown(request, users.user_resource(person, row, base)))
 
 
 @router.delete("/Users/{user_id}", status_code=204)
-async def delete_user(user_id: str, _: Client, db: DB, settings: AppSettings) -> Response:
+async def delete_user(user_id: str, client: Client, db: DB, settings: AppSettings) -> Response:
     person, row = await users.access_user(db, user_id)
-    await users.do_delete_user(db, person=person, row=row, hashing=Hashing.of(settings))
+    await user_writes.do_delete_user(
+        db, person=person, row=row, hashing=Hashing.of(settings), actor_label=label_of(client)
+    )
     return Response(status_code=204)
 
 
@@ -206,38 +222,38 @@ async def get_group(
 
 
 @router.post("/Groups")
-async def create_group(request: Request, _: Client, db: DB, settings: AppSettings) -> Response:
+async def create_group(request: Request, client: Client, db: DB, settings: AppSettings) -> Response:
     state = groups.parse_group(await read_json(request))
-    unit, _row = await groups.do_create_group(db, state=state)
+    unit, _row = await groups.do_create_group(db, state=state, actor_label=label_of(client))
     resource = await _group(db, unit.id, settings, request)
     return scim(resource, 201, {"Location": resource["meta"]["location"]})
 
 
 @router.put("/Groups/{group_id}")
 async def replace_group(
-    group_id: str, request: Request, _: Client, db: DB, settings: AppSettings
+    group_id: str, request: Request, client: Client, db: DB, settings: AppSettings
 ) -> Response:
     unit, row = await groups.access_group(db, group_id)
     state = groups.parse_group(await read_json(request))
-    await groups.do_apply_group(db, unit=unit, row=row, state=state)
+    await groups.do_apply_group(db, unit=unit, row=row, state=state, actor_label=label_of(client))
     return scim(await _group(db, unit.id, settings, request))
 
 
 @router.patch("/Groups/{group_id}")
 async def patch_group(
-    group_id: str, request: Request, _: Client, db: DB, settings: AppSettings
+    group_id: str, request: Request, client: Client, db: DB, settings: AppSettings
 ) -> Response:
     unit, row = await groups.access_group(db, group_id)
     members = (await groups.members_of(db, [unit.id]))[unit.id]
     current = groups.group_resource(unit, row, members, base_of(settings))
     patched = apply_patch(current, await read_json(request), groups.SHAPE)
     state = groups.parse_group(patched)
-    await groups.do_apply_group(db, unit=unit, row=row, state=state)
+    await groups.do_apply_group(db, unit=unit, row=row, state=state, actor_label=label_of(client))
     return scim(await _group(db, unit.id, settings, request))
 
 
 @router.delete("/Groups/{group_id}", status_code=204)
-async def delete_group(group_id: str, _: Client, db: DB, settings: AppSettings) -> Response:
+async def delete_group(group_id: str, client: Client, db: DB, settings: AppSettings) -> Response:
     unit, _row = await groups.access_group(db, group_id)
-    await groups.do_delete_group(db, unit=unit)
+    await groups.do_delete_group(db, unit=unit, actor_label=label_of(client))
     return Response(status_code=204)

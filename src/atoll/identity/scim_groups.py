@@ -202,20 +202,22 @@ async def access_group(session: AsyncSession, ident: str) -> tuple[Unit, ScimGro
 # --- changing groups ------------------------------------------------------------------
 
 
-async def _rename(session: AsyncSession, unit: Unit, name: str) -> None:
+async def _rename(session: AsyncSession, unit: Unit, name: str, label: str) -> None:
     """A new name through org's own rename: the paths below follow, and so does the unit's
     space."""
     try:
-        await do_update_unit(session, actor=None, unit=unit, name=name)
+        await do_update_unit(session, actor=None, unit=unit, name=name, actor_label=label)
     except Conflict as error:
         raise ScimError(409, error.detail, "uniqueness") from None
 
 
-async def _move(session: AsyncSession, people: Sequence[Person], unit_id: int | None) -> None:
+async def _move(
+    session: AsyncSession, people: Sequence[Person], unit_id: int | None, label: str
+) -> None:
     for person in people:
         if person.kind != "member":
             raise invalid_value(f"members: {person.id} is external and sits in no unit")
-    await do_move_people(session, people=people, unit_id=unit_id)
+    await do_move_people(session, people=people, unit_id=unit_id, actor_label=label)
 
 
 async def _people(session: AsyncSession, ids: set[int]) -> list[Person]:
@@ -240,19 +242,21 @@ async def do_apply_group(
     unit: Unit,
     row: ScimGroup | None,
     state: GroupState,
+    actor_label: str = "",
 ) -> tuple[ScimGroup | None, bool]:
-    """Make the unit say what ``state`` says; whether anything was written."""
+    """Make the unit say what ``state`` says; whether anything was written. ``actor_label``
+    names the SCIM client in the audit log."""
     changed = False
     if state.display_name != unit.name:
-        await _rename(session, unit, state.display_name)
+        await _rename(session, unit, state.display_name, actor_label)
         changed = True
     current = set((await members_of(session, [unit.id]))[unit.id])
     arriving = await _people(session, set(state.members) - current)
     leaving = await _people(session, current - set(state.members))
     if arriving or (leaving and unit.parent_id is not None):
         root = await root_unit(session)
-        await _move(session, arriving, unit.id)
-        await _move(session, leaving, root.id if root else None)
+        await _move(session, arriving, unit.id, actor_label)
+        await _move(session, leaving, root.id if root else None, actor_label)
         changed = True
     if row is None and state.external_id is not None:
         row = ScimGroup(unit_id=unit.id, external_id=state.external_id)
@@ -266,14 +270,18 @@ async def do_apply_group(
 
 
 async def do_create_group(
-    session: AsyncSession, *, state: GroupState
+    session: AsyncSession, *, state: GroupState, actor_label: str = ""
 ) -> tuple[Unit, ScimGroup | None]:
-    unit = await do_create_unit(session, actor=None, name=state.display_name)
-    row, _ = await do_apply_group(session, unit=unit, row=None, state=state)
+    unit = await do_create_unit(
+        session, actor=None, name=state.display_name, actor_label=actor_label
+    )
+    row, _ = await do_apply_group(
+        session, unit=unit, row=None, state=state, actor_label=actor_label
+    )
     return unit, row
 
 
-async def do_delete_group(session: AsyncSession, *, unit: Unit) -> None:
+async def do_delete_group(session: AsyncSession, *, unit: Unit, actor_label: str = "") -> None:
     """The unit goes: org merges it into its parent (its people move there, its space is
     archived). The top of the organisation and a unit with units below it stay."""
     if unit.parent_id is None:
@@ -283,4 +291,6 @@ async def do_delete_group(session: AsyncSession, *, unit: Unit) -> None:
             400, "This unit has units below it; delete or move them first.", "mutability"
         )
     await session.execute(delete(ScimGroup).where(ScimGroup.unit_id == unit.id))
-    await do_delete_unit(session, actor=None, unit=unit, merge_into=unit.parent_id)
+    await do_delete_unit(
+        session, actor=None, unit=unit, merge_into=unit.parent_id, actor_label=actor_label
+    )

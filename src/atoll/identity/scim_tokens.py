@@ -11,12 +11,14 @@ import secrets
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from atoll.audit.service import record_audit
 from atoll.kit.errors import NotFound
 from atoll.kit.time import utcnow
 
 from .models import ScimToken
 
 PREFIX = "scim_"
+COMMAND_LINE = "command line"  # who makes and revokes tokens, in the audit log
 
 
 def _digest(raw: str) -> str:
@@ -29,7 +31,21 @@ async def do_create_token(session: AsyncSession, *, name: str = "") -> tuple[Sci
     token = ScimToken(token_hash=_digest(raw), name=name.strip()[:200])
     session.add(token)
     await session.flush()
+    record_audit(
+        session,
+        actor_id=None,
+        actor_label=COMMAND_LINE,
+        action="scim_token.created",
+        target_type="scim_token",
+        target_id=token.id,
+        name=token.name,
+    )
     return token, raw
+
+
+def label_of(token: ScimToken) -> str:
+    """Who acts, in the audit log, when a SCIM client does."""
+    return f"SCIM token {token.name or token.id}"
 
 
 async def all_tokens(session: AsyncSession) -> list[ScimToken]:
@@ -41,11 +57,23 @@ async def do_revoke_token(session: AsyncSession, *, token_id: int | None) -> int
     stmt = update(ScimToken).where(ScimToken.revoked_at.is_(None))
     if token_id is not None:
         stmt = stmt.where(ScimToken.id == token_id)
-    result = await session.execute(stmt.values(revoked_at=utcnow()))
-    count = int(getattr(result, "rowcount", 0) or 0)
-    if token_id is not None and not count:
+    result = await session.execute(
+        stmt.values(revoked_at=utcnow()).returning(ScimToken.id, ScimToken.name)
+    )
+    revoked = result.all()
+    if token_id is not None and not revoked:
         raise NotFound(f"No working SCIM token has the id {token_id}.")
-    return count
+    for revoked_id, name in revoked:
+        record_audit(
+            session,
+            actor_id=None,
+            actor_label=COMMAND_LINE,
+            action="scim_token.revoked",
+            target_type="scim_token",
+            target_id=revoked_id,
+            name=name,
+        )
+    return len(revoked)
 
 
 async def token_for(session: AsyncSession, raw: str) -> ScimToken | None:

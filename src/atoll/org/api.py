@@ -110,6 +110,9 @@ async def import_org(
             "the caller or the last administrator)."
         ),
     ] = False,
+    filename: Annotated[
+        str, Query(max_length=200, description="The file's name, kept in the audit log.")
+    ] = "",
 ) -> ImportReportOut | JSONResponse:
     """Create or update people and units from a CSV file, all or nothing. A file with any bad
     row changes nothing and answers 422 with every bad row's line and reason — 409 when the
@@ -119,7 +122,12 @@ async def import_org(
     if not data.strip():
         raise Invalid.field("body", "send the CSV file as the request body (text/csv)")
     report = await importer.do_import_org(
-        db, actor=viewer, data=data, apply=not dry_run, deactivate_missing=deactivate_missing
+        db,
+        actor=viewer,
+        data=data,
+        apply=not dry_run,
+        deactivate_missing=deactivate_missing,
+        file_name=filename,
     )
     if report.rejected:
         await db.rollback()

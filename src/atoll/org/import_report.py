@@ -10,6 +10,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from atoll.audit.service import record_audit
+from atoll.people.models import Person
+from atoll.people.trail import actor_fields
+
 # A one-letter difference is only a likely typo in a name this long, and never when the
 # letters that differ are digits ("Team 1" and "Team 2" are two teams).
 MIN_TYPO_LENGTH = 4
@@ -152,3 +158,21 @@ def similar_paths(new: Iterable[str], existing: Iterable[str]) -> list[dict[str,
         }
         for (a, b), how in sorted(found.items())
     ]
+
+
+IMPORT_LABEL = "org-chart import (command line)"  # who acted, in the audit log
+
+
+def record_import(
+    session: AsyncSession, *, actor: Person | None, report: ImportReport, file_name: str
+) -> None:
+    counts = ("created", "updated", "unchanged", "units_created", "deactivated")
+    record_audit(
+        session,
+        action="org.imported",
+        target_type="org_import",
+        target_id=file_name[:64],
+        **actor_fields(actor, IMPORT_LABEL if actor is None else ""),
+        file_name=file_name,
+        **{key: getattr(report, key) for key in counts},
+    )

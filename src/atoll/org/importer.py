@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.kit.errors import Forbidden, Invalid, TooLarge
 from atoll.kit.text import clean_name
-from atoll.org import policy
+from atoll.org import import_report, policy
 from atoll.org import service as org_service
 from atoll.org.events import UnitsChanged, units_changed
 from atoll.org.import_people import plan_leavers, plan_managers
@@ -167,6 +167,7 @@ async def do_import_org(
     apply: bool = True,
     deactivate_missing: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    file_name: str = "",
 ) -> ImportReport:
     """Create or update everyone in the file, or — when any row is bad — nothing at all; the
     report names each person and unit created, changed, moved or deactivated, and warns of
@@ -177,7 +178,9 @@ async def do_import_org(
     unit space brought in step, the new members with the rest. With ``deactivate_missing``
     the active members absent from the file are deactivated (``plan_leavers``).
 
-    The caller owns the transaction; with ``apply=False`` the caller rolls back (a preview)."""
+    The caller owns the transaction; with ``apply=False`` the caller rolls back (a preview).
+    An import applied is one audit entry (``org.imported``: the counts and ``file_name``) and
+    one per person it deactivated."""
     if actor is not None and not policy.can_change_tree(actor):
         raise Forbidden("Only administrators can import the organisation chart.")
     report = ImportReport()
@@ -207,12 +210,27 @@ async def do_import_org(
         await do_apply_kind_changes(session, person_ids=plan.kind_changed, sync_unit_spaces=False)
     await _write_managers(session, managers, existing)
     if leavers:
-        await do_deactivate_people(session, person_ids=leavers, announce=False)
+        await _deactivate_leavers(session, actor, leavers, file_name)
     if written or plan.skill_rows or leavers:
         placed = bool(written or leavers)
         await people_changed(session, PeopleChanged(everyone=True, placed=placed))
     report.applied = apply
+    if apply:
+        import_report.record_import(session, actor=actor, report=report, file_name=file_name)
     return report
+
+
+async def _deactivate_leavers(
+    session: AsyncSession, actor: Person | None, leavers: list[int], file_name: str
+) -> None:
+    await do_deactivate_people(
+        session,
+        person_ids=leavers,
+        announce=False,
+        actor=actor,
+        actor_label=import_report.IMPORT_LABEL if actor is None else "",
+        note=f"absent from the org chart {file_name}".strip(),
+    )
 
 
 async def _existing_people(session: AsyncSession) -> dict[str, Any]:

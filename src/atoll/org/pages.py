@@ -192,6 +192,7 @@ async def import_confirm(
         data=path.read_bytes(),
         apply=True,
         deactivate_missing=form.get("deactivate_missing") == "yes",
+        file_name=form.get("filename", "")[:200],
     )
     if report.rejected:  # the organisation changed since the preview
         await discard_changes(db, request)

@@ -5,12 +5,14 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from atoll.audit.service import changed, record_audit
 from atoll.kit.errors import Conflict, Forbidden, Invalid
 from atoll.kit.text import clean_name
 from atoll.org import policy
 from atoll.org.events import UnitsChanged, units_changed
 from atoll.org.models import Unit
 from atoll.people.models import Person
+from atoll.people.trail import actor_fields
 
 # Reading the tree is where people sit, so it lives with them (``atoll.people.units``); the
 # org domain's callers find it here too.
@@ -56,9 +58,16 @@ def child_path(parent: Unit | None, name: str) -> str:
 
 
 async def do_create_unit(
-    session: AsyncSession, *, actor: Person | None, name: str, parent_id: int | str | None = None
+    session: AsyncSession,
+    *,
+    actor: Person | None,
+    name: str,
+    parent_id: int | str | None = None,
+    actor_label: str = "",
 ) -> Unit:
-    """Add a unit. Without a parent: the root when there is none yet, else a division."""
+    """Add a unit. Without a parent: the root when there is none yet, else a division.
+    ``actor`` None is the system, named by ``actor_label`` in the audit log (SCIM, single
+    sign-on; the command line when empty)."""
     if actor is not None and not policy.can_change_tree(actor):
         raise Forbidden("Only administrators can change the organisation tree.")
     name = check_unit_name(name)
@@ -85,6 +94,14 @@ async def do_create_unit(
     )
     session.add(unit)
     await session.flush()
+    record_audit(
+        session,
+        action="unit.created",
+        target_type="unit",
+        target_id=unit.id,
+        **actor_fields(actor, actor_label),
+        **changed({}, {"name": unit.name, "parent_id": unit.parent_id, "path": unit.path}),
+    )
     await units_changed(session, UnitsChanged(created=[unit.id]))
     return unit
 

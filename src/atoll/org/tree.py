@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from atoll.audit.service import changed, record_audit
 from atoll.kit.errors import Conflict, Forbidden, Invalid, NotFound
 from atoll.kit.ids import parse_id
 from atoll.org import policy
@@ -21,6 +22,7 @@ from atoll.org.models import Unit
 from atoll.org.service import MAX_PATH, check_unit_name, child_path
 from atoll.people.events import PeopleChanged, people_changed
 from atoll.people.models import Person
+from atoll.people.trail import actor_fields
 from atoll.people.units import unit_and_descendants
 
 
@@ -61,10 +63,11 @@ async def do_update_unit(
     unit: Unit,
     name: str | None = None,
     parent_id: int | str | None = None,
+    actor_label: str = "",
 ) -> Unit:
     """Rename ``unit`` and/or move it below another unit; its sub-tree follows (levels and
     paths). Moving the root, or below itself or one of its own units, is 422; a sibling of
-    the same name is 409."""
+    the same name is 409. One audit entry: ``unit.renamed`` or ``unit.moved``."""
     _check_actor(actor)
     new_name = check_unit_name(name) if name is not None else unit.name
     parent: Unit | None = None
@@ -85,7 +88,16 @@ async def do_update_unit(
     if new_name == unit.name and not moved:
         return unit
     old_name = unit.name
+    before = {"name": unit.name, "parent_id": unit.parent_id, "path": unit.path}
     await _relocate(session, unit, parent, new_name)
+    record_audit(
+        session,
+        action="unit.moved" if moved else "unit.renamed",
+        target_type="unit",
+        target_id=unit.id,
+        **actor_fields(actor, actor_label),
+        **changed(before, {"name": unit.name, "parent_id": unit.parent_id, "path": unit.path}),
+    )
     await units_changed(
         session, UnitsChanged(renamed=[(unit.id, old_name)] if new_name != old_name else [])
     )
@@ -125,11 +137,17 @@ class Removal:
 
 
 async def do_delete_unit(
-    session: AsyncSession, *, actor: Person | None, unit: Unit, merge_into: int | str | None = None
+    session: AsyncSession,
+    *,
+    actor: Person | None,
+    unit: Unit,
+    merge_into: int | str | None = None,
+    actor_label: str = "",
 ) -> Removal:
     """Delete an empty unit; or, with ``merge_into``, move its people and its units into that
     unit first (a unit of the same name there takes in the moved one's people and units in
-    turn), then delete it. The deleted units' spaces are archived (``units.changed``)."""
+    turn), then delete it. The deleted units' spaces are archived (``units.changed``). One
+    audit entry: ``unit.deleted`` or ``unit.merged``."""
     _check_actor(actor)
     if unit.parent_id is None:
         raise Conflict("The top of the organisation cannot be deleted.")
@@ -146,6 +164,18 @@ async def do_delete_unit(
         removal.into = target
         await _merge(session, unit, target, removal)
         await people_changed(session, PeopleChanged(placed=True))
+    record_audit(
+        session,
+        action="unit.merged" if removal.into else "unit.deleted",
+        target_type="unit",
+        target_id=unit.id,
+        **actor_fields(actor, actor_label),
+        before={"name": unit.name, "path": unit.path, "parent_id": unit.parent_id},
+        merged_into=removal.into.id if removal.into else None,
+        units_removed=removal.removed,
+        people_moved=removal.people_moved,
+        units_moved=removal.units_moved,
+    )
     await units_changed(session, UnitsChanged(removed=removal.removed))
     for uid in reversed(removal.removed):  # the units below before the unit above
         gone = await session.get(Unit, uid)

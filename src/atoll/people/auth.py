@@ -24,7 +24,7 @@ from atoll.kit.errors import Forbidden, Invalid, NotFound
 from atoll.kit.ids import parse_id
 from atoll.kit.settings import Settings
 from atoll.kit.time import utcnow
-from atoll.people import throttle
+from atoll.people import throttle, trail
 from atoll.people.events import access_changed
 from atoll.people.models import AuthSession, Person
 from atoll.people.passwords import Hashing, check_password
@@ -272,11 +272,29 @@ async def do_revoke_own(session: AsyncSession, *, person: Person, auth_id: int |
     row = await session.get(AuthSession, row_id) if row_id is not None else None
     if row is None or row.person_id != person.id:
         raise NotFound("No such session.")
+    if row.revoked_at is None:
+        trail.record_person(
+            session,
+            actor=person,
+            action="token.revoked" if row.kind == PAT else "session.revoked",
+            person=person,
+            session_id=row.id,
+            name=row.name,
+        )
     await do_revoke(session, auth=row)
 
 
 async def do_revoke_others(session: AsyncSession, *, person: Person, keep: AuthSession) -> int:
-    """Sign out everywhere else: every other session and token of the person."""
+    """Sign out everywhere else: every other session and token of the person (an audit
+    entry, ``person.signed_out_elsewhere``)."""
+    revoked = await _revoke_others(session, person=person, keep=keep)
+    trail.record_person(
+        session, actor=person, action="person.signed_out_elsewhere", person=person, revoked=revoked
+    )
+    return revoked
+
+
+async def _revoke_others(session: AsyncSession, *, person: Person, keep: AuthSession) -> int:
     result = await session.execute(
         update(AuthSession)
         .where(
@@ -329,4 +347,5 @@ async def do_change_password(
     await session.execute(
         update(Person).where(Person.id == person.id).values(password_hash=await hashing.hash(new))
     )
-    return await do_revoke_others(session, person=person, keep=credential.auth)
+    trail.record_person(session, actor=person, action="person.password_changed", person=person)
+    return await _revoke_others(session, person=person, keep=credential.auth)

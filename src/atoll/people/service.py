@@ -15,7 +15,7 @@ from atoll.kit.ids import parse_id
 from atoll.kit.pagination import clamp_limit, decode_name_id_cursor, encode_cursor
 from atoll.kit.text import clean_name
 from atoll.kit.time import utcnow
-from atoll.people import access, auth, policy
+from atoll.people import access, auth, policy, trail
 from atoll.people.events import PeopleChanged, access_changed, people_changed
 from atoll.people.models import KINDS, RELATIONS, ROLES, AuthSession, Person, PersonSkill
 from atoll.people.passwords import Hashing
@@ -50,7 +50,9 @@ def check_identity(
         return kind, role, organization, relation
     role = role or "member"
     if role not in ROLES or role == "guest":
-        raise Invalid.field("role", "a member is an admin, a moderator or a member; guests are external")
+        raise Invalid.field(
+            "role", "a member is an admin, a moderator or a member; guests are external"
+        )
     return kind, role, organization or None, None
 
 
@@ -127,8 +129,10 @@ async def do_create_person(
     relation: str | None = None,
     title: str = "",
     skills: Iterable[str] = (),
+    actor_label: str = "",
 ) -> Person:
-    """Add a person. ``actor`` None means the command line (create-admin, demo). A password
+    """Add a person. ``actor`` None means the command line (create-admin), or the system
+    ``actor_label`` names in the audit log (single sign-on, SCIM, an invitation). A password
     is hashed at the cost ``hashing`` says (``Hashing.of(settings)``)."""
     if actor is not None and not policy.can_administer_people(actor):
         raise Forbidden("Only administrators can add people.")
@@ -160,6 +164,7 @@ async def do_create_person(
     session.add(person)
     await session.flush()
     await do_set_skills(session, person=person, skills=skills)
+    trail.record_created(session, actor=actor, person=person, label=actor_label)
     await people_changed(session, PeopleChanged([person], placed=person.unit_id is not None))
     return person
 
@@ -171,10 +176,12 @@ async def do_update_person(
     person: Person,
     changes: dict[str, Any],
     hashing: Hashing,
+    actor_label: str = "",
 ) -> Person:
     """Apply profile changes (self or admin) and account changes (admin only). A null leaves a
     field as it is, except the organisation, which it clears. ``actor`` None means the system
-    (SCIM provisioning), which may change what an administrator may.
+    (SCIM provisioning, named by ``actor_label`` in the audit log), which may change what an
+    administrator may. A change by someone else is one audit entry (``trail.record_update``).
 
     A change of kind goes through ``access.do_apply_kind_changes``, the rule every path that
     changes a kind follows; a change of role or of the analyst permission is told to the
@@ -186,6 +193,7 @@ async def do_update_person(
     admin_fields = set(changes) - SELF_FIELDS
     if actor is not None and admin_fields and not policy.can_administer_people(actor):
         raise Forbidden(f"Only administrators can change {', '.join(sorted(admin_fields))}.")
+    before = trail.snapshot(person)
     await _change_profile(session, person, changes)
     was_kind, was_role, was_analyst = person.kind, person.role, person.is_analyst
     await _change_identity(session, person, changes, was_kind=was_kind)
@@ -193,6 +201,9 @@ async def do_update_person(
     if changes.get("skills") is not None:
         await do_set_skills(session, person=person, skills=changes["skills"])
     await session.flush()
+    trail.record_update(
+        session, actor=actor, person=person, before=before, changes=changes, label=actor_label
+    )
     if person.kind != was_kind:
         await access.do_apply_kind_changes(session, person_ids=[person.id])
     elif (person.role, person.is_analyst) != (was_role, was_analyst):
@@ -218,15 +229,30 @@ async def do_set_active(
 
 
 async def do_move_people(
-    session: AsyncSession, *, people: Sequence[Person], unit_id: int | None
+    session: AsyncSession,
+    *,
+    people: Sequence[Person],
+    unit_id: int | None,
+    actor: Person | None = None,
+    actor_label: str = "",
 ) -> None:
     """Seat members in a unit (SCIM provisioning moves a group's members at once): one
-    ``people.changed`` for all of them, so the unit spaces are brought in step once."""
+    ``people.changed`` for all of them, so the unit spaces are brought in step once; one
+    audit entry per person moved."""
     uid = await check_unit(session, unit_id)
     moving = [p for p in people if p.unit_id != uid]
     if any(p.kind != "member" for p in moving):
         raise Invalid.field("unit_id", "external people do not belong to a unit")
     for person in moving:
+        trail.record_person(
+            session,
+            actor=actor,
+            action="person.moved",
+            person=person,
+            label=actor_label,
+            before={"unit_id": person.unit_id},
+            after={"unit_id": uid},
+        )
         person.unit_id = uid
     if moving:
         await session.flush()
@@ -368,7 +394,13 @@ def _escape_like(text: str) -> str:
 
 
 async def do_deactivate_people(
-    session: AsyncSession, *, person_ids: Sequence[int], announce: bool = True
+    session: AsyncSession,
+    *,
+    person_ids: Sequence[int],
+    announce: bool = True,
+    actor: Person | None = None,
+    actor_label: str = "",
+    note: str = "",
 ) -> None:
     """Deactivate many people at once (an org-chart import's ``deactivate_missing``), each as
     ``do_update_person`` deactivates one: signed out everywhere (their open event streams
@@ -376,7 +408,7 @@ async def do_deactivate_people(
     (``people.changed``; ``announce=False`` for a caller that tells it itself, as an import
     does for everyone at once). Set-based: a few statements per thousand people. The caller
     leaves out the last active administrator (Conflict here, changing nothing, if it did
-    not)."""
+    not). Each person deactivated is one audit entry, with ``note`` (why)."""
     ids = sorted(set(person_ids))
     if not ids:
         return
@@ -385,6 +417,20 @@ async def do_deactivate_people(
     )
     signed_out: set[int] = set()
     for chunk in batches(ids):
+        active = await session.scalars(
+            select(Person.id).where(Person.id.in_(chunk), Person.is_active.is_(True))
+        )
+        for person_id in active:
+            trail.record_person(
+                session,
+                actor=actor,
+                action="person.deactivated",
+                person=person_id,
+                label=actor_label,
+                before={"is_active": True},
+                after={"is_active": False},
+                **({"note": note} if note else {}),
+            )
         await session.execute(
             update(Person)
             .where(Person.id.in_(chunk))

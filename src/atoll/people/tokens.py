@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from atoll.kit.errors import Conflict, Forbidden, Invalid
 from atoll.kit.settings import Settings
 from atoll.kit.time import utcnow
+from atoll.people import trail
 from atoll.people.auth import PAT, Credential, Started, digest
 from atoll.people.models import AuthSession, Person
 from atoll.people.policy import is_admin
@@ -153,4 +154,18 @@ async def do_create_token(
     )
     session.add(auth)
     await session.flush()
+    _record_created(session, credential.person, auth)
     return Started(secret=raw, auth=auth)
+
+
+def _record_created(session: AsyncSession, person: Person, auth: AuthSession) -> None:
+    trail.record_person(
+        session,
+        actor=person,
+        action="token.created",
+        person=person,
+        session_id=auth.id,
+        name=auth.name,
+        scopes=auth.scopes.split(),
+        expires_at=auth.expires_at,
+    )

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from atoll.kit.errors import Conflict, Forbidden, Invalid
 from atoll.kit.settings import Settings
 from atoll.kit.time import utcnow
-from atoll.people import otp, throttle
+from atoll.people import otp, throttle, trail
 from atoll.people.models import Person, RecoveryCode, TotpSecret
 from atoll.people.passwords import Hashing
 from atoll.people.policy import can_administer_people
@@ -112,6 +112,7 @@ async def do_confirm_setup(
     if step is None:
         raise Invalid.field("code", "is not the current code of your authenticator app")
     row.confirmed_at, row.last_step = now, step
+    trail.record_person(session, actor=person, action="person.totp_enabled", person=person)
     return await _new_recovery_codes(session, person_id=person.id)
 
 
@@ -191,6 +192,9 @@ async def do_renew_recovery_codes(
         raise Conflict("Two-step sign-in is not on.")
     if not await do_check_code(session, settings, person=person, code=code, address=address):
         raise Invalid.field("code", "is not a current code or an unused recovery code")
+    trail.record_person(
+        session, actor=person, action="person.recovery_codes_renewed", person=person
+    )
     return await _new_recovery_codes(session, person_id=person.id)
 
 
@@ -226,6 +230,7 @@ async def do_disable(
     await throttle.do_settle(session, attempt=attempt, succeeded=True)
     await session.execute(delete(RecoveryCode).where(RecoveryCode.person_id == person.id))
     await session.execute(delete(TotpSecret).where(TotpSecret.person_id == person.id))
+    trail.record_person(session, actor=person, action="person.totp_disabled", person=person)
 
 
 async def do_reset(session: AsyncSession, *, actor: Person, person: Person) -> bool:
@@ -236,4 +241,7 @@ async def do_reset(session: AsyncSession, *, actor: Person, person: Person) -> b
     was_on = await is_on(session, person.id)
     await session.execute(delete(RecoveryCode).where(RecoveryCode.person_id == person.id))
     await session.execute(delete(TotpSecret).where(TotpSecret.person_id == person.id))
+    trail.record_person(
+        session, actor=actor, action="person.totp_reset", person=person, was_on=was_on
+    )
     return was_on

@@ -17,7 +17,7 @@ from atoll.kit.pagination import clamp_limit, decode_name_id_cursor, encode_curs
 from atoll.kit.time import utcnow
 from atoll.people.models import Person
 from atoll.people.units import unit_and_descendants
-from atoll.spaces import events, policy
+from atoll.spaces import events, policy, trail
 from atoll.spaces.models import ROLES, JoinRequest, Membership, Space
 from atoll.spaces.policy import SpaceAccess
 
@@ -165,6 +165,7 @@ async def do_add_member(
         )
         await session.flush()
         await events.member_added(session, events.Added(actor, space, person, role))
+        trail.member(session, actor, "member.added", space, person.id, after={"role": role})
     else:
         if existing.role == "owner" and role != "owner":
             await _check_not_last_owner(session, space, person.id)
@@ -172,6 +173,7 @@ async def do_add_member(
             await events.membership_changed(
                 session, space_id=space.id, person_id=person.id, role=role
             )
+            trail.role_changed(session, actor, space, person.id, existing.role, role)
         existing.role = role
     await session.flush()
     return existing
@@ -226,6 +228,7 @@ async def do_remove_member(
     """Remove someone or leave (see ``access_membership``)."""
     space = access.space
     membership = await access_membership(session, access=access, person_id=person_id)
+    trail.removed(session, access.actor, space, membership.person_id, membership.role)
     await session.delete(membership)
     await events.membership_changed(
         session, space_id=space.id, person_id=membership.person_id, role=None
@@ -248,6 +251,7 @@ async def do_join(session: AsyncSession, *, actor: Person, space: Space) -> str:
         await events.membership_changed(
             session, space_id=space.id, person_id=actor.id, role="member"
         )
+        trail.member(session, actor, "member.joined", space, actor.id, after={"role": "member"})
         await session.flush()
         return "joined"
     pending = await session.scalar(
@@ -299,6 +303,7 @@ async def do_decide_request(
     request.status = "approved" if approve else "declined"
     request.decided_at = utcnow()
     request.decided_by_id = actor.id
+    trail.member(session, actor, f"join_request.{request.status}", space, request.person_id)
     if approve and await session.get(Membership, (space.id, request.person_id)) is None:
         session.add(Membership(space_id=space.id, person_id=request.person_id, role="member"))
         await events.membership_changed(

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from atoll.audit.service import changed
 from atoll.kit.errors import Conflict, Forbidden, Invalid, NotFound, denied
 from atoll.kit.ids import parse_id
 from atoll.kit.pagination import clamp_limit, decode_name_id_cursor, encode_cursor
@@ -20,7 +21,7 @@ from atoll.kit.time import as_utc, utcnow
 from atoll.org.models import Unit
 from atoll.people.models import Person
 from atoll.people.policy import is_admin
-from atoll.spaces import events, policy
+from atoll.spaces import events, policy, trail
 from atoll.spaces.members import (
     do_add_member,
     do_sync_unit_memberships,
@@ -284,6 +285,13 @@ async def do_create_space(
     )
     session.add(space)
     await session.flush()
+    trail.record_space(
+        session,
+        actor=actor,
+        action="space.created",
+        space=space,
+        **changed({}, trail.settings_of(space)),
+    )
     await events.space_created(session, space=space)
     await _add_first_members(session, actor=actor, space=space, member_ids=member_ids)
     return space
@@ -343,6 +351,7 @@ async def do_update_space(
         raise Forbidden("Only owners can change who can see the space.")
     if space.archived_at is not None:
         raise Conflict("This space is archived; it can no longer be changed.")
+    before = trail.settings_of(space)
     if "name" in changes and changes["name"] is not None:
         space.name = check_name(str(changes["name"]))
     if "description" in changes and changes["description"] is not None:
@@ -360,6 +369,9 @@ async def do_update_space(
         if changes.get(flag) is not None:
             setattr(space, flag, bool(changes[flag]))
     await session.flush()
+    diff = changed(before, trail.settings_of(space))
+    if diff["after"]:
+        trail.record_space(session, actor=access.actor, action="space.updated", space=space, **diff)
     await events.space_updated(session, space=space)
     return space
 
@@ -375,6 +387,7 @@ async def do_archive_space(session: AsyncSession, *, access: SpaceAccess) -> Spa
     check_can_archive(access)
     if space.archived_at is None:
         space.archived_at = utcnow()
+        trail.record_space(session, actor=access.actor, action="space.archived", space=space)
     await session.flush()
     return space
 
@@ -395,6 +408,9 @@ async def do_close_due_situation_rooms(session: AsyncSession) -> int:
     )
     for space in rows:
         space.archived_at = space.closes_at
+        trail.record_space(
+            session, actor=None, action="space.archived", space=space, label=trail.HOUSEKEEPING
+        )
     await session.flush()
     return len(rows)
 
@@ -417,6 +433,15 @@ async def do_join_from_directory(
         await session.flush()
         await events.membership_changed(
             session, space_id=space.id, person_id=person.id, role="member"
+        )
+        trail.record_member(
+            session,
+            actor=None,
+            action="member.joined",
+            space=space,
+            person_id=person.id,
+            label="single sign-on",
+            after={"role": "member"},
         )
         joined.append(space)
     return joined
