@@ -14,7 +14,6 @@ moderator gets 403; a thing that is not deleted, 409; deleted too long ago, 410.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -391,8 +390,3 @@ async def do_purge_deleted(
         facts={"post_ids": purged.post_ids, "comment_ids": purged.comment_ids},
     )
     return purged
-
-
-def purge_ids(purged: Sequence[Purged]) -> tuple[int, int]:
-    """How many posts and comments some purges removed."""
-    return sum(len(p.post_ids) for p in purged), sum(len(p.comment_ids) for p in purged)
