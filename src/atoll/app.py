@@ -16,6 +16,8 @@ from atoll.analytics.policy import can_view_analytics
 from atoll.conversations import api as conversations_api
 from atoll.conversations import attachments
 from atoll.conversations import composed as conversations_composed
+from atoll.conversations import moderation_api as conversations_moderation_api
+from atoll.conversations import moderation_pages as conversations_moderation_pages
 from atoll.conversations import pages as conversations_pages
 from atoll.db.engine import make_engine
 from atoll.discover import api as discover_api
@@ -93,6 +95,8 @@ async def running(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
                 settings.housekeeping_seconds,
                 event_retention_hours=settings.event_retention_hours,
                 login_window_seconds=settings.login_window_seconds,
+                restore_days=settings.restore_days,
+                storage=app.state.storage,
             ):
                 yield
         else:
@@ -123,6 +127,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.visible_people = visible_people  # the rule the people routers take (people.deps)
     # The navigation asks the domain policies rather than repeating their rules.
     templates.env.globals["can_view_analytics"] = can_view_analytics
+    templates.env.globals["restore_days"] = settings.restore_days  # "restore it for 30 days"
     errors.install(app)
     app.add_middleware(Idempotency)  # innermost of the three: sees bounded, signed-in writes
     app.add_middleware(
@@ -145,6 +150,7 @@ def include_routers(app: FastAPI) -> None:
     api.include_router(spaces_api.router)
     api.include_router(identity_api.router)
     api.include_router(conversations_api.router)
+    api.include_router(conversations_moderation_api.router)
     api.include_router(realtime_api.router)
     api.include_router(notifications_api.router)
     api.include_router(wiki_api.router)
@@ -167,6 +173,7 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(org_pages.router)
     app.include_router(spaces_pages.router)
     app.include_router(conversations_pages.router)
+    app.include_router(conversations_moderation_pages.router)
     app.include_router(conversations_composed.router)  # after spaces: /spaces/new first
     app.include_router(notifications_pages.router)
     app.include_router(wiki_pages.router)

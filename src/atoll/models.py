@@ -4,6 +4,7 @@ shell imports this; the database layer knows no domain)."""
 from atoll.analytics.models import ActivityDay, Interaction
 from atoll.audit.models import AuditEntry
 from atoll.conversations.models import (
+    AnnouncementDismissal,
     Attachment,
     Comment,
     CommentRevision,
@@ -42,6 +43,7 @@ from atoll.wiki.models import WikiLink, WikiPage, WikiRedirect, WikiRevision
 
 __all__ = [
     "ActivityDay",
+    "AnnouncementDismissal",
     "Attachment",
     "AuditEntry",
     "AuthSession",

@@ -1,6 +1,7 @@
 """Housekeeping that runs in every server process: close situation rooms whose time is up,
 count the interaction log's months that have closed (what the value matrix sums), prune the
-event log past its retention and the sign-in counters past their window.
+event log past its retention and the sign-in counters past their window, and purge the posts
+and comments deleted more than ``ATOLL_RESTORE_DAYS`` ago (with their attachments' files).
 
 The daily digests of unread notifications go out from here too (a round at most every ten
 minutes; each person gets at most one digest a day, however many processes run it).
@@ -14,12 +15,15 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from atoll import mail
 from atoll.analytics.months import do_fill_closed_months
+from atoll.conversations.attachments import Storage
+from atoll.conversations.restore import PURGE_BATCH, RESTORE_DAYS, do_purge_deleted
 from atoll.events.outbox import do_prune_events
 from atoll.kit.time import utcnow
 from atoll.notifications.digest import do_prepare_digests
@@ -38,6 +42,9 @@ async def run_once(
     *,
     event_retention_hours: int = EVENT_RETENTION_HOURS,
     login_window_seconds: int = LOGIN_WINDOW_SECONDS,
+    restore_days: int = RESTORE_DAYS,
+    storage: Storage | None = None,
+    now: datetime | None = None,
 ) -> None:
     async with maker() as session:
         closed = await do_close_due_situation_rooms(session)
@@ -58,6 +65,39 @@ async def run_once(
             session, older_than=utcnow() - timedelta(seconds=login_window_seconds)
         )
         await session.commit()
+    await purge_deleted(
+        maker, before=(now or utcnow()) - timedelta(days=restore_days), storage=storage
+    )
+
+
+async def purge_deleted(
+    maker: async_sessionmaker[AsyncSession],
+    *,
+    before: datetime,
+    storage: Storage | None = None,
+    batch: int = PURGE_BATCH,
+) -> tuple[int, int]:
+    """Remove for good the posts and comments deleted before ``before``, a batch per
+    transaction, then their attachments' files (after the commit: a rollback keeps them).
+    Returns how many posts and comments went."""
+    posts = comments = 0
+    while True:
+        async with maker() as session:
+            purged = await do_purge_deleted(session, before=before, batch=batch)
+            await session.commit()
+        if storage is not None:
+            for key in purged.storage_keys:
+                await run_in_threadpool(_remove, storage, key)
+        posts, comments = posts + len(purged.post_ids), comments + len(purged.comment_ids)
+        if len(purged.post_ids) < batch and len(purged.comment_ids) < batch:
+            break
+    if posts or comments:
+        log.info("purged %d deleted post(s) and %d comment(s) for good", posts, comments)
+    return posts, comments
+
+
+def _remove(storage: Storage, key: str) -> None:
+    storage.path_of_key(key).unlink(missing_ok=True)
 
 
 async def send_digests(maker: async_sessionmaker[AsyncSession]) -> int:
@@ -83,6 +123,8 @@ async def housekeeping(
     *,
     event_retention_hours: int = EVENT_RETENTION_HOURS,
     login_window_seconds: int = LOGIN_WINDOW_SECONDS,
+    restore_days: int = RESTORE_DAYS,
+    storage: Storage | None = None,
 ) -> None:
     """``run_once`` every ``interval`` seconds, and a round of digests every
     ``DIGEST_ROUND_SECONDS`` (the first at once)."""
@@ -93,6 +135,8 @@ async def housekeeping(
                 maker,
                 event_retention_hours=event_retention_hours,
                 login_window_seconds=login_window_seconds,
+                restore_days=restore_days,
+                storage=storage,
             )
             now = time.monotonic()
             if last_digests is None or now - last_digests >= DIGEST_ROUND_SECONDS:
@@ -112,6 +156,8 @@ async def running(
     *,
     event_retention_hours: int = EVENT_RETENTION_HOURS,
     login_window_seconds: int = LOGIN_WINDOW_SECONDS,
+    restore_days: int = RESTORE_DAYS,
+    storage: Storage | None = None,
 ) -> AsyncIterator[None]:
     task = asyncio.create_task(
         housekeeping(
@@ -119,6 +165,8 @@ async def running(
             interval,
             event_retention_hours=event_retention_hours,
             login_window_seconds=login_window_seconds,
+            restore_days=restore_days,
+            storage=storage,
         ),
         name="atoll-housekeeping",
     )

@@ -319,8 +319,9 @@ async def test_deleting_a_post_asks_first_and_says_what_goes_with_it(
         asked["detail"]
         == button["detail"]
         == (
-            "It disappears for everyone, with its 2 comments and 2 reactions. "
-            "This cannot be undone."
+            "It disappears for everyone, with its 2 comments and 2 reactions. You can undo this "
+            "right after, or restore it from “Recently deleted” for 30 days; then it is gone for "
+            "good."
         )
     )
     assert asked["confirm"] == button["confirm"] == "Delete the post"
@@ -329,7 +330,10 @@ async def test_deleting_a_post_asks_first_and_says_what_goes_with_it(
     assert (await client.get(f"/posts/{post.id}")).status_code == 200  # asking changed nothing
 
     done = await client.post(action, data={"csrf_token": asked["csrf"]})
-    assert done.status_code == 303 and done.headers["location"] == f"/spaces/{space.slug}?deleted=1"
+    assert (
+        done.status_code == 303
+        and done.headers["location"] == f"/spaces/{space.slug}?deleted={post.id}"
+    )
     assert (await client.get(f"/posts/{post.id}")).status_code == 404
 
 
@@ -368,7 +372,8 @@ async def test_deleting_a_comment_asks_first_and_says_what_goes_with_it(
         == button["detail"]
         == (
             "It disappears for everyone, with its 1 reply. The question will no longer have an "
-            "accepted answer. This cannot be undone."
+            "accepted answer. You can undo this right after, or restore it from “Recently "
+            "deleted” for 30 days."
         )
     )
     assert asked["back"] == f"/posts/{question.id}#comment-{answer.id}"

@@ -829,6 +829,10 @@ def test_the_matrix_covers_every_space_route() -> None:
         ("page", "GET", "/spaces"),
         ("page", "GET", "/spaces/new"),
         ("page", "POST", "/spaces/new"),
+        # bringing an archived space back: tests/governance/test_matrix_content.py and
+        # tests/governance/test_archive.py
+        ("api", "POST", "/spaces/{}/unarchive"),
+        ("page", "POST", "/spaces/{}/unarchive"),
     }
     routes = {
         (face, method, shape(getattr(route, "path", "")))

@@ -262,7 +262,7 @@ async def test_archiving_asks_first_and_says_the_space_becomes_read_only(
         "The space becomes read-only: nobody can post, comment, react, edit its wiki or join it "
         "any more"
     )
-    assert asked["detail"].endswith("Archiving cannot be undone.")
+    assert asked["detail"].endswith("can bring it back (unarchive) later.")
     assert (asked["confirm"], asked["back"]) == ("Archive the space", f"{action[:-8]}?tab=about")
     await db.refresh(space)
     assert space.archived_at is None  # asking changed nothing

@@ -110,6 +110,11 @@ def _post_fields(view: PostView) -> dict[str, Any]:
         "my_vote": view.voted,
         "idea_status": p.idea_status if p.kind == "idea" else None,
         "attachments": [attachment_out(a) for a in view.attachments],
+        "pinned": p.pinned_at is not None,
+        "pinned_at": p.pinned_at,
+        "announced_until": p.announced_until,
+        "closed": p.closed_at is not None,
+        "closed_at": p.closed_at,
     }
 
 

@@ -49,7 +49,9 @@ class Storage:
         return f"{self.max_bytes / (1024 * 1024):g} MB"
 
     def path_of(self, attachment: Attachment) -> Path:
-        key = attachment.storage_key
+        return self.path_of_key(attachment.storage_key)
+
+    def path_of_key(self, key: str) -> Path:
         return self.directory / key[:2] / key
 
     async def file_of(self, attachment: Attachment) -> Path:

@@ -14,6 +14,11 @@ they show.
 - ``vote.changed``: ``post_id``, ``vote_count``
 - ``post.answered``: ``post_id``, ``comment_id`` (the accepted answer, or null)
 - ``idea.status``: ``post_id``, ``status``
+- ``post.pinned``: ``post_id``, ``scope`` ("space" or "organisation"), ``pinned`` (false:
+  unpinned), ``until`` (an organisation's announcement: when it ends)
+- ``post.closed``: ``post_id``, ``closed`` (false: reopened)
+- ``post.restored``: ``post_id`` (a deleted post is back, with its comments)
+- ``comment.restored``: ``post_id``, ``comment_id``, ``comment_count``
 
 Every one carries the fact ``change`` (a ``Change``: who acted, where, on what), which its
 subscribers follow: search indexes posts and comments (``atoll.search.content``),
@@ -45,6 +50,13 @@ REACTION_CHANGED = "reaction.changed"
 VOTE_CHANGED = "vote.changed"
 POST_ANSWERED = "post.answered"
 IDEA_STATUS = "idea.status"
+POST_PINNED = "post.pinned"
+POST_CLOSED = "post.closed"
+POST_RESTORED = "post.restored"
+COMMENT_RESTORED = "comment.restored"
+# Housekeeping removed posts and comments deleted long ago, for good (no event in the log:
+# ``run_subscribers``). Facts ``post_ids`` and ``comment_ids``: what went, replies included.
+CONTENT_PURGED = "content.purged"
 
 
 @dataclass(frozen=True)
@@ -89,7 +101,7 @@ async def comment_event(session: AsyncSession, type: str, change: Change) -> Non
     data: dict[str, Any] = {"post_id": str(post.id), "comment_id": str(comment.id)}
     if type == COMMENT_CREATED:
         data.update(parent_id=_id(comment.parent_id), author_id=str(comment.author_id))
-    if type != COMMENT_UPDATED:
+    if type != COMMENT_UPDATED:  # created, deleted, restored
         data["comment_count"] = post.comment_count
     await record_event(
         session, type=type, space_id=post.space_id, data=data, facts={"change": change}

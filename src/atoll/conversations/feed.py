@@ -33,6 +33,8 @@ from atoll.spaces.policy import SpaceAccess, space_access
 
 __all__ = ["FILTERS", "REACTIONS", "access_comment", "access_post"]
 
+# The most posts a space holds pinned at once.
+MAX_PINNED = 5
 # The allowed reactions, in the order they are shown.
 REACTIONS = ("👍", "❤️", "🎉", "😄", "😮", "🙏", "👀", "🚀", "✅", "💡")
 _ORDER = {emoji: i for i, emoji in enumerate(REACTIONS)}
@@ -76,6 +78,9 @@ class PostView:
     can_participate: bool = False  # comment, react, vote
     can_accept: bool = False
     can_moderate: bool = False  # set an idea's status
+    can_comment: bool = False  # can_participate, and the thread is not closed
+    can_govern: bool = False  # pin, close
+    can_announce: bool = False  # pin for the whole organisation
 
     @property
     def space(self) -> Space:
@@ -178,6 +183,8 @@ def _post_flags(view: PostView) -> PostView:
     may = conversation_policy.post_permissions(view.access, view.post)
     view.can_edit, view.can_delete, view.can_accept = may.can_edit, may.can_delete, may.can_accept
     view.can_participate, view.can_moderate = may.can_participate, may.can_moderate
+    view.can_comment, view.can_govern = may.can_comment, may.can_govern
+    view.can_announce = may.can_announce
     return view
 
 
@@ -249,16 +256,18 @@ async def _page(
     params: dict[str, Any],
     *,
     limit: int,
+    first: Sequence[tuple[Post, Person, Space, str | None]] = (),
 ) -> tuple[list[PostView], str | None]:
-    """Run a list's statement with ``_page_params``: the page's views and the cursor of the
-    next page (paginated on (created_at, id))."""
+    """Run a list's statement with ``_page_params``: the page's views (after ``first``, rows
+    shown above the page, such as a space's pinned posts) and the cursor of the next page
+    (paginated on (created_at, id))."""
     rows = [(p, a, s, r) for p, a, s, r in (await session.execute(stmt, params)).tuples()]
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1][0]
         next_cursor = encode_cursor([as_utc(last.created_at).isoformat(), last.id])
-    return await views_of(session, viewer, rows), next_cursor
+    return await views_of(session, viewer, [*first, *rows]), next_cursor
 
 
 async def feed_for(
@@ -327,12 +336,18 @@ async def space_posts(
     cursor: str | None = None,
     limit: int | None = None,
 ) -> tuple[list[PostView], str | None]:
-    """A space's posts, newest first, with the same filters as the feed. Load the space with
+    """A space's posts, newest first, with the same filters as the feed; the first page starts
+    with its pinned posts (newest pin first), which later pages leave out. Load the space with
     ``access_readable_space`` first (this query applies the read rule again regardless)."""
     limit = clamp_limit(limit)
     params = _page_params(filter, cursor, limit) | {"viewer_id": _id(viewer), "space_id": space.id}
-    stmt = queries.SPACE_POSTS[policy.reader_of(viewer)]
-    return await _page(session, viewer, stmt, params, limit=limit)
+    reader = policy.reader_of(viewer)
+    pinned: list[tuple[Post, Person, Space, str | None]] = []
+    if cursor is None:
+        result = await session.execute(queries.PINNED[reader], params | {"limit": MAX_PINNED})
+        pinned = [(p, a, s, r) for p, a, s, r in result.tuples()]
+    stmt = queries.SPACE_POSTS[reader]
+    return await _page(session, viewer, stmt, params, limit=limit, first=pinned)
 
 
 async def post_view(
@@ -386,7 +401,7 @@ def comment_view(
     comment: Comment, author: Person, *, post: Post, access: SpaceAccess
 ) -> CommentView:
     """A view of one comment (no replies loaded): of a thread, or just written or edited."""
-    may = conversation_policy.comment_permissions(access, comment)
+    may = conversation_policy.comment_permissions(access, comment, post)
     return CommentView(
         comment=comment,
         author=author,

@@ -35,11 +35,25 @@ class Post(Base):
     comment_count: Mapped[int] = mapped_column(Integer, default=0)
     vote_count: Mapped[int] = mapped_column(Integer, default=0)
     last_activity_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Governance (``atoll.conversations.moderation``). The ``*_by_id`` columns name a person
+    # without a foreign key: they were added to a table others reference with ON DELETE
+    # CASCADE, which SQLite could only do by rebuilding it (and cascading deletes); a person
+    # who is gone leaves an id nobody resolves, read as "someone".
+    pinned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # pinned in its space
+    pinned_by_id: Mapped[int | None] = mapped_column(BigId)
+    announced_until: Mapped[datetime | None] = mapped_column(UtcDateTime)  # organisation-wide
+    announced_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    announced_by_id: Mapped[int | None] = mapped_column(BigId)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # no new comments
+    closed_by_id: Mapped[int | None] = mapped_column(BigId)
 
     __table_args__ = (
         Index("ix_post_space_id_created_at_id", "space_id", "created_at", "id"),
         Index("ix_post_author_id_created_at_id", "author_id", "created_at", "id"),
         Index("ix_post_created_at_id", "created_at", "id"),
+        Index("ix_post_space_id_pinned_at", "space_id", "pinned_at"),
+        Index("ix_post_announced_until", "announced_until"),
+        Index("ix_post_deleted_at", "deleted_at"),
     )
 
 
@@ -74,8 +88,13 @@ class Comment(Base):
     created_at: Mapped[datetime] = created_at_column()
     edited_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Who deleted it (restore, "Recently deleted"); no foreign key, as for the post's columns.
+    deleted_by_id: Mapped[int | None] = mapped_column(BigId)
 
-    __table_args__ = (Index("ix_comment_post_id_created_at_id", "post_id", "created_at", "id"),)
+    __table_args__ = (
+        Index("ix_comment_post_id_created_at_id", "post_id", "created_at", "id"),
+        Index("ix_comment_deleted_at", "deleted_at"),
+    )
 
 
 class CommentRevision(Base):
@@ -161,4 +180,18 @@ class Attachment(Base):
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(BigInteger)
     storage_key: Mapped[str] = mapped_column(String(100), unique=True)
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class AnnouncementDismissal(Base):
+    """A person hid an organisation-wide announcement ("Hide this announcement")."""
+
+    __tablename__ = "announcement_dismissal"
+
+    person_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
+    )
+    post_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("post.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
     created_at: Mapped[datetime] = created_at_column()

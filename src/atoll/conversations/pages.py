@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from atoll.conversations import attachments as files
-from atoll.conversations import feed, follows, reactions, service
+from atoll.conversations import feed, follows, moderation, reactions, service
 from atoll.conversations.deps import FileStorage
 from atoll.conversations.feed import FILTERS, REACTIONS
 from atoll.http.request import DB, discard_changes
@@ -102,6 +102,7 @@ async def home(
     if cursor and _is_htmx(request):
         return render(request, "conversations/_page.html", ctx)
     ctx.update(await composer_context(db, viewer=viewer, access=None))
+    ctx["announcements"] = await moderation.announcements_for(db, viewer=viewer)
     return render(request, "conversations/home.html", ctx)
 
 
@@ -181,11 +182,21 @@ async def create_post(
 @router.get("/posts/{post_id}", dependencies=[PageChrome])
 async def post_page(request: Request, post_id: str, viewer: MaybeViewer, db: DB) -> Response:
     view = await feed.post_thread(db, viewer=viewer, post_id=post_id)
-    return render(
-        request,
-        "conversations/post.html",
-        {"view": view, "reactions": REACTIONS, "kind_labels": KIND_LABELS, "show_space": True},
-    )
+    return render(request, "conversations/post.html", await _thread_context(db, view))
+
+
+async def _thread_context(db: DB, view: feed.PostView, **more: Any) -> dict[str, Any]:
+    """A post page: the thread, who closed it, and whom an announcement would reach."""
+    return {
+        "view": view,
+        "reactions": REACTIONS,
+        "kind_labels": KIND_LABELS,
+        "show_space": True,
+        "closed_by": await moderation.closer_of(db, view.post),
+        "announce_reach": moderation.announcement_reach(view.space),
+        "max_pinned": feed.MAX_PINNED,
+        **more,
+    }
 
 
 async def _post(db: DB, viewer: Person, post_id: str) -> feed.PostView:
@@ -317,19 +328,8 @@ async def comment(request: Request, post_id: str, form: Form, viewer: Viewer, db
     except Invalid as error:
         await discard_changes(db, request)
         thread = await feed.post_thread(db, viewer=viewer, post_id=post_id)
-        return render(
-            request,
-            "conversations/post.html",
-            {
-                "view": thread,
-                "reactions": REACTIONS,
-                "kind_labels": KIND_LABELS,
-                "show_space": True,
-                "comment_error": error.detail,
-                "draft": form,
-            },
-            status_code=422,
-        )
+        ctx = await _thread_context(db, thread, comment_error=error.detail, draft=form)
+        return render(request, "conversations/post.html", ctx, status_code=422)
     return RedirectResponse(f"/posts/{post_id}#comment-{created.id}", status_code=303)
 
 
@@ -389,7 +389,9 @@ async def delete_post(
 ) -> Response:
     view = await _post(db, viewer, post_id)
     await service.do_delete_post(db, access=view.access, post=view.post)
-    return RedirectResponse(f"/spaces/{view.space.slug}?deleted=1", status_code=303)
+    if _is_htmx(request):  # the card is swapped for "Post deleted. Undo"
+        return render(request, "conversations/_deleted.html", {"what": "post", "id": post_id})
+    return RedirectResponse(f"/spaces/{view.space.slug}?deleted={view.post.id}", status_code=303)
 
 
 @router.get("/posts/{post_id}/history", dependencies=[PageChrome])
@@ -441,7 +443,10 @@ async def delete_comment(
 ) -> Response:
     comment, post, access = await feed.access_comment(db, viewer=viewer, comment_id=comment_id)
     await service.do_delete_comment(db, access=access, comment=comment, post=post)
-    return RedirectResponse(f"/posts/{post.id}", status_code=303)
+    if _is_htmx(request):
+        ctx = {"what": "comment", "id": comment.id}
+        return render(request, "conversations/_deleted.html", ctx)
+    return RedirectResponse(f"/posts/{post.id}?deleted_comment={comment.id}", status_code=303)
 
 
 @router.post("/follow/{target_type}/{target_id}")

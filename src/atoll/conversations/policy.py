@@ -7,7 +7,11 @@ while it is open. On top of that:
 - the author edits a post or a comment; the author, the space's owners and moderators and
   administrators delete it;
 - the author of a question accepts an answer;
-- the space's owners and moderators (and administrators) set an idea's status.
+- the space's owners and moderators (and administrators) set an idea's status;
+- the space's owners and moderators, platform moderators who can read the space, and
+  administrators pin a post in its space, close a thread to new comments and restore what
+  was deleted (``may_govern``); administrators alone announce a post to the organisation;
+- nobody comments on or replies in a closed thread (reactions and votes stay open).
 
 An archived space or a closed situation room is read-only: no flag offers a change there, and
 the service answers a change with a Conflict before it asks who may make it.
@@ -26,6 +30,7 @@ from sqlalchemy import ColumnElement, Select, and_, or_
 from sqlalchemy.orm import aliased
 
 from atoll.conversations.models import Comment, Post
+from atoll.people.policy import is_admin, is_platform_moderator
 from atoll.spaces.policy import SpaceAccess
 
 # A reply's parent comment, in statements that ask ``live_comment``: outer-join it with
@@ -56,6 +61,22 @@ def may_moderate(access: SpaceAccess, post: Post) -> bool:
     return post.kind == "idea" and access.can_manage
 
 
+def may_govern(access: SpaceAccess) -> bool:
+    """Pin, close, restore others' content: the space's managers, and platform moderators
+    (and administrators) who can read it (while it is open)."""
+    return access.can_manage or (access.can_read and is_platform_moderator(access.viewer))
+
+
+def may_restore(access: SpaceAccess, author_id: int) -> bool:
+    """Its author and whoever governs the space restore a deleted post or comment."""
+    return is_author(access, author_id) or may_govern(access)
+
+
+def may_announce(access: SpaceAccess) -> bool:
+    """Administrators pin a post above everyone's feed."""
+    return is_admin(access.viewer)
+
+
 @dataclass(frozen=True)
 class PostPermissions:
     """What a viewer may do with a post now: which actions a page or the API offers (the
@@ -66,6 +87,9 @@ class PostPermissions:
     can_participate: bool  # comment, react, vote
     can_accept: bool
     can_moderate: bool  # set an idea's status
+    can_comment: bool  # can_participate, and the thread is not closed
+    can_govern: bool  # pin, close
+    can_announce: bool  # pin for the whole organisation
 
 
 @dataclass(frozen=True)
@@ -86,16 +110,22 @@ def post_permissions(access: SpaceAccess, post: Post) -> PostPermissions:
         can_participate=access.can_participate,
         can_accept=open_ and may_accept(access, post),
         can_moderate=open_ and may_moderate(access, post),
+        can_comment=access.can_participate and post.closed_at is None,
+        can_govern=open_ and may_govern(access),
+        can_announce=open_ and may_announce(access),
     )
 
 
-def comment_permissions(access: SpaceAccess, comment: Comment) -> CommentPermissions:
-    """What the viewer of ``access`` may do with ``comment``, on a post of its space."""
+def comment_permissions(
+    access: SpaceAccess, comment: Comment, post: Post | None = None
+) -> CommentPermissions:
+    """What the viewer of ``access`` may do with ``comment``, on ``post`` of its space."""
     open_ = access.writable
+    closed = post is not None and post.closed_at is not None
     return CommentPermissions(
         can_edit=open_ and is_author(access, comment.author_id),
         can_delete=open_ and may_delete(access, comment.author_id),
-        can_reply=access.can_participate and comment.parent_id is None,
+        can_reply=access.can_participate and comment.parent_id is None and not closed,
     )
 
 

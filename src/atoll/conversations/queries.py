@@ -38,6 +38,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    exists,
     func,
     literal,
     or_,
@@ -48,7 +49,15 @@ from sqlalchemy import (
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from atoll.conversations import policy as conversation_policy
-from atoll.conversations.models import Comment, Follow, IdeaVote, Mention, Post, Reaction
+from atoll.conversations.models import (
+    AnnouncementDismissal,
+    Comment,
+    Follow,
+    IdeaVote,
+    Mention,
+    Post,
+    Reaction,
+)
 from atoll.db.base import UtcDateTime
 from atoll.people.models import Person
 from atoll.spaces import policy
@@ -195,9 +204,21 @@ VOTES = select(IdeaVote.post_id).where(IdeaVote.person_id == VIEWER, IdeaVote.po
 
 # --- lists ------------------------------------------------------------------------------------
 
-# A page of a space's posts (``:space_id``).
+# A page of a space's posts (``:space_id``) but its pinned ones, which come first on the
+# first page (``PINNED``).
 SPACE_POSTS = by_reader(
-    lambda reader: _page(_listing(reader).where(Post.space_id == bindparam("space_id")))
+    lambda reader: _page(
+        _listing(reader).where(Post.space_id == bindparam("space_id"), Post.pinned_at.is_(None))
+    )
+)
+# A space's pinned posts under a list's filter, newest pin first (at most ``:limit``).
+PINNED = by_reader(
+    lambda reader: (
+        _listing(reader)
+        .where(Post.space_id == bindparam("space_id"), Post.pinned_at.is_not(None), KEPT)
+        .order_by(Post.pinned_at.desc(), Post.id.desc())
+        .limit(LIMIT)
+    )
 )
 
 # The spaces the viewer belongs to, the spaces and the people they follow, and the posts that
@@ -293,3 +314,20 @@ def _listed(reader: str, *where: ColumnElement[bool]) -> Select[Any]:
 # where does a new post go?), and whether it is also in their feed.
 LISTED = by_reader(_listed)
 LISTED_IN_FEED = by_reader(lambda reader: _listed(reader, _in_feed()))
+
+
+def _announcements(reader: str) -> Select[Any]:
+    dismissed = exists().where(
+        AnnouncementDismissal.post_id == Post.id, AnnouncementDismissal.person_id == VIEWER
+    )
+    return (
+        _listing(reader)
+        .where(Post.announced_until > AFTER_AT, ~dismissed)
+        .order_by(Post.announced_at.desc(), Post.id.desc())
+        .limit(LIMIT)
+    )
+
+
+# The organisation's announcements still running at ``:after_at`` (now) in spaces the viewer
+# may read and that they have not hidden, newest first (at most ``:limit``).
+ANNOUNCEMENTS = by_reader(_announcements)

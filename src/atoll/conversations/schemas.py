@@ -83,6 +83,13 @@ class PostOut(BaseModel):
     my_vote: bool = Field(description="Ideas: whether the caller voted.")
     idea_status: IdeaStatus | None = Field(description="Ideas: set by the space's moderators.")
     attachments: list[AttachmentOut]
+    pinned: bool = Field(False, description="Pinned at the top of its space's posts.")
+    pinned_at: datetime | None = None
+    announced_until: datetime | None = Field(
+        None, description="Pinned above everyone's feed (who can read it) until then."
+    )
+    closed: bool = Field(False, description="Closed: no new comments or replies.")
+    closed_at: datetime | None = None
 
 
 class PostDetailOut(PostOut):
@@ -148,3 +155,29 @@ class MentionableOut(BaseModel):
     kind: PersonKind
     organization: str | None
     mention: str = Field(description="What to insert in a body to mention them: @[id].")
+
+
+class PinIn(BaseModel):
+    """``scope`` "space" (default): pin in the post's space. "organisation" (administrators):
+    above the feed of everyone who can read it, until ``until`` (default: in 7 days; in the
+    future, at most a year ahead)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    scope: Literal["space", "organisation"] = "space"
+    until: datetime | None = None
+
+
+class DeletedOut(BaseModel):
+    """A deleted post or comment its author or a moderator may still restore."""
+
+    type: Literal["post", "comment"]
+    id: str
+    post_id: str
+    space: SpaceRef
+    author: AuthorOut
+    body: str
+    deleted_at: datetime
+    deleted_by_id: str | None
+    restorable_until: datetime
+    restore_url: str = Field(description="POST here (API path) to restore it.")

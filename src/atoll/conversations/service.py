@@ -177,7 +177,8 @@ def check_can_delete_post(access: SpaceAccess, *, post: Post) -> None:
 
 async def do_delete_post(session: AsyncSession, *, access: SpaceAccess, post: Post) -> None:
     """Soft-delete a post (see ``check_can_delete_post``): it leaves every list and reads as
-    not found, its comments with it. Its rows stay for the record; nothing brings it back."""
+    not found, its comments with it. Its rows stay: its author or a moderator may restore it
+    for ``ATOLL_RESTORE_DAYS`` (``moderation.do_restore_post``); housekeeping then purges it."""
     actor = access.actor
     check_can_delete_post(access, post=post)
     post.deleted_at = utcnow()
@@ -211,9 +212,12 @@ async def do_comment(
     parent_id: int | str | None = None,
 ) -> Comment:
     """Comment on a post, or reply to a top-level comment (``parent_id``; one level only).
-    Anyone who can read the space may comment while it is open."""
+    Anyone who can read the space may comment while it is open and the thread is not closed
+    (Forbidden)."""
     actor, space = access.actor, access.space
     check_participate(access)
+    if post.closed_at is not None:
+        raise Forbidden("This conversation is closed: no new comments or replies.")
     parent = await _parent(session, post, parent_id) if parent_id not in (None, "") else None
     body = check_body(body)
     parsed = await mentions.parse_body(session, author=actor, space=space, body=body)
@@ -289,7 +293,8 @@ async def do_delete_comment(
 ) -> None:
     """Soft-delete a comment (its author, the space's owners and moderators, admins). A
     top-level comment takes its replies out of sight with it; an accepted answer that goes
-    away is no longer accepted."""
+    away is no longer accepted. Restorable for ``ATOLL_RESTORE_DAYS``
+    (``moderation.do_restore_comment``)."""
     check_can_delete_comment(access, comment=comment)
     hidden = 1
     if comment.parent_id is None:
@@ -302,6 +307,7 @@ async def do_delete_comment(
             or 0
         )
     comment.deleted_at = utcnow()
+    comment.deleted_by_id = access.actor.id
     if post.accepted_comment_id is not None:
         accepted = await session.get(Comment, post.accepted_comment_id)
         if accepted is None or comment.id in (accepted.id, accepted.parent_id):

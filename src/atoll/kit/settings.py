@@ -135,6 +135,13 @@ class Settings(BaseSettings):
     event_retention_hours: int = Field(
         72, ge=1, description="How long the event log keeps events for clients that reconnect."
     )
+    restore_days: int = Field(
+        30,
+        ge=1,
+        le=3650,
+        description="How long a deleted post or comment can be restored; housekeeping then "
+        "removes it for good.",
+    )
     sse_heartbeat_seconds: float = Field(
         15.0, gt=0, le=300, description="How often an idle event stream sends a heartbeat."
     )

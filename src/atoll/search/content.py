@@ -1,7 +1,8 @@
 """Posts, comments and wiki pages in the search index, kept in step by following their
 changes in the same transaction (``atoll.conversations.events``, ``atoll.wiki.events``): a
 post or comment is indexed when it is made or edited and taken out when it is deleted (a
-post with its comments, a top-level comment with its replies); a wiki page is indexed at
+post with its comments, a top-level comment with its replies), indexed again when it is
+restored and its leftovers dropped when housekeeping purges it; a wiki page is indexed at
 each new revision and taken out when it is deleted."""
 
 from __future__ import annotations
@@ -11,9 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from atoll.conversations.events import (
     COMMENT_CREATED,
     COMMENT_DELETED,
+    COMMENT_RESTORED,
     COMMENT_UPDATED,
+    CONTENT_PURGED,
     POST_CREATED,
     POST_DELETED,
+    POST_RESTORED,
     POST_UPDATED,
     Change,
 )
@@ -30,6 +34,9 @@ def subscriptions() -> list[tuple[str, Subscriber]]:
         (COMMENT_CREATED, index_comment),
         (COMMENT_UPDATED, index_comment),
         (COMMENT_DELETED, unindex_comment),
+        (POST_RESTORED, index_restored),
+        (COMMENT_RESTORED, index_restored),
+        (CONTENT_PURGED, unindex_purged),
         (WIKI_UPDATED, index_wiki_page),
     ]
 
@@ -55,6 +62,18 @@ async def unindex_comment(session: AsyncSession, recorded: Recorded) -> None:
     change: Change = recorded.facts["change"]
     assert change.comment is not None
     await index.unindex_comment(session, change.comment)
+
+
+async def index_restored(session: AsyncSession, recorded: Recorded) -> None:
+    change: Change = recorded.facts["change"]
+    await index.index_restored(session, change.post, comment=change.comment)
+
+
+async def unindex_purged(session: AsyncSession, recorded: Recorded) -> None:
+    facts = recorded.facts
+    await index.unindex_purged(
+        session, post_ids=facts["post_ids"], comment_ids=facts["comment_ids"]
+    )
 
 
 async def index_wiki_page(session: AsyncSession, recorded: Recorded) -> None:

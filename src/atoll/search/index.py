@@ -164,6 +164,32 @@ async def unindex(session: AsyncSession, kind: str, ref_ids: Sequence[int]) -> N
     )
 
 
+async def index_restored(
+    session: AsyncSession, post: Post, *, comment: Comment | None = None
+) -> None:
+    """A restored post with its live comments, or (``comment``) a restored comment with its
+    live replies: their documents again."""
+    stmt = conversation_policy.with_parent(select(Comment)).where(
+        Comment.post_id == post.id, conversation_policy.live_comment()
+    )
+    if comment is None:
+        await _put(session, _post_values(post))
+    else:
+        stmt = stmt.where((Comment.id == comment.id) | (Comment.parent_id == comment.id))
+    for live in await session.scalars(stmt):
+        await _put(session, _comment_values(live, post.space_id))
+
+
+async def unindex_purged(
+    session: AsyncSession, *, post_ids: Sequence[int], comment_ids: Sequence[int]
+) -> None:
+    """Posts and comments removed for good: whatever documents of theirs remain."""
+    await session.execute(delete(SearchDoc).where(SearchDoc.post_id.in_(post_ids)))
+    await session.execute(
+        delete(SearchDoc).where(SearchDoc.kind == "comment", SearchDoc.ref_id.in_(comment_ids))
+    )
+
+
 async def unindex_post(session: AsyncSession, post: Post) -> None:
     """A deleted post takes its comments out of search with it (they read as not found)."""
     await session.execute(delete(SearchDoc).where(SearchDoc.post_id == post.id))

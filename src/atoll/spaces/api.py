@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Body, Query, Response
 
 from atoll.http.idempotency import IdempotentRoute
 from atoll.http.request import DB
@@ -23,6 +23,7 @@ from atoll.spaces.schemas import (
     SpaceCreate,
     SpaceOut,
     SpacePatch,
+    UnarchiveIn,
 )
 from atoll.spaces.service import SpaceView
 
@@ -62,17 +63,23 @@ async def list_spaces(
     q: Annotated[str, Query(max_length=200, pattern=NO_NUL)] = "",
     mine: bool = False,
     archived: Annotated[bool, Query(description="Include archived spaces.")] = False,
+    state: Annotated[
+        Literal["live", "archived", "all"] | None,
+        Query(description="live (the default), archived (only those) or all."),
+    ] = None,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 25,
 ) -> Page[SpaceOut]:
-    """Spaces the caller may see (signed out: public spaces), by name."""
+    """Spaces the caller may see (signed out: public spaces), by name: live ones, or with
+    ``state=archived`` the archived ones (``state=all`` or ``archived=true``: both)."""
     views, next_cursor = await service.spaces_page(
         db,
         viewer=viewer,
         kind=kind,
         q=q,
         mine=mine,
-        include_archived=archived,
+        include_archived=archived or state == "all",
+        archived_only=state == "archived",
         cursor=cursor,
         limit=limit,
     )
@@ -101,6 +108,18 @@ async def update_space(space_id: str, body: SpacePatch, viewer: Viewer, db: DB) 
 async def archive_space(space_id: str, viewer: Viewer, db: DB) -> SpaceOut:
     access = await service.access_space(db, viewer=viewer, space_id=space_id)
     await service.do_archive_space(db, access=access)
+    return await _one(db, viewer, space_id)
+
+
+@router.post("/spaces/{space_id}/unarchive", response_model=SpaceOut)
+async def unarchive_space(
+    space_id: str, viewer: Viewer, db: DB, body: Annotated[UnarchiveIn | None, Body()] = None
+) -> SpaceOut:
+    """Bring an archived space back to live (owners and admins). A situation room needs
+    ``{"closes_at": …}`` in the future (422 otherwise); 409 when it is not archived."""
+    access = await service.access_space(db, viewer=viewer, space_id=space_id)
+    closes_at = body.closes_at if body is not None else None
+    await service.do_unarchive_space(db, access=access, closes_at=closes_at)
     return await _one(db, viewer, space_id)
 
 

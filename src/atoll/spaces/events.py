@@ -10,8 +10,9 @@ When someone was added by someone else, its facts (``added``: an ``Added``) say 
 whom: notifications tell them (an invitation).
 
 ``space.changed`` is a space event too, with ``visibility``, when an owner changes who can
-see the space: the streams read their people's readable spaces again before they deliver
-anything after it (see ``atoll.realtime.hub``).
+see the space, or with ``archived: false`` when an archived space is brought back: the streams
+read the space and their people's readable spaces again before they deliver anything after it
+(see ``atoll.realtime.hub``).
 
 Changes that only other domains follow, and that are not written to the log
 (``run_subscribers``), each with the space as the fact ``space``:
@@ -93,6 +94,12 @@ async def visibility_changed(session: AsyncSession, *, space_id: int, visibility
     await record_event(
         session, type=SPACE_CHANGED, space_id=space_id, data={"visibility": visibility}
     )
+
+
+async def space_unarchived(session: AsyncSession, *, space: Space) -> None:
+    """An archived space is live again: readers' pages and the search index hear of it."""
+    await record_event(session, type=SPACE_CHANGED, space_id=space.id, data={"archived": False})
+    await space_updated(session, space=space)
 
 
 async def space_created(session: AsyncSession, *, space: Space) -> None:

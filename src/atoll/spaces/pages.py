@@ -53,6 +53,7 @@ def space_context(access: SpaceAccess) -> dict[str, Any]:
         "can_own": access.can_own,
         "can_post": access.can_post,
         "writable": access.writable,
+        "default_close": (utcnow() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
     }
 
 
@@ -64,6 +65,7 @@ async def directory(
     kind: Annotated[str, Query(max_length=20)] = "",
     q: Annotated[str, Query(max_length=200)] = "",
     mine: bool = False,
+    state: Annotated[str, Query(max_length=20)] = "",
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> Response:
     views, next_cursor = await service.spaces_page(
@@ -72,6 +74,7 @@ async def directory(
         kind=kind if kind in KINDS else None,
         q=q,
         mine=mine,
+        archived_only=state == "archived",
         cursor=cursor,
         limit=30,
     )
@@ -84,6 +87,7 @@ async def directory(
             "kind": kind,
             "q": q,
             "mine": mine,
+            "state": "archived" if state == "archived" else "",
             "kind_words": KIND_WORDS,
         },
     )
@@ -281,6 +285,15 @@ async def archive(slug: str, form: Form, viewer: Viewer, db: DB) -> Response:
     access = await _access(db, viewer, slug)
     await service.do_archive_space(db, access=access)
     return RedirectResponse(f"/spaces/{access.space.slug}?tab=about&archived=1", status_code=303)
+
+
+@router.post("/spaces/{slug}/unarchive")
+async def unarchive(slug: str, form: Form, viewer: Viewer, db: DB) -> Response:
+    """Bring an archived space back (a situation room with its new closing time)."""
+    access = await _access(db, viewer, slug)
+    closes_at = _parse_local_time(form.get("closes_at", "")) if form.get("closes_at") else None
+    await service.do_unarchive_space(db, access=access, closes_at=closes_at)
+    return RedirectResponse(f"/spaces/{access.space.slug}?tab=about&unarchived=1", status_code=303)
 
 
 @router.get("/spaces/{slug}/suggest")

@@ -96,3 +96,12 @@ class AudienceOut(BaseModel):
     external: int
     organizations: list[str]
     public: bool
+
+
+class UnarchiveIn(BaseModel):
+    """A situation room comes back with a new closing time, in the future (within 90 days);
+    other spaces take none."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    closes_at: datetime | None = None

@@ -162,10 +162,13 @@ async def spaces_page(
     q: str = "",
     mine: bool = False,
     include_archived: bool = False,
+    archived_only: bool = False,
     cursor: str | None = None,
     limit: int | None = None,
 ) -> tuple[list[SpaceView], str | None]:
-    """The directory: spaces the viewer may see, by name, optionally of one kind or only theirs."""
+    """The directory: spaces the viewer may see, by name, optionally of one kind or only theirs;
+    live ones, or with the archived ones too (``include_archived``), or only those
+    (``archived_only``)."""
     limit = clamp_limit(limit)
     stmt = select(Space).where(policy.visible_spaces(viewer))
     if kind:
@@ -190,7 +193,9 @@ async def spaces_page(
         stmt = stmt.where(
             Space.id.in_(select(Membership.space_id).where(Membership.person_id == viewer.id))
         )
-    if not include_archived:
+    if archived_only:
+        stmt = stmt.where(Space.archived_at.is_not(None))
+    elif not include_archived:
         stmt = stmt.where(Space.archived_at.is_(None))
     after = decode_name_id_cursor(cursor)
     if after is not None:
@@ -364,6 +369,8 @@ async def do_update_space(
     if changes.get("closes_at") is not None:
         if space.kind != "situation":
             raise Invalid.field("closes_at", "only situation rooms close")
+        if not policy.is_open_for_writing(space):
+            raise Conflict("This situation room has closed: reopen it (unarchive) instead.")
         space.closes_at = check_closes_at(changes["closes_at"], now=utcnow())  # type: ignore[arg-type]
     for flag in ("wiki_moderators_only", "wiki_externals_may_edit"):
         if changes.get(flag) is not None:
@@ -389,6 +396,44 @@ async def do_archive_space(session: AsyncSession, *, access: SpaceAccess) -> Spa
         space.archived_at = utcnow()
         trail.record_space(session, actor=access.actor, action="space.archived", space=space)
     await session.flush()
+    return space
+
+
+def check_can_unarchive(access: SpaceAccess) -> None:
+    if not access.can_own:
+        raise Forbidden("Only owners and administrators can bring an archived space back.")
+
+
+async def do_unarchive_space(
+    session: AsyncSession,
+    *,
+    access: SpaceAccess,
+    closes_at: datetime | None = None,
+    now: datetime | None = None,
+) -> Space:
+    """Bring an archived space (or a situation room whose time is up) back to live: writable
+    again and back in the directory. A situation room needs a new ``closes_at`` in the
+    future (Invalid); no other space takes one. Conflict when it is live already."""
+    space, now = access.space, now or utcnow()
+    check_can_unarchive(access)
+    if policy.is_open_for_writing(space, now):
+        raise Conflict("This space is not archived.")
+    before = {"archived_at": space.archived_at, "closes_at": space.closes_at}
+    if space.kind == "situation":
+        space.closes_at = check_closes_at(closes_at, now=now)
+    elif closes_at is not None:
+        raise Invalid.field("closes_at", "only situation rooms close")
+    space.archived_at = None
+    await session.flush()
+    after = {"archived_at": None, "closes_at": space.closes_at}
+    trail.record_space(
+        session,
+        actor=access.actor,
+        action="space.unarchived",
+        space=space,
+        **changed(before, after),
+    )
+    await events.space_unarchived(session, space=space)
     return space
 
 

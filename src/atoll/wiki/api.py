@@ -75,6 +75,8 @@ async def pages_out(db: AsyncSession, wiki: WikiSpace, pages: list[WikiPage]) ->
             updated_at=p.updated_at,
             updated_by=author_out(people.get(p.updated_by_id) if p.updated_by_id else None),
             deleted_at=p.deleted_at,
+            locked=p.locked_at is not None,
+            locked_at=p.locked_at,
         )
         for p, html in zip(pages, htmls, strict=True)
     ]
@@ -184,6 +186,23 @@ async def delete_page(space_id: str, slug: Slug, viewer: Viewer, db: DB) -> Resp
     wiki, page = await _page(db, viewer, space_id, slug)
     await service.do_delete_page(db, editor=viewer, wiki=wiki, page=page)
     return Response(status_code=204)
+
+
+@router.post("/spaces/{space_id}/wiki/{slug}/lock", response_model=PageOut)
+async def lock_page(space_id: str, slug: Slug, viewer: Viewer, db: DB) -> PageOut:
+    """Lock the page to the space's owners and moderators (they and admins): while locked,
+    only they edit, rename, move or delete it (403 for other editors)."""
+    wiki, page = await _page(db, viewer, space_id, slug)
+    page = await service.do_lock_page(db, editor=viewer, wiki=wiki, page=page)
+    return await page_out(db, wiki, page)
+
+
+@router.delete("/spaces/{space_id}/wiki/{slug}/lock", response_model=PageOut)
+async def unlock_page(space_id: str, slug: Slug, viewer: Viewer, db: DB) -> PageOut:
+    """Unlock the page: whoever may edit the wiki edits it again."""
+    wiki, page = await _page(db, viewer, space_id, slug)
+    page = await service.do_lock_page(db, editor=viewer, wiki=wiki, page=page, locked=False)
+    return await page_out(db, wiki, page)
 
 
 @router.post("/spaces/{space_id}/wiki/{slug}/rename", response_model=PageOut)

@@ -4,8 +4,9 @@ time receives it (the stream filters by ``atoll.spaces.policy``).
 
 - ``wiki.updated``: ``space_id``, ``page_id``, ``slug``, ``title``, ``revision`` (the page's
   current revision after the change), ``editor`` (``{"id", "name"}``), ``deleted`` (true when
-  the page was just deleted). Written by every save, restore, rename and delete, so a reader
-  of the page can be told "this page was changed by Ana — reload".
+  the page was just deleted) and, after a lock or an unlock, ``locked`` (whether the page is
+  now locked to moderators). Written by every save, restore, rename, delete, lock and unlock,
+  so a reader of the page can be told "this page was changed by Ana — reload".
 
 Its fact ``edited`` (an ``Edited``) says who changed which page and how: search indexes a new
 revision and takes a deleted page out (``atoll.search.content``); analytics records a new
@@ -37,7 +38,7 @@ class Edited:
     deleted: bool = False
 
 
-async def wiki_updated(session: AsyncSession, edited: Edited) -> None:
+async def wiki_updated(session: AsyncSession, edited: Edited, **extra: object) -> None:
     page, editor = edited.page, edited.editor
     await record_event(
         session,
@@ -51,6 +52,13 @@ async def wiki_updated(session: AsyncSession, edited: Edited) -> None:
             "revision": page.revision,
             "editor": {"id": str(editor.id), "name": editor.name},
             "deleted": edited.deleted,
+            **extra,
         },
         facts={"edited": edited},
     )
+
+
+async def wiki_locked(session: AsyncSession, edited: Edited) -> None:
+    """A page locked or unlocked: ``wiki.updated`` with no new revision (search and analytics
+    have nothing to follow)."""
+    await wiki_updated(session, edited, locked=edited.page.locked_at is not None)

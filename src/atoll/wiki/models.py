@@ -38,6 +38,11 @@ class WikiPage(Base):
     )
     # A deleted page keeps its history and can be brought back.
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Locked to the space's owners and moderators (and administrators). No foreign key on who
+    # locked it: the column was added to a table others reference with ON DELETE CASCADE,
+    # which SQLite could only do by rebuilding it.
+    locked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    locked_by_id: Mapped[int | None] = mapped_column(BigId)
 
     __table_args__ = (
         UniqueConstraint("space_id", "slug"),

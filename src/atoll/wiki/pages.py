@@ -18,7 +18,7 @@ from atoll.http.templating import render
 from atoll.kit.errors import Conflict, Invalid, NotFound
 from atoll.people.deps import Form, MaybeViewer, PageChrome, Viewer
 from atoll.people.models import Person
-from atoll.wiki import links, service
+from atoll.wiki import links, policy, service
 from atoll.wiki.diff import Diff, diff_texts
 from atoll.wiki.models import WikiPage
 from atoll.wiki.page_frame import (
@@ -101,8 +101,25 @@ async def wiki_page(
         linked_from=await service.linked_from(db, wiki=wiki, page=page),
         ancestors=ancestors(ctx["pages"], page),
         children=node.children if node else [],
+        can_edit_page=policy.may_edit_page(viewer, wiki.space, wiki.role, page),
+        can_lock=wiki.can_edit and policy.can_lock(viewer, wiki.role),
+        locker=(await service.people_by_id(db, {page.locked_by_id})).get(page.locked_by_id)
+        if page.locked_by_id
+        else None,
     )
     return render(request, "wiki/page.html", ctx)
+
+
+@router.post(PAGE + "/lock")
+async def lock(
+    request: Request, space_slug: str, slug: str, form: Form, viewer: Viewer, db: DB
+) -> Response:
+    """Lock the page to the space's moderators, or (``action=unlock``) unlock it."""
+    wiki = await wiki_of(db, viewer, space_slug, slug)
+    page = await _live_page(db, wiki, slug)
+    locked = form.get("action") != "unlock"
+    await service.do_lock_page(db, editor=viewer, wiki=wiki, page=page, locked=locked)
+    return RedirectResponse(page_url(wiki, page.slug), status_code=303)
 
 
 # --- the editor and the merge view ----------------------------------------------------------

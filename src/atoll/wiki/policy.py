@@ -7,6 +7,9 @@ read its wiki, and an unreadable space's wiki does not exist for them (404). Edi
   joined may read but not edit);
 - when the space sets ``wiki_moderators_only``, only its owners and moderators;
 - externals (hybrid spaces) only when the space sets ``wiki_externals_may_edit``.
+A page locked to moderators (``locked_at``) is edited, renamed, moved and deleted only by the
+space's owners and moderators and administrators, who also lock and unlock it
+(``can_lock``, ``may_edit_page``).
 An archived space or a closed situation room is read-only for everyone (``is_open_for_writing``
 in the spaces policy; the service answers that with a Conflict, as posts do).
 """
@@ -21,7 +24,14 @@ from atoll.spaces.models import Space
 from atoll.spaces.policy import MANAGERS, can_read, is_open_for_writing, readable_space_ids
 from atoll.wiki.models import WikiPage
 
-__all__ = ["can_edit_wiki", "can_read", "may_edit_now", "readable_wiki_pages"]
+__all__ = [
+    "can_edit_wiki",
+    "can_lock",
+    "can_read",
+    "may_edit_now",
+    "may_edit_page",
+    "readable_wiki_pages",
+]
 
 
 def can_edit_wiki(person: Person | None, space: Space, role: str | None) -> bool:
@@ -37,6 +47,18 @@ def can_edit_wiki(person: Person | None, space: Space, role: str | None) -> bool
     if space.wiki_moderators_only:
         return role in MANAGERS
     return True
+
+
+def can_lock(person: Person | None, role: str | None) -> bool:
+    """The space's owners and moderators and administrators lock a page to themselves."""
+    return person is not None and person.is_active and (is_admin(person) or role in MANAGERS)
+
+
+def may_edit_page(person: Person | None, space: Space, role: str | None, page: WikiPage) -> bool:
+    """``may_edit_now`` for this page: a locked page only for those who ``can_lock``."""
+    if page.locked_at is not None and not can_lock(person, role):
+        return False
+    return may_edit_now(person, space, role)
 
 
 def may_edit_now(person: Person | None, space: Space, role: str | None) -> bool:

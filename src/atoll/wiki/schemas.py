@@ -54,6 +54,8 @@ class PageOut(BaseModel):
     deleted_at: datetime | None = Field(
         description="Set on a deleted page (listed with ?deleted=true; restore brings it back)."
     )
+    locked: bool = Field(False, description="Locked to the space's owners and moderators.")
+    locked_at: datetime | None = None
 
 
 class PageRef(BaseModel):

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from atoll.audit.service import changed, record_audit
 from atoll.kit.errors import Conflict, Forbidden, Invalid, NotFound
 from atoll.kit.text import clean_name
 from atoll.kit.time import utcnow
@@ -136,6 +137,12 @@ def check_can_edit(editor: Person, wiki: WikiSpace) -> None:
     raise Forbidden("Only the space's owners and moderators can edit this wiki.")
 
 
+def check_unlocked(editor: Person, wiki: WikiSpace, page: WikiPage) -> None:
+    """Forbidden when the page is locked to moderators and the editor is not one."""
+    if page.locked_at is not None and not policy.can_lock(editor, wiki.role):
+        raise Forbidden("This page is locked: only the space's moderators edit it.")
+
+
 # --- changing ---------------------------------------------------------------------------------
 
 
@@ -226,6 +233,7 @@ async def _edit(
     parent_slug: str | None,
 ) -> Saved:
     """The save of an existing page (or of a deleted one, which it brings back)."""
+    check_unlocked(editor, wiki, page)
     deleted = page.deleted_at is not None
     same = title == page.title and body == page.body
     parent_id = page.parent_id
@@ -297,6 +305,7 @@ async def do_restore(
     """Make a new revision equal to revision ``number`` (title and body; a changed title
     takes its slug back, the current one redirects). A deleted page comes back."""
     check_can_edit(editor, wiki)
+    check_unlocked(editor, wiki, page)
     old = await revision(session, page=page, number=number)
     summary = check_summary(summary) or f"Restored revision {number}"
     await writing.take_slug(session, wiki=wiki, page=page, slug=slugify(old.title))
@@ -323,6 +332,7 @@ async def do_rename(
     """Give the page a new title and with it a new slug; the old slug redirects to the page.
     A new revision records the rename. The same title changes nothing."""
     check_can_edit(editor, wiki)
+    check_unlocked(editor, wiki, page)
     if page.deleted_at is not None:
         raise NotFound("This page was deleted. Its history is kept; it can be restored.")
     title = check_title(title)
@@ -343,8 +353,38 @@ async def do_delete_page(
     history; restoring a revision brings it back. Pages below it become root pages in the
     tree until it is back."""
     check_can_edit(editor, wiki)
+    check_unlocked(editor, wiki, page)
     if page.deleted_at is not None:
         return
     page.deleted_at = utcnow()
     await session.flush()
     await events.wiki_updated(session, Edited(editor, wiki.space, page, deleted=True))
+
+
+async def do_lock_page(
+    session: AsyncSession, *, editor: Person, wiki: WikiSpace, page: WikiPage, locked: bool = True
+) -> WikiPage:
+    """Lock a page to the space's owners and moderators (``locked=False``: unlock it); they
+    and administrators do it, while the space is open. Again: nothing changes."""
+    space = wiki.space
+    if not space_policy.is_open_for_writing(space):
+        check_can_edit(editor, wiki)  # the read-only space's Conflict
+    if not policy.can_lock(editor, wiki.role):
+        raise Forbidden("Only the space's owners and moderators can lock or unlock a page.")
+    if (page.locked_at is not None) == locked:
+        return page
+    before = {"locked": not locked}
+    page.locked_at = utcnow() if locked else None
+    page.locked_by_id = editor.id if locked else None
+    await session.flush()
+    record_audit(
+        session,
+        actor_id=editor.id,
+        action="wiki_page.locked" if locked else "wiki_page.unlocked",
+        target_type="wiki_page",
+        target_id=page.id,
+        space_id=space.id,
+        **changed(before, {"locked": locked}),
+    )
+    await events.wiki_locked(session, Edited(editor, space, page))
+    return page

@@ -19,6 +19,7 @@
     "post.created", "post.updated", "post.deleted", "post.answered", "idea.status",
     "comment.created", "comment.updated", "comment.deleted", "reaction.changed", "vote.changed",
     "membership.changed", "notification", "reload", "wiki.updated",
+    "post.pinned", "post.closed", "post.restored", "comment.restored",
   ];
   let lastId = new URL(meta.content, location.href).searchParams.get("last_event_id") || "";
   let pause = 1000;
@@ -192,6 +193,49 @@
     old.replaceWith(note);
   };
 
+  // --- governance: a pinned post moves to the top of its space; a closed thread loses its
+  // comment box (the page says who closed it); a restored post or comment comes back ------
+  const postPinned = async (data) => {
+    const old = byId("post-" + data.post_id);
+    if (data.scope === "organisation") { if (old) refreshPost(data); return; }
+    if (!old) return;
+    const card = await fragment(cardUrl(data.post_id, false));
+    if (!card || !old.isConnected) return;
+    if (data.pinned && list && list.dataset.liveList === "space" && slot) {
+      old.remove();
+      slot.after(activate(card));
+    } else {
+      old.replaceWith(activate(card));
+    }
+  };
+
+  const postClosed = async (data) => {
+    refreshPost(data);
+    const here = thread(data.post_id);
+    if (!here) return;
+    const box = here.querySelector("[data-comment-box]");
+    const res = await fetch(location.href, { credentials: "same-origin" });
+    if (res.status !== 200) return;
+    const page = new DOMParser().parseFromString(await res.text(), "text/html");
+    const fresh = page.querySelector('[data-live-thread="' + data.post_id + '"] [data-comment-box]');
+    if (box && fresh) box.replaceWith(activate(document.importNode(fresh, true)));
+    else if (box) box.remove();
+    else if (fresh) here.appendChild(activate(document.importNode(fresh, true)));
+  };
+
+  const postRestored = async (data) => {
+    const gone = byId("deleted-post-" + data.post_id);
+    if (gone) gone.remove();
+    if (byId("post-" + data.post_id)) return refreshPost(data);
+    return postCreated(data);
+  };
+
+  const commentRestored = async (data) => {
+    setCommentCount(data);
+    const gone = byId("deleted-comment-" + data.comment_id);
+    if (gone) gone.remove();
+  };
+
   const reload = () => {
     if (document.querySelector(".live-reload")) return;
     const note = document.createElement("p");
@@ -252,6 +296,10 @@
     "vote.changed": refreshReactions,
     "reload": reload,
     "wiki.updated": wikiUpdated,
+    "post.pinned": postPinned,
+    "post.closed": postClosed,
+    "post.restored": postRestored,
+    "comment.restored": commentRestored,
   };
   function handle(type, data) {
     const run = handlers[type];
