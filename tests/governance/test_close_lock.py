@@ -42,7 +42,7 @@ async def test_a_closed_thread_takes_no_comments_but_reactions(
     actions = list(
         await db.scalars(
             select(AuditEntry.action)
-            .where(AuditEntry.target_id == post["id"])
+            .where(AuditEntry.target_type == "post", AuditEntry.target_id == post["id"])
             .order_by(AuditEntry.id)
         )
     )
