@@ -76,7 +76,9 @@ async def test_the_eleventh_post_in_a_minute_is_429_with_retry_after(
     assert "10 posts in the last minute" in refused.json()["detail"]
     # Someone else posts as usual; the refused post was not made.
     assert (await post(api, other, space["id"], "Mine")).status_code == 201
-    count = await db.scalar(select(func.count()).select_from(Post).where(Post.body == "One too many"))
+    count = await db.scalar(
+        select(func.count()).select_from(Post).where(Post.body == "One too many")
+    )
     assert count == 0
 
 
