@@ -41,10 +41,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, literal, select, union_all
+from sqlalchemy import Select, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.analytics.periods import label_of, period_start
+from atoll.analytics.periods import day_of, label_of, period_start
 from atoll.analytics.policy import MIN_GROUP
 from atoll.conversations import policy as conversation_policy
 from atoll.conversations.models import Comment, IdeaVote, Post, Reaction
@@ -115,8 +115,9 @@ def _midnight(day: date) -> datetime:
 # --- what happened --------------------------------------------------------------------------
 
 
-def _acts(space: Space, start: datetime, end: datetime) -> Select[Any]:
-    """(person, kind of person, at, what) for each act in the space in [start, end)."""
+def _acts(space: Space, start: datetime, end: datetime, dialect: str) -> Select[Any]:
+    """(person, kind of person, UTC day, what, how many) for the acts in the space in
+    [start, end)."""
     live_post = (Post.space_id == space.id, Post.deleted_at.is_(None))
     posts = select(
         Post.author_id.label("person"), Post.created_at.label("at"), literal("post").label("what")
@@ -152,8 +153,12 @@ def _acts(space: Space, start: datetime, end: datetime) -> Select[Any]:
         )
     )
     every = union_all(posts, comments, reactions, votes, edits).subquery()
-    return select(every.c.person, Person.kind, every.c.at, every.c.what).join(
-        Person, Person.id == every.c.person
+    day = day_of(every.c.at, dialect)
+    # One row per person, day and kind of act, with how many: what the figures need.
+    return (
+        select(every.c.person, Person.kind, day, every.c.what, func.count())
+        .join(Person, Person.id == every.c.person)
+        .group_by(every.c.person, Person.kind, day, every.c.what)
     )
 
 
@@ -297,8 +302,10 @@ class Tally:
 
 def _tally(rows: Any, period: str, first: date, buckets: list[Bucket]) -> Tally:
     tally = Tally()
-    for person, kind, at, what in rows:
-        bucket = buckets[_index(period, first, as_utc(at).date())]
+    for person, kind, day, what, count in rows:
+        if not isinstance(day, date):  # SQLite's date() is text
+            day = date.fromisoformat(str(day))
+        bucket = buckets[_index(period, first, day)]
         external = kind == "external"
         tally.active.add(person)
         bucket.people["active_people"].add(person)
@@ -307,11 +314,11 @@ def _tally(rows: Any, period: str, first: date, buckets: list[Bucket]) -> Tally:
         if what in CONTRIBUTIONS:
             metric = what + "s"
             tally.authors[metric].add(person)
-            tally.counts[metric] += 1
+            tally.counts[metric] += count
             bucket.people[metric].add(person)
-            bucket.counts[metric] += 1
+            bucket.counts[metric] += count
             tally.contributors[external].add(person)
-            tally.contributions[external] += 1
+            tally.contributions[external] += count
     return tally
 
 
@@ -342,7 +349,8 @@ async def space_analytics(
     space = access.space
     start, end = _midnight(first), _midnight(last + timedelta(days=1))
     period, buckets = _buckets(first, last)
-    rows = (await session.execute(_acts(space, start, end))).tuples().all()
+    dialect = session.get_bind().dialect.name
+    rows = (await session.execute(_acts(space, start, end, dialect))).tuples().all()
     tally = _tally(rows, period, first, buckets)
     internals = tally.active - tally.externals
     totals = {
