@@ -133,6 +133,12 @@ def settings_for(url: str, var_dir: Path, **overrides: object) -> Settings:
         argon2_memory_kib=1024,
         redis_url="",
         housekeeping_seconds=0,
+        # The suite posts, comments and reacts quickly as one person; the write rate limits'
+        # own tests set theirs (tests/governance/test_write_limits.py).
+        rate_posts_per_minute=1000,
+        rate_comments_per_minute=1000,
+        rate_reactions_per_minute=1000,
+        rate_reports_per_minute=1000,
         **overrides,  # type: ignore[arg-type]
     )
 

@@ -23,7 +23,7 @@ from atoll.db.engine import make_engine
 from atoll.discover import api as discover_api
 from atoll.discover import pages as discover_pages
 from atoll.events.broker import make_broker
-from atoll.governance import audit_api, audit_pages
+from atoll.governance import audit_api, audit_pages, insights_api, insights_pages
 from atoll.http.idempotency import Idempotency
 from atoll.http.templating import WEB_DIR, templates
 from atoll.identity import api as identity_api
@@ -156,6 +156,7 @@ def include_routers(app: FastAPI) -> None:
     api.include_router(wiki_api.router)
     api.include_router(analytics_api.router)
     api.include_router(audit_api.router)
+    api.include_router(insights_api.router)
     api.include_router(discover_api.router)
     api.include_router(search_api.router)
     # SCIM provisioning, outside the API: Users and Groups, then discovery and the answers to
@@ -180,5 +181,6 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(wiki_history_pages.router)
     app.include_router(analytics_pages.router)
     app.include_router(audit_pages.router)
+    app.include_router(insights_pages.router)
     app.include_router(discover_pages.router)
     app.include_router(search_pages.router)

@@ -27,7 +27,7 @@ from atoll.conversations.restore import PURGE_BATCH, RESTORE_DAYS, do_purge_dele
 from atoll.events.outbox import do_prune_events
 from atoll.kit.time import utcnow
 from atoll.notifications.digest import do_prepare_digests
-from atoll.people import throttle
+from atoll.people import throttle, write_limits
 from atoll.spaces.service import do_close_due_situation_rooms
 
 log = logging.getLogger("atoll.tasks")
@@ -61,9 +61,9 @@ async def run_once(
         await do_prune_events(session, older_than=older_than)
         await session.commit()
     async with maker() as session:
-        await throttle.do_prune(
-            session, older_than=utcnow() - timedelta(seconds=login_window_seconds)
-        )
+        # The write rate limits keep their counters in the same table, with a minute's window.
+        window = max(timedelta(seconds=login_window_seconds), write_limits.WINDOW)
+        await throttle.do_prune(session, older_than=utcnow() - window)
         await session.commit()
     await purge_deleted(
         maker, before=(now or utcnow()) - timedelta(days=restore_days), storage=storage

@@ -104,7 +104,8 @@ async def _wait_healthy(base_url: str, process: asyncio.subprocess.Process, serv
 
 def env_for(database_url: str, var_dir: Path, base_url: str, label: str) -> dict[str, str]:
     """The environment of an ``atoll`` process of the tests: this database and folder, cheap
-    password hashes, no Redis, ``base_url`` as its public address."""
+    password hashes, no Redis, write rate limits out of the way, ``base_url`` as its public
+    address."""
     return {
         **os.environ,
         "ATOLL_DATABASE_URL": database_url,
@@ -114,6 +115,11 @@ def env_for(database_url: str, var_dir: Path, base_url: str, label: str) -> dict
         "ATOLL_ARGON2_MEMORY_KIB": "1024",
         "ATOLL_BASE_URL": base_url,
         "ATOLL_REDIS_URL": "",
+        # The tests post quickly as one person; the write limits have their own tests.
+        "ATOLL_RATE_POSTS_PER_MINUTE": "1000",
+        "ATOLL_RATE_COMMENTS_PER_MINUTE": "1000",
+        "ATOLL_RATE_REACTIONS_PER_MINUTE": "1000",
+        "ATOLL_RATE_REPORTS_PER_MINUTE": "1000",
     }
 
 

@@ -93,6 +93,7 @@ async def cluster(
         "ATOLL_ARGON2_TIME_COST": "1",
         "ATOLL_ARGON2_MEMORY_KIB": "1024",
         "ATOLL_SSE_HEARTBEAT_SECONDS": "2",
+        "ATOLL_RATE_POSTS_PER_MINUTE": "0",  # one person posts quickly here; no write limit
     }
     await _atoll(env, "migrate")
     await _atoll(

@@ -35,7 +35,7 @@ from atoll.http.idempotency import IdempotentRoute
 from atoll.http.request import DB, commit_change
 from atoll.kit.errors import Invalid, TooLarge
 from atoll.kit.pagination import MAX_LIMIT, Page
-from atoll.people.deps import MaybeViewer, Viewer
+from atoll.people.deps import Limits, MaybeViewer, Viewer
 from atoll.people.models import Person
 from atoll.spaces import members as space_members
 from atoll.spaces import service as spaces_service
@@ -183,11 +183,13 @@ async def _answer(db: AsyncSession, viewer: Person, post_id: int) -> PostOut:
 
 
 @router.post("/spaces/{space_id}/posts", response_model=PostOut, status_code=201)
-async def create_post(space_id: str, body: PostIn, viewer: Viewer, db: DB) -> PostOut:
+async def create_post(
+    space_id: str, body: PostIn, viewer: Viewer, db: DB, limits: Limits
+) -> PostOut:
     """Post in a space. Announcements: owners, moderators and admins only. 409 when the space
     is archived or the situation room has closed; 422 for an empty or too long body, a
     mention of someone who cannot read the space, or an attachment that is not the caller's
-    own unattached upload."""
+    own unattached upload; 429 with Retry-After past the posts one may make in a minute."""
     access = await spaces_service.access_readable_space(db, viewer=viewer, space_id=space_id)
     post = await service.do_create_post(
         db,
@@ -196,6 +198,7 @@ async def create_post(space_id: str, body: PostIn, viewer: Viewer, db: DB) -> Po
         body=body.body,
         kind=body.kind,
         attachment_ids=body.attachment_ids,
+        limits=limits,
     )
     return await _answer(db, viewer, post.id)
 
@@ -263,18 +266,18 @@ async def post_history(
 
 
 @router.put("/posts/{post_id}/reactions/{emoji}", response_model=PostOut)
-async def react(post_id: str, emoji: str, viewer: Viewer, db: DB) -> PostOut:
+async def react(post_id: str, emoji: str, viewer: Viewer, db: DB, limits: Limits) -> PostOut:
     """Add the caller's reaction; the emoji must be one of the allowed ones (422 otherwise)."""
     post, access = await service.access_post(db, viewer=viewer, post_id=post_id)
-    await reactions.do_react(db, access=access, post=post, emoji=emoji)
+    await reactions.do_react(db, access=access, post=post, emoji=emoji, limits=limits)
     return await _answer(db, viewer, post.id)
 
 
 @router.delete("/posts/{post_id}/reactions/{emoji}", response_model=PostOut)
-async def unreact(post_id: str, emoji: str, viewer: Viewer, db: DB) -> PostOut:
+async def unreact(post_id: str, emoji: str, viewer: Viewer, db: DB, limits: Limits) -> PostOut:
     """Take the caller's reaction back."""
     post, access = await service.access_post(db, viewer=viewer, post_id=post_id)
-    await reactions.do_unreact(db, access=access, post=post, emoji=emoji)
+    await reactions.do_unreact(db, access=access, post=post, emoji=emoji, limits=limits)
     return await _answer(db, viewer, post.id)
 
 
@@ -313,11 +316,14 @@ async def set_idea_status(post_id: str, body: IdeaIn, viewer: Viewer, db: DB) ->
 
 
 @router.post("/posts/{post_id}/comments", response_model=CommentOut, status_code=201)
-async def create_comment(post_id: str, body: CommentIn, viewer: Viewer, db: DB) -> CommentOut:
-    """Comment on a post, or reply to a top-level comment with ``parent_id``."""
+async def create_comment(
+    post_id: str, body: CommentIn, viewer: Viewer, db: DB, limits: Limits
+) -> CommentOut:
+    """Comment on a post, or reply to a top-level comment with ``parent_id``; 429 with
+    Retry-After past the comments one may make in a minute."""
     post, access = await service.access_post(db, viewer=viewer, post_id=post_id)
     comment = await service.do_comment(
-        db, access=access, post=post, body=body.body, parent_id=body.parent_id
+        db, access=access, post=post, body=body.body, parent_id=body.parent_id, limits=limits
     )
     return comment_out(feed.comment_view(comment, viewer, post=post, access=access))
 

@@ -32,6 +32,7 @@ from atoll.spaces.models import Space
 from atoll.spaces.policy import visible_people
 
 MAX_MENTIONS = 50
+MAX_BODY_SCANNED = 50_000  # a post's longest body
 MAX_NAME_WORDS = 5
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 _TICKS = re.compile(r"`+")
@@ -193,7 +194,20 @@ def _refuse(person: Person, reads: bool) -> None:
         )
 
 
-def _resolve(spans: list[_Span], people: list[tuple[Person, bool]]) -> list[tuple[_Span, Person]]:
+def _resolve(
+    spans: list[_Span], people: list[tuple[Person, bool]], refused: list[Person] | None = None
+) -> list[tuple[_Span, Person]]:
+    """The spans that name someone, with the person. A mention that cannot be made raises
+    Invalid — or, given ``refused`` (the composer's preview), is left out: the people who
+    cannot read the space (or have gone) are added to it, a name that is unknown or
+    ambiguous stays text."""
+
+    def refuse(person: Person, reads: bool) -> None:
+        if refused is None:
+            _refuse(person, reads)
+        elif all(p.id != person.id for p in refused):
+            refused.append(person)
+
     by_id = {p.id: (p, reads) for p, reads in people}
     by_name: dict[str, list[tuple[Person, bool]]] = {}
     for person, reads in people:
@@ -206,9 +220,14 @@ def _resolve(spans: list[_Span], people: list[tuple[Person, bool]]) -> list[tupl
         if span.person_id is not None:
             found = by_id.get(span.person_id)
             if found is None:
+                if refused is not None:
+                    continue
                 raise Invalid.field("body", f"@[{span.person_id}] names nobody you can mention")
-            _refuse(*found)
-            resolved.append((span, found[0]))
+            person, reads = found
+            if not (reads and person.is_active):
+                refuse(person, reads)
+                continue  # (when not raised)
+            resolved.append((span, person))
             covered = span.end
             continue
         for end, text in reversed(span.candidates):  # the longest name that matches
@@ -217,8 +236,12 @@ def _resolve(spans: list[_Span], people: list[tuple[Person, bool]]) -> list[tupl
                 continue
             readers = [p for p, reads in matches if reads and p.is_active]
             if not readers:
-                _refuse(*matches[0])
+                refuse(*matches[0])
+                span.end, covered = end, end
+                break
             if len(readers) > 1:
+                if refused is not None:
+                    break
                 raise Invalid.field(
                     "body",
                     f"@{text} matches {len(readers)} people; pick one from the suggestions "
@@ -254,6 +277,37 @@ async def parse_body(session: AsyncSession, *, author: Person, space: Space, bod
     if len(mentioned) > MAX_MENTIONS:
         raise Invalid.field("body", f"mentions more than {MAX_MENTIONS} people")
     return Parsed(html=render_markdown("".join(parts)), mentioned=list(mentioned.values()))
+
+
+@dataclass
+class Resolved:
+    """What a draft's mentions come to, before it is posted (the composer's preview): the
+    people it would mention (author excluded) and those it names who cannot be told — they
+    cannot read the space, or no longer have an account."""
+
+    mentioned: list[Person]
+    cannot_see: list[Person]
+
+
+async def resolve_mentions(
+    session: AsyncSession, *, author: Person, space: Space, body: str
+) -> Resolved:
+    """``parse_body``'s mentions without its refusals: what posting ``body`` would mention,
+    and whom it names in vain (posting it as it is would be refused, saying why)."""
+    spans = _scan(body[:MAX_BODY_SCANNED])
+    ids = {s.person_id for s in spans if s.person_id is not None}
+    names = {text for s in spans for _, text in s.candidates}
+    people = await _people(session, author=author, space=space, ids=ids, names=names)
+    refused: list[Person] = []
+    resolved = _resolve(spans, people, refused)
+    mentioned: dict[int, Person] = {}
+    for _, person in resolved:
+        if person.id != author.id:
+            mentioned.setdefault(person.id, person)
+    return Resolved(
+        mentioned=list(mentioned.values())[:MAX_MENTIONS],
+        cannot_see=[p for p in refused if p.id != author.id],
+    )
 
 
 def mentioned_ids(body: str) -> set[int]:

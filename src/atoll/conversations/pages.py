@@ -15,9 +15,9 @@ from atoll.conversations.deps import FileStorage
 from atoll.conversations.feed import FILTERS, REACTIONS
 from atoll.http.request import DB, discard_changes
 from atoll.http.templating import render
-from atoll.kit.errors import AtollError, Invalid, NotFound
+from atoll.kit.errors import AtollError, Invalid, NotFound, RateLimited
 from atoll.kit.markdown import render_markdown
-from atoll.people.deps import Form, MaybeViewer, PageChrome, Viewer
+from atoll.people.deps import Form, Limits, MaybeViewer, PageChrome, Viewer
 from atoll.people.models import Person
 from atoll.spaces import members as space_members
 from atoll.spaces import policy as space_policy
@@ -152,7 +152,7 @@ async def _uploads(request: Request, db: DB, viewer: Person, storage: files.Stor
 
 @router.post("/posts")
 async def create_post(
-    request: Request, form: Form, viewer: Viewer, db: DB, storage: FileStorage
+    request: Request, form: Form, viewer: Viewer, db: DB, storage: FileStorage, limits: Limits
 ) -> Response:
     """Post from the composer (home or a space page), with attachments."""
     space = (
@@ -167,6 +167,7 @@ async def create_post(
             body=form.get("body", ""),
             kind=form.get("kind", "update"),
             attachment_ids=upload_ids,
+            limits=limits,
         )
     except AtollError as error:
         await discard_changes(db, request)
@@ -175,7 +176,11 @@ async def create_post(
         )
         ctx = await composer_context(db, viewer=viewer, access=access)
         ctx.update(error=error.detail, draft=form)
-        return render(request, "conversations/compose_error.html", ctx, status_code=error.status)
+        response = render(
+            request, "conversations/compose_error.html", ctx, status_code=error.status
+        )
+        response.headers.update(error.headers)  # Retry-After with a 429
+        return response
     return RedirectResponse(_back(request, f"/spaces/{space.slug}") + "#posts", status_code=303)
 
 
@@ -270,7 +275,9 @@ def _in_thread(view: feed.PostView, comment_id: int) -> feed.CommentView:
 
 
 @router.post("/posts/{post_id}/react")
-async def react(request: Request, post_id: str, form: Form, viewer: Viewer, db: DB) -> Response:
+async def react(
+    request: Request, post_id: str, form: Form, viewer: Viewer, db: DB, limits: Limits
+) -> Response:
     view = await _post(db, viewer, post_id)
     emoji = form.get("emoji", "")
     change = (
@@ -278,7 +285,18 @@ async def react(request: Request, post_id: str, form: Form, viewer: Viewer, db: 
         if reactions.check_emoji(emoji) in view.my_reactions
         else reactions.do_react
     )
-    await change(db, access=view.access, post=view.post, emoji=emoji)
+    try:
+        await change(db, access=view.access, post=view.post, emoji=emoji, limits=limits)
+    except RateLimited as error:
+        if not _is_htmx(request):
+            raise  # the error page says it
+        # htmx swaps only a 2xx answer: the card comes back unchanged, saying why.
+        await discard_changes(db, request)
+        view = await _post(db, viewer, post_id)
+        ctx = {"view": view, "reactions": REACTIONS, "error": error.detail}
+        response = render(request, "conversations/_reactions.html", ctx)
+        response.headers.update(error.headers)
+        return response
     if _is_htmx(request):
         return await _card(request, db, viewer, post_id)
     return RedirectResponse(_back(request, f"/posts/{post_id}"), status_code=303)
@@ -315,7 +333,9 @@ async def accept(request: Request, post_id: str, form: Form, viewer: Viewer, db:
 
 
 @router.post("/posts/{post_id}/comments")
-async def comment(request: Request, post_id: str, form: Form, viewer: Viewer, db: DB) -> Response:
+async def comment(
+    request: Request, post_id: str, form: Form, viewer: Viewer, db: DB, limits: Limits
+) -> Response:
     view = await _post(db, viewer, post_id)
     try:
         created = await service.do_comment(
@@ -324,12 +344,15 @@ async def comment(request: Request, post_id: str, form: Form, viewer: Viewer, db
             post=view.post,
             body=form.get("body", ""),
             parent_id=form.get("parent_id") or None,
+            limits=limits,
         )
-    except Invalid as error:
+    except (Invalid, RateLimited) as error:
         await discard_changes(db, request)
         thread = await feed.post_thread(db, viewer=viewer, post_id=post_id)
         ctx = await _thread_context(db, thread, comment_error=error.detail, draft=form)
-        return render(request, "conversations/post.html", ctx, status_code=422)
+        response = render(request, "conversations/post.html", ctx, status_code=error.status)
+        response.headers.update(error.headers)
+        return response
     return RedirectResponse(f"/posts/{post_id}#comment-{created.id}", status_code=303)
 
 

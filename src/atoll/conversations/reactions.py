@@ -15,6 +15,7 @@ from atoll.conversations.models import IDEA_STATUSES, Comment, IdeaVote, Post, R
 from atoll.conversations.service import check_participate, check_writable
 from atoll.kit.errors import Conflict, Forbidden, Invalid
 from atoll.kit.ids import parse_id
+from atoll.people.write_limits import UNLIMITED, WriteLimits, check_write_rate
 from atoll.spaces.policy import SpaceAccess
 
 # Emoji as clients may send them: with or without the variation selector U+FE0F.
@@ -29,12 +30,20 @@ def check_emoji(emoji: str) -> str:
     return found
 
 
-async def do_react(session: AsyncSession, *, access: SpaceAccess, post: Post, emoji: str) -> bool:
+async def do_react(
+    session: AsyncSession,
+    *,
+    access: SpaceAccess,
+    post: Post,
+    emoji: str,
+    limits: WriteLimits = UNLIMITED,
+) -> bool:
     """Add the actor's reaction (from the allow-list). True if it is new; reacting twice with
-    the same emoji changes nothing."""
+    the same emoji changes nothing. RateLimited past the actor's reactions per minute."""
     actor, space = access.actor, access.space
     emoji = check_emoji(emoji)
     check_participate(access)
+    await check_write_rate(session, person=actor, kind="reactions", limits=limits)
     if await session.get(Reaction, (post.id, actor.id, emoji)) is not None:
         return False
     session.add(Reaction(post_id=post.id, person_id=actor.id, emoji=emoji))
@@ -43,11 +52,20 @@ async def do_react(session: AsyncSession, *, access: SpaceAccess, post: Post, em
     return True
 
 
-async def do_unreact(session: AsyncSession, *, access: SpaceAccess, post: Post, emoji: str) -> bool:
-    """Take the actor's reaction back. True if there was one."""
+async def do_unreact(
+    session: AsyncSession,
+    *,
+    access: SpaceAccess,
+    post: Post,
+    emoji: str,
+    limits: WriteLimits = UNLIMITED,
+) -> bool:
+    """Take the actor's reaction back. True if there was one. Counted with the reactions
+    (toggling one on and off is as much of a flood)."""
     actor = access.actor
     emoji = check_emoji(emoji)
     check_participate(access)
+    await check_write_rate(session, person=actor, kind="reactions", limits=limits)
     result = await session.execute(
         delete(Reaction).where(
             Reaction.post_id == post.id, Reaction.person_id == actor.id, Reaction.emoji == emoji

@@ -27,6 +27,7 @@ from atoll.kit.errors import Conflict, Forbidden, Invalid, denied
 from atoll.kit.ids import parse_id
 from atoll.kit.time import utcnow
 from atoll.people.models import Person
+from atoll.people.write_limits import UNLIMITED, WriteLimits, check_write_rate
 from atoll.spaces import members as space_members
 from atoll.spaces import policy
 from atoll.spaces.models import Space
@@ -97,11 +98,13 @@ async def do_create_post(
     body: str,
     kind: str = "update",
     attachment_ids: Sequence[int | str] = (),
+    limits: WriteLimits = UNLIMITED,
 ) -> Post:
     """Post in a space: members (and admins) post updates, questions and ideas; owners,
     moderators and admins post announcements. ``attachment_ids`` are the author's own
     unattached uploads. Conflict in a read-only space; Forbidden for non-members; Invalid for
-    an empty or too long body, a bad mention or attachment."""
+    an empty or too long body, a bad mention or attachment; RateLimited past ``limits``
+    (the pages and the API pass the app's; the demo, benchmarks and importers none)."""
     kind = check_kind(kind)
     check_writable(space)
     role = await space_members.role_in(session, space_id=space.id, person=author)
@@ -110,6 +113,7 @@ async def do_create_post(
     parsed = await mentions.parse_body(session, author=author, space=space, body=body)
     uploads = await files.check_attachable(session, uploader=author, ids=attachment_ids)
     now = utcnow()
+    await check_write_rate(session, person=author, kind="posts", limits=limits, now=now)
     post = Post(
         space_id=space.id,
         author_id=author.id,
@@ -203,6 +207,13 @@ async def _parent(session: AsyncSession, post: Post, parent_id: int | str) -> Co
     return parent
 
 
+def check_can_comment(access: SpaceAccess, *, post: Post) -> None:
+    """Whoever may take part in the space, while the thread is not closed (Forbidden)."""
+    check_participate(access)
+    if post.closed_at is not None:
+        raise Forbidden("This conversation is closed: no new comments or replies.")
+
+
 async def do_comment(
     session: AsyncSession,
     *,
@@ -210,18 +221,18 @@ async def do_comment(
     post: Post,
     body: str,
     parent_id: int | str | None = None,
+    limits: WriteLimits = UNLIMITED,
 ) -> Comment:
     """Comment on a post, or reply to a top-level comment (``parent_id``; one level only).
     Anyone who can read the space may comment while it is open and the thread is not closed
-    (Forbidden)."""
+    (Forbidden); RateLimited past ``limits``."""
     actor, space = access.actor, access.space
-    check_participate(access)
-    if post.closed_at is not None:
-        raise Forbidden("This conversation is closed: no new comments or replies.")
+    check_can_comment(access, post=post)
     parent = await _parent(session, post, parent_id) if parent_id not in (None, "") else None
     body = check_body(body)
     parsed = await mentions.parse_body(session, author=actor, space=space, body=body)
     now = utcnow()
+    await check_write_rate(session, person=actor, kind="comments", limits=limits, now=now)
     comment = Comment(
         post_id=post.id,
         parent_id=parent.id if parent else None,

@@ -118,6 +118,18 @@ class Settings(BaseSettings):
         100, ge=1, description="Successful sign-ins from one address per window."
     )
     login_window_seconds: int = Field(900, ge=1, le=86400)
+    rate_posts_per_minute: int = Field(
+        10, ge=0, description="Posts one person may make per minute (429 beyond); 0: no limit."
+    )
+    rate_comments_per_minute: int = Field(
+        30, ge=0, description="Comments one person may make per minute; 0: no limit."
+    )
+    rate_reactions_per_minute: int = Field(
+        60, ge=0, description="Reactions one person may add or take back per minute; 0: no limit."
+    )
+    rate_reports_per_minute: int = Field(
+        10, ge=0, description="Reports one person may file per minute; 0: no limit."
+    )
     trusted_proxies: str = Field(
         "",
         description="Addresses and networks (comma-separated) whose X-Forwarded-For and "

@@ -1,4 +1,5 @@
-"""Notifications JSON API: the caller's notifications, marking them read, e-mail preferences."""
+"""Notifications JSON API: the caller's notifications, marking them read, e-mail preferences,
+and whom a draft would notify (``notify-preview``)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ from fastapi import APIRouter, Query
 from atoll.http.idempotency import IdempotentRoute
 from atoll.http.request import DB
 from atoll.kit.pagination import MAX_LIMIT, Page
-from atoll.notifications import service
+from atoll.notifications import preview, service
 from atoll.notifications.models import NotificationPreference
 from atoll.notifications.schemas import (
     NotificationOut,
+    NotifyPreviewIn,
+    NotifyPreviewOut,
+    PersonRefOut,
     PreferencesIn,
     PreferencesOut,
     ReadIn,
@@ -83,3 +87,35 @@ async def put_preferences(body: PreferencesIn, viewer: Viewer, db: DB) -> Prefer
         db, person=viewer, changes=body.model_dump(exclude_none=True)
     )
     return preferences_out(prefs)
+
+
+def notify_preview_out(found: preview.Preview) -> NotifyPreviewOut:
+    who = found.who
+    return NotifyPreviewOut(
+        total=who.total,
+        mentioned=len(who.mentioned),
+        space_followers=len(who.space_followers),
+        author_followers=len(who.author_followers),
+        replied=len(who.replied),
+        cannot_see=[PersonRefOut(id=str(p.id), name=p.name) for p in found.cannot_see],
+    )
+
+
+@router.post("/spaces/{space_id}/notify-preview", response_model=NotifyPreviewOut)
+async def notify_preview(
+    space_id: str, body: NotifyPreviewIn, viewer: Viewer, db: DB
+) -> NotifyPreviewOut:
+    """Whom posting ``body`` in the space would notify — or, with ``post_id``, commenting on
+    that post (``parent_id``: replying to that comment) — counted by the same rules the
+    notifications follow; and whom it mentions who cannot see the space. Writes nothing.
+    404 for a space the caller may not know, 403 where they may not post (or comment)."""
+    found = await preview.notify_preview(
+        db,
+        viewer=viewer,
+        space_id=space_id,
+        body=body.body,
+        kind=body.kind,
+        post_id=body.post_id,
+        parent_id=body.parent_id,
+    )
+    return notify_preview_out(found)

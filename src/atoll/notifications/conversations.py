@@ -1,7 +1,9 @@
 """Notifications that follow what happens in conversations (``atoll.conversations.events``),
-in the same transaction: people newly mentioned in a post or comment, the authors a comment
-or reply answers (unless the comment mentions them: they were told already), the author of a
-post someone reacted to, of an answer its asker accepted, of an idea whose status moved."""
+in the same transaction: people newly mentioned in a post or comment, the followers of a new
+post's space and author, the authors a comment or reply answers (unless the comment mentions
+them: they were told already) — whom, ``atoll.notifications.recipients`` decides — the author
+of a post someone reacted to, of an answer its asker accepted, of an idea whose status
+moved."""
 
 from __future__ import annotations
 
@@ -18,12 +20,12 @@ from atoll.conversations.events import (
     Change,
 )
 from atoll.events.outbox import Recorded, Subscriber
-from atoll.notifications import notify
+from atoll.notifications import notify, recipients
 
 
 def subscriptions() -> list[tuple[str, Subscriber]]:
     return [
-        (POST_CREATED, notify_mentions),
+        (POST_CREATED, notify_post),
         (POST_UPDATED, notify_mentions),
         (COMMENT_CREATED, notify_comment),
         (COMMENT_UPDATED, notify_mentions),
@@ -46,18 +48,54 @@ async def notify_mentions(session: AsyncSession, recorded: Recorded) -> None:
         )
 
 
+async def notify_post(session: AsyncSession, recorded: Recorded) -> None:
+    change: Change = recorded.facts["change"]
+    who = await recipients.of_post(
+        session, actor=change.actor, space=change.space, mentioned=change.mentioned
+    )
+    await notify.notify_mention(
+        session,
+        actor=change.actor,
+        space=change.space,
+        post=change.post,
+        comment=None,
+        people=who.mentioned,
+    )
+    await notify.notify_new_post(
+        session,
+        actor=change.actor,
+        space=change.space,
+        post=change.post,
+        followers=who.followers(),
+    )
+
+
 async def notify_comment(session: AsyncSession, recorded: Recorded) -> None:
-    await notify_mentions(session, recorded)
     change: Change = recorded.facts["change"]
     assert change.comment is not None
+    who = await recipients.of_comment(
+        session,
+        actor=change.actor,
+        space=change.space,
+        post=change.post,
+        parent=change.parent,
+        mentioned=change.mentioned,
+    )
+    await notify.notify_mention(
+        session,
+        actor=change.actor,
+        space=change.space,
+        post=change.post,
+        comment=change.comment,
+        people=who.mentioned,
+    )
     await notify.notify_reply(
         session,
         actor=change.actor,
         space=change.space,
         post=change.post,
         comment=change.comment,
-        parent=change.parent,
-        mentioned=change.mentioned,
+        replied=who.replied,
     )
 
 

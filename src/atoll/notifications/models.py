@@ -19,6 +19,7 @@ KINDS = (
     "join_answer",
     "accepted",
     "idea_status",
+    "new_post",
 )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll import mail
@@ -17,6 +17,7 @@ from atoll.kit.time import utcnow
 from atoll.notifications import email, service
 from atoll.notifications import policy as notification_policy
 from atoll.notifications.models import Notification
+from atoll.notifications.recipients import people_among
 from atoll.notifications.views import NotificationView
 from atoll.people.models import Person
 from atoll.spaces.models import JoinRequest, Membership, Space
@@ -24,23 +25,6 @@ from atoll.spaces.policy import MANAGERS
 
 # The e-mail sent at once for a kind, and the preference that switches it.
 IMMEDIATE = {"mention": "mentions", "invitation": "invitations"}
-
-
-async def _recipients(
-    session: AsyncSession,
-    *,
-    ids: Sequence[int | None],
-    actor: Person,
-    clause: ColumnElement[bool],
-) -> list[Person]:
-    """The people among ``ids``, other than the actor, for whom ``clause`` holds (one query)."""
-    wanted = {i for i in ids if i is not None and i != actor.id}
-    if not wanted:
-        return []
-    rows = await session.execute(
-        select(Person).where(Person.id.in_(wanted), clause).order_by(Person.id)
-    )
-    return list(rows.scalars())
 
 
 async def _tell(
@@ -98,7 +82,7 @@ async def notify_mention(
     """People newly mentioned in a post or comment (mentions of people who cannot read the
     space are refused before this; this checks again)."""
     body = comment.body if comment is not None else post.body
-    recipients = await _recipients(
+    recipients = await people_among(
         session,
         ids=[p.id for p in people],
         actor=actor,
@@ -126,23 +110,10 @@ async def notify_reply(
     space: Space,
     post: Post,
     comment: Comment,
-    parent: Comment | None,
-    mentioned: Sequence[Person] = (),
+    replied: Sequence[tuple[Person, str]],
 ) -> list[Notification]:
-    """A comment on someone's post, or a reply to someone's comment: the comment's author hears
-    of a reply to it, the post's author of every comment in its thread. Who was mentioned in
-    it has already been told."""
-    told = {p.id for p in mentioned}
-    targets: dict[int, str] = {}
-    if parent is not None:
-        targets[parent.author_id] = "comment"
-    targets.setdefault(post.author_id, "post")
-    recipients = await _recipients(
-        session,
-        ids=[pid for pid in targets if pid not in told],
-        actor=actor,
-        clause=notification_policy.may_read(space),
-    )
+    """A comment on someone's post, or a reply to someone's comment: ``replied`` are the
+    authors it answers (``recipients.of_comment``), each with "post" or "comment"."""
     return [
         await _tell(
             session,
@@ -152,9 +123,35 @@ async def notify_reply(
             space=space,
             post=post,
             comment=comment,
-            detail=targets[person.id],
+            detail=what,
         )
-        for person in recipients
+        for person, what in replied
+    ]
+
+
+async def notify_new_post(
+    session: AsyncSession,
+    *,
+    actor: Person,
+    space: Space,
+    post: Post,
+    followers: Sequence[tuple[Person, str]],
+) -> list[Notification]:
+    """A new post for the people who follow its space or its author (``recipients.of_post``),
+    each with what they follow ("space" or "person"). In the app only: the daily digest
+    e-mails what stays unread."""
+    return [
+        await _tell(
+            session,
+            recipient=person,
+            kind="new_post",
+            actor=actor,
+            space=space,
+            post=post,
+            detail=what,
+            excerpt=post.body,
+        )
+        for person, what in followers
     ]
 
 
@@ -163,7 +160,7 @@ async def notify_reaction(
 ) -> Notification | None:
     """A reaction to someone's post. While the author has not read it, one notification
     gathers every reaction to the post: "Ana and 4 others reacted 👍 ❤️ to your post"."""
-    recipients = await _recipients(
+    recipients = await people_among(
         session, ids=[post.author_id], actor=actor, clause=notification_policy.may_read(space)
     )
     if not recipients:
@@ -223,7 +220,7 @@ async def notify_invitation(
     session: AsyncSession, *, actor: Person, space: Space, person: Person, role: str
 ) -> Notification | None:
     """Someone added ``person`` to a space (with ``role``)."""
-    recipients = await _recipients(
+    recipients = await people_among(
         session, ids=[person.id], actor=actor, clause=notification_policy.may_read(space)
     )
     if not recipients:
@@ -261,7 +258,7 @@ async def notify_join_answer(
     session: AsyncSession, *, actor: Person, space: Space, request: JoinRequest
 ) -> Notification | None:
     """The answer to a request to join, for the person who asked."""
-    recipients = await _recipients(
+    recipients = await people_among(
         session, ids=[request.person_id], actor=actor, clause=notification_policy.may_know(space)
     )
     if not recipients:
@@ -280,7 +277,7 @@ async def notify_accepted(
     session: AsyncSession, *, actor: Person, space: Space, post: Post, comment: Comment
 ) -> Notification | None:
     """The asker accepted ``comment`` as the answer: its author hears of it."""
-    recipients = await _recipients(
+    recipients = await people_among(
         session, ids=[comment.author_id], actor=actor, clause=notification_policy.may_read(space)
     )
     if not recipients:
@@ -300,7 +297,7 @@ async def notify_idea_status(
     session: AsyncSession, *, actor: Person, space: Space, post: Post
 ) -> Notification | None:
     """A moderator moved an idea to a new status: its author hears of it."""
-    recipients = await _recipients(
+    recipients = await people_among(
         session, ids=[post.author_id], actor=actor, clause=notification_policy.may_read(space)
     )
     if not recipients:

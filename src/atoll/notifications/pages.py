@@ -11,7 +11,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from atoll.http.request import DB, AppSettings
 from atoll.http.templating import render
-from atoll.notifications import email, service
+from atoll.kit.errors import AtollError
+from atoll.notifications import email, preview, service
 from atoll.people.deps import Form, MaybeViewer, PageChrome, Viewer
 
 router = APIRouter(include_in_schema=False)
@@ -121,3 +122,23 @@ async def unsubscribe(request: Request, form: Form, db: DB, settings: AppSetting
         "notifications/unsubscribe.html",
         {"what": what, "about": email.ABOUT[what], "done": True},
     )
+
+
+@router.post("/compose/notify")
+async def notify_line(request: Request, form: Form, viewer: Viewer, db: DB) -> Response:
+    """The composer's "who will be notified" line (htmx, as the draft changes): the same
+    answer as ``POST /api/v1/spaces/{id}/notify-preview``. A draft that cannot be posted says
+    why in the line instead."""
+    try:
+        found = await preview.notify_preview(
+            db,
+            viewer=viewer,
+            space_id=form.get("space_id", ""),
+            body=form.get("body", ""),
+            kind=form.get("kind") or None,
+            post_id=form.get("post_id") or None,
+            parent_id=form.get("parent_id") or None,
+        )
+    except AtollError as error:
+        return render(request, "notifications/_notify_line.html", {"problem": error.detail})
+    return render(request, "notifications/_notify_line.html", {"found": found})

@@ -17,6 +17,7 @@ Kind = Literal[
     "join_answer",
     "accepted",
     "idea_status",
+    "new_post",
 ]
 
 
@@ -94,3 +95,36 @@ class PreferencesIn(BaseModel):
     email_mentions: StrictBool | None = None
     email_invitations: StrictBool | None = None
     email_digest: StrictBool | None = None
+
+
+class NotifyPreviewIn(BaseModel):
+    """A draft: its body, the kind of post, or the post it comments on (and the comment it
+    replies to)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    body: str = Field("", max_length=50_000)
+    kind: Literal["update", "question", "idea", "announcement"] | None = None
+    post_id: Id | None = None
+    parent_id: Id | None = None
+
+
+class PersonRefOut(BaseModel):
+    id: str
+    name: str
+
+
+class NotifyPreviewOut(BaseModel):
+    """Whom posting the draft would notify: ``total`` people, each counted once (someone who
+    follows both the space and the author is in both counts); ``mentioned`` (people it would
+    notify of a mention); for a post ``space_followers`` and ``author_followers``; for a
+    comment ``replied`` (the authors it answers). ``cannot_see``: people it mentions who cannot
+    see the space (or no longer have an account) and will not be notified — posting it as it
+    is would be refused."""
+
+    total: int
+    mentioned: int
+    space_followers: int
+    author_followers: int
+    replied: int
+    cannot_see: list[PersonRefOut]

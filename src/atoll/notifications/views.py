@@ -57,6 +57,9 @@ def describe(n: Notification, actor: str | None, space: str | None) -> str:
         return f"{who} {verb} your request to join {place}"
     if n.kind == "accepted":
         return f"{who} accepted your answer{where}"
+    if n.kind == "new_post":
+        kind = "someone you follow" if n.detail == "person" else "a space you follow"
+        return f"{who} posted{where} ({kind})"
     if n.kind == "idea_status":
         return f"{who} moved your idea to {IDEA_LABELS.get(n.detail, n.detail)}{where}"
     return f"{who} did something{where}"

@@ -1,7 +1,7 @@
 """Who is calling: the request dependencies every domain's routers use to get the signed-in
 person (``Viewer``, ``MaybeViewer``), a page's checked form (``Form``), the chrome a full
-page shows around its content (``PageChrome``); and whom they may see (``VisiblePeople``),
-for the people domain's own routers."""
+page shows around its content (``PageChrome``), the write rate limits (``Limits``); and whom
+they may see (``VisiblePeople``), for the people domain's own routers."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from atoll.kit.errors import AtollError, Forbidden, Invalid, Unauthorized
 from atoll.people import auth, tokens, totp
 from atoll.people.auth import Credential
 from atoll.people.models import Person
+from atoll.people.write_limits import WriteLimits
 
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -154,3 +155,12 @@ async def visible_people(request: Request, viewer: Viewer) -> ColumnElement[bool
 
 
 VisiblePeople = Annotated[ColumnElement[bool], Depends(visible_people)]
+
+
+def write_limits(request: Request) -> WriteLimits:
+    """The write rate limits of the app's settings (``atoll.people.write_limits``), which the
+    routers that write on a person's behalf hand to the services."""
+    return WriteLimits.of(settings_of(request))
+
+
+Limits = Annotated[WriteLimits, Depends(write_limits)]

@@ -212,3 +212,13 @@ async def do_count_request(
     count, since = (await _count(session, [key], now=now, window=window))[key]
     if count > limit:
         raise _refuse(message, since, now=now, window=window)
+
+
+async def count_under(
+    session: AsyncSession, *, what: str, parts: tuple[str, ...], now: datetime, window: timedelta
+) -> tuple[int, datetime]:
+    """Add one to the counter of ``what`` for ``parts`` (in its own ``window``, which opens
+    with the first one counted) in one atomic statement; the new count and when its window
+    began. What the other limits build on (``atoll.people.write_limits``)."""
+    key = _key(what, *parts)
+    return (await _count(session, [key], now=now, window=window))[key]

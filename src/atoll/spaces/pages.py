@@ -20,7 +20,7 @@ from atoll.people.models import Person
 from atoll.people.policy import is_admin
 from atoll.people.units import all_units
 from atoll.spaces import members as space_members
-from atoll.spaces import service
+from atoll.spaces import policy, service
 from atoll.spaces.models import KINDS
 from atoll.spaces.policy import SpaceAccess
 
@@ -54,6 +54,7 @@ def space_context(access: SpaceAccess) -> dict[str, Any]:
         "can_post": access.can_post,
         "writable": access.writable,
         "default_close": (utcnow() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+        "can_see_insights": policy.can_see_insights(access),
     }
 
 

@@ -391,6 +391,15 @@ def space_access(viewer: Person | None, space: Space, role: str | None) -> Space
     )
 
 
+def can_see_insights(access: SpaceAccess) -> bool:
+    """A space's analytics (``atoll.governance.space_analytics``, its Insights tab): its owners
+    and moderators, administrators and analysts — among those who may know the space."""
+    viewer = access.viewer
+    if viewer is None or not viewer.is_active or not access.can_see:
+        return False
+    return access.role in MANAGERS or is_admin(viewer) or bool(viewer.is_analyst)
+
+
 def visible_people(viewer: Person | None) -> ColumnElement[bool]:
     """The people a viewer may see, as SQL: members see everyone active; an external sees
     themselves and the active co-members of their spaces; administrators see everyone."""
