@@ -15,6 +15,11 @@ they show.
 - ``post.answered``: ``post_id``, ``comment_id`` (the accepted answer, or null)
 - ``idea.status``: ``post_id``, ``status``
 
+Not written to the log (``run_subscribers``: no stream hears of them), for search to follow:
+
+- ``post.hidden``, ``post.unhidden``, ``comment.hidden``, ``comment.unhidden``: a moderator
+  hid content or showed it again (``atoll.conversations.hiding``)
+
 Every one carries the fact ``change`` (a ``Change``: who acted, where, on what), which its
 subscribers follow: search indexes posts and comments (``atoll.search.content``),
 notifications tell people (``atoll.notifications.conversations``), analytics records the
@@ -45,6 +50,10 @@ REACTION_CHANGED = "reaction.changed"
 VOTE_CHANGED = "vote.changed"
 POST_ANSWERED = "post.answered"
 IDEA_STATUS = "idea.status"
+POST_HIDDEN = "post.hidden"
+POST_UNHIDDEN = "post.unhidden"
+COMMENT_HIDDEN = "comment.hidden"
+COMMENT_UNHIDDEN = "comment.unhidden"
 
 
 @dataclass(frozen=True)
