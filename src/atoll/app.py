@@ -21,6 +21,8 @@ from atoll.db.engine import make_engine
 from atoll.discover import api as discover_api
 from atoll.discover import pages as discover_pages
 from atoll.events.broker import make_broker
+from atoll.governance import api as governance_api
+from atoll.governance import pages as governance_pages
 from atoll.http.idempotency import Idempotency
 from atoll.http.templating import WEB_DIR, templates
 from atoll.identity import api as identity_api
@@ -150,6 +152,7 @@ def include_routers(app: FastAPI) -> None:
     api.include_router(analytics_api.router)
     api.include_router(discover_api.router)
     api.include_router(search_api.router)
+    api.include_router(governance_api.router)
     # SCIM provisioning, outside the API: Users and Groups, then discovery and the answers to
     # paths nothing serves. First: a provisioning client sends thousands of requests in a
     # sync, and routes are matched in order (these fail fast on any other path's prefix).
@@ -172,3 +175,4 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(analytics_pages.router)
     app.include_router(discover_pages.router)
     app.include_router(search_pages.router)
+    app.include_router(governance_pages.router)

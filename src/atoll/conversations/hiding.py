@@ -38,7 +38,9 @@ async def _changed(session: AsyncSession, type: str, change: Change) -> None:
     await run_subscribers(session, type=type, space_id=change.space.id, facts={"change": change})
 
 
-async def do_hide_post(session: AsyncSession, *, access: SpaceAccess, post: Post, note: str) -> None:
+async def do_hide_post(
+    session: AsyncSession, *, access: SpaceAccess, post: Post, note: str
+) -> None:
     """Hide a post (and, with it, its comments) from everyone but its author and moderators."""
     check_may_hide(access)
     post.hidden_at, post.hidden_note = utcnow(), note[:MAX_NOTE]

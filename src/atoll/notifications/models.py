@@ -19,6 +19,8 @@ KINDS = (
     "join_answer",
     "accepted",
     "idea_status",
+    "moderation",  # a moderator acted on what the person wrote (or on them)
+    "report_outcome",  # a report the person made was reviewed
 )
 
 

@@ -31,8 +31,8 @@ def may_know(space: Space) -> ColumnElement[bool]:
 
 def shown_to(viewer: Person) -> ColumnElement[bool]:
     """The viewer's notifications that they may still see: the space is readable (or, for an
-    answer to a join request, visible) to them now, and the post and comment still exist and
-are not hidden from them by a moderator."""
+        answer to a join request, visible) to them now, and the post and comment still exist and
+    are not hidden from them by a moderator."""
     # correlate_except: the list query joins Space for its name; these look at their own.
     in_readable = (
         exists()

@@ -50,7 +50,9 @@ def check_identity(
         return kind, role, organization, relation
     role = role or "member"
     if role not in ROLES or role == "guest":
-        raise Invalid.field("role", "a member is an admin, a moderator or a member; guests are external")
+        raise Invalid.field(
+            "role", "a member is an admin, a moderator or a member; guests are external"
+        )
     return kind, role, organization or None, None
 
 
