@@ -39,7 +39,7 @@ def report_out(report: Report) -> ReportOut:
     resolved = report.resolved_at is not None
     return ReportOut(
         id=str(report.id),
-        target_type=report.target_type,  # type: ignore[arg-type]
+        target_type=report.target_type,
         target_id=str(report.target_id),
         space_id=str(report.space_id) if report.space_id is not None else None,
         reason=report.reason,
@@ -62,7 +62,7 @@ def item_out(group: Group) -> QueueItemOut:
     return QueueItemOut(
         report_id=str(last.id),
         target=TargetOut(
-            type=shown.type,  # type: ignore[arg-type]
+            type=shown.type,
             id=str(shown.id),
             excerpt=shown.excerpt,
             url=shown.url,

@@ -144,6 +144,17 @@ async def access_report(session: AsyncSession, *, viewer: Person, report_id: int
 
 
 @dataclass(frozen=True)
+class Changes:
+    """What an action changed (before, after: for the audit log) and what the author is told
+    of (``extra``: the post or comment they may still open, a suspension's days)."""
+
+    action: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+    extra: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class Resolved:
     """What resolving did: the reports resolved, and what changed (for the audit log)."""
 
@@ -174,7 +185,7 @@ async def do_resolve(
     if report.resolved_at is not None:
         raise Conflict(f"This report was already resolved ({report.action}).")
     target = await _target(session, actor=actor, report=report, action=action)
-    before, after, extra = await _act(
+    changes = await _act(
         session,
         actor=actor,
         report=report,
@@ -185,6 +196,21 @@ async def do_resolve(
         now=now,
     )
     reports = await _close(session, actor=actor, report=report, action=action, note=note)
+    await _tell(session, actor=actor, report=report, reports=reports, note=note, changes=changes)
+    await events.queue_changed(session, space_id=report.space_id, why="resolved")
+    return Resolved(reports, changes.before, changes.after)
+
+
+async def _tell(
+    session: AsyncSession,
+    *,
+    actor: Person,
+    report: Report,
+    reports: list[Report],
+    note: str,
+    changes: Changes,
+) -> None:
+    """The audit entry, and the event the notifications follow (author and reporters)."""
     reasons = sorted({r.reason for r in reports})
     record_audit(
         session,
@@ -194,17 +220,17 @@ async def do_resolve(
         target_id=report.target_id,
         space_id=report.space_id,
         note=note,
-        resolution=action,
+        resolution=changes.action,
         reports=[r.id for r in reports],
         reasons=reasons,
         author_id=report.author_id,
-        before=before,
-        after=after,
+        before=changes.before,
+        after=changes.after,
     )
     await events.report_resolved(
         session,
         {
-            "action": action,
+            "action": changes.action,
             "note": note,
             "reasons": reasons,
             "target_type": report.target_type,
@@ -213,11 +239,9 @@ async def do_resolve(
             "author_id": report.author_id,
             "actor_id": actor.id,
             "reporter_ids": sorted({r.reporter_id for r in reports}),
-            **extra,
+            **changes.extra,
         },
     )
-    await events.queue_changed(session, space_id=report.space_id, why="resolved")
-    return Resolved(reports, before, after)
 
 
 async def _target(
@@ -247,8 +271,8 @@ async def _act(
     note: str,
     days: int | None,
     now: datetime | None,
-) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    """Take the action: (before, after) of what changed, and what the author is told of."""
+) -> Changes:
+    """Take the action: what changed, and what the author is told of."""
     extra: dict[str, Any] = {}
     if target is not None and target.type in ("post", "comment"):
         assert target.post is not None
@@ -256,16 +280,16 @@ async def _act(
         extra["comment_id"] = target.comment.id if target.comment is not None else None
     if action == "hide" and target is not None:
         await _hide(session, target=target, note=note)
-        return {"hidden": False}, {"hidden": True}, extra
+        return Changes(action, {"hidden": False}, {"hidden": True}, extra)
     if action == "delete" and target is not None:
         await _delete(session, actor=actor, target=target)
         extra["post_id"] = extra["comment_id"] = None  # nothing left to open
-        return {"deleted": False}, {"deleted": True}, extra
+        return Changes(action, {"deleted": False}, {"deleted": True}, extra)
     if action == "suspend":
         until, days = await _suspend(session, actor=actor, report=report, days=days, now=now)
         extra.update(days=days, until=until.isoformat())
-        return {"suspended_until": None}, {"suspended_until": until}, extra
-    return {}, {}, extra
+        return Changes(action, {"suspended_until": None}, {"suspended_until": until}, extra)
+    return Changes(action, {}, {}, extra)
 
 
 async def _hide(session: AsyncSession, *, target: Target, note: str) -> None:
