@@ -87,7 +87,9 @@ async def test_report_hide_and_everyone_is_told(
     await rita.get_by_label("Spam or advertising").check()
     await rita.get_by_label(re.compile("Anything the moderators should know")).fill("Ads again")
     await rita.get_by_role("button", name="Send report").click()
-    await expect(rita.get_by_role("status")).to_have_text("Thanks — the moderators will look at it.")
+    await expect(rita.get_by_role("status")).to_have_text(
+        "Thanks — the moderators will look at it."
+    )
 
     reports = ana.get_by_role("list", name="Open reports")
     item = reports.get_by_role("listitem").filter(has_text=f"Cheap watches {tag}")

@@ -3,8 +3,10 @@ reports, each action and its effects, the notifications and the audit entries, s
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.audit.models import AuditEntry
@@ -12,8 +14,10 @@ from atoll.audit.service import detail_of
 from atoll.kit.time import as_utc, utcnow
 from atoll.people.models import Person
 from tests.conversations.helpers import comment, make_post
-from tests.factories import auth_headers, make_person
+from tests.factories import PASSWORD, auth_headers, make_person
 from tests.governance.helpers import API, cast, queue, report, reported_post, resolve
+from tests.mailbox import Inbox, body_of
+from tests.web.helpers import csrf_of
 
 
 async def _audit(db: AsyncSession, action: str) -> list[AuditEntry]:
@@ -263,3 +267,62 @@ async def test_suspension_blocks_sign_in_and_tokens_until_lifted(
     )
     assert again.status_code == 200
     assert len(await _audit(db, "person.unsuspended")) == 1
+
+
+async def test_the_author_is_emailed_unless_they_turned_it_off(
+    inbox: Inbox, client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    c = await cast(client, db)
+    author_email, reporter_email = c.author.email, c.reporter.email
+    post, rep = await reported_post(client, c)
+    assert (
+        await resolve(client, c.h["moderator"], rep["id"], "warn", "Mind the rules")
+    ).status_code == 200
+    await inbox.messages()
+
+    def moderation_mail(address: str) -> list:  # type: ignore[type-arg]
+        return [m for m in inbox.to(address) if "moderator" in m["Subject"]]
+
+    (message,) = moderation_mail(author_email)
+    assert "Mind the rules" in body_of(message)
+    assert "A moderator warned you about your post in Guild" in message["Subject"]
+    assert moderation_mail(reporter_email) == []  # the reporter is told in the app only
+    off = await client.put(
+        f"{API}/notifications/preferences", json={"email_mentions": False}, headers=c.h["author"]
+    )
+    assert off.status_code == 200, off.text
+    _, rep2 = await reported_post(client, c, "Again")
+    assert (await resolve(client, c.h["moderator"], rep2["id"], "warn", "Twice")).status_code == 200
+    await inbox.messages()
+    assert len(moderation_mail(author_email)) == 1
+
+
+async def test_a_suspended_persons_token_and_sign_in_page_refuse(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    person = await make_person(db, name="Sue Spended")
+    email, person_id = person.email, person.id
+    headers = await auth_headers(client, person)
+    assert (await client.get(f"{API}/me", headers=headers)).status_code == 200
+    # suspended behind the token's back (not revoked): the token stops working all the same
+    await db.execute(
+        update(Person)
+        .where(Person.id == person_id)
+        .values(suspended_until=utcnow() + timedelta(days=2))
+    )
+    await db.commit()
+    assert (await client.get(f"{API}/me", headers=headers)).status_code == 401
+    form = await client.get("/sign-in")
+    page = await client.post(
+        "/sign-in",
+        data={"csrf_token": csrf_of(form.text), "email": email, "password": PASSWORD, "next": "/"},
+    )
+    assert page.status_code == 403 and "Your account is suspended until" in page.text
+    # a suspension that has ended stops nothing
+    await db.execute(
+        update(Person)
+        .where(Person.id == person_id)
+        .values(suspended_until=utcnow() - timedelta(minutes=1))
+    )
+    await db.commit()
+    assert (await client.get(f"{API}/me", headers=headers)).status_code == 200
