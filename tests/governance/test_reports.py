@@ -326,3 +326,23 @@ async def test_a_suspended_persons_token_and_sign_in_page_refuse(
     )
     await db.commit()
     assert (await client.get(f"{API}/me", headers=headers)).status_code == 200
+
+
+async def test_a_hidden_post_takes_no_place_in_the_feed(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    c = await cast(client, db)
+    for body in ("First", "Second"):
+        await make_post(client, c.h["author"], c.space["id"], body)
+    post, rep = await reported_post(client, c, "Third, hidden")
+    assert (await resolve(client, c.h["moderator"], rep["id"], "hide", "No")).status_code == 200
+    page = (await client.get(f"{API}/feed?limit=1", headers=c.h["reporter"])).json()
+    assert [p["body"] for p in page["items"]] == ["Second"] and page["next_cursor"]
+    more = await client.get(
+        f"{API}/feed", params={"limit": 1, "cursor": page["next_cursor"]}, headers=c.h["reporter"]
+    )
+    assert [p["body"] for p in more.json()["items"]] == ["First"]
+    own = (await client.get(f"{API}/feed?limit=1", headers=c.h["author"])).json()
+    assert [p["body"] for p in own["items"]] == ["Third, hidden"]
+    hits = await client.get(f"{API}/search", params={"q": "hidden"}, headers=c.h["reporter"])
+    assert hits.status_code == 200 and hits.json()["items"] == []

@@ -267,8 +267,11 @@ def room_for(spaces: int, people: int) -> int | None:
 
 
 def _newest(reader: str, *where: ColumnElement[bool], readable: bool = False) -> Select[Any]:
-    """(id, created_at) of the ``:limit`` newest live posts of one source on the page."""
-    stmt = select(Post.id, Post.created_at).where(Post.deleted_at.is_(None), *where)
+    """(id, created_at) of the ``:limit`` newest live posts of one source on the page (those a
+    moderator hid from the viewer left out, so that they do not take a place on the page)."""
+    stmt = select(Post.id, Post.created_at).where(
+        Post.deleted_at.is_(None), conversation_policy.post_unhidden(VIEWER), *where
+    )
     if readable:
         stmt = stmt.join(Space, Space.id == Post.space_id).where(_readable(reader))
     return _page(stmt)
