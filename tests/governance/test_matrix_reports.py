@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.conversations.helpers import add_member, make_post, make_space
 from tests.factories import auth_headers, make_person
-from tests.governance.helpers import API, queue, report, resolve
+from tests.governance.report_helpers import API, queue, report, resolve
 
 PERSONAS = (
     "admin",

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.conversations.helpers import make_post
 from tests.factories import auth_headers, make_person
-from tests.governance.helpers import cast, report, resolve
+from tests.governance.report_helpers import cast, report, resolve
 from tests.realtime.sse import Streams
 
 

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.conversations.helpers import make_post
-from tests.governance.helpers import cast
+from tests.governance.report_helpers import cast
 from tests.web.helpers import csrf_of, sign_in
 
 

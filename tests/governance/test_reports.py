@@ -15,7 +15,7 @@ from atoll.kit.time import as_utc, utcnow
 from atoll.people.models import Person
 from tests.conversations.helpers import comment, make_post
 from tests.factories import PASSWORD, auth_headers, make_person
-from tests.governance.helpers import API, cast, queue, report, reported_post, resolve
+from tests.governance.report_helpers import API, cast, queue, report, reported_post, resolve
 from tests.mailbox import Inbox, body_of
 from tests.web.helpers import csrf_of
 
