@@ -23,7 +23,9 @@ from atoll.db.engine import make_engine
 from atoll.discover import api as discover_api
 from atoll.discover import pages as discover_pages
 from atoll.events.broker import make_broker
+from atoll.governance import api as governance_api
 from atoll.governance import audit_api, audit_pages, insights_api, insights_pages
+from atoll.governance import pages as governance_pages
 from atoll.http.idempotency import Idempotency
 from atoll.http.templating import WEB_DIR, templates
 from atoll.identity import api as identity_api
@@ -159,6 +161,7 @@ def include_routers(app: FastAPI) -> None:
     api.include_router(insights_api.router)
     api.include_router(discover_api.router)
     api.include_router(search_api.router)
+    api.include_router(governance_api.router)
     # SCIM provisioning, outside the API: Users and Groups, then discovery and the answers to
     # paths nothing serves. First: a provisioning client sends thousands of requests in a
     # sync, and routes are matched in order (these fail fast on any other path's prefix).
@@ -184,3 +187,4 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(insights_pages.router)
     app.include_router(discover_pages.router)
     app.include_router(search_pages.router)
+    app.include_router(governance_pages.router)

@@ -16,6 +16,7 @@ from atoll.conversations.models import (
     Reaction,
 )
 from atoll.events.models import Event
+from atoll.governance.models import Report
 from atoll.http.idempotency import IdempotencyKey
 from atoll.identity.models import (
     Invitation,
@@ -67,6 +68,7 @@ __all__ = [
     "Post",
     "PostRevision",
     "Reaction",
+    "Report",
     "RecoveryCode",
     "ScimGroup",
     "ScimToken",

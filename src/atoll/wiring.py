@@ -17,6 +17,7 @@ from atoll.events.broker import Broker
 from atoll.events.outbox import Subscriber, Subscribers, wire
 from atoll.kit.settings import Settings
 from atoll.notifications import conversations as notifications_conversations
+from atoll.notifications import moderation as notifications_moderation
 from atoll.notifications import spaces as notifications_spaces
 from atoll.search import content as search_content
 from atoll.search import directory as search_directory
@@ -46,6 +47,7 @@ def _subscriptions(settings: Settings) -> Iterable[Iterable[tuple[str, Subscribe
         search_directory.subscriptions(),
         notifications_conversations.subscriptions(),
         notifications_spaces.subscriptions(),
+        notifications_moderation.subscriptions(),
         analytics_subscribers.subscriptions(ties),
     )
 

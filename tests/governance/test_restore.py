@@ -199,3 +199,35 @@ async def test_housekeeping_purges_for_good(
     assert r.status_code == 200
     # small batches reach everything too
     assert await tasks.purge_deleted(app.state.sessionmaker, before=now, batch=1) == (0, 0)
+
+
+async def test_a_hidden_post_restored_stays_hidden_and_out_of_search(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    """Hiding (a report's outcome) and deleting are two states: undoing the delete does not
+    undo what a moderator decided."""
+    c = await crew(client, db)
+    h, sid = c.h, c.space["id"]
+    post = await make_post(client, h["member"], sid, "Quokka sale this week")
+    body = {"target_type": "post", "target_id": post["id"], "reason": "spam"}
+    made = await client.post(f"{API}/reports", json=body, headers=h["insider"])
+    assert made.status_code == 201, made.text
+    hidden = await client.post(
+        f"{API}/reports/{made.json()['id']}/resolve",
+        json={"action": "hide", "note": "No sales here"},
+        headers=h["moderator"],
+    )
+    assert hidden.status_code == 200, hidden.text
+    assert await _search(client, h["member"], "quokka") == []
+    assert (
+        await client.delete(f"{API}/posts/{post['id']}", headers=h["member"])
+    ).status_code == 204
+    r = await client.post(f"{API}/posts/{post['id']}/restore", headers=h["member"])
+    assert r.status_code == 200, r.text
+    assert await _search(client, h["member"], "quokka") == []
+    assert await _search(client, h["moderator"], "quokka") == []
+    listed = (await client.get(f"{API}/spaces/{sid}/posts", headers=h["insider"])).json()
+    assert post["id"] not in [p["id"] for p in listed["items"]]
+    assert (
+        await client.get(f"{API}/posts/{post['id']}", headers=h["insider"])
+    ).status_code == 404

@@ -184,3 +184,38 @@ async def test_the_pages_say_so(api: httpx.AsyncClient, db: AsyncSession) -> Non
     assert card.status_code == 200 and 'role="alert"' in card.text
     assert "4 reactions in the last minute" in card.text
     assert int(card.headers["retry-after"]) >= 1
+
+
+async def test_reports_have_their_own_limit_and_a_repeat_costs_nothing(
+    api: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    owner, headers, space, [(_, other)] = await _space_with(api, db)
+    posts = [await make_post(api, other, space["id"], f"Spam {n}") for n in range(3)]
+
+    async def report(post_id: str) -> httpx.Response:
+        body = {"target_type": "post", "target_id": post_id, "reason": "spam"}
+        return await api.post(f"{API}/reports", json=body, headers=headers)
+
+    assert (await report(posts[0]["id"])).status_code == 201
+    # reporting the same post again answers the same report, and is not counted
+    assert (await report(posts[0]["id"])).status_code == 200
+    assert (await report(posts[1]["id"])).status_code == 201
+    refused = await report(posts[2]["id"])
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
+    assert "2 reports in the last minute" in refused.json()["detail"]
+    # the report form says so too, and keeps what was typed
+    await sign_in(api, owner.email)
+    form_page = await api.get(f"/report?target_type=post&target_id={posts[2]['id']}")
+    assert form_page.status_code == 200
+    refused = await api.post(
+        "/report",
+        data={
+            "csrf_token": csrf_of(form_page.text),
+            "target_type": "post",
+            "target_id": posts[2]["id"],
+            "reason": "spam",
+            "detail": "Third one today",
+        },
+    )
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
+    assert "2 reports in the last minute" in refused.text and "Third one today" in refused.text

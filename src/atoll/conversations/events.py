@@ -20,6 +20,11 @@ they show.
 - ``post.restored``: ``post_id`` (a deleted post is back, with its comments)
 - ``comment.restored``: ``post_id``, ``comment_id``, ``comment_count``
 
+Not written to the log (``run_subscribers``: no stream hears of them), for search to follow:
+
+- ``post.hidden``, ``post.unhidden``, ``comment.hidden``, ``comment.unhidden``: a moderator
+  hid content or showed it again (``atoll.conversations.hiding``)
+
 Every one carries the fact ``change`` (a ``Change``: who acted, where, on what), which its
 subscribers follow: search indexes posts and comments (``atoll.search.content``),
 notifications tell people (``atoll.notifications.conversations``), analytics records the
@@ -57,6 +62,10 @@ COMMENT_RESTORED = "comment.restored"
 # Housekeeping removed posts and comments deleted long ago, for good (no event in the log:
 # ``run_subscribers``). Facts ``post_ids`` and ``comment_ids``: what went, replies included.
 CONTENT_PURGED = "content.purged"
+POST_HIDDEN = "post.hidden"
+POST_UNHIDDEN = "post.unhidden"
+COMMENT_HIDDEN = "comment.hidden"
+COMMENT_UNHIDDEN = "comment.unhidden"
 
 
 @dataclass(frozen=True)

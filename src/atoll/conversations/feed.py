@@ -370,7 +370,8 @@ async def comments_of(
 ) -> list[CommentView]:
     """The live comments of a post as a two-level tree, oldest first (one query). Replies to
     a deleted comment disappear with it."""
-    rows = await session.execute(queries.COMMENTS, {"post_id": view.post.id})
+    params = {"post_id": view.post.id, "viewer_id": _id(viewer)}
+    rows = await session.execute(queries.COMMENTS, params)
     top: list[CommentView] = []
     by_id: dict[int, CommentView] = {}
     for comment, author in rows.tuples():

@@ -29,6 +29,10 @@ class Post(Base):
     deleted_by_id: Mapped[int | None] = mapped_column(
         BigId, ForeignKey("person.id", ondelete="SET NULL")
     )
+    # Hidden by a moderator (atoll.governance): only its author, the space's moderators and
+    # platform moderators read it (``policy.unhidden``). Added in place, no foreign key.
+    hidden_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    hidden_note: Mapped[str | None] = mapped_column(Text)
     # No foreign key: comment and post refer to each other; the service keeps it consistent.
     accepted_comment_id: Mapped[int | None] = mapped_column(BigId)
     idea_status: Mapped[str | None] = mapped_column(String(16))
@@ -90,6 +94,9 @@ class Comment(Base):
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # Who deleted it (restore, "Recently deleted"); no foreign key, as for the post's columns.
     deleted_by_id: Mapped[int | None] = mapped_column(BigId)
+    # Hidden by a moderator, as a post may be (see ``Post.hidden_at``).
+    hidden_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    hidden_note: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         Index("ix_comment_post_id_created_at_id", "post_id", "created_at", "id"),

@@ -16,6 +16,11 @@ while it is open. On top of that:
 An archived space or a closed situation room is read-only: no flag offers a change there, and
 the service answers a change with a Conflict before it asks who may make it.
 
+A post or a comment a moderator hid (``hidden_at``) is read only by its author, the space's
+owners and moderators and the platform's moderators and administrators: ``unhidden`` in SQL,
+the one definition every statement that lists or loads conversations joins beside its
+``deleted_at`` filter (``atoll.conversations.queries``, the notifications' ``shown_to``).
+
 A comment is live while it is not deleted and, for a reply, neither is the comment it answers
 (a top-level comment takes its replies with it): ``live_comment`` in SQL, ``is_live_comment``
 in Python.
@@ -26,16 +31,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, or_
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, Select, and_, exists, or_
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from atoll.conversations.models import Comment, Post
+from atoll.people.models import Person
 from atoll.people.policy import is_admin, is_platform_moderator
-from atoll.spaces.policy import SpaceAccess
+from atoll.spaces.models import Membership
+from atoll.spaces.policy import MANAGERS, PersonId, SpaceAccess
 
 # A reply's parent comment, in statements that ask ``live_comment``: outer-join it with
 # ``with_parent``. One alias object, made once (a fresh alias adapts its columns again).
 PARENT = aliased(Comment, name="parent")
+# The viewer as a platform moderator, and their managing membership, in ``unhidden`` (aliases:
+# the statements it joins select authors and memberships of their own).
+_MODERATOR = aliased(Person, name="hidden_viewer")
+_MANAGING = aliased(Membership, name="hidden_managing")
+PLATFORM_MODERATORS = ("admin", "moderator")
 
 
 # --- who may do what --------------------------------------------------------------------------
@@ -150,3 +162,42 @@ def is_live_comment(comment: Comment, parent: Comment | None) -> bool:
     if comment.deleted_at is not None:
         return False
     return comment.parent_id is None or (parent is not None and parent.deleted_at is None)
+
+
+# --- hidden by a moderator --------------------------------------------------------------------
+
+
+def unhidden(
+    hidden_at: InstrumentedAttribute[Any],
+    author_id: InstrumentedAttribute[int] | ColumnElement[int],
+    space_id: InstrumentedAttribute[int] | ColumnElement[int],
+    viewer_id: PersonId,
+) -> ColumnElement[bool]:
+    """What ``viewer_id`` may read of content a moderator may have hidden: anything not
+    hidden; hidden content only as its author, an owner or moderator of its space
+    (``space_id``), or a platform moderator or administrator. The space's read rule still
+    applies on its own (a platform moderator does not read a secret space they are not in)."""
+    return or_(
+        hidden_at.is_(None),
+        author_id == viewer_id,
+        exists().where(
+            _MANAGING.space_id == space_id,
+            _MANAGING.person_id == viewer_id,
+            _MANAGING.role.in_(MANAGERS),
+        ),
+        exists().where(
+            _MODERATOR.id == viewer_id,
+            _MODERATOR.role.in_(PLATFORM_MODERATORS),
+            _MODERATOR.is_active.is_(True),
+        ),
+    )
+
+
+def post_unhidden(viewer_id: PersonId) -> ColumnElement[bool]:
+    """``unhidden`` for posts (a statement over ``Post``)."""
+    return unhidden(Post.hidden_at, Post.author_id, Post.space_id, viewer_id)
+
+
+def comment_unhidden(viewer_id: PersonId) -> ColumnElement[bool]:
+    """``unhidden`` for comments (a statement that joins each comment's ``Post``)."""
+    return unhidden(Comment.hidden_at, Comment.author_id, Post.space_id, viewer_id)

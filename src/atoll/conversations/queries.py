@@ -125,7 +125,9 @@ def _listing(reader: str) -> Select[Any]:
         .join(Person, Person.id == Post.author_id)
         .join(Space, Space.id == Post.space_id)
     )
-    return _with_role(stmt, reader).where(Post.deleted_at.is_(None), _readable(reader))
+    return _with_role(stmt, reader).where(
+        Post.deleted_at.is_(None), _readable(reader), conversation_policy.post_unhidden(VIEWER)
+    )
 
 
 # The posts a list's filter keeps (``:kind``, ``:unanswered``).
@@ -152,7 +154,12 @@ def _page(stmt: Select[Any]) -> Select[Any]:
 
 def _access_post(reader: str) -> Select[Any]:
     stmt = _with_role(select(Post, Space).join(Space, Space.id == Post.space_id), reader)
-    return stmt.where(Post.id == POST_ID, Post.deleted_at.is_(None), _readable(reader))
+    return stmt.where(
+        Post.id == POST_ID,
+        Post.deleted_at.is_(None),
+        _readable(reader),
+        conversation_policy.post_unhidden(VIEWER),
+    )
 
 
 def _access_comment(reader: str) -> Select[Any]:
@@ -166,6 +173,8 @@ def _access_comment(reader: str) -> Select[Any]:
         conversation_policy.live_comment(),
         Post.deleted_at.is_(None),
         _readable(reader),
+        conversation_policy.post_unhidden(VIEWER),
+        conversation_policy.comment_unhidden(VIEWER),
     )
 
 
@@ -177,12 +186,19 @@ ACCESS_COMMENT = by_reader(_access_comment)
 # One live post as lists show it: post, author, space, role.
 POST = by_reader(lambda reader: _listing(reader).where(Post.id == POST_ID))
 
-# The live comments of a post with their authors, oldest first.
+# The live comments of a post with their authors, oldest first (those hidden from the viewer
+# left out).
 COMMENTS = (
     conversation_policy.with_parent(
-        select(Comment, Person).join(Person, Person.id == Comment.author_id)
+        select(Comment, Person)
+        .join(Person, Person.id == Comment.author_id)
+        .join(Post, Post.id == Comment.post_id)
     )
-    .where(Comment.post_id == POST_ID, conversation_policy.live_comment())
+    .where(
+        Comment.post_id == POST_ID,
+        conversation_policy.live_comment(),
+        conversation_policy.comment_unhidden(VIEWER),
+    )
     .order_by(Comment.created_at, Comment.id)
 )
 
@@ -272,8 +288,11 @@ def room_for(spaces: int, people: int) -> int | None:
 
 
 def _newest(reader: str, *where: ColumnElement[bool], readable: bool = False) -> Select[Any]:
-    """(id, created_at) of the ``:limit`` newest live posts of one source on the page."""
-    stmt = select(Post.id, Post.created_at).where(Post.deleted_at.is_(None), *where)
+    """(id, created_at) of the ``:limit`` newest live posts of one source on the page (those a
+    moderator hid from the viewer left out, so that they do not take a place on the page)."""
+    stmt = select(Post.id, Post.created_at).where(
+        Post.deleted_at.is_(None), conversation_policy.post_unhidden(VIEWER), *where
+    )
     if readable:
         stmt = stmt.join(Space, Space.id == Post.space_id).where(_readable(reader))
     return _page(stmt)
@@ -306,7 +325,9 @@ WIDE_FEED = by_reader(lambda reader: _page(_listing(reader).where(_in_feed())))
 
 def _listed(reader: str, *where: ColumnElement[bool]) -> Select[Any]:
     stmt = select(Post.id).join(Space, Space.id == Post.space_id)
-    live = and_(Post.id == POST_ID, Post.deleted_at.is_(None))
+    live = and_(
+        Post.id == POST_ID, Post.deleted_at.is_(None), conversation_policy.post_unhidden(VIEWER)
+    )
     return stmt.where(live, _readable(reader), KEPT, *where)
 
 

@@ -20,6 +20,8 @@ KINDS = (
     "accepted",
     "idea_status",
     "new_post",
+    "moderation",  # a moderator acted on what the person wrote (or on them)
+    "report_outcome",  # a report the person made was reviewed
 )
 
 

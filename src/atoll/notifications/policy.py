@@ -31,7 +31,8 @@ def may_know(space: Space) -> ColumnElement[bool]:
 
 def shown_to(viewer: Person) -> ColumnElement[bool]:
     """The viewer's notifications that they may still see: the space is readable (or, for an
-    answer to a join request, visible) to them now, and the post and comment still exist."""
+        answer to a join request, visible) to them now, and the post and comment still exist and
+    are not hidden from them by a moderator."""
     # correlate_except: the list query joins Space for its name; these look at their own.
     in_readable = (
         exists()
@@ -45,12 +46,20 @@ def shown_to(viewer: Person) -> ColumnElement[bool]:
     )
     live_post = or_(
         Notification.post_id.is_(None),
-        exists().where(Post.id == Notification.post_id, Post.deleted_at.is_(None)),
+        exists().where(
+            Post.id == Notification.post_id,
+            Post.deleted_at.is_(None),
+            conversations.post_unhidden(viewer.id),
+        ),
     )
     live_comment = or_(
         Notification.comment_id.is_(None),
-        conversations.with_parent(select(Comment.id))
-        .where(Comment.id == Notification.comment_id, conversations.live_comment())
+        conversations.with_parent(select(Comment.id).join(Post, Post.id == Comment.post_id))
+        .where(
+            Comment.id == Notification.comment_id,
+            conversations.live_comment(),
+            conversations.comment_unhidden(viewer.id),
+        )
         .exists(),
     )
     space_ok = or_(

@@ -18,6 +18,8 @@ Kind = Literal[
     "accepted",
     "idea_status",
     "new_post",
+    "moderation",
+    "report_outcome",
 ]
 
 
@@ -49,7 +51,8 @@ class NotificationOut(BaseModel):
     comment_id: str | None
     detail: str = Field(
         description="reply: post|comment; reaction: the emoji; invitation: the "
-        "role; join_answer: approved|declined; idea_status: the new status."
+        "role; join_answer: approved|declined; idea_status: the new status; moderation: "
+        "action|target type|reasons|days|note; report_outcome: action|target type."
     )
     created_at: datetime
     updated_at: datetime

@@ -60,9 +60,50 @@ def describe(n: Notification, actor: str | None, space: str | None) -> str:
     if n.kind == "new_post":
         kind = "someone you follow" if n.detail == "person" else "a space you follow"
         return f"{who} posted{where} ({kind})"
+    if n.kind in ("moderation", "report_outcome"):
+        return describe_moderation(n, space)
     if n.kind == "idea_status":
         return f"{who} moved your idea to {IDEA_LABELS.get(n.detail, n.detail)}{where}"
     return f"{who} did something{where}"
+
+
+# What a report was about, and what a moderator did, in words.
+NOUNS = {"post": "post", "comment": "comment", "wiki_page": "wiki page", "person": "profile"}
+DONE = {
+    "hide": "A moderator hid your {noun}",
+    "delete": "A moderator removed your {noun}",
+    "warn": "A moderator warned you about your {noun}",
+    "suspend": "A moderator suspended your account for {days} days because of your {noun}",
+}
+OUTCOMES = {
+    "dismiss": "no action",
+    "hide": "hidden",
+    "delete": "removed",
+    "warn": "the author was warned",
+    "suspend": "the author was suspended",
+}
+REASON_WORDS = {"off_topic": "off topic"}
+
+
+def describe_moderation(n: Notification, space: str | None) -> str:
+    """ "A moderator hid your post in Guild (reason: spam): <note>"; "Your report on a post
+    in Guild was reviewed: removed". ``detail`` is ``action|type|reasons|days|note`` for the
+    author, ``action|type`` for a reporter."""
+    parts = n.detail.split("|", 4) + [""] * 5
+    action, kind, reasons, days, note = parts[:5]
+    noun = NOUNS.get(kind, "content")
+    where = f" in {space}" if space else ""
+    if n.kind == "report_outcome":
+        article = "an" if noun[0] in "aeiou" else "a"
+        subject = "a person" if kind == "person" else f"{article} {noun}{where}"
+        return f"Your report on {subject} was reviewed: {OUTCOMES.get(action, action)}"
+    words = ", ".join(REASON_WORDS.get(r, r) for r in reasons.split(",") if r)
+    text = DONE.get(action, "A moderator acted on your {noun}").format(noun=noun, days=days)
+    if kind == "person":
+        text = text.replace(f" about your {noun}", "").replace(f" because of your {noun}", "")
+    text += where if kind != "person" else ""
+    text += f" (reason: {words})" if words else ""
+    return f"{text}: {note}" if note else text
 
 
 def link_of(n: Notification, space_slug: str | None) -> str:

@@ -28,6 +28,7 @@ from atoll.people import throttle, trail
 from atoll.people.events import access_changed
 from atoll.people.models import AuthSession, Person
 from atoll.people.passwords import Hashing, check_password
+from atoll.people.policy import is_suspended, suspended_message
 
 SESSION = "session"
 TOKEN = "token"
@@ -98,6 +99,9 @@ async def do_sign_in(
     if settings.sso_only and person.kind == "member":
         await session.commit()  # the right password was given: it counts as settled
         raise Forbidden(sso_only_message(settings))
+    if is_suspended(person, now or utcnow()):
+        await session.commit()  # the right password was given: it counts as settled
+        raise Forbidden(suspended_message(person))
     return person
 
 
@@ -128,8 +132,11 @@ async def do_start_session(
     now: datetime | None = None,
 ) -> Started:
     """Create a new session (browser) or token (API); when the person already has
-    ``ATOLL_TOKENS_PER_PERSON`` live ones of that kind, the least recently used go."""
+    ``ATOLL_TOKENS_PER_PERSON`` live ones of that kind, the least recently used go. Every
+    way of signing in ends here: a suspended person is Forbidden, whatever the way."""
     now = now or utcnow()
+    if is_suspended(person, now):
+        raise Forbidden(suspended_message(person))
     await _make_room(session, settings, person_id=person.id, kind=kind, now=now)
     raw = secrets.token_urlsafe(32)
     auth = AuthSession(
@@ -218,10 +225,11 @@ async def credentials_for(
 def _live(
     settings: Settings, auth: AuthSession, person: Person, raw: str, *, now: datetime
 ) -> Credential | None:
-    """The credential if its session or token has not expired and its person is active. A
+    """The credential if its session or token has not expired and its person is active (and
+    not suspended). A
     used one slides: its end moves on (written at most every ``TOUCH_EVERY``), but for a
     personal access token, which ends when it was told to."""
-    if auth.expires_at <= now or not person.is_active:
+    if auth.expires_at <= now or not person.is_active or is_suspended(person, now):
         return None
     if now - auth.last_seen_at > TOUCH_EVERY:
         auth.last_seen_at = now

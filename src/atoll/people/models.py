@@ -65,6 +65,9 @@ class Person(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     # May open Analytics without being an administrator.
     is_analyst: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Suspended by a moderator until then (atoll.governance): no sign-in, no session or token
+    # works (``policy.is_suspended``). Null: not suspended. Added in place (no table rebuild).
+    suspended_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 

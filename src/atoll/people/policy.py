@@ -7,6 +7,9 @@ query. The people domain's own use cases take it as an argument (``VisiblePeople
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from atoll.kit.time import as_utc
 from atoll.people.models import Person
 
 
@@ -18,6 +21,20 @@ def is_platform_moderator(viewer: Person | None) -> bool:
     """A moderator or an administrator: handles reports and moderates content in every space
     they can read (reading is still the spaces' rule: a moderator reads as a member)."""
     return viewer is not None and viewer.role in ("admin", "moderator") and viewer.is_active
+
+
+def is_suspended(person: Person, now: datetime) -> bool:
+    """A moderator suspended the person until a time still to come: they cannot sign in, and
+    none of their sessions or tokens works (``atoll.people.suspension``)."""
+    until = person.suspended_until
+    return until is not None and as_utc(until) > now
+
+
+def suspended_message(person: Person) -> str:
+    """What a suspended person is told when they try to sign in."""
+    until = as_utc(person.suspended_until) if person.suspended_until else None
+    when = until.strftime("%d %B %Y, %H:%M UTC") if until else "further notice"
+    return f"Your account is suspended until {when}."
 
 
 def can_see_org_chart(viewer: Person) -> bool:

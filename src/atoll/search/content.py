@@ -3,24 +3,32 @@ changes in the same transaction (``atoll.conversations.events``, ``atoll.wiki.ev
 post or comment is indexed when it is made or edited and taken out when it is deleted (a
 post with its comments, a top-level comment with its replies), indexed again when it is
 restored and its leftovers dropped when housekeeping purges it; a wiki page is indexed at
-each new revision and taken out when it is deleted."""
+each new revision and taken out when it is deleted. Content a moderator hides leaves search
+(a hidden post with its comments) until it is shown again."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from atoll.conversations import policy as conversation_policy
 from atoll.conversations.events import (
     COMMENT_CREATED,
     COMMENT_DELETED,
+    COMMENT_HIDDEN,
     COMMENT_RESTORED,
+    COMMENT_UNHIDDEN,
     COMMENT_UPDATED,
     CONTENT_PURGED,
     POST_CREATED,
     POST_DELETED,
+    POST_HIDDEN,
     POST_RESTORED,
+    POST_UNHIDDEN,
     POST_UPDATED,
     Change,
 )
+from atoll.conversations.models import Comment
 from atoll.events.outbox import Recorded, Subscriber
 from atoll.search import index
 from atoll.wiki.events import WIKI_UPDATED, Edited
@@ -37,6 +45,10 @@ def subscriptions() -> list[tuple[str, Subscriber]]:
         (POST_RESTORED, index_restored),
         (COMMENT_RESTORED, index_restored),
         (CONTENT_PURGED, unindex_purged),
+        (POST_HIDDEN, unindex_post),
+        (POST_UNHIDDEN, reindex_post),
+        (COMMENT_HIDDEN, unindex_one_comment),
+        (COMMENT_UNHIDDEN, index_comment),
         (WIKI_UPDATED, index_wiki_page),
     ]
 
@@ -74,6 +86,28 @@ async def unindex_purged(session: AsyncSession, recorded: Recorded) -> None:
     await index.unindex_purged(
         session, post_ids=facts["post_ids"], comment_ids=facts["comment_ids"]
     )
+
+
+async def unindex_one_comment(session: AsyncSession, recorded: Recorded) -> None:
+    """A hidden comment leaves search; its replies stay (they are not hidden)."""
+    change: Change = recorded.facts["change"]
+    assert change.comment is not None
+    await index.unindex(session, "comment", [change.comment.id])
+
+
+async def reindex_post(session: AsyncSession, recorded: Recorded) -> None:
+    """A post shown again comes back to search with its live comments that are not hidden."""
+    change: Change = recorded.facts["change"]
+    await index.index_post(session, change.post)
+    comments = await session.scalars(
+        conversation_policy.with_parent(select(Comment)).where(
+            Comment.post_id == change.post.id,
+            conversation_policy.live_comment(),
+            Comment.hidden_at.is_(None),
+        )
+    )
+    for comment in comments:
+        await index.index_comment(session, comment, change.post)
 
 
 async def index_wiki_page(session: AsyncSession, recorded: Recorded) -> None:

@@ -168,9 +168,13 @@ async def index_restored(
     session: AsyncSession, post: Post, *, comment: Comment | None = None
 ) -> None:
     """A restored post with its live comments, or (``comment``) a restored comment with its
-    live replies: their documents again."""
+    live replies: their documents again — but what a moderator hid stays out of search."""
+    if post.hidden_at is not None:
+        return
     stmt = conversation_policy.with_parent(select(Comment)).where(
-        Comment.post_id == post.id, conversation_policy.live_comment()
+        Comment.post_id == post.id,
+        conversation_policy.live_comment(),
+        Comment.hidden_at.is_(None),
     )
     if comment is None:
         await _put(session, _post_values(post))

@@ -10,6 +10,7 @@ from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.events.outbox import newest_event_id
+from atoll.governance.queue import open_count
 from atoll.notifications.service import unread_count
 from atoll.people.models import Person
 from atoll.spaces.service import my_spaces
@@ -21,6 +22,8 @@ async def load(request: Request, db: AsyncSession, person: Person) -> None:
     # them, whatever the page shows was read after it.
     request.state.last_event_id = await newest_event_id(db)
     request.state.unread_notifications = await unread_count(db, viewer=person)
+    # Reports waiting for whoever handles some (None: no Moderation link).
+    request.state.open_moderation = await open_count(db, viewer=person)
 
 
 async def _nav_spaces(db: AsyncSession, person: Person) -> dict[str, list[tuple[str, str]]]:

@@ -18,7 +18,7 @@
   const TYPES = [
     "post.created", "post.updated", "post.deleted", "post.answered", "idea.status",
     "comment.created", "comment.updated", "comment.deleted", "reaction.changed", "vote.changed",
-    "membership.changed", "notification", "reload", "wiki.updated",
+    "membership.changed", "notification", "reload", "wiki.updated", "moderation.changed",
     "post.pinned", "post.closed", "post.restored", "comment.restored",
   ];
   let lastId = new URL(meta.content, location.href).searchParams.get("last_event_id") || "";
