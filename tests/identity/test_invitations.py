@@ -197,6 +197,11 @@ async def test_bad_invitations_are_refused_and_change_nothing(
         await client.post(invite, json={"email": taken.email}, headers=as_admin)
     ).status_code == 409
     assert (await client.post(invite, json={"email": "nope"}, headers=as_admin)).status_code == 422
+    # what a mail header would read otherwise: two recipients, a domain literal, an empty label
+    for unsendable in ("a,b@example.com", "a@[x|y.example", "a@example..com", '"a b"@x.example'):
+        r = await client.post(invite, json={"email": unsendable}, headers=as_admin)
+        assert r.status_code == 422, (unsendable, r.text)
+        assert r.json()["errors"][0]["field"] == "email"
     no_org = await client.post(
         invite,
         json={"email": "e@x.example", "kind": "external", "relation": "customer"},

@@ -9,7 +9,12 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 # PostgreSQL cannot store a NUL character in text, so no text field accepts one (on either
 # database); the e-mail pattern excludes it with the other characters it refuses.
 NO_NUL = r"^[^\x00]*$"
-EMAIL_PATTERN = r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$"
+# An address has one "@", a domain of non-empty dot-separated labels, and none of the
+# characters that carry meaning in a mail header (a comma would make two recipients, a
+# bracket a domain literal): what Atoll stores, it can e-mail.
+_CHAR = r"[^@\s\x00,;:<>()\[\]\\\"]"  # one character of an address
+_LABEL = r"[^@\s\x00,;:<>()\[\]\\\".]+"  # one label of its domain
+EMAIL_PATTERN = rf"^{_CHAR}+@(?:{_LABEL}\.)+{_LABEL}$"
 Email = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=320, pattern=EMAIL_PATTERN)
 ]
