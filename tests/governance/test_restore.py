@@ -228,6 +228,4 @@ async def test_a_hidden_post_restored_stays_hidden_and_out_of_search(
     assert await _search(client, h["moderator"], "quokka") == []
     listed = (await client.get(f"{API}/spaces/{sid}/posts", headers=h["insider"])).json()
     assert post["id"] not in [p["id"] for p in listed["items"]]
-    assert (
-        await client.get(f"{API}/posts/{post['id']}", headers=h["insider"])
-    ).status_code == 404
+    assert (await client.get(f"{API}/posts/{post['id']}", headers=h["insider"])).status_code == 404
