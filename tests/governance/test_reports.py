@@ -346,3 +346,34 @@ async def test_a_hidden_post_takes_no_place_in_the_feed(
     assert [p["body"] for p in own["items"]] == ["Third, hidden"]
     hits = await client.get(f"{API}/search", params={"q": "hidden"}, headers=c.h["reporter"])
     assert hits.status_code == 200 and hits.json()["items"] == []
+
+
+async def test_an_admin_sees_and_lifts_a_suspension_on_the_people_page(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    admin = await make_person(db, name="Ada Admin", role="admin")
+    person = await make_person(db, name="Sue Spended")
+    admin_email, email, person_id = admin.email, person.email, person.id
+    await db.execute(
+        update(Person)
+        .where(Person.id == person_id)
+        .values(suspended_until=utcnow() + timedelta(days=2))
+    )
+    await db.commit()
+    form = await client.get("/sign-in")
+    await client.post(
+        "/sign-in",
+        data={"csrf_token": csrf_of(form.text), "email": admin_email, "password": PASSWORD},
+    )
+    page = await client.get("/admin/people", params={"q": email})
+    assert page.status_code == 200 and "Suspended" in page.text
+    assert f'action="/admin/people/{person_id}/lift-suspension"' in page.text
+    lifted = await client.post(
+        f"/admin/people/{person_id}/lift-suspension", data={"csrf_token": csrf_of(page.text)}
+    )
+    assert lifted.status_code == 303
+    page = await client.get(lifted.headers["location"])
+    assert "Lift suspension" not in page.text
+    await db.rollback()
+    assert await db.scalar(select(Person.suspended_until).where(Person.id == person_id)) is None
+    assert len(await _audit(db, "person.unsuspended")) == 1

@@ -34,6 +34,7 @@ class AuditEntry(Base):
         Index("ix_audit_entry_actor_id_id", "actor_id", "id"),
         Index("ix_audit_entry_action_id", "action", "id"),
         Index("ix_audit_entry_target_type_target_id", "target_type", "target_id"),
+        Index("ix_audit_entry_space_id_id", "space_id", "id"),
     )
 
 

@@ -6,6 +6,7 @@ again. They call the same service as the API and work without JavaScript."""
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -151,6 +152,14 @@ async def resolve(request: Request, report_id: str, form: Form, viewer: Viewer, 
         ctx["error"], ctx["error_report"] = error.detail, report_id
         return render(request, "governance/queue.html", ctx, status_code=error.status)
     return RedirectResponse("/moderation?resolved=1", status_code=303)
+
+
+@router.post("/admin/people/{person_id}/lift-suspension")
+async def lift_suspension(person_id: str, form: Form, viewer: Viewer, db: DB) -> Response:
+    """From the administrators' people page: end a suspension now, back to that person's row."""
+    person = await service.do_lift_suspension(db, actor=viewer, person_id=person_id)
+    shown = urlencode({"changed": person.id, "q": person.email})
+    return RedirectResponse(f"/admin/people?{shown}", status_code=303)
 
 
 @router.post("/posts/{post_id}/unhide")

@@ -247,6 +247,7 @@ async def _admin_context(
         "q": q,
         "units": all_units,
         "unit_paths": units.unit_paths(all_units),
+        "now": utcnow(),  # who is suspended still
     }
 
 
