@@ -11,25 +11,20 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.conversations import events
+from atoll.conversations import policy as conversation_policy
 from atoll.conversations.events import Change
 from atoll.conversations.models import Comment, Post
 from atoll.events.outbox import run_subscribers
 from atoll.kit.errors import Forbidden
 from atoll.kit.time import utcnow
-from atoll.people.policy import is_platform_moderator
 from atoll.spaces.policy import SpaceAccess
 
 MAX_NOTE = 2000
 
 
-def may_hide(access: SpaceAccess) -> bool:
-    """The space's owners and moderators, and platform moderators and administrators who
-    read it, hide and show content in it."""
-    return access.can_read and (access.can_manage or is_platform_moderator(access.viewer))
-
-
 def check_may_hide(access: SpaceAccess) -> None:
-    if not may_hide(access):
+    """Whoever governs the space (``policy.may_govern``) hides and shows content in it."""
+    if not conversation_policy.may_govern(access):
         raise Forbidden("Only the space's moderators can hide or show content here.")
 
 

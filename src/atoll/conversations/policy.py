@@ -36,7 +36,7 @@ from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from atoll.conversations.models import Comment, Post
 from atoll.people.models import Person
-from atoll.people.policy import is_admin, is_platform_moderator
+from atoll.people.policy import PLATFORM_MODERATORS, is_admin, is_platform_moderator
 from atoll.spaces.models import Membership
 from atoll.spaces.policy import MANAGERS, PersonId, SpaceAccess
 
@@ -47,7 +47,6 @@ PARENT = aliased(Comment, name="parent")
 # the statements it joins select authors and memberships of their own).
 _MODERATOR = aliased(Person, name="hidden_viewer")
 _MANAGING = aliased(Membership, name="hidden_managing")
-PLATFORM_MODERATORS = ("admin", "moderator")
 
 
 # --- who may do what --------------------------------------------------------------------------

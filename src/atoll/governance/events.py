@@ -21,13 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.events.outbox import record_event, run_subscribers
 from atoll.people.models import Person
+from atoll.people.policy import PLATFORM_MODERATORS
 from atoll.spaces import policy as space_policy
 from atoll.spaces.models import Membership, Space
 from atoll.spaces.policy import MANAGERS
 
 MODERATION_CHANGED = "moderation.changed"
 REPORT_RESOLVED = "report.resolved"
-PLATFORM_MODERATORS = ("admin", "moderator")
 
 
 async def handlers_of(session: AsyncSession, *, space_id: int | None) -> list[int]:

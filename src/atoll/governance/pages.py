@@ -11,13 +11,12 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from atoll.governance import queue, service, targets
+from atoll.governance import policy, queue, service, targets
 from atoll.governance.models import ACTIONS, REASONS
 from atoll.http.request import DB, discard_changes
 from atoll.http.templating import render
 from atoll.kit.errors import Forbidden, Invalid, RateLimited
 from atoll.people.deps import Form, Limits, PageChrome, Viewer
-from atoll.people.policy import is_platform_moderator
 
 router = APIRouter(include_in_schema=False)
 
@@ -91,7 +90,7 @@ async def _queue_context(
     groups, next_cursor = await queue.queue_page(
         db, viewer=viewer, status=status, space_id=space_id or None, cursor=cursor
     )
-    actions = [a for a in ACTIONS if a != "suspend" or is_platform_moderator(viewer)]
+    actions = [a for a in ACTIONS if policy.may_take(viewer, a)]
     return {
         "groups": groups,
         "next_cursor": next_cursor,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_
 
+from atoll.conversations.policy import may_govern
 from atoll.governance.models import Report
 from atoll.people.models import Person
 from atoll.people.policy import is_admin, is_platform_moderator
@@ -44,11 +45,9 @@ def handled_reports(viewer: Person | None) -> ColumnElement[bool]:
 
 
 def may_handle_space(access: SpaceAccess) -> bool:
-    """The viewer handles reports on content of this space (``handled_reports`` for one)."""
-    viewer = access.viewer
-    if viewer is None:
-        return False
-    return access.can_read and (access.role in MANAGERS or is_platform_moderator(viewer))
+    """The viewer handles reports on content of this space (``handled_reports`` for one):
+    whoever governs its content (``conversations.policy.may_govern``)."""
+    return access.viewer is not None and may_govern(access)
 
 
 def may_take(viewer: Person, action: str) -> bool:

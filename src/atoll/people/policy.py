@@ -17,10 +17,14 @@ def is_admin(viewer: Person | None) -> bool:
     return viewer is not None and viewer.role == "admin" and viewer.is_active
 
 
+# The platform roles that moderate content and handle reports.
+PLATFORM_MODERATORS = ("admin", "moderator")
+
+
 def is_platform_moderator(viewer: Person | None) -> bool:
     """A moderator or an administrator: handles reports and moderates content in every space
     they can read (reading is still the spaces' rule: a moderator reads as a member)."""
-    return viewer is not None and viewer.role in ("admin", "moderator") and viewer.is_active
+    return viewer is not None and viewer.role in PLATFORM_MODERATORS and viewer.is_active
 
 
 def is_suspended(person: Person, now: datetime) -> bool:
