@@ -40,11 +40,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
-from atoll.analytics.models import Interaction
+from atoll.analytics.models import APART_SCOPES, GRID_SCOPES, Interaction
 from atoll.analytics.periods import Span, local_day, midnight, next_start, period_start, which
 
-GRID_SCOPES = ("within", "across", "external")  # until the log's constants land
-APART_SCOPES = ("externals", "no_silo")
 Cell = tuple[str, bool]  # (scope, new_tie) as the log has them
 PRE_WEEKS = 3  # a week's rolling stage reads the three weeks before it
 

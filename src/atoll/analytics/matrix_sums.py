@@ -21,8 +21,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.analytics import months
 from atoll.analytics.matrix_counts import (
-    APART_SCOPES,
-    GRID_SCOPES,
     PRE_WEEKS,
     Cell,
     Group,
@@ -32,7 +30,7 @@ from atoll.analytics.matrix_counts import (
     apart_people,
     week_starts,
 )
-from atoll.analytics.models import Interaction
+from atoll.analytics.models import APART_SCOPES, GRID_SCOPES, Interaction
 from atoll.analytics.periods import Span, local_day, midnight, next_start, period_start
 from atoll.kit.time import utcnow
 

@@ -243,7 +243,10 @@ async def forget_month(session: AsyncSession, at: datetime) -> None:
 async def recount(
     session: AsyncSession, now: datetime | None = None, *, zone: ZoneInfo = UTC_ZONE
 ) -> None:
-    """Drop every period's counts, in every zone, and count the closed periods of ``zone``
-    again from the log."""
-    await session.execute(delete(InteractionMonth))
-    await do_fill_closed_months(session, now, zone=zone)
+    """Drop every period's counts, in every zone, and count the closed periods again from
+    the log: those of ``zone`` and of every zone that had counts."""
+    m = InteractionMonth
+    zones = {zone.key, *(await session.execute(select(m.zone).distinct())).scalars()}
+    await session.execute(delete(m))
+    for name in sorted(zones):
+        await do_fill_closed_months(session, now, zone=ZoneInfo(name))
