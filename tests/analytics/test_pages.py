@@ -334,14 +334,14 @@ def test_figures_read_as_words() -> None:
         (
             (0.7, 0.22, 0.08),
             "transformation",
-            "Northwind is at the business-model-transformation stage: 8 % of interactions are "
-            "with external parties (threshold 5 %).",
+            "Northwind is at the business-model-transformation stage: 22 % of interactions "
+            "cross silos and 8 % are with external parties (thresholds 15 % and 5 %).",
         ),
         (
             (0.7, 0.22, 0.02),
             "cultural",
             "Northwind is at the cultural-change stage: 22 % of interactions cross silos "
-            "(threshold 15 %).",
+            "(threshold 15 %); 2 % are with external parties, transformation needs 5 %.",
         ),
         (
             (0.9, 0.08, 0.02),

@@ -61,6 +61,10 @@ INTERACTION_KINDS = (
 GRID = text("scope IN ('within', 'across', 'external')")
 
 
+# What the value matrix reads of a row under a unit filter (with the other side's unit).
+UNIT_COVER = ("scope", "new_tie", "tie_key", "actor_id", "target_id")
+
+
 class Interaction(Base):
     __tablename__ = "interaction"
 
@@ -136,6 +140,14 @@ class Interaction(Base):
             "at",
             sqlite_where=GRID,
             postgresql_where=GRID,
+        ),
+        # Cover the value matrix with a unit filter (matrix_counts.py): the rows whose actor,
+        # or target, was in one of the unit's units, read without the rows.
+        Index(
+            "ix_interaction_actor_unit_id_at", "actor_unit_id", "at", *UNIT_COVER, "target_unit_id"
+        ),
+        Index(
+            "ix_interaction_target_unit_id_at", "target_unit_id", "at", *UNIT_COVER, "actor_unit_id"
         ),
     )
 

@@ -9,6 +9,9 @@ month, or ISO week) and the organisation's time zone (``zone``, ATOLL_TIMEZONE),
 key, so that counts made for one zone are never read for another. Its rows are derived from
 the interaction log: the table is made again empty, and housekeeping counts the closed periods
 again in the zone the app runs with.
+
+Two indexes cover the value matrix under a unit filter: the rows whose actor (or target) was
+in one of the unit's units, in a time range, read from the index alone.
 """
 
 from collections.abc import Sequence
@@ -22,6 +25,11 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 TABLE = "interaction_month"
+COVER = ("scope", "new_tie", "tie_key", "actor_id", "target_id")
+INDEXES = {
+    "ix_interaction_actor_unit_id_at": ["actor_unit_id", "at", *COVER, "target_unit_id"],
+    "ix_interaction_target_unit_id_at": ["target_unit_id", "at", *COVER, "actor_unit_id"],
+}
 
 
 def _create(*calendar: sa.Column[str]) -> None:
@@ -53,8 +61,12 @@ def upgrade() -> None:
         sa.Column("period", sa.String(length=8), nullable=False),
         sa.Column("zone", sa.String(length=64), nullable=False),
     )
+    for name, columns in INDEXES.items():
+        op.create_index(name, "interaction", columns, unique=False)
 
 
 def downgrade() -> None:
+    for name in INDEXES:
+        op.drop_index(name, table_name="interaction")
     op.drop_table(TABLE)
     _create()
