@@ -189,10 +189,13 @@ async def test_rebuild_log_agrees_with_record_interaction_on_every_column(
         silo_level=SILO_LEVEL,
         lookback_days=LOOKBACK_DAYS,
         progress=lambda done, total: steps.append((done, total)),
+        batch=7,  # many batches, the last one short
     )
     assert rebuilt.rows == 150 and rebuilt.scopes > 0 and rebuilt.new_ties > 0
     assert await _log(db) == recorded
+    # Three steps a row, reported batch by batch, never going back.
     assert steps[0] == (0, 450) and steps[-1] == (450, 450)
+    assert (7, 450) in steps and (150, 450) in steps and len(steps) > 40
     assert [done for done, _ in steps] == sorted(done for done, _ in steps)
 
 
@@ -274,3 +277,5 @@ async def test_rebuild_log_refuses_a_bad_window_or_level(db: AsyncSession) -> No
         await rebuild_log(db, silo_level=2, lookback_days=0)
     with pytest.raises(ValueError, match="silo_level"):
         await rebuild_log(db, silo_level=-1, lookback_days=90)
+    with pytest.raises(ValueError, match="batch"):
+        await rebuild_log(db, silo_level=2, lookback_days=90, batch=0)
