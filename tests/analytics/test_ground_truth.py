@@ -35,13 +35,14 @@ def _cells(cells: list[dict[str, Any]]) -> list[tuple[str, str, int, int]]:
 
 
 def _stage(cells: list[dict[str, Any]], total: int, settings: Settings) -> str:
+    """The cumulative stage: transformation needs both thresholds."""
     external = sum(c["interactions"] for c in cells if c["scope"] == "external")
     across = sum(c["interactions"] for c in cells if c["scope"] == "across")
+    if across / total < settings.stage_across_threshold:
+        return "operational"
     if external / total >= settings.stage_external_threshold:
         return "transformation"
-    if across / total >= settings.stage_across_threshold:
-        return "cultural"
-    return "operational"
+    return "cultural"
 
 
 @pytest.mark.parametrize(

@@ -61,6 +61,10 @@ INTERACTION_KINDS = (
 GRID = text("scope IN ('within', 'across', 'external')")
 
 
+# What the value matrix reads of a row under a unit filter (with the other side's unit).
+UNIT_COVER = ("scope", "new_tie", "tie_key", "actor_id", "target_id")
+
+
 class Interaction(Base):
     __tablename__ = "interaction"
 
@@ -137,6 +141,14 @@ class Interaction(Base):
             sqlite_where=GRID,
             postgresql_where=GRID,
         ),
+        # Cover the value matrix with a unit filter (matrix_counts.py): the rows whose actor,
+        # or target, was in one of the unit's units, read without the rows.
+        Index(
+            "ix_interaction_actor_unit_id_at", "actor_unit_id", "at", *UNIT_COVER, "target_unit_id"
+        ),
+        Index(
+            "ix_interaction_target_unit_id_at", "target_unit_id", "at", *UNIT_COVER, "actor_unit_id"
+        ),
     )
 
 
@@ -153,6 +165,11 @@ class InteractionMonth(Base):
     side: Mapped[str] = mapped_column(String(8), primary_key=True)  # cell | actor | target
     prev_month: Mapped[str] = mapped_column(String(10), primary_key=True)  # or months.NEVER
     count: Mapped[int] = mapped_column(BigInteger)
+    # The calendar the periods are of: "month" or "week" ("month" then holds the week's
+    # Monday), in the time zone named (ATOLL_TIMEZONE); counts of one calendar are never read
+    # for another.
+    period: Mapped[str] = mapped_column(String(8), primary_key=True, default="month")
+    zone: Mapped[str] = mapped_column(String(64), primary_key=True, default="UTC")
 
 
 class ActivityDay(Base):

@@ -185,7 +185,8 @@ def stage_sentence(matrix: dict[str, Any], name: str) -> str:
 
 def _stage_sentence(matrix: dict[str, Any], name: str) -> str:
     """ "Northwind is at the cultural-change stage: 22 % of interactions cross silos
-    (threshold 15 %)"."""
+    (threshold 15 %); 3 % are with external parties, transformation needs 5 %." The stage is
+    cumulative: transformation needs both thresholds."""
     if matrix["suppressed"]:
         return (
             f"Figures for {name} are hidden: fewer than {MIN_GROUP} people were involved "
@@ -196,20 +197,44 @@ def _stage_sentence(matrix: dict[str, Any], name: str) -> str:
     stage = matrix["stage"]
     shares = row_shares(matrix)
     limits = matrix["thresholds"]
+    across, external = share_text(shares["across"]), share_text(shares["external"])
     at = f"{name} is at the {STAGE_WORDS[stage].replace(' ', '-')} stage"
     if stage == "transformation":
         return (
-            f"{at}: {share_text(shares['external'])} of interactions are with external parties "
-            f"(threshold {share_text(limits['external'])})."
+            f"{at}: {across} of interactions cross silos and {external} are with external "
+            f"parties (thresholds {share_text(limits['across'])} and "
+            f"{share_text(limits['external'])})."
         )
     if stage == "cultural":
         return (
-            f"{at}: {share_text(shares['across'])} of interactions cross silos "
-            f"(threshold {share_text(limits['across'])})."
+            f"{at}: {across} of interactions cross silos (threshold "
+            f"{share_text(limits['across'])}); {external} are with external parties, "
+            f"transformation needs {share_text(limits['external'])}."
         )
     return (
-        f"{at}: {share_text(shares['across'])} of interactions cross silos; cultural change "
-        f"starts at {share_text(limits['across'])}."
+        f"{at}: {across} of interactions cross silos; cultural change starts at "
+        f"{share_text(limits['across'])}."
+    )
+
+
+def apart_sentence(matrix: dict[str, Any]) -> str:
+    """What the grid leaves out, said beside it."""
+    apart = matrix["apart"]
+
+    def told(figures: dict[str, Any], what: str) -> str:
+        if figures["interactions"] is None:
+            return f"{what}: hidden (fewer than {MIN_GROUP} people)"
+        people = figures["people"]
+        return (
+            f"{what}: {figures['interactions']} ({people} {'person' if people == 1 else 'people'})"
+        )
+
+    return (
+        "Not in the grid — "
+        + told(apart["externals"], "interactions between externals")
+        + "; "
+        + told(apart["no_silo"], "of members in no silo")
+        + "."
     )
 
 
@@ -319,6 +344,9 @@ async def analytics_page(
     )
     today = local_day(utcnow(), settings.zone)
     ctx.update(
+        timezone=settings.timezone,
+        future=filters.start > utcnow(),
+        apart=apart_sentence(data["matrix"]),
         filters=filters,
         name=name,
         org_name=org_name,

@@ -87,20 +87,29 @@
 
   // ---- the value matrix ----
   function stageSentence(matrix, name) {
+    // The stage is cumulative: transformation needs both thresholds (the server's words).
     if (matrix.suppressed) {
       return `Figures for ${name} are hidden: fewer than ${MIN_GROUP} people were involved in this period.`;
     }
     if (!matrix.total) return `No interactions in ${name} in this period.`;
     const shares = rowShares(matrix.cells);
     const limits = matrix.thresholds;
+    const across = shareText(shares.across);
+    const external = shareText(shares.external);
     const at = `${name} is at the ${STAGE_WORDS[matrix.stage].replaceAll(" ", "-")} stage`;
     if (matrix.stage === "transformation") {
-      return `${at}: ${shareText(shares.external)} of interactions are with external parties (threshold ${shareText(limits.external)}).`;
+      return `${at}: ${across} of interactions cross silos and ${external} are with external parties (thresholds ${shareText(limits.across)} and ${shareText(limits.external)}).`;
     }
     if (matrix.stage === "cultural") {
-      return `${at}: ${shareText(shares.across)} of interactions cross silos (threshold ${shareText(limits.across)}).`;
+      return `${at}: ${across} of interactions cross silos (threshold ${shareText(limits.across)}); ${external} are with external parties, transformation needs ${shareText(limits.external)}.`;
     }
-    return `${at}: ${shareText(shares.across)} of interactions cross silos; cultural change starts at ${shareText(limits.across)}.`;
+    return `${at}: ${across} of interactions cross silos; cultural change starts at ${shareText(limits.across)}.`;
+  }
+  function apartSentence(matrix) {
+    const told = (figures, what) => (figures.interactions === null
+      ? `${what}: hidden (fewer than ${MIN_GROUP} people)`
+      : `${what}: ${figures.interactions} (${figures.people} ${figures.people === 1 ? "person" : "people"})`);
+    return `Not in the grid — ${told(matrix.apart.externals, "interactions between externals")}; ${told(matrix.apart.no_silo, "of members in no silo")}.`;
   }
 
   function renderMatrix(matrix, name) {
@@ -132,61 +141,47 @@
       ? `Hidden — fewer than ${MIN_GROUP} people.`
       : `${abbrev(matrix.total)} interactions among ${abbrev(matrix.people)} people.`)
       + " A tie is new when the two had not interacted in the look-back window before.");
+    setText("matrix-apart", apartSentence(matrix));
   }
 
   // ---- the journey ----
-  function drawJourney(matrix, period) {
-    const journey = matrix.journey;
-    const labels = journey.map((p) => p.period);
-    const series = matrix.cells.map((cell, index) => ({
-      name: CELL_NAMES[`${cell.scope}/${cell.tie}`],
-      type: "line",
-      stack: "cells",
-      areaStyle: {},
-      symbol: "circle",
-      symbolSize: 5,
-      showSymbol: journey.length <= 16, // a lone period still shows as points
-      color: COLORS[index],
-      lineStyle: { width: 1 },
-      data: journey.map((p) => {
-        if (p.suppressed) return null;
-        const c = p.cells[index];
-        return journeyMode === "share" ? Math.round((c.share || 0) * 1000) / 10 : c.interactions;
-      }),
-    }));
+  // By week, the stage shown is the rolling one (the last four weeks, with hysteresis): a
+  // single quiet week does not flip it. A period not over (or cut by the range) is "so far":
+  // its bars are lighter and the table says so.
+  function shownStage(p, period) {
+    return period === "week" ? p.rolling_stage : p.stage;
+  }
+  function stageChanges(journey, period) {
     const changes = [];
     let previous = null;
     for (const p of journey) {
-      if (p.suppressed || !p.stage) continue;
-      if (previous !== null && p.stage !== previous) changes.push({ period: p.period, stage: p.stage });
-      previous = p.stage;
+      const stage = shownStage(p, period);
+      if (!stage) continue;
+      if (previous !== null && stage !== previous) changes.push({ period: p.period, stage });
+      previous = stage;
     }
-    series[0].markLine = {
-      symbol: "none",
-      silent: true,
-      lineStyle: { color: "#1b2430", type: "dashed" },
-      label: { formatter: (item) => item.name, position: "end", color: "#1b2430", fontSize: 11 },
-      data: changes.map((c) => ({ name: `→ ${STAGE_SHORT[c.stage]}`, xAxis: c.period })),
-    };
-    chart("journey-chart").setOption({
-      ...BASE,
-      tooltip: { ...TOOLTIP, valueFormatter: (v) => (v === null || v === undefined ? "hidden"
-        : journeyMode === "share" ? `${v} %` : String(v)) },
-      legend: { bottom: 0 },
-      grid: { left: 48, right: 24, top: 32, bottom: 88 },
-      xAxis: { type: "category", boundaryGap: false, data: labels },
-      yAxis: journeyMode === "share"
-        ? { type: "value", max: 100, axisLabel: { formatter: "{value} %" } }
-        : { type: "value", minInterval: 1 },
-      series,
-    }, true);
-    const box = document.getElementById("journey-chart");
-    box.dataset.period = period;
-    box.dataset.points = String(labels.length);
-    box.dataset.mode = journeyMode;
+    return changes;
+  }
+  function journeySeries(matrix) {
+    const journey = matrix.journey;
+    return matrix.cells.map((cell, index) => ({
+      name: CELL_NAMES[`${cell.scope}/${cell.tie}`],
+      type: "bar",
+      stack: "cells",
+      barCategoryGap: journey.length > 30 ? "10%" : "30%",
+      color: COLORS[index],
+      data: journey.map((p) => {
+        if (p.suppressed) return null;
+        const c = p.cells[index];
+        const value = journeyMode === "share" ? Math.round((c.share || 0) * 1000) / 10 : c.interactions;
+        return p.partial ? { value, itemStyle: { opacity: 0.4 } } : value;
+      }),
+    }));
+  }
+  function journeyCaption(journey, period, changes) {
     const unit = period === "month" ? "months" : "weeks";
     const shown = journey.filter((p) => !p.suppressed);
-    let caption = `${labels.length} ${unit} of interactions`;
+    let caption = `${journey.length} ${unit} of interactions`;
     if (!shown.length) caption += `; every one hidden (fewer than ${MIN_GROUP} people).`;
     else if (shown.length === 1) {
       const only = rowShares(shown[0].cells);
@@ -196,21 +191,67 @@
       const last = rowShares(shown[shown.length - 1].cells);
       caption += `: across silos ${shareText(first.across)} in ${shown[0].period} → ${shareText(last.across)} in ${shown[shown.length - 1].period}; with externals ${shareText(first.external)} → ${shareText(last.external)}.`;
       const told = changes.slice(-4).map((c) => `${c.period} → ${STAGE_WORDS[c.stage]}`).join(", ");
-      if (!changes.length) caption += " No change of stage.";
-      else if (changes.length <= 4) caption += ` Stage changes: ${told}.`;
-      else caption += ` ${changes.length} changes of stage; the last ones: ${told}.`;
+      const what = period === "week" ? "stage of the last four weeks" : "stage";
+      if (!changes.length) caption += ` No change of ${what}.`;
+      else if (changes.length <= 4) caption += ` Changes of ${what}: ${told}.`;
+      else caption += ` ${changes.length} changes of ${what}; the last ones: ${told}.`;
     }
-    setText("journey-caption", caption);
-    replaceRows("journey-table", journey.map((p) => {
-      const row = el("tr", {}, el("th", { scope: "row" }, p.period));
-      if (p.suppressed) row.append(el("td", { colspan: "5", class: "muted" }, `hidden — fewer than ${MIN_GROUP} people`));
-      else {
-        const shares = rowShares(p.cells);
-        row.append(el("td", {}, STAGE_WORDS[p.stage] || "—"), el("td", {}, String(p.total)),
-          el("td", {}, shareText(shares.within)), el("td", {}, shareText(shares.across)), el("td", {}, shareText(shares.external)));
-      }
-      return row;
-    }));
+    const partial = journey.filter((p) => p.partial).map((p) => p.period);
+    if (partial.length) caption += ` So far (not over, or cut by the range): ${partial.join(", ")}.`;
+    return caption;
+  }
+  function journeyRow(p, period) {
+    const label = el("th", { scope: "row" }, p.period);
+    if (p.partial) label.append(" ", el("span", { class: "so-far" }, "so far"));
+    const row = el("tr", p.partial ? { class: "partial" } : {}, label);
+    const stage = shownStage(p, period);
+    if (p.suppressed) {
+      row.append(el("td", {}, period === "week" ? STAGE_WORDS[stage] || "—" : "—"),
+        el("td", { colspan: "4", class: "muted" }, `hidden — fewer than ${MIN_GROUP} people`));
+    } else {
+      const shares = rowShares(p.cells);
+      row.append(el("td", {}, STAGE_WORDS[stage] || "—"), el("td", {}, String(p.total)),
+        el("td", {}, shareText(shares.within)), el("td", {}, shareText(shares.across)), el("td", {}, shareText(shares.external)));
+    }
+    return row;
+  }
+  function drawJourney(matrix, period) {
+    const journey = matrix.journey;
+    const labels = journey.map((p) => p.period);
+    const series = journeySeries(matrix);
+    const changes = stageChanges(journey, period);
+    series[series.length - 1].markLine = {
+      symbol: "none",
+      silent: true,
+      lineStyle: { color: "#1b2430", type: "dashed" },
+      // Labels only when few: the caption and the table name every change.
+      label: { show: changes.length <= 4, formatter: (item) => item.name, position: "end", color: "#1b2430", fontSize: 11 },
+      data: changes.map((c) => ({ name: `→ ${STAGE_SHORT[c.stage]}`, xAxis: c.period })),
+    };
+    chart("journey-chart").setOption({
+      ...BASE,
+      tooltip: { ...TOOLTIP, valueFormatter: (v) => (v === null || v === undefined ? "hidden"
+        : journeyMode === "share" ? `${v} %` : String(v)) },
+      legend: { bottom: 0 },
+      grid: { left: 48, right: 24, top: 32, bottom: 88 },
+      // The labels never print over each other: ECharts leaves out as many as it must
+      // ("auto") and hides any that would still touch.
+      xAxis: { type: "category", data: labels, axisTick: { alignWithLabel: true },
+        axisLabel: { interval: "auto", hideOverlap: true } },
+      yAxis: journeyMode === "share"
+        ? { type: "value", max: 100, axisLabel: { formatter: "{value} %" } }
+        : { type: "value", minInterval: 1 },
+      series,
+    }, true);
+    const box = document.getElementById("journey-chart");
+    box.dataset.period = period;
+    box.dataset.points = String(labels.length);
+    box.dataset.mode = journeyMode;
+    box.dataset.partial = journey.filter((p) => p.partial).map((p) => p.period).join(" ");
+    setText("journey-caption", journeyCaption(journey, period, changes));
+    const head = document.querySelector("#journey-table thead th:nth-child(2)");
+    if (head) head.textContent = period === "week" ? "Stage, last 4 weeks" : "Stage";
+    replaceRows("journey-table", journey.map((p) => journeyRow(p, period)));
   }
 
   // ---- who works with whom ----
@@ -333,16 +374,12 @@
       level: String(values.get("level") || ""),
     };
   }
-  function nextDay(day) {
-    const d = new Date(`${day}T00:00:00Z`);
-    d.setUTCDate(d.getUTCDate() + 1);
-    return d.toISOString().slice(0, 10);
-  }
   function apiQuery(f) {
-    // The page's dates are whole days; the API gets the exact instants [from, the day after to).
+    // The page's dates are whole days of the organisation's time zone, as the API reads a
+    // date: "from" its first day, "to" its last (included).
     const q = new URLSearchParams({ period: f.period });
-    if (f.from) q.set("from", `${f.from}T00:00:00Z`);
-    if (f.to) q.set("to", `${nextDay(f.to)}T00:00:00Z`);
+    if (f.from) q.set("from", f.from);
+    if (f.to) q.set("to", f.to);
     if (f.unit_id) q.set("unit_id", f.unit_id);
     if (f.level) q.set("level", f.level);
     return q;
@@ -354,8 +391,19 @@
   }
   // What each view depends on: a change elsewhere redraws it from the figures already here.
   const NEEDS = { matrix: ["from", "to", "unit_id", "period"], network: ["from", "to", "level"], adoption: ["from", "to"] };
+  // A range that starts after now: no charts, a sentence instead.
+  const future = document.getElementById("analytics-future");
+  function showFuture(matrix) {
+    const ahead = new Date(matrix.from) > new Date();
+    if (future) future.hidden = !ahead;
+    if (root.hidden !== ahead) {
+      root.hidden = ahead;
+      if (!ahead) for (const c of Object.values(charts)) c.resize();
+    }
+  }
   const DRAW = {
     matrix: (f) => {
+      showFuture(data.matrix);
       renderMatrix(data.matrix, selectedText("f-unit", root.dataset.name));
       drawJourney(data.matrix, f.period);
     },
