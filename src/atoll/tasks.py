@@ -1,5 +1,6 @@
 """Housekeeping that runs in every server process: close situation rooms whose time is up,
-count the interaction log's months that have closed (what the value matrix sums), prune the
+count the interaction log's months that have closed (what the value matrix sums) and the days
+of the organisation's time zone that have closed (what adoption reads), prune the
 event log past its retention and the sign-in counters past their window, and purge the posts
 and comments deleted more than ``ATOLL_RESTORE_DAYS`` ago (with their attachments' files).
 
@@ -16,11 +17,13 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from atoll import mail
+from atoll.analytics.adoption_store import do_fill_adoption
 from atoll.analytics.months import do_fill_closed_months
 from atoll.conversations.attachments import Storage
 from atoll.conversations.restore import PURGE_BATCH, RESTORE_DAYS, do_purge_deleted
@@ -45,6 +48,7 @@ async def run_once(
     restore_days: int = RESTORE_DAYS,
     storage: Storage | None = None,
     now: datetime | None = None,
+    timezone: str = "UTC",
 ) -> None:
     async with maker() as session:
         closed = await do_close_due_situation_rooms(session)
@@ -56,6 +60,11 @@ async def run_once(
         await session.commit()
     if counted:
         log.info("counted %d closed month(s) of the interaction log", counted)
+    async with maker() as session:
+        days = await do_fill_adoption(session, zone=ZoneInfo(timezone), now=now)
+        await session.commit()
+    if days:
+        log.info("counted %d closed day(s) of adoption", days)
     async with maker() as session:
         older_than = utcnow() - timedelta(hours=event_retention_hours)
         await do_prune_events(session, older_than=older_than)
@@ -125,6 +134,7 @@ async def housekeeping(
     login_window_seconds: int = LOGIN_WINDOW_SECONDS,
     restore_days: int = RESTORE_DAYS,
     storage: Storage | None = None,
+    timezone: str = "UTC",
 ) -> None:
     """``run_once`` every ``interval`` seconds, and a round of digests every
     ``DIGEST_ROUND_SECONDS`` (the first at once)."""
@@ -137,6 +147,7 @@ async def housekeeping(
                 login_window_seconds=login_window_seconds,
                 restore_days=restore_days,
                 storage=storage,
+                timezone=timezone,
             )
             now = time.monotonic()
             if last_digests is None or now - last_digests >= DIGEST_ROUND_SECONDS:
@@ -158,6 +169,7 @@ async def running(
     login_window_seconds: int = LOGIN_WINDOW_SECONDS,
     restore_days: int = RESTORE_DAYS,
     storage: Storage | None = None,
+    timezone: str = "UTC",
 ) -> AsyncIterator[None]:
     task = asyncio.create_task(
         housekeeping(
@@ -167,6 +179,7 @@ async def running(
             login_window_seconds=login_window_seconds,
             restore_days=restore_days,
             storage=storage,
+            timezone=timezone,
         ),
         name="atoll-housekeeping",
     )
