@@ -391,6 +391,7 @@ async def test_a_new_organisation_gets_empty_states(
     page = await client.get("/analytics")
     assert page.status_code == 200
     assert "Figures for the organisation are hidden: fewer than 5 people" in page.text
-    assert "No one connected different units in this period." in page.text
+    assert "No one lies between other people in this period." in page.text
+    assert "No ties between people of the units shown in this period." in page.text
     assert "Readers and contributors are hidden: fewer than 5 people were active." in page.text
     assert island(page.text)["network"]["units"] == []
