@@ -234,8 +234,7 @@ def unit_pairs(network: dict[str, Any]) -> list[dict[str, Any]]:
     names = node_labels(network)
     cells = [(m["from_unit_id"], m["to_unit_id"], m["interactions"]) for m in network["matrix"]]
     cells += [
-        (m["from_id"], m["to_id"], m["interactions"])
-        for m in network.get("organization_pairs", [])
+        (m["from_id"], m["to_id"], m["interactions"]) for m in network.get("organization_pairs", [])
     ]
     cells = [(a, b, n) for a, b, n in cells if a in names and b in names]
     rows: dict[str, int] = {}
