@@ -82,11 +82,15 @@ async def network(
     }
     key = kept.key_of(start=start, end=end, **params)
     snapshot = await session.get(kept.NetworkSnapshot, key)
-    rows = await kept.rows_in(session, start, end)
-    if snapshot is not None and kept.holds(snapshot, rows, moment):
+    rows: int | None = None
+    if snapshot is not None and not kept.fresh(snapshot, moment):
+        rows = await kept.rows_in(session, start, end)
+    if snapshot is not None and (rows is None or rows == snapshot.rows):
         await kept.touch(session, snapshot, moment)
         data = kept.read(snapshot)
     else:
+        if rows is None:
+            rows = await kept.rows_in(session, start, end)
         data, sources = await compute(
             session, start=start, end=end, sources=kept.LIVE_SOURCES, **params
         )
