@@ -305,6 +305,17 @@ def bridges_note(network: dict[str, Any]) -> str:
     return f"Computed {moment} from every shortest path between the {people:,} people."
 
 
+def network_context(network: dict[str, Any], name: str) -> dict[str, Any]:
+    """What the page's network and bridges sections read besides the figures."""
+    return {
+        "pairs": unit_pairs(network),
+        "network_sentence": network_sentence(network, name),
+        "bridges_note": bridges_note(network),
+        "ei_reading": ei_reading,
+        "signed": signed,
+    }
+
+
 def level_choices(units: list[Unit], chosen: int) -> list[tuple[int, str]]:
     """The levels of the tree below the company (and the chosen one, should it be another)."""
     deepest = max((u.level for u in units), default=1)
@@ -395,12 +406,7 @@ async def analytics_page(
         sentence=stage_sentence(data["matrix"], name),
         levels=level_choices(units, filters.level),
         level_label=org.level_name(filters.level),
-        pairs=unit_pairs(data["network"]),
-        node_labels=node_labels(data["network"]),
-        network_sentence=network_sentence(data["network"], name),
-        bridges_note=bridges_note(data["network"]),
-        ei_reading=ei_reading,
-        signed=signed,
+        **network_context(data["network"], name),
         query=filters.query(),
         presets=[
             (f"Last {n} months", filters.query(**{"from": months_back(today, n).isoformat()}))

@@ -253,7 +253,7 @@
   }
   function heatPieces(top) {
     // A numbered legend: five ranges of the colour scale.
-    const colors = ["#e6f2f3", "#a9d6d8", "#6cb7bb", "#2f8f95", "#0b5e64"];
+    const colors = ["#d4ebed", "#a0d0d3", "#5fadb2", "#2a8389", "#0b545a"];
     if (heatMode === "share") {
       const bounds = [0, 5, 15, 30, 50, 100];
       return bounds.slice(0, 5).map((low, i) => ({ gte: low, lt: i === 4 ? 100.01 : bounds[i + 1],
@@ -280,8 +280,7 @@
     });
     const top = Math.max(1, ...cells.map((c) => c.n));
     const names = nodes.map((n) => n.label);
-    const rowNames = nodes.map((n) => (n.org ? n.label : n.unit.island ? `${n.label} · island`
-      : n.unit.ei === null ? n.label : `${n.label} (E-I ${signed(n.unit.ei)}, random ${signed(n.unit.ei_expected)})`));
+    const rowNames = nodes.map((n) => (n.unit && n.unit.island ? `${n.label} · island` : n.label));
     const box = document.getElementById("network-chart");
     const height = `${Math.max(416, 160 + nodes.length * 28)}px`; // a readable row per node
     if (box.style.height !== height) {
@@ -293,11 +292,13 @@
       tooltip: { trigger: "item", renderMode: "richText",
         formatter: (p) => {
           const c = cells[p.dataIndex];
-          return `${names[p.value[1]]} → ${names[p.value[0]]}: ${c.n} interactions (${shareText(c.share / 100)} of the row)`;
+          const row = nodes[p.value[1]].unit;
+          const ei = row && row.ei !== null ? ` · ${names[p.value[1]]}: E-I ${signed(row.ei)}, random mixing ${signed(row.ei_expected)}` : "";
+          return `${names[p.value[1]]} → ${names[p.value[0]]}: ${c.n} interactions (${shareText(c.share / 100)} of the row)${ei}`;
         } },
       grid: { left: 24, right: 24, top: 16, bottom: 96, containLabel: true },
-      xAxis: { type: "category", data: names, axisLabel: { rotate: 30, interval: 0 }, splitArea: { show: true } },
-      yAxis: { type: "category", data: rowNames, axisLabel: { interval: 0 }, splitArea: { show: true } },
+      xAxis: { type: "category", data: names, axisLabel: { rotate: 30, interval: 0 }, splitLine: { show: true } },
+      yAxis: { type: "category", data: rowNames, axisLabel: { interval: 0 }, splitLine: { show: true } },
       visualMap: { type: "piecewise", pieces: heatPieces(top), orient: "horizontal", left: "center", bottom: 0,
         textStyle: { fontSize: 11 } },
       series: [{ type: "heatmap", data: cells.map((c) => c.value), emphasis: { disabled: true },
