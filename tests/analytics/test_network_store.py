@@ -12,6 +12,7 @@ from atoll.analytics import network_store
 from atoll.analytics.network import compute_snapshot, network
 from atoll.analytics.network_store import NetworkSnapshot, do_refresh_networks
 from atoll.kit.settings import Settings
+from atoll.org.models import Unit
 from tests.analytics.helpers import act, day
 from tests.factories import make_person, make_unit
 
@@ -119,3 +120,17 @@ async def test_a_range_that_ends_today_is_ready_for_tomorrow(
     assert tomorrow["computed_at"] == "2026-04-01T00:05:00Z"
     assert tomorrow["units"][0]["interactions_within"] == 10  # type: ignore[index]
     assert await do_refresh_networks(db, compute_snapshot, now=after_midnight) == 0
+
+
+async def test_a_kept_network_names_units_as_they_are_now(
+    db: AsyncSession, settings: Settings
+) -> None:
+    await _team(db)
+    first = await _read(db, settings, NOW)
+    unit = await db.get(Unit, int(first["units"][0]["id"]))  # type: ignore[index]
+    assert unit is not None and unit.name == "EMEA"
+    unit.name = "Europe"
+    await db.commit()
+    again = await _read(db, settings, NOW + timedelta(minutes=1))
+    assert again["computed_at"] == first["computed_at"]  # the kept answer
+    assert again["units"][0]["name"] == again["units"][0]["label"] == "Europe"  # type: ignore[index]
