@@ -177,7 +177,8 @@ async def test_csv_answers(client: httpx.AsyncClient, db: AsyncSession) -> None:
 
     r = await client.get(f"{API}/network?{MARCH}", headers=headers)
     assert r.status_code == 200 and r.headers["content-type"] == "text/csv; charset=utf-8"
-    assert r.text.splitlines()[0] == "from_unit_id,from_unit,to_unit_id,to_unit,interactions"
+    assert r.text.splitlines()[0].startswith("section,id,name,to_id,to_name,people,interactions,")
+    assert r.text.splitlines()[1].startswith("organisation,,2026-03-01T00:00:00Z to ")
 
     r = await client.get(f"{API}/adoption?{MARCH}", headers=headers)
     assert r.status_code == 200 and r.headers["content-type"] == "text/csv; charset=utf-8"
@@ -207,6 +208,9 @@ async def test_csv_answers(client: httpx.AsyncClient, db: AsyncSession) -> None:
         ("network", "level=11", "level"),
         ("network", "level=-1", "level"),
         ("network", "from=2026-13-01", "from"),
+        ("network", "unit_id=999999", "unit_id"),
+        ("network", "unit_id=abc", "unit_id"),
+        ("network", "unit_id=-3", "unit_id"),
         ("adoption", "from=2026-03-01&to=2025-03-01", "from"),
     ],
 )
