@@ -13,7 +13,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.analytics.pages import duration_text, share_text, stage_sentence
+from atoll.analytics.words import duration_text, share_text, stage_sentence
 from atoll.conversations import reactions
 from atoll.conversations import service as conversations
 from atoll.people.models import Person

@@ -143,6 +143,21 @@
       : `${abbrev(matrix.total)} interactions among ${abbrev(matrix.people)} people.`)
       + " A tie is new when the two had not interacted in the look-back window before.");
     setText("matrix-apart", apartSentence(matrix));
+    renderAdvice(matrix);
+  }
+
+  // ---- what to do next (the words of the links as pages.py ADVICE_LINKS) ----
+  const ADVICE_LINKS = { island: "Start a community", inward: "See the unit",
+    external_questions: "Answer the first", falling_community: "Open the community" };
+  function renderAdvice(matrix) {
+    const list = document.getElementById("advice-list");
+    if (!list) return;
+    const items = (matrix.recommendations || []).map((advice) => el("li", { "data-kind": advice.kind },
+      `${advice.text} `, el("a", { href: advice.href }, ADVICE_LINKS[advice.kind] || "Open")));
+    if (!items.length) {
+      items.push(el("li", { class: "muted" }, "Nothing stands out in this period: no unit is an island, none works more inside itself than chance, no external question is waiting and no community is fading."));
+    }
+    list.replaceChildren(...items);
   }
 
   // ---- the journey ----
