@@ -9,7 +9,8 @@ order, a changed look-back window or a changed silo level need it decided again:
 - ``rebuild_log`` (``atoll analytics rebuild``) does everything: each side's silo again from
   the unit the row carries (the unit at the time) at the *current* silo level and in the
   *current* tree, then the scope from both sides, then ``new_tie`` and the helpers, then the
-  closed months again (months.recount). So after the silo level changed, one pair of people
+  closed periods again (months.recount) and drops the kept networks (network_store: they
+  placed people by the silos they had). So after the silo level changed, one pair of people
   is classified the same way on old rows and new ones. A unit since deleted from the tree
   cannot be placed again: the row's silo is then taken from the silo it was recorded with
   when that unit still exists (its silo at the current level), and kept as it was otherwise.
@@ -25,12 +26,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.analytics import months
 from atoll.analytics.models import GRID_SCOPES
+from atoll.analytics.network_store import forget_networks
 from atoll.analytics.service import silos_by_unit
 from atoll.org.models import Unit
 
@@ -206,11 +209,13 @@ async def rebuild_log(
     lookback_days: int,
     progress: Progress | None = None,
     batch: int = BATCH,
+    zone: ZoneInfo = months.UTC_ZONE,
 ) -> Rebuilt:
     """Recompute every row of the log (see the module) at this silo level and look-back
-    window, then count the closed months again. ``progress(done, total)`` is called as the
-    work advances, ``total`` three steps per row (silos and scope, ordering, writing); rows
-    are written ``batch`` at a time. Does not commit."""
+    window, then count the closed periods again (of ``zone``, the organisation's time zone,
+    and of every zone counted before) and forget the kept networks. ``progress(done,
+    total)`` is called as the work advances, ``total`` three steps per row (silos and scope,
+    ordering, writing); rows are written ``batch`` at a time. Does not commit."""
     if silo_level < 0:
         raise ValueError("silo_level must be at least 0")
     if batch < 1:
@@ -227,7 +232,8 @@ async def rebuild_log(
     new_ties = await _retie(
         session, dialect, days, lambda done: report(rows + done, total), rows=rows, batch=batch
     )
-    await months.recount(session)
+    await months.recount(session, zone=zone)
+    await forget_networks(session)
     report(total, total)
     return Rebuilt(rows=rows, scopes=scopes, new_ties=new_ties)
 
