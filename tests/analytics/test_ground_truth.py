@@ -103,7 +103,7 @@ async def test_the_questions_asked_and_answered_equal_the_planted_ground_truth(
     bounds = [m["start"] for m in months] + [truth["stop"]]
     ranges = [(m["period"], bounds[i], bounds[i + 1], m["questions"]) for i, m in enumerate(months)]
     ranges.append(("whole", truth["start"], truth["stop"], truth["whole"]["questions"]))
-    shown = 0
+    shown = answered = 0
     for label, start, stop, questions in ranges:
         figures = await adoption(db, start=_when(start), end=_when(stop), settings=settings)
         for key, kind in (("questions", "members"), ("questions_by_externals", "externals")):
@@ -111,8 +111,8 @@ async def test_the_questions_asked_and_answered_equal_the_planted_ground_truth(
             if computed["suppressed"]:
                 continue
             shown += 1
-            assert (computed["asked"], computed["answered"]) == (
-                wanted["asked"],
-                wanted["answered"],
-            ), (label, kind)
-    assert shown >= 5
+            assert computed["asked"] == wanted["asked"], (label, kind)
+            if computed["answered"] is not None:  # withheld when 1 to 4 askers still wait
+                assert computed["answered"] == wanted["answered"], (label, kind)
+                answered += 1
+    assert shown >= 5 and answered >= 2, (shown, answered)

@@ -103,12 +103,16 @@ async def test_members_without_the_analyst_permission_are_refused(
 
 
 async def test_an_analyst_sees_the_matrix_the_journey_the_network_and_adoption(
-    client: httpx.AsyncClient, db: AsyncSession
+    app: Any, client: httpx.AsyncClient, db: AsyncSession
 ) -> None:
     w = await world(db)
     await sign_in(client, w["analyst"].email)
     assert 'href="/analytics"' in (await client.get("/")).text
-    page = await client.get("/analytics")
+    app.state.settings.ei_min_interactions = 1  # the small world has few repeated pairs
+    try:
+        page = await client.get("/analytics")
+    finally:
+        app.state.settings.ei_min_interactions = 2
     assert page.status_code == 200
     html = page.text
     assert "Value matrix" in html and "The journey" in html and "Who works with whom" in html
@@ -133,7 +137,7 @@ async def test_an_analyst_sees_the_matrix_the_journey_the_network_and_adoption(
     assert highlighted == [stage_scope[matrix["stage"]]]
     assert len(re.findall(r'<td data-tie="(?:new|existing)">', html)) == 6
     # Every chart has a caption and a table for those who cannot see it.
-    for chart in ("journey", "network", "active", "split"):
+    for chart in ("journey", "network", "active", "split", "personas"):
         assert f'aria-labelledby="{chart}-caption"' in html and f'id="{chart}-caption"' in html
     assert len(data["matrix"]["journey"]) >= 12
     assert {"units", "matrix", "bridges"} <= data["network"].keys()
@@ -144,7 +148,22 @@ async def test_an_analyst_sees_the_matrix_the_journey_the_network_and_adoption(
     pairs = re.search(r'<table id="pairs-table">.*?<tbody>(.*?)</tbody>', by_division, re.S)
     assert pairs and pairs.group(1).count("<tr>") == len(network["matrix"])
     assert "<td>Sales</td><td>Sales</td>" in pairs.group(1)
-    assert data["adoption"]["members"] >= 7
+    adoption = data["adoption"]
+    assert adoption["active"] >= 6 and adoption["timezone"] == "UTC"
+    assert set(adoption["personas"]) == {
+        "engager",
+        "catalyst",
+        "responder",
+        "broadcaster",
+        "observer",
+    }
+    # The new figures, each explained in one sentence.
+    assert "<dt>DAU/MAU</dt>" in html and "<dt>Community Health Index</dt>" in html
+    assert "on an average day of the last 30 days" in html
+    assert "this share was active in the last 30 days" in html
+    assert "contributing in at least half of the weeks of the period" in html
+    assert "catalysts receive at least twice what they give" in html
+    assert "Days, weeks and months are those of UTC." in html
     # Names are data, never markup: a name that closes the data island stays inside it.
     assert "</script><b>" not in html
     assert "Ana </script><b>" in [b["name"] for b in data["network"]["bridges"]]
@@ -229,8 +248,8 @@ async def test_csv_downloads(client: httpx.AsyncClient, db: AsyncSession) -> Non
     await sign_in(client, w["analyst"].email)
     heads = {
         "value-matrix": ["section", "period", "start", "end", "partial", "scope", "tie"],
-        "network": ["from_unit_id", "from_unit", "to_unit_id", "to_unit", "interactions"],
-        "adoption": ["series", "period", "start", "active", "contributors"],
+        "network": ["section", "id", "name", "to_id", "to_name", "people", "interactions"],
+        "adoption": ["section", "figure", "period", "start", "end", "value", "partial"],
     }
     for view, head in heads.items():
         answer = await client.get(
@@ -295,12 +314,18 @@ async def test_bridges_go_unnamed_when_the_setting_hides_names(
     await sign_in(client, w["admin"].email)
     settings = app.state.settings
     settings.analytics_show_names = False
+    settings.ei_min_interactions = 1
     try:
         html = (await client.get("/analytics")).text
+        api = (await client.get("/api/v1/analytics/network")).json()
     finally:
         settings.analytics_show_names = True
+        settings.ei_min_interactions = 2
     bridges = island(html)["network"]["bridges"]
-    assert bridges and all(b["name"] is None for b in bridges)
+    assert bridges and all(b["name"] is None and b["person_id"] is None for b in bridges)
+    assert api["bridges"] and all(b["person_id"] is None for b in api["bridges"])
+    # No person is identified anywhere on the page: no id in the data, no link to a person.
+    assert not re.search(r'"person_id":\s*"', html) and "/people/" not in html.split("<main")[-1]
     assert "Names hidden by the organisation's settings." in html
     listed = re.search(r'<ol class="bridges" id="bridges-list">(.*?)</ol>', html, re.S)
     assert listed and "Name hidden" in listed.group(1)
@@ -383,6 +408,7 @@ async def test_a_new_organisation_gets_empty_states(
     page = await client.get("/analytics")
     assert page.status_code == 200
     assert "No interactions in the organisation in this period." in page.text
-    assert "No one connected different units in this period." in page.text
+    assert "No one lies between other people in this period." in page.text
+    assert "No ties between people of the units shown in this period." in page.text
     assert "Readers and contributors are hidden: fewer than 5 people were active." in page.text
     assert island(page.text)["network"]["units"] == []

@@ -5,6 +5,7 @@ member without the analyst permission is refused, on the page and in the API."""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from pathlib import Path
 
@@ -68,7 +69,7 @@ async def test_an_admin_filters_the_charts_and_downloads_a_csv(page: Page) -> No
     await expect(page).to_have_url(re.compile(r"level=1"), timeout=30_000)
 
     # Counts instead of shares.
-    await page.get_by_label("Counts").check()
+    await page.locator("#journey-mode").get_by_label("Counts").check()
     await expect(journey).to_have_attribute("data-mode", "count")
     assert await page.evaluate("window.__sameDocument === true"), "the page reloaded"
 
@@ -90,6 +91,33 @@ async def test_an_admin_filters_the_charts_and_downloads_a_csv(page: Page) -> No
     await expect(page.get_by_label("Unit", exact=True)).to_have_value(unit_id)
     await expect(page.get_by_label("Compare units by")).to_have_value("1")
     await expect(journey).to_have_attribute("data-period", "week")
+
+
+async def test_the_heatmap_switches_to_counts_and_tells_units_apart(page: Page) -> None:
+    await sign_in(page, ADMIN_EMAIL)
+    await page.goto("/analytics?level=3", timeout=30_000)  # teams: many share a name
+    chart = page.locator("#network-chart")
+    await expect(chart.locator("canvas")).to_have_count(1)
+    await expect(chart).to_have_attribute("data-mode", "share")
+    await expect(page.locator("#network-caption")).to_contain_text("as a share of the row")
+    labels = json.loads(await chart.get_attribute("data-labels") or "[]")
+    assert len(labels) >= 5 and len(set(labels)) == len(labels), labels
+    rows = await page.locator("#network-table tbody th").all_text_contents()
+    assert len(set(rows)) == len(rows)
+    # Teams of the same name in different departments read differently.
+    names = [row.split(" · ")[0] for row in rows]
+    assert len(set(names)) < len(names) and any(" · " in row for row in rows), rows
+
+    heat = page.locator("#heatmap-mode")
+    await heat.get_by_label("Counts").check()
+    await expect(chart).to_have_attribute("data-mode", "count")
+    await expect(page.locator("#network-caption")).to_contain_text("Each cell counts")
+    assert await page.locator("#journey-chart").get_attribute("data-mode") == "share"
+    await heat.get_by_label("Share of the row").check()
+    await expect(chart).to_have_attribute("data-mode", "share")
+    # The E-I index is never read alone: its value under random mixing is beside it.
+    await expect(page.locator("#network-sentence")).to_contain_text("random mixing would give")
+    await expect(page.locator("#bridges-what")).to_contain_text("shortest paths")
 
 
 async def test_a_member_without_the_permission_is_refused(page: Page, problems: Problems) -> None:

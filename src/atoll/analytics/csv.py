@@ -26,8 +26,29 @@ VALUE_MATRIX_COLUMNS = (
     "stage",
     "rolling_stage",
 )
-NETWORK_COLUMNS = ("from_unit_id", "from_unit", "to_unit_id", "to_unit", "interactions")
-ADOPTION_COLUMNS = ("series", "period", "start", "active", "contributors")
+NETWORK_COLUMNS = (
+    "section",
+    "id",
+    "name",
+    "to_id",
+    "to_name",
+    "people",
+    "interactions",
+    "interactions_within",
+    "interactions_across",
+    "internal_ties",
+    "external_ties",
+    "ei",
+    "ei_expected",
+    "ei_weighted",
+    "island",
+    "unit_id",
+    "unit",
+    "betweenness",
+    "units_reached",
+    "silos",
+)
+ADOPTION_COLUMNS = ("section", "figure", "period", "start", "end", "value", "partial")
 
 
 def _cell(value: Any) -> str:
@@ -88,27 +109,116 @@ def value_matrix_csv(data: dict[str, Any]) -> str:
     return _write(VALUE_MATRIX_COLUMNS, [row + [None] * (width - len(row)) for row in rows])
 
 
+def _line(**values: Any) -> list[Any]:
+    return list((dict.fromkeys(NETWORK_COLUMNS) | values).values())
+
+
+def _network_nodes(data: dict[str, Any]) -> tuple[list[list[Any]], dict[str, Any]]:
+    """The rows of the units and the organisations, and the label of each node by id."""
+    rows, names = [], {}
+    for u in data["units"]:
+        label = u.get("label") or u["name"]
+        names[u["id"]] = label
+        figures = {k: u.get(k) for k in NETWORK_COLUMNS if k in u and k not in ("id", "name")}
+        rows.append(_line(section="unit", id=u["id"], name=label, **figures))
+    for o in data.get("organizations", []):
+        names[o["id"]] = o["name"]
+        rows.append(
+            _line(
+                section="organization",
+                id=o["id"],
+                name=o["name"],
+                people=o["people"],
+                interactions=o["interactions"],
+            )
+        )
+    return rows, names
+
+
 def network_csv(data: dict[str, Any]) -> str:
-    """The unit × unit matrix: one row per pair of units that interacted."""
-    names = {u["id"]: u["name"] for u in data["units"]}
+    """Everything the network view shows, one section after another (first column):
+    ``organisation`` (the range, the organisation's E-I and its expected value),
+    ``unit`` (each unit shown), ``organization`` (customers' and partners' organisations),
+    ``pair`` (the heatmap's cells: from a unit or organisation to another), ``bridge``
+    (the people who bridge, without name or id when names are hidden) and ``breadth``
+    (people by the number of other silos they worked with in the last 4 weeks)."""
     rows = [
-        [
-            m["from_unit_id"],
-            names.get(m["from_unit_id"]),
-            m["to_unit_id"],
-            names.get(m["to_unit_id"]),
-            m["interactions"],
-        ]
-        for m in data["matrix"]
+        _line(
+            section="organisation",
+            name=f"{data['from']} to {data['to']}",
+            ei=data.get("ei_org"),
+            ei_expected=data.get("ei_org_expected"),
+        )
+    ]
+    nodes, names = _network_nodes(data)
+    rows += nodes
+    pairs = [(m["from_unit_id"], m["to_unit_id"], m["interactions"]) for m in data["matrix"]]
+    pairs += [
+        (m["from_id"], m["to_id"], m["interactions"]) for m in data.get("organization_pairs", [])
+    ]
+    rows += [
+        _line(
+            section="pair", id=a, name=names.get(a), to_id=b, to_name=names.get(b), interactions=n
+        )
+        for a, b, n in pairs
+    ]
+    rows += [
+        _line(
+            section="bridge",
+            id=b["person_id"],
+            name=b["name"],
+            unit_id=b["unit_id"],
+            unit=b["unit_name"],
+            betweenness=b["betweenness"],
+            units_reached=b["units_reached"],
+        )
+        for b in data["bridges"]
+    ]
+    breadth = data.get("breadth") or {"buckets": []}
+    rows += [
+        _line(section="breadth", silos=bucket["silos"], people=bucket["people"])
+        for bucket in breadth["buckets"]
     ]
     return _write(NETWORK_COLUMNS, rows)
 
 
-def adoption_csv(data: dict[str, Any]) -> str:
-    """The weekly then the monthly series of active people and contributors."""
-    rows = [
-        [series, p["period"], p["start"], p["active"], p["contributors"]]
-        for series in ("weekly", "monthly")
-        for p in data[series]
+def _adoption_headline(data: dict[str, Any]) -> list[list[Any]]:
+    whole = (data["from"], data["to"])
+
+    def row(section: str, figure: str, value: Any, bounds: tuple[Any, Any] = whole) -> list[Any]:
+        return [section, figure, "", bounds[0], bounds[1], value, ""]
+
+    rows = [row("headline", "timezone", data["timezone"])]
+    rows += [
+        row("headline", k, data[k]) for k in ("members", "active", "contributors", "participation")
     ]
+    split = data["split"]
+    shares = split["shares"] or {}
+    for k in ("readers", "occasional", "regular"):
+        rows += [row("split", k, split[k]), row("split", f"{k}_share", shares.get(k))]
+    month, year = data["windows"]["month"], data["windows"]["year"]
+    rows.append(row("rates", "dau_mau", data["dau_mau"], (month["from"], month["to"])))
+    rows.append(row("rates", "health_index", data["health_index"], (year["from"], year["to"])))
+    rows += [row("personas", k, v) for k, v in data["personas"].items()]
+    for section in ("questions", "questions_by_externals"):
+        q = data[section]
+        for k in ("asked", "answered", "median_first_answer_seconds", "askers"):
+            rows.append(row(section, k, q[k]))
+    return rows
+
+
+def adoption_csv(data: dict[str, Any]) -> str:
+    """Everything the adoption view shows, one figure a row (``section``, ``figure``, the
+    ``period`` and its ``start`` and ``end``, the ``value``): the headline figures, the split,
+    DAU/MAU and the Community Health Index (with the days they look at), the personas, the
+    questions by members and by externals, then the weekly and the monthly series (active
+    people and contributors, ``partial`` when the period is not over or cut by the range). A
+    withheld figure is an empty value."""
+    rows = _adoption_headline(data)
+    for section in ("weekly", "monthly"):
+        for p in data[section]:
+            for figure in ("active", "contributors"):
+                rows.append(
+                    [section, figure, p["period"], p["start"], p["end"], p[figure], p["partial"]]
+                )
     return _write(ADOPTION_COLUMNS, rows)

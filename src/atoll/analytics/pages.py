@@ -247,19 +247,101 @@ def unit_options(units: list[Unit]) -> list[dict[str, Any]]:
     ]
 
 
+def node_labels(network: dict[str, Any]) -> dict[str, str]:
+    """The heatmap's nodes by id: the units (unique labels) and the organisations of
+    externals, marked as such."""
+    names = {u["id"]: u.get("label") or u["name"] or f"Unit {u['id']}" for u in network["units"]}
+    for o in network.get("organizations", []):
+        names[o["id"]] = f"{o['name']} (organisation)"
+    return names
+
+
 def unit_pairs(network: dict[str, Any]) -> list[dict[str, Any]]:
-    """The heatmap's cells as rows, the busiest pair first."""
-    names = {u["id"]: u["name"] or f"Unit {u['id']}" for u in network["units"]}
+    """The heatmap's cells as rows, the busiest pair first, each with its share of the
+    interactions of its row (what the heatmap shows by default)."""
+    names = node_labels(network)
+    cells = [(m["from_unit_id"], m["to_unit_id"], m["interactions"]) for m in network["matrix"]]
+    cells += [
+        (m["from_id"], m["to_id"], m["interactions"]) for m in network.get("organization_pairs", [])
+    ]
+    cells = [(a, b, n) for a, b, n in cells if a in names and b in names]
+    rows: dict[str, int] = {}
+    for a, _, n in cells:
+        rows[a] = rows.get(a, 0) + n
     pairs = [
         {
-            "from_name": names[m["from_unit_id"]],
-            "to_name": names[m["to_unit_id"]],
-            "interactions": m["interactions"],
+            "from_name": names[a],
+            "to_name": names[b],
+            "interactions": n,
+            "share": n / rows[a] if rows[a] else 0.0,
         }
-        for m in network["matrix"]
-        if m["from_unit_id"] in names and m["to_unit_id"] in names
+        for a, b, n in cells
     ]
     return sorted(pairs, key=lambda p: -p["interactions"])
+
+
+def signed(value: float | None) -> str:
+    """+0.53, −0.85 (a true minus sign), — for none."""
+    if value is None:
+        return "—"
+    text = f"{abs(value):.2f}"
+    return ("−" if value < 0 and text != "0.00" else "+") + text
+
+
+def ei_reading(ei: float | None, expected: float | None) -> str:
+    """What an E-I index says next to its expected value under random mixing: never
+    "outward" for a unit below what chance would give, whatever the sign."""
+    if ei is None:
+        return "no ties"
+    if expected is None:
+        return ""
+    if ei < expected - 0.005:
+        return "more inward than random mixing"
+    if ei > expected + 0.005:
+        return "more outward than random mixing"
+    return "as random mixing would give"
+
+
+def network_sentence(network: dict[str, Any], name: str) -> str:
+    """The network's headline: the organisation's E-I beside its expected value."""
+    if network.get("suppressed"):
+        return (
+            f"The network of {name} is hidden: fewer than {MIN_GROUP} of its people took "
+            "part in this period."
+        )
+    ei, expected = network.get("ei_org"), network.get("ei_org_expected")
+    if ei is None:
+        return "No ties between people of the units shown in this period."
+    return (
+        f"E-I index {signed(ei)} (random mixing would give {signed(expected)}): people work "
+        f"{ei_reading(ei, expected)}."
+    )
+
+
+def bridges_note(network: dict[str, Any]) -> str:
+    """When the bridges were computed, and from how many people."""
+    when = network.get("computed_at", "")
+    moment = f"{when[:10]} {when[11:16]} UTC" if when else ""
+    people, sources = network.get("betweenness_people", 0), network.get("betweenness_sources", 0)
+    if not people:
+        return f"Computed {moment}." if moment else ""
+    if network.get("betweenness_sampled"):
+        return (
+            f"Estimated {moment} from the shortest paths starting at {sources:,} of the "
+            f"{people:,} people, drawn at random."
+        )
+    return f"Computed {moment} from every shortest path between the {people:,} people."
+
+
+def network_context(network: dict[str, Any], name: str) -> dict[str, Any]:
+    """What the page's network and bridges sections read besides the figures."""
+    return {
+        "pairs": unit_pairs(network),
+        "network_sentence": network_sentence(network, name),
+        "bridges_note": bridges_note(network),
+        "ei_reading": ei_reading,
+        "signed": signed,
+    }
 
 
 def level_choices(units: list[Unit], chosen: int) -> list[tuple[int, str]]:
@@ -287,6 +369,7 @@ async def network_of(db: DB, settings: Settings, filters: Filters) -> dict[str, 
         level=filters.level,
         settings=settings,
         show_names=settings.analytics_show_names,
+        unit_id=filters.unit.id if filters.unit else None,
     )
 
 
@@ -354,7 +437,7 @@ async def analytics_page(
         sentence=stage_sentence(data["matrix"], name),
         levels=level_choices(units, filters.level),
         level_label=org.level_name(filters.level),
-        pairs=unit_pairs(data["network"]),
+        **network_context(data["network"], name),
         query=filters.query(),
         presets=[
             (f"Last {n} months", filters.query(**{"from": months_back(today, n).isoformat()}))

@@ -76,13 +76,17 @@ class ValueMatrixOut(BaseModel):
 class UnitFiguresOut(BaseModel):
     id: str
     name: str | None
+    label: str
     path: str | None
     people: int
     interactions_within: int
     interactions_across: int
     internal_ties: int
     external_ties: int
+    ei: float | None
     ei_index: float | None
+    ei_expected: float | None
+    ei_weighted: float | None
     island: bool
 
 
@@ -92,13 +96,41 @@ class UnitPairOut(BaseModel):
     interactions: int
 
 
+class NetworkOrganizationOut(BaseModel):
+    id: str
+    name: str
+    people: int
+    interactions: int
+
+
+class NetworkOrganizationPairOut(BaseModel):
+    from_id: str
+    to_id: str
+    interactions: int
+
+
 class BridgeOut(BaseModel):
-    person_id: str
+    person_id: str | None
     name: str | None
-    unit_id: str
+    unit_id: str | None
     unit_name: str | None
     betweenness: float
     units_reached: int
+
+
+class BreadthBucketOut(BaseModel):
+    silos: Literal["0", "1", "2", "3", "4", "5+"]
+    people: int | None
+
+
+class NetworkBreadthOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: str = Field(alias="from")
+    to: str
+    people: int | None
+    suppressed: bool
+    buckets: list[BreadthBucketOut]
 
 
 class NetworkOut(BaseModel):
@@ -107,25 +139,38 @@ class NetworkOut(BaseModel):
     from_: str = Field(alias="from")
     to: str
     level: int
+    unit_id: str | None
+    min_interactions: int
+    suppressed: bool
     units: list[UnitFiguresOut]
     matrix: list[UnitPairOut]
+    ei_org: float | None
+    ei_org_expected: float | None
+    organizations: list[NetworkOrganizationOut]
+    organization_pairs: list[NetworkOrganizationPairOut]
     bridges: list[BridgeOut]
     names_hidden: bool
     betweenness_sampled: bool
+    betweenness_people: int
+    betweenness_sources: int
+    breadth: NetworkBreadthOut
+    computed_at: str
 
 
 class ActivePeriodOut(BaseModel):
     period: str
     start: str
-    active: int
+    end: str
+    active: int | None
     contributors: int | None
     suppressed: bool
+    partial: bool
 
 
 class SplitSharesOut(BaseModel):
-    readers: float
-    occasional: float
-    regular: float
+    readers: float | None
+    occasional: float | None
+    regular: float | None
 
 
 class SplitOut(BaseModel):
@@ -135,11 +180,33 @@ class SplitOut(BaseModel):
     shares: SplitSharesOut | None
 
 
+class PersonasOut(BaseModel):
+    engager: int | None
+    catalyst: int | None
+    responder: int | None
+    broadcaster: int | None
+    observer: int | None
+
+
+class WindowOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: str = Field(alias="from")
+    to: str
+    first: str  # the first and last day, in the organisation's time zone
+    last: str
+
+
+class WindowsOut(BaseModel):
+    month: WindowOut
+    year: WindowOut
+
+
 class QuestionsOut(BaseModel):
     asked: int | None
     answered: int | None
     median_first_answer_seconds: float | None
-    askers: int
+    askers: int | None
     suppressed: bool
 
 
@@ -148,13 +215,18 @@ class AdoptionOut(BaseModel):
 
     from_: str = Field(alias="from")
     to: str
-    members: int
-    active: int
+    timezone: str
+    members: int | None
+    active: int | None
     contributors: int | None
     suppressed: bool
-    weekly: list[ActivePeriodOut]
-    monthly: list[ActivePeriodOut]
     participation: float | None
     split: SplitOut
+    dau_mau: float | None
+    health_index: float | None
+    personas: PersonasOut
+    windows: WindowsOut
+    weekly: list[ActivePeriodOut]
+    monthly: list[ActivePeriodOut]
     questions: QuestionsOut
     questions_by_externals: QuestionsOut

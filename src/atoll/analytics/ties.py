@@ -121,7 +121,7 @@ _RECLASSIFY = f"""
     UPDATE interaction
     SET actor_silo_id = w.actor_silo, target_silo_id = w.target_silo, scope = w.scope
     FROM ({_CLASSIFIED}) AS w
-    WHERE interaction.id = w.id
+    WHERE interaction.id = w.id AND interaction.id > :after AND interaction.id <= :upto
       AND (w.actor_silo {{differs}} w.old_actor_silo
            OR w.target_silo {{differs}} w.old_target_silo
            OR w.scope <> w.old_scope)
@@ -183,7 +183,10 @@ _WRITE_TIES = f"""
         actor_prev_at = w.actor_prev_at, target_prev_at = w.target_prev_at
     FROM {_TIE} AS w
     WHERE interaction.id = w.id AND w.id > :after AND w.id <= :upto
+      AND interaction.id > :after AND interaction.id <= :upto
 """
+# (The range is said of both tables, so that each batch reads its slice of the log by its
+# primary key whatever the planner makes of the temporary table.)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """interaction periods by zone
 
 Revision ID: 0025
-Revises: 0022
+Revises: 0024
 Create Date: 2026-12-04 23:50:00
 
 ``interaction_month`` says which calendar its counts are of: the kind of period (``period``:
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0025"
-down_revision: str | None = "0022"
+down_revision: str | None = "0024"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

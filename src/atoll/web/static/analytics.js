@@ -32,6 +32,7 @@
 
   let data = JSON.parse(island.textContent);
   let journeyMode = "share";
+  let heatMode = "share";
   const charts = {};
 
   // ---- small formatters (the same words as the server's) ----
@@ -256,21 +257,74 @@
   }
 
   // ---- who works with whom ----
+  function signed(value) {
+    if (value === null || value === undefined) return "—";
+    const text = Math.abs(value).toFixed(2);
+    return (value < 0 && text !== "0.00" ? "−" : "+") + text;
+  }
+  function eiReading(ei, expected) {
+    // Never "outward" for a unit below what random mixing would give, whatever the sign.
+    if (ei === null || ei === undefined) return "no ties";
+    if (expected === null || expected === undefined) return "";
+    if (ei < expected - 0.005) return "more inward than random mixing";
+    if (ei > expected + 0.005) return "more outward than random mixing";
+    return "as random mixing would give";
+  }
+  function networkSentence(network, name) {
+    if (network.suppressed) return `The network of ${name} is hidden: fewer than ${MIN_GROUP} of its people took part in this period.`;
+    if (network.ei_org === null || network.ei_org === undefined) return "No ties between people of the units shown in this period.";
+    return `E-I index ${signed(network.ei_org)} (random mixing would give ${signed(network.ei_org_expected)}): people work ${eiReading(network.ei_org, network.ei_org_expected)}.`;
+  }
+  function bridgesNote(network) {
+    const when = network.computed_at || "";
+    const moment = when ? `${when.slice(0, 10)} ${when.slice(11, 16)} UTC` : "";
+    const people = network.betweenness_people || 0;
+    const sources = network.betweenness_sources || 0;
+    const hidden = network.names_hidden ? "Names hidden by the organisation's settings. " : "";
+    if (!people) return hidden + (moment ? `Computed ${moment}.` : "");
+    if (network.betweenness_sampled) {
+      return `${hidden}Estimated ${moment} from the shortest paths starting at ${sources.toLocaleString("en")} of the ${people.toLocaleString("en")} people, drawn at random.`;
+    }
+    return `${hidden}Computed ${moment} from every shortest path between the ${people.toLocaleString("en")} people.`;
+  }
+  function niceStep(top) {
+    const raw = Math.max(top / 5, 1);
+    const power = 10 ** Math.floor(Math.log10(raw));
+    const step = [1, 2, 2.5, 5, 10].map((m) => m * power).find((m) => m >= raw);
+    return Math.max(1, Math.ceil(step));
+  }
+  function heatPieces(top) {
+    // A numbered legend: five ranges of the colour scale.
+    const colors = ["#d4ebed", "#a0d0d3", "#5fadb2", "#2a8389", "#0b545a"];
+    if (heatMode === "share") {
+      const bounds = [0, 5, 15, 30, 50, 100];
+      return bounds.slice(0, 5).map((low, i) => ({ gte: low, lt: i === 4 ? 100.01 : bounds[i + 1],
+        label: `${low}–${bounds[i + 1]} %`, color: colors[i] }));
+    }
+    const step = niceStep(top);
+    return colors.map((color, i) => ({ gte: i * step, lt: i === 4 ? Infinity : (i + 1) * step,
+      label: i === 4 ? `${abbrev(4 * step)} or more` : `${abbrev(i * step)}–${abbrev((i + 1) * step)}`, color }));
+  }
   function drawNetwork(network, levelName) {
     const units = network.units;
-    const index = new Map(units.map((u, i) => [u.id, i]));
-    const cells = [];
-    let top = 0;
-    for (const m of network.matrix) {
-      if (!index.has(m.from_unit_id) || !index.has(m.to_unit_id)) continue;
-      cells.push([index.get(m.to_unit_id), index.get(m.from_unit_id), m.interactions]);
-      top = Math.max(top, m.interactions);
-    }
-    const names = units.map((u) => u.name || `Unit ${u.id}`);
-    const rowNames = units.map((u, i) => (u.island ? `${names[i]} · island`
-      : u.ei_index === null ? names[i] : `${names[i]} (E-I ${u.ei_index.toFixed(2)})`));
+    const orgs = network.organizations || [];
+    const nodes = [...units.map((u) => ({ id: u.id, label: u.label || u.name || `Unit ${u.id}`, unit: u })),
+      ...orgs.map((o) => ({ id: o.id, label: `${o.name} (organisation)`, org: o }))];
+    const index = new Map(nodes.map((n, i) => [n.id, i]));
+    const raw = [...network.matrix.map((m) => [m.from_unit_id, m.to_unit_id, m.interactions]),
+      ...(network.organization_pairs || []).map((m) => [m.from_id, m.to_id, m.interactions])]
+      .filter(([a, b]) => index.has(a) && index.has(b));
+    const rowTotal = new Map();
+    for (const [a, , n] of raw) rowTotal.set(a, (rowTotal.get(a) || 0) + n);
+    const cells = raw.map(([a, b, n]) => {
+      const share = rowTotal.get(a) ? (n / rowTotal.get(a)) * 100 : 0;
+      return { value: [index.get(b), index.get(a), heatMode === "share" ? Math.round(share * 10) / 10 : n], n, share };
+    });
+    const top = Math.max(1, ...cells.map((c) => c.n));
+    const names = nodes.map((n) => n.label);
+    const rowNames = nodes.map((n) => (n.unit && n.unit.island ? `${n.label} · island` : n.label));
     const box = document.getElementById("network-chart");
-    const height = `${Math.max(416, 140 + units.length * 28)}px`; // a readable row per unit
+    const height = `${Math.max(416, 160 + nodes.length * 28)}px`; // a readable row per node
     if (box.style.height !== height) {
       box.style.height = height;
       chart("network-chart").resize();
@@ -278,44 +332,80 @@
     chart("network-chart").setOption({
       ...BASE,
       tooltip: { trigger: "item", renderMode: "richText",
-        formatter: (p) => `${names[p.value[1]]} → ${names[p.value[0]]}: ${p.value[2]} interactions` },
-      grid: { left: 24, right: 24, top: 16, bottom: 72, containLabel: true },
-      xAxis: { type: "category", data: names, axisLabel: { rotate: 30, interval: 0 }, splitArea: { show: true } },
-      yAxis: { type: "category", data: rowNames, axisLabel: { interval: 0 }, splitArea: { show: true } },
-      visualMap: { min: 0, max: Math.max(top, 1), orient: "horizontal", left: "center", bottom: 0,
-        calculable: false, inRange: { color: ["#e6f2f3", "#0b6e75"] } },
-      series: [{ type: "heatmap", data: cells, label: { show: units.length <= 12 }, emphasis: { disabled: true } }],
+        formatter: (p) => {
+          const c = cells[p.dataIndex];
+          const row = nodes[p.value[1]].unit;
+          const ei = row && row.ei !== null ? ` · ${names[p.value[1]]}: E-I ${signed(row.ei)}, random mixing ${signed(row.ei_expected)}` : "";
+          return `${names[p.value[1]]} → ${names[p.value[0]]}: ${c.n} interactions (${shareText(c.share / 100)} of the row)${ei}`;
+        } },
+      grid: { left: 24, right: 24, top: 16, bottom: 96, containLabel: true },
+      xAxis: { type: "category", data: names, axisLabel: { rotate: 30, interval: 0 }, splitLine: { show: true } },
+      yAxis: { type: "category", data: rowNames, axisLabel: { interval: 0 }, splitLine: { show: true } },
+      visualMap: { type: "piecewise", pieces: heatPieces(top), orient: "horizontal", left: "center", bottom: 0,
+        textStyle: { fontSize: 11 } },
+      series: [{ type: "heatmap", data: cells.map((c) => c.value), emphasis: { disabled: true },
+        label: { show: nodes.length <= 12, formatter: (p) => (heatMode === "share" ? `${p.value[2]} %` : String(p.value[2])) } }],
     }, true);
     box.dataset.units = String(units.length);
+    box.dataset.mode = heatMode;
+    box.dataset.labels = JSON.stringify(names);
+    setText("network-sentence", networkSentence(network, selectedText("f-unit", root.dataset.name)));
     const islands = units.filter((u) => u.island).length;
-    setText("network-caption", units.length
-      ? `${units.length} units compared at the ${levelName} level; ${islands} of them ${islands === 1 ? "is an island" : "are islands"} (no ties to other units). Units with fewer than ${MIN_GROUP} people are left out.`
-      : `No unit at the ${levelName} level had ${MIN_GROUP} or more people interacting in this period.`);
+    const filtered = selectedText("f-unit", "");
+    setText("network-caption", network.suppressed
+      ? `Hidden — fewer than ${MIN_GROUP} people of ${filtered} took part.`
+      : units.length
+        ? `${units.length} units compared at the ${levelName} level${filtered ? `, in the interactions in which someone of ${filtered} took part` : ""}; ${islands} of them ${islands === 1 ? "is an island" : "are islands"} (no tie to another unit). ${heatMode === "share" ? "Each row shows where that unit's interactions went, as a share of the row." : "Each cell counts the interactions from the row to the column."} Units with fewer than ${MIN_GROUP} people are left out${orgs.length ? `; customers' and partners' organisations with ${MIN_GROUP} or more people taking part are shown as organisations` : ""}.`
+        : `No unit at the ${levelName} level had ${MIN_GROUP} or more people interacting in this period.`);
     replaceRows("network-table", units.map((u) => el("tr", {},
-      el("th", { scope: "row" }, u.name || `Unit ${u.id}`), el("td", {}, String(u.people)), el("td", {}, String(u.interactions_within)),
-      el("td", {}, String(u.interactions_across)), el("td", {}, u.ei_index === null ? "—" : u.ei_index.toFixed(2)),
-      el("td", {}, u.island ? "Yes" : "No"))));
-    const pairs = cells.map(([to, from, n]) => [names[from], names[to], n]).sort((a, b) => b[2] - a[2]);
-    replaceRows("pairs-table", pairs.map((p) => el("tr", {}, ...p.map((v) => el("td", {}, String(v))))));
-    setText("bridges-note", network.names_hidden
-      ? "Names hidden by the organisation's settings."
-      : "Ranked by how often they connect people of different units.");
+      el("th", { scope: "row" }, u.label || u.name || `Unit ${u.id}`), el("td", {}, String(u.people)),
+      el("td", {}, String(u.interactions_within)), el("td", {}, String(u.interactions_across)),
+      el("td", {}, String(u.internal_ties)), el("td", {}, String(u.external_ties)),
+      el("td", {}, signed(u.ei)), el("td", {}, signed(u.ei_expected)), el("td", {}, signed(u.ei_weighted)),
+      el("td", {}, eiReading(u.ei, u.ei_expected)), el("td", {}, u.island ? "Yes" : "No"))));
+    const pairs = cells.map((c) => [names[c.value[1]], names[c.value[0]], c.n, c.share]).sort((a, b) => b[2] - a[2]);
+    replaceRows("pairs-table", pairs.map(([from, to, n, share]) => el("tr", {}, el("td", {}, from), el("td", {}, to),
+      el("td", {}, String(n)), el("td", {}, shareText(share / 100)))));
+    setText("network-note", `A tie is two people with at least ${network.min_interactions} interactions in the period. E-I index: from −1 (ties only inside the unit) to +1 (ties only to other units). Beside it, the value random mixing would give a unit of that size: a unit below it is more inward than chance, whatever the sign. The weighted E-I counts the interactions of those ties instead of the ties.`);
+    drawBreadth(network.breadth);
+    setText("bridges-note", bridgesNote(network));
     const list = document.getElementById("bridges-list");
     list.replaceChildren(...(network.bridges.length
       ? network.bridges.map((b) => el("li", {}, el("span", { class: "bridge-name" }, b.name || "Name hidden"), " ",
-        el("span", { class: "muted" }, `· ${b.unit_name || "unit unknown"} · reaches ${b.units_reached} ${b.units_reached === 1 ? "unit" : "units"}`)))
-      : [el("li", { class: "empty" }, "No one connected different units in this period.")]));
+        el("span", { class: "muted" }, `· ${b.unit_name || "unit not shown"} · ${shareText(b.betweenness)} of shortest paths · reaches ${b.units_reached} other ${b.units_reached === 1 ? "unit" : "units"}`)))
+      : [el("li", { class: "empty" }, "No one lies between other people in this period.")]));
+  }
+  function drawBreadth(breadth) {
+    const table = document.getElementById("breadth-table");
+    if (!table || !breadth) return;
+    const head = table.querySelector("thead tr");
+    head.replaceChildren(el("th", { scope: "col" }, "Other silos worked with"), ...breadth.buckets.map((b) => el("th", { scope: "col" }, b.silos)));
+    replaceRows("breadth-table", [el("tr", {}, el("th", { scope: "row" }, "People"),
+      ...breadth.buckets.map((b) => el("td", {}, b.people === null ? "hidden" : String(b.people))))]);
+    setText("breadth-caption", breadth.people === null
+      ? `Hidden — fewer than ${MIN_GROUP} people.`
+      : `${breadth.people} people in a silo took part in the last 4 weeks of the period (${breadth.from.slice(0, 10)} to ${breadth.to.slice(0, 10)}); each counts the other silos with whose people they had at least 2 interactions. Groups of fewer than ${MIN_GROUP} people are hidden, with another where needed so that none can be worked out.`);
   }
 
   // ---- adoption ----
-  function drawAdoption(adoption, period) {
-    const rows = period === "month" ? adoption.monthly : adoption.weekly;
+  const PERSONAS = [
+    ["engager", "Engagers"],
+    ["catalyst", "Catalysts"],
+    ["responder", "Responders"],
+    ["broadcaster", "Broadcasters"],
+    ["observer", "Observers"],
+  ];
+  const hiddenOr = (value, text) => (value === null || value === undefined ? "hidden" : text);
+  function periodLabel(row) {
+    return row.partial ? `${row.period} (partial)` : row.period;
+  }
+  function drawActive(rows, period) {
     chart("active-chart").setOption({
       ...BASE,
-      tooltip: TOOLTIP,
+      tooltip: { ...TOOLTIP, valueFormatter: (v) => (v === null || v === undefined ? "hidden" : String(v)) },
       legend: { bottom: 0 },
       grid: { left: 48, right: 16, top: 16, bottom: 56 },
-      xAxis: { type: "category", data: rows.map((r) => r.period) },
+      xAxis: { type: "category", data: rows.map(periodLabel) },
       yAxis: { type: "value", minInterval: 1 },
       series: [
         { name: "Active people", type: "line", color: "#0b6e75", data: rows.map((r) => r.active) },
@@ -326,12 +416,30 @@
     box.dataset.period = period;
     box.dataset.points = String(rows.length);
     const last = rows[rows.length - 1];
-    setText("active-caption", !last ? "No activity in this period."
-      : `Active people by ${period}: ${last.active} in ${last.period}${last.suppressed
-        ? " (too few to say how many contributed)" : `, of whom ${last.contributors} contributed`}.`);
+    let caption = "No activity in this period.";
+    if (last) {
+      const count = last.active === null ? `hidden (fewer than ${MIN_GROUP})` : String(last.active);
+      caption = `Active people by ${period}: ${count} in ${last.period}${last.partial ? " (so far)" : ""}`;
+      if (last.active !== null) {
+        caption += last.contributors === null ? " (too few to say how many contributed)" : `, of whom ${last.contributors} contributed`;
+      }
+      caption += ".";
+    }
+    setText("active-caption", caption);
+    const head = document.querySelector("#active-table thead th");
+    if (head) head.textContent = period === "month" ? "Month" : "Week";
+    replaceRows("active-table", rows.map((r) => {
+      const th = el("th", { scope: "row" }, r.period);
+      if (r.partial) th.append(" ", el("span", { class: "muted" }, "(partial)"));
+      return el("tr", {}, th, el("td", {}, hiddenOr(r.active, String(r.active))),
+        el("td", {}, hiddenOr(r.contributors, String(r.contributors))));
+    }));
+  }
+  function drawSplit(adoption) {
     const split = adoption.split;
     const labels = ["Only read", "Now and then", "Regularly"];
     const keys = ["readers", "occasional", "regular"];
+    const shares = split.shares || {};
     chart("split-chart").setOption({
       ...BASE,
       tooltip: { trigger: "item", renderMode: "richText" },
@@ -339,29 +447,66 @@
       xAxis: { type: "value", minInterval: 1 },
       yAxis: { type: "category", data: labels, inverse: true },
       series: [{ type: "bar", color: "#35618f", data: keys.map((k) => split[k]),
-        label: { show: Boolean(split.shares), position: "right",
-          formatter: (p) => (split.shares ? shareText(split.shares[keys[p.dataIndex]]) : "") } }],
+        label: { show: true, position: "right",
+          formatter: (p) => hiddenOr(shares[keys[p.dataIndex]], shareText(shares[keys[p.dataIndex]])) } }],
     }, true);
-    setText("split-caption", split.shares
-      ? `Of the active people, ${shareText(split.shares.readers)} only read, ${shareText(split.shares.occasional)} contributed now and then and ${shareText(split.shares.regular)} regularly.`
-      : `Readers and contributors are hidden: fewer than ${MIN_GROUP} people were active.`);
-    const answered = (q) => (q.suppressed ? "hidden" : `${abbrev(q.answered)} of ${abbrev(q.asked)}`);
-    const waited = (q) => (q.suppressed ? "hidden" : durationText(q.median_first_answer_seconds));
+    const all = split.shares && keys.every((k) => shares[k] !== null);
+    setText("split-caption", all
+      ? `Of the active people, ${shareText(shares.readers)} only read, ${shareText(shares.occasional)} contributed now and then and ${shareText(shares.regular)} regularly.`
+      : split.shares ? `Some of the split is hidden: a group of fewer than ${MIN_GROUP} people would show.`
+        : `Readers and contributors are hidden: fewer than ${MIN_GROUP} people were active.`);
+  }
+  function drawPersonas(adoption) {
+    const roles = adoption.personas;
+    chart("personas-chart").setOption({
+      ...BASE,
+      tooltip: { trigger: "item", renderMode: "richText" },
+      grid: { left: 8, right: 48, top: 16, bottom: 16, containLabel: true },
+      xAxis: { type: "value", minInterval: 1 },
+      yAxis: { type: "category", data: PERSONAS.map((p) => p[1]), inverse: true },
+      series: [{ type: "bar", color: "#0b6e75", data: PERSONAS.map(([key]) => roles[key]),
+        label: { show: true, position: "right", formatter: (p) => hiddenOr(roles[PERSONAS[p.dataIndex][0]], String(p.value)) } }],
+    }, true);
+    document.getElementById("personas-chart").dataset.people = String(adoption.active === null ? "" : adoption.active);
+    setText("personas-caption", adoption.active === null
+      ? `Personas are hidden: fewer than ${MIN_GROUP} people were active.`
+      : `Personas: ${PERSONAS.map(([key]) => `${hiddenOr(roles[key], roles[key])} ${key}${roles[key] === 1 ? "" : "s"}`).join(", ")}.`);
+  }
+  function drawAdoption(adoption, period) {
+    drawActive(period === "month" ? adoption.monthly : adoption.weekly, period);
+    drawSplit(adoption);
+    drawPersonas(adoption);
+    const answered = (q) => (q.suppressed || q.answered === null ? "hidden" : `${abbrev(q.answered)} of ${abbrev(q.asked)}`);
+    const waited = (q) => (q.suppressed || (q.answered === null && q.median_first_answer_seconds === null)
+      ? "hidden" : durationText(q.median_first_answer_seconds));
     const q = adoption.questions;
     const qx = adoption.questions_by_externals;
     const facts = [
-      ["Member accounts", abbrev(adoption.members)],
-      ["Active in the period", abbrev(adoption.active)],
-      ["Took part", adoption.suppressed ? "hidden" : shareText(adoption.participation)],
+      ["Member accounts", hiddenOr(adoption.members, abbrev(adoption.members))],
+      ["Active in the period", hiddenOr(adoption.active, abbrev(adoption.active))],
+      ["Took part", hiddenOr(adoption.participation, shareText(adoption.participation))],
+      ["DAU/MAU", hiddenOr(adoption.dau_mau, shareText(adoption.dau_mau)), "dau_mau"],
+      ["Community Health Index", hiddenOr(adoption.health_index, shareText(adoption.health_index)), "health_index"],
       ["Questions answered", answered(q)],
       ["First answer (median)", waited(q)],
       ["Externals' questions answered", answered(qx)],
       ["First answer to externals (median)", waited(qx)],
     ];
-    document.getElementById("adoption-facts").replaceChildren(...facts.map(([term, value]) => el("div", {}, el("dt", {}, term), el("dd", {}, value))));
-    const head = document.querySelector("#active-table thead th");
-    if (head) head.textContent = period === "month" ? "Month" : "Week";
-    replaceRows("active-table", rows.map((r) => el("tr", {}, el("th", { scope: "row" }, r.period), el("td", {}, String(r.active)), el("td", {}, r.suppressed ? "hidden" : String(r.contributors)))));
+    document.getElementById("adoption-facts").replaceChildren(...facts.map(([term, value, key]) => {
+      const dd = el("dd", key ? { "data-figure": key } : {}, value);
+      return el("div", {}, el("dt", {}, term), dd);
+    }));
+    const { month, year } = adoption.windows;
+    const weeks = adoption.weekly.length;
+    const explain = {
+      "explain-dau-mau": ["DAU/MAU", `: on an average day of the last 30 days (${month.first} to ${month.last}), this share of the people active in those 30 days used Atoll.`],
+      "explain-health": ["Community Health Index", `: of the people active in the 12 months to ${year.last}, this share was active in the last 30 days.`],
+      "explain-regular": ["Regularly", ` means contributing in at least half of the weeks of the period (${weeks} ${weeks === 1 ? "week: on at least half of its days" : "weeks"}); the bar rises with the period.`],
+    };
+    for (const [id, [term, rest]] of Object.entries(explain)) {
+      const item = document.getElementById(id);
+      if (item) item.replaceChildren(el("strong", {}, term), rest);
+    }
   }
 
   // ---- filters ----
@@ -391,7 +536,7 @@
     return option && option.value ? option.textContent.trim() : fallback;
   }
   // What each view depends on: a change elsewhere redraws it from the figures already here.
-  const NEEDS = { matrix: ["from", "to", "unit_id", "period"], network: ["from", "to", "level"], adoption: ["from", "to"] };
+  const NEEDS = { matrix: ["from", "to", "unit_id", "period"], network: ["from", "to", "level", "unit_id"], adoption: ["from", "to"] };
   // A range that starts after now: no charts, a sentence instead.
   const future = document.getElementById("analytics-future");
   function showFuture(matrix) {
@@ -497,6 +642,12 @@
     radio.addEventListener("change", () => {
       journeyMode = radio.value;
       drawJourney(data.matrix, filters().period);
+    });
+  }
+  for (const radio of document.querySelectorAll("input[name='heatmap-mode']")) {
+    radio.addEventListener("change", () => {
+      heatMode = radio.value;
+      DRAW.network(filters());
     });
   }
   window.addEventListener("resize", () => {
