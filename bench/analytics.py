@@ -19,8 +19,9 @@ the median, the note p50/p99 — with so few runs p99 is the slowest): the value
 monthly journey over the 12 months for the whole organisation, the same by ISO week, the same
 for one division, the network at the department level (whole organisation and one division:
 computed on a first read, then read back as kept after housekeeping's refresh, which is timed
-too), and adoption. Baseline: a bare
-``COUNT(*)`` of the interactions in the range through the same engine."""
+too), and adoption; then the matrix by week for one division, and in Europe/Berlin (its months
+and weeks, counted for that zone first). Baseline: a bare ``COUNT(*)`` of the interactions in
+the range through the same engine."""
 
 from __future__ import annotations
 
@@ -34,10 +35,11 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from atoll.analytics import queries
+from atoll.analytics import months, queries
 from atoll.analytics.models import ActivityDay, Interaction
 from atoll.analytics.network import compute_snapshot
 from atoll.analytics.network_store import do_refresh_networks
+from atoll.analytics.periods import midnight
 from atoll.analytics.service import Side, scope_of, tie_key_of
 from atoll.analytics.ties import rebuild_log
 from atoll.conversations.models import Comment, Post
@@ -338,6 +340,7 @@ async def _run(kind: str, rows: int) -> list[Figure]:
                 lambda s: queries.network(s, level=2, show_names=True, unit_id=division, **span),
             ),
             ("adoption", lambda s: queries.adoption(s, **span)),
+            *await _matrix_cases(engine, division, settings),
         ]
         figures = [Figure(kind, case, rows, seconds) for case, seconds in rebuilds]
         for case, work in cases:
@@ -347,6 +350,38 @@ async def _run(kind: str, rows: int) -> list[Figure]:
             print(f"  {kind} {case}: {figures[-1].note}", flush=True)
         figures += await _kept_networks(engine, kind, rows, division, span, baseline)
         return figures
+
+
+async def _matrix_cases(
+    engine: AsyncEngine, division: int, settings: Settings
+) -> list[tuple[str, Callable[[AsyncSession], Awaitable[Any]]]]:
+    """The value matrix by week for one division, and the organisation's in another time
+    zone (its closed months and weeks counted first, as housekeeping does in that zone)."""
+    berlin = settings.model_copy(update={"timezone": "Europe/Berlin"})
+    async with make_sessions(engine, settings)() as session:
+        await months.do_fill_closed_months(session, zone=berlin.zone)
+        await session.commit()
+    span: dict[str, Any] = {"start": START, "end": END, "settings": settings}
+    local = {"start": midnight(START.date(), berlin.zone), "end": midnight(END.date(), berlin.zone)}
+    in_berlin: dict[str, Any] = local | {"settings": berlin}
+    return [
+        (
+            "matrix+journey, 1 division, week",
+            lambda s: queries.value_matrix(s, unit_id=division, period="week", **span),
+        ),
+        (
+            "matrix+journey, month, Europe/Berlin",
+            lambda s: queries.value_matrix(s, unit_id=None, period="month", **in_berlin),
+        ),
+        (
+            "matrix+journey, week, Europe/Berlin",
+            lambda s: queries.value_matrix(s, unit_id=None, period="week", **in_berlin),
+        ),
+        (
+            "matrix+journey, 1 division, week, Europe/Berlin",
+            lambda s: queries.value_matrix(s, unit_id=division, period="week", **in_berlin),
+        ),
+    ]
 
 
 async def _kept_networks(

@@ -60,6 +60,8 @@ INTERACTION_KINDS = (
 # A row of the grid, written with its values in the SQL (not bound): how the partial indexes
 # below are defined, and how a query must say it for the planners to use them.
 GRID = text("scope IN ('within', 'across', 'external')")
+# The rows reported apart from the grid, said the same way.
+APART = text("scope IN ('externals', 'no_silo')")
 
 
 # What the value matrix reads of a row under a unit filter (with the other side's unit).
@@ -149,6 +151,17 @@ class Interaction(Base):
         ),
         Index(
             "ix_interaction_target_unit_id_at", "target_unit_id", "at", *UNIT_COVER, "actor_unit_id"
+        ),
+        # The people of the rows reported apart (matrix_counts.apart_people), read from the
+        # index alone.
+        Index(
+            "ix_interaction_at_apart",
+            "at",
+            "scope",
+            "actor_id",
+            "target_id",
+            sqlite_where=APART,
+            postgresql_where=APART,
         ),
     )
 

@@ -249,7 +249,8 @@
       tooltip: { ...TOOLTIP, valueFormatter: (v) => (v === null || v === undefined ? "hidden"
         : journeyMode === "share" ? `${v} %` : String(v)) },
       legend: { bottom: 0 },
-      grid: { left: 48, right: 24, top: 32, bottom: 88 },
+      // Room on the right for half the last label, centred on its period.
+      grid: { left: 48, right: 40, top: 32, bottom: 88 },
       // The labels never print over each other: ECharts leaves out as many as it must
       // ("auto") and hides any that would still touch.
       xAxis: { type: "category", data: labels, axisTick: { alignWithLabel: true },
