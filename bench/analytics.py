@@ -19,7 +19,10 @@ the median, the note p50/p99 — with so few runs p99 is the slowest): the value
 monthly journey over the 12 months for the whole organisation, the same by ISO week, the same
 for one division, the network at the department level (whole organisation and one division:
 computed on a first read, then read back as kept after housekeeping's refresh, which is timed
-too), and adoption; then the matrix by week for one division, and in Europe/Berlin (its months
+too), and adoption twice: first with its last two days read from the log (what
+housekeeping has not counted yet: yesterday and today on a live server), then with every day
+counted (housekeeping's adoption roll-ups, ``do_fill_adoption``, are counted and timed up to
+two days before the end); then the matrix by week for one division, and in Europe/Berlin (its months
 and weeks, counted for that zone first). Baseline: a bare ``COUNT(*)`` of the interactions in
 the range through the same engine."""
 
@@ -31,11 +34,13 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from atoll.analytics import months, queries
+from atoll.analytics.adoption_store import do_fill_adoption
 from atoll.analytics.models import ActivityDay, Interaction
 from atoll.analytics.network import compute_snapshot
 from atoll.analytics.network_store import do_refresh_networks
@@ -59,9 +64,10 @@ END = datetime(2026, 11, 1, tzinfo=UTC)
 START = datetime(2025, 11, 1, tzinfo=UTC)
 QUESTIONS = 20_000
 REPEAT = 7
-SLOW_REPEAT = 3  # network and adoption take seconds each
+SLOW_REPEAT = 3  # the network takes seconds
 CHUNK = 5_000
 SEED = 20261125
+ZONE = ZoneInfo("UTC")  # the benchmark's organisation keeps UTC days
 
 
 async def _insert(session: AsyncSession, table: Any, rows: list[dict[str, Any]]) -> None:
@@ -251,9 +257,21 @@ async def _questions(session: AsyncSession, members: list[int]) -> None:
     await _insert(session, Comment, comments)
 
 
+async def _count_adoption(engine: AsyncEngine, now: datetime) -> float:
+    """Housekeeping's adoption roll-ups up to the days closed by ``now``, a batch (at most a
+    month) per transaction as housekeeping counts them; returns the seconds it took."""
+    began = time.perf_counter()
+    while True:
+        async with make_sessions(engine, Settings())() as session:
+            counted = await do_fill_adoption(session, zone=ZONE, now=now)
+            await session.commit()
+        if not counted:
+            return time.perf_counter() - began
+
+
 async def _fill(engine: AsyncEngine, rows: int) -> tuple[int, list[tuple[str, float]]]:
-    """The organisation and its log; returns the unit id of one division and the rebuilds'
-    seconds."""
+    """The organisation and its log; returns the unit id of one division and the seconds of
+    the rebuilds and of counting the adoption roll-ups."""
     async with make_sessions(engine, Settings())() as session:
         _, where = await _org(session)
         await session.commit()
@@ -273,6 +291,8 @@ async def _fill(engine: AsyncEngine, rows: int) -> tuple[int, list[tuple[str, fl
             await session.commit()
             rebuilds.append((case, time.perf_counter() - began))
             print(f"  {case}: {rebuilds[-1][1]:.1f} s, {rebuilt}", flush=True)
+    counting = await _count_adoption(engine, END - timedelta(days=1))
+    rebuilds.append(("adoption roll-ups (12 months)", counting))
     # Fresh statistics and (PostgreSQL) a vacuumed table, as autovacuum leaves a live database
     # after a bulk load: index-only scans need the visibility map.
     async with engine.connect() as conn:
@@ -339,16 +359,22 @@ async def _run(kind: str, rows: int) -> list[Figure]:
                 "network, 1 division (computed)",
                 lambda s: queries.network(s, level=2, show_names=True, unit_id=division, **span),
             ),
-            ("adoption", lambda s: queries.adoption(s, **span)),
+            ("adoption, last 2 days from the log", lambda s: queries.adoption(s, **span)),
             *await _matrix_cases(engine, division, settings),
         ]
         figures = [Figure(kind, case, rows, seconds) for case, seconds in rebuilds]
         for case, work in cases:
-            repeat = REPEAT if case.startswith("matrix") else SLOW_REPEAT
+            repeat = SLOW_REPEAT if case.startswith("network") else REPEAT
             times = await _timed(engine, work, repeat)
             figures.append(_figure(kind, case, rows, times, baseline))
             print(f"  {kind} {case}: {figures[-1].note}", flush=True)
         figures += await _kept_networks(engine, kind, rows, division, span, baseline)
+        counting = await _count_adoption(engine, END + timedelta(days=1))  # the last 2 days
+        print(f"  {kind}: the last 2 days counted in {counting * 1000:.0f} ms", flush=True)
+        case = "adoption, every day counted"
+        times = await _timed(engine, lambda s: queries.adoption(s, **span))
+        figures.append(_figure(kind, case, rows, times, baseline))
+        print(f"  {kind} {case}: {figures[-1].note}", flush=True)
         return figures
 
 

@@ -1,6 +1,7 @@
 """Analytics in Chromium: an administrator opens the page, changes the period and the unit and
-sees the charts redraw without a reload, switches the journey to counts and downloads a CSV; a
-member without the analyst permission is refused, on the page and in the API."""
+sees the charts redraw without a reload, switches the journey to counts and downloads a CSV;
+the adoption section shows DAU/MAU, the Community Health Index and the personas, each
+explained; a member without the analyst permission is refused, on the page and in the API."""
 
 from __future__ import annotations
 
@@ -118,6 +119,41 @@ async def test_the_heatmap_switches_to_counts_and_tells_units_apart(page: Page) 
     # The E-I index is never read alone: its value under random mixing is beside it.
     await expect(page.locator("#network-sentence")).to_contain_text("random mixing would give")
     await expect(page.locator("#bridges-what")).to_contain_text("shortest paths")
+
+
+PERCENT = re.compile(r"^\d+(\.\d)? %$")
+
+
+async def test_the_adoption_section_shows_its_figures_and_explains_them(page: Page) -> None:
+    await sign_in(page, ADMIN_EMAIL)
+    await page.goto("/analytics")
+    adoption = page.locator("#adoption")
+    await expect(adoption.locator("#personas-chart canvas")).to_have_count(1)
+    await expect(adoption.locator('dd[data-figure="dau_mau"]')).to_have_text(PERCENT)
+    await expect(adoption.locator('dd[data-figure="health_index"]')).to_have_text(PERCENT)
+    count = r"(\d+|hidden)"
+    await expect(adoption.locator("#personas-caption")).to_have_text(
+        re.compile(
+            rf"^Personas: {count} engagers?, {count} catalysts?, {count} responders?, "
+            rf"{count} broadcasters?, {count} observers?\.$"
+        )
+    )
+    await expect(adoption.locator("#explain-dau-mau")).to_contain_text(
+        "DAU/MAU: on an average day of the last 30 days"
+    )
+    await expect(adoption.locator("#adoption-zone")).to_contain_text("those of UTC")
+    # Another range: the figures and the days they look at follow, without a reload.
+    await page.evaluate("window.__sameDocument = true")
+    await page.get_by_label("From").fill("2026-01-01")
+    await page.get_by_label("To", exact=True).fill("2026-03-31")
+    await expect(adoption.locator("#explain-health")).to_contain_text(
+        "active in the 12 months to 2026-03-31"
+    )
+    await expect(adoption.locator("#explain-dau-mau")).to_contain_text("(2026-03-02 to 2026-03-31)")
+    await expect(adoption.locator("#explain-regular")).to_contain_text("(14 weeks)")
+    await expect(adoption.locator('dd[data-figure="health_index"]')).to_have_text(PERCENT)
+    await expect(page.locator("#active-chart")).to_have_attribute("data-points", "3")
+    assert await page.evaluate("window.__sameDocument === true"), "the page reloaded"
 
 
 async def test_a_member_without_the_permission_is_refused(page: Page, problems: Problems) -> None:

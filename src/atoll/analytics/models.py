@@ -225,10 +225,9 @@ class AdoptionDay(Base):
     received: Mapped[int] = mapped_column(Integer)  # acts of others toward them
 
     # SQLite keeps the rows in the order of the primary key: a run of days is read in place.
-    __table_args__ = (
-        Index("ix_adoption_day_person_id", "person_id"),
-        {"sqlite_with_rowid": False},
-    )
+    # No index on person_id: people are deactivated, never deleted, and an index by person
+    # tempts SQLite's planner into reading every day to group by person.
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
 
 class AdoptionTally(Base):
@@ -284,10 +283,7 @@ class AdoptionMark(Base):
     last_active: Mapped[date | None] = mapped_column(Date)
     last_contribution: Mapped[date | None] = mapped_column(Date)
 
-    __table_args__ = (
-        Index("ix_adoption_mark_person_id", "person_id"),
-        {"sqlite_with_rowid": False},
-    )
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
 
 class AdoptionFill(Base):

@@ -52,7 +52,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("zone", "day", "person_id", name=op.f("pk_adoption_day")),
         sqlite_with_rowid=False,
     )
-    op.create_index("ix_adoption_day_person_id", "adoption_day", ["person_id"])
     op.create_table(
         "adoption_tally",
         sa.Column("zone", ZONE, nullable=False),
@@ -104,7 +103,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("zone", "day", "person_id", name=op.f("pk_adoption_mark")),
         sqlite_with_rowid=False,
     )
-    op.create_index("ix_adoption_mark_person_id", "adoption_mark", ["person_id"])
     op.create_table(
         "adoption_fill",
         sa.Column("zone", ZONE, nullable=False),
@@ -131,9 +129,7 @@ def downgrade() -> None:
     op.drop_index("ix_comment_post_id_answers", table_name="comment")
     op.drop_index("ix_post_kind_created_at", table_name="post")
     op.drop_table("adoption_fill")
-    op.drop_index("ix_adoption_mark_person_id", table_name="adoption_mark")
     op.drop_table("adoption_mark")
     op.drop_table("adoption_period")
     op.drop_table("adoption_tally")
-    op.drop_index("ix_adoption_day_person_id", table_name="adoption_day")
     op.drop_table("adoption_day")
