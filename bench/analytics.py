@@ -44,6 +44,7 @@ from atoll.analytics.adoption_store import do_fill_adoption
 from atoll.analytics.models import ActivityDay, Interaction
 from atoll.analytics.network import compute_snapshot
 from atoll.analytics.network_store import do_refresh_networks
+from atoll.analytics.pages import Filters, page_views
 from atoll.analytics.periods import midnight
 from atoll.analytics.service import Side, scope_of, tie_key_of
 from atoll.analytics.ties import rebuild_log
@@ -369,6 +370,7 @@ async def _run(kind: str, rows: int) -> list[Figure]:
             figures.append(_figure(kind, case, rows, times, baseline))
             print(f"  {kind} {case}: {figures[-1].note}", flush=True)
         figures += await _kept_networks(engine, kind, rows, division, span, baseline)
+        figures.append(await _page(engine, kind, rows, baseline))
         counting = await _count_adoption(engine, END + timedelta(days=1))  # the last 2 days
         print(f"  {kind}: the last 2 days counted in {counting * 1000:.0f} ms", flush=True)
         case = "adoption, every day counted"
@@ -440,6 +442,25 @@ async def _kept_networks(
         figures.append(_figure(kind, f"network, {case} (kept)", rows, times, baseline))
         print(f"  {kind} network, {case} (kept): {figures[-1].note}", flush=True)
     return figures
+
+
+async def _page(engine: AsyncEngine, kind: str, rows: int, baseline: float) -> Figure:
+    """Everything the analytics page computes for its default view (the 12 months, the whole
+    organisation, departments) as it does it (``pages.page_views``: the value matrix with what
+    to do next, the network, adoption), with the network kept as housekeeping keeps it."""
+    settings = Settings()
+    last = (END - timedelta(days=1)).date()
+    filters = Filters(first=START.date(), last=last, unit=None, period="month", level=2)
+
+    async def work(session: AsyncSession) -> Any:
+        viewer = await session.get(Person, 2)
+        assert viewer is not None
+        return await page_views(session, settings, filters, viewer)
+
+    times = await _timed(engine, work)
+    figure = _figure(kind, "the page's figures (all views, network kept)", rows, times, baseline)
+    print(f"  {kind} the page's figures: {figure.note}", flush=True)
+    return figure
 
 
 @benchmark("analytics")

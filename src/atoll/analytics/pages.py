@@ -216,7 +216,9 @@ VIEWS: dict[str, tuple[Any, Callable[[dict[str, Any]], str]]] = {
 }
 
 
-async def _views(db: DB, settings: Settings, filters: Filters, viewer: Person) -> dict[str, Any]:
+async def page_views(
+    db: DB, settings: Settings, filters: Filters, viewer: Person
+) -> dict[str, Any]:
     """The three views of the page, as JSON (the recommendations reuse the network when it is
     at the silo level)."""
     network = await network_of(db, settings, filters)
@@ -265,7 +267,7 @@ async def analytics_page(
         return render(request, "analytics/page.html", ctx, status_code=error.status)
     org_name = root.name if root else "the organisation"
     name = filters.unit.name if filters.unit else org_name
-    data = await _views(db, settings, filters, viewer)
+    data = await page_views(db, settings, filters, viewer)
     today = local_day(utcnow(), settings.zone)
     ctx.update(
         timezone=settings.timezone,
