@@ -105,6 +105,14 @@ def count(log: Timeline, start: datetime, end: datetime, unit: set[int] | None) 
     return out
 
 
+def _grid_shares(log: Timeline, start: datetime, end: datetime, unit: set[int] | None) -> Any:
+    """(grid interactions, across, external) in [start, end)."""
+    figures = count(log, start, end, unit)
+    across = sum(figures.interactions[("across", tie)] for tie in ("existing", "new"))
+    external = sum(figures.interactions[("external", tie)] for tie in ("existing", "new"))
+    return figures.total, across, external
+
+
 def rolling(
     log: Timeline,
     weeks: list[calendar.Span],
@@ -114,23 +122,27 @@ def rolling(
     unit: set[int] | None,
 ) -> list[str | None]:
     """Each week's rolling stage: the stage of the four weeks ending with it (up to the end
-    of the range), moving up as soon as a threshold is reached, down only when a share falls
-    below 80 % of its threshold."""
+    of the range; the weeks before the range count too), moving up as soon as a threshold
+    is reached, down only when a share falls below 80 % of its threshold. A window with no
+    interaction keeps the stage before it (none at first)."""
+    first = calendar.local_day(weeks[0].start, zone)
+    before = [calendar.midnight(first - timedelta(days=7 * n), zone) for n in (3, 2, 1)]
+    bounds = [*before, *(w.start for w in weeks)]
+    ends = [*bounds[1:], min(weeks[-1].end, end)]
+    per_week = [_grid_shares(log, a, b, unit) for a, b in zip(bounds, ends, strict=True)]
     out: list[str | None] = []
     held: str | None = None
-    for week in weeks:
-        first_day = calendar.local_day(week.start, zone) - timedelta(days=21)
-        window = count(log, calendar.midnight(first_day, zone), min(week.end, end), unit)
-        if not window.total:
-            out.append(held)
-            continue
-        across, external = window.share("across"), window.share("external")
-        up = stage(across, external, th.across, th.external)
-        if held is not None:
-            kept = stage(across, external, th.across * HYSTERESIS, th.external * HYSTERESIS)
-            floor = min(ORDER.index(held), ORDER.index(kept))
-            up = ORDER[max(ORDER.index(up), floor)]
-        held = up
+    for i in range(len(weeks)):
+        window = per_week[i : i + 4]
+        total = sum(w[0] for w in window)
+        if total:
+            across = sum(w[1] for w in window) / total
+            external = sum(w[2] for w in window) / total
+            up = stage(across, external, th.across, th.external)
+            if held is not None:
+                kept = stage(across, external, th.across * HYSTERESIS, th.external * HYSTERESIS)
+                up = ORDER[max(ORDER.index(up), min(ORDER.index(held), ORDER.index(kept)))]
+            held = up
         out.append(held)
     return out
 

@@ -77,48 +77,39 @@ def ancestor(plan: Plan, unit: int | None, level: int) -> int | None:
     return unit
 
 
-def scope(plan: Plan, act: PlanAct, actor_silo: int | None, target_silo: int | None) -> str:
-    assert act.target is not None
-    kinds = (plan.kinds[act.actor], plan.kinds[act.target])
-    silos = (actor_silo, target_silo)
+def scope(kinds: tuple[str, str], silos: tuple[int | None, int | None]) -> str:
+    """The scope of an interaction between two people of these kinds, in these silos."""
     if kinds == ("external", "external"):
         return "externals"
-    if any(k == "member" and s is None for k, s in zip(kinds, silos, strict=True)):
-        return "no_silo"
+    for kind, silo in zip(kinds, silos, strict=True):
+        if kind == "member" and silo is None:
+            return "no_silo"
     if "external" in kinds:
         return "external"
-    return "within" if actor_silo == target_silo else "across"
+    return "within" if silos[0] == silos[1] else "across"
 
 
 def facts(plan: Plan) -> list[Fact]:
     """Every act of the plan, in log order, with its sides, scope and tie."""
     lookback = timedelta(days=plan.lookback_days)
+    silo_of = {unit: ancestor(plan, unit, plan.silo_level) for unit in plan.units}
     last: dict[tuple[int, int], datetime] = {}
     out = []
     for act in plan.acts:
         actor_unit = plan.unit_at(act.actor, act.at)
-        actor_silo = ancestor(plan, actor_unit, plan.silo_level)
+        actor_silo = silo_of.get(actor_unit) if actor_unit is not None else None
         if act.target is None:
             out.append(Fact(act, actor_unit, None, actor_silo, None, None, None, None))
             continue
         target_unit = plan.unit_at(act.target, act.at)
-        target_silo = ancestor(plan, target_unit, plan.silo_level)
-        pair = (min(act.actor, act.target), max(act.actor, act.target))
+        target_silo = silo_of.get(target_unit) if target_unit is not None else None
+        pair = (act.actor, act.target) if act.actor < act.target else (act.target, act.actor)
         previous = last.get(pair)
         new = previous is None or act.at - previous >= lookback
         last[pair] = act.at
-        out.append(
-            Fact(
-                act,
-                actor_unit,
-                target_unit,
-                actor_silo,
-                target_silo,
-                scope(plan, act, actor_silo, target_silo),
-                new,
-                pair,
-            )
-        )
+        kinds = (plan.kinds[act.actor], plan.kinds[act.target])
+        where = scope(kinds, (actor_silo, target_silo))
+        out.append(Fact(act, actor_unit, target_unit, actor_silo, target_silo, where, new, pair))
     return out
 
 
