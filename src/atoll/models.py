@@ -2,6 +2,7 @@
 shell imports this; the database layer knows no domain)."""
 
 from atoll.analytics.models import ActivityDay, Interaction
+from atoll.analytics.network_store import NetworkSnapshot
 from atoll.audit.models import AuditEntry
 from atoll.conversations.models import (
     AnnouncementDismissal,
@@ -63,6 +64,7 @@ __all__ = [
     "JoinRequest",
     "Membership",
     "Mention",
+    "NetworkSnapshot",
     "Person",
     "PersonSkill",
     "Post",

@@ -1,5 +1,6 @@
 """Housekeeping that runs in every server process: close situation rooms whose time is up,
-count the interaction log's months that have closed (what the value matrix sums), prune the
+count the interaction log's months that have closed (what the value matrix sums), recompute
+the analytics networks that people look at and that have gone stale (a few per round), prune the
 event log past its retention and the sign-in counters past their window, and purge the posts
 and comments deleted more than ``ATOLL_RESTORE_DAYS`` ago (with their attachments' files).
 
@@ -22,6 +23,8 @@ from starlette.concurrency import run_in_threadpool
 
 from atoll import mail
 from atoll.analytics.months import do_fill_closed_months
+from atoll.analytics.network import compute_snapshot
+from atoll.analytics.network_store import do_refresh_networks
 from atoll.conversations.attachments import Storage
 from atoll.conversations.restore import PURGE_BATCH, RESTORE_DAYS, do_purge_deleted
 from atoll.events.outbox import do_prune_events
@@ -56,6 +59,11 @@ async def run_once(
         await session.commit()
     if counted:
         log.info("counted %d closed month(s) of the interaction log", counted)
+    async with maker() as session:
+        refreshed = await do_refresh_networks(session, compute_snapshot)
+        await session.commit()
+    if refreshed:
+        log.info("recomputed %d network(s) of the analytics page", refreshed)
     async with maker() as session:
         older_than = utcnow() - timedelta(hours=event_retention_hours)
         await do_prune_events(session, older_than=older_than)

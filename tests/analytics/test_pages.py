@@ -103,12 +103,16 @@ async def test_members_without_the_analyst_permission_are_refused(
 
 
 async def test_an_analyst_sees_the_matrix_the_journey_the_network_and_adoption(
-    client: httpx.AsyncClient, db: AsyncSession
+    app: Any, client: httpx.AsyncClient, db: AsyncSession
 ) -> None:
     w = await world(db)
     await sign_in(client, w["analyst"].email)
     assert 'href="/analytics"' in (await client.get("/")).text
-    page = await client.get("/analytics")
+    app.state.settings.ei_min_interactions = 1  # the small world has few repeated pairs
+    try:
+        page = await client.get("/analytics")
+    finally:
+        app.state.settings.ei_min_interactions = 2
     assert page.status_code == 200
     html = page.text
     assert "Value matrix" in html and "The journey" in html and "Who works with whom" in html
@@ -227,7 +231,7 @@ async def test_csv_downloads(client: httpx.AsyncClient, db: AsyncSession) -> Non
     await sign_in(client, w["analyst"].email)
     heads = {
         "value-matrix": ["period", "start", "scope", "tie", "interactions", "ties", "share"],
-        "network": ["from_unit_id", "from_unit", "to_unit_id", "to_unit", "interactions"],
+        "network": ["section", "id", "name", "to_id", "to_name", "people", "interactions"],
         "adoption": ["series", "period", "start", "active", "contributors"],
     }
     for view, head in heads.items():
@@ -293,12 +297,18 @@ async def test_bridges_go_unnamed_when_the_setting_hides_names(
     await sign_in(client, w["admin"].email)
     settings = app.state.settings
     settings.analytics_show_names = False
+    settings.ei_min_interactions = 1
     try:
         html = (await client.get("/analytics")).text
+        api = (await client.get("/api/v1/analytics/network")).json()
     finally:
         settings.analytics_show_names = True
+        settings.ei_min_interactions = 2
     bridges = island(html)["network"]["bridges"]
-    assert bridges and all(b["name"] is None for b in bridges)
+    assert bridges and all(b["name"] is None and b["person_id"] is None for b in bridges)
+    assert api["bridges"] and all(b["person_id"] is None for b in api["bridges"])
+    # No person is identified anywhere on the page: no id in the data, no link to a person.
+    assert not re.search(r'"person_id":\s*"', html) and "/people/" not in html.split("<main")[-1]
     assert "Names hidden by the organisation's settings." in html
     listed = re.search(r'<ol class="bridges" id="bridges-list">(.*?)</ol>', html, re.S)
     assert listed and "Name hidden" in listed.group(1)

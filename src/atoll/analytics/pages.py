@@ -259,6 +259,7 @@ async def network_of(db: DB, settings: Settings, filters: Filters) -> dict[str, 
         level=filters.level,
         settings=settings,
         show_names=settings.analytics_show_names,
+        unit_id=filters.unit.id if filters.unit else None,
     )
 
 

@@ -52,13 +52,17 @@ class ValueMatrixOut(BaseModel):
 class UnitFiguresOut(BaseModel):
     id: str
     name: str | None
+    label: str
     path: str | None
     people: int
     interactions_within: int
     interactions_across: int
     internal_ties: int
     external_ties: int
+    ei: float | None
     ei_index: float | None
+    ei_expected: float | None
+    ei_weighted: float | None
     island: bool
 
 
@@ -68,13 +72,41 @@ class UnitPairOut(BaseModel):
     interactions: int
 
 
+class NetworkOrganizationOut(BaseModel):
+    id: str
+    name: str
+    people: int
+    interactions: int
+
+
+class NetworkOrganizationPairOut(BaseModel):
+    from_id: str
+    to_id: str
+    interactions: int
+
+
 class BridgeOut(BaseModel):
-    person_id: str
+    person_id: str | None
     name: str | None
-    unit_id: str
+    unit_id: str | None
     unit_name: str | None
     betweenness: float
     units_reached: int
+
+
+class BreadthBucketOut(BaseModel):
+    silos: Literal["0", "1", "2", "3", "4", "5+"]
+    people: int | None
+
+
+class NetworkBreadthOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: str = Field(alias="from")
+    to: str
+    people: int | None
+    suppressed: bool
+    buckets: list[BreadthBucketOut]
 
 
 class NetworkOut(BaseModel):
@@ -83,11 +115,22 @@ class NetworkOut(BaseModel):
     from_: str = Field(alias="from")
     to: str
     level: int
+    unit_id: str | None
+    min_interactions: int
+    suppressed: bool
     units: list[UnitFiguresOut]
     matrix: list[UnitPairOut]
+    ei_org: float | None
+    ei_org_expected: float | None
+    organizations: list[NetworkOrganizationOut]
+    organization_pairs: list[NetworkOrganizationPairOut]
     bridges: list[BridgeOut]
     names_hidden: bool
     betweenness_sampled: bool
+    betweenness_people: int
+    betweenness_sources: int
+    breadth: NetworkBreadthOut
+    computed_at: str
 
 
 class ActivePeriodOut(BaseModel):
