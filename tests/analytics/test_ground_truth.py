@@ -29,6 +29,7 @@ from atoll.analytics.queries import adoption, network, value_matrix
 from atoll.demo.generator import do_create_demo
 from atoll.demo.plan import Plan
 from atoll.demo.truth import Thresholds, Truth
+from atoll.demo.truth.calendar import snap
 from atoll.kit.settings import Settings
 from tests.factories import HASHING
 
@@ -200,6 +201,7 @@ UNIT_FIELDS = (
 async def _compare_network(
     db: AsyncSession, demo: Demo, settings: Settings, start: datetime, end: datetime
 ) -> dict[str, Any]:
+    start, end = snap(start, end, ZoneInfo(settings.timezone))
     planted = demo.truth.network(start, end)
     computed = await network(
         db,
@@ -209,24 +211,27 @@ async def _compare_network(
         settings=settings,
         show_names=True,
     )
-    units = {int(u["id"]): {f: u[f] for f in UNIT_FIELDS} for u in computed["units"]}
-    assert units == planted["units"]
+    label = f"{start:%Y-%m-%d}..{end:%Y-%m-%d}"
+    fields = [f for f in UNIT_FIELDS if f != "ei_weighted"]
+    units = {int(u["id"]): {f: u[f] for f in fields} for u in computed["units"]}
+    assert units == {u: {f: v[f] for f in fields} for u, v in planted["units"].items()}, label
     assert (computed["ei_org"], computed["ei_org_expected"]) == (
         planted["ei_org"],
         planted["ei_org_expected"],
-    )
-    organisations = {
-        o["name"]: o["people"] for o in computed.get("organizations", computed.get("orgs", []))
-    }
+    ), label
+    organisations = {o["name"]: (o["people"], o["interactions"]) for o in computed["organizations"]}
     assert organisations == {
-        name: org["people"]
+        name: (org["people"], sum(org["interactions"].values()))
         for name, org in planted["organizations"].items()
         if org["people"] >= MIN_GROUP
-    }
-    breadth = computed["breadth"]
-    buckets = {b["silos"]: b["people"] for b in breadth} if isinstance(breadth, list) else breadth
+    }, label
+    buckets = {b["silos"]: b["people"] for b in computed["breadth"]["buckets"]}
+    assert set(buckets) == set(planted["breadth"]), label
     for bucket, people in planted["breadth"].items():
-        _agrees(buckets[bucket], people, ("breadth", bucket))
+        _agrees(buckets[bucket], people, (label, "breadth", bucket))
+    # The weighted E-I: (E - I) / (E + I) over the unit's interactions across and within.
+    weighted = {int(u["id"]): u["ei_weighted"] for u in computed["units"]}
+    assert weighted == {u: v["ei_weighted"] for u, v in planted["units"].items()}, label
     return planted
 
 

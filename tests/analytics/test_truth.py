@@ -12,11 +12,12 @@ from atoll.demo.truth.adoption import persona
 from atoll.demo.truth.rules import facts
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # a Monday
-# Company (1) > Sales (2, a division) > EMEA (3) > EMEA Team (4); Sales > APAC (5).
-UNITS = {1: (None, 0), 2: (1, 1), 3: (2, 2), 4: (3, 3), 5: (2, 2)}
-# 10, 11: EMEA Team and EMEA (one silo); 12..16: APAC; 17: the division (no silo);
-# 18: no unit; 20, 21: Acme Corp; 22: Beta Ltd.
+# Company (1) > Sales (2, a division) > EMEA (3) > EMEA Team (4); Sales > APAC (5), LATAM (6).
+UNITS = {1: (None, 0), 2: (1, 1), 3: (2, 2), 4: (3, 3), 5: (2, 2), 6: (2, 2)}
+# 10, 11, 30, 31, 32: EMEA Team and EMEA (one silo); 12..16: APAC; 40: LATAM; 17: the
+# division (no silo); 18: no unit; 20, 21: Acme Corp; 22: Beta Ltd.
 WHERE = {10: 4, 11: 3, 12: 5, 13: 5, 14: 5, 15: 5, 16: 5, 17: 2, 18: None}
+WHERE |= {30: 3, 31: 3, 32: 4, 40: 6}
 GUESTS = {20: "Acme Corp", 21: "Acme Corp", 22: "Beta Ltd"}
 
 
@@ -95,23 +96,30 @@ def test_the_rolling_stage_moves_up_at_the_threshold_and_down_below_80_percent()
 
 
 def test_e_i_its_expected_value_and_the_organisation_s_e_i() -> None:
-    # EMEA: 10, 11 (2 people); APAC: 12..16 (5 people); N = 7.
+    # EMEA: 10, 11, 30, 31, 32; APAC: 12..16; LATAM: 40 alone, under the floor: left out of
+    # every figure. N = 10.
     acts = [("comment", 12, 13, 0), ("comment", 13, 12, 1)]  # an internal tie of APAC
     acts += [("comment", 14, 15, 0), ("comment", 15, 14, 1)]  # another
-    acts += [("comment", 16, 11, 0), ("reply", 11, 16, 1)]  # an external tie
-    acts += [("comment", 10, 12, 2)]  # one interaction: no tie
+    acts += [("comment", 16, 11, 0), ("reply", 11, 16, 1)]  # a tie across
+    acts += [("comment", 10, 12, 2)]  # one interaction across: no tie
     acts += [("comment", 10, 11, 2), ("comment", 10, 11, 3)]  # EMEA's internal tie
+    acts += [("comment", 30, 31, 2), ("comment", 31, 32, 3)]  # EMEA, no tie
+    acts += [("comment", 40, 12, 2), ("comment", 40, 12, 3)]  # LATAM: not shown
+    acts += [("comment", 20, 12, 4), ("comment", 21, 13, 4)]  # Acme: 2 people, no node
     truth = Truth(plan(acts))
     net = truth.network(T0, T0 + timedelta(days=7))
-    apac = net["units"][5]
+    assert set(net["units"]) == {3, 5}
+    apac, emea = net["units"][5], net["units"][3]
     assert apac["people"] == 5 and (apac["internal_ties"], apac["external_ties"]) == (2, 1)
+    assert (apac["interactions_within"], apac["interactions_across"]) == (4, 3)
     assert apac["ei"] == (1 - 2) / 3
-    assert apac["ei_expected"] == (7 - 2 * 5 + 1) / (7 - 1)
-    assert apac["ei_weighted"] == (3 - 4) / 7  # 3 interactions across, 4 within
-    assert 3 not in net["units"]  # EMEA has 2 people: not shown
-    # Ties: 3 within, 1 across. Pairs: 21 in all, 1 + 10 within, 10 across.
+    assert apac["ei_expected"] == (10 - 2 * 5 + 1) / (10 - 1)
+    assert apac["ei_weighted"] == (3 - 4) / 7
+    assert emea["people"] == 5 and emea["ei"] == 0 and not emea["island"]
+    # Ties: 3 within, 1 across. Pairs of the 10 people: 45, of which 10 + 10 within.
     assert net["ei_org"] == (1 - 3) / 4
-    assert net["ei_org_expected"] == (10 - 11) / 21
+    assert net["ei_org_expected"] == (25 - 20) / 45
+    assert net["organizations"]["Acme Corp"]["people"] == 2
 
 
 def test_personas_and_the_scaled_regular_threshold() -> None:

@@ -22,6 +22,7 @@ while there); an external stands in their organisation. Over a range:
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
@@ -53,15 +54,17 @@ def _ei(external: int, internal: int) -> float | None:
     return (external - internal) / (external + internal) if external + internal else None
 
 
-def silos(
-    plan: Plan, log: Timeline, start: datetime, end: datetime, min_interactions: int
-) -> dict[str, Any]:
-    people: dict[int, set[int]] = defaultdict(set)
-    within: dict[int, int] = defaultdict(int)
-    across: dict[int, int] = defaultdict(int)
-    pairs: dict[tuple[Side, Side], int] = defaultdict(int)
-    org_people: dict[str, set[int]] = defaultdict(set)
-    org_with: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+@dataclass
+class _Silos:
+    people: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    pairs: dict[tuple[Side, Side], int] = field(default_factory=lambda: defaultdict(int))
+    guests: list[tuple[str, int, int]] = field(default_factory=list)  # (org, guest, silo)
+
+
+def _gather(plan: Plan, log: Timeline, start: datetime, end: datetime) -> _Silos:
+    """Who was placed in which silo, the interactions of each pair of placed members, and
+    each guest's interactions with placed members."""
+    out = _Silos()
     for fact in log.between(start, end):
         if fact.scope is None:
             continue
@@ -70,39 +73,43 @@ def silos(
         assert target is not None
         for person, node in ((actor, a), (target, b)):
             if node is not None and node[0] == "silo":
-                people[node[1]].add(person)
-            elif node is not None:
-                org_people[node[1]].add(person)
-        if a is not None and b is not None and a[0] == "org" and b[0] == "silo":
-            org_with[a[1]][b[1]] += 1
-        if a is not None and b is not None and b[0] == "org" and a[0] == "silo":
-            org_with[b[1]][a[1]] += 1
-        if a is None or b is None or a[0] != "silo" or b[0] != "silo":
-            continue
-        if a == b:
-            within[a[1]] += 1
-        else:
-            across[a[1]] += 1
-            across[b[1]] += 1
-        x: Side = (actor, a[1])
-        y: Side = (target, b[1])
-        pairs[(min(x, y), max(x, y))] += 1
+                out.people[node[1]].add(person)
+        if a is not None and b is not None and a[0] == "silo" and b[0] == "silo":
+            x: Side = (actor, a[1])
+            y: Side = (target, b[1])
+            out.pairs[(min(x, y), max(x, y))] += 1
+        elif a is not None and b is not None and {a[0], b[0]} == {"silo", "org"}:
+            guest, org, silo = (actor, a[1], b[1]) if a[0] == "org" else (target, b[1], a[1])
+            out.guests.append((org, guest, silo))
+    return out
+
+
+def silos(
+    plan: Plan, log: Timeline, start: datetime, end: datetime, min_interactions: int
+) -> dict[str, Any]:
+    found = _gather(plan, log, start, end)
+    # Silos under the floor are left out of every figure (their people, interactions and
+    # ties, and the network's size N), so that no subtraction gives them back.
+    shown = {silo: people for silo, people in found.people.items() if len(people) >= MIN_GROUP}
+    within: dict[int, int] = defaultdict(int)
+    across: dict[int, int] = defaultdict(int)
     internal: dict[int, int] = defaultdict(int)
     external: dict[int, int] = defaultdict(int)
-    for (x, y), n in pairs.items():
-        if n < min_interactions:
+    for (x, y), n in found.pairs.items():
+        if x[1] not in shown or y[1] not in shown:
             continue
+        tie = n >= min_interactions
         if x[1] == y[1]:
-            internal[x[1]] += 1
-        else:
-            external[x[1]] += 1
-            external[y[1]] += 1
-    sizes = {silo: len(members) for silo, members in people.items()}
-    total = sum(sizes.values())
-    units = {}
-    for silo, n in sizes.items():
-        if n < MIN_GROUP:
+            within[x[1]] += n
+            internal[x[1]] += tie
             continue
+        for silo in (x[1], y[1]):
+            across[silo] += n
+            external[silo] += tie
+    total = sum(len(people) for people in shown.values())
+    units = {}
+    for silo, people in shown.items():
+        n = len(people)
         units[silo] = {
             "people": n,
             "interactions_within": within[silo],
@@ -115,13 +122,17 @@ def silos(
             "island": external[silo] == 0,
         }
     all_pairs = total * (total - 1) // 2
-    pairs_within = sum(n * (n - 1) // 2 for n in sizes.values())
-    ties_across = sum(external.values()) // 2
-    ties_within = sum(internal.values())
+    pairs_within = sum(len(p) * (len(p) - 1) // 2 for p in shown.values())
+    org_people: dict[str, set[int]] = defaultdict(set)
+    org_with: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for org, guest, silo in found.guests:
+        if silo in shown:
+            org_people[org].add(guest)
+            org_with[org][silo] += 1
     return {
         "units": units,
         "people": total,
-        "ei_org": _ei(ties_across, ties_within),
+        "ei_org": _ei(sum(external.values()) // 2, sum(internal.values())),
         "ei_org_expected": (all_pairs - 2 * pairs_within) / all_pairs if all_pairs else None,
         "organizations": {
             name: {"people": len(members), "interactions": dict(org_with[name])}
@@ -130,11 +141,11 @@ def silos(
     }
 
 
-def breadth(plan: Plan, log: Timeline, end: datetime, zone: tzinfo) -> dict[str, int]:
+def breadth(plan: Plan, log: Timeline, start: datetime, end: datetime, zone: tzinfo) -> Any:
     """The distribution of members by the number of other silos they worked with (2 or
-    more interactions each) in the last 4 weeks of the range."""
+    more interactions each) in the last 4 weeks of the range (the range, when shorter)."""
     last_day = calendar.local_day(end - timedelta(microseconds=1), zone)
-    since = calendar.midnight(last_day - timedelta(days=BREADTH_DAYS - 1), zone)
+    since = max(start, calendar.midnight(last_day - timedelta(days=BREADTH_DAYS - 1), zone))
     seen: set[int] = set()
     counts: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for fact in log.between(since, end):
@@ -169,5 +180,5 @@ def network(
     return (
         {"from": start, "to": end}
         | silos(plan, log, start, end, min_interactions)
-        | {"breadth": breadth(plan, log, end, zone)}
+        | {"breadth": breadth(plan, log, start, end, zone)}
     )
