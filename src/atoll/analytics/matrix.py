@@ -69,7 +69,11 @@ async def unit_subtree(session: AsyncSession, unit_id: int) -> Select[tuple[int]
 async def _filters(
     session: AsyncSession, start: datetime, end: datetime, unit_id: int | None
 ) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = [Interaction.at >= start, Interaction.at < end]
+    where: list[ColumnElement[bool]] = [
+        Interaction.at >= start,
+        Interaction.at < end,
+        Interaction.scope.in_(SCOPES),
+    ]
     if unit_id is not None:
         units = await unit_subtree(session, unit_id)
         where.append(Interaction.actor_unit_id.in_(units) | Interaction.target_unit_id.in_(units))
@@ -220,7 +224,7 @@ async def _span_sums(
             people(start),
             people(since),
         )
-        .where(i.at >= since, i.at < min(span.end, as_utc(end)))
+        .where(i.at >= since, i.at < min(span.end, as_utc(end)), i.scope.in_(SCOPES))
         .group_by(i.scope, i.new_tie)
     )
     cells: dict[tuple[str, str], tuple[int, int, int]] = {}
@@ -252,6 +256,8 @@ async def _whole_months(
     range_key = periods[0].key
     out: dict[str, SpanCounts] = {key: ({}, 0, 0) for key, _, _ in whole}
     for row in await months.counts_of(session, whole):
+        if row.scope not in SCOPES:  # the grid's rows only
+            continue
         cells, seen_in_range, seen_in_period = out[row.month]
         before_range = row.prev_month < range_key
         before_month = row.prev_month < row.month

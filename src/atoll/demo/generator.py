@@ -2,9 +2,12 @@
 departments and teams, people with titles and skills, customers and partners with their
 guests, spaces of every kind, and months of history that follow the adoption journey (first
 within silos, then across them, then with externals). Deterministic for a seed and an end
-date. Rows are planned in memory and written in bulk; the interaction log is written as
-``record_interaction`` would have written it live, and the generator's own tally of it (the
-ground truth) comes back with the result.
+date. Rows are planned in memory and written in bulk; the interaction log is written with
+what ``record_interaction`` would have known live (both sides' unit, kind and organisation
+at that moment) and then classified by the analytics domain's own rebuild of the log. The
+plain facts of everything made are kept (``plan.py``), and the ground truth computed from
+them by an independent implementation of the rules (``truth/``) comes back with the
+result.
 
 The landmarks the README and the browser tests use are always there: the admin
 admin@northwind.example, the member ana.silva@northwind.example, the guests
@@ -172,9 +175,16 @@ async def do_create_demo(
     await writer.insert_rows(session, "activity_day", days)
     progress("activity", 1, 1)
     await writer.move_sequences(session)
-    from atoll.analytics.queries import rebuild_ties
+    # The log's rows carry what record_interaction knows from the world; the analytics
+    # domain classifies them (silos, scope, new ties and the helpers), as it would live.
+    from atoll.analytics.ties import rebuild_log
 
-    changed = await rebuild_ties(session, lookback_days=lookback_days)
+    rebuilt = await rebuild_log(
+        session,
+        silo_level=silo_level,
+        lookback_days=lookback_days,
+        progress=lambda done, total: progress("interaction log", done, total),
+    )
     from atoll.search.index import reindex
 
     await reindex(session, progress=progress)
@@ -189,7 +199,7 @@ async def do_create_demo(
         months_count=months,
         silo_level=silo_level,
         lookback_days=lookback_days,
-        ties_changed_by_rebuild=changed,
+        rows_classified_by_rebuild=rebuilt.scopes,
     )
     return DemoResult(
         created=True,
