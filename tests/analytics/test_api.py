@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from atoll import tasks
 from atoll.analytics.matrix import value_matrix
 from atoll.analytics.models import InteractionMonth
+from atoll.analytics.periods import midnight
 from atoll.kit.settings import Settings
 from atoll.people.models import Person
 from tests.analytics.helpers import act, day, org, people
@@ -59,14 +60,19 @@ async def test_admins_and_analysts_may_open_it(
     admin = await make_person(db, role="admin")
     analyst = await _analyst(db)
     for person in (admin, analyst):
-        r = await client.get(f"{API}/{view}", headers=await auth_headers(client, person))
+        headers = await auth_headers(client, person)
+        before = datetime.now(UTC)
+        r = await client.get(f"{API}/{view}", headers=headers)
+        after = datetime.now(UTC)
         assert r.status_code == 200, r.text
         body = r.json()
-        # The default range: the last 12 calendar months up to now, the current one so far.
+        # The default range: the last 12 calendar months up to the end of today (UTC here).
         start = datetime.fromisoformat(body["from"])
         end = datetime.fromisoformat(body["to"])
-        assert abs((datetime.now(UTC) - end).total_seconds()) < 60
-        months = (end.year - start.year) * 12 + end.month - start.month
+        ends = {midnight(moment.date() + timedelta(days=1)) for moment in (before, after)}
+        assert end in ends
+        last = end - timedelta(days=1)
+        months = (last.year - start.year) * 12 + last.month - start.month
         assert (start.day, start.hour, start.minute, months) == (1, 0, 0, 11)
 
 

@@ -4,7 +4,7 @@ network, adoption. Each answers CSV instead when the client sends ``Accept: text
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.analytics import csv as analytics_csv
 from atoll.analytics import queries, service
-from atoll.analytics.periods import months_back
+from atoll.analytics.periods import local_day, midnight, months_back, snap
 from atoll.analytics.policy import can_view_analytics
 from atoll.analytics.schemas import AdoptionOut, NetworkOut, ValueMatrixOut
 from atoll.http.idempotency import IdempotentRoute
@@ -37,16 +37,18 @@ From = Annotated[
     Query(
         alias="from",
         max_length=40,
-        description="Start of the range: a date (its midnight, UTC) or an RFC 3339 time. "
-        "Default: a year before 'to'.",
+        description="Start of the range: a date or an RFC 3339 time, snapped back to the "
+        "start of its day in the organisation's time zone (ATOLL_TIMEZONE). Default: the "
+        "first day of the month eleven months before 'to'.",
     ),
 ]
 To = Annotated[
     str | None,
     Query(
         max_length=40,
-        description="End of the range, excluded: an RFC 3339 time, or a date (the range then "
-        "includes that whole day). Default: now.",
+        description="End of the range: a date (the range then includes that whole day) or an "
+        "RFC 3339 time, snapped forward to the next midnight in the organisation's time zone. "
+        "Default: the end of today.",
     ),
 ]
 UnitId = Annotated[
@@ -65,14 +67,14 @@ def analyst(viewer: Person) -> Person:
     return viewer
 
 
-def _moment(field: str, value: str, *, end: bool) -> datetime:
-    """A date or an RFC 3339 time (a time without offset is UTC)."""
+def _moment(field: str, value: str, *, end: bool, zone: tzinfo) -> datetime:
+    """A date (its midnight in ``zone``; for an end, the next one) or an RFC 3339 time (a time
+    without offset is UTC)."""
     text = value.strip()
     try:
         if len(text) == 10:
             day = date.fromisoformat(text)
-            moment = datetime.combine(day, time(0), tzinfo=UTC)
-            return moment + timedelta(days=1) if end else moment
+            return midnight(day + timedelta(days=1) if end else day, zone)
         return as_utc(datetime.fromisoformat(text))
     except (ValueError, OverflowError):
         raise Invalid.field(
@@ -80,16 +82,17 @@ def _moment(field: str, value: str, *, end: bool) -> datetime:
         ) from None
 
 
-def time_range(start: str | None, end: str | None) -> tuple[datetime, datetime]:
-    """The range asked for: default the last 12 calendar months up to now (the current one so
-    far), as on the analytics page — whole months, which the value matrix reads from its
-    monthly counts; at most 5 years."""
-    stop = _moment("to", end, end=True) if end else utcnow()
+def time_range(start: str | None, end: str | None, zone: tzinfo = UTC) -> tuple[datetime, datetime]:
+    """The range asked for, snapped to whole days of ``zone`` (``periods.snap``): default the
+    last 12 calendar months up to the end of today (the current one so far), as on the
+    analytics page — whole months, which the value matrix reads from its monthly counts; at
+    most 5 years."""
     try:
+        stop = _moment("to", end, end=True, zone=zone) if end else utcnow()
         if start:
-            begin = _moment("from", start, end=False)
+            begin = _moment("from", start, end=False, zone=zone)
         else:
-            begin = datetime.combine(months_back(stop.date(), DEFAULT_MONTHS), time(), UTC)
+            begin = midnight(months_back(local_day(stop, zone), DEFAULT_MONTHS), zone)
     except (OverflowError, ValueError):
         raise Invalid.field("to", "is too early for a year-long default range") from None
     for field, moment in (("from", begin), ("to", stop)):
@@ -99,7 +102,11 @@ def time_range(start: str | None, end: str | None) -> tuple[datetime, datetime]:
         raise Invalid.field("from", "must be before 'to'")
     if stop - begin > MAX_SPAN:
         raise Invalid.field("to", "the range may be at most 5 years long")
-    return begin, stop
+    try:
+        return snap(begin, stop, zone)
+    except (OverflowError, ValueError):
+        message = f"must be between the years {FIRST_YEAR} and {LAST_YEAR}"
+        raise Invalid.field("to", message) from None
 
 
 def unit_of(value: str | None) -> int | None:
@@ -140,7 +147,7 @@ async def get_value_matrix(
     existing/new tie, with interactions, distinct ties and shares), the stage, and the same
     period by period (the journey). Figures over fewer than 5 people are null."""
     analyst(viewer)
-    begin, stop = time_range(start, to)
+    begin, stop = time_range(start, to, settings.zone)
     data = await queries.value_matrix(
         db, start=begin, end=stop, unit_id=unit_of(unit_id), period=period, settings=settings
     )
@@ -169,7 +176,7 @@ async def get_network(
     organisation most; network breadth over the last 4 weeks of the range. With ``unit_id``:
     the interactions in which someone of that unit took part, and the bridges of that unit."""
     analyst(viewer)
-    begin, stop = time_range(start, to)
+    begin, stop = time_range(start, to, settings.zone)
     data = await queries.network(
         db,
         start=begin,
@@ -197,7 +204,7 @@ async def get_adoption(
     and questions answered with the median time to a first answer (by members and by
     externals)."""
     analyst(viewer)
-    begin, stop = time_range(start, to)
+    begin, stop = time_range(start, to, settings.zone)
     data = await queries.adoption(db, start=begin, end=stop, settings=settings)
     export = (db, viewer, "adoption", {"from": begin, "to": stop})
     return _answer(request, data, analytics_csv.adoption_csv, export)

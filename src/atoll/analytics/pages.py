@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -20,7 +20,7 @@ from fastapi.responses import Response
 
 from atoll.analytics import csv as analytics_csv
 from atoll.analytics import queries, service
-from atoll.analytics.periods import months_back
+from atoll.analytics.periods import local_day, midnight, months_back
 from atoll.analytics.policy import MIN_GROUP, can_view_analytics
 from atoll.http.request import DB, AppSettings
 from atoll.http.templating import render
@@ -57,22 +57,23 @@ def check_viewer(viewer: Person) -> None:
 @dataclass(frozen=True)
 class Filters:
     """What the page shows, read from its query string: the days ``first``..``last``
-    (inclusive, UTC), a unit or the whole organisation, the journey's period and the level of
-    the tree the network compares."""
+    (inclusive, in the organisation's time zone ``zone``), a unit or the whole organisation,
+    the journey's period and the level of the tree the network compares."""
 
     first: date
     last: date
     unit: Unit | None
     period: str
     level: int
+    zone: tzinfo = UTC
 
     @property
     def start(self) -> datetime:
-        return datetime.combine(self.first, time(0), tzinfo=UTC)
+        return midnight(self.first, self.zone)
 
     @property
     def end(self) -> datetime:  # exclusive: the midnight after the last day
-        return datetime.combine(self.last + timedelta(days=1), time(0), tzinfo=UTC)
+        return midnight(self.last + timedelta(days=1), self.zone)
 
     def values(self) -> dict[str, str]:
         return {
@@ -88,7 +89,7 @@ class Filters:
         return urlencode({**self.values(), **changes})
 
 
-def _day(field: str, value: str) -> date | None:
+def _day(field: str, value: str, zone: tzinfo = UTC) -> date | None:
     value = value.strip()
     if not value:
         return None
@@ -97,7 +98,7 @@ def _day(field: str, value: str) -> date | None:
             return date.fromisoformat(value + "-01")
         if len(value) == 10:
             return date.fromisoformat(value)
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC).date()
+        return local_day(datetime.fromisoformat(value.replace("Z", "+00:00")), zone)
     except (ValueError, OverflowError):
         raise Invalid.field(field, "must be a date like 2026-03-31") from None
 
@@ -116,12 +117,12 @@ async def read_filters(
     db: DB, settings: Settings, *, start: str, end: str, unit_id: str, period: str, level: str
 ) -> Filters:
     """Check the query string; every mistake is an ``Invalid`` naming the field."""
-    today = utcnow().date()
-    last = _day("to", end) or today
+    today = local_day(utcnow(), settings.zone)
+    last = _day("to", end, settings.zone) or today
     _check_year("to", last)
     if len(end.strip()) == 7:  # a whole month
         last = _last_of_month(last)
-    first = _day("from", start) or months_back(last, DEFAULT_MONTHS)
+    first = _day("from", start, settings.zone) or months_back(last, DEFAULT_MONTHS)
     _check_year("from", first)
     if first > last:
         raise Invalid.field("from", "must be on or before the 'to' date")
@@ -142,7 +143,9 @@ async def read_filters(
         unit = await db.get(Unit, int(text)) if number else None
         if unit is None:
             raise Invalid.field("unit_id", "no such unit; choose one from the list")
-    return Filters(first=first, last=last, unit=unit, period=period, level=depth)
+    return Filters(
+        first=first, last=last, unit=unit, period=period, level=depth, zone=settings.zone
+    )
 
 
 def share_text(share: float | None) -> str:
@@ -315,7 +318,7 @@ async def analytics_page(
             "adoption": await adoption_of(db, settings, filters),
         }
     )
-    today = utcnow().date()
+    today = local_day(utcnow(), settings.zone)
     ctx.update(
         filters=filters,
         name=name,

@@ -1,13 +1,16 @@
-"""Calendar periods (ISO weeks and months, in UTC) and the SQL that buckets a timestamp into
-them, the same on SQLite and PostgreSQL.
+"""Calendar periods (ISO weeks and months) and days in the organisation's time zone
+(``ATOLL_TIMEZONE``, default UTC), and the SQL that buckets a timestamp into UTC periods, the
+same on SQLite and PostgreSQL.
 
 A period is keyed by the ISO date of its first day ("2026-03-01" for March 2026, the Monday
-"2026-03-09" for ISO week 2026-W11): both databases produce that string from a timestamp."""
+"2026-03-09" for ISO week 2026-W11). Its bounds are the midnights of that zone, as UTC
+instants. Every analytics range is snapped to those midnights (``snap``): a range always
+holds whole days of the organisation, so two ranges a millisecond apart are the same range."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, Literal
 
 from sqlalchemy import TIMESTAMP, cast, func, literal_column
@@ -48,19 +51,40 @@ def label_of(first_day: date, period: str) -> str:
     return f"{year:04d}-W{week:02d}"
 
 
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=UTC)
+def midnight(day: date, zone: tzinfo = UTC) -> datetime:
+    """The instant (UTC) the day begins in ``zone``."""
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
 
 
-def spans(start: datetime, end: datetime, period: str) -> list[Span]:
-    """The periods that overlap [start, end), in order."""
+def local_day(moment: datetime, zone: tzinfo = UTC) -> date:
+    """The calendar day ``moment`` falls on in ``zone``."""
+    return as_utc(moment).astimezone(zone).date()
+
+
+def snap(start: datetime, end: datetime, zone: tzinfo = UTC) -> tuple[datetime, datetime]:
+    """[start, end) widened to whole days of ``zone``: ``start`` back to the midnight at or
+    before it, ``end`` forward to the midnight at or after it."""
+    first = midnight(local_day(start, zone), zone)
+    last = midnight(local_day(end, zone), zone)
+    if last < as_utc(end):
+        last = midnight(local_day(end, zone) + timedelta(days=1), zone)
+    return first, last
+
+
+def spans(start: datetime, end: datetime, period: str, zone: tzinfo = UTC) -> list[Span]:
+    """The periods of ``zone`` that overlap [start, end), in order."""
     start, end = as_utc(start), as_utc(end)
     out: list[Span] = []
-    first = period_start(start.date(), period)
-    while _midnight(first) < end:
+    first = period_start(local_day(start, zone), period)
+    while midnight(first, zone) < end:
         following = next_start(first, period)
         out.append(
-            Span(first.isoformat(), label_of(first, period), _midnight(first), _midnight(following))
+            Span(
+                first.isoformat(),
+                label_of(first, period),
+                midnight(first, zone),
+                midnight(following, zone),
+            )
         )
         first = following
     return out

@@ -9,6 +9,7 @@ import ipaddress
 import secrets
 from functools import cache, cached_property
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -91,6 +92,11 @@ class Settings(BaseSettings):
         le=1000,
         description="Interactions in the range that make a tie in the network (the E-I "
         "indexes, the bridges).",
+    )
+    timezone: str = Field(
+        "UTC",
+        description="The organisation's time zone (an IANA name such as Europe/Berlin): the "
+        "days, weeks and months of analytics.",
     )
     analytics_show_names: bool = Field(
         True, description="Name the people who bridge silos (to admins and analysts only)."
@@ -250,6 +256,22 @@ class Settings(BaseSettings):
         if value.startswith("sqlite:///"):
             return "sqlite+aiosqlite:///" + value.removeprefix("sqlite:///")
         return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r}: use an IANA name like Europe/Berlin"
+            ) from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The organisation's time zone (``ATOLL_TIMEZONE``)."""
+        return ZoneInfo(self.timezone)
 
     @field_validator("trusted_proxies")
     @classmethod
