@@ -112,6 +112,7 @@ async def _compare_matrix(
     period: str,
     unit_id: int | None = None,
 ) -> dict[str, Any]:
+    start, end = snap(start, end, ZoneInfo(settings.timezone))  # as the API does
     planted = demo.truth.value_matrix(start, end, period=period, unit_id=unit_id)
     computed = await value_matrix(
         db, start=start, end=end, unit_id=unit_id, period=period, settings=settings
@@ -201,7 +202,7 @@ UNIT_FIELDS = (
 async def _compare_network(
     db: AsyncSession, demo: Demo, settings: Settings, start: datetime, end: datetime
 ) -> dict[str, Any]:
-    start, end = snap(start, end, ZoneInfo(settings.timezone))
+    start, end = snap(start, end, ZoneInfo(settings.timezone))  # as the API does
     planted = demo.truth.network(start, end)
     computed = await network(
         db,
@@ -258,6 +259,7 @@ def _shown(value: Any, people: int) -> Any:
 async def _compare_adoption(
     db: AsyncSession, demo: Demo, settings: Settings, start: datetime, end: datetime
 ) -> dict[str, Any]:
+    start, end = snap(start, end, ZoneInfo(settings.timezone))  # as the API does
     planted = demo.truth.adoption(start, end)
     computed = await adoption(db, start=start, end=end, settings=settings)
     label = f"{start:%Y-%m-%d}..{end:%Y-%m-%d}"
