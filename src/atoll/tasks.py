@@ -1,8 +1,9 @@
 """Housekeeping that runs in every server process: close situation rooms whose time is up,
-count the interaction log's months that have closed (what the value matrix sums), recompute
-the analytics networks that people look at and that have gone stale (a few per round), prune the
-event log past its retention and the sign-in counters past their window, and purge the posts
-and comments deleted more than ``ATOLL_RESTORE_DAYS`` ago (with their attachments' files).
+count the interaction log's months and weeks that have closed in the organisation's time zone
+(what the value matrix sums), recompute the analytics networks that people look at and that
+have gone stale (a few per round), prune the event log past its retention and the sign-in
+counters past their window, and purge the posts and comments deleted more than
+``ATOLL_RESTORE_DAYS`` ago (with their attachments' files).
 
 The daily digests of unread notifications go out from here too (a round at most every ten
 minutes; each person gets at most one digest a day, however many processes run it).
@@ -17,12 +18,13 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from atoll import mail
-from atoll.analytics.months import do_fill_closed_months
+from atoll.analytics.months import UTC_ZONE, do_fill_closed_months
 from atoll.analytics.network import compute_snapshot
 from atoll.analytics.network_store import do_refresh_networks
 from atoll.conversations.attachments import Storage
@@ -48,6 +50,7 @@ async def run_once(
     restore_days: int = RESTORE_DAYS,
     storage: Storage | None = None,
     now: datetime | None = None,
+    zone: ZoneInfo = UTC_ZONE,
 ) -> None:
     async with maker() as session:
         closed = await do_close_due_situation_rooms(session)
@@ -55,10 +58,10 @@ async def run_once(
     if closed:
         log.info("archived %d situation room(s) whose time was up", closed)
     async with maker() as session:
-        counted = await do_fill_closed_months(session)
+        counted = await do_fill_closed_months(session, zone=zone)
         await session.commit()
     if counted:
-        log.info("counted %d closed month(s) of the interaction log", counted)
+        log.info("counted %d closed month(s) and week(s) of the interaction log", counted)
     async with maker() as session:
         refreshed = await do_refresh_networks(session, compute_snapshot)
         await session.commit()
@@ -133,6 +136,7 @@ async def housekeeping(
     login_window_seconds: int = LOGIN_WINDOW_SECONDS,
     restore_days: int = RESTORE_DAYS,
     storage: Storage | None = None,
+    zone: ZoneInfo = UTC_ZONE,
 ) -> None:
     """``run_once`` every ``interval`` seconds, and a round of digests every
     ``DIGEST_ROUND_SECONDS`` (the first at once)."""
@@ -145,6 +149,7 @@ async def housekeeping(
                 login_window_seconds=login_window_seconds,
                 restore_days=restore_days,
                 storage=storage,
+                zone=zone,
             )
             now = time.monotonic()
             if last_digests is None or now - last_digests >= DIGEST_ROUND_SECONDS:
@@ -166,6 +171,7 @@ async def running(
     login_window_seconds: int = LOGIN_WINDOW_SECONDS,
     restore_days: int = RESTORE_DAYS,
     storage: Storage | None = None,
+    zone: ZoneInfo = UTC_ZONE,
 ) -> AsyncIterator[None]:
     task = asyncio.create_task(
         housekeeping(
@@ -175,6 +181,7 @@ async def running(
             login_window_seconds=login_window_seconds,
             restore_days=restore_days,
             storage=storage,
+            zone=zone,
         ),
         name="atoll-housekeeping",
     )

@@ -112,7 +112,10 @@ async def test_value_matrix_answers_what_the_log_says(
     )
     assert r.status_code == 200, r.text
     assert r.json()["unit_id"] == str(emea)
-    assert r.json()["people"] == 4 and r.json()["suppressed"] is True  # ana, bea, cid, xan
+    # EMEA's people: ana and bea (never their counterparts cid and xan): withheld, the
+    # count of people too.
+    assert r.json()["people"] is None and r.json()["suppressed"] is True
+    assert r.json()["total"] is None and r.json()["timezone"] == "UTC"
 
 
 async def test_reading_the_matrix_writes_nothing_and_counts_unstored_months_from_the_log(
@@ -147,7 +150,8 @@ async def test_reading_the_matrix_writes_nothing_and_counts_unstored_months_from
     assert await db.scalar(select(func.count()).select_from(InteractionMonth)) == 0
 
     await tasks.run_once(app.state.sessionmaker)  # housekeeping counts the closed months
-    stored_months = set((await db.execute(select(InteractionMonth.month))).scalars())
+    m = InteractionMonth
+    stored_months = set((await db.execute(select(m.month).where(m.period == "month"))).scalars())
     assert stored_months == {f"2026-0{m}-01" for m in range(3, 8)}
     stored = await client.get(url, headers=headers)
     assert stored.json() == unstored.json()
@@ -165,10 +169,11 @@ async def test_csv_answers(client: httpx.AsyncClient, db: AsyncSession) -> None:
     assert r.status_code == 200
     assert r.headers["content-type"] == "text/csv; charset=utf-8"
     rows = list(csv.DictReader(io.StringIO(r.text)))
-    assert len(rows) == 6 * 2 + 6  # March and April, then the totals
-    assert [r["period"] for r in rows[::6]] == ["2026-03", "2026-04", "total"]
+    assert len(rows) == 6 * 2 + 6 + 2 + 2 + 1  # March, April, the range, apart, limits, zone
+    assert [r["period"] for r in rows[:18:6]] == ["2026-03", "2026-04", "total"]
     assert rows[0]["scope"] == "within" and rows[0]["interactions"] == ""  # 2 people: withheld
-    assert rows[-1]["people"] == "2" and rows[-1]["suppressed"] == "true"
+    assert rows[17]["people"] == "" and rows[17]["suppressed"] == "true"
+    assert rows[-1]["section"] == "timezone" and rows[-1]["period"] == "UTC"
 
     r = await client.get(f"{API}/network?{MARCH}", headers=headers)
     assert r.status_code == 200 and r.headers["content-type"] == "text/csv; charset=utf-8"

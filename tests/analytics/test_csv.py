@@ -5,50 +5,12 @@ from __future__ import annotations
 import csv
 import io
 
-from atoll.analytics.csv import adoption_csv, network_csv, value_matrix_csv
+from atoll.analytics.csv import adoption_csv, network_csv
 
 
 def _rows(text: str) -> list[list[str]]:
     assert text.endswith("\r\n")
     return list(csv.reader(io.StringIO(text)))
-
-
-def _cells(n: int | None) -> list[dict[str, object]]:
-    return [
-        {"scope": s, "tie": t, "interactions": n, "ties": n, "share": None if n is None else 0.5}
-        for s in ("within", "across", "external")
-        for t in ("existing", "new")
-    ]
-
-
-def test_value_matrix_rows_per_period_then_totals() -> None:
-    shown = {"total": 12, "people": 7, "suppressed": False, "stage": "cultural"}
-    hidden = {"total": None, "people": 2, "suppressed": True, "stage": None}
-    data = {
-        "from": "2026-03-01T00:00:00Z",
-        **shown,
-        "cells": _cells(2),
-        "journey": [
-            {"period": "2026-03", "start": "2026-03-01T00:00:00Z", **hidden, "cells": _cells(None)}
-        ],
-    }
-    rows = _rows(value_matrix_csv(data))
-    assert rows[0] == [
-        "period", "start", "scope", "tie", "interactions", "ties", "share",
-        "total", "people", "suppressed", "stage",
-    ]  # fmt: skip
-    assert rows[1] == ["2026-03", "2026-03-01T00:00:00Z", "within", "existing"] + [""] * 4 + [
-        "2",
-        "true",
-        "",
-    ]
-    assert rows[7] == ["total", "2026-03-01T00:00:00Z", "within", "existing", "2", "2", "0.5"] + [
-        "12",
-        "7",
-        "false",
-        "cultural",
-    ]
-    assert len(rows) == 1 + 6 + 6
 
 
 def test_network_carries_every_section_and_defuses_formulas() -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import column, func, insert, select, table
 
 from atoll import migrate
 from atoll.analytics.models import Interaction, InteractionMonth
@@ -131,8 +131,12 @@ async def _old_log(engine: Any, rows: list[Old], *, level: int) -> None:
         await conn.execute(
             insert(Interaction.__table__), [_old_row(row, SILO_AT[level]) for row in rows]
         )
+        old_months = table(  # as it was at 0021 (migration 0025 adds its calendar)
+            "interaction_month",
+            *(column(c) for c in ("month", "scope", "new_tie", "side", "prev_month", "count")),
+        )
         await conn.execute(
-            insert(InteractionMonth.__table__),
+            insert(old_months),
             [
                 {
                     "month": "2026-01-01",

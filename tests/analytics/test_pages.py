@@ -202,7 +202,7 @@ async def test_filters_change_the_figures(client: httpx.AsyncClient, db: AsyncSe
     assert f'<option value="{platform.id}" selected>' in small.text
     # The range: nothing happened in 2020.
     empty = await client.get("/analytics", params={"from": "2020-01-01", "to": "2020-12-31"})
-    assert island(empty.text)["matrix"]["total"] is None  # fewer than 5 people: withheld
+    assert island(empty.text)["matrix"]["total"] == 0  # about no one: nothing to withhold
     assert "hidden" in empty.text
 
 
@@ -232,7 +232,7 @@ async def test_csv_downloads(client: httpx.AsyncClient, db: AsyncSession) -> Non
     w = await world(db)
     await sign_in(client, w["analyst"].email)
     heads = {
-        "value-matrix": ["period", "start", "scope", "tie", "interactions", "ties", "share"],
+        "value-matrix": ["section", "period", "start", "end", "partial", "scope", "tie"],
         "network": ["section", "id", "name", "to_id", "to_name", "people", "interactions"],
         "adoption": ["series", "period", "start", "active", "contributors"],
     }
@@ -248,10 +248,10 @@ async def test_csv_downloads(client: httpx.AsyncClient, db: AsyncSession) -> Non
         rows = _rows(answer.text)
         assert rows[0][: len(head)] == head
     matrix = _rows((await client.get("/analytics/value-matrix.csv?period=week")).text)
-    periods = {row[0] for row in matrix[1:]}
+    periods = {row[1] for row in matrix[1:] if row[0] in ("journey", "range")}
     assert "total" in periods and all(p == "total" or "-W" in p for p in periods)
-    total = [row for row in matrix[1:] if row[0] == "total"]
-    assert len(total) == 6 and sum(int(row[4]) for row in total) == 5 + 3
+    total = [row for row in matrix[1:] if row[0] == "range"]
+    assert len(total) == 6 and sum(int(row[7]) for row in total) == 5 + 3
 
 
 @pytest.mark.parametrize(
@@ -392,7 +392,7 @@ async def test_a_new_organisation_gets_empty_states(
     await sign_in(client, admin.email)
     page = await client.get("/analytics")
     assert page.status_code == 200
-    assert "Figures for the organisation are hidden: fewer than 5 people" in page.text
+    assert "No interactions in the organisation in this period." in page.text
     assert "No one connected different units in this period." in page.text
     assert "Readers and contributors are hidden: fewer than 5 people were active." in page.text
     assert island(page.text)["network"]["units"] == []

@@ -10,8 +10,11 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 VALUE_MATRIX_COLUMNS = (
+    "section",
     "period",
     "start",
+    "end",
+    "partial",
     "scope",
     "tie",
     "interactions",
@@ -21,6 +24,7 @@ VALUE_MATRIX_COLUMNS = (
     "people",
     "suppressed",
     "stage",
+    "rolling_stage",
 )
 NETWORK_COLUMNS = (
     "section",
@@ -69,33 +73,40 @@ def _write(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return out.getvalue()
 
 
-def _matrix_rows(label: str, start: Any, entry: dict[str, Any]) -> list[list[Any]]:
+def _matrix_rows(section: str, label: str, entry: dict[str, Any]) -> list[list[Any]]:
+    head = [section, label, entry["start"], entry["end"], entry.get("partial")]
+    tail = [entry["total"], entry["people"], entry["suppressed"], entry["stage"]]
     return [
-        [
-            label,
-            start,
-            c["scope"],
-            c["tie"],
-            c["interactions"],
-            c["ties"],
-            c["share"],
-            entry["total"],
-            entry["people"],
-            entry["suppressed"],
-            entry["stage"],
-        ]
+        [*head, c["scope"], c["tie"], c["interactions"], c["ties"], c["share"], *tail]
+        + [entry.get("rolling_stage")]
         for c in entry["cells"]
     ]
 
 
 def value_matrix_csv(data: dict[str, Any]) -> str:
-    """One row per period and cell (the journey), then the six cells of the whole range with
-    period "total"."""
+    """Everything the value matrix shows, a ``section`` per kind of row: "journey", one row
+    per period and cell (with ``partial`` and, by week, the ``rolling_stage``); "range", the
+    six cells of the whole range (period "total"); "apart", the interactions and people of
+    the scopes reported beside the grid; "threshold", each stage's threshold (in ``share``);
+    "timezone", the zone the periods are of (in ``period``)."""
+    span = {"start": data["from"], "end": data["to"]}
     rows: list[list[Any]] = []
     for entry in data["journey"]:
-        rows += _matrix_rows(entry["period"], entry["start"], entry)
-    rows += _matrix_rows("total", data["from"], data)
-    return _write(VALUE_MATRIX_COLUMNS, rows)
+        rows += _matrix_rows("journey", entry["period"], entry)
+    rows += _matrix_rows("range", "total", data | span)
+    blank = [None] * 8
+    for scope, figures in data["apart"].items():
+        shown = figures["people"] is not None or figures["interactions"] is not None
+        rows.append(
+            ["apart", "total", data["from"], data["to"], None, scope, None]
+            + [figures["interactions"], None, None, None, figures["people"], not shown]
+            + [None, None]
+        )
+    for scope, threshold in data["thresholds"].items():
+        rows.append(["threshold", None, None, None, None, scope, None, None, None, threshold])
+    rows.append(["timezone", data["timezone"], *blank])
+    width = len(VALUE_MATRIX_COLUMNS)
+    return _write(VALUE_MATRIX_COLUMNS, [row + [None] * (width - len(row)) for row in rows])
 
 
 def _line(**values: Any) -> list[Any]:

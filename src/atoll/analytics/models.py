@@ -153,6 +153,11 @@ class InteractionMonth(Base):
     side: Mapped[str] = mapped_column(String(8), primary_key=True)  # cell | actor | target
     prev_month: Mapped[str] = mapped_column(String(10), primary_key=True)  # or months.NEVER
     count: Mapped[int] = mapped_column(BigInteger)
+    # The calendar the periods are of: "month" or "week" ("month" then holds the week's
+    # Monday), in the time zone named (ATOLL_TIMEZONE); counts of one calendar are never read
+    # for another.
+    period: Mapped[str] = mapped_column(String(8), primary_key=True, default="month")
+    zone: Mapped[str] = mapped_column(String(64), primary_key=True, default="UTC")
 
 
 class ActivityDay(Base):

@@ -26,11 +26,33 @@ class JourneyOut(BaseModel):
     period: str
     start: str
     end: str
+    partial: bool = Field(
+        description="The period is not over yet, or the range cuts it: its figures are so far."
+    )
     total: int | None
-    people: int
+    people: int | None
     suppressed: bool
     stage: Stage | None
+    rolling_stage: Stage | None = Field(
+        default=None,
+        description="By week: the stage of the four weeks ending with this one, with "
+        "hysteresis (down only below 80 % of a threshold); null by month, or when those "
+        "weeks hold fewer than 5 people.",
+    )
     cells: list[CellOut]
+
+
+class ApartFiguresOut(BaseModel):
+    interactions: int | None
+    people: int | None
+
+
+class ApartOut(BaseModel):
+    """Interactions outside the grid, never in its shares: between two externals, and those
+    of members who sit in no silo."""
+
+    externals: ApartFiguresOut
+    no_silo: ApartFiguresOut
 
 
 class ValueMatrixOut(BaseModel):
@@ -40,12 +62,14 @@ class ValueMatrixOut(BaseModel):
     to: str
     unit_id: str | None
     period: Literal["month", "week"]
-    people: int
+    timezone: str = Field(description="The organisation's time zone (its days, weeks, months).")
+    people: int | None
     suppressed: bool
     total: int | None
     stage: Stage | None
     thresholds: ThresholdsOut
     cells: list[CellOut]
+    apart: ApartOut
     journey: list[JourneyOut]
 
 
