@@ -70,7 +70,11 @@ def test_shares_count_the_grid_only_and_the_stage_is_cumulative() -> None:
     acts += [("comment", 20, 22, 3)] * 3 + [("comment", 17, 12, 3)] * 3
     truth = Truth(plan(acts))
     figures = truth.value_matrix(T0, T0 + timedelta(days=7), period="week")
-    assert figures["total"] == 24 and figures["apart"] == {"externals": 3, "no_silo": 3}
+    assert figures["total"] == 24
+    assert figures["apart"] == {
+        "externals": {"interactions": 3, "people": 2},
+        "no_silo": {"interactions": 3, "people": 2},
+    }
     cells = {(c["scope"], c["tie"]): (c["interactions"], c["ties"]) for c in figures["cells"]}
     assert cells[("within", "new")] == (1, 1) and cells[("within", "existing")] == (19, 1)
     assert cells[("across", "new")] == (2, 2) and cells[("external", "new")] == (2, 2)

@@ -1,7 +1,7 @@
 """The value matrix by THE RULES, from the plan's facts: over a range, per cell (scope ×
 new/existing) the interactions, the distinct ties and the share of the grid's interactions;
 the people of the grid's interactions; the interactions reported apart (two externals, a
-member in no silo); the cumulative stage; per period (month or ISO week, in the
+member in no silo) and their people; the cumulative stage; per period (month or ISO week, in the
 organisation's time zone) the same, and by week the rolling four-week stage with hysteresis.
 
 With a unit filter, the interactions in which someone of that unit (or a unit below it) took
@@ -18,6 +18,7 @@ from atoll.demo.truth import calendar
 from atoll.demo.truth.rules import APART, CELLS, Timeline, stage
 
 HYSTERESIS = 0.8  # a rolling stage falls back only below this share of its threshold
+MIN_GROUP = 5  # no figure about fewer people
 ORDER = ("operational", "cultural", "transformation")
 
 
@@ -37,6 +38,7 @@ class Count:
     )
     people: set[int] = field(default_factory=set)
     apart: dict[str, int] = field(default_factory=lambda: dict.fromkeys(APART, 0))
+    apart_people: dict[str, set[int]] = field(default_factory=lambda: {s: set() for s in APART})
 
     @property
     def total(self) -> int:
@@ -58,7 +60,10 @@ class Count:
             "total": total,
             "people": len(self.people),
             "stage": self.stage(th),
-            "apart": dict(self.apart),
+            "apart": {
+                scope: {"interactions": self.apart[scope], "people": len(self.apart_people[scope])}
+                for scope in APART
+            },
             "cells": [
                 {
                     "scope": scope,
@@ -91,26 +96,24 @@ def count(log: Timeline, start: datetime, end: datetime, unit: set[int] | None) 
         target_in = unit is None or fact.target_unit in unit
         if not (actor_in or target_in):
             continue
+        assert fact.pair is not None and fact.act.target is not None
+        people = out.people
         if fact.scope in APART:
             out.apart[fact.scope] += 1
-            continue
-        assert fact.pair is not None and fact.act.target is not None
-        cell = (fact.scope, "new" if fact.new else "existing")
-        out.interactions[cell] += 1
-        out.ties[cell].add(fact.pair)
+            people = out.apart_people[fact.scope]
+        else:
+            cell = (fact.scope, "new" if fact.new else "existing")
+            out.interactions[cell] += 1
+            out.ties[cell].add(fact.pair)
         if actor_in:
-            out.people.add(fact.act.actor)
+            people.add(fact.act.actor)
         if target_in:
-            out.people.add(fact.act.target)
+            people.add(fact.act.target)
     return out
 
 
-def _grid_shares(log: Timeline, start: datetime, end: datetime, unit: set[int] | None) -> Any:
-    """(grid interactions, across, external) in [start, end)."""
-    figures = count(log, start, end, unit)
-    across = sum(figures.interactions[("across", tie)] for tie in ("existing", "new"))
-    external = sum(figures.interactions[("external", tie)] for tie in ("existing", "new"))
-    return figures.total, across, external
+def _scope_total(figures: Count, scope: str) -> int:
+    return sum(figures.interactions[(scope, tie)] for tie in ("existing", "new"))
 
 
 def rolling(
@@ -123,26 +126,31 @@ def rolling(
 ) -> list[str | None]:
     """Each week's rolling stage: the stage of the four weeks ending with it (up to the end
     of the range; the weeks before the range count too), moving up as soon as a threshold
-    is reached, down only when a share falls below 80 % of its threshold. A window with no
-    interaction keeps the stage before it (none at first)."""
+    is reached, down only when a share falls below 80 % of its threshold. A window of fewer
+    than 5 people (none included) has no stage shown, and the hysteresis starts again after
+    it (a stage held from before it would tell something about it)."""
     first = calendar.local_day(weeks[0].start, zone)
     before = [calendar.midnight(first - timedelta(days=7 * n), zone) for n in (3, 2, 1)]
     bounds = [*before, *(w.start for w in weeks)]
     ends = [*bounds[1:], min(weeks[-1].end, end)]
-    per_week = [_grid_shares(log, a, b, unit) for a, b in zip(bounds, ends, strict=True)]
+    per_week = [count(log, a, b, unit) for a, b in zip(bounds, ends, strict=True)]
     out: list[str | None] = []
     held: str | None = None
     for i in range(len(weeks)):
         window = per_week[i : i + 4]
-        total = sum(w[0] for w in window)
-        if total:
-            across = sum(w[1] for w in window) / total
-            external = sum(w[2] for w in window) / total
-            up = stage(across, external, th.across, th.external)
-            if held is not None:
-                kept = stage(across, external, th.across * HYSTERESIS, th.external * HYSTERESIS)
-                up = ORDER[max(ORDER.index(up), min(ORDER.index(held), ORDER.index(kept)))]
-            held = up
+        people = set().union(*(w.people for w in window))
+        if len(people) < MIN_GROUP:
+            held = None
+            out.append(None)
+            continue
+        total = sum(w.total for w in window)
+        across = sum(_scope_total(w, "across") for w in window) / total
+        external = sum(_scope_total(w, "external") for w in window) / total
+        up = stage(across, external, th.across, th.external)
+        if held is not None:
+            kept = stage(across, external, th.across * HYSTERESIS, th.external * HYSTERESIS)
+            up = ORDER[max(ORDER.index(up), min(ORDER.index(held), ORDER.index(kept)))]
+        held = up
         out.append(held)
     return out
 
