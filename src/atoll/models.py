@@ -1,7 +1,15 @@
 """Every domain's tables, imported once so that metadata and Alembic see them all (the
 shell imports this; the database layer knows no domain)."""
 
-from atoll.analytics.models import ActivityDay, Interaction
+from atoll.analytics.models import (
+    ActivityDay,
+    AdoptionDay,
+    AdoptionFill,
+    AdoptionMark,
+    AdoptionPeriod,
+    AdoptionTally,
+    Interaction,
+)
 from atoll.analytics.network_store import NetworkSnapshot
 from atoll.audit.models import AuditEntry
 from atoll.conversations.models import (
@@ -45,6 +53,11 @@ from atoll.wiki.models import WikiLink, WikiPage, WikiRedirect, WikiRevision
 
 __all__ = [
     "ActivityDay",
+    "AdoptionDay",
+    "AdoptionFill",
+    "AdoptionMark",
+    "AdoptionPeriod",
+    "AdoptionTally",
     "AnnouncementDismissal",
     "Attachment",
     "AuditEntry",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll import tasks
 from atoll.analytics.matrix import value_matrix
-from atoll.analytics.models import InteractionMonth
+from atoll.analytics.models import AdoptionFill, InteractionMonth
 from atoll.analytics.periods import midnight
 from atoll.kit.settings import Settings
 from atoll.people.models import Person
@@ -182,9 +182,13 @@ async def test_csv_answers(client: httpx.AsyncClient, db: AsyncSession) -> None:
     r = await client.get(f"{API}/adoption?{MARCH}", headers=headers)
     assert r.status_code == 200 and r.headers["content-type"] == "text/csv; charset=utf-8"
     lines = r.text.splitlines()
-    assert lines[0] == "series,period,start,active,contributors"
-    assert lines[1].startswith("weekly,2026-W09,2026-02-23T00:00:00Z,")
-    assert lines[-1].startswith("monthly,2026-04,2026-04-01T00:00:00Z,")
+    assert lines[0] == "section,figure,period,start,end,value,partial"
+    assert lines[1] == "headline,timezone,,2026-03-01T00:00:00Z,2026-05-01T00:00:00Z,UTC,"
+    assert "headline,active,,2026-03-01T00:00:00Z,2026-05-01T00:00:00Z,," in lines  # 2 people
+    assert any(line.startswith("rates,dau_mau,,") for line in lines)
+    assert any(line.startswith("personas,observer,,") for line in lines)
+    assert any(line.startswith("questions_by_externals,asked,,") for line in lines)
+    assert lines[-1].startswith("monthly,contributors,2026-04,2026-04-01T00:00:00Z,")
 
 
 @pytest.mark.parametrize(
@@ -214,3 +218,30 @@ async def test_bad_parameters_are_422(
     assert r.status_code == 422, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
     assert field in r.text
+
+
+async def test_housekeeping_counts_adoption_and_the_answer_stays_the_same(
+    app: FastAPI, client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    """Adoption reads the days housekeeping has counted from its roll-ups and the others from
+    the log: the answer is the same before, while and after housekeeping counts them."""
+    units = await org(db)
+    p = await people(db, units)
+    for n, (actor, target) in enumerate(
+        [("ana", "bea"), ("bea", "cid"), ("cid", "dan"), ("dan", "eli"), ("eli", "ana")] * 8
+    ):
+        await act(db, p[actor], p[target], day(n * 2))  # March to mid-May 2026
+    headers = await auth_headers(client, await _analyst(db))
+    url = f"{API}/adoption?from=2026-03-01&to=2026-05-31"
+    before = await client.get(url, headers=headers)
+    assert before.status_code == 200, before.text
+    assert before.json()["active"] == 5 and before.json()["personas"]["engager"] == 5
+    await tasks.run_once(app.state.sessionmaker)  # 31 days a round at most: 2 March to 1 April
+    fill = await db.scalar(select(AdoptionFill).where(AdoptionFill.zone == "UTC"))
+    assert fill is not None and fill.filled_to == date(2026, 4, 2)
+    assert (await client.get(url, headers=headers)).json() == before.json()
+    for _ in range(3):
+        await tasks.run_once(app.state.sessionmaker)
+    await db.refresh(fill)
+    assert fill.filled_to >= date(2026, 6, 1)
+    assert (await client.get(url, headers=headers)).json() == before.json()

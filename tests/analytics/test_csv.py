@@ -68,12 +68,73 @@ def test_network_carries_every_section_and_defuses_formulas() -> None:
     )  # fmt: skip
 
 
-def test_adoption_weekly_then_monthly() -> None:
-    week = {"period": "2026-W10", "start": "2026-03-02T00:00:00Z", "active": 3}
-    month = {"period": "2026-03", "start": "2026-03-01T00:00:00Z", "active": 40}
-    data = {"weekly": [week | {"contributors": None}], "monthly": [month | {"contributors": 8}]}
-    assert _rows(adoption_csv(data)) == [
-        ["series", "period", "start", "active", "contributors"],
-        ["weekly", "2026-W10", "2026-03-02T00:00:00Z", "3", ""],
-        ["monthly", "2026-03", "2026-03-01T00:00:00Z", "40", "8"],
+def test_adoption_carries_every_figure_of_the_view() -> None:
+    whole = ("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+    week = {"period": "2026-W10", "start": "2026-03-02T00:00:00Z", "end": "2026-03-09T00:00:00Z"}
+    month = {"period": "2026-03", "start": whole[0], "end": whole[1]}
+    questions = {"asked": 6, "answered": None, "median_first_answer_seconds": 120.0, "askers": 6}
+    data = {
+        "from": whole[0],
+        "to": whole[1],
+        "timezone": "Europe/Berlin",
+        "members": 30,
+        "active": 25,
+        "contributors": 20,
+        "participation": 0.8,
+        "split": {
+            "readers": 5,
+            "occasional": None,
+            "regular": None,
+            "shares": {"readers": 0.2, "occasional": None, "regular": None},
+        },
+        "dau_mau": 0.05,
+        "health_index": 0.8,
+        "windows": {
+            "month": {"from": "2026-03-02T00:00:00Z", "to": whole[1]},
+            "year": {"from": "2025-04-01T00:00:00Z", "to": whole[1]},
+        },
+        "personas": {
+            "engager": 5,
+            "catalyst": None,
+            "responder": None,
+            "broadcaster": 5,
+            "observer": 5,
+        },
+        "questions": questions | {"suppressed": False},
+        "questions_by_externals": dict.fromkeys(questions) | {"suppressed": True},
+        "weekly": [week | {"active": 3, "contributors": None, "partial": False}],
+        "monthly": [month | {"active": 25, "contributors": 20, "partial": True}],
+    }
+    rows = _rows(adoption_csv(data))
+    assert rows[0] == ["section", "figure", "period", "start", "end", "value", "partial"]
+    values = {(r[0], r[1], r[2]): r[5] for r in rows[1:]}
+    assert all(r[3:5] == list(whole) for r in rows[1:6])  # the headline: the whole range
+    assert {k[1]: v for k, v in values.items() if k[0] == "headline"} == {
+        "timezone": "Europe/Berlin",
+        "members": "30",
+        "active": "25",
+        "contributors": "20",
+        "participation": "0.8",
+    }
+    assert {k[1]: v for k, v in values.items() if k[0] == "split"} == {
+        "readers": "5",
+        "readers_share": "0.2",
+        "occasional": "",
+        "occasional_share": "",
+        "regular": "",
+        "regular_share": "",
+    }
+    rates = [r for r in rows if r[0] == "rates"]
+    assert rates == [
+        ["rates", "dau_mau", "", "2026-03-02T00:00:00Z", whole[1], "0.05", ""],
+        ["rates", "health_index", "", "2025-04-01T00:00:00Z", whole[1], "0.8", ""],
+    ]
+    assert [values["personas", p, ""] for p in data["personas"]] == ["5", "", "", "5", "5"]
+    assert [values["questions", k, ""] for k in questions] == ["6", "", "120.0", "6"]
+    assert [values["questions_by_externals", k, ""] for k in questions] == [""] * 4
+    assert rows[-4:] == [
+        ["weekly", "active", "2026-W10", week["start"], week["end"], "3", "false"],
+        ["weekly", "contributors", "2026-W10", week["start"], week["end"], "", "false"],
+        ["monthly", "active", "2026-03", whole[0], whole[1], "25", "true"],
+        ["monthly", "contributors", "2026-03", whole[0], whole[1], "20", "true"],
     ]

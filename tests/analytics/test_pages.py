@@ -137,7 +137,7 @@ async def test_an_analyst_sees_the_matrix_the_journey_the_network_and_adoption(
     assert highlighted == [stage_scope[matrix["stage"]]]
     assert len(re.findall(r'<td data-tie="(?:new|existing)">', html)) == 6
     # Every chart has a caption and a table for those who cannot see it.
-    for chart in ("journey", "network", "active", "split"):
+    for chart in ("journey", "network", "active", "split", "personas"):
         assert f'aria-labelledby="{chart}-caption"' in html and f'id="{chart}-caption"' in html
     assert len(data["matrix"]["journey"]) >= 12
     assert {"units", "matrix", "bridges"} <= data["network"].keys()
@@ -148,7 +148,22 @@ async def test_an_analyst_sees_the_matrix_the_journey_the_network_and_adoption(
     pairs = re.search(r'<table id="pairs-table">.*?<tbody>(.*?)</tbody>', by_division, re.S)
     assert pairs and pairs.group(1).count("<tr>") == len(network["matrix"])
     assert "<td>Sales</td><td>Sales</td>" in pairs.group(1)
-    assert data["adoption"]["members"] >= 7
+    adoption = data["adoption"]
+    assert adoption["active"] >= 6 and adoption["timezone"] == "UTC"
+    assert set(adoption["personas"]) == {
+        "engager",
+        "catalyst",
+        "responder",
+        "broadcaster",
+        "observer",
+    }
+    # The new figures, each explained in one sentence.
+    assert "<dt>DAU/MAU</dt>" in html and "<dt>Community Health Index</dt>" in html
+    assert "on an average day of the last 30 days" in html
+    assert "this share was active in the last 30 days" in html
+    assert "contributing in at least half of the weeks of the period" in html
+    assert "catalysts receive at least twice what they give" in html
+    assert "Days, weeks and months are those of UTC." in html
     # Names are data, never markup: a name that closes the data island stays inside it.
     assert "</script><b>" not in html
     assert "Ana </script><b>" in [b["name"] for b in data["network"]["bridges"]]
@@ -234,7 +249,7 @@ async def test_csv_downloads(client: httpx.AsyncClient, db: AsyncSession) -> Non
     heads = {
         "value-matrix": ["section", "period", "start", "end", "partial", "scope", "tie"],
         "network": ["section", "id", "name", "to_id", "to_name", "people", "interactions"],
-        "adoption": ["series", "period", "start", "active", "contributors"],
+        "adoption": ["section", "figure", "period", "start", "end", "value", "partial"],
     }
     for view, head in heads.items():
         answer = await client.get(

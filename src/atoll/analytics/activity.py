@@ -1,5 +1,6 @@
-"""Activity days: the first time a signed-in person is seen on a given (UTC) day, one
-``ActivityDay`` row is written in that request's transaction.
+"""Activity days: the first time a signed-in person is seen on a given day of the
+organisation's time zone (``ATOLL_TIMEZONE``), one ``ActivityDay`` row is written in that
+request's transaction.
 
 The shell makes ``note_activity`` a dependency of every route, so any signed-in request —
 a page or the API — counts. Each process remembers, per person, the last day it wrote (on
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from fastapi import Request
@@ -25,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from atoll.analytics.models import ActivityDay
+from atoll.analytics.periods import local_day
 from atoll.http.request import DB
 from atoll.kit.time import utcnow
 
@@ -55,9 +57,17 @@ async def do_record_day(session: AsyncSession, *, person_id: int, day: date) -> 
         await session.execute(statement)
 
 
-async def note(app: Any, session: AsyncSession, person_id: int) -> None:
-    """Record today for this person unless this process already did."""
-    today = utcnow().date()
+def current_day(app: Any, now: datetime | None = None) -> date:
+    """The day it is in the organisation's time zone (the app's settings)."""
+    return local_day(now or utcnow(), app.state.settings.zone)
+
+
+async def note(
+    app: Any, session: AsyncSession, person_id: int, now: datetime | None = None
+) -> None:
+    """Record today (``now``'s day; default the clock's) for this person unless this process
+    already did."""
+    today = current_day(app, now)
     if _seen(app).get(person_id) == today:
         return
     try:

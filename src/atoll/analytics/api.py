@@ -200,9 +200,13 @@ async def get_adoption(
     start: From = None,
     to: To = None,
 ) -> Any:
-    """Weekly and monthly active people and contributors, participation, the 90-9-1 split,
-    and questions answered with the median time to a first answer (by members and by
-    externals)."""
+    """Active people and contributors (over the range, and week by week and month by month in
+    the organisation's time zone, each period marked partial while it is not over or when the
+    range cuts it), participation, DAU/MAU and the Community Health Index (with the days they
+    look at), the 90-9-1 split, the personas (engager, catalyst, responder, broadcaster,
+    observer) and questions answered with the median time to a first answer (by members and by
+    externals). Every count of 1 to 4 people is null, and so is any figure it could be worked
+    out from."""
     analyst(viewer)
     begin, stop = time_range(start, to, settings.zone)
     data = await queries.adoption(db, start=begin, end=stop, settings=settings)

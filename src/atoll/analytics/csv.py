@@ -48,7 +48,7 @@ NETWORK_COLUMNS = (
     "units_reached",
     "silos",
 )
-ADOPTION_COLUMNS = ("series", "period", "start", "active", "contributors")
+ADOPTION_COLUMNS = ("section", "figure", "period", "start", "end", "value", "partial")
 
 
 def _cell(value: Any) -> str:
@@ -182,11 +182,43 @@ def network_csv(data: dict[str, Any]) -> str:
     return _write(NETWORK_COLUMNS, rows)
 
 
-def adoption_csv(data: dict[str, Any]) -> str:
-    """The weekly then the monthly series of active people and contributors."""
-    rows = [
-        [series, p["period"], p["start"], p["active"], p["contributors"]]
-        for series in ("weekly", "monthly")
-        for p in data[series]
+def _adoption_headline(data: dict[str, Any]) -> list[list[Any]]:
+    whole = (data["from"], data["to"])
+
+    def row(section: str, figure: str, value: Any, bounds: tuple[Any, Any] = whole) -> list[Any]:
+        return [section, figure, "", bounds[0], bounds[1], value, ""]
+
+    rows = [row("headline", "timezone", data["timezone"])]
+    rows += [
+        row("headline", k, data[k]) for k in ("members", "active", "contributors", "participation")
     ]
+    split = data["split"]
+    shares = split["shares"] or {}
+    for k in ("readers", "occasional", "regular"):
+        rows += [row("split", k, split[k]), row("split", f"{k}_share", shares.get(k))]
+    month, year = data["windows"]["month"], data["windows"]["year"]
+    rows.append(row("rates", "dau_mau", data["dau_mau"], (month["from"], month["to"])))
+    rows.append(row("rates", "health_index", data["health_index"], (year["from"], year["to"])))
+    rows += [row("personas", k, v) for k, v in data["personas"].items()]
+    for section in ("questions", "questions_by_externals"):
+        q = data[section]
+        for k in ("asked", "answered", "median_first_answer_seconds", "askers"):
+            rows.append(row(section, k, q[k]))
+    return rows
+
+
+def adoption_csv(data: dict[str, Any]) -> str:
+    """Everything the adoption view shows, one figure a row (``section``, ``figure``, the
+    ``period`` and its ``start`` and ``end``, the ``value``): the headline figures, the split,
+    DAU/MAU and the Community Health Index (with the days they look at), the personas, the
+    questions by members and by externals, then the weekly and the monthly series (active
+    people and contributors, ``partial`` when the period is not over or cut by the range). A
+    withheld figure is an empty value."""
+    rows = _adoption_headline(data)
+    for section in ("weekly", "monthly"):
+        for p in data[section]:
+            for figure in ("active", "contributors"):
+                rows.append(
+                    [section, figure, p["period"], p["start"], p["end"], p[figure], p["partial"]]
+                )
     return _write(ADOPTION_COLUMNS, rows)

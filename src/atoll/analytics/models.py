@@ -26,9 +26,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, String, text
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from atoll.conversations.models import Comment, Post
 from atoll.db.base import Base, BigId, UtcDateTime, id_column
 from atoll.kit.time import utcnow
 
@@ -172,3 +173,126 @@ class ActivityDay(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
 
     __table_args__ = (Index("ix_activity_day_day", "day"),)
+
+
+# --- adoption roll-ups (analytics/adoption_store.py): derived from activity_day and the
+# interaction log by housekeeping, one organisation time zone (``zone``) at a time.
+
+NEVER = date(1, 1, 1)  # the "previous day" of a first appearance: before every day
+
+
+class AdoptionDay(Base):
+    """One member's day (in the organisation's time zone) on which they were active, or acted
+    toward by someone: what they did and received that day."""
+
+    __tablename__ = "adoption_day"
+
+    zone: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    person_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
+    )
+    active: Mapped[bool] = mapped_column(Boolean)
+    contributions: Mapped[int] = mapped_column(Integer)  # posts, comments, replies, reactions
+    new_week: Mapped[bool] = mapped_column(Boolean)  # the person's first contribution that week
+    posts: Mapped[int] = mapped_column(Integer)
+    given: Mapped[int] = mapped_column(Integer)  # acts toward another person
+    received: Mapped[int] = mapped_column(Integer)  # acts of others toward them
+
+    # SQLite keeps the rows in the order of the primary key: a run of days is read in place.
+    __table_args__ = (
+        Index("ix_adoption_day_person_id", "person_id"),
+        {"sqlite_with_rowid": False},
+    )
+
+
+class AdoptionTally(Base):
+    """How many people were active (``measure`` "active") or contributed ("contributor") on a
+    day, by the day they last were before it (``prev``; ``NEVER`` for a first time): the
+    distinct people of any run of days are those whose previous day is before the run."""
+
+    __tablename__ = "adoption_tally"
+
+    zone: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    measure: Mapped[str] = mapped_column(String(12), primary_key=True)
+    prev: Mapped[date] = mapped_column(Date, primary_key=True)
+    week: Mapped[date] = mapped_column(Date)  # the Monday of the day's ISO week
+    month: Mapped[date] = mapped_column(Date)  # the first of the day's month
+    count: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
+class AdoptionPeriod(Base):
+    """The distinct people active (contributing) in each whole ISO week and calendar month of
+    the organisation's time zone whose days are all counted."""
+
+    __tablename__ = "adoption_period"
+
+    zone: Mapped[str] = mapped_column(String(64), primary_key=True)
+    period: Mapped[str] = mapped_column(String(8), primary_key=True)  # week | month
+    start: Mapped[date] = mapped_column(Date, primary_key=True)
+    measure: Mapped[str] = mapped_column(String(12), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
+class AdoptionMark(Base):
+    """Each member's running totals before a day (the first of every month, and the end of
+    what is counted so far): a range's totals are the difference of two marks."""
+
+    __tablename__ = "adoption_mark"
+
+    zone: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    person_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
+    )
+    active_days: Mapped[int] = mapped_column(Integer)
+    contribution_days: Mapped[int] = mapped_column(Integer)
+    weeks: Mapped[int] = mapped_column(Integer)  # weeks with a contribution
+    posts: Mapped[int] = mapped_column(Integer)
+    given: Mapped[int] = mapped_column(Integer)
+    received: Mapped[int] = mapped_column(Integer)
+    last_active: Mapped[date | None] = mapped_column(Date)
+    last_contribution: Mapped[date | None] = mapped_column(Date)
+
+    __table_args__ = (
+        Index("ix_adoption_mark_person_id", "person_id"),
+        {"sqlite_with_rowid": False},
+    )
+
+
+class AdoptionFill(Base):
+    """How far the adoption roll-ups of a time zone reach: every day before ``filled_to`` is
+    counted; ``interaction_id`` is the last log row seen, so a row written later into a day
+    already counted is noticed (and the days from it are counted again)."""
+
+    __tablename__ = "adoption_fill"
+
+    zone: Mapped[str] = mapped_column(String(64), primary_key=True)
+    filled_to: Mapped[date] = mapped_column(Date)
+    interaction_id: Mapped[int] = mapped_column(BigInteger)
+
+
+# Indexes on conversations' tables that adoption's questions are read through
+# (analytics/adoption_questions.py): the questions of a range without the other posts, and
+# each one's first answer without reading the comments' rows.
+Index(
+    "ix_post_kind_created_at",
+    Post.kind,
+    Post.created_at,
+    Post.id,
+    Post.author_id,
+    Post.deleted_at,
+)
+Index(
+    "ix_comment_post_id_answers",
+    Comment.post_id,
+    Comment.created_at,
+    Comment.id,
+    Comment.author_id,
+    Comment.deleted_at,
+)

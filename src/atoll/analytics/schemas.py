@@ -160,15 +160,17 @@ class NetworkOut(BaseModel):
 class ActivePeriodOut(BaseModel):
     period: str
     start: str
-    active: int
+    end: str
+    active: int | None
     contributors: int | None
     suppressed: bool
+    partial: bool
 
 
 class SplitSharesOut(BaseModel):
-    readers: float
-    occasional: float
-    regular: float
+    readers: float | None
+    occasional: float | None
+    regular: float | None
 
 
 class SplitOut(BaseModel):
@@ -178,11 +180,33 @@ class SplitOut(BaseModel):
     shares: SplitSharesOut | None
 
 
+class PersonasOut(BaseModel):
+    engager: int | None
+    catalyst: int | None
+    responder: int | None
+    broadcaster: int | None
+    observer: int | None
+
+
+class WindowOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: str = Field(alias="from")
+    to: str
+    first: str  # the first and last day, in the organisation's time zone
+    last: str
+
+
+class WindowsOut(BaseModel):
+    month: WindowOut
+    year: WindowOut
+
+
 class QuestionsOut(BaseModel):
     asked: int | None
     answered: int | None
     median_first_answer_seconds: float | None
-    askers: int
+    askers: int | None
     suppressed: bool
 
 
@@ -191,13 +215,18 @@ class AdoptionOut(BaseModel):
 
     from_: str = Field(alias="from")
     to: str
-    members: int
-    active: int
+    timezone: str
+    members: int | None
+    active: int | None
     contributors: int | None
     suppressed: bool
-    weekly: list[ActivePeriodOut]
-    monthly: list[ActivePeriodOut]
     participation: float | None
     split: SplitOut
+    dau_mau: float | None
+    health_index: float | None
+    personas: PersonasOut
+    windows: WindowsOut
+    weekly: list[ActivePeriodOut]
+    monthly: list[ActivePeriodOut]
     questions: QuestionsOut
     questions_by_externals: QuestionsOut

@@ -266,14 +266,24 @@
   }
 
   // ---- adoption ----
-  function drawAdoption(adoption, period) {
-    const rows = period === "month" ? adoption.monthly : adoption.weekly;
+  const PERSONAS = [
+    ["engager", "Engagers"],
+    ["catalyst", "Catalysts"],
+    ["responder", "Responders"],
+    ["broadcaster", "Broadcasters"],
+    ["observer", "Observers"],
+  ];
+  const hiddenOr = (value, text) => (value === null || value === undefined ? "hidden" : text);
+  function periodLabel(row) {
+    return row.partial ? `${row.period} (partial)` : row.period;
+  }
+  function drawActive(rows, period) {
     chart("active-chart").setOption({
       ...BASE,
-      tooltip: TOOLTIP,
+      tooltip: { ...TOOLTIP, valueFormatter: (v) => (v === null || v === undefined ? "hidden" : String(v)) },
       legend: { bottom: 0 },
       grid: { left: 48, right: 16, top: 16, bottom: 56 },
-      xAxis: { type: "category", data: rows.map((r) => r.period) },
+      xAxis: { type: "category", data: rows.map(periodLabel) },
       yAxis: { type: "value", minInterval: 1 },
       series: [
         { name: "Active people", type: "line", color: "#0b6e75", data: rows.map((r) => r.active) },
@@ -284,12 +294,30 @@
     box.dataset.period = period;
     box.dataset.points = String(rows.length);
     const last = rows[rows.length - 1];
-    setText("active-caption", !last ? "No activity in this period."
-      : `Active people by ${period}: ${last.active} in ${last.period}${last.suppressed
-        ? " (too few to say how many contributed)" : `, of whom ${last.contributors} contributed`}.`);
+    let caption = "No activity in this period.";
+    if (last) {
+      const count = last.active === null ? `hidden (fewer than ${MIN_GROUP})` : String(last.active);
+      caption = `Active people by ${period}: ${count} in ${last.period}${last.partial ? " (so far)" : ""}`;
+      if (last.active !== null) {
+        caption += last.contributors === null ? " (too few to say how many contributed)" : `, of whom ${last.contributors} contributed`;
+      }
+      caption += ".";
+    }
+    setText("active-caption", caption);
+    const head = document.querySelector("#active-table thead th");
+    if (head) head.textContent = period === "month" ? "Month" : "Week";
+    replaceRows("active-table", rows.map((r) => {
+      const th = el("th", { scope: "row" }, r.period);
+      if (r.partial) th.append(" ", el("span", { class: "muted" }, "(partial)"));
+      return el("tr", {}, th, el("td", {}, hiddenOr(r.active, String(r.active))),
+        el("td", {}, hiddenOr(r.contributors, String(r.contributors))));
+    }));
+  }
+  function drawSplit(adoption) {
     const split = adoption.split;
     const labels = ["Only read", "Now and then", "Regularly"];
     const keys = ["readers", "occasional", "regular"];
+    const shares = split.shares || {};
     chart("split-chart").setOption({
       ...BASE,
       tooltip: { trigger: "item", renderMode: "richText" },
@@ -297,29 +325,66 @@
       xAxis: { type: "value", minInterval: 1 },
       yAxis: { type: "category", data: labels, inverse: true },
       series: [{ type: "bar", color: "#35618f", data: keys.map((k) => split[k]),
-        label: { show: Boolean(split.shares), position: "right",
-          formatter: (p) => (split.shares ? shareText(split.shares[keys[p.dataIndex]]) : "") } }],
+        label: { show: true, position: "right",
+          formatter: (p) => hiddenOr(shares[keys[p.dataIndex]], shareText(shares[keys[p.dataIndex]])) } }],
     }, true);
-    setText("split-caption", split.shares
-      ? `Of the active people, ${shareText(split.shares.readers)} only read, ${shareText(split.shares.occasional)} contributed now and then and ${shareText(split.shares.regular)} regularly.`
-      : `Readers and contributors are hidden: fewer than ${MIN_GROUP} people were active.`);
-    const answered = (q) => (q.suppressed ? "hidden" : `${abbrev(q.answered)} of ${abbrev(q.asked)}`);
-    const waited = (q) => (q.suppressed ? "hidden" : durationText(q.median_first_answer_seconds));
+    const all = split.shares && keys.every((k) => shares[k] !== null);
+    setText("split-caption", all
+      ? `Of the active people, ${shareText(shares.readers)} only read, ${shareText(shares.occasional)} contributed now and then and ${shareText(shares.regular)} regularly.`
+      : split.shares ? `Some of the split is hidden: a group of fewer than ${MIN_GROUP} people would show.`
+        : `Readers and contributors are hidden: fewer than ${MIN_GROUP} people were active.`);
+  }
+  function drawPersonas(adoption) {
+    const roles = adoption.personas;
+    chart("personas-chart").setOption({
+      ...BASE,
+      tooltip: { trigger: "item", renderMode: "richText" },
+      grid: { left: 8, right: 48, top: 16, bottom: 16, containLabel: true },
+      xAxis: { type: "value", minInterval: 1 },
+      yAxis: { type: "category", data: PERSONAS.map((p) => p[1]), inverse: true },
+      series: [{ type: "bar", color: "#0b6e75", data: PERSONAS.map(([key]) => roles[key]),
+        label: { show: true, position: "right", formatter: (p) => hiddenOr(roles[PERSONAS[p.dataIndex][0]], String(p.value)) } }],
+    }, true);
+    document.getElementById("personas-chart").dataset.people = String(adoption.active === null ? "" : adoption.active);
+    setText("personas-caption", adoption.active === null
+      ? `Personas are hidden: fewer than ${MIN_GROUP} people were active.`
+      : `Personas: ${PERSONAS.map(([key]) => `${hiddenOr(roles[key], roles[key])} ${key}${roles[key] === 1 ? "" : "s"}`).join(", ")}.`);
+  }
+  function drawAdoption(adoption, period) {
+    drawActive(period === "month" ? adoption.monthly : adoption.weekly, period);
+    drawSplit(adoption);
+    drawPersonas(adoption);
+    const answered = (q) => (q.suppressed || q.answered === null ? "hidden" : `${abbrev(q.answered)} of ${abbrev(q.asked)}`);
+    const waited = (q) => (q.suppressed || (q.answered === null && q.median_first_answer_seconds === null)
+      ? "hidden" : durationText(q.median_first_answer_seconds));
     const q = adoption.questions;
     const qx = adoption.questions_by_externals;
     const facts = [
-      ["Member accounts", abbrev(adoption.members)],
-      ["Active in the period", abbrev(adoption.active)],
-      ["Took part", adoption.suppressed ? "hidden" : shareText(adoption.participation)],
+      ["Member accounts", hiddenOr(adoption.members, abbrev(adoption.members))],
+      ["Active in the period", hiddenOr(adoption.active, abbrev(adoption.active))],
+      ["Took part", hiddenOr(adoption.participation, shareText(adoption.participation))],
+      ["DAU/MAU", hiddenOr(adoption.dau_mau, shareText(adoption.dau_mau)), "dau_mau"],
+      ["Community Health Index", hiddenOr(adoption.health_index, shareText(adoption.health_index)), "health_index"],
       ["Questions answered", answered(q)],
       ["First answer (median)", waited(q)],
       ["Externals' questions answered", answered(qx)],
       ["First answer to externals (median)", waited(qx)],
     ];
-    document.getElementById("adoption-facts").replaceChildren(...facts.map(([term, value]) => el("div", {}, el("dt", {}, term), el("dd", {}, value))));
-    const head = document.querySelector("#active-table thead th");
-    if (head) head.textContent = period === "month" ? "Month" : "Week";
-    replaceRows("active-table", rows.map((r) => el("tr", {}, el("th", { scope: "row" }, r.period), el("td", {}, String(r.active)), el("td", {}, r.suppressed ? "hidden" : String(r.contributors)))));
+    document.getElementById("adoption-facts").replaceChildren(...facts.map(([term, value, key]) => {
+      const dd = el("dd", key ? { "data-figure": key } : {}, value);
+      return el("div", {}, el("dt", {}, term), dd);
+    }));
+    const { month, year } = adoption.windows;
+    const weeks = adoption.weekly.length;
+    const explain = {
+      "explain-dau-mau": ["DAU/MAU", `: on an average day of the last 30 days (${month.first} to ${month.last}), this share of the people active in those 30 days used Atoll.`],
+      "explain-health": ["Community Health Index", `: of the people active in the 12 months to ${year.last}, this share was active in the last 30 days.`],
+      "explain-regular": ["Regularly", ` means contributing in at least half of the weeks of the period (${weeks} ${weeks === 1 ? "week: on at least half of its days" : "weeks"}); the bar rises with the period.`],
+    };
+    for (const [id, [term, rest]] of Object.entries(explain)) {
+      const item = document.getElementById(id);
+      if (item) item.replaceChildren(el("strong", {}, term), rest);
+    }
   }
 
   // ---- filters ----
