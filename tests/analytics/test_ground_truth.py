@@ -50,8 +50,12 @@ class Demo:
     ground: dict[str, Any]
 
 
-async def _demo(db: AsyncSession, settings: Settings, seed: int, end: date) -> Demo:
-    result = await do_create_demo(db, hashing=HASHING, people=80, months=4, seed=seed, end=end)
+async def _demo(
+    db: AsyncSession, settings: Settings, seed: int, end: date, people: int = 80, months: int = 4
+) -> Demo:
+    result = await do_create_demo(
+        db, hashing=HASHING, people=people, months=months, seed=seed, end=end
+    )
     await db.commit()
     assert result.plan is not None
     truth = Truth(
@@ -269,6 +273,16 @@ async def test_the_network_equals_the_truth(
     if demo.stop - last_month < timedelta(days=7):
         last_month = demo.stop - timedelta(days=31)
     await _compare_network(db, demo, settings, last_month, demo.stop)
+
+
+async def test_customers_and_partners_show_in_the_network_as_the_truth_has_them(
+    db: AsyncSession, settings: Settings
+) -> None:
+    demo = await _demo(db, settings, 21, date(2026, 3, 31), people=300, months=3)
+    planted = demo.truth.network(demo.start, demo.stop)
+    guests = {name: org["people"] for name, org in planted["organizations"].items()}
+    assert sum(n >= MIN_GROUP for n in guests.values()) >= 2, guests
+    await _compare_network(db, demo, settings, demo.start, demo.stop)
 
 
 # --- adoption --------------------------------------------------------------------------------
