@@ -235,7 +235,6 @@ DEMO_PHASES = {
     "organisation": "Organisation and spaces",
     "history": "Months of history",
     "activity": "Activity days",
-    "interaction log": "Classifying the log",
     "spaces": "Search: spaces",
     "people": "Search: people",
     "wiki pages": "Search: wiki pages",

@@ -183,7 +183,7 @@ async def do_create_demo(
         session,
         silo_level=silo_level,
         lookback_days=lookback_days,
-        progress=lambda done, total: progress("interaction log", done, total),
+        progress=lambda done, total: progress("Classifying the log", done, total),
     )
     from atoll.search.index import reindex
 
