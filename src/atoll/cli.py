@@ -475,9 +475,8 @@ def analytics_rebuild(
         typer.Option(min=1, max=3650, help="Look-back window; default ATOLL_TIE_LOOKBACK_DAYS."),
     ] = None,
 ) -> None:
-    """Recompute the interaction log from itself, with a progress bar: each side's silo (from
-    the unit it was in, at the current ATOLL_SILO_LEVEL), scope, new ties and closed months —
-    after the silo level or the look-back window changed, or a bulk import of history."""
+    """Recompute the interaction log from itself (silos at the current ATOLL_SILO_LEVEL, scopes,
+    new ties, closed periods), with a progress bar: after a setting changed or a bulk load."""
     from atoll.analytics.ties import rebuild_log
 
     settings = Settings()
@@ -485,12 +484,13 @@ def analytics_rebuild(
     shown = (TextColumn("Rebuilding the log"), BarColumn(), TextColumn("{task.percentage:>3.0f} %"))
     with Progress(*shown, TimeElapsedColumn(), console=console) as bar:
         task = bar.add_task("rebuild", total=None)
+
+        def step(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
         rebuilt = _run(
-            lambda session: rebuild_log(
-                session,
-                silo_level=level,
-                lookback_days=days,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            lambda s: rebuild_log(
+                s, silo_level=level, lookback_days=days, progress=step, zone=settings.zone
             ),
             settings,
         )

@@ -1,10 +1,9 @@
 """Housekeeping that runs in every server process: close situation rooms whose time is up,
 count the interaction log's months and weeks that have closed in the organisation's time zone
-(what the value matrix sums) and the days of that zone that have closed (what adoption reads),
-recompute the analytics networks that people look at and that have gone stale (a few per
-round), prune the event log past its retention and the sign-in counters past their window, and
-purge the posts and comments deleted more than ``ATOLL_RESTORE_DAYS`` ago (with their
-attachments' files).
+(what the value matrix sums) and its days that have closed (what adoption reads), recompute
+the analytics networks that people look at and that have gone stale (a few per round), prune the
+event log past its retention and the sign-in counters past their window, and purge the posts
+and comments deleted more than ``ATOLL_RESTORE_DAYS`` ago (with their attachments' files).
 
 The daily digests of unread notifications go out from here too (a round at most every ten
 minutes; each person gets at most one digest a day, however many processes run it).
@@ -65,15 +64,15 @@ async def run_once(
     if counted:
         log.info("counted %d closed month(s) and week(s) of the interaction log", counted)
     async with maker() as session:
-        refreshed = await do_refresh_networks(session, compute_snapshot)
-        await session.commit()
-    if refreshed:
-        log.info("recomputed %d network(s) of the analytics page", refreshed)
-    async with maker() as session:
         days = await do_fill_adoption(session, zone=zone, now=now)
         await session.commit()
     if days:
         log.info("counted %d closed day(s) of adoption", days)
+    async with maker() as session:
+        refreshed = await do_refresh_networks(session, compute_snapshot)
+        await session.commit()
+    if refreshed:
+        log.info("recomputed %d network(s) of the analytics page", refreshed)
     async with maker() as session:
         older_than = utcnow() - timedelta(hours=event_retention_hours)
         await do_prune_events(session, older_than=older_than)

@@ -210,3 +210,9 @@ async def test_questions_answered_and_median_first_answer(
         await _question(db, s, c, at(10), [])
     data = await adoption(db, start=MARCH, end=APRIL, settings=settings)
     assert (data["questions"]["asked"], data["questions"]["answered"]) == (10, 5)
+    # A sixth answer (after 200 seconds): the median of an even count is the mean of the two
+    # in the middle, 120 and 200.
+    await _question(db, s, a[1], at(11), [(b[1], 200, False)])
+    data = await adoption(db, start=MARCH, end=APRIL, settings=settings)
+    assert data["questions"]["answered"] == 6
+    assert data["questions"]["median_first_answer_seconds"] == 160.0

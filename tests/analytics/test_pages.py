@@ -13,7 +13,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.analytics.pages import duration_text, share_text, stage_sentence
+from atoll.analytics.words import duration_text, share_text, stage_sentence
 from atoll.conversations import reactions
 from atoll.conversations import service as conversations
 from atoll.people.models import Person
@@ -359,14 +359,14 @@ def test_figures_read_as_words() -> None:
         (
             (0.7, 0.22, 0.08),
             "transformation",
-            "Northwind is at the business-model-transformation stage: 8 % of interactions are "
-            "with external parties (threshold 5 %).",
+            "Northwind is at the business-model-transformation stage: 22 % of interactions "
+            "cross silos and 8 % are with external parties (thresholds 15 % and 5 %).",
         ),
         (
             (0.7, 0.22, 0.02),
             "cultural",
             "Northwind is at the cultural-change stage: 22 % of interactions cross silos "
-            "(threshold 15 %).",
+            "(threshold 15 %); 2 % are with external parties, transformation needs 5 %.",
         ),
         (
             (0.9, 0.08, 0.02),
@@ -408,6 +408,7 @@ async def test_a_new_organisation_gets_empty_states(
     page = await client.get("/analytics")
     assert page.status_code == 200
     assert "No interactions in the organisation in this period." in page.text
-    assert "No one connected different units in this period." in page.text
+    assert "No one lies between other people in this period." in page.text
+    assert "No ties between people of the units shown in this period." in page.text
     assert "Readers and contributors are hidden: fewer than 5 people were active." in page.text
     assert island(page.text)["network"]["units"] == []

@@ -155,3 +155,34 @@ async def test_a_community_whose_activity_fell_is_named(db: AsyncSession) -> Non
     assert [r["space_ids"] for r in named] == [[str(falling.id)]]
     assert "fell from 12 to 3 acts" in named[0]["text"]
     assert named[0]["href"] == f"/spaces/{falling.slug}"
+
+
+async def test_the_value_matrix_answer_the_page_and_the_csv_carry_them(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    units = await org(db)
+    who = await people(db, units)
+    admin = await make_person(db, role="admin")
+    fading = await space_in_db(db, who["ana"], name="Fading Guild")
+    five = [who[n] for n in ("ana", "bea", "cid", "dan", "eli")]
+    now = utcnow()
+    for k in range(12):  # six weeks ago, then almost nothing in the last four
+        await act(
+            db, five[k % 5], five[(k + 1) % 5], now - timedelta(days=40, hours=k), space=fading
+        )
+    await act(db, who["ana"], who["bea"], now - timedelta(days=10), space=fading)
+    headers = await auth_headers(client, admin)
+
+    r = await client.get("/api/v1/analytics/value-matrix", headers=headers)
+    page = await client.get("/analytics", headers=headers)
+    download = await client.get("/analytics/value-matrix.csv", headers=headers)
+
+    assert r.status_code == 200, r.text
+    advice = [a for a in r.json()["recommendations"] if a["kind"] == "falling_community"]
+    assert advice and advice[0]["space_ids"] == [str(fading.id)]
+    assert "fell from 12 to 1 acts" in advice[0]["text"]
+    assert page.status_code == 200
+    assert "What to do next" in page.text and "Activity in Fading Guild fell" in page.text
+    assert f'href="/spaces/{fading.slug}"' in page.text
+    assert download.status_code == 200
+    assert "recommendation,falling_community," in download.text

@@ -8,12 +8,15 @@ import random
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.analytics.models import Interaction
+from atoll.analytics.network import network
+from atoll.analytics.network_store import NetworkSnapshot
 from atoll.analytics.service import record_interaction, tie_key_of
 from atoll.analytics.ties import rebuild_log, rebuild_ties
+from atoll.kit.settings import Settings
 from atoll.org.models import Unit
 from atoll.people.models import Person
 from tests.analytics.helpers import act, day, org, people
@@ -189,10 +192,13 @@ async def test_rebuild_log_agrees_with_record_interaction_on_every_column(
         silo_level=SILO_LEVEL,
         lookback_days=LOOKBACK_DAYS,
         progress=lambda done, total: steps.append((done, total)),
+        batch=7,  # many batches, the last one short
     )
     assert rebuilt.rows == 150 and rebuilt.scopes > 0 and rebuilt.new_ties > 0
     assert await _log(db) == recorded
+    # Three steps a row, reported batch by batch, never going back.
     assert steps[0] == (0, 450) and steps[-1] == (450, 450)
+    assert (7, 450) in steps and (150, 450) in steps and len(steps) > 40
     assert [done for done, _ in steps] == sorted(done for done, _ in steps)
 
 
@@ -274,3 +280,19 @@ async def test_rebuild_log_refuses_a_bad_window_or_level(db: AsyncSession) -> No
         await rebuild_log(db, silo_level=2, lookback_days=0)
     with pytest.raises(ValueError, match="silo_level"):
         await rebuild_log(db, silo_level=-1, lookback_days=90)
+    with pytest.raises(ValueError, match="batch"):
+        await rebuild_log(db, silo_level=2, lookback_days=90, batch=0)
+
+
+async def test_rebuild_log_forgets_the_kept_networks(db: AsyncSession, settings: Settings) -> None:
+    """A kept network placed people by the silos the rows had: the rebuild drops it."""
+    _, p = await _everyone(db)
+    await _record(db, _random_acts(p, 40, seed=6), level=SILO_LEVEL)
+    span = {"start": day(-1), "end": day(400), "now": day(500)}
+    await network(db, level=2, settings=settings, show_names=False, **span)
+    await db.commit()
+    kept = select(func.count()).select_from(NetworkSnapshot)
+    assert await db.scalar(kept) == 1
+    await rebuild_log(db, silo_level=1, lookback_days=LOOKBACK_DAYS)
+    await db.commit()
+    assert await db.scalar(kept) == 0

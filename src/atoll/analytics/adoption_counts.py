@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Date, and_, case, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.analytics.adoption_days import PersonDay, Totals, link, read_rows
+from atoll.analytics.adoption_days import PersonDay, Totals, fetch, link, read_rows
 from atoll.analytics.adoption_store import filled_to, totals_sql
 from atoll.analytics.local_days import month_start, week_start
 from atoll.analytics.models import AdoptionDay, AdoptionPeriod, AdoptionTally
@@ -203,10 +203,11 @@ async def _counted_people(
     names = ("active_days", "contribution_days", "weeks", "posts", "given", "received")
     spans = [b[n] - func.coalesce(a[n], 0) for n in names]
     monday = literal(week_start(out.first), Date())
-    rows = await session.execute(
+    rows = await fetch(
+        session,
         select(b.person, *spans, case((a.last_contribution >= monday, 1), else_=0))
         .select_from(joined)
-        .where(or_(spans[0] > 0, spans[5] > 0))
+        .where(or_(spans[0] > 0, spans[5] > 0)),
     )
     for person, *counts, before in rows:
         out.people[person] = Totals.of([int(n) for n in counts])
@@ -229,10 +230,11 @@ async def _taken_up(
     side = a if out.first <= split else b  # their totals at the start of the range, or before
     taken: dict[int, Totals] = {}
     for i in range(0, len(people), CHUNK):
-        rows = await session.execute(
+        rows = await fetch(
+            session,
             select(b.person, b.last_active, b.last_contribution, side.last_contribution)
             .select_from(joined)
-            .where(b.person.in_(people[i : i + CHUNK]))
+            .where(b.person.in_(people[i : i + CHUNK])),
         )
         for person, last_active, last_contribution, before in rows:
             taken[person] = Totals(

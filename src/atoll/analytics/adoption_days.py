@@ -130,6 +130,12 @@ class Tally:
         ]
 
 
+async def fetch(session: AsyncSession, statement: Any) -> list[Any]:
+    """The rows of a Core statement, read through the session's connection: plain tuples,
+    without the ORM's work per row (there are thousands)."""
+    return list((await (await session.connection()).execute(statement)).all())
+
+
 def _day(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
@@ -183,7 +189,7 @@ async def read_rows(
     if first >= stop:
         return []
     dialect = (await session.connection()).dialect.name
-    return list((await session.execute(_acts(first, stop, zone, dialect))).all())
+    return await fetch(session, _acts(first, stop, zone, dialect))
 
 
 async def read_days(

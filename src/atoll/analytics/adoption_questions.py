@@ -121,7 +121,8 @@ async def questions(session: AsyncSession, *, start: datetime, end: datetime) ->
         .where(answered)
         .subquery()
     )
-    middle = or_(ranked.c.rank == (ranked.c.n + 1) / 2, ranked.c.rank == (ranked.c.n + 2) / 2)
+    # The middle one of an odd count, the middle two of an even one (integer division).
+    middle = or_(ranked.c.rank == (ranked.c.n + 1) // 2, ranked.c.rank == (ranked.c.n + 2) // 2)
     median = (
         select(ranked.c.kind, func.avg(ranked.c.wait).label("wait"))
         .where(middle)

@@ -42,7 +42,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.analytics.adoption_days import PersonDay, Tally, Totals, read_days
+from atoll.analytics.adoption_days import PersonDay, Tally, Totals, fetch, read_days
 from atoll.analytics.local_days import month_start, week_start
 from atoll.analytics.models import (
     ActivityDay,
@@ -147,7 +147,7 @@ def totals_of(row: Sequence[Any]) -> Totals:
 
 
 async def totals(session: AsyncSession, zone: str, day: date) -> dict[int, Totals]:
-    rows = await session.execute(await totals_sql(session, zone, day))
+    rows = await fetch(session, await totals_sql(session, zone, day))
     return {row[0]: totals_of(row[1:]) for row in rows}
 
 

@@ -14,6 +14,7 @@ from atoll.analytics import csv as analytics_csv
 from atoll.analytics import queries, service
 from atoll.analytics.periods import local_day, midnight, months_back, snap
 from atoll.analytics.policy import can_view_analytics
+from atoll.analytics.recommendations import recommendations_for
 from atoll.analytics.schemas import AdoptionOut, NetworkOut, ValueMatrixOut
 from atoll.http.idempotency import IdempotentRoute
 from atoll.http.request import DB, AppSettings
@@ -148,8 +149,12 @@ async def get_value_matrix(
     period by period (the journey). Figures over fewer than 5 people are null."""
     analyst(viewer)
     begin, stop = time_range(start, to, settings.zone)
+    unit = unit_of(unit_id)
     data = await queries.value_matrix(
-        db, start=begin, end=stop, unit_id=unit_of(unit_id), period=period, settings=settings
+        db, start=begin, end=stop, unit_id=unit, period=period, settings=settings
+    )
+    data["recommendations"] = await recommendations_for(
+        db, viewer=viewer, start=begin, end=stop, unit_id=unit, settings=settings
     )
     filters = {"from": begin, "to": stop, "unit_id": unit_id, "period": period}
     export = (db, viewer, "value-matrix", filters)

@@ -25,6 +25,7 @@ VALUE_MATRIX_COLUMNS = (
     "suppressed",
     "stage",
     "rolling_stage",
+    "text",
 )
 NETWORK_COLUMNS = (
     "section",
@@ -88,7 +89,8 @@ def value_matrix_csv(data: dict[str, Any]) -> str:
     per period and cell (with ``partial`` and, by week, the ``rolling_stage``); "range", the
     six cells of the whole range (period "total"); "apart", the interactions and people of
     the scopes reported beside the grid; "threshold", each stage's threshold (in ``share``);
-    "timezone", the zone the periods are of (in ``period``)."""
+    "timezone", the zone the periods are of (in ``period``); "recommendation", what to do
+    next (its kind in ``period``, its words in ``text``)."""
     span = {"start": data["from"], "end": data["to"]}
     rows: list[list[Any]] = []
     for entry in data["journey"]:
@@ -105,6 +107,9 @@ def value_matrix_csv(data: dict[str, Any]) -> str:
     for scope, threshold in data["thresholds"].items():
         rows.append(["threshold", None, None, None, None, scope, None, None, None, threshold])
     rows.append(["timezone", data["timezone"], *blank])
+    for advice in data.get("recommendations", []):
+        rows.append(["recommendation", advice["kind"], *blank, None, None, None, None, None])
+        rows[-1] += [None] * (len(VALUE_MATRIX_COLUMNS) - 1 - len(rows[-1])) + [advice["text"]]
     width = len(VALUE_MATRIX_COLUMNS)
     return _write(VALUE_MATRIX_COLUMNS, [row + [None] * (width - len(row)) for row in rows])
 

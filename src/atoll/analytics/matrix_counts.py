@@ -40,7 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
-from atoll.analytics.models import APART_SCOPES, GRID_SCOPES, Interaction
+from atoll.analytics.models import ACTIVITY, APART, APART_SCOPES, GRID_SCOPES, Interaction
 from atoll.analytics.periods import Span, local_day, midnight, next_start, period_start, which
 
 Cell = tuple[str, bool]  # (scope, new_tie) as the log has them
@@ -96,7 +96,7 @@ async def apart_people(
     """Per scope reported apart, the distinct people of its rows in [start, end) (of the
     units, when given)."""
     i = Interaction
-    where = (i.at >= start, i.at < end, i.scope.in_(APART_SCOPES))
+    where = (i.at >= start, i.at < end, APART)  # as the partial index says it
     actor = select(i.scope, i.actor_id.label("person")).where(*where)
     target = select(i.scope, i.target_id).where(*where, i.target_id.is_not(None))
     if units is not None:
@@ -152,7 +152,7 @@ def _unit_rows(
             case((a_in, 1), else_=0).label("a_in"),
             case((t_in, 1), else_=0).label("t_in"),
         )
-        .where(i.at >= lo, i.at < end, or_(a_in, t_in))
+        .where(i.at >= lo, i.at < end, i.scope != ACTIVITY, or_(a_in, t_in))
         .cte("u")
         .prefix_with("MATERIALIZED")
     )

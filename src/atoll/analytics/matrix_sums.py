@@ -92,7 +92,7 @@ def segments(
         lo, hi = weeks[back], weeks[back + 1]
         key = local_day(lo, zone).isoformat()  # a week before the range: its Monday
         since = tuple(weeks[max(back - PRE_WEEKS, 0) : back + 1])
-        since = (weeks[0],) * (PRE_WEEKS + 1 - len(since)) + since
+        since = (lo,) + (weeks[0],) * (PRE_WEEKS + 1 - len(since)) + since  # as a week's
         out.append(Seg(key, lo, hi, since, "week" if _stored(lo, hi, "week", zone) else None))
     return out, with_range
 
@@ -115,38 +115,38 @@ def range_segments(start: datetime, end: datetime, zone: ZoneInfo) -> list[Seg]:
 async def count_segments(
     session: AsyncSession, segs: Sequence[Seg], zone: ZoneInfo
 ) -> dict[str, SegCounts]:
-    """Each stretch's counts: stored periods from ``interaction_month`` (one read per
-    calendar), the others from the log's rows in it."""
+    """Each stretch's counts: stored periods summed from ``interaction_month`` (one read per
+    calendar and number of moments), the others from the log's rows in it."""
     out: dict[str, SegCounts] = {}
     for calendar in months.CALENDARS:
-        stored = [s for s in segs if s.calendar == calendar]
-        if stored:
-            rows = await months.counts_of(
-                session, [(s.key, s.start, s.end) for s in stored], period=calendar, zone=zone
+        for width in sorted({len(s.since) for s in segs if s.calendar == calendar}):
+            stored = [s for s in segs if s.calendar == calendar and len(s.since) == width]
+            limits = {s.key: [months.month_key(t, zone, calendar) for t in s.since] for s in stored}
+            rows = await months.sums_of(
+                session,
+                [(s.key, s.start, s.end, limits[s.key]) for s in stored],
+                period=calendar,
+                zone=zone,
             )
-            out |= _from_stored(stored, rows, calendar, zone)
+            out |= _from_stored(stored, rows)
     for seg in segs:
         if seg.calendar is None:
             out[seg.key] = await _from_log(session, seg)
     return out
 
 
-def _from_stored(
-    segs: list[Seg], rows: list[months.MonthCount], calendar: str, zone: ZoneInfo
-) -> dict[str, SegCounts]:
-    keys = {s.key: [months.month_key(t, zone, calendar) for t in s.since] for s in segs}
+def _from_stored(segs: list[Seg], rows: list[Any]) -> dict[str, SegCounts]:
     out = {s.key: SegCounts(people=[0] * len(s.since)) for s in segs}
-    for row in rows:
-        counts, firsts = out[row.month], [row.prev_month < k for k in keys[row.month]]
-        cell = (row.scope, bool(row.new_tie))
-        if row.side == "cell":
-            counts.cells[cell] = counts.cells.get(cell, 0) + row.count
+    for month, scope, new_tie, side, n, *firsts in rows:
+        counts, cell = out[month], (scope, bool(new_tie))
+        if side == "cell":
+            counts.cells[cell] = counts.cells.get(cell, 0) + int(n)
             ties = counts.ties.setdefault(cell, [0] * len(firsts))
-            for n, first in enumerate(firsts):
-                ties[n] += row.count if first else 0
-        elif row.scope in GRID_SCOPES:
-            for n, first in enumerate(firsts):
-                counts.people[n] += row.count if first else 0
+            for k, first in enumerate(firsts):
+                ties[k] += int(first)
+        elif scope in GRID_SCOPES:
+            for k, first in enumerate(firsts):
+                counts.people[k] += int(first)
     return out
 
 

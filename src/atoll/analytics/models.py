@@ -60,6 +60,12 @@ INTERACTION_KINDS = (
 # A row of the grid, written with its values in the SQL (not bound): how the partial indexes
 # below are defined, and how a query must say it for the planners to use them.
 GRID = text("scope IN ('within', 'across', 'external')")
+# The rows reported apart from the grid, said the same way.
+APART = text("scope IN ('externals', 'no_silo')")
+
+
+# What the value matrix reads of a row under a unit filter (with the other side's unit).
+UNIT_COVER = ("scope", "new_tie", "tie_key", "actor_id", "target_id")
 
 
 class Interaction(Base):
@@ -138,6 +144,25 @@ class Interaction(Base):
             sqlite_where=GRID,
             postgresql_where=GRID,
         ),
+        # Cover the value matrix with a unit filter (matrix_counts.py): the rows whose actor,
+        # or target, was in one of the unit's units, read without the rows.
+        Index(
+            "ix_interaction_actor_unit_id_at", "actor_unit_id", "at", *UNIT_COVER, "target_unit_id"
+        ),
+        Index(
+            "ix_interaction_target_unit_id_at", "target_unit_id", "at", *UNIT_COVER, "actor_unit_id"
+        ),
+        # The people of the rows reported apart (matrix_counts.apart_people), read from the
+        # index alone.
+        Index(
+            "ix_interaction_at_apart",
+            "at",
+            "scope",
+            "actor_id",
+            "target_id",
+            sqlite_where=APART,
+            postgresql_where=APART,
+        ),
     )
 
 
@@ -200,10 +225,9 @@ class AdoptionDay(Base):
     received: Mapped[int] = mapped_column(Integer)  # acts of others toward them
 
     # SQLite keeps the rows in the order of the primary key: a run of days is read in place.
-    __table_args__ = (
-        Index("ix_adoption_day_person_id", "person_id"),
-        {"sqlite_with_rowid": False},
-    )
+    # No index on person_id: people are deactivated, never deleted, and an index by person
+    # tempts SQLite's planner into reading every day to group by person.
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
 
 class AdoptionTally(Base):
@@ -259,10 +283,7 @@ class AdoptionMark(Base):
     last_active: Mapped[date | None] = mapped_column(Date)
     last_contribution: Mapped[date | None] = mapped_column(Date)
 
-    __table_args__ = (
-        Index("ix_adoption_mark_person_id", "person_id"),
-        {"sqlite_with_rowid": False},
-    )
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
 
 class AdoptionFill(Base):

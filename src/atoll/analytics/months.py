@@ -32,10 +32,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Protocol, cast
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CursorResult, delete, func, literal, select, true, union_all
+from sqlalchemy import CursorResult, case, delete, func, literal, select, true, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -86,17 +86,6 @@ def month_end(moment: datetime) -> datetime:
 
 def is_closed(end: datetime, now: datetime | None = None) -> bool:
     return as_utc(end) + CLOSED_AFTER <= (now or utcnow())
-
-
-class MonthCount(Protocol):
-    """One count of a period: a stored ``InteractionMonth`` or a row counted from the log."""
-
-    month: str
-    scope: str
-    new_tie: bool
-    side: str
-    prev_month: str
-    count: int
 
 
 def _calendar(
@@ -156,33 +145,61 @@ async def _first_day(session: AsyncSession, zone: ZoneInfo) -> date | None:
     return None if first is None else local_day(first, zone)
 
 
-async def counts_of(
+async def sums_of(
     session: AsyncSession,
-    periods: Sequence[tuple[str, datetime, datetime]],
+    periods: Sequence[tuple[str, datetime, datetime, Sequence[str]]],
     *,
     period: str = "month",
     zone: ZoneInfo = UTC_ZONE,
-) -> list[MonthCount]:
-    """The counts of these closed periods of the zone, given as (key, start, end): those
-    stored for this calendar, and those not stored yet counted from the log. Writes nothing."""
+) -> list[Any]:
+    """Summed in SQL, the counts of these closed periods of the zone, given as (key, start,
+    end, limits): per period, cell and side ("cell", or "person" for both sides), the
+    ``count`` and, for each key of its limits, ``first<n>``: the count of those whose previous
+    appearance is in an earlier period than that key (first seen since it). The periods
+    stored for this calendar are read, the others counted from the log. Writes nothing."""
     if not periods:
         return []
     m = InteractionMonth
-    keys = [key for key, _, _ in periods]
-    columns = (m.month, m.scope, m.new_tie, m.side, m.prev_month, m.count)
-    stored = await session.execute(
-        select(*columns).where(m.zone == zone.key, m.period == period, m.month.in_(keys))
-    )
-    rows: list[MonthCount] = cast("list[MonthCount]", list(stored))
-    have = {r.month for r in rows}
-    missing = [(key, s, e) for key, s, e in periods if key not in have]
+    calendar = (m.zone == zone.key, m.period == period)
+    keys = [key for key, _, _, _ in periods]
+    stored = select(m.month).where(*calendar, m.month.in_(keys)).distinct()
+    have = set((await session.execute(stored)).scalars())
+    parts: list[Select[Any]] = []
+    if have:
+        columns = (m.month, m.scope, m.new_tie, m.side, m.prev_month, m.count)
+        parts.append(select(*columns).where(*calendar, m.month.in_(sorted(have))))
+    missing = [(key, s, e) for key, s, e, _ in periods if key not in have]
     first = await _first_day(session, zone) if missing else None
-    if first is None:
-        return rows
-    for key, start, end in missing:
-        counted = await session.execute(_count(key, start, end, first, period, zone))
-        rows.extend(cast("list[MonthCount]", list(counted)))
-    return rows
+    if first is not None:
+        parts += [_count(key, s, e, first, period, zone) for key, s, e in missing]
+    if not parts:
+        return []
+    source = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+    width = len(periods[0][3])
+    rows = [
+        select(literal(key).label("month"), *(literal(k).label(f"k{n}") for n, k in enumerate(ks)))
+        for key, _, _, ks in periods
+    ]
+    limits = (union_all(*rows) if len(rows) > 1 else rows[0]).subquery()
+    side = case((source.c.side == "cell", "cell"), else_="person")
+
+    def since(n: int) -> Any:
+        first_seen = source.c.prev_month < limits.c[f"k{n}"]
+        return func.sum(case((first_seen, source.c.count), else_=0)).label(f"first{n}")
+
+    result = await session.execute(
+        select(
+            source.c.month,
+            source.c.scope,
+            source.c.new_tie,
+            side.label("side"),
+            func.sum(source.c.count).label("count"),
+            *(since(n) for n in range(width)),
+        )
+        .select_from(source.join(limits, limits.c.month == source.c.month))
+        .group_by(source.c.month, source.c.scope, source.c.new_tie, side)
+    )
+    return list(result)
 
 
 async def _store(

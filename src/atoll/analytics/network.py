@@ -30,6 +30,7 @@ from atoll.analytics.network_breadth import breadth
 from atoll.analytics.network_bridges import bridges
 from atoll.analytics.network_figures import (
     expected_ei_org,
+    labels,
     organizations_out,
     shown_units,
     unit_figures,
@@ -82,11 +83,15 @@ async def network(
     }
     key = kept.key_of(start=start, end=end, **params)
     snapshot = await session.get(kept.NetworkSnapshot, key)
-    rows = await kept.rows_in(session, start, end)
-    if snapshot is not None and kept.holds(snapshot, rows, moment):
+    rows: int | None = None
+    if snapshot is not None and not kept.fresh(snapshot, moment):
+        rows = await kept.rows_in(session, start, end)
+    if snapshot is not None and (rows is None or rows == snapshot.rows):
         await kept.touch(session, snapshot, moment)
         data = kept.read(snapshot)
     else:
+        if rows is None:
+            rows = await kept.rows_in(session, start, end)
         data, sources = await compute(
             session, start=start, end=end, sources=kept.LIVE_SOURCES, **params
         )
@@ -224,7 +229,18 @@ async def _bridges_out(
 
 
 async def _named(session: AsyncSession, data: dict[str, Any], show_names: bool) -> dict[str, Any]:
-    """The bridges named (names shown) or stripped of name and person id (names hidden)."""
+    """The answer as the tree and the settings are now: units and bridges' units named by the
+    current tree (a kept answer may predate a rename); the bridges named (names shown) or
+    stripped of name and person id (names hidden)."""
+    units = {u.id: u for u in await session.scalars(select(Unit))}
+    named = labels(units, [int(u["id"]) for u in data["units"]])
+    for u in data["units"]:
+        unit = units.get(int(u["id"]))
+        u["name"], u["path"] = (unit.name, unit.path) if unit else (None, None)
+        u["label"] = named[int(u["id"])]
+    for b in data["bridges"]:
+        unit = units.get(int(b["unit_id"])) if b["unit_id"] is not None else None
+        b["unit_name"] = unit.name if unit else None
     data["names_hidden"] = not show_names
     if not show_names:
         data["bridges"] = [b | {"person_id": None, "name": None} for b in data["bridges"]]

@@ -2,15 +2,17 @@
 and betweenness on the person graph), so each answer computed is stored in
 ``network_snapshot`` under its parameters and read back while it still holds.
 
-- A snapshot **holds** while the log has the same number of rows in its range (a closed range
-  never changes, so it holds for good, unless rows are imported into it later), or, when rows
-  were added since, for ``MAX_AGE`` after it was computed: a network of months does not turn
-  in a few minutes, and the answer says when it was computed (``computed_at``).
+- A snapshot **holds** for ``MAX_AGE`` after it was computed (a network of months does not
+  turn in a few minutes, and the answer says when it was computed: ``computed_at``); for
+  good when it was computed after its range closed (rows imported into a closed range later
+  are caught by housekeeping, which counts them); and otherwise while the log has the same
+  number of rows in its range.
 - A read that finds none computes the network at once — betweenness estimated from
   ``LIVE_SOURCES`` people on a large graph — and stores it.
 - Housekeeping (``do_refresh_networks``) recomputes, with ``SOURCES`` sources and a few per
   round, the snapshots whose range got new rows (at most every ``REFRESH_AFTER``) or that
-  were estimated with the live budget, and forgets the snapshots nobody read for ``KEEP``.
+  were estimated with the live budget, computes tomorrow's version of a range that ends
+  today, and forgets the snapshots nobody read for ``KEEP``.
 
 Names are never stored resolved: the reader adds them (or withholds them with the ids) by the
 settings in force."""
@@ -39,6 +41,8 @@ REQUESTED_EVERY = timedelta(hours=1)  # how often a read refreshes requested_at
 LIVE_SOURCES = 64
 SOURCES = 1000
 REFRESH_PER_ROUND = 2
+CLOSED_AFTER = timedelta(days=1)  # as the matrix's months: no open transaction writes there
+ROLL = timedelta(days=1)
 
 
 class NetworkSnapshot(Base):
@@ -83,8 +87,11 @@ async def rows_in(session: AsyncSession, start: datetime, end: datetime) -> int:
     return await session.scalar(select(func.count()).where(i.at >= start, i.at < end)) or 0
 
 
-def holds(snapshot: NetworkSnapshot, rows: int, now: datetime) -> bool:
-    return snapshot.rows == rows or now - as_utc(snapshot.computed_at) < MAX_AGE
+def fresh(snapshot: NetworkSnapshot, now: datetime) -> bool:
+    """Holds without counting: computed less than ``MAX_AGE`` ago, or after its range closed
+    (rows written into a closed range later are caught by housekeeping, which counts)."""
+    computed = as_utc(snapshot.computed_at)
+    return now - computed < MAX_AGE or computed >= as_utc(snapshot.range_end) + CLOSED_AFTER
 
 
 def read(snapshot: NetworkSnapshot) -> dict[str, Any]:
@@ -102,6 +109,7 @@ async def store(
     complete: bool,
     data: dict[str, Any],
     now: datetime,
+    requested_at: datetime | None = None,
 ) -> None:
     """Insert or replace the snapshot of ``key`` (several processes may race: the last wins)."""
     postgres = (await session.connection()).dialect.name == "postgresql"
@@ -113,7 +121,7 @@ async def store(
         "sources": sources,
         "complete": complete,
         "computed_at": now,
-        "requested_at": now,
+        "requested_at": requested_at or now,
         "data": json.dumps(data | {"computed_at": rfc3339(now)}, separators=(",", ":")),
     }
     statement = insert(NetworkSnapshot).values(values)
@@ -140,45 +148,96 @@ async def do_refresh_networks(
 ) -> int:
     """Housekeeping: forget the snapshots nobody read for ``KEEP``; recompute (``compute``:
     the snapshot, its sources → the answer and the sources used) up to ``limit`` of the
-    others that no longer hold exactly or were estimated with the live budget, the least
-    recently computed first. Returns how many were recomputed. Does not commit."""
+    others that got new rows in their range (``REFRESH_AFTER`` after they were computed) or
+    were estimated with the live budget, the least recently computed first; then, with what
+    is left of ``limit``, compute tomorrow's version of a range read on the day that just
+    ended (the page's default range ends with today: its first reader tomorrow finds it
+    ready). Returns how many were computed. Does not commit."""
     moment = now or utcnow()
     await session.execute(
         delete(NetworkSnapshot).where(NetworkSnapshot.requested_at < moment - KEEP)
     )
     done = 0
-    snapshots = await session.scalars(
-        select(NetworkSnapshot).order_by(NetworkSnapshot.computed_at, NetworkSnapshot.key)
+    snapshots = list(
+        await session.scalars(
+            select(NetworkSnapshot).order_by(NetworkSnapshot.computed_at, NetworkSnapshot.key)
+        )
     )
-    for snapshot in list(snapshots):
+    for snapshot in snapshots:
+        if done >= limit:
+            return done
+        rows = await rows_in(session, snapshot.range_start, snapshot.range_end)
+        old = moment - as_utc(snapshot.computed_at) >= REFRESH_AFTER
+        if snapshot.complete and (snapshot.rows == rows or not old):
+            continue
+        await _recompute(session, compute, snapshot, _params(snapshot), moment)
+        done += 1
+    have = {s.key for s in snapshots}
+    for snapshot in snapshots:
         if done >= limit:
             break
-        rows = await rows_in(session, snapshot.range_start, snapshot.range_end)
-        if snapshot.complete and (
-            snapshot.rows == rows or moment - as_utc(snapshot.computed_at) < REFRESH_AFTER
-        ):
+        rolled = _rolled(snapshot, moment)
+        if rolled is None:
             continue
-        data, sources = await compute(session, snapshot, SOURCES)
-        params = {
-            "level": snapshot.level,
-            "unit_id": snapshot.unit_id,
-            "silo_level": snapshot.silo_level,
-            "min_interactions": snapshot.min_interactions,
-            "range_start": snapshot.range_start,
-            "range_end": snapshot.range_end,
-        }
-        await store(
-            session,
-            key=snapshot.key,
-            params=params,
-            rows=rows,
-            sources=sources,
-            complete=True,
-            data=data,
-            now=moment,
+        params = _params(snapshot) | {"range_start": rolled[0], "range_end": rolled[1]}
+        key = key_of(
+            start=rolled[0],
+            end=rolled[1],
+            **{k: params[k] for k in ("level", "unit_id", "silo_level", "min_interactions")},
         )
+        if key in have:
+            continue
+        have.add(key)
+        ahead = NetworkSnapshot(key=key, requested_at=snapshot.requested_at, **params)
+        await _recompute(session, compute, ahead, params, moment)
         done += 1
     return done
+
+
+def _params(snapshot: NetworkSnapshot) -> dict[str, Any]:
+    return {
+        "level": snapshot.level,
+        "unit_id": snapshot.unit_id,
+        "silo_level": snapshot.silo_level,
+        "min_interactions": snapshot.min_interactions,
+        "range_start": snapshot.range_start,
+        "range_end": snapshot.range_end,
+    }
+
+
+async def _recompute(
+    session: AsyncSession,
+    compute: Compute,
+    snapshot: NetworkSnapshot,
+    params: dict[str, Any],
+    moment: datetime,
+) -> None:
+    rows = await rows_in(session, params["range_start"], params["range_end"])
+    data, sources = await compute(session, snapshot, SOURCES)
+    await store(
+        session,
+        key=snapshot.key,
+        params=params,
+        rows=rows,
+        sources=sources,
+        complete=True,
+        data=data,
+        now=moment,
+        requested_at=snapshot.requested_at,
+    )
+
+
+def _rolled(snapshot: NetworkSnapshot, now: datetime) -> tuple[datetime, datetime] | None:
+    """The range a day on, for a range that ended in the last day and was read on its last
+    day: the same start (the next month's first, when the day moves into a new month and the
+    range starts on a month's first), the end a day later."""
+    start, end = as_utc(snapshot.range_start), as_utc(snapshot.range_end)
+    if not end <= now < end + ROLL or as_utc(snapshot.requested_at) < end - ROLL:
+        return None
+    last_day, next_day = end - timedelta(microseconds=1), end + ROLL - timedelta(microseconds=1)
+    if start.day == 1 and (last_day.year, last_day.month) != (next_day.year, next_day.month):
+        start = (start + timedelta(days=32)).replace(day=1)
+    return start, end + ROLL
 
 
 async def forget_networks(session: AsyncSession) -> None:

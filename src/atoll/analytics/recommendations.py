@@ -25,8 +25,10 @@ from sqlalchemy import and_, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.analytics.models import Interaction
+from atoll.analytics.network import network as network_of
 from atoll.analytics.policy import may_show
 from atoll.conversations.models import Comment, Post
+from atoll.kit.settings import Settings
 from atoll.kit.time import as_utc, utcnow
 from atoll.people.models import Person
 from atoll.spaces.models import Space
@@ -262,3 +264,29 @@ async def recommendations(
     if stop > as_utc(start):
         out += await _falling(session, viewer, stop)
     return out
+
+
+async def recommendations_for(
+    session: AsyncSession,
+    *,
+    viewer: Person,
+    start: datetime,
+    end: datetime,
+    unit_id: int | None,
+    settings: Settings,
+    network: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """The recommendations of a view of the analytics: ``network`` is the network over the
+    same range and unit at the silo level if the caller has it already (it is kept once
+    computed, so asking for it again costs a read)."""
+    if network is None:
+        network = await network_of(
+            session,
+            start=start,
+            end=end,
+            level=settings.silo_level,
+            settings=settings,
+            show_names=False,
+            unit_id=unit_id,
+        )
+    return await recommendations(session, viewer=viewer, start=start, end=end, network=network)

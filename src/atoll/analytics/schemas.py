@@ -55,6 +55,14 @@ class ApartOut(BaseModel):
     no_silo: ApartFiguresOut
 
 
+class RecommendationOut(BaseModel):
+    kind: Literal["island", "inward", "external_questions", "falling_community"]
+    text: str
+    unit_ids: list[str]
+    space_ids: list[str]
+    href: str = Field(description="Where to act on it: a page of Atoll.")
+
+
 class ValueMatrixOut(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
@@ -71,6 +79,9 @@ class ValueMatrixOut(BaseModel):
     cells: list[CellOut]
     apart: ApartOut
     journey: list[JourneyOut]
+    recommendations: list[RecommendationOut] = Field(
+        default_factory=list, description="What to do next, from the data, with a link each."
+    )
 
 
 class UnitFiguresOut(BaseModel):

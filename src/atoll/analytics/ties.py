@@ -9,7 +9,8 @@ order, a changed look-back window or a changed silo level need it decided again:
 - ``rebuild_log`` (``atoll analytics rebuild``) does everything: each side's silo again from
   the unit the row carries (the unit at the time) at the *current* silo level and in the
   *current* tree, then the scope from both sides, then ``new_tie`` and the helpers, then the
-  closed months again (months.recount). So after the silo level changed, one pair of people
+  closed periods again (months.recount) and drops the kept networks (network_store: they
+  placed people by the silos they had). So after the silo level changed, one pair of people
   is classified the same way on old rows and new ones. A unit since deleted from the tree
   cannot be placed again: the row's silo is then taken from the silo it was recorded with
   when that unit still exists (its silo at the current level), and kept as it was otherwise.
@@ -25,12 +26,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.analytics import months
 from atoll.analytics.models import GRID_SCOPES
+from atoll.analytics.network_store import forget_networks
 from atoll.analytics.service import silos_by_unit
 from atoll.org.models import Unit
 
@@ -121,7 +124,7 @@ _RECLASSIFY = f"""
     UPDATE interaction
     SET actor_silo_id = w.actor_silo, target_silo_id = w.target_silo, scope = w.scope
     FROM ({_CLASSIFIED}) AS w
-    WHERE interaction.id = w.id
+    WHERE interaction.id = w.id AND interaction.id > :after AND interaction.id <= :upto
       AND (w.actor_silo {{differs}} w.old_actor_silo
            OR w.target_silo {{differs}} w.old_target_silo
            OR w.scope <> w.old_scope)
@@ -183,7 +186,10 @@ _WRITE_TIES = f"""
         actor_prev_at = w.actor_prev_at, target_prev_at = w.target_prev_at
     FROM {_TIE} AS w
     WHERE interaction.id = w.id AND w.id > :after AND w.id <= :upto
+      AND interaction.id > :after AND interaction.id <= :upto
 """
+# (The range is said of both tables, so that each batch reads its slice of the log by its
+# primary key whatever the planner makes of the temporary table.)
 
 
 @dataclass(frozen=True)
@@ -202,24 +208,32 @@ async def rebuild_log(
     silo_level: int,
     lookback_days: int,
     progress: Progress | None = None,
+    batch: int = BATCH,
+    zone: ZoneInfo = months.UTC_ZONE,
 ) -> Rebuilt:
     """Recompute every row of the log (see the module) at this silo level and look-back
-    window, then count the closed months again. ``progress(done, total)`` is called as the
-    work advances, ``total`` three steps per row (silos and scope, ordering, writing). Does
-    not commit."""
+    window, then count the closed periods again (of ``zone``, the organisation's time zone,
+    and of every zone counted before) and forget the kept networks. ``progress(done,
+    total)`` is called as the work advances, ``total`` three steps per row (silos and scope,
+    ordering, writing); rows are written ``batch`` at a time. Does not commit."""
     if silo_level < 0:
         raise ValueError("silo_level must be at least 0")
+    if batch < 1:
+        raise ValueError("batch must be at least 1")
     dialect, days = await _dialect(session, lookback_days)
     report = progress or _quiet
     rows = int(await session.scalar(text("SELECT COUNT(*) FROM interaction")) or 0)
     total = 3 * rows
     report(0, total)
-    scopes = await _reclassify(session, dialect, silo_level, lambda done: report(done, total))
+    scopes = await _reclassify(
+        session, dialect, silo_level, lambda done: report(done, total), batch=batch
+    )
     report(rows, total)
     new_ties = await _retie(
-        session, dialect, days, lambda done: report(rows + done, total), rows=rows
+        session, dialect, days, lambda done: report(rows + done, total), rows=rows, batch=batch
     )
-    await months.recount(session)
+    await months.recount(session, zone=zone)
+    await forget_networks(session)
     report(total, total)
     return Rebuilt(rows=rows, scopes=scopes, new_ties=new_ties)
 
@@ -231,7 +245,7 @@ async def rebuild_ties(session: AsyncSession, *, lookback_days: int) -> int:
     changed. Does not commit."""
     dialect, days = await _dialect(session, lookback_days)
     rows = int(await session.scalar(text("SELECT COUNT(*) FROM interaction")) or 0)
-    changed = await _retie(session, dialect, days, _quiet_done, rows=rows)
+    changed = await _retie(session, dialect, days, _quiet_done, rows=rows, batch=BATCH)
     await months.recount(session)
     return changed
 
@@ -240,21 +254,31 @@ def _quiet_done(done: int) -> None:
     """No progress to show."""
 
 
-async def _batches(session: AsyncSession, table: str) -> list[tuple[int, int, int]]:
-    """(after, upto, rows): id ranges (after, upto] of at most ``BATCH`` rows each, covering
-    every row of the table (one read of its ids)."""
-    ids = list(await session.scalars(text(f"SELECT id FROM {table} ORDER BY id")))
-    batches = []
-    after = ids[0] - 1 if ids else 0
-    for start in range(0, len(ids), BATCH):
-        last = min(start + BATCH, len(ids))
-        batches.append((after, ids[last - 1], last - start))
-        after = ids[last - 1]
-    return batches
+async def _batches(session: AsyncSession, table: str, batch: int) -> list[tuple[int, int, int]]:
+    """(after, upto, rows): id ranges (after, upto] of ``batch`` rows each (the last one
+    fewer), covering every row of the table; only the ranges' bounds are read."""
+    first, last, rows = (
+        await session.execute(text(f"SELECT MIN(id), MAX(id), COUNT(*) FROM {table}"))
+    ).one()
+    if not rows:
+        return []
+    cuts = list(
+        await session.scalars(
+            text(
+                f"SELECT id FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS n FROM {table}) "
+                f"AS numbered WHERE n % {int(batch)} = 0 ORDER BY id"
+            )
+        )
+    )
+    if not cuts or cuts[-1] != last:
+        cuts.append(last)
+    afters = [first - 1, *cuts[:-1]]
+    sizes = [batch] * (len(cuts) - 1) + [rows - batch * (len(cuts) - 1)]
+    return list(zip(afters, cuts, sizes, strict=True))
 
 
 async def _reclassify(
-    session: AsyncSession, dialect: _Dialect, level: int, done: Callable[[int], None]
+    session: AsyncSession, dialect: _Dialect, level: int, done: Callable[[int], None], *, batch: int
 ) -> int:
     """Each side's silo and the scope again, batch by batch, writing only the rows that
     change; return how many rows' scope changed."""
@@ -271,7 +295,7 @@ async def _reclassify(
         )
     scopes = written = 0
     reclassify = text(_RECLASSIFY.format(differs=dialect.differs))
-    for after, upto, count in await _batches(session, "interaction"):
+    for after, upto, count in await _batches(session, "interaction", batch):
         bounds = {"after": after, "upto": upto}
         scopes += int(await session.scalar(text(_SCOPES_CHANGED), bounds) or 0)
         await session.execute(reclassify, bounds)
@@ -282,7 +306,13 @@ async def _reclassify(
 
 
 async def _retie(
-    session: AsyncSession, dialect: _Dialect, days: int, done: Callable[[int], None], *, rows: int
+    session: AsyncSession,
+    dialect: _Dialect,
+    days: int,
+    done: Callable[[int], None],
+    *,
+    rows: int,
+    batch: int,
 ) -> int:
     """``new_tie`` and the helpers again: computed for the whole log into a temporary table
     of the rows that change, then written batch by batch. ``done`` hears of ``rows`` once
@@ -301,7 +331,7 @@ async def _retie(
     new_ties = int(
         await session.scalar(text(f"SELECT COUNT(*) FROM {_TIE} WHERE new_tie <> old_new_tie")) or 0
     )
-    batches = await _batches(session, _TIE)
+    batches = await _batches(session, _TIE, batch)
     write = text(_WRITE_TIES)
     for n, (after, upto, _) in enumerate(batches, start=1):
         await session.execute(write, {"after": after, "upto": upto})

@@ -1,7 +1,7 @@
 """adoption roll-ups
 
 Revision ID: 0024
-Revises: 0021
+Revises: 0023
 Create Date: 2026-12-05 00:30:00
 
 What the adoption figures read instead of the whole log (see analytics/adoption_store.py),
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0024"
-down_revision: str | None = "0021"
+down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -52,7 +52,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("zone", "day", "person_id", name=op.f("pk_adoption_day")),
         sqlite_with_rowid=False,
     )
-    op.create_index("ix_adoption_day_person_id", "adoption_day", ["person_id"])
     op.create_table(
         "adoption_tally",
         sa.Column("zone", ZONE, nullable=False),
@@ -104,7 +103,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("zone", "day", "person_id", name=op.f("pk_adoption_mark")),
         sqlite_with_rowid=False,
     )
-    op.create_index("ix_adoption_mark_person_id", "adoption_mark", ["person_id"])
     op.create_table(
         "adoption_fill",
         sa.Column("zone", ZONE, nullable=False),
@@ -131,9 +129,7 @@ def downgrade() -> None:
     op.drop_index("ix_comment_post_id_answers", table_name="comment")
     op.drop_index("ix_post_kind_created_at", table_name="post")
     op.drop_table("adoption_fill")
-    op.drop_index("ix_adoption_mark_person_id", table_name="adoption_mark")
     op.drop_table("adoption_mark")
     op.drop_table("adoption_period")
     op.drop_table("adoption_tally")
-    op.drop_index("ix_adoption_day_person_id", table_name="adoption_day")
     op.drop_table("adoption_day")
