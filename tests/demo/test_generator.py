@@ -168,6 +168,10 @@ async def test_new_rows_get_fresh_ids_after_the_bulk_insert(db: AsyncSession) ->
 
 
 async def test_the_history_moves_from_operational_to_transformation(db: AsyncSession) -> None:
+    """The 300-person, 12-month demo walks the journey under the cumulative stage (cultural
+    needs 15 % across; transformation needs that and 5 % with externals), counting only
+    person-to-person interactions (posts are activity): operational first, cultural before
+    transformation, transformation last; and its guests show in the network."""
     truth = await _demo(db, people=300, months=12, end=date(2026, 10, 31))
 
     def shares(month: dict[str, Any]) -> dict[str, float]:
@@ -178,21 +182,23 @@ async def test_the_history_moves_from_operational_to_transformation(db: AsyncSes
 
     first, last = shares(truth["months"][0]), shares(truth["months"][-1])
     assert first["within"] > 0.8 and first["across"] < 0.15 and first["external"] < 0.05
-    assert last["across"] > 0.3 and last["external"] > 0.1
+    assert last["across"] > 0.3 and last["external"] > 0.08
     assert truth["months"][-1]["total"] > 2 * truth["months"][0]["total"]  # adoption grows
 
     def stage(month: dict[str, Any]) -> str:
         share = shares(month)
-        if share["external"] >= 0.05:
-            return "transformation"
-        return "cultural" if share["across"] >= 0.15 else "operational"
+        if share["across"] < 0.15:
+            return "operational"
+        return "transformation" if share["external"] >= 0.05 else "cultural"
 
-    stages = [stage(m) for m in truth["months"]]
+    stages = [m["stage"] for m in truth["months"]]
+    assert stages == [stage(m) for m in truth["months"]]
     assert stages[0] == "operational" and stages[-1] == "transformation"
+    assert "operational" not in stages[stages.index("cultural") :], stages
     assert stages.index("cultural") < stages.index("transformation"), stages
-    # Each row's tie is decided as record_interaction would have live: rebuilding the ties
-    # from the whole log changes none of them.
-    assert truth["ties_changed_by_rebuild"] == 0
+    # At least two customers' or partners' organisations have five people who took part.
+    guests = truth["network"]["organizations"]
+    assert sum(org["people"] >= 5 for org in guests.values()) >= 2, guests
 
 
 async def test_people_are_active_on_days_they_never_write(db: AsyncSession) -> None:

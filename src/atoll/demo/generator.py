@@ -2,9 +2,12 @@
 departments and teams, people with titles and skills, customers and partners with their
 guests, spaces of every kind, and months of history that follow the adoption journey (first
 within silos, then across them, then with externals). Deterministic for a seed and an end
-date. Rows are planned in memory and written in bulk; the interaction log is written as
-``record_interaction`` would have written it live, and the generator's own tally of it (the
-ground truth) comes back with the result.
+date. Rows are planned in memory and written in bulk; the interaction log is written with
+what ``record_interaction`` would have known live (both sides' unit, kind and organisation
+at that moment) and then classified by the analytics domain's own rebuild of the log. The
+plain facts of everything made are kept (``plan.py``), and the ground truth computed from
+them by an independent implementation of the rules (``truth/``) comes back with the
+result.
 
 The landmarks the README and the browser tests use are always there: the admin
 admin@northwind.example, the member ana.silva@northwind.example, the guests
@@ -38,8 +41,9 @@ from atoll.demo.org import (
     plan_tree,
     silos_of,
 )
+from atoll.demo.plan import Plan
 from atoll.demo.spaces import plan_spaces
-from atoll.demo.truth import Tally
+from atoll.demo.truth import ground_truth
 from atoll.org.models import Unit
 from atoll.people.models import Person
 from atoll.people.passwords import Hashing
@@ -63,6 +67,9 @@ class DemoResult:
     posts: int = 0
     interactions: int = 0
     ground_truth: dict[str, Any] = field(default_factory=dict)
+    # The plain facts the generator made (see plan.py): ``atoll.demo.truth.Truth(plan)``
+    # answers the ground truth for any range.
+    plan: Plan | None = None
 
 
 def default_posts(people: int, months: float) -> int:
@@ -145,8 +152,8 @@ async def do_create_demo(
     shares = elapsed_shares(org.months)
     total_posts = default_posts(people, sum(shares)) if posts is None else posts
 
-    tally = Tally(org.months, lookback_days)
-    history = History(org, ids, tally, stop)
+    plan = _facts_of(org, stop=stop, silo_level=silo_level, lookback_days=lookback_days)
+    history = History(org, ids, plan, stop)
     sim = Simulation(rng, org, history, posts=total_posts, end=stop, shares=shares)
     written = {"post": 0, "interaction": 0}
     for month, (_, month_end) in enumerate(org.months):
@@ -163,17 +170,27 @@ async def do_create_demo(
     for name, table_rows in history.wiki_rows().items():
         await writer.insert_rows(session, name, table_rows)
     progress("activity", 0, 1)
-    await writer.insert_rows(session, "activity_day", sim.activity_days(org.months[0][0]))
+    days = sim.activity_days(org.months[0][0])
+    plan.days = {(row["person_id"], row["day"]) for row in days}
+    await writer.insert_rows(session, "activity_day", days)
     progress("activity", 1, 1)
     await writer.move_sequences(session)
-    from atoll.analytics.queries import rebuild_ties
+    # The log's rows carry what record_interaction knows from the world; the analytics
+    # domain classifies them (silos, scope, new ties and the helpers), as it would live.
+    from atoll.analytics.ties import rebuild_log
 
-    changed = await rebuild_ties(session, lookback_days=lookback_days)
+    rebuilt = await rebuild_log(
+        session,
+        silo_level=silo_level,
+        lookback_days=lookback_days,
+        progress=lambda done, total: progress("Classifying the log", done, total),
+    )
     from atoll.search.index import reindex
 
     await reindex(session, progress=progress)
     await _page_cache(session, previous_cache)
-    truth = tally.as_json(
+    truth = ground_truth(
+        plan,
         seed=seed,
         end=_iso(end if isinstance(end, date) and not isinstance(end, datetime) else stop),
         start=_iso(org.months[0][0]),
@@ -182,7 +199,7 @@ async def do_create_demo(
         months_count=months,
         silo_level=silo_level,
         lookback_days=lookback_days,
-        ties_changed_by_rebuild=changed,
+        rows_classified_by_rebuild=rebuilt.scopes,
     )
     return DemoResult(
         created=True,
@@ -190,6 +207,7 @@ async def do_create_demo(
         posts=written["post"],
         interactions=written["interaction"],
         ground_truth=truth,
+        plan=plan,
     )
 
 
@@ -209,6 +227,22 @@ def _plan(
     )
     spaces = plan_spaces(rng, ids, units=units, people=persons, start=spans[0][0], end=stop)
     return Org(units, persons, spaces, silos_of(units, silo_level), spans)
+
+
+def _facts_of(org: Org, *, stop: datetime, silo_level: int, lookback_days: int) -> Plan:
+    """The plan's facts of the organisation: the tree, each person's kind and organisation,
+    each member's unit month by month (its acts come as the history is logged)."""
+    return Plan(
+        silo_level=silo_level,
+        lookback_days=lookback_days,
+        start=org.months[0][0],
+        stop=stop,
+        month_starts=[start for start, _ in org.months],
+        units={u.id: (u.parent_id, u.level) for u in org.units},
+        kinds={p.id: p.kind for p in org.people},
+        organizations={p.id: p.organization for p in org.people},
+        unit_by_month={p.id: list(p.units) for p in org.people if p.kind == "member"},
+    )
 
 
 async def _write_org(session: AsyncSession, org: Org, progress: Progress, hashing: Hashing) -> None:

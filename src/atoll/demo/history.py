@@ -1,11 +1,12 @@
 """The demo's history as rows: posts, comments and replies, reactions, mentions, accepted
 answers, idea votes, wiki revisions — and the interaction row each act would have written
 had it been done live (``atoll.analytics.service.record_interaction``), with both sides'
-unit, silo, kind and organisation at that moment.
+unit, kind and organisation at that moment (the analytics domain classifies them: the
+generator runs its rebuild of the log once everything is written).
 
 ``History`` holds the rows not yet written and the acts not yet logged. Acts are logged in
-time order (ids follow time), and each one is counted in the ground-truth ``Tally`` as it is
-logged."""
+time order (ids follow time), and each one goes into the ``Plan`` (its plain facts, for the
+ground truth) as it is logged."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from atoll.analytics.service import tie_key_of
 from atoll.demo.org import Ids, Org, PSpace
-from atoll.demo.truth import Tally
+from atoll.demo.plan import Plan, PlanAct, PlanQuestion
 from atoll.kit.markdown import render_markdown
 from atoll.spaces.service import slugify
 
@@ -27,7 +29,6 @@ MENTION = "@[0]"  # where a mention goes in a cached rendering
 @dataclass
 class Side:
     unit_id: int | None
-    silo_id: int | None
     kind: str
     organization: str | None
 
@@ -52,37 +53,13 @@ class PostRec:
     reactors: set[int] = field(default_factory=set)
 
 
-def scope_of(me: Side, them: Side | None) -> str:
-    """The scope, by the rules of the analytics domain (README, Analytics): activity without
-    a target; else externals (two externals), no_silo (a member in no silo), external (a
-    member with an external), within (one silo), across (two)."""
-    if them is None:
-        return "activity"
-    if me.kind == "external" and them.kind == "external":
-        return "externals"
-    if any(s.kind == "member" and s.silo_id is None for s in (me, them)):
-        return "no_silo"
-    if me.kind == "external" or them.kind == "external":
-        return "external"
-    return "within" if me.silo_id == them.silo_id else "across"
-
-
-def tie_of(actor: int, target: int | None, space_id: int) -> str:
-    if target is not None:
-        low, high = sorted((actor, target))
-        return f"p:{low}:{high}"
-    return f"s:{actor}:{space_id}"
-
-
 class History:
-    def __init__(self, org: Org, ids: Ids, tally: Tally, end: datetime) -> None:
-        self.org, self.ids, self.tally, self.end = org, ids, tally, end
+    def __init__(self, org: Org, ids: Ids, plan: Plan, end: datetime) -> None:
+        self.org, self.ids, self.plan, self.end = org, ids, plan, end
         self.people = {p.id: p for p in org.people}
         self._starts = [start for start, _ in org.months]
         self._acts: list[tuple[datetime, int, Act]] = []  # a heap: by time, then as made
         self._seq = 0
-        self._cell_last: dict[tuple[str, str, bool], datetime] = {}
-        self._seen: dict[int, datetime] = {}
         self._html: dict[str, str] = {}
         self.rows: dict[str, list[dict[str, Any]]] = {}
         self.written_days: set[tuple[int, Any]] = set()
@@ -98,9 +75,8 @@ class History:
     def side(self, person_id: int, month: int) -> Side:
         person = self.people[person_id]
         if person.kind != "member":
-            return Side(None, None, person.kind, person.organization)
-        unit = person.units[month]
-        return Side(unit, self.org.silo.get(unit) if unit is not None else None, "member", None)
+            return Side(None, person.kind, person.organization)
+        return Side(person.units[month], "member", None)
 
     # --- rows ------------------------------------------------------------------------------
 
@@ -175,7 +151,7 @@ class History:
         }
         self.add_row("post", row)
         rec = PostRec(row, space, author)
-        self.tally.post(month=self.month_of(at))
+        self.plan.posts.append(at)
         self.act("post", author, None, space, row["id"], at)
         if mention is not None:
             self._mention(rec, None, author, mention, at)
@@ -256,65 +232,52 @@ class History:
 
     def log_until(self, boundary: datetime | None) -> list[dict[str, Any]]:
         """The interaction rows of every act before ``boundary`` (all when None), in time
-        order, each counted in the tally."""
+        order, each kept in the plan."""
         out = []
         while self._acts and (boundary is None or self._acts[0][0] < boundary):
             out.append(self._interaction(heapq.heappop(self._acts)[2]))
         return out
 
     def _interaction(self, act: Act) -> dict[str, Any]:
+        """The row record_interaction would write live, with what it knows from the world
+        then: both sides' unit, kind and organisation at that moment. How the row is
+        classified (silos, scope, tie, new or not) is the analytics domain's to decide: the
+        generator has it rebuild the whole log once written. The plain facts of the act go
+        into the plan, for the ground truth."""
         month = self.month_of(act.at)
         me = self.side(act.actor, month)
         them = self.side(act.target, month) if act.target is not None else None
-        space = act.space
-        scope = scope_of(me, them)
-        tie = tie_of(act.actor, act.target, space.id)
-        new = self.tally.add(
-            month=month, at=act.at, scope=scope, tie=tie, actor=act.actor, target=act.target
-        )
-        # The roll-up helpers record_interaction keeps: the previous row on this tie in this
-        # cell, and on a row of the grid each person's previous row of the grid.
-        cell = (tie, scope, new)
-        cell_prev, self._cell_last[cell] = self._cell_last.get(cell), act.at
-        actor_prev = target_prev = None
-        if scope in ("within", "across", "external") and act.target is not None:
-            actor_prev, self._seen[act.actor] = self._seen.get(act.actor), act.at
-            target_prev, self._seen[act.target] = self._seen.get(act.target), act.at
+        self.plan.acts.append(PlanAct(act.kind, act.actor, act.target, act.space.id, act.at))
         return {
             "id": self.ids.next("interaction"),
             "at": act.at,
             "kind": act.kind,
             "actor_id": act.actor,
             "target_id": act.target,
-            "space_id": space.id,
+            "space_id": act.space.id,
             "post_id": act.post_id,
             "actor_unit_id": me.unit_id,
-            "actor_silo_id": me.silo_id,
+            "actor_silo_id": None,
             "actor_kind": me.kind,
             "actor_organization": me.organization,
             "target_unit_id": them.unit_id if them else None,
-            "target_silo_id": them.silo_id if them else None,
+            "target_silo_id": None,
             "target_kind": them.kind if them else None,
             "target_organization": them.organization if them else None,
-            "scope": scope,
-            "tie_key": tie,
-            # As record_interaction decides it live; ``rebuild_ties`` derives it again from
-            # the log once it is all written (and finds nothing to change).
-            "new_tie": new,
-            "cell_prev_at": cell_prev,
-            "actor_prev_at": actor_prev,
-            "target_prev_at": target_prev,
+            # Decided by the rebuild: left empty (scope) or as a first guess (new_tie).
+            "scope": "",
+            "tie_key": tie_key_of(act.actor, act.target, act.space.id),
+            "new_tie": True,
+            "cell_prev_at": None,
+            "actor_prev_at": None,
+            "target_prev_at": None,
         }
 
     def asked(self, rec: PostRec) -> None:
         """Count a question once its thread is complete: answered when someone other than
         the asker commented on it."""
         answered = any(c["author_id"] != rec.author for c in rec.comments)
-        self.tally.question(
-            month=self.month_of(rec.row["created_at"]),
-            answered=answered,
-            kind=self.people[rec.author].kind,
-        )
+        self.plan.questions.append(PlanQuestion(rec.row["created_at"], rec.author, answered))
 
     # --- wiki -------------------------------------------------------------------------------
 

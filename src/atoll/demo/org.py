@@ -26,6 +26,9 @@ LANDMARK_EXTERNALS = [
     ("Omar Said", "omar@beta.example", "Beta Ltd", "Channel manager"),
     ("Sara Blom", "sara@globex.example", "Globex", "Operations manager"),
 ]
+# The guests of each of the two landmark organisations (Acme Corp, Beta Ltd), at least,
+# when the organisation is big enough: five take part, so they show in the network.
+MIN_GUESTS = 6
 # How much a person writes: readers never do (the 90-9-1 of online communities, softened).
 ENGAGEMENT = (("reader", 0.0, 0.45), ("occasional", 1.0, 0.4), ("regular", 6.0, 0.15))
 
@@ -265,7 +268,10 @@ def plan_people(
     for name, email, org, title in LANDMARK_EXTERNALS:
         people.append(_external(ids, name, email, org, relation[org], title))
     for k in range(max(0, externals - len(LANDMARK_EXTERNALS))):
-        org, rel = orgs[k % len(orgs)]
+        # The first guests go to the two landmark organisations, so that each has enough
+        # people (MIN_GUESTS) to show as a node in the network; then round the others.
+        seeded = 2 * (MIN_GUESTS - 2)
+        org, rel = orgs[k % 2] if k < seeded else orgs[(k - seeded) % len(orgs)]
         first, last = rng.choice(words.FIRST), rng.choice(words.LAST)
         domain = slugify(org).replace("-", "") + ".example"
         email = email_of(first, last, domain)
@@ -283,9 +289,12 @@ def plan_people(
             person.engagement, person.weight, person.adopt = "regular", 3.0, 0
         else:
             _engage(rng, person, months)
-        if person.kind == "external" and person.adopt is not None:
-            # Customers and partners are invited once the organisation is at home in Atoll.
-            person.adopt = max(person.adopt, min(months - 1, months // 4))
+        if person.kind == "external":
+            # Customers and partners are invited once the organisation is at home in Atoll;
+            # they come, and they take part (a guest who never writes would not be invited).
+            person.adopt = max(person.adopt or 0, min(months - 1, months // 4))
+            if person.engagement == "reader":
+                person.engagement, person.weight = "occasional", 1.0
         person.units = [person.unit_id] * months
     _move_some(rng, people, units, months)
     return people
