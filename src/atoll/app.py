@@ -99,7 +99,7 @@ async def running(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
                 login_window_seconds=settings.login_window_seconds,
                 restore_days=settings.restore_days,
                 storage=app.state.storage,
-                timezone=settings.timezone,
+                zone=settings.zone,
             ):
                 yield
         else:

@@ -475,13 +475,26 @@ def analytics_rebuild(
         typer.Option(min=1, max=3650, help="Look-back window; default ATOLL_TIE_LOOKBACK_DAYS."),
     ] = None,
 ) -> None:
-    """Recompute which interactions opened a new tie, from the log itself (after a bulk
-    import of history, or when the look-back window changed)."""
-    from atoll.analytics.ties import rebuild_ties
+    """Recompute the interaction log from itself (silos at the current ATOLL_SILO_LEVEL, scopes,
+    new ties, closed periods), with a progress bar: after a setting changed or a bulk load."""
+    from atoll.analytics.ties import rebuild_log
 
     settings = Settings()
-    days = lookback_days or settings.tie_lookback_days
-    changed = _run(lambda session: rebuild_ties(session, lookback_days=days), settings)
+    days, level = lookback_days or settings.tie_lookback_days, settings.silo_level
+    shown = (TextColumn("Rebuilding the log"), BarColumn(), TextColumn("{task.percentage:>3.0f} %"))
+    with Progress(*shown, TimeElapsedColumn(), console=console) as bar:
+        task = bar.add_task("rebuild", total=None)
+
+        def step(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        rebuilt = _run(
+            lambda s: rebuild_log(
+                s, silo_level=level, lookback_days=days, progress=step, zone=settings.zone
+            ),
+            settings,
+        )
     console.print(
-        f"New ties rebuilt with a {days}-day look-back: {changed:,} interaction(s) changed."
+        f"Rebuilt {rebuilt.rows:,} interaction(s) at silo level {level} with a {days}-day "
+        f"look-back: {rebuilt.scopes:,} changed scope, {rebuilt.new_ties:,} changed new tie."
     )

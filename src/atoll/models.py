@@ -10,6 +10,7 @@ from atoll.analytics.models import (
     AdoptionTally,
     Interaction,
 )
+from atoll.analytics.network_store import NetworkSnapshot
 from atoll.audit.models import AuditEntry
 from atoll.conversations.models import (
     AnnouncementDismissal,
@@ -76,6 +77,7 @@ __all__ = [
     "JoinRequest",
     "Membership",
     "Mention",
+    "NetworkSnapshot",
     "Person",
     "PersonSkill",
     "Post",

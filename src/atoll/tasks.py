@@ -1,6 +1,7 @@
 """Housekeeping that runs in every server process: close situation rooms whose time is up,
-count the interaction log's months that have closed (what the value matrix sums) and the days
-of the organisation's time zone that have closed (what adoption reads), prune the
+count the interaction log's months and weeks that have closed in the organisation's time zone
+(what the value matrix sums) and its days that have closed (what adoption reads), recompute
+the analytics networks that people look at and that have gone stale (a few per round), prune the
 event log past its retention and the sign-in counters past their window, and purge the posts
 and comments deleted more than ``ATOLL_RESTORE_DAYS`` ago (with their attachments' files).
 
@@ -24,7 +25,9 @@ from starlette.concurrency import run_in_threadpool
 
 from atoll import mail
 from atoll.analytics.adoption_store import do_fill_adoption
-from atoll.analytics.months import do_fill_closed_months
+from atoll.analytics.months import UTC_ZONE, do_fill_closed_months
+from atoll.analytics.network import compute_snapshot
+from atoll.analytics.network_store import do_refresh_networks
 from atoll.conversations.attachments import Storage
 from atoll.conversations.restore import PURGE_BATCH, RESTORE_DAYS, do_purge_deleted
 from atoll.events.outbox import do_prune_events
@@ -48,7 +51,7 @@ async def run_once(
     restore_days: int = RESTORE_DAYS,
     storage: Storage | None = None,
     now: datetime | None = None,
-    timezone: str = "UTC",
+    zone: ZoneInfo = UTC_ZONE,
 ) -> None:
     async with maker() as session:
         closed = await do_close_due_situation_rooms(session)
@@ -56,15 +59,20 @@ async def run_once(
     if closed:
         log.info("archived %d situation room(s) whose time was up", closed)
     async with maker() as session:
-        counted = await do_fill_closed_months(session)
+        counted = await do_fill_closed_months(session, zone=zone)
         await session.commit()
     if counted:
-        log.info("counted %d closed month(s) of the interaction log", counted)
+        log.info("counted %d closed month(s) and week(s) of the interaction log", counted)
     async with maker() as session:
-        days = await do_fill_adoption(session, zone=ZoneInfo(timezone), now=now)
+        days = await do_fill_adoption(session, zone=zone, now=now)
         await session.commit()
     if days:
         log.info("counted %d closed day(s) of adoption", days)
+    async with maker() as session:
+        refreshed = await do_refresh_networks(session, compute_snapshot)
+        await session.commit()
+    if refreshed:
+        log.info("recomputed %d network(s) of the analytics page", refreshed)
     async with maker() as session:
         older_than = utcnow() - timedelta(hours=event_retention_hours)
         await do_prune_events(session, older_than=older_than)
@@ -134,7 +142,7 @@ async def housekeeping(
     login_window_seconds: int = LOGIN_WINDOW_SECONDS,
     restore_days: int = RESTORE_DAYS,
     storage: Storage | None = None,
-    timezone: str = "UTC",
+    zone: ZoneInfo = UTC_ZONE,
 ) -> None:
     """``run_once`` every ``interval`` seconds, and a round of digests every
     ``DIGEST_ROUND_SECONDS`` (the first at once)."""
@@ -147,7 +155,7 @@ async def housekeeping(
                 login_window_seconds=login_window_seconds,
                 restore_days=restore_days,
                 storage=storage,
-                timezone=timezone,
+                zone=zone,
             )
             now = time.monotonic()
             if last_digests is None or now - last_digests >= DIGEST_ROUND_SECONDS:
@@ -169,7 +177,7 @@ async def running(
     login_window_seconds: int = LOGIN_WINDOW_SECONDS,
     restore_days: int = RESTORE_DAYS,
     storage: Storage | None = None,
-    timezone: str = "UTC",
+    zone: ZoneInfo = UTC_ZONE,
 ) -> AsyncIterator[None]:
     task = asyncio.create_task(
         housekeeping(
@@ -179,7 +187,7 @@ async def running(
             login_window_seconds=login_window_seconds,
             restore_days=restore_days,
             storage=storage,
-            timezone=timezone,
+            zone=zone,
         ),
         name="atoll-housekeeping",
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from atoll.analytics.csv import adoption_csv, network_csv, value_matrix_csv
+from atoll.analytics.csv import adoption_csv, network_csv
 
 
 def _rows(text: str) -> list[list[str]]:
@@ -13,53 +13,59 @@ def _rows(text: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text)))
 
 
-def _cells(n: int | None) -> list[dict[str, object]]:
-    return [
-        {"scope": s, "tie": t, "interactions": n, "ties": n, "share": None if n is None else 0.5}
-        for s in ("within", "across", "external")
-        for t in ("existing", "new")
-    ]
-
-
-def test_value_matrix_rows_per_period_then_totals() -> None:
-    shown = {"total": 12, "people": 7, "suppressed": False, "stage": "cultural"}
-    hidden = {"total": None, "people": 2, "suppressed": True, "stage": None}
+def test_network_carries_every_section_and_defuses_formulas() -> None:
+    unit = {
+        "id": "1", "name": "=HYPERLINK(1)", "label": "=HYPERLINK(1)", "people": 6,
+        "interactions_within": 10, "interactions_across": 4, "internal_ties": 3,
+        "external_ties": 1, "ei": -0.5, "ei_index": -0.5, "ei_expected": 0.6,
+        "ei_weighted": -0.25, "island": False,
+    }  # fmt: skip
     data = {
         "from": "2026-03-01T00:00:00Z",
-        **shown,
-        "cells": _cells(2),
-        "journey": [
-            {"period": "2026-03", "start": "2026-03-01T00:00:00Z", **hidden, "cells": _cells(None)}
-        ],
-    }
-    rows = _rows(value_matrix_csv(data))
-    assert rows[0] == [
-        "period", "start", "scope", "tie", "interactions", "ties", "share",
-        "total", "people", "suppressed", "stage",
-    ]  # fmt: skip
-    assert rows[1] == ["2026-03", "2026-03-01T00:00:00Z", "within", "existing"] + [""] * 4 + [
-        "2",
-        "true",
-        "",
-    ]
-    assert rows[7] == ["total", "2026-03-01T00:00:00Z", "within", "existing", "2", "2", "0.5"] + [
-        "12",
-        "7",
-        "false",
-        "cultural",
-    ]
-    assert len(rows) == 1 + 6 + 6
-
-
-def test_network_names_units_and_defuses_formulas() -> None:
-    data = {
-        "units": [{"id": "1", "name": "=HYPERLINK(1)"}, {"id": "2", "name": "Sales"}],
+        "to": "2026-06-01T00:00:00Z",
+        "unit_id": None,
+        "ei_org": 0.1,
+        "ei_org_expected": 0.8,
+        "units": [unit, unit | {"id": "2", "name": "Sales", "label": "Sales", "island": True}],
         "matrix": [{"from_unit_id": "1", "to_unit_id": "2", "interactions": 9}],
+        "organizations": [{"id": "org:Acme", "name": "Acme", "people": 5, "interactions": 7}],
+        "organization_pairs": [{"from_id": "org:Acme", "to_id": "2", "interactions": 7}],
+        "bridges": [
+            {
+                "person_id": None,
+                "name": None,
+                "unit_id": "2",
+                "unit_name": "Sales",
+                "betweenness": 0.25,
+                "units_reached": 3,
+            },
+        ],  # fmt: skip
+        "breadth": {"buckets": [{"silos": "0", "people": 12}, {"silos": "5+", "people": None}]},
     }
-    assert _rows(network_csv(data)) == [
-        ["from_unit_id", "from_unit", "to_unit_id", "to_unit", "interactions"],
-        ["1", "'=HYPERLINK(1)", "2", "Sales", "9"],
-    ]
+    rows = _rows(network_csv(data))
+    head = rows[0]
+    assert head[:5] == ["section", "id", "name", "to_id", "to_name"]
+    by = [dict(zip(head, row, strict=True)) for row in rows[1:]]
+    assert [r["section"] for r in by] == [
+        "organisation", "unit", "unit", "organization", "pair", "pair", "bridge", "breadth",
+        "breadth",
+    ]  # fmt: skip
+    assert (by[0]["ei"], by[0]["ei_expected"]) == ("0.1", "0.8")
+    assert by[1]["name"] == "'=HYPERLINK(1)"
+    assert (by[1]["ei"], by[1]["ei_expected"], by[1]["ei_weighted"]) == ("-0.5", "0.6", "-0.25")
+    assert (by[1]["people"], by[1]["island"], by[2]["island"]) == ("6", "false", "true")
+    assert (by[4]["name"], by[4]["to_name"], by[4]["interactions"]) == (
+        "'=HYPERLINK(1)",
+        "Sales",
+        "9",
+    )
+    assert (by[5]["name"], by[5]["to_name"]) == ("Acme", "Sales")
+    assert (by[6]["id"], by[6]["name"], by[6]["unit"], by[6]["units_reached"]) == (
+        "", "", "Sales", "3",
+    )  # fmt: skip
+    assert (by[7]["silos"], by[7]["people"], by[8]["silos"], by[8]["people"]) == (
+        "0", "12", "5+", "",
+    )  # fmt: skip
 
 
 def test_adoption_carries_every_figure_of_the_view() -> None:

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.analytics.pages import duration_text, share_text, stage_sentence
+from atoll.analytics.words import duration_text, share_text, stage_sentence
 from atoll.conversations import reactions
 from atoll.conversations import service as conversations
 from atoll.people.models import Person
@@ -103,12 +103,16 @@ async def test_members_without_the_analyst_permission_are_refused(
 
 
 async def test_an_analyst_sees_the_matrix_the_journey_the_network_and_adoption(
-    client: httpx.AsyncClient, db: AsyncSession
+    app: Any, client: httpx.AsyncClient, db: AsyncSession
 ) -> None:
     w = await world(db)
     await sign_in(client, w["analyst"].email)
     assert 'href="/analytics"' in (await client.get("/")).text
-    page = await client.get("/analytics")
+    app.state.settings.ei_min_interactions = 1  # the small world has few repeated pairs
+    try:
+        page = await client.get("/analytics")
+    finally:
+        app.state.settings.ei_min_interactions = 2
     assert page.status_code == 200
     html = page.text
     assert "Value matrix" in html and "The journey" in html and "Who works with whom" in html
@@ -116,8 +120,10 @@ async def test_an_analyst_sees_the_matrix_the_journey_the_network_and_adoption(
     data = island(html)
     matrix = data["matrix"]
     assert matrix["suppressed"] is False and matrix["people"] >= 5
-    # Three posts, six comments, four reactions: each one row of the log.
-    assert matrix["total"] == 3 + 6 + 4
+    # Three posts, six comments, four reactions: each one row of the log; the grid counts
+    # five comments and three reactions (posts are activity, and Fay, in Sales above the
+    # silo level, is in no silo: her comment and reaction are reported apart).
+    assert matrix["total"] == 5 + 3
     assert sum(c["interactions"] for c in matrix["cells"]) == matrix["total"]
     stage_words = {
         "operational": "operational-improvement",
@@ -211,7 +217,7 @@ async def test_filters_change_the_figures(client: httpx.AsyncClient, db: AsyncSe
     assert f'<option value="{platform.id}" selected>' in small.text
     # The range: nothing happened in 2020.
     empty = await client.get("/analytics", params={"from": "2020-01-01", "to": "2020-12-31"})
-    assert island(empty.text)["matrix"]["total"] is None  # fewer than 5 people: withheld
+    assert island(empty.text)["matrix"]["total"] == 0  # about no one: nothing to withhold
     assert "hidden" in empty.text
 
 
@@ -241,8 +247,8 @@ async def test_csv_downloads(client: httpx.AsyncClient, db: AsyncSession) -> Non
     w = await world(db)
     await sign_in(client, w["analyst"].email)
     heads = {
-        "value-matrix": ["period", "start", "scope", "tie", "interactions", "ties", "share"],
-        "network": ["from_unit_id", "from_unit", "to_unit_id", "to_unit", "interactions"],
+        "value-matrix": ["section", "period", "start", "end", "partial", "scope", "tie"],
+        "network": ["section", "id", "name", "to_id", "to_name", "people", "interactions"],
         "adoption": ["section", "figure", "period", "start", "end", "value", "partial"],
     }
     for view, head in heads.items():
@@ -257,10 +263,10 @@ async def test_csv_downloads(client: httpx.AsyncClient, db: AsyncSession) -> Non
         rows = _rows(answer.text)
         assert rows[0][: len(head)] == head
     matrix = _rows((await client.get("/analytics/value-matrix.csv?period=week")).text)
-    periods = {row[0] for row in matrix[1:]}
+    periods = {row[1] for row in matrix[1:] if row[0] in ("journey", "range")}
     assert "total" in periods and all(p == "total" or "-W" in p for p in periods)
-    total = [row for row in matrix[1:] if row[0] == "total"]
-    assert len(total) == 6 and sum(int(row[4]) for row in total) == 13
+    total = [row for row in matrix[1:] if row[0] == "range"]
+    assert len(total) == 6 and sum(int(row[7]) for row in total) == 5 + 3
 
 
 @pytest.mark.parametrize(
@@ -308,12 +314,18 @@ async def test_bridges_go_unnamed_when_the_setting_hides_names(
     await sign_in(client, w["admin"].email)
     settings = app.state.settings
     settings.analytics_show_names = False
+    settings.ei_min_interactions = 1
     try:
         html = (await client.get("/analytics")).text
+        api = (await client.get("/api/v1/analytics/network")).json()
     finally:
         settings.analytics_show_names = True
+        settings.ei_min_interactions = 2
     bridges = island(html)["network"]["bridges"]
-    assert bridges and all(b["name"] is None for b in bridges)
+    assert bridges and all(b["name"] is None and b["person_id"] is None for b in bridges)
+    assert api["bridges"] and all(b["person_id"] is None for b in api["bridges"])
+    # No person is identified anywhere on the page: no id in the data, no link to a person.
+    assert not re.search(r'"person_id":\s*"', html) and "/people/" not in html.split("<main")[-1]
     assert "Names hidden by the organisation's settings." in html
     listed = re.search(r'<ol class="bridges" id="bridges-list">(.*?)</ol>', html, re.S)
     assert listed and "Name hidden" in listed.group(1)
@@ -347,14 +359,14 @@ def test_figures_read_as_words() -> None:
         (
             (0.7, 0.22, 0.08),
             "transformation",
-            "Northwind is at the business-model-transformation stage: 8 % of interactions are "
-            "with external parties (threshold 5 %).",
+            "Northwind is at the business-model-transformation stage: 22 % of interactions "
+            "cross silos and 8 % are with external parties (thresholds 15 % and 5 %).",
         ),
         (
             (0.7, 0.22, 0.02),
             "cultural",
             "Northwind is at the cultural-change stage: 22 % of interactions cross silos "
-            "(threshold 15 %).",
+            "(threshold 15 %); 2 % are with external parties, transformation needs 5 %.",
         ),
         (
             (0.9, 0.08, 0.02),
@@ -395,7 +407,8 @@ async def test_a_new_organisation_gets_empty_states(
     await sign_in(client, admin.email)
     page = await client.get("/analytics")
     assert page.status_code == 200
-    assert "Figures for the organisation are hidden: fewer than 5 people" in page.text
-    assert "No one connected different units in this period." in page.text
+    assert "No interactions in the organisation in this period." in page.text
+    assert "No one lies between other people in this period." in page.text
+    assert "No ties between people of the units shown in this period." in page.text
     assert "Readers and contributors are hidden: fewer than 5 people were active." in page.text
     assert island(page.text)["network"]["units"] == []

@@ -6,6 +6,7 @@ explained; a member without the analyst permission is refused, on the page and i
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from pathlib import Path
 
@@ -23,7 +24,10 @@ from tests.browser.helpers import (
 
 pytestmark = pytest.mark.browser
 
-MATRIX_HEAD = "period,start,scope,tie,interactions,ties,share,total,people,suppressed,stage"
+MATRIX_HEAD = (
+    "section,period,start,end,partial,scope,tie,interactions,ties,share,total,people,"
+    "suppressed,stage,rolling_stage"
+)
 
 
 async def test_an_admin_filters_the_charts_and_downloads_a_csv(page: Page) -> None:
@@ -43,7 +47,9 @@ async def test_an_admin_filters_the_charts_and_downloads_a_csv(page: Page) -> No
     await expect(journey).to_have_attribute("data-period", "week")
     await expect(page.locator("#journey-caption")).to_contain_text("weeks of interactions")
     await expect(page.locator("#active-chart")).to_have_attribute("data-period", "week")
-    await expect(page.locator("#journey-table tbody th").first).to_have_text(re.compile(r"-W\d\d$"))
+    await expect(page.locator("#journey-table tbody th").first).to_have_text(
+        re.compile(r"-W\d\d( so far)?$")
+    )
     await expect(page).to_have_url(re.compile(r"/analytics\?.*period=week"))
 
     # The unit: the sentence names it, the download links carry it.
@@ -64,7 +70,7 @@ async def test_an_admin_filters_the_charts_and_downloads_a_csv(page: Page) -> No
     await expect(page).to_have_url(re.compile(r"level=1"), timeout=30_000)
 
     # Counts instead of shares.
-    await page.get_by_label("Counts").check()
+    await page.locator("#journey-mode").get_by_label("Counts").check()
     await expect(journey).to_have_attribute("data-mode", "count")
     assert await page.evaluate("window.__sameDocument === true"), "the page reloaded"
 
@@ -77,7 +83,7 @@ async def test_an_admin_filters_the_charts_and_downloads_a_csv(page: Page) -> No
     saved = Path(await download.path())
     lines = (await asyncio.to_thread(saved.read_text)).splitlines()
     assert lines[0] == MATRIX_HEAD
-    periods = {line.split(",")[0] for line in lines[1:]}
+    periods = {line.split(",")[1] for line in lines[1:] if line.startswith(("journey", "range"))}
     assert "total" in periods and all(p == "total" or "-W" in p for p in periods)
 
     # Without JavaScript's help the same filters come back from the address.
@@ -86,6 +92,33 @@ async def test_an_admin_filters_the_charts_and_downloads_a_csv(page: Page) -> No
     await expect(page.get_by_label("Unit", exact=True)).to_have_value(unit_id)
     await expect(page.get_by_label("Compare units by")).to_have_value("1")
     await expect(journey).to_have_attribute("data-period", "week")
+
+
+async def test_the_heatmap_switches_to_counts_and_tells_units_apart(page: Page) -> None:
+    await sign_in(page, ADMIN_EMAIL)
+    await page.goto("/analytics?level=3", timeout=30_000)  # teams: many share a name
+    chart = page.locator("#network-chart")
+    await expect(chart.locator("canvas")).to_have_count(1)
+    await expect(chart).to_have_attribute("data-mode", "share")
+    await expect(page.locator("#network-caption")).to_contain_text("as a share of the row")
+    labels = json.loads(await chart.get_attribute("data-labels") or "[]")
+    assert len(labels) >= 5 and len(set(labels)) == len(labels), labels
+    rows = await page.locator("#network-table tbody th").all_text_contents()
+    assert len(set(rows)) == len(rows)
+    # Teams of the same name in different departments read differently.
+    names = [row.split(" · ")[0] for row in rows]
+    assert len(set(names)) < len(names) and any(" · " in row for row in rows), rows
+
+    heat = page.locator("#heatmap-mode")
+    await heat.get_by_label("Counts").check()
+    await expect(chart).to_have_attribute("data-mode", "count")
+    await expect(page.locator("#network-caption")).to_contain_text("Each cell counts")
+    assert await page.locator("#journey-chart").get_attribute("data-mode") == "share"
+    await heat.get_by_label("Share of the row").check()
+    await expect(chart).to_have_attribute("data-mode", "share")
+    # The E-I index is never read alone: its value under random mixing is beside it.
+    await expect(page.locator("#network-sentence")).to_contain_text("random mixing would give")
+    await expect(page.locator("#bridges-what")).to_contain_text("shortest paths")
 
 
 PERCENT = re.compile(r"^\d+(\.\d)? %$")
@@ -170,3 +203,100 @@ async def test_analytics_fits_a_phone(page: Page) -> None:
     await page.get_by_label("Journey by").select_option("week")
     await expect(page.locator("#journey-chart")).to_have_attribute("data-period", "week")
     assert await horizontal_overflow(page) <= 0, "Analytics redrawn is wider than the phone"
+
+
+# The journey chart's axis labels as drawn on the canvas: text, and box in canvas pixels.
+AXIS_LABELS = """(id) => {
+  const chart = window.echarts.getInstanceByDom(document.getElementById(id));
+  const found = [];
+  for (const el of chart.getZr().storage.getDisplayList(true)) {
+    const text = el.style && el.style.text;
+    if (!text || el.ignore || el.invisible || !/^\\d{4}-(W\\d\\d|\\d\\d)$/.test(text)) continue;
+    const box = el.getBoundingRect().clone();
+    const m = el.getComputedTransform();
+    if (m) box.applyTransform(m);
+    found.push({ text, x: box.x, y: box.y, width: box.width, height: box.height });
+  }
+  return found;
+}"""
+
+
+def _overlaps(labels: list[dict[str, float]]) -> list[tuple[str, str]]:
+    out = []
+    for n, a in enumerate(labels):
+        for b in labels[n + 1 :]:
+            apart = (
+                a["x"] + a["width"] <= b["x"]
+                or b["x"] + b["width"] <= a["x"]
+                or a["y"] + a["height"] <= b["y"]
+                or b["y"] + b["height"] <= a["y"]
+            )
+            if not apart:
+                out.append((str(a["text"]), str(b["text"])))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("query", "points"),
+    [
+        ("from=2025-01-06&to=2026-01-04&period=week", 52),  # a year of ISO weeks
+        ("from=2021-01-01&to=2025-12-31&period=month", 60),  # five years of months
+    ],
+)
+async def test_the_journeys_labels_never_overlap_on_a_phone(
+    page: Page, query: str, points: int
+) -> None:
+    await page.set_viewport_size(PHONE)
+    await sign_in(page, ADMIN_EMAIL)
+    await page.goto(f"/analytics?{query}")
+    journey = page.locator("#journey-chart")
+    await expect(journey).to_have_attribute("data-points", str(points))
+    labels = await page.evaluate(AXIS_LABELS, "journey-chart")
+    assert len(labels) >= 3, labels  # some are left out, not all
+    assert len(labels) < points
+    assert _overlaps(labels) == []
+    width = await journey.evaluate("(el) => el.clientWidth")
+    assert all(label["x"] >= 0 and label["x"] + label["width"] <= width + 1 for label in labels), (
+        width,
+        labels,
+    )
+
+
+async def test_a_period_cut_or_not_over_is_marked_so_far(page: Page) -> None:
+    await sign_in(page, ADMIN_EMAIL)
+    # 8 January 2025 is a Wednesday: the range cuts its week.
+    await page.goto("/analytics?from=2025-01-08&to=2025-02-02&period=week")
+    journey = page.locator("#journey-chart")
+    await expect(journey).to_have_attribute("data-partial", "2025-W02")
+    first = page.locator("#journey-table tbody tr").first
+    await expect(first).to_have_class("partial")
+    await expect(first.locator("th")).to_have_text("2025-W02 so far")
+    await expect(page.locator("#journey-table tbody tr.partial")).to_have_count(1)
+    await expect(page.locator("#journey-caption")).to_contain_text(
+        "So far (not over, or cut by the range): 2025-W02."
+    )
+    await expect(page.locator("#journey-table thead th").nth(1)).to_have_text("Stage, last 4 weeks")
+    # The month not over yet (the default range ends today) is marked too.
+    await page.goto("/analytics")
+    last = page.locator("#journey-table tbody tr").last
+    await expect(last).to_have_class("partial")
+    await expect(last.locator(".so-far")).to_have_text("so far")
+
+
+async def test_a_future_range_says_there_is_no_data_yet(page: Page, problems: Problems) -> None:
+    problems.expected_statuses.add(422)  # the API's answer to the range while half typed
+    await sign_in(page, ADMIN_EMAIL)
+    await page.goto("/analytics?from=2999-01-01&to=2999-03-31")
+    await expect(page.locator("#analytics-zone")).to_have_text("Days, weeks and months in UTC.")
+    notice = page.locator("#analytics-future")
+    await expect(notice).to_have_text("No data yet: this range is in the future.")
+    await expect(notice).to_be_visible()
+    await expect(page.locator("#analytics")).to_be_hidden()
+    # Back to a range that has begun: the charts come back, drawn to their size.
+    await page.get_by_label("To", exact=True).fill("2025-03-31")
+    await page.get_by_label("From").fill("2025-01-01")
+    await expect(notice).to_be_hidden()
+    await expect(page.locator("#analytics")).to_be_visible()
+    await expect(page.locator("#journey-chart")).to_have_attribute("data-points", "3")
+    width = await page.locator("#journey-chart canvas").evaluate("(el) => el.clientWidth")
+    assert width > 100

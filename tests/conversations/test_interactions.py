@@ -128,6 +128,8 @@ async def test_silo_level_is_a_setting(db: AsyncSession) -> None:
     assert await analytics.silo_of(db, team.id, level=2) == units["emea"].id
     assert await analytics.silo_of(db, team.id, level=1) == units["sales"].id
     assert await analytics.silo_of(db, team.id, level=3) == team.id
-    assert await analytics.silo_of(db, units["sales"].id, level=2) == units["sales"].id
+    # A unit at the silo level is its own silo; a unit above it is in none.
+    assert await analytics.silo_of(db, units["emea"].id, level=2) == units["emea"].id
+    assert await analytics.silo_of(db, units["sales"].id, level=2) is None
     assert await analytics.silo_of(db, team.id, level=0) == units["sales"].parent_id
     assert await analytics.silo_of(db, None, level=2) is None

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.analytics import service as analytics
-from atoll.analytics.models import Interaction
+from atoll.analytics.models import ACTIVITY, APART_SCOPES, GRID_SCOPES, Interaction
 from atoll.conversations.mentions import mentioned_ids
 from atoll.conversations.models import Comment, IdeaVote, Mention, Post, Reaction
 from atoll.demo.generator import do_create_demo
@@ -115,7 +115,8 @@ async def test_every_interaction_is_the_row_record_interaction_would_write(
     by_path = {u.path: u.id for u in units.values()}
 
     def silo(unit_id: int | None) -> int | None:
-        if unit_id is None:
+        """At the silo level 2: the department; none above it (the company, a division)."""
+        if unit_id is None or units[unit_id].level < 2:
             return None
         path = analytics.silo_path(units[unit_id], 2)
         return unit_id if path is None else by_path[path]
@@ -167,24 +168,24 @@ async def test_every_interaction_is_the_row_record_interaction_would_write(
             if target is not None
             else None
         )
-        space_silo = silo(space.unit_id) if space.kind == "unit" else None
-        assert row.scope == analytics.scope_of(me, them, space=space, space_silo_id=space_silo)
+        assert row.scope == analytics.scope_of(me, them)
         assert row.tie_key == analytics.tie_key_of(row.actor_id, row.target_id, row.space_id)
-    # The roll-up helpers: the previous row on the same tie in the same cell, and each
-    # person's previous appearance, in the order of the log.
+    # The roll-up helpers: the previous row on the same tie in the same cell, and on a row
+    # of the grid each person's previous row of the grid, in the order of the log.
     cell_last: dict[tuple[str, str, bool], datetime] = {}
     seen: dict[int, datetime] = {}
     for row in sorted(rows, key=lambda r: (r.at, r.id)):
         assert row.cell_prev_at == cell_last.get((row.tie_key, row.scope, row.new_tie))
+        cell_last[(row.tie_key, row.scope, row.new_tie)] = row.at
+        if row.scope not in GRID_SCOPES:
+            assert (row.actor_prev_at, row.target_prev_at) == (None, None)
+            continue
         assert row.actor_prev_at == seen.get(row.actor_id)
-        if row.target_id is not None:
-            assert row.target_prev_at == seen.get(row.target_id)
-        cell_last[(row.tie_key, row.scope, row.new_tie)] = seen[row.actor_id] = row.at
-        if row.target_id is not None:
-            seen[row.target_id] = row.at
+        assert row.target_id is not None and row.target_prev_at == seen.get(row.target_id)
+        seen[row.actor_id] = seen[row.target_id] = row.at
     # A few people moved to another department: their later interactions carry the new unit.
     moved = [pid for pid, seen in units_of.items() if len(seen) > 1]
     assert moved
     for pid in moved:
         assert people[pid].unit_id in units_of[pid]
-    assert {r.scope for r in rows} == {"within", "across", "external"}
+    assert {r.scope for r in rows} == {*GRID_SCOPES, *APART_SCOPES, ACTIVITY}

@@ -32,8 +32,10 @@ class Org:
 
 
 async def org(db: AsyncSession) -> Org:
-    eng = await make_unit(db, "Engineering")
-    sales = await make_unit(db, "Sales")
+    # Departments (level 2) of one division: a unit above the silo level is in no silo.
+    division = await make_unit(db, "Operations")
+    eng = await make_unit(db, "Engineering", parent=division)
+    sales = await make_unit(db, "Sales", parent=division)
     return Org(
         eng=eng,
         sales=sales,

@@ -14,6 +14,7 @@ from atoll.analytics import csv as analytics_csv
 from atoll.analytics import queries, service
 from atoll.analytics.periods import local_day, midnight, months_back, snap
 from atoll.analytics.policy import can_view_analytics
+from atoll.analytics.recommendations import recommendations_for
 from atoll.analytics.schemas import AdoptionOut, NetworkOut, ValueMatrixOut
 from atoll.http.idempotency import IdempotentRoute
 from atoll.http.request import DB, AppSettings
@@ -148,8 +149,12 @@ async def get_value_matrix(
     period by period (the journey). Figures over fewer than 5 people are null."""
     analyst(viewer)
     begin, stop = time_range(start, to, settings.zone)
+    unit = unit_of(unit_id)
     data = await queries.value_matrix(
-        db, start=begin, end=stop, unit_id=unit_of(unit_id), period=period, settings=settings
+        db, start=begin, end=stop, unit_id=unit, period=period, settings=settings
+    )
+    data["recommendations"] = await recommendations_for(
+        db, viewer=viewer, start=begin, end=stop, unit_id=unit, settings=settings
     )
     filters = {"from": begin, "to": stop, "unit_id": unit_id, "period": period}
     export = (db, viewer, "value-matrix", filters)
@@ -167,9 +172,14 @@ async def get_network(
     level: Annotated[
         int | None, Query(ge=0, le=10, description="Depth of the tree; default the silo level.")
     ] = None,
+    unit_id: UnitId = None,
 ) -> Any:
-    """The unit × unit matrix of interactions at a level of the tree, the E-I index and
-    islands per unit (units of 5 people or more), and the 20 people who bridge silos most."""
+    """The unit × unit matrix of interactions at a level of the tree with customers' and
+    partners' organisations beside the units; per unit (units of 5 people or more) the E-I
+    index, its expected value under random mixing and its interaction-weighted variant, and
+    islands; the organisation's E-I and its expected value; the 20 people who bridge the
+    organisation most; network breadth over the last 4 weeks of the range. With ``unit_id``:
+    the interactions in which someone of that unit took part, and the bridges of that unit."""
     analyst(viewer)
     begin, stop = time_range(start, to, settings.zone)
     data = await queries.network(
@@ -179,8 +189,10 @@ async def get_network(
         level=settings.silo_level if level is None else level,
         settings=settings,
         show_names=settings.analytics_show_names,
+        unit_id=unit_of(unit_id),
     )
-    export = (db, viewer, "network", {"from": begin, "to": stop, "level": level})
+    filters = {"from": begin, "to": stop, "level": level, "unit_id": unit_id}
+    export = (db, viewer, "network", filters)
     return _answer(request, data, analytics_csv.network_csv, export)
 
 

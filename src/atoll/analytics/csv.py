@@ -10,8 +10,11 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 VALUE_MATRIX_COLUMNS = (
+    "section",
     "period",
     "start",
+    "end",
+    "partial",
     "scope",
     "tie",
     "interactions",
@@ -21,8 +24,31 @@ VALUE_MATRIX_COLUMNS = (
     "people",
     "suppressed",
     "stage",
+    "rolling_stage",
+    "text",
 )
-NETWORK_COLUMNS = ("from_unit_id", "from_unit", "to_unit_id", "to_unit", "interactions")
+NETWORK_COLUMNS = (
+    "section",
+    "id",
+    "name",
+    "to_id",
+    "to_name",
+    "people",
+    "interactions",
+    "interactions_within",
+    "interactions_across",
+    "internal_ties",
+    "external_ties",
+    "ei",
+    "ei_expected",
+    "ei_weighted",
+    "island",
+    "unit_id",
+    "unit",
+    "betweenness",
+    "units_reached",
+    "silos",
+)
 ADOPTION_COLUMNS = ("section", "figure", "period", "start", "end", "value", "partial")
 
 
@@ -48,47 +74,115 @@ def _write(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return out.getvalue()
 
 
-def _matrix_rows(label: str, start: Any, entry: dict[str, Any]) -> list[list[Any]]:
+def _matrix_rows(section: str, label: str, entry: dict[str, Any]) -> list[list[Any]]:
+    head = [section, label, entry["start"], entry["end"], entry.get("partial")]
+    tail = [entry["total"], entry["people"], entry["suppressed"], entry["stage"]]
     return [
-        [
-            label,
-            start,
-            c["scope"],
-            c["tie"],
-            c["interactions"],
-            c["ties"],
-            c["share"],
-            entry["total"],
-            entry["people"],
-            entry["suppressed"],
-            entry["stage"],
-        ]
+        [*head, c["scope"], c["tie"], c["interactions"], c["ties"], c["share"], *tail]
+        + [entry.get("rolling_stage")]
         for c in entry["cells"]
     ]
 
 
 def value_matrix_csv(data: dict[str, Any]) -> str:
-    """One row per period and cell (the journey), then the six cells of the whole range with
-    period "total"."""
+    """Everything the value matrix shows, a ``section`` per kind of row: "journey", one row
+    per period and cell (with ``partial`` and, by week, the ``rolling_stage``); "range", the
+    six cells of the whole range (period "total"); "apart", the interactions and people of
+    the scopes reported beside the grid; "threshold", each stage's threshold (in ``share``);
+    "timezone", the zone the periods are of (in ``period``); "recommendation", what to do
+    next (its kind in ``period``, its words in ``text``)."""
+    span = {"start": data["from"], "end": data["to"]}
     rows: list[list[Any]] = []
     for entry in data["journey"]:
-        rows += _matrix_rows(entry["period"], entry["start"], entry)
-    rows += _matrix_rows("total", data["from"], data)
-    return _write(VALUE_MATRIX_COLUMNS, rows)
+        rows += _matrix_rows("journey", entry["period"], entry)
+    rows += _matrix_rows("range", "total", data | span)
+    blank = [None] * 8
+    for scope, figures in data["apart"].items():
+        shown = figures["people"] is not None or figures["interactions"] is not None
+        rows.append(
+            ["apart", "total", data["from"], data["to"], None, scope, None]
+            + [figures["interactions"], None, None, None, figures["people"], not shown]
+            + [None, None]
+        )
+    for scope, threshold in data["thresholds"].items():
+        rows.append(["threshold", None, None, None, None, scope, None, None, None, threshold])
+    rows.append(["timezone", data["timezone"], *blank])
+    for advice in data.get("recommendations", []):
+        rows.append(["recommendation", advice["kind"], *blank, None, None, None, None, None])
+        rows[-1] += [None] * (len(VALUE_MATRIX_COLUMNS) - 1 - len(rows[-1])) + [advice["text"]]
+    width = len(VALUE_MATRIX_COLUMNS)
+    return _write(VALUE_MATRIX_COLUMNS, [row + [None] * (width - len(row)) for row in rows])
+
+
+def _line(**values: Any) -> list[Any]:
+    return list((dict.fromkeys(NETWORK_COLUMNS) | values).values())
+
+
+def _network_nodes(data: dict[str, Any]) -> tuple[list[list[Any]], dict[str, Any]]:
+    """The rows of the units and the organisations, and the label of each node by id."""
+    rows, names = [], {}
+    for u in data["units"]:
+        label = u.get("label") or u["name"]
+        names[u["id"]] = label
+        figures = {k: u.get(k) for k in NETWORK_COLUMNS if k in u and k not in ("id", "name")}
+        rows.append(_line(section="unit", id=u["id"], name=label, **figures))
+    for o in data.get("organizations", []):
+        names[o["id"]] = o["name"]
+        rows.append(
+            _line(
+                section="organization",
+                id=o["id"],
+                name=o["name"],
+                people=o["people"],
+                interactions=o["interactions"],
+            )
+        )
+    return rows, names
 
 
 def network_csv(data: dict[str, Any]) -> str:
-    """The unit × unit matrix: one row per pair of units that interacted."""
-    names = {u["id"]: u["name"] for u in data["units"]}
+    """Everything the network view shows, one section after another (first column):
+    ``organisation`` (the range, the organisation's E-I and its expected value),
+    ``unit`` (each unit shown), ``organization`` (customers' and partners' organisations),
+    ``pair`` (the heatmap's cells: from a unit or organisation to another), ``bridge``
+    (the people who bridge, without name or id when names are hidden) and ``breadth``
+    (people by the number of other silos they worked with in the last 4 weeks)."""
     rows = [
-        [
-            m["from_unit_id"],
-            names.get(m["from_unit_id"]),
-            m["to_unit_id"],
-            names.get(m["to_unit_id"]),
-            m["interactions"],
-        ]
-        for m in data["matrix"]
+        _line(
+            section="organisation",
+            name=f"{data['from']} to {data['to']}",
+            ei=data.get("ei_org"),
+            ei_expected=data.get("ei_org_expected"),
+        )
+    ]
+    nodes, names = _network_nodes(data)
+    rows += nodes
+    pairs = [(m["from_unit_id"], m["to_unit_id"], m["interactions"]) for m in data["matrix"]]
+    pairs += [
+        (m["from_id"], m["to_id"], m["interactions"]) for m in data.get("organization_pairs", [])
+    ]
+    rows += [
+        _line(
+            section="pair", id=a, name=names.get(a), to_id=b, to_name=names.get(b), interactions=n
+        )
+        for a, b, n in pairs
+    ]
+    rows += [
+        _line(
+            section="bridge",
+            id=b["person_id"],
+            name=b["name"],
+            unit_id=b["unit_id"],
+            unit=b["unit_name"],
+            betweenness=b["betweenness"],
+            units_reached=b["units_reached"],
+        )
+        for b in data["bridges"]
+    ]
+    breadth = data.get("breadth") or {"buckets": []}
+    rows += [
+        _line(section="breadth", silos=bucket["silos"], people=bucket["people"])
+        for bucket in breadth["buckets"]
     ]
     return _write(NETWORK_COLUMNS, rows)
 

@@ -1,47 +1,57 @@
 """The Social Software Value Matrix and its journey, computed from the interaction log.
 
-Each interaction row already carries its cell: ``scope`` (within a silo, across silos, with
-externals — decided from both sides as they were when it happened) and ``new_tie``. So a cell
-is a plain SQL aggregate over a range of the ``at`` index:
+Only the rows of the grid count (``scope`` within a silo, across silos, with external parties:
+decided from both sides as they were when it happened); the interactions between two externals
+(``externals``) and those of members in no silo (``no_silo``) are given beside it, ``apart``,
+never in its shares. Each cell (scope × new/existing tie):
 
 - *interactions*: the rows in the cell;
 - *ties*: the distinct ``tie_key`` among them (a tie can count in both its cells: its first
   row in the window is "new", later ones "existing");
-- *share*: interactions / all interactions in the range (0 when there are none);
-- *people*: distinct people involved — every actor and every target person.
+- *share*: interactions / all the grid's interactions in the range (0 when there are none).
 
-The **stage** is the furthest row of the grid whose share passes its threshold:
-"transformation" when the external share ≥ ``stage_external_threshold``, else "cultural" when
-the across share ≥ ``stage_across_threshold``, else "operational".
+*people*: the distinct people of the grid's rows (with a unit filter, those who were in the
+unit at the time: never their counterparts).
 
-A unit filter keeps the rows whose actor or target was, at the time (``actor_unit_id`` /
-``target_unit_id``), in the unit or any unit below it. When fewer than ``MIN_GROUP`` people are
-involved the figures are withheld (null), the six cells still listed."""
+The **stage is cumulative**: "operational" by default; "cultural" once the across-silo share
+reaches ``stage_across_threshold``; "transformation" once it does **and** the external share
+reaches ``stage_external_threshold``.
+
+The **journey** gives the same figures period by period (ISO weeks or months of the
+organisation's time zone), each period clipped to the range; a period is ``partial`` while it
+is not over, or when the range cuts it. By week, each week carries a **rolling stage**: the
+stage of the four weeks ending with it (read from the three weeks before the range too, never
+after its end), with hysteresis — it moves up as soon as a threshold is reached and down only
+when the share falls below ``HYSTERESIS`` (80 %) of it.
+
+**The privacy floor**: a group's figures computed from 1 to ``MIN_GROUP`` - 1 people are
+withheld (null), its people count included; when some periods of a shown range are withheld,
+their sum is the range's minus the others', so more periods are withheld with them until what
+subtraction gives covers at least ``MIN_GROUP`` people. A window of fewer people has no
+rolling stage, and the hysteresis starts again after it."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, or_, select, union_all
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
 
-from atoll.analytics import months
-from atoll.analytics.models import Interaction
-from atoll.analytics.periods import PERIODS, Span, bucket, spans
-from atoll.analytics.policy import may_show
+from atoll.analytics import matrix_counts, matrix_sums
+from atoll.analytics.matrix_counts import Group, Tally, Window
+from atoll.analytics.periods import PERIODS, Span, spans
+from atoll.analytics.policy import MIN_GROUP
 from atoll.kit.errors import Invalid
 from atoll.kit.settings import Settings
-from atoll.kit.time import as_utc, rfc3339
+from atoll.kit.time import as_utc, rfc3339, utcnow
 from atoll.org.models import Unit
 
 SCOPES = ("within", "across", "external")
 TIES = ("existing", "new")
 CELLS = tuple((scope, tie) for scope in SCOPES for tie in TIES)
-
-Counts = dict[tuple[str, str], tuple[int, int]]  # (scope, tie) -> (interactions, ties)
+STAGES = ("operational", "cultural", "transformation")
+HYSTERESIS = 0.8  # a rolling stage moves down only below this share of its threshold
 
 
 def check_range(start: datetime, end: datetime) -> None:
@@ -54,67 +64,72 @@ def check_period(period: str) -> None:
         raise Invalid.field("period", "must be 'month' or 'week'")
 
 
-async def unit_subtree(session: AsyncSession, unit_id: int) -> Select[tuple[int]]:
-    """A SELECT of the ids of the unit and every unit below it; 422 for an unknown unit."""
+async def unit_subtree(session: AsyncSession, unit_id: int) -> list[int]:
+    """The ids of the unit and every unit below it; 422 for an unknown unit."""
     unit = await session.get(Unit, unit_id)
     if unit is None:
         raise Invalid.field("unit_id", "there is no unit with this id")
     if unit.path == "":
-        return select(Unit.id)
-    return select(Unit.id).where(
-        (Unit.path == unit.path) | Unit.path.startswith(unit.path + "/", autoescape=True)
-    )
+        return list((await session.execute(select(Unit.id))).scalars())
+    below = (Unit.path == unit.path) | Unit.path.startswith(unit.path + "/", autoescape=True)
+    return list((await session.execute(select(Unit.id).where(below))).scalars())
 
 
-async def _filters(
-    session: AsyncSession, start: datetime, end: datetime, unit_id: int | None
-) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = [Interaction.at >= start, Interaction.at < end]
-    if unit_id is not None:
-        units = await unit_subtree(session, unit_id)
-        where.append(Interaction.actor_unit_id.in_(units) | Interaction.target_unit_id.in_(units))
-    return where
+def shown(people: int) -> bool:
+    """Figures from no one (nothing happened) or from ``MIN_GROUP`` people or more."""
+    return people == 0 or people >= MIN_GROUP
 
 
-def stage_of(counts: Counts, total: int, settings: Settings) -> str | None:
+def stage_of(
+    interactions: dict[str, int], settings: Settings, level: int | None = None
+) -> str | None:
+    """The cumulative stage of these interactions per scope of the grid (None without any).
+    Given the ``level`` (0, 1, 2) a rolling stage held until now, a threshold it has reached
+    holds while the share stays at or above ``HYSTERESIS`` of it."""
+    total = sum(interactions.get(scope, 0) for scope in SCOPES)
     if total == 0:
         return None
-    external = sum(counts.get(("external", tie), (0, 0))[0] for tie in TIES)
-    across = sum(counts.get(("across", tie), (0, 0))[0] for tie in TIES)
-    if external / total >= settings.stage_external_threshold:
-        return "transformation"
-    if across / total >= settings.stage_across_threshold:
-        return "cultural"
-    return "operational"
+    across = interactions.get("across", 0) / total
+    external = interactions.get("external", 0) / total
+
+    def reached(share: float, threshold: float, held: bool) -> bool:
+        return share >= threshold or (held and share >= HYSTERESIS * threshold)
+
+    held = level or 0
+    cultural = reached(across, settings.stage_across_threshold, held >= 1)
+    transformation = cultural and reached(external, settings.stage_external_threshold, held >= 2)
+    return STAGES[2 if transformation else 1 if cultural else 0]
 
 
-def _figures(counts: Counts, people: int, settings: Settings) -> dict[str, Any]:
-    """total, stage, suppressed and the six cells, withheld below the minimum group."""
-    shown = may_show(people)
-    total = sum(n for n, _ in counts.values())
+def _by_scope(group: Group) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for (scope, _), (n, _) in group.cells.items():
+        out[scope] = out.get(scope, 0) + n
+    return out
+
+
+def _figures(group: Group, settings: Settings, show: bool) -> dict[str, Any]:
+    """total, people, suppressed, stage and the six cells; all null when withheld."""
+    total = group.total
     cells = []
     for scope, tie in CELLS:
-        n, ties = counts.get((scope, tie), (0, 0))
+        n, ties = group.cells.get((scope, tie == "new"), (0, 0))
         cells.append(
             {
                 "scope": scope,
                 "tie": tie,
-                "interactions": n if shown else None,
-                "ties": ties if shown else None,
-                "share": (n / total if total else 0.0) if shown else None,
+                "interactions": n if show else None,
+                "ties": ties if show else None,
+                "share": (n / total if total else 0.0) if show else None,
             }
         )
     return {
-        "total": total if shown else None,
-        "people": people,
-        "suppressed": not shown,
-        "stage": stage_of(counts, total, settings) if shown else None,
+        "total": total if show else None,
+        "people": group.people if show else None,
+        "suppressed": not show,
+        "stage": stage_of(_by_scope(group), settings) if show else None,
         "cells": cells,
     }
-
-
-def _cell(scope: str, new_tie: bool) -> tuple[str, str]:
-    return (scope, "new" if new_tie else "existing")
 
 
 async def value_matrix(
@@ -125,196 +140,93 @@ async def value_matrix(
     unit_id: int | None,
     period: str,
     settings: Settings,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
-    """The matrix over [start, end) and the journey period by period (see the module)."""
+    """The matrix over [start, end) and the journey period by period (see the module);
+    ``now`` (default: the clock) tells which periods are not over yet."""
     check_range(start, end)
     check_period(period)
-    if unit_id is None:
-        overall, everyone, by_period, people_by_period = await _summed(session, start, end, period)
+    start, end, zone = as_utc(start), as_utc(end), settings.zone
+    periods = spans(start, end, period, zone)
+    units = await unit_subtree(session, unit_id) if unit_id is not None else None
+    where: dict[str, Any] = {"start": start, "end": end, "spans": periods, "period": period}
+    if units is None:
+        tally = await matrix_sums.org_tally(session, zone=zone, **where)
     else:
-        overall, everyone, by_period, people_by_period = await _counted(
-            session, start, end, unit_id, period
-        )
-    journey = []
-    for span in spans(start, end, period):
-        figures = _figures(by_period.get(span.key, {}), people_by_period.get(span.key, 0), settings)
-        journey.append(
-            {"period": span.label, "start": rfc3339(span.start), "end": rfc3339(span.end)} | figures
-        )
+        tally = await matrix_counts.unit_tally(session, zone=zone, units=units, **where)
+    withheld = await _withheld(session, tally, periods, start, end, units)
+    rolling = _rolling(tally.windows, periods, settings) if period == "week" else {}
+    moment = as_utc(now or utcnow())
+    journey = [
+        {
+            "period": span.label,
+            "start": rfc3339(span.start),
+            "end": rfc3339(span.end),
+            "partial": span.end > moment or span.start < start or span.end > end,
+        }
+        | _figures(tally.periods[span.key], settings, span.key not in withheld)
+        | {"rolling_stage": rolling.get(span.key)}
+        for span in periods
+    ]
     return {
         "from": rfc3339(start),
         "to": rfc3339(end),
         "unit_id": str(unit_id) if unit_id is not None else None,
         "period": period,
-        **_figures(overall, everyone, settings),
+        "timezone": settings.timezone,
+        **_figures(tally.whole, settings, shown(tally.whole.people)),
         "thresholds": {
             "across": settings.stage_across_threshold,
             "external": settings.stage_external_threshold,
+        },
+        "apart": {
+            scope: {"interactions": n, "people": people}
+            if shown(people)
+            else {"interactions": None, "people": None}
+            for scope, (n, people) in tally.apart.items()
         },
         "journey": journey,
     }
 
 
-Tally = tuple[Counts, int, dict[str, Counts], dict[str, int]]
-
-
-async def _summed(session: AsyncSession, start: datetime, end: datetime, period: str) -> Tally:
-    """The whole organisation, as sums over the range, one period at a time.
-
-    Distinct ties in a cell over a span = the rows in the span whose previous row on the same
-    tie in the same cell (``cell_prev_at``) is absent or before the span; distinct people = the
-    sides of rows whose person's previous appearance is absent or before it. Exact, since every
-    row of the log is counted (no filter besides the time range). Each query reads one
-    period's slice of the covering index ``ix_interaction_at_cells``: no sort of the range,
-    no per-row date arithmetic; the range's own counts are the sums of the periods'."""
-    overall: Counts = {}
-    by_period: dict[str, Counts] = defaultdict(dict)
-    people_by_period: dict[str, int] = defaultdict(int)
-    everyone = 0
-    periods = spans(start, end, period)
-    counted = await _whole_months(session, start, end, period, periods)
-    for span in periods:
-        if span.key in counted:
-            cells, seen_in_range, seen_in_period = counted[span.key]
-        else:
-            cells, seen_in_range, seen_in_period = await _span_sums(session, start, end, span)
-        for cell, (n, ties_in_range, ties_in_period) in cells.items():
-            by_period[span.key][cell] = (n, ties_in_period)
-            total, ties = overall.get(cell, (0, 0))
-            overall[cell] = (total + n, ties + ties_in_range)
-        people_by_period[span.key] += seen_in_period
-        everyone += seen_in_range
-    return overall, everyone, by_period, people_by_period
-
-
-# A span's counts: per cell (interactions, ties first seen in the range, ties first seen in
-# the span), then people first seen in the range and in the span.
-SpanCounts = tuple[dict[tuple[str, str], tuple[int, int, int]], int, int]
-
-
-async def _span_sums(
-    session: AsyncSession, start: datetime, end: datetime, span: Span
-) -> SpanCounts:
-    """One period's counts summed from the log's rows in it (and in the range)."""
-    i = Interaction
-
-    def count(*conditions: Any) -> Any:
-        return func.sum(case((and_(*conditions), 1), else_=0))
-
-    def first(prev: Any, since: datetime) -> Any:
-        return or_(prev.is_(None), prev < since)
-
-    def people(since: datetime) -> Any:
-        return count(first(i.actor_prev_at, since)) + count(
-            i.target_id.is_not(None), first(i.target_prev_at, since)
-        )
-
-    since = max(span.start, as_utc(start))
-    result = await session.execute(
-        select(
-            i.scope,
-            i.new_tie,
-            func.count(),
-            count(first(i.cell_prev_at, start)),
-            count(first(i.cell_prev_at, since)),
-            people(start),
-            people(since),
-        )
-        .where(i.at >= since, i.at < min(span.end, as_utc(end)))
-        .group_by(i.scope, i.new_tie)
-    )
-    cells: dict[tuple[str, str], tuple[int, int, int]] = {}
-    seen_in_range = seen_in_period = 0
-    for scope, new, n, ties_in_range, ties_in_period, in_range, in_period in result:
-        cells[_cell(scope, new)] = (n, int(ties_in_range), int(ties_in_period))
-        seen_in_range += int(in_range)
-        seen_in_period += int(in_period)
-    return cells, seen_in_range, seen_in_period
-
-
-async def _whole_months(
-    session: AsyncSession, start: datetime, end: datetime, period: str, periods: list[Any]
-) -> dict[str, SpanCounts]:
-    """The figures of the periods that are closed calendar months wholly inside a range that
-    starts on the first of a month, from ``interaction_month`` (months.py) instead of the
-    log's rows: the same numbers, since a row's tie or person is first seen in the range (or
-    the month) exactly when its previous appearance is in an earlier month."""
-    start, end = as_utc(start), as_utc(end)
-    if period != "month" or not periods or periods[0].start != start:
-        return {}  # weeks, or a range that starts within a month
-    whole = [
-        (p.key, p.start, p.end)
-        for p in periods
-        if p.start >= start and p.end <= end and months.is_closed(p.end)
-    ]
-    if not whole:
-        return {}
-    range_key = periods[0].key
-    out: dict[str, SpanCounts] = {key: ({}, 0, 0) for key, _, _ in whole}
-    for row in await months.counts_of(session, whole):
-        cells, seen_in_range, seen_in_period = out[row.month]
-        before_range = row.prev_month < range_key
-        before_month = row.prev_month < row.month
-        if row.side == "cell":
-            cell = _cell(row.scope, row.new_tie)
-            n, ties_in_range, ties_in_month = cells.get(cell, (0, 0, 0))
-            cells[cell] = (
-                n + row.count,
-                ties_in_range + (row.count if before_range else 0),
-                ties_in_month + (row.count if before_month else 0),
-            )
-        else:
-            seen_in_range += row.count if before_range else 0
-            seen_in_period += row.count if before_month else 0
-        out[row.month] = (cells, seen_in_range, seen_in_period)
-    return out
-
-
-async def _counted(
+async def _withheld(
     session: AsyncSession,
+    tally: Tally,
+    periods: list[Span],
     start: datetime,
     end: datetime,
-    unit_id: int | None,
-    period: str,
-) -> Tally:
-    """One unit: distinct counts over the rows that touch it (a tie's or a person's previous
-    row may lie outside the unit, so the sums of ``_summed`` do not apply). Also works for the
-    whole organisation (``unit_id`` None), more slowly: the tests check both ways agree."""
-    where = await _filters(session, start, end, unit_id)
-    dialect = (await session.connection()).dialect.name
-    i = Interaction
-    interactions, ties = func.count(), func.count(func.distinct(i.tie_key))
+    units: list[int] | None,
+) -> set[str]:
+    """The periods withheld: those of 1 to 4 people, and, when the range is shown, as many
+    more (the smallest first) as it takes for their sum — the range's figures minus the
+    shown periods' — to be about ``MIN_GROUP`` people or more."""
+    out = {span.key for span in periods if not shown(tally.periods[span.key].people)}
+    if not out or not shown(tally.whole.people) or tally.whole.people == 0:
+        return out
+    bounds = {span.key: (max(span.start, start), min(span.end, end)) for span in periods}
+    while True:
+        together = await matrix_counts.people_of(session, [bounds[k] for k in out], units)
+        if shown(together):
+            return out
+        rest = [s.key for s in periods if s.key not in out and tally.periods[s.key].people]
+        if not rest:
+            return out
+        out.add(min(rest, key=lambda k: (tally.periods[k].total, tally.periods[k].people)))
 
-    overall: Counts = {
-        _cell(scope, new): (n, t)
-        for scope, new, n, t in await session.execute(
-            select(i.scope, i.new_tie, interactions, ties)
-            .where(*where)
-            .group_by(i.scope, i.new_tie)
-        )
-    }
-    key = bucket(i.at, period, dialect)
-    by_period: dict[str, Counts] = defaultdict(dict)
-    for k, scope, new, n, t in await session.execute(
-        select(key, i.scope, i.new_tie, interactions, ties)
-        .where(*where)
-        .group_by(key, i.scope, i.new_tie)
-    ):
-        by_period[k][_cell(scope, new)] = (n, t)
 
-    people = union_all(
-        select(i.at.label("at"), i.actor_id.label("person")).where(*where),
-        select(i.at.label("at"), i.target_id.label("person")).where(
-            *where, i.target_id.is_not(None)
-        ),
-    ).subquery()
-    everyone = await session.scalar(select(func.count(func.distinct(people.c.person)))) or 0
-    pkey = bucket(people.c.at, period, dialect)
-    people_by_period: dict[str, int] = {
-        k: n
-        for k, n in await session.execute(
-            select(pkey, func.count(func.distinct(people.c.person))).group_by(pkey)
-        )
-    }
-
-    return overall, everyone, by_period, people_by_period
+def _rolling(
+    windows: dict[str, Window], periods: list[Span], settings: Settings
+) -> dict[str, str | None]:
+    """Each week's rolling stage: the stage of its four weeks, with hysteresis (see the
+    module); none for a window of 1 to 4 people, after which the hysteresis starts again."""
+    out: dict[str, str | None] = {}
+    level: int | None = None
+    for span in periods:
+        window = windows[span.key]
+        if not shown(window.people) or window.people == 0:
+            out[span.key], level = None, None
+            continue
+        stage = stage_of(window.interactions, settings, level)
+        out[span.key] = stage
+        level = STAGES.index(stage) if stage else None
+    return out

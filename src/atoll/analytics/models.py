@@ -1,18 +1,49 @@
 """The interaction log: one row per act of collaboration, with both sides as they were then.
 
-Written in the same transaction as the change it records; the value matrix, the network
-measures and adoption figures are computed from it."""
+Written in the same transaction as the change it records (``service.record_interaction``);
+the value matrix, the network measures and adoption figures are computed from it.
+
+**Scope** (``Interaction.scope``), decided from both sides as they were (service.scope_of):
+
+- a row without a target (a new post, a wiki page's first revision) is ``activity``: it
+  counts for adoption, never as a tie;
+- otherwise, in this order: two externals → ``externals``; a member in no silo takes part
+  → ``no_silo`` (both reported apart from the grid, ``APART_SCOPES``); a member with an
+  external → ``external``; two members of one silo → ``within``; of two silos → ``across``
+  (the value matrix's grid, ``GRID_SCOPES``).
+
+A member's silo is the unit's ancestor at the silo level (``ATOLL_SILO_LEVEL``), a unit at
+that level its own; a member in a unit above it, or in none, sits in no silo; externals
+never sit in a silo.
+
+**Ties**: two people share one tie, in either direction (``tie_key`` "p:<low>:<high>"; a row
+without a target keeps "s:<person>:<space>"). A row is on a new tie when no row on the same
+tie lies within the look-back window before it (``ATOLL_TIE_LOOKBACK_DAYS``).
+
+A reaction and a vote are logged once per person and post (subscribers.record_added)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from atoll.conversations.models import Comment, Post
 from atoll.db.base import Base, BigId, UtcDateTime, id_column
 from atoll.kit.time import utcnow
+
+# The value matrix's rows; the two kinds of person-to-person rows reported beside it; and the
+# rows without a target.
+GRID_SCOPES = ("within", "across", "external")
+APART_SCOPES = ("externals", "no_silo")
+ACTIVITY = "activity"
+SCOPES = (*GRID_SCOPES, *APART_SCOPES, ACTIVITY)
+
+# Room for every scope. SQLite does not enforce a VARCHAR's length: its columns keep the
+# VARCHAR(8) they were made with (widening would rebuild the log's whole table for nothing);
+# PostgreSQL's are widened by migration 0022.
+ScopeType = String(16).with_variant(String(8), "sqlite")
 
 INTERACTION_KINDS = (
     "post",
@@ -24,6 +55,17 @@ INTERACTION_KINDS = (
     "vote",
     "wiki_edit",
 )
+
+
+# A row of the grid, written with its values in the SQL (not bound): how the partial indexes
+# below are defined, and how a query must say it for the planners to use them.
+GRID = text("scope IN ('within', 'across', 'external')")
+# The rows reported apart from the grid, said the same way.
+APART = text("scope IN ('externals', 'no_silo')")
+
+
+# What the value matrix reads of a row under a unit filter (with the other side's unit).
+UNIT_COVER = ("scope", "new_tie", "tie_key", "actor_id", "target_id")
 
 
 class Interaction(Base):
@@ -50,18 +92,19 @@ class Interaction(Base):
     target_silo_id: Mapped[int | None] = mapped_column(BigId)
     target_kind: Mapped[str | None] = mapped_column(String(16))
     target_organization: Mapped[str | None] = mapped_column(String(200))
-    # The value-matrix cell, decided when the row is written from both sides as they were:
-    # scope "within" | "across" | "external"; the tie (two people "p:<low id>:<high id>", or a
-    # person and the space a post went to "s:<person>:<space>"); and whether the tie is new
-    # (no interaction on it within the look-back window before).
-    scope: Mapped[str] = mapped_column(String(8), default="within")
+    # Decided when the row is written from both sides as they were (see the module): the
+    # scope (SCOPES); the tie (two people "p:<low id>:<high id>", or for a row without a
+    # target its author and the space "s:<person>:<space>"); and whether the tie is new (no
+    # interaction on it within the look-back window before).
+    scope: Mapped[str] = mapped_column(ScopeType, default="within")
     tie_key: Mapped[str] = mapped_column(String(48), default="")
     new_tie: Mapped[bool] = mapped_column(Boolean, default=True)
     # Roll-up helpers, so that distinct counts over any range are plain sums (see
     # analytics/matrix.py): when the previous row (by at, id) on the same tie *and* in the
-    # same cell (scope, new_tie) happened, and when each side's person last appeared in the
-    # log (as actor or target). None: never before. Kept by record_interaction and recomputed
-    # for the whole log by rebuild_ties.
+    # same cell (scope, new_tie) happened; and on a row of the grid (GRID_SCOPES), when each
+    # side's person last appeared in a row of the grid (as actor or target) — None on rows
+    # outside the grid. None: never before. Kept by record_interaction and recomputed for
+    # the whole log by ties.rebuild_log (and rebuild_ties).
     cell_prev_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     actor_prev_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     target_prev_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -84,6 +127,42 @@ class Interaction(Base):
             "actor_prev_at",
             "target_prev_at",
         ),
+        # "Has this person reacted to (voted on) this post before?" (record_added).
+        Index("ix_interaction_post_id_actor_id_kind", "post_id", "actor_id", "kind"),
+        # Each person's last row in the grid (record_interaction's people helpers).
+        Index(
+            "ix_interaction_actor_id_at_grid",
+            "actor_id",
+            "at",
+            sqlite_where=GRID,
+            postgresql_where=GRID,
+        ),
+        Index(
+            "ix_interaction_target_id_at_grid",
+            "target_id",
+            "at",
+            sqlite_where=GRID,
+            postgresql_where=GRID,
+        ),
+        # Cover the value matrix with a unit filter (matrix_counts.py): the rows whose actor,
+        # or target, was in one of the unit's units, read without the rows.
+        Index(
+            "ix_interaction_actor_unit_id_at", "actor_unit_id", "at", *UNIT_COVER, "target_unit_id"
+        ),
+        Index(
+            "ix_interaction_target_unit_id_at", "target_unit_id", "at", *UNIT_COVER, "actor_unit_id"
+        ),
+        # The people of the rows reported apart (matrix_counts.apart_people), read from the
+        # index alone.
+        Index(
+            "ix_interaction_at_apart",
+            "at",
+            "scope",
+            "actor_id",
+            "target_id",
+            sqlite_where=APART,
+            postgresql_where=APART,
+        ),
     )
 
 
@@ -95,11 +174,16 @@ class InteractionMonth(Base):
     __tablename__ = "interaction_month"
 
     month: Mapped[str] = mapped_column(String(10), primary_key=True)  # "YYYY-MM-01"
-    scope: Mapped[str] = mapped_column(String(8), primary_key=True)
+    scope: Mapped[str] = mapped_column(ScopeType, primary_key=True)
     new_tie: Mapped[bool] = mapped_column(Boolean, primary_key=True)
     side: Mapped[str] = mapped_column(String(8), primary_key=True)  # cell | actor | target
     prev_month: Mapped[str] = mapped_column(String(10), primary_key=True)  # or months.NEVER
     count: Mapped[int] = mapped_column(BigInteger)
+    # The calendar the periods are of: "month" or "week" ("month" then holds the week's
+    # Monday), in the time zone named (ATOLL_TIMEZONE); counts of one calendar are never read
+    # for another.
+    period: Mapped[str] = mapped_column(String(8), primary_key=True, default="month")
+    zone: Mapped[str] = mapped_column(String(64), primary_key=True, default="UTC")
 
 
 class ActivityDay(Base):

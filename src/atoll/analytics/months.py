@@ -1,204 +1,269 @@
-# ruff: noqa: S608 - the SQL below is made of this file's own constants
-"""Closed months of the interaction log, counted once: what the value matrix sums over whole
-calendar months (UTC) without reading the log's rows again.
+"""Closed periods of the interaction log, counted once: what the value matrix sums over whole
+months (and ISO weeks) of the organisation's time zone without reading the log's rows again.
 
-For each month that has ended (``CLOSED_AFTER`` past its end), ``interaction_month`` holds the
-month's rows counted by cell (scope, new_tie) and, per ``side``, by the month in which the
-row's previous appearance happened (``prev_month``; ``NEVER`` when there was none):
+For each period that has ended (``CLOSED_AFTER`` past its end), ``interaction_month`` holds
+the period's rows counted by cell (scope, new_tie) and, per ``side``, by the period in which
+the row's previous appearance happened (``prev_month``; ``NEVER`` when there was none):
 
 - side "cell": ``cell_prev_at`` — every row once, so these counts sum to the interactions;
 - side "actor": ``actor_prev_at``; side "target": ``target_prev_at`` (rows with a target).
 
-A range that starts on the first of a month (midnight UTC) counts a row's tie or person as
-first seen in the range when its previous appearance is before that day, i.e. its
-``prev_month`` is an earlier month — so the matrix's distinct ties and people of whole
-months come out of these counts exactly (see ``matrix._summed``).
+Each count belongs to a calendar: the kind of period (``period``: "month" or "week"; the key
+``month`` is the period's first day, a Monday for a week) and the time zone (``zone``, its
+IANA name): the periods are those of that zone (``periods.spans``), and counts made for one
+zone are never read for another.
 
-The counts are derived from the log. Housekeeping stores those of every closed month that has
-none yet (``do_fill_closed_months``); a read never writes: it counts a month not stored yet
-from the log itself (the same numbers, more slowly). They go stale only when rows of a closed
-month change: ``rebuild_ties`` recounts every closed month, and a row recorded with a time in
-a closed month drops that month's counts (``forget_month``) until housekeeping fills it
-again."""
+A range that starts on the first day of a month counts a row's tie or person as first seen
+in the range when its previous appearance is before that day, i.e. its ``prev_month`` is an
+earlier month — so the matrix's distinct ties and people of whole months come out of these
+counts exactly (see ``matrix_sums``). A week's counts only tell apart previous appearances in
+the ``WEEKS_BACK`` weeks before it (earlier ones count as the fourth week before): enough for
+the first seen in the week and in the four weeks ending with it (the rolling stage), and
+fewer rows to read.
+
+The counts are derived from the log. Housekeeping stores those of every closed period that
+has none yet (``do_fill_closed_months``, in the app's zone); a read never writes: it counts a
+period not stored yet from the log itself (the same numbers, more slowly). They go stale only
+when rows of a closed period change: ``recount`` (the log's rebuild) drops them all, and a row
+recorded with a time in a period that may have closed drops that period's counts, in every
+zone (``forget_month``), until housekeeping fills it again."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
-from typing import Any, Protocol, cast
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, cast
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import (
-    Boolean,
-    CursorResult,
-    Integer,
-    String,
-    TextClause,
-    bindparam,
-    delete,
-    select,
-    text,
-)
+from sqlalchemy import CursorResult, case, delete, func, literal, select, true, union_all
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.selectable import TextualSelect
+from sqlalchemy.sql import Select
 
-from atoll.analytics.models import InteractionMonth
-from atoll.db.base import UtcDateTime
+from atoll.analytics.models import Interaction, InteractionMonth
+from atoll.analytics.periods import local_day, midnight, next_start, period_start, which
 from atoll.kit.time import as_utc, utcnow
 
-NEVER = "0000-00-00"  # prev_month of a row with no previous appearance: before every month
-# A month is closed this long after its end: no transaction still open can write into it.
+NEVER = "0000-00-00"  # prev_month of a row with no previous appearance: before every period
+# A period is closed this long after its end: no transaction still open can write into it.
 CLOSED_AFTER = timedelta(days=1)
-
-_MONTH = {
-    "sqlite": "date({column}, 'start of month')",
-    "postgresql": "to_char(date_trunc('month', {column} AT TIME ZONE 'UTC'), 'YYYY-MM-DD')",
-}
-
-
-def _count_sql(dialect: str) -> str:
-    """SELECT the counts of the log's rows in [:start, :end) (whole months)."""
-    name = "postgresql" if dialect == "postgresql" else "sqlite"
-
-    def month(column: str) -> str:
-        return _MONTH[name].format(column=column)
-
-    def side(label: str, prev: str, extra: str = "") -> str:
-        return (
-            f"SELECT {month('at')} AS month, scope, new_tie, '{label}' AS side, "
-            f"COALESCE({month(prev)}, '{NEVER}') AS prev_month FROM interaction "
-            f"WHERE at >= :start AND at < :end{extra}"
-        )
-
-    sides = " UNION ALL ".join(
-        (
-            side("cell", "cell_prev_at"),
-            side("actor", "actor_prev_at"),
-            side("target", "target_prev_at", " AND target_id IS NOT NULL"),
-        )
-    )
-    return (
-        "SELECT month, scope, new_tie, side, prev_month, COUNT(*) AS count "
-        f"FROM ({sides}) AS sides GROUP BY month, scope, new_tie, side, prev_month"
-    )
+UTC_ZONE = ZoneInfo("UTC")
+CALENDARS = ("month", "week")
+# A week's counts tell previous appearances apart up to this many weeks back (what the rolling
+# stage's four-week windows need); earlier ones count as that week's.
+WEEKS_BACK = 4
+# How far a time zone's clock can be from UTC (UTC-12 to UTC+14).
+WEST, EAST = timedelta(hours=12), timedelta(hours=14)
 
 
-def _range_params(statement: TextClause) -> TextClause:
-    return statement.bindparams(
-        bindparam("start", type_=UtcDateTime), bindparam("end", type_=UtcDateTime)
-    )
-
-
-def _count(dialect: str) -> TextualSelect:
-    return _range_params(text(_count_sql(dialect))).columns(
-        month=String, scope=String, new_tie=Boolean, side=String, prev_month=String, count=Integer
-    )
-
-
-def _fill(dialect: str) -> TextClause:
-    return _range_params(
-        text(
-            "INSERT INTO interaction_month (month, scope, new_tie, side, prev_month, count) "
-            f"{_count_sql(dialect)} ON CONFLICT DO NOTHING"
-        )
-    )
-
-
-def month_key(moment: datetime) -> str:
-    return as_utc(moment).date().replace(day=1).isoformat()
+def month_key(moment: datetime, zone: ZoneInfo = UTC_ZONE, period: str = "month") -> str:
+    """The key of the period ``moment`` falls in: its first day in ``zone``."""
+    return period_start(local_day(moment, zone), period).isoformat()
 
 
 def month_end(moment: datetime) -> datetime:
-    """Midnight UTC of the first day of the month after the one ``moment`` is in."""
-    first = as_utc(moment).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    return (first + timedelta(days=32)).replace(day=1)
+    """The earliest instant at which the month or the ISO week holding ``moment`` can end, in
+    any time zone: what ``record_interaction`` asks to know whether a row may come late for
+    counts already stored (``is_closed``, then ``forget_month``)."""
+    moment = as_utc(moment)
+
+    def earliest(boundary_after: Any) -> datetime:
+        # The period of a zone z holds moment + z on its clock and ends at its next boundary
+        # B, at B - z in UTC. Unless a boundary falls within the zones' spread (then some
+        # zone is about to reach it), B is the same for every zone and UTC+14 ends first.
+        boundary = boundary_after(moment - WEST)
+        return moment if boundary <= moment + EAST else boundary - EAST
+
+    def next_month(t: datetime) -> datetime:
+        return datetime.combine(next_start(t.date(), "month"), time(0), tzinfo=UTC)
+
+    def next_monday(t: datetime) -> datetime:
+        return datetime.combine(next_start(period_start(t.date(), "week"), "week"), time(0), UTC)
+
+    return min(earliest(next_month), earliest(next_monday))
 
 
-def is_closed(month_end: datetime, now: datetime | None = None) -> bool:
-    return as_utc(month_end) + CLOSED_AFTER <= (now or utcnow())
+def is_closed(end: datetime, now: datetime | None = None) -> bool:
+    return as_utc(end) + CLOSED_AFTER <= (now or utcnow())
 
 
-async def _dialect(session: AsyncSession) -> str:
-    return (await session.connection()).dialect.name
+def _calendar(
+    first: date, last: date, period: str, zone: ZoneInfo
+) -> tuple[list[datetime], list[str]]:
+    """The bounds (UTC) and keys of the zone's periods from the one holding ``first`` to the
+    one holding ``last``."""
+    bounds, keys = [], []
+    day = period_start(first, period)
+    while day <= last:
+        bounds.append(midnight(day, zone))
+        keys.append(day.isoformat())
+        day = next_start(day, period)
+    bounds.append(midnight(day, zone))
+    return bounds, keys
 
 
-class MonthCount(Protocol):
-    """One count of a month: a stored ``InteractionMonth`` or a row counted from the log."""
+def _count(
+    key: str, start: datetime, end: datetime, first: date, period: str, zone: ZoneInfo
+) -> Select[Any]:
+    """SELECT the counts of the log's rows in the period [start, end) (keyed ``key``), each
+    previous appearance placed in its period of the zone by a CASE over the periods' bounds
+    from the log's first day on."""
+    i = Interaction
+    first = min(first, local_day(start, zone))
+    if period == "week":  # earlier than the fourth week before: as the fourth week before
+        first = local_day(start, zone) - timedelta(weeks=WEEKS_BACK)
+    bounds, keys = _calendar(first, local_day(end - timedelta(microseconds=1), zone), period, zone)
 
-    month: str
-    scope: str
-    new_tie: bool
-    side: str
-    prev_month: str
-    count: int
+    def side(label: str, prev: Any, *where: Any) -> Select[Any]:
+        return select(
+            i.scope,
+            i.new_tie,
+            literal(label).label("side"),
+            which(prev, bounds, keys).label("prev"),
+        ).where(i.at >= start, i.at < end, *where)
+
+    sides = union_all(
+        side("cell", i.cell_prev_at),
+        side("actor", i.actor_prev_at),
+        side("target", i.target_prev_at, i.target_id.is_not(None)),
+    ).subquery()
+    prev = func.coalesce(sides.c.prev, NEVER)
+    return select(
+        literal(key).label("month"),
+        sides.c.scope,
+        sides.c.new_tie,
+        sides.c.side,
+        prev.label("prev_month"),
+        func.count().label("count"),
+    ).group_by(sides.c.scope, sides.c.new_tie, sides.c.side, prev)
 
 
-async def counts_of(
-    session: AsyncSession, months: Sequence[tuple[str, datetime, datetime]]
-) -> list[MonthCount]:
-    """The counts of these closed months, given as (key, start, end): those stored, and those
-    of the months housekeeping has not stored yet counted from the log. Writes nothing."""
-    if not months:
+async def _first_day(session: AsyncSession, zone: ZoneInfo) -> date | None:
+    """The zone's day of the log's first row; None for an empty log."""
+    first = await session.scalar(select(func.min(Interaction.at)))
+    return None if first is None else local_day(first, zone)
+
+
+async def sums_of(
+    session: AsyncSession,
+    periods: Sequence[tuple[str, datetime, datetime, Sequence[str]]],
+    *,
+    period: str = "month",
+    zone: ZoneInfo = UTC_ZONE,
+) -> list[Any]:
+    """Summed in SQL, the counts of these closed periods of the zone, given as (key, start,
+    end, limits): per period, cell and side ("cell", or "person" for both sides), the
+    ``count`` and, for each key of its limits, ``first<n>``: the count of those whose previous
+    appearance is in an earlier period than that key (first seen since it). The periods
+    stored for this calendar are read, the others counted from the log. Writes nothing."""
+    if not periods:
         return []
-    keys = [key for key, _, _ in months]
-    stored = await session.execute(select(InteractionMonth).where(InteractionMonth.month.in_(keys)))
-    rows: list[MonthCount] = list(stored.scalars())
-    have = {r.month for r in rows}
-    missing = [(s, e) for key, s, e in months if key not in have]
-    if missing:
-        count = _count(await _dialect(session))
-        for start, end in missing:
-            counted = await session.execute(count, {"start": as_utc(start), "end": as_utc(end)})
-            rows.extend(cast("list[MonthCount]", list(counted)))
-    return rows
+    m = InteractionMonth
+    calendar = (m.zone == zone.key, m.period == period)
+    keys = [key for key, _, _, _ in periods]
+    stored = select(m.month).where(*calendar, m.month.in_(keys)).distinct()
+    have = set((await session.execute(stored)).scalars())
+    parts: list[Select[Any]] = []
+    if have:
+        columns = (m.month, m.scope, m.new_tie, m.side, m.prev_month, m.count)
+        parts.append(select(*columns).where(*calendar, m.month.in_(sorted(have))))
+    missing = [(key, s, e) for key, s, e, _ in periods if key not in have]
+    first = await _first_day(session, zone) if missing else None
+    if first is not None:
+        parts += [_count(key, s, e, first, period, zone) for key, s, e in missing]
+    if not parts:
+        return []
+    source = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+    width = len(periods[0][3])
+    rows = [
+        select(literal(key).label("month"), *(literal(k).label(f"k{n}") for n, k in enumerate(ks)))
+        for key, _, _, ks in periods
+    ]
+    limits = (union_all(*rows) if len(rows) > 1 else rows[0]).subquery()
+    side = case((source.c.side == "cell", "cell"), else_="person")
+
+    def since(n: int) -> Any:
+        first_seen = source.c.prev_month < limits.c[f"k{n}"]
+        return func.sum(case((first_seen, source.c.count), else_=0)).label(f"first{n}")
+
+    result = await session.execute(
+        select(
+            source.c.month,
+            source.c.scope,
+            source.c.new_tie,
+            side.label("side"),
+            func.sum(source.c.count).label("count"),
+            *(since(n) for n in range(width)),
+        )
+        .select_from(source.join(limits, limits.c.month == source.c.month))
+        .group_by(source.c.month, source.c.scope, source.c.new_tie, side)
+    )
+    return list(result)
 
 
-async def do_fill_closed_months(session: AsyncSession, now: datetime | None = None) -> int:
-    """Store the counts of every closed month of the log that has none yet (housekeeping: a
-    month that has just closed, one whose counts a late row dropped); return how many months
-    were stored (a month without rows has nothing to store, and costs an empty index range
-    each time). Several processes may run it at once. Does not commit."""
-    first = await _first_month(session)
+async def _store(
+    session: AsyncSession, key: str, start: datetime, end: datetime, first: date, period: str,
+    zone: ZoneInfo,
+) -> bool:  # fmt: skip
+    """Store one closed period's counts (none when another process already did)."""
+    counted = _count(key, start, end, first, period, zone).subquery()
+    columns = ["month", "scope", "new_tie", "side", "prev_month", "count", "period", "zone"]
+    # (WHERE true: SQLite's grammar cannot tell an upsert's ON from a join's without it.)
+    rows = select(*counted.c, literal(period), literal(zone.key)).where(true())
+    dialect = (await session.connection()).dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(InteractionMonth).from_select(columns, rows).on_conflict_do_nothing()
+    result = await session.execute(statement)
+    return bool(cast("CursorResult[Any]", result).rowcount)
+
+
+async def do_fill_closed_months(
+    session: AsyncSession, now: datetime | None = None, *, zone: ZoneInfo = UTC_ZONE
+) -> int:
+    """Store the counts of every closed month and ISO week of ``zone`` that has none yet
+    (housekeeping: a period that has just closed, one whose counts a late row dropped); return
+    how many periods were stored (one without rows has nothing to store and costs an empty
+    index range each time). Several processes may run it at once. Does not commit."""
+    first = await _first_day(session, zone)
     if first is None:
         return 0
-    have = set((await session.execute(select(InteractionMonth.month).distinct())).scalars())
-    fill, filled = _fill(await _dialect(session)), 0
-    start, moment = first, now or utcnow()
-    while is_closed(end := month_end(start), moment):
-        if month_key(start) not in have:
-            result = await session.execute(fill, {"start": start, "end": end})
-            filled += 1 if cast("CursorResult[Any]", result).rowcount else 0
-        start = end
+    moment, filled = now or utcnow(), 0
+    for period in CALENDARS:
+        m = InteractionMonth
+        have = set(
+            (
+                await session.execute(
+                    select(m.month).where(m.zone == zone.key, m.period == period).distinct()
+                )
+            ).scalars()
+        )
+        day = period_start(first, period)
+        while is_closed(end := midnight(next_start(day, period), zone), moment):
+            if day.isoformat() not in have:
+                start = midnight(day, zone)
+                filled += await _store(session, day.isoformat(), start, end, first, period, zone)
+            day = next_start(day, period)
     return filled
 
 
 async def forget_month(session: AsyncSession, at: datetime) -> None:
-    """Drop the counts of the month ``at`` falls in (a row was written there after it closed)."""
-    await session.execute(delete(InteractionMonth).where(InteractionMonth.month == month_key(at)))
+    """Drop the counts of the periods ``at`` falls in, in every zone (a row was written there
+    after they may have closed): the months and weeks holding it somewhere between UTC-12
+    and UTC+14."""
+    at = as_utc(at)
+    days = {(at - WEST).date(), at.date(), (at + EAST).date()}
+    keys = {period_start(d, p).isoformat() for d in days for p in CALENDARS}
+    await session.execute(delete(InteractionMonth).where(InteractionMonth.month.in_(keys)))
 
 
-async def _first_month(session: AsyncSession) -> datetime | None:
-    """Midnight UTC of the first day of the log's first month; None for an empty log."""
-    first = await session.scalar(text("SELECT MIN(at) FROM interaction"))
-    if first is None:
-        return None
-    if isinstance(first, str):  # SQLite hands back the stored text
-        first = datetime.fromisoformat(first)
-    return as_utc(first).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-
-
-async def recount(session: AsyncSession, now: datetime | None = None) -> None:
-    """Drop every month's counts and count the closed months again from the log."""
-    await session.execute(delete(InteractionMonth))
-    start = await _first_month(session)
-    if start is None:
-        return
-    end = start
-    moment = now or utcnow()
-    while True:
-        following = month_end(end)
-        if not is_closed(following, moment):
-            break
-        end = following
-    if end > start:
-        params: dict[str, Any] = {"start": start, "end": end}
-        await session.execute(_fill(await _dialect(session)), params)
+async def recount(
+    session: AsyncSession, now: datetime | None = None, *, zone: ZoneInfo = UTC_ZONE
+) -> None:
+    """Drop every period's counts, in every zone, and count the closed periods again from
+    the log: those of ``zone`` and of every zone that had counts."""
+    m = InteractionMonth
+    zones = {zone.key, *(await session.execute(select(m.zone).distinct())).scalars()}
+    await session.execute(delete(m))
+    for name in sorted(zones):
+        await do_fill_closed_months(session, now, zone=ZoneInfo(name))

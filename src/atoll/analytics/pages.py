@@ -7,7 +7,6 @@ when a filter changes, fetches ``/api/v1/analytics/…`` and redraws without a r
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -22,6 +21,18 @@ from atoll.analytics import csv as analytics_csv
 from atoll.analytics import queries, service
 from atoll.analytics.periods import local_day, midnight, months_back
 from atoll.analytics.policy import MIN_GROUP, can_view_analytics
+from atoll.analytics.recommendations import recommendations_for
+from atoll.analytics.words import (
+    ADVICE_LINKS,
+    SCOPES,
+    STAGE_WORDS,
+    apart_sentence,
+    duration_text,
+    network_context,
+    share_text,
+    stage_sentence,
+    unit_options,
+)
 from atoll.http.request import DB, AppSettings
 from atoll.http.templating import render
 from atoll.kit.errors import Forbidden, Invalid, NotFound
@@ -39,13 +50,6 @@ MAX_LEVEL = 10
 FIRST_YEAR, LAST_YEAR = 1970, 2999  # as the API
 PRESETS = (3, 6, 12)
 DEFAULT_MONTHS = 12
-SCOPES = (
-    ("within", "Within a silo", "operational", "operational improvement"),
-    ("across", "Across silos", "cultural", "cultural change"),
-    ("external", "With external parties", "transformation", "business-model transformation"),
-)
-STAGE_SCOPE = {stage: scope for scope, _, stage, _ in SCOPES}
-STAGE_WORDS = {stage: words for _, _, stage, words in SCOPES}
 Text = Annotated[str, Query(max_length=40)]
 
 
@@ -148,113 +152,46 @@ async def read_filters(
     )
 
 
-def share_text(share: float | None) -> str:
-    """22 % — or 0.4 % when small."""
-    if share is None:
-        return "—"
-    percent = share * 100
-    if percent == 0 or percent >= 10:
-        return f"{math.floor(percent + 0.5)} %"  # half up, as the page's script rounds
-    return f"{percent:.1f}".rstrip("0").rstrip(".") + " %"
-
-
-def duration_text(seconds: float | None) -> str:
-    if seconds is None:
-        return "no answers yet"
-    minutes = round(seconds / 60)
-    if minutes < 60:
-        return f"{max(minutes, 1)} min" if seconds >= 30 else f"{round(seconds)} s"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h" if hours else f"{days} d"
-
-
-def row_shares(matrix: dict[str, Any]) -> dict[str, float]:
-    shares = dict.fromkeys(STAGE_SCOPE.values(), 0.0)
-    for cell in matrix["cells"]:
-        shares[cell["scope"]] += cell["share"] or 0.0
-    return shares
-
-
-def stage_sentence(matrix: dict[str, Any], name: str) -> str:
-    sentence = _stage_sentence(matrix, name)
-    return sentence[:1].upper() + sentence[1:]
-
-
-def _stage_sentence(matrix: dict[str, Any], name: str) -> str:
-    """ "Northwind is at the cultural-change stage: 22 % of interactions cross silos
-    (threshold 15 %)"."""
-    if matrix["suppressed"]:
-        return (
-            f"Figures for {name} are hidden: fewer than {MIN_GROUP} people were involved "
-            "in this period."
-        )
-    if not matrix["total"]:
-        return f"No interactions in {name} in this period."
-    stage = matrix["stage"]
-    shares = row_shares(matrix)
-    limits = matrix["thresholds"]
-    at = f"{name} is at the {STAGE_WORDS[stage].replace(' ', '-')} stage"
-    if stage == "transformation":
-        return (
-            f"{at}: {share_text(shares['external'])} of interactions are with external parties "
-            f"(threshold {share_text(limits['external'])})."
-        )
-    if stage == "cultural":
-        return (
-            f"{at}: {share_text(shares['across'])} of interactions cross silos "
-            f"(threshold {share_text(limits['across'])})."
-        )
-    return (
-        f"{at}: {share_text(shares['across'])} of interactions cross silos; cultural change "
-        f"starts at {share_text(limits['across'])}."
-    )
-
-
-def unit_options(units: list[Unit]) -> list[dict[str, Any]]:
-    """The organisation tree as an indented list (a parent before its children)."""
-    return [
-        {"id": str(u.id), "label": "\u00a0\u00a0\u00a0" * max(u.level - 1, 0) + u.name}
-        for u in units
-        if u.parent_id is not None
-    ]
-
-
-def unit_pairs(network: dict[str, Any]) -> list[dict[str, Any]]:
-    """The heatmap's cells as rows, the busiest pair first."""
-    names = {u["id"]: u["name"] or f"Unit {u['id']}" for u in network["units"]}
-    pairs = [
-        {
-            "from_name": names[m["from_unit_id"]],
-            "to_name": names[m["to_unit_id"]],
-            "interactions": m["interactions"],
-        }
-        for m in network["matrix"]
-        if m["from_unit_id"] in names and m["to_unit_id"] in names
-    ]
-    return sorted(pairs, key=lambda p: -p["interactions"])
-
-
 def level_choices(units: list[Unit], chosen: int) -> list[tuple[int, str]]:
     """The levels of the tree below the company (and the chosen one, should it be another)."""
     deepest = max((u.level for u in units), default=1)
     return [(n, org.level_name(n)) for n in sorted({*range(1, deepest + 1), chosen})]
 
 
-async def matrix_of(db: DB, settings: Settings, filters: Filters) -> dict[str, Any]:
-    return await queries.value_matrix(
+async def matrix_of(
+    db: DB,
+    settings: Settings,
+    filters: Filters,
+    viewer: Person | None = None,
+    network: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The value matrix, with what to do next for ``viewer`` (``network``: the network at the
+    silo level, if the caller has it)."""
+    unit_id = filters.unit.id if filters.unit else None
+    data = await queries.value_matrix(
         db,
         start=filters.start,
         end=filters.end,
-        unit_id=filters.unit.id if filters.unit else None,
+        unit_id=unit_id,
         period=filters.period,
         settings=settings,
     )
+    if viewer is not None:
+        data["recommendations"] = await recommendations_for(
+            db,
+            viewer=viewer,
+            start=filters.start,
+            end=filters.end,
+            unit_id=unit_id,
+            settings=settings,
+            network=network,
+        )
+    return data
 
 
-async def network_of(db: DB, settings: Settings, filters: Filters) -> dict[str, Any]:
+async def network_of(
+    db: DB, settings: Settings, filters: Filters, _viewer: Person | None = None
+) -> dict[str, Any]:
     return await queries.network(
         db,
         start=filters.start,
@@ -262,10 +199,13 @@ async def network_of(db: DB, settings: Settings, filters: Filters) -> dict[str, 
         level=filters.level,
         settings=settings,
         show_names=settings.analytics_show_names,
+        unit_id=filters.unit.id if filters.unit else None,
     )
 
 
-async def adoption_of(db: DB, settings: Settings, filters: Filters) -> dict[str, Any]:
+async def adoption_of(
+    db: DB, settings: Settings, filters: Filters, _viewer: Person | None = None
+) -> dict[str, Any]:
     return await queries.adoption(db, start=filters.start, end=filters.end, settings=settings)
 
 
@@ -274,6 +214,22 @@ VIEWS: dict[str, tuple[Any, Callable[[dict[str, Any]], str]]] = {
     "network": (network_of, analytics_csv.network_csv),
     "adoption": (adoption_of, analytics_csv.adoption_csv),
 }
+
+
+async def page_views(
+    db: DB, settings: Settings, filters: Filters, viewer: Person
+) -> dict[str, Any]:
+    """The three views of the page, as JSON (the recommendations reuse the network when it is
+    at the silo level)."""
+    network = await network_of(db, settings, filters)
+    silo_network = network if filters.level == settings.silo_level else None
+    return jsonable_encoder(
+        {
+            "matrix": await matrix_of(db, settings, filters, viewer, silo_network),
+            "network": network,
+            "adoption": await adoption_of(db, settings, filters),
+        }
+    )
 
 
 @router.get("/analytics", dependencies=[PageChrome])
@@ -300,6 +256,7 @@ async def analytics_page(
         "scopes": SCOPES,
         "stage_words": STAGE_WORDS,
         "min_group": MIN_GROUP,
+        "advice_links": ADVICE_LINKS,
     }
     try:
         filters = await read_filters(
@@ -310,15 +267,12 @@ async def analytics_page(
         return render(request, "analytics/page.html", ctx, status_code=error.status)
     org_name = root.name if root else "the organisation"
     name = filters.unit.name if filters.unit else org_name
-    data = jsonable_encoder(
-        {
-            "matrix": await matrix_of(db, settings, filters),
-            "network": await network_of(db, settings, filters),
-            "adoption": await adoption_of(db, settings, filters),
-        }
-    )
+    data = await page_views(db, settings, filters, viewer)
     today = local_day(utcnow(), settings.zone)
     ctx.update(
+        timezone=settings.timezone,
+        future=filters.start > utcnow(),
+        apart=apart_sentence(data["matrix"]),
         filters=filters,
         name=name,
         org_name=org_name,
@@ -326,7 +280,7 @@ async def analytics_page(
         sentence=stage_sentence(data["matrix"], name),
         levels=level_choices(units, filters.level),
         level_label=org.level_name(filters.level),
-        pairs=unit_pairs(data["network"]),
+        **network_context(data["network"], name),
         query=filters.query(),
         presets=[
             (f"Last {n} months", filters.query(**{"from": months_back(today, n).isoformat()}))
@@ -356,7 +310,7 @@ async def analytics_csv_download(
         db, settings, start=start, end=end, unit_id=unit_id, period=period, level=level
     )
     compute, to_csv = VIEWS[view]
-    text = to_csv(await compute(db, settings, filters))
+    text = to_csv(await compute(db, settings, filters, viewer))
     service.do_record_export(db, actor=viewer, view=view, filters=filters.values())
     filename = f"atoll-{view}-{filters.first.isoformat()}-to-{filters.last.isoformat()}.csv"
     return Response(

@@ -1,6 +1,7 @@
 """Calendar periods (ISO weeks and months) and days in the organisation's time zone
-(``ATOLL_TIMEZONE``, default UTC), and the SQL that buckets a timestamp into UTC periods, the
-same on SQLite and PostgreSQL.
+(``ATOLL_TIMEZONE``, default UTC), and the SQL that buckets a timestamp into them, the same on
+SQLite and PostgreSQL: ``which`` for any zone (a CASE over the periods' bounds), ``bucket`` and
+``day_of`` for UTC only.
 
 A period is keyed by the ISO date of its first day ("2026-03-01" for March 2026, the Monday
 "2026-03-09" for ISO week 2026-W11). Its bounds are the midnights of that zone, as UTC
@@ -13,9 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, Literal
 
-from sqlalchemy import TIMESTAMP, cast, func, literal_column
+from sqlalchemy import TIMESTAMP, case, cast, func, literal, literal_column
 from sqlalchemy.sql.elements import ColumnElement
 
+from atoll.db.base import UtcDateTime
 from atoll.kit.time import as_utc
 
 Period = Literal["month", "week"]
@@ -88,6 +90,28 @@ def spans(start: datetime, end: datetime, period: str, zone: tzinfo = UTC) -> li
         )
         first = following
     return out
+
+
+def which(column: Any, bounds: list[datetime], values: list[Any]) -> ColumnElement[Any]:
+    """SQL giving ``values[i]`` when ``bounds[i] <= column < bounds[i + 1]``: a balanced tree
+    of CASEs over the bounds (UTC instants, ascending), so each row costs a handful of
+    comparisons however many periods there are. Below the first bound: ``values[0]``; from
+    the last one on: ``values[-1]`` (there is one value fewer than bounds, or as many). NULL
+    stays NULL. Works for any time zone's periods, on both databases."""
+    assert len(bounds) >= 1 and len(values) in (len(bounds) - 1, len(bounds)) and values
+
+    def tree(low: int, high: int) -> ColumnElement[Any]:
+        # values[low..high], split at bounds[mid]: the rows below it take the left half.
+        if low == high:
+            return literal(values[low])
+        mid = (low + high + 1) // 2
+        return case(
+            (column < literal(bounds[mid], UtcDateTime), tree(low, mid - 1)),
+            else_=tree(mid, high),
+        )
+
+    inner = tree(0, len(values) - 1)
+    return case((column.is_(None), None), else_=inner)
 
 
 def bucket(column: Any, period: str, dialect: str) -> ColumnElement[str]:

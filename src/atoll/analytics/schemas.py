@@ -26,11 +26,41 @@ class JourneyOut(BaseModel):
     period: str
     start: str
     end: str
+    partial: bool = Field(
+        description="The period is not over yet, or the range cuts it: its figures are so far."
+    )
     total: int | None
-    people: int
+    people: int | None
     suppressed: bool
     stage: Stage | None
+    rolling_stage: Stage | None = Field(
+        default=None,
+        description="By week: the stage of the four weeks ending with this one, with "
+        "hysteresis (down only below 80 % of a threshold); null by month, or when those "
+        "weeks hold fewer than 5 people.",
+    )
     cells: list[CellOut]
+
+
+class ApartFiguresOut(BaseModel):
+    interactions: int | None
+    people: int | None
+
+
+class ApartOut(BaseModel):
+    """Interactions outside the grid, never in its shares: between two externals, and those
+    of members who sit in no silo."""
+
+    externals: ApartFiguresOut
+    no_silo: ApartFiguresOut
+
+
+class RecommendationOut(BaseModel):
+    kind: Literal["island", "inward", "external_questions", "falling_community"]
+    text: str
+    unit_ids: list[str]
+    space_ids: list[str]
+    href: str = Field(description="Where to act on it: a page of Atoll.")
 
 
 class ValueMatrixOut(BaseModel):
@@ -40,25 +70,34 @@ class ValueMatrixOut(BaseModel):
     to: str
     unit_id: str | None
     period: Literal["month", "week"]
-    people: int
+    timezone: str = Field(description="The organisation's time zone (its days, weeks, months).")
+    people: int | None
     suppressed: bool
     total: int | None
     stage: Stage | None
     thresholds: ThresholdsOut
     cells: list[CellOut]
+    apart: ApartOut
     journey: list[JourneyOut]
+    recommendations: list[RecommendationOut] = Field(
+        default_factory=list, description="What to do next, from the data, with a link each."
+    )
 
 
 class UnitFiguresOut(BaseModel):
     id: str
     name: str | None
+    label: str
     path: str | None
     people: int
     interactions_within: int
     interactions_across: int
     internal_ties: int
     external_ties: int
+    ei: float | None
     ei_index: float | None
+    ei_expected: float | None
+    ei_weighted: float | None
     island: bool
 
 
@@ -68,13 +107,41 @@ class UnitPairOut(BaseModel):
     interactions: int
 
 
+class NetworkOrganizationOut(BaseModel):
+    id: str
+    name: str
+    people: int
+    interactions: int
+
+
+class NetworkOrganizationPairOut(BaseModel):
+    from_id: str
+    to_id: str
+    interactions: int
+
+
 class BridgeOut(BaseModel):
-    person_id: str
+    person_id: str | None
     name: str | None
-    unit_id: str
+    unit_id: str | None
     unit_name: str | None
     betweenness: float
     units_reached: int
+
+
+class BreadthBucketOut(BaseModel):
+    silos: Literal["0", "1", "2", "3", "4", "5+"]
+    people: int | None
+
+
+class NetworkBreadthOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: str = Field(alias="from")
+    to: str
+    people: int | None
+    suppressed: bool
+    buckets: list[BreadthBucketOut]
 
 
 class NetworkOut(BaseModel):
@@ -83,11 +150,22 @@ class NetworkOut(BaseModel):
     from_: str = Field(alias="from")
     to: str
     level: int
+    unit_id: str | None
+    min_interactions: int
+    suppressed: bool
     units: list[UnitFiguresOut]
     matrix: list[UnitPairOut]
+    ei_org: float | None
+    ei_org_expected: float | None
+    organizations: list[NetworkOrganizationOut]
+    organization_pairs: list[NetworkOrganizationPairOut]
     bridges: list[BridgeOut]
     names_hidden: bool
     betweenness_sampled: bool
+    betweenness_people: int
+    betweenness_sources: int
+    breadth: NetworkBreadthOut
+    computed_at: str
 
 
 class ActivePeriodOut(BaseModel):

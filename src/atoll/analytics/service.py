@@ -3,27 +3,54 @@ the change itself (``atoll.analytics.subscribers`` follows the changes), with th
 (``ATOLL_SILO_LEVEL``) and the look-back window of new ties (``ATOLL_TIE_LOOKBACK_DAYS``) of
 the settings.
 
-Each side is written as it is *at that moment*: the person's unit, their silo (the unit's
-ancestor at the silo level, or the unit itself when it sits at or above that level), their
-kind and, for externals, their organisation. Later moves in the organisation do not rewrite
-history."""
+Each side is written as it is *at that moment*: the person's unit, their silo, their kind
+and, for externals, their organisation. Later moves in the organisation do not rewrite
+history (``atoll analytics rebuild`` recomputes silos from the units the rows carry, after the
+silo level changed: ties.rebuild_log).
+
+- **Silo** (``silo_of``): the unit's ancestor at the silo level; a unit at that level is its
+  own silo; a unit above it (the company, a division when the silo level is departments), or
+  no unit, is in no silo (None). Externals sit in no silo: they belong to their organisation.
+- **Scope** (``scope_of``, the values in models.py): a row without a target is ``activity``;
+  between two people, in this order: both externals → ``externals``; a member in no silo
+  takes part → ``no_silo``; a member with an external → ``external``; two members of the
+  same silo → ``within``; of different silos → ``across``.
+- **New tie**: no row on the same tie (the two people, in either direction) within the
+  look-back window before.
+- **Roll-up helpers** (models.py): ``cell_prev_at`` per tie and cell (scope, new tie);
+  ``actor_prev_at`` / ``target_prev_at`` each person's previous row *of the grid*
+  (``GRID_SCOPES``), None on rows outside the grid."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, func, literal, select
+from sqlalchemy import exists, func, literal, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from atoll.analytics import months
-from atoll.analytics.models import INTERACTION_KINDS, Interaction
+from atoll.analytics.models import (
+    ACTIVITY,
+    GRID_SCOPES,
+    INTERACTION_KINDS,
+    Interaction,
+)
 from atoll.audit.service import record_audit
 from atoll.kit.time import as_utc, utcnow
 from atoll.org.models import Unit
 from atoll.people.models import Person
 from atoll.spaces.models import Space
+
+
+def in_grid(scope: Any) -> ColumnElement[bool]:
+    """``scope IN ('within', 'across', 'external')`` with the values written into the SQL, as
+    the partial indexes on the grid's rows are defined (models.GRID): so that both planners
+    use them (a bound value would hide from them that the index applies)."""
+    return scope.in_([literal_column(f"'{value}'") for value in GRID_SCOPES])
 
 
 @dataclass(frozen=True)
@@ -41,18 +68,45 @@ def silo_path(unit: Unit, level: int) -> str | None:
     contain "/", so the ancestor at level L has the first L names of the path."""
     if unit.level <= level:
         return None
-    return "/".join(unit.path.split("/")[:level]) if level > 0 else ""
+    return _ancestor_path(unit.path, level)
+
+
+def _ancestor_path(path: str, level: int) -> str:
+    return "/".join(path.split("/")[:level]) if level > 0 else ""
+
+
+def _silo_path(path: str, unit_level: int, level: int) -> str | None:
+    """The path of the silo of the unit at ``path`` and ``unit_level``: its ancestor at
+    ``level``, the unit itself at that level; None when the unit sits above that level."""
+    if unit_level < level:
+        return None
+    return path if unit_level == level else _ancestor_path(path, level)
+
+
+def silos_by_unit(units: Iterable[tuple[int, str, int]], *, level: int) -> dict[int, int | None]:
+    """Every unit's silo at ``level``, given every unit of the tree as (id, path, level):
+    the whole tree at once (ties.rebuild_log), by the rule of ``silo_of``."""
+    rows = list(units)
+    by_path = {path: unit_id for unit_id, path, _ in rows}
+    out: dict[int, int | None] = {}
+    for unit_id, path, unit_level in rows:
+        silo = _silo_path(path, unit_level, level)
+        out[unit_id] = None if silo is None else by_path.get(silo)
+    return out
 
 
 async def silo_of(session: AsyncSession, unit_id: int | None, *, level: int) -> int | None:
-    """The id of the silo a unit belongs to."""
+    """The id of the silo a unit belongs to at ``level``: its ancestor at that level, itself
+    when it sits at that level; None for a unit above it, and for no unit."""
     if unit_id is None:
         return None
     unit = await session.get(Unit, unit_id)
     if unit is None:
         return None
-    path = silo_path(unit, level)
+    path = _silo_path(unit.path, unit.level, level)
     if path is None:
+        return None
+    if path == unit.path:
         return unit.id
     return await session.scalar(select(Unit.id).where(Unit.path == path))
 
@@ -67,26 +121,19 @@ async def side_of(session: AsyncSession, person: Person, *, level: int) -> Side:
     )
 
 
-def scope_of(me: Side, them: Side | None, *, space: Space | None, space_silo_id: int | None) -> str:
-    """The value-matrix row of an interaction.
-
-    Toward a person: "external" when either side is external, "within" when both are in the
-    same silo, "across" otherwise (also when a side has no unit). A post (toward the space's
-    audience): "external" when the author is external or the space is hybrid or public,
-    "within" when it is the unit space of the author's own silo (or a unit inside it),
-    "across" otherwise (communities, situation rooms, other units' spaces)."""
-    if them is not None:
-        if me.kind == "external" or them.kind == "external":
-            return "external"
-        if me.silo_id is not None and me.silo_id == them.silo_id:
-            return "within"
-        return "across"
-    if me.kind == "external" or (space is not None and space.kind in ("hybrid", "public")):
+def scope_of(me: Side, them: Side | None) -> str:
+    """The scope of an interaction by ``me`` toward ``them`` (None: no one — a post, a wiki
+    page's first revision: ``activity``), by the rules in this order (see the module)."""
+    if them is None:
+        return ACTIVITY
+    sides = (me, them)
+    if all(side.kind == "external" for side in sides):
+        return "externals"
+    if any(side.kind == "member" and side.silo_id is None for side in sides):
+        return "no_silo"
+    if any(side.kind == "external" for side in sides):
         return "external"
-    unit_space = space is not None and space.kind == "unit"
-    if unit_space and me.silo_id is not None and space_silo_id == me.silo_id:
-        return "within"
-    return "across"
+    return "within" if me.silo_id == them.silo_id else "across"
 
 
 def tie_key_of(actor_id: int, target_id: int | None, space_id: int | None) -> str:
@@ -154,14 +201,11 @@ async def _row(
     level = silo_level
     me = await side_of(session, actor, level=level)
     them = await side_of(session, target, level=level) if target is not None else None
-    space_silo = None
-    if them is None and space is not None and space.kind == "unit":
-        space_silo = await silo_of(session, space.unit_id, level=level)
     at = at or utcnow()
     key = tie_key_of(
         actor.id, target.id if target is not None else None, getattr(space, "id", None)
     )
-    scope = scope_of(me, them, space=space, space_silo_id=space_silo)
+    scope = scope_of(me, them)
     before = await _before(
         session, key=key, scope=scope, actor=actor, target=target, at=at, days=lookback_days
     )
@@ -195,7 +239,7 @@ class _Before:
     seen: bool  # a row on the tie within the look-back window: the tie is not new
     cell_true: datetime | None  # the last row on the tie in this scope with new_tie true
     cell_false: datetime | None  # ... with new_tie false
-    actor: datetime | None  # the last row the actor appeared in, either side
+    actor: datetime | None  # on a row of the grid: the actor's last row of the grid, either side
     target: datetime | None
 
 
@@ -216,16 +260,20 @@ async def _before(
 ) -> _Before:
     """What the log holds before a new row (a row on the tie within the last ``days`` makes
     it not new): one query, each part an index lookup (plus the rows of this transaction not
-    flushed yet — a reply that also mentions)."""
+    flushed yet — a reply that also mentions). The people's previous rows are looked up for
+    a row of the grid only, among the grid's rows."""
     i = Interaction
+    grid = scope in GRID_SCOPES
 
     def last(*where: Any) -> Any:
         return select(func.max(i.at)).where(*where, i.at <= at).scalar_subquery()
 
     def last_seen(person_id: int | None) -> tuple[Any, Any]:
-        if person_id is None:
+        if person_id is None or not grid:
             return literal(None), literal(None)
-        return last(i.actor_id == person_id), last(i.target_id == person_id)
+        return last(i.actor_id == person_id, in_grid(i.scope)), last(
+            i.target_id == person_id, in_grid(i.scope)
+        )
 
     target_id = target.id if target is not None else None
     cell = (i.tie_key == key, i.scope == scope)
@@ -241,21 +289,53 @@ async def _before(
         )
     ).one()
     seen, cell_true, cell_false, a1, a2, t1, t2 = row
-    pending = [obj for obj in session.new if isinstance(obj, Interaction)]
-    on_tie = [obj for obj in pending if obj.tie_key == key]
-
-    def pending_of(person_id: int | None) -> list[datetime]:
-        return [o.at for o in pending if person_id in (o.actor_id, o.target_id)]
-
+    pending = _Pending([obj for obj in session.new if isinstance(obj, Interaction)], key, scope)
     return _Before(
-        seen=bool(seen) or bool(on_tie),
-        cell_true=_latest(cell_true, *(o.at for o in on_tie if o.scope == scope and o.new_tie)),
-        cell_false=_latest(
-            cell_false, *(o.at for o in on_tie if o.scope == scope and not o.new_tie)
-        ),
-        actor=_latest(a1, a2, *pending_of(actor.id)),
-        target=_latest(t1, t2, *pending_of(target_id)) if target_id is not None else None,
+        seen=bool(seen) or bool(pending.on_tie),
+        cell_true=_latest(cell_true, *pending.in_cell(new_tie=True)),
+        cell_false=_latest(cell_false, *pending.in_cell(new_tie=False)),
+        actor=_latest(a1, a2, *pending.of(actor.id)) if grid else None,
+        target=_latest(t1, t2, *pending.of(target_id)) if grid and target is not None else None,
     )
+
+
+class _Pending:
+    """The rows of this transaction not flushed yet, as ``_before`` counts them."""
+
+    def __init__(self, rows: list[Interaction], key: str, scope: str) -> None:
+        self.rows, self.scope = rows, scope
+        self.on_tie = [row for row in rows if row.tie_key == key]
+
+    def in_cell(self, *, new_tie: bool) -> list[datetime]:
+        return [r.at for r in self.on_tie if r.scope == self.scope and r.new_tie == new_tie]
+
+    def of(self, person_id: int | None) -> list[datetime]:
+        """When the person took part in a pending row of the grid."""
+        return [
+            r.at
+            for r in self.rows
+            if person_id in (r.actor_id, r.target_id) and r.scope in GRID_SCOPES
+        ]
+
+
+async def already_recorded(
+    session: AsyncSession, *, kind: str, actor_id: int, post_id: int
+) -> bool:
+    """Whether the log holds a row of ``kind`` by this person on this post (written, or
+    pending in this transaction): a reaction and a vote count once per person and post. An
+    index lookup (``ix_interaction_post_id_actor_id_kind``)."""
+    for obj in session.new:
+        if isinstance(obj, Interaction) and (obj.kind, obj.actor_id, obj.post_id) == (
+            kind,
+            actor_id,
+            post_id,
+        ):
+            return True
+    i = Interaction
+    found = await session.scalar(
+        select(exists().where(i.post_id == post_id, i.actor_id == actor_id, i.kind == kind))
+    )
+    return bool(found)
 
 
 def do_record_export(

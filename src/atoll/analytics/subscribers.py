@@ -6,12 +6,14 @@ silo level and look-back window of the settings (``Ties``):
 - a new comment: ``comment`` toward the post's author, or ``reply`` toward the author of the
   comment it answers, then its mentions; an edit: a ``mention`` toward each person newly
   mentioned;
-- a reaction or a vote added: ``reaction`` or ``vote`` toward the post's author; an accepted
-  answer: ``accept`` toward its author;
+- a reaction or a vote added: ``reaction`` or ``vote`` toward the post's author, once per
+  person and post (taking it back and adding it again, or a second emoji, adds nothing); an
+  accepted answer: ``accept`` toward its author;
 - a new wiki revision: ``wiki_edit`` toward each earlier editor of the page (toward the
   space for a page's first revision).
 
-Nothing is recorded toward oneself."""
+Nothing is recorded toward oneself. A post and a page's first revision have no target: their
+rows are *activity* (models.ACTIVITY), which counts for adoption, never as a tie."""
 
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from functools import partial
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.analytics.service import record_interaction
+from atoll.analytics.service import already_recorded, record_interaction
 from atoll.conversations.events import (
     COMMENT_CREATED,
     COMMENT_UPDATED,
@@ -138,10 +140,14 @@ async def record_comment(ties: Ties, session: AsyncSession, recorded: Recorded) 
 
 
 async def record_added(ties: Ties, kind: str, session: AsyncSession, recorded: Recorded) -> None:
-    """A reaction or a vote toward the post's author, when one was added (not taken back)."""
+    """A reaction or a vote toward the post's author, when one was added (not taken back) and
+    the log has none of this kind by this person on this post yet."""
     change: Change = recorded.facts["change"]
-    if change.added:
-        await _toward(session, ties, change, kind=kind, target_id=change.post.author_id)
+    if not change.added or change.post.author_id == change.actor.id:
+        return
+    if await already_recorded(session, kind=kind, actor_id=change.actor.id, post_id=change.post.id):
+        return
+    await _toward(session, ties, change, kind=kind, target_id=change.post.author_id)
 
 
 async def record_accept(ties: Ties, session: AsyncSession, recorded: Recorded) -> None:

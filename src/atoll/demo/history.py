@@ -52,20 +52,19 @@ class PostRec:
     reactors: set[int] = field(default_factory=set)
 
 
-def scope_of(me: Side, them: Side | None, space: PSpace, space_silo: int | None) -> str:
-    """The value-matrix row, by the rules of the analytics domain (README, Analytics): toward
-    a person, external when either side is external, within when both share a silo, across
-    otherwise; a post, external in hybrid and public spaces or by an external, within in a
-    unit space of the author's own silo, across anywhere else."""
-    if them is not None:
-        if me.kind == "external" or them.kind == "external":
-            return "external"
-        return "within" if me.silo_id is not None and me.silo_id == them.silo_id else "across"
-    if me.kind == "external" or space.kind in ("hybrid", "public"):
+def scope_of(me: Side, them: Side | None) -> str:
+    """The scope, by the rules of the analytics domain (README, Analytics): activity without
+    a target; else externals (two externals), no_silo (a member in no silo), external (a
+    member with an external), within (one silo), across (two)."""
+    if them is None:
+        return "activity"
+    if me.kind == "external" and them.kind == "external":
+        return "externals"
+    if any(s.kind == "member" and s.silo_id is None for s in (me, them)):
+        return "no_silo"
+    if me.kind == "external" or them.kind == "external":
         return "external"
-    if space.kind == "unit" and me.silo_id is not None and space_silo == me.silo_id:
-        return "within"
-    return "across"
+    return "within" if me.silo_id == them.silo_id else "across"
 
 
 def tie_of(actor: int, target: int | None, space_id: int) -> str:
@@ -268,19 +267,18 @@ class History:
         me = self.side(act.actor, month)
         them = self.side(act.target, month) if act.target is not None else None
         space = act.space
-        space_silo = self.org.silo.get(space.unit_id) if space.unit_id is not None else None
-        scope = scope_of(me, them, space, space_silo)
+        scope = scope_of(me, them)
         tie = tie_of(act.actor, act.target, space.id)
         new = self.tally.add(
             month=month, at=act.at, scope=scope, tie=tie, actor=act.actor, target=act.target
         )
         # The roll-up helpers record_interaction keeps: the previous row on this tie in this
-        # cell, and each person's previous appearance in the log.
+        # cell, and on a row of the grid each person's previous row of the grid.
         cell = (tie, scope, new)
         cell_prev, self._cell_last[cell] = self._cell_last.get(cell), act.at
-        actor_prev, self._seen[act.actor] = self._seen.get(act.actor), act.at
-        target_prev = None
-        if act.target is not None:
+        actor_prev = target_prev = None
+        if scope in ("within", "across", "external") and act.target is not None:
+            actor_prev, self._seen[act.actor] = self._seen.get(act.actor), act.at
             target_prev, self._seen[act.target] = self._seen.get(act.target), act.at
         return {
             "id": self.ids.next("interaction"),

@@ -80,7 +80,7 @@ class Org:
     units: list[PUnit]
     people: list[PPerson]
     spaces: list[PSpace]
-    silo: dict[int, int]  # unit id -> silo id (the ancestor at the silo level, or itself)
+    silo: dict[int, int]  # unit id -> silo id (ancestor at the silo level, itself, none above)
     months: list[tuple[datetime, datetime]]  # [start, end) of each month of the history
 
     def person(self, email: str) -> PPerson:
@@ -173,7 +173,9 @@ def silos_of(units: list[PUnit], level: int) -> dict[int, int]:
     by_path = {u.path: u.id for u in units}
     out = {}
     for u in units:
-        if u.level <= level:
+        if u.level < level:  # above the silo level: in no silo
+            continue
+        if u.level == level:
             out[u.id] = u.id
         else:
             out[u.id] = by_path["/".join(u.path.split("/")[:level]) if level > 0 else ""]

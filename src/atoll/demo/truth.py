@@ -83,10 +83,13 @@ class Tally:
     def add(
         self, *, month: int, at: datetime, scope: str, tie: str, actor: int, target: int | None
     ) -> bool:
-        """Count one interaction (in log order); True when its tie is new."""
+        """Count one interaction (in log order) when it is of the grid; True when its tie is
+        new."""
         last = self._last.get(tie)
         new = last is None or at - last >= self.lookback
         self._last[tie] = at
+        if scope not in SCOPES:  # activity, and the scopes reported apart from the grid
+            return new
         cell = (scope, "new" if new else "existing")
         self.months[month].add(cell, tie, actor, target)
         self.whole.add(cell, tie, actor, target)

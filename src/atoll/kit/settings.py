@@ -91,6 +91,13 @@ class Settings(BaseSettings):
         description="The organisation's time zone (an IANA name such as Europe/Berlin): the "
         "days, weeks and months of analytics.",
     )
+    ei_min_interactions: int = Field(
+        2,
+        ge=1,
+        le=1000,
+        description="Interactions in the range that make a tie in the network (the E-I "
+        "indexes, the bridges).",
+    )
     analytics_show_names: bool = Field(
         True, description="Name the people who bridge silos (to admins and analysts only)."
     )

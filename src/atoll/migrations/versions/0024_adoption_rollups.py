@@ -1,7 +1,7 @@
 """adoption roll-ups
 
 Revision ID: 0024
-Revises: 0021
+Revises: 0023
 Create Date: 2026-12-05 00:30:00
 
 What the adoption figures read instead of the whole log (see analytics/adoption_store.py),
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0024"
-down_revision: str | None = "0021"
+down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

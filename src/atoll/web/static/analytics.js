@@ -32,6 +32,7 @@
 
   let data = JSON.parse(island.textContent);
   let journeyMode = "share";
+  let heatMode = "share";
   const charts = {};
 
   // ---- small formatters (the same words as the server's) ----
@@ -87,20 +88,29 @@
 
   // ---- the value matrix ----
   function stageSentence(matrix, name) {
+    // The stage is cumulative: transformation needs both thresholds (the server's words).
     if (matrix.suppressed) {
       return `Figures for ${name} are hidden: fewer than ${MIN_GROUP} people were involved in this period.`;
     }
     if (!matrix.total) return `No interactions in ${name} in this period.`;
     const shares = rowShares(matrix.cells);
     const limits = matrix.thresholds;
+    const across = shareText(shares.across);
+    const external = shareText(shares.external);
     const at = `${name} is at the ${STAGE_WORDS[matrix.stage].replaceAll(" ", "-")} stage`;
     if (matrix.stage === "transformation") {
-      return `${at}: ${shareText(shares.external)} of interactions are with external parties (threshold ${shareText(limits.external)}).`;
+      return `${at}: ${across} of interactions cross silos and ${external} are with external parties (thresholds ${shareText(limits.across)} and ${shareText(limits.external)}).`;
     }
     if (matrix.stage === "cultural") {
-      return `${at}: ${shareText(shares.across)} of interactions cross silos (threshold ${shareText(limits.across)}).`;
+      return `${at}: ${across} of interactions cross silos (threshold ${shareText(limits.across)}); ${external} are with external parties, transformation needs ${shareText(limits.external)}.`;
     }
-    return `${at}: ${shareText(shares.across)} of interactions cross silos; cultural change starts at ${shareText(limits.across)}.`;
+    return `${at}: ${across} of interactions cross silos; cultural change starts at ${shareText(limits.across)}.`;
+  }
+  function apartSentence(matrix) {
+    const told = (figures, what) => (figures.interactions === null
+      ? `${what}: hidden (fewer than ${MIN_GROUP} people)`
+      : `${what}: ${figures.interactions} (${figures.people} ${figures.people === 1 ? "person" : "people"})`);
+    return `Not in the grid — ${told(matrix.apart.externals, "interactions between externals")}; ${told(matrix.apart.no_silo, "of members in no silo")}.`;
   }
 
   function renderMatrix(matrix, name) {
@@ -132,61 +142,62 @@
       ? `Hidden — fewer than ${MIN_GROUP} people.`
       : `${abbrev(matrix.total)} interactions among ${abbrev(matrix.people)} people.`)
       + " A tie is new when the two had not interacted in the look-back window before.");
+    setText("matrix-apart", apartSentence(matrix));
+    renderAdvice(matrix);
+  }
+
+  // ---- what to do next (the words of the links as pages.py ADVICE_LINKS) ----
+  const ADVICE_LINKS = { island: "Start a community", inward: "See the unit",
+    external_questions: "Answer the first", falling_community: "Open the community" };
+  function renderAdvice(matrix) {
+    const list = document.getElementById("advice-list");
+    if (!list) return;
+    const items = (matrix.recommendations || []).map((advice) => el("li", { "data-kind": advice.kind },
+      `${advice.text} `, el("a", { href: advice.href }, ADVICE_LINKS[advice.kind] || "Open")));
+    if (!items.length) {
+      items.push(el("li", { class: "muted" }, "Nothing stands out in this period: no unit is an island, none works more inside itself than chance, no external question is waiting and no community is fading."));
+    }
+    list.replaceChildren(...items);
   }
 
   // ---- the journey ----
-  function drawJourney(matrix, period) {
-    const journey = matrix.journey;
-    const labels = journey.map((p) => p.period);
-    const series = matrix.cells.map((cell, index) => ({
-      name: CELL_NAMES[`${cell.scope}/${cell.tie}`],
-      type: "line",
-      stack: "cells",
-      areaStyle: {},
-      symbol: "circle",
-      symbolSize: 5,
-      showSymbol: journey.length <= 16, // a lone period still shows as points
-      color: COLORS[index],
-      lineStyle: { width: 1 },
-      data: journey.map((p) => {
-        if (p.suppressed) return null;
-        const c = p.cells[index];
-        return journeyMode === "share" ? Math.round((c.share || 0) * 1000) / 10 : c.interactions;
-      }),
-    }));
+  // By week, the stage shown is the rolling one (the last four weeks, with hysteresis): a
+  // single quiet week does not flip it. A period not over (or cut by the range) is "so far":
+  // its bars are lighter and the table says so.
+  function shownStage(p, period) {
+    return period === "week" ? p.rolling_stage : p.stage;
+  }
+  function stageChanges(journey, period) {
     const changes = [];
     let previous = null;
     for (const p of journey) {
-      if (p.suppressed || !p.stage) continue;
-      if (previous !== null && p.stage !== previous) changes.push({ period: p.period, stage: p.stage });
-      previous = p.stage;
+      const stage = shownStage(p, period);
+      if (!stage) continue;
+      if (previous !== null && stage !== previous) changes.push({ period: p.period, stage });
+      previous = stage;
     }
-    series[0].markLine = {
-      symbol: "none",
-      silent: true,
-      lineStyle: { color: "#1b2430", type: "dashed" },
-      label: { formatter: (item) => item.name, position: "end", color: "#1b2430", fontSize: 11 },
-      data: changes.map((c) => ({ name: `→ ${STAGE_SHORT[c.stage]}`, xAxis: c.period })),
-    };
-    chart("journey-chart").setOption({
-      ...BASE,
-      tooltip: { ...TOOLTIP, valueFormatter: (v) => (v === null || v === undefined ? "hidden"
-        : journeyMode === "share" ? `${v} %` : String(v)) },
-      legend: { bottom: 0 },
-      grid: { left: 48, right: 24, top: 32, bottom: 88 },
-      xAxis: { type: "category", boundaryGap: false, data: labels },
-      yAxis: journeyMode === "share"
-        ? { type: "value", max: 100, axisLabel: { formatter: "{value} %" } }
-        : { type: "value", minInterval: 1 },
-      series,
-    }, true);
-    const box = document.getElementById("journey-chart");
-    box.dataset.period = period;
-    box.dataset.points = String(labels.length);
-    box.dataset.mode = journeyMode;
+    return changes;
+  }
+  function journeySeries(matrix) {
+    const journey = matrix.journey;
+    return matrix.cells.map((cell, index) => ({
+      name: CELL_NAMES[`${cell.scope}/${cell.tie}`],
+      type: "bar",
+      stack: "cells",
+      barCategoryGap: journey.length > 30 ? "10%" : "30%",
+      color: COLORS[index],
+      data: journey.map((p) => {
+        if (p.suppressed) return null;
+        const c = p.cells[index];
+        const value = journeyMode === "share" ? Math.round((c.share || 0) * 1000) / 10 : c.interactions;
+        return p.partial ? { value, itemStyle: { opacity: 0.4 } } : value;
+      }),
+    }));
+  }
+  function journeyCaption(journey, period, changes) {
     const unit = period === "month" ? "months" : "weeks";
     const shown = journey.filter((p) => !p.suppressed);
-    let caption = `${labels.length} ${unit} of interactions`;
+    let caption = `${journey.length} ${unit} of interactions`;
     if (!shown.length) caption += `; every one hidden (fewer than ${MIN_GROUP} people).`;
     else if (shown.length === 1) {
       const only = rowShares(shown[0].cells);
@@ -196,39 +207,139 @@
       const last = rowShares(shown[shown.length - 1].cells);
       caption += `: across silos ${shareText(first.across)} in ${shown[0].period} → ${shareText(last.across)} in ${shown[shown.length - 1].period}; with externals ${shareText(first.external)} → ${shareText(last.external)}.`;
       const told = changes.slice(-4).map((c) => `${c.period} → ${STAGE_WORDS[c.stage]}`).join(", ");
-      if (!changes.length) caption += " No change of stage.";
-      else if (changes.length <= 4) caption += ` Stage changes: ${told}.`;
-      else caption += ` ${changes.length} changes of stage; the last ones: ${told}.`;
+      const what = period === "week" ? "stage of the last four weeks" : "stage";
+      if (!changes.length) caption += ` No change of ${what}.`;
+      else if (changes.length <= 4) caption += ` Changes of ${what}: ${told}.`;
+      else caption += ` ${changes.length} changes of ${what}; the last ones: ${told}.`;
     }
-    setText("journey-caption", caption);
-    replaceRows("journey-table", journey.map((p) => {
-      const row = el("tr", {}, el("th", { scope: "row" }, p.period));
-      if (p.suppressed) row.append(el("td", { colspan: "5", class: "muted" }, `hidden — fewer than ${MIN_GROUP} people`));
-      else {
-        const shares = rowShares(p.cells);
-        row.append(el("td", {}, STAGE_WORDS[p.stage] || "—"), el("td", {}, String(p.total)),
-          el("td", {}, shareText(shares.within)), el("td", {}, shareText(shares.across)), el("td", {}, shareText(shares.external)));
-      }
-      return row;
-    }));
+    const partial = journey.filter((p) => p.partial).map((p) => p.period);
+    if (partial.length) caption += ` So far (not over, or cut by the range): ${partial.join(", ")}.`;
+    return caption;
+  }
+  function journeyRow(p, period) {
+    const label = el("th", { scope: "row" }, p.period);
+    if (p.partial) label.append(" ", el("span", { class: "so-far" }, "so far"));
+    const row = el("tr", p.partial ? { class: "partial" } : {}, label);
+    const stage = shownStage(p, period);
+    if (p.suppressed) {
+      row.append(el("td", {}, period === "week" ? STAGE_WORDS[stage] || "—" : "—"),
+        el("td", { colspan: "4", class: "muted" }, `hidden — fewer than ${MIN_GROUP} people`));
+    } else {
+      const shares = rowShares(p.cells);
+      row.append(el("td", {}, STAGE_WORDS[stage] || "—"), el("td", {}, String(p.total)),
+        el("td", {}, shareText(shares.within)), el("td", {}, shareText(shares.across)), el("td", {}, shareText(shares.external)));
+    }
+    return row;
+  }
+  function drawJourney(matrix, period) {
+    const journey = matrix.journey;
+    const labels = journey.map((p) => p.period);
+    const series = journeySeries(matrix);
+    const changes = stageChanges(journey, period);
+    series[series.length - 1].markLine = {
+      symbol: "none",
+      silent: true,
+      lineStyle: { color: "#1b2430", type: "dashed" },
+      // Labels only when few: the caption and the table name every change.
+      label: { show: changes.length <= 4, formatter: (item) => item.name, position: "end", color: "#1b2430", fontSize: 11 },
+      data: changes.map((c) => ({ name: `→ ${STAGE_SHORT[c.stage]}`, xAxis: c.period })),
+    };
+    chart("journey-chart").setOption({
+      ...BASE,
+      tooltip: { ...TOOLTIP, valueFormatter: (v) => (v === null || v === undefined ? "hidden"
+        : journeyMode === "share" ? `${v} %` : String(v)) },
+      legend: { bottom: 0 },
+      // Room on the right for half the last label, centred on its period.
+      grid: { left: 48, right: 40, top: 32, bottom: 88 },
+      // The labels never print over each other: ECharts leaves out as many as it must
+      // ("auto") and hides any that would still touch.
+      xAxis: { type: "category", data: labels, axisTick: { alignWithLabel: true },
+        axisLabel: { interval: "auto", hideOverlap: true } },
+      yAxis: journeyMode === "share"
+        ? { type: "value", max: 100, axisLabel: { formatter: "{value} %" } }
+        : { type: "value", minInterval: 1 },
+      series,
+    }, true);
+    const box = document.getElementById("journey-chart");
+    box.dataset.period = period;
+    box.dataset.points = String(labels.length);
+    box.dataset.mode = journeyMode;
+    box.dataset.partial = journey.filter((p) => p.partial).map((p) => p.period).join(" ");
+    setText("journey-caption", journeyCaption(journey, period, changes));
+    const head = document.querySelector("#journey-table thead th:nth-child(2)");
+    if (head) head.textContent = period === "week" ? "Stage, last 4 weeks" : "Stage";
+    replaceRows("journey-table", journey.map((p) => journeyRow(p, period)));
   }
 
   // ---- who works with whom ----
+  function signed(value) {
+    if (value === null || value === undefined) return "—";
+    const text = Math.abs(value).toFixed(2);
+    return (value < 0 && text !== "0.00" ? "−" : "+") + text;
+  }
+  function eiReading(ei, expected) {
+    // Never "outward" for a unit below what random mixing would give, whatever the sign.
+    if (ei === null || ei === undefined) return "no ties";
+    if (expected === null || expected === undefined) return "";
+    if (ei < expected - 0.005) return "more inward than random mixing";
+    if (ei > expected + 0.005) return "more outward than random mixing";
+    return "as random mixing would give";
+  }
+  function networkSentence(network, name) {
+    if (network.suppressed) return `The network of ${name} is hidden: fewer than ${MIN_GROUP} of its people took part in this period.`;
+    if (network.ei_org === null || network.ei_org === undefined) return "No ties between people of the units shown in this period.";
+    return `E-I index ${signed(network.ei_org)} (random mixing would give ${signed(network.ei_org_expected)}): people work ${eiReading(network.ei_org, network.ei_org_expected)}.`;
+  }
+  function bridgesNote(network) {
+    const when = network.computed_at || "";
+    const moment = when ? `${when.slice(0, 10)} ${when.slice(11, 16)} UTC` : "";
+    const people = network.betweenness_people || 0;
+    const sources = network.betweenness_sources || 0;
+    const hidden = network.names_hidden ? "Names hidden by the organisation's settings. " : "";
+    if (!people) return hidden + (moment ? `Computed ${moment}.` : "");
+    if (network.betweenness_sampled) {
+      return `${hidden}Estimated ${moment} from the shortest paths starting at ${sources.toLocaleString("en")} of the ${people.toLocaleString("en")} people, drawn at random.`;
+    }
+    return `${hidden}Computed ${moment} from every shortest path between the ${people.toLocaleString("en")} people.`;
+  }
+  function niceStep(top) {
+    const raw = Math.max(top / 5, 1);
+    const power = 10 ** Math.floor(Math.log10(raw));
+    const step = [1, 2, 2.5, 5, 10].map((m) => m * power).find((m) => m >= raw);
+    return Math.max(1, Math.ceil(step));
+  }
+  function heatPieces(top) {
+    // A numbered legend: five ranges of the colour scale.
+    const colors = ["#d4ebed", "#a0d0d3", "#5fadb2", "#2a8389", "#0b545a"];
+    if (heatMode === "share") {
+      const bounds = [0, 5, 15, 30, 50, 100];
+      return bounds.slice(0, 5).map((low, i) => ({ gte: low, lt: i === 4 ? 100.01 : bounds[i + 1],
+        label: `${low}–${bounds[i + 1]} %`, color: colors[i] }));
+    }
+    const step = niceStep(top);
+    return colors.map((color, i) => ({ gte: i * step, lt: i === 4 ? Infinity : (i + 1) * step,
+      label: i === 4 ? `${abbrev(4 * step)} or more` : `${abbrev(i * step)}–${abbrev((i + 1) * step)}`, color }));
+  }
   function drawNetwork(network, levelName) {
     const units = network.units;
-    const index = new Map(units.map((u, i) => [u.id, i]));
-    const cells = [];
-    let top = 0;
-    for (const m of network.matrix) {
-      if (!index.has(m.from_unit_id) || !index.has(m.to_unit_id)) continue;
-      cells.push([index.get(m.to_unit_id), index.get(m.from_unit_id), m.interactions]);
-      top = Math.max(top, m.interactions);
-    }
-    const names = units.map((u) => u.name || `Unit ${u.id}`);
-    const rowNames = units.map((u, i) => (u.island ? `${names[i]} · island`
-      : u.ei_index === null ? names[i] : `${names[i]} (E-I ${u.ei_index.toFixed(2)})`));
+    const orgs = network.organizations || [];
+    const nodes = [...units.map((u) => ({ id: u.id, label: u.label || u.name || `Unit ${u.id}`, unit: u })),
+      ...orgs.map((o) => ({ id: o.id, label: `${o.name} (organisation)`, org: o }))];
+    const index = new Map(nodes.map((n, i) => [n.id, i]));
+    const raw = [...network.matrix.map((m) => [m.from_unit_id, m.to_unit_id, m.interactions]),
+      ...(network.organization_pairs || []).map((m) => [m.from_id, m.to_id, m.interactions])]
+      .filter(([a, b]) => index.has(a) && index.has(b));
+    const rowTotal = new Map();
+    for (const [a, , n] of raw) rowTotal.set(a, (rowTotal.get(a) || 0) + n);
+    const cells = raw.map(([a, b, n]) => {
+      const share = rowTotal.get(a) ? (n / rowTotal.get(a)) * 100 : 0;
+      return { value: [index.get(b), index.get(a), heatMode === "share" ? Math.round(share * 10) / 10 : n], n, share };
+    });
+    const top = Math.max(1, ...cells.map((c) => c.n));
+    const names = nodes.map((n) => n.label);
+    const rowNames = nodes.map((n) => (n.unit && n.unit.island ? `${n.label} · island` : n.label));
     const box = document.getElementById("network-chart");
-    const height = `${Math.max(416, 140 + units.length * 28)}px`; // a readable row per unit
+    const height = `${Math.max(416, 160 + nodes.length * 28)}px`; // a readable row per node
     if (box.style.height !== height) {
       box.style.height = height;
       chart("network-chart").resize();
@@ -236,33 +347,59 @@
     chart("network-chart").setOption({
       ...BASE,
       tooltip: { trigger: "item", renderMode: "richText",
-        formatter: (p) => `${names[p.value[1]]} → ${names[p.value[0]]}: ${p.value[2]} interactions` },
-      grid: { left: 24, right: 24, top: 16, bottom: 72, containLabel: true },
-      xAxis: { type: "category", data: names, axisLabel: { rotate: 30, interval: 0 }, splitArea: { show: true } },
-      yAxis: { type: "category", data: rowNames, axisLabel: { interval: 0 }, splitArea: { show: true } },
-      visualMap: { min: 0, max: Math.max(top, 1), orient: "horizontal", left: "center", bottom: 0,
-        calculable: false, inRange: { color: ["#e6f2f3", "#0b6e75"] } },
-      series: [{ type: "heatmap", data: cells, label: { show: units.length <= 12 }, emphasis: { disabled: true } }],
+        formatter: (p) => {
+          const c = cells[p.dataIndex];
+          const row = nodes[p.value[1]].unit;
+          const ei = row && row.ei !== null ? ` · ${names[p.value[1]]}: E-I ${signed(row.ei)}, random mixing ${signed(row.ei_expected)}` : "";
+          return `${names[p.value[1]]} → ${names[p.value[0]]}: ${c.n} interactions (${shareText(c.share / 100)} of the row)${ei}`;
+        } },
+      grid: { left: 24, right: 24, top: 16, bottom: 96, containLabel: true },
+      xAxis: { type: "category", data: names, axisLabel: { rotate: 30, interval: 0 }, splitLine: { show: true } },
+      yAxis: { type: "category", data: rowNames, axisLabel: { interval: 0 }, splitLine: { show: true } },
+      visualMap: { type: "piecewise", pieces: heatPieces(top), orient: "horizontal", left: "center", bottom: 0,
+        textStyle: { fontSize: 11 } },
+      series: [{ type: "heatmap", data: cells.map((c) => c.value), emphasis: { disabled: true },
+        label: { show: nodes.length <= 12, formatter: (p) => (heatMode === "share" ? `${p.value[2]} %` : String(p.value[2])) } }],
     }, true);
     box.dataset.units = String(units.length);
+    box.dataset.mode = heatMode;
+    box.dataset.labels = JSON.stringify(names);
+    setText("network-sentence", networkSentence(network, selectedText("f-unit", root.dataset.name)));
     const islands = units.filter((u) => u.island).length;
-    setText("network-caption", units.length
-      ? `${units.length} units compared at the ${levelName} level; ${islands} of them ${islands === 1 ? "is an island" : "are islands"} (no ties to other units). Units with fewer than ${MIN_GROUP} people are left out.`
-      : `No unit at the ${levelName} level had ${MIN_GROUP} or more people interacting in this period.`);
+    const filtered = selectedText("f-unit", "");
+    setText("network-caption", network.suppressed
+      ? `Hidden — fewer than ${MIN_GROUP} people of ${filtered} took part.`
+      : units.length
+        ? `${units.length} units compared at the ${levelName} level${filtered ? `, in the interactions in which someone of ${filtered} took part` : ""}; ${islands} of them ${islands === 1 ? "is an island" : "are islands"} (no tie to another unit). ${heatMode === "share" ? "Each row shows where that unit's interactions went, as a share of the row." : "Each cell counts the interactions from the row to the column."} Units with fewer than ${MIN_GROUP} people are left out${orgs.length ? `; customers' and partners' organisations with ${MIN_GROUP} or more people taking part are shown as organisations` : ""}.`
+        : `No unit at the ${levelName} level had ${MIN_GROUP} or more people interacting in this period.`);
     replaceRows("network-table", units.map((u) => el("tr", {},
-      el("th", { scope: "row" }, u.name || `Unit ${u.id}`), el("td", {}, String(u.people)), el("td", {}, String(u.interactions_within)),
-      el("td", {}, String(u.interactions_across)), el("td", {}, u.ei_index === null ? "—" : u.ei_index.toFixed(2)),
-      el("td", {}, u.island ? "Yes" : "No"))));
-    const pairs = cells.map(([to, from, n]) => [names[from], names[to], n]).sort((a, b) => b[2] - a[2]);
-    replaceRows("pairs-table", pairs.map((p) => el("tr", {}, ...p.map((v) => el("td", {}, String(v))))));
-    setText("bridges-note", network.names_hidden
-      ? "Names hidden by the organisation's settings."
-      : "Ranked by how often they connect people of different units.");
+      el("th", { scope: "row" }, u.label || u.name || `Unit ${u.id}`), el("td", {}, String(u.people)),
+      el("td", {}, String(u.interactions_within)), el("td", {}, String(u.interactions_across)),
+      el("td", {}, String(u.internal_ties)), el("td", {}, String(u.external_ties)),
+      el("td", {}, signed(u.ei)), el("td", {}, signed(u.ei_expected)), el("td", {}, signed(u.ei_weighted)),
+      el("td", {}, eiReading(u.ei, u.ei_expected)), el("td", {}, u.island ? "Yes" : "No"))));
+    const pairs = cells.map((c) => [names[c.value[1]], names[c.value[0]], c.n, c.share]).sort((a, b) => b[2] - a[2]);
+    replaceRows("pairs-table", pairs.map(([from, to, n, share]) => el("tr", {}, el("td", {}, from), el("td", {}, to),
+      el("td", {}, String(n)), el("td", {}, shareText(share / 100)))));
+    setText("network-note", `A tie is two people with at least ${network.min_interactions} interactions in the period. E-I index: from −1 (ties only inside the unit) to +1 (ties only to other units). Beside it, the value random mixing would give a unit of that size: a unit below it is more inward than chance, whatever the sign. The weighted E-I counts the interactions of those ties instead of the ties.`);
+    drawBreadth(network.breadth);
+    setText("bridges-note", bridgesNote(network));
     const list = document.getElementById("bridges-list");
     list.replaceChildren(...(network.bridges.length
       ? network.bridges.map((b) => el("li", {}, el("span", { class: "bridge-name" }, b.name || "Name hidden"), " ",
-        el("span", { class: "muted" }, `· ${b.unit_name || "unit unknown"} · reaches ${b.units_reached} ${b.units_reached === 1 ? "unit" : "units"}`)))
-      : [el("li", { class: "empty" }, "No one connected different units in this period.")]));
+        el("span", { class: "muted" }, `· ${b.unit_name || "unit not shown"} · ${shareText(b.betweenness)} of shortest paths · reaches ${b.units_reached} other ${b.units_reached === 1 ? "unit" : "units"}`)))
+      : [el("li", { class: "empty" }, "No one lies between other people in this period.")]));
+  }
+  function drawBreadth(breadth) {
+    const table = document.getElementById("breadth-table");
+    if (!table || !breadth) return;
+    const head = table.querySelector("thead tr");
+    head.replaceChildren(el("th", { scope: "col" }, "Other silos worked with"), ...breadth.buckets.map((b) => el("th", { scope: "col" }, b.silos)));
+    replaceRows("breadth-table", [el("tr", {}, el("th", { scope: "row" }, "People"),
+      ...breadth.buckets.map((b) => el("td", {}, b.people === null ? "hidden" : String(b.people))))]);
+    setText("breadth-caption", breadth.people === null
+      ? `Hidden — fewer than ${MIN_GROUP} people.`
+      : `${breadth.people} people in a silo took part in the last 4 weeks of the period (${breadth.from.slice(0, 10)} to ${breadth.to.slice(0, 10)}); each counts the other silos with whose people they had at least 2 interactions. Groups of fewer than ${MIN_GROUP} people are hidden, with another where needed so that none can be worked out.`);
   }
 
   // ---- adoption ----
@@ -398,16 +535,12 @@
       level: String(values.get("level") || ""),
     };
   }
-  function nextDay(day) {
-    const d = new Date(`${day}T00:00:00Z`);
-    d.setUTCDate(d.getUTCDate() + 1);
-    return d.toISOString().slice(0, 10);
-  }
   function apiQuery(f) {
-    // The page's dates are whole days; the API gets the exact instants [from, the day after to).
+    // The page's dates are whole days of the organisation's time zone, as the API reads a
+    // date: "from" its first day, "to" its last (included).
     const q = new URLSearchParams({ period: f.period });
-    if (f.from) q.set("from", `${f.from}T00:00:00Z`);
-    if (f.to) q.set("to", `${nextDay(f.to)}T00:00:00Z`);
+    if (f.from) q.set("from", f.from);
+    if (f.to) q.set("to", f.to);
     if (f.unit_id) q.set("unit_id", f.unit_id);
     if (f.level) q.set("level", f.level);
     return q;
@@ -418,9 +551,20 @@
     return option && option.value ? option.textContent.trim() : fallback;
   }
   // What each view depends on: a change elsewhere redraws it from the figures already here.
-  const NEEDS = { matrix: ["from", "to", "unit_id", "period"], network: ["from", "to", "level"], adoption: ["from", "to"] };
+  const NEEDS = { matrix: ["from", "to", "unit_id", "period"], network: ["from", "to", "level", "unit_id"], adoption: ["from", "to"] };
+  // A range that starts after now: no charts, a sentence instead.
+  const future = document.getElementById("analytics-future");
+  function showFuture(matrix) {
+    const ahead = new Date(matrix.from) > new Date();
+    if (future) future.hidden = !ahead;
+    if (root.hidden !== ahead) {
+      root.hidden = ahead;
+      if (!ahead) for (const c of Object.values(charts)) c.resize();
+    }
+  }
   const DRAW = {
     matrix: (f) => {
+      showFuture(data.matrix);
       renderMatrix(data.matrix, selectedText("f-unit", root.dataset.name));
       drawJourney(data.matrix, f.period);
     },
@@ -513,6 +657,12 @@
     radio.addEventListener("change", () => {
       journeyMode = radio.value;
       drawJourney(data.matrix, filters().period);
+    });
+  }
+  for (const radio of document.querySelectorAll("input[name='heatmap-mode']")) {
+    radio.addEventListener("change", () => {
+      heatMode = radio.value;
+      DRAW.network(filters());
     });
   }
   window.addEventListener("resize", () => {
