@@ -19,16 +19,15 @@ from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, and_, case, func, literal, or_, select
+from sqlalchemy import Date, String, and_, case, func, literal, or_, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.analytics.adoption_days import PersonDay, Totals, fetch, link, read_rows
+from atoll.analytics.adoption_days import Last, PersonDay, Totals, fetch, link, read_rows
 from atoll.analytics.adoption_store import filled_to, totals_sql
 from atoll.analytics.local_days import month_start, week_start
 from atoll.analytics.models import AdoptionDay, AdoptionPeriod, AdoptionTally
 
 WINDOW = timedelta(days=30)
-CHUNK = 500  # people per query, when some are looked up by id
 
 
 def year_before(day: date) -> date:
@@ -77,18 +76,14 @@ async def count_adoption(
     filled = await filled_to(session, zone.key)
     split = min(max(filled or out.low, out.low), stop)  # counted before it, read after it
     rows = await read_rows(session, split, stop, zone)
-    before: dict[int, Totals] = {}  # where the days read from the log take up, person by person
+    before: dict[int, Last] = {}  # where the days read from the log take up, person by person
     earlier: set[int] = set()  # who contributed in the range's first week before it began
     first_week: set[int] = set()  # who contributed in the range's first week
     if split > out.low:
         await _counted_series(session, zone.key, out, split)
-        await _counted_people(session, zone.key, out, split, earlier)
-        tail = sorted({row[0] for row in rows})
-        before = await _taken_up(session, zone.key, out, split, tail, earlier)
+        before = await _counted_people(session, zone.key, out, split, earlier)
         first_week = await _counted_first_week(session, zone.key, out, split)
-    for day in link(rows, before):
-        _add_series(out, day)
-        _add_person(out, day, earlier, first_week)
+    _add_days(out, link(rows, before), earlier, first_week)
     _close(out, earlier, first_week)
     return out
 
@@ -193,56 +188,39 @@ async def _sides(
 
 async def _counted_people(
     session: AsyncSession, zone: str, out: Counted, split: date, earlier: set[int]
-) -> None:
+) -> dict[int, Last]:
     """Each person's totals over the counted days of the range (the difference of their totals
-    at its two ends), into ``out.people``; into ``earlier`` those among them who contributed in
-    the range's first week before it began."""
-    if out.first >= split:
-        return
+    at its two ends), into ``out.people``; into ``earlier`` those who contributed in the range's
+    first week before it began. Returns everyone's last active and contributing days before
+    ``split``, where the days read from the log take up (left out: people not seen since
+    before any figure looks)."""
     b, a, joined = await _sides(session, zone, out, split)
     names = ("active_days", "contribution_days", "weeks", "posts", "given", "received")
     spans = [b[n] - func.coalesce(a[n], 0) for n in names]
+    side = a if out.first <= split else b  # at the start of the range, or as near as counted
     monday = literal(week_start(out.first), Date())
     rows = await fetch(
         session,
-        select(b.person, *spans, case((a.last_contribution >= monday, 1), else_=0))
-        .select_from(joined)
-        .where(or_(spans[0] > 0, spans[5] > 0)),
-    )
-    for person, *counts, before in rows:
-        out.people[person] = Totals.of([int(n) for n in counts])
-        if before:
-            earlier.add(person)
-
-
-async def _taken_up(
-    session: AsyncSession,
-    zone: str,
-    out: Counted,
-    split: date,
-    people: list[int],
-    earlier: set[int],
-) -> dict[int, Totals]:
-    """The totals at ``split`` of the people of the days read from the log (where those days
-    take up); into ``earlier`` those who contributed in the range's first week before it."""
-    b, a, joined = await _sides(session, zone, out, split)
-    monday = week_start(out.first)
-    side = a if out.first <= split else b  # their totals at the start of the range, or before
-    taken: dict[int, Totals] = {}
-    for i in range(0, len(people), CHUNK):
-        rows = await fetch(
-            session,
-            select(b.person, b.last_active, b.last_contribution, side.last_contribution)
-            .select_from(joined)
-            .where(b.person.in_(people[i : i + CHUNK])),
+        select(
+            b.person,
+            *spans,
+            # As stored (SQLite's text): only the days read from the log use them, and
+            # turning thousands of them into dates would cost more than the query.
+            type_coerce(b.last_active, String),
+            type_coerce(b.last_contribution, String),
+            case((side.last_contribution >= monday, 1), else_=0),
         )
-        for person, last_active, last_contribution, before in rows:
-            taken[person] = Totals(
-                last_active=_as_date(last_active), last_contribution=_as_date(last_contribution)
-            )
-            if before is not None and _as_date(before) >= monday:
-                earlier.add(person)
-    return taken
+        .select_from(joined)
+        .where(or_(b.last_active >= literal(out.low, Date()), spans[5] > 0)),
+    )
+    before: dict[int, Last] = {}
+    for person, c0, c1, c2, c3, c4, c5, last_active, last_contribution, began in rows:
+        if c0 or c5:
+            out.people[person] = Totals.of([int(n) for n in (c0, c1, c2, c3, c4, c5)])
+        before[person] = (last_active, last_contribution)
+        if began:
+            earlier.add(person)
+    return before
 
 
 async def _counted_first_week(
@@ -271,43 +249,41 @@ def _as_date(value: Any) -> Any:
 # --- days read from the log ----------------------------------------------------------------------
 
 
-def _new(prev: date | None, since: date) -> bool:
-    return prev is None or prev < since
-
-
-def _add_series(out: Counted, day: PersonDay) -> None:
-    """A day read from the log, into the period and window counts (as a tally row would)."""
-    for measure, present, prev in (
-        ("active", day.active, day.prev_active),
-        ("contributor", day.contributions > 0, day.prev_contribution),
-    ):
-        if not present:
-            continue
-        if day.day >= out.first:
-            for start, target in (
-                (week_start(day.day), out.weekly),
-                (month_start(day.day), out.monthly),
-            ):
-                if _new(prev, max(start, out.first)):
-                    target[start, measure] += 1
-        if measure != "active":
-            continue
-        if day.day >= out.window:
-            out.person_days += 1
-            out.active_30 += _new(prev, out.window)
-        if day.day >= out.year and _new(prev, out.year):
-            out.active_year += 1
-
-
-def _add_person(out: Counted, day: PersonDay, earlier: set[int], first_week: set[int]) -> None:
-    monday = week_start(out.first)
-    if day.day < out.first:
-        if day.contributions and day.day >= monday:
-            earlier.add(day.person)
-        return
-    out.people.setdefault(day.person, Totals()).add(day)
-    if day.contributions and day.day < monday + timedelta(days=7):
-        first_week.add(day.person)
+def _add_days(out: Counted, days: list[PersonDay], earlier: set[int], first_week: set[int]) -> None:
+    """The days read from the log: into each person's totals over the range, and into the
+    period and window counts as a tally row of theirs would count."""
+    first, window, year = out.first, out.window, out.year
+    monday = week_start(first)
+    week_end = monday + timedelta(days=7)
+    periods: dict[date, tuple[date, date, date, date]] = {}
+    for d in days:
+        day = d.day
+        known = periods.get(day)
+        if known is None:
+            w, m = week_start(day), month_start(day)
+            known = periods[day] = (w, m, max(w, first), max(m, first))
+        w, m, since_week, since_month = known
+        if day < first:
+            if d.contributions and day >= monday:
+                earlier.add(d.person)
+        else:
+            out.people.setdefault(d.person, Totals()).add(d)
+            if d.contributions and day < week_end:
+                first_week.add(d.person)
+        if d.active:
+            prev = d.prev_active
+            if day >= first:
+                out.weekly[w, "active"] += prev is None or prev < since_week
+                out.monthly[m, "active"] += prev is None or prev < since_month
+            if day >= window:
+                out.person_days += 1
+                out.active_30 += prev is None or prev < window
+            if day >= year:
+                out.active_year += prev is None or prev < year
+        if d.contributions and day >= first:
+            prev = d.prev_contribution
+            out.weekly[w, "contributor"] += prev is None or prev < since_week
+            out.monthly[m, "contributor"] += prev is None or prev < since_month
 
 
 def _close(out: Counted, earlier: set[int], first_week: set[int]) -> None:

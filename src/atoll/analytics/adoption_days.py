@@ -34,7 +34,10 @@ CONTRIBUTIONS = ("post", "comment", "reply", "reaction")
 MEASURES = ("active", "contributor")
 
 
-@dataclass(frozen=True)
+Last = tuple[Any, Any]  # a person's last active and last contributing day (or their text)
+
+
+@dataclass(slots=True)
 class PersonDay:
     person: int
     day: date
@@ -197,14 +200,14 @@ async def read_days(
     first: date,
     stop: date,
     zone: tzinfo,
-    before: dict[int, Totals] | None = None,
+    before: dict[int, Last] | None = None,
 ) -> list[PersonDay]:
-    """The members' days in [first, stop), linked (``before``: each person's totals up to
-    ``first``, for the days they were last active and last contributed)."""
+    """The members' days in [first, stop), linked (``before``: each person's last active and
+    last contributing day before ``first``)."""
     return link(await read_rows(session, first, stop, zone), before or {})
 
 
-def link(rows: Iterable[Sequence[Any]], before: dict[int, Totals]) -> list[PersonDay]:
+def link(rows: Iterable[Sequence[Any]], before: dict[int, Last]) -> list[PersonDay]:
     """Rows of ``_acts`` (by person, then day) as ``PersonDay``s, each knowing the days its
     person was last active and last contributed before it."""
     out: list[PersonDay] = []
@@ -215,8 +218,8 @@ def link(rows: Iterable[Sequence[Any]], before: dict[int, Totals]) -> list[Perso
         if who != person:
             person = who
             known = before.get(who)
-            last_active = known.last_active if known else None
-            last_contribution = known.last_contribution if known else None
+            last_active = _maybe_day(known[0]) if known else None
+            last_contribution = _maybe_day(known[1]) if known else None
         day = PersonDay(
             who,
             _day(when),
@@ -234,3 +237,7 @@ def link(rows: Iterable[Sequence[Any]], before: dict[int, Totals]) -> list[Perso
         if day.contributions:
             last_contribution = day.day
     return out
+
+
+def _maybe_day(value: Any) -> date | None:
+    return None if value is None else _day(value)

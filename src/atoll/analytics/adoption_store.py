@@ -186,7 +186,8 @@ async def _count(session: AsyncSession, zone: ZoneInfo, first: date, stop: date)
     """Count the days [first, stop) (within one month) and mark the totals before ``stop``."""
     name = zone.key
     before = await totals(session, name, first)
-    days = await read_days(session, first, stop, zone, before)
+    lasts = {p: (t.last_active, t.last_contribution) for p, t in before.items()}
+    days = await read_days(session, first, stop, zone, lasts)
     await _insert(session, AdoptionDay, [_day_row(name, d) for d in days])
     tally = Tally()
     for day in days:
@@ -294,7 +295,8 @@ async def do_fill_adoption(
     return counted
 
 
-async def do_recount_adoption(session: AsyncSession, *, zone: ZoneInfo) -> None:
-    """Drop the roll-ups of ``zone``: housekeeping counts every day again (after the log was
-    rebuilt)."""
-    await _drop(session, zone.key)
+async def do_recount_adoption(session: AsyncSession) -> None:
+    """Drop the adoption roll-ups of every time zone: housekeeping counts every day again (for
+    when log rows were deleted or rewritten, which ids do not reveal). Does not commit."""
+    for table in (*TABLES, AdoptionFill):
+        await session.execute(delete(table))
