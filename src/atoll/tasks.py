@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -69,7 +70,9 @@ async def run_once(
     if days:
         log.info("counted %d closed day(s) of adoption", days)
     async with maker() as session:
-        refreshed = await do_refresh_networks(session, compute_snapshot)
+        refreshed = await do_refresh_networks(
+            session, functools.partial(compute_snapshot, zone=zone), zone=zone
+        )
         await session.commit()
     if refreshed:
         log.info("recomputed %d network(s) of the analytics page", refreshed)

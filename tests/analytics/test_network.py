@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.analytics.network import network
-from atoll.analytics.network_breadth import distribution
+from atoll.analytics.network_breadth import distribution, window_of
 from atoll.kit.errors import Invalid
 from atoll.kit.settings import Settings
 from atoll.org.models import Unit
@@ -368,3 +369,15 @@ async def test_bad_level_range_or_unit(db: AsyncSession, settings: Settings) -> 
         await network(db, start=END, end=START, level=2, settings=settings, show_names=True)
     with pytest.raises(Invalid, match="unit"):
         await _network(db, settings, unit_id=987654)
+
+
+def test_the_breadth_window_is_four_weeks_of_the_organisations_days() -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    # The range ends at midnight in Berlin on 1 April 2026 (summer time since 29 March): 28
+    # days back is midnight on 4 March, still winter time — not 28 × 24 hours.
+    end = datetime(2026, 4, 1, tzinfo=berlin).astimezone(UTC)
+    since = window_of(datetime(2026, 1, 1, tzinfo=UTC), end, berlin)
+    assert since == datetime(2026, 3, 4, tzinfo=berlin) == datetime(2026, 3, 3, 23, tzinfo=UTC)
+    assert window_of(datetime(2026, 3, 20, tzinfo=UTC), end, berlin) == datetime(
+        2026, 3, 20, tzinfo=UTC
+    )  # a range shorter than 4 weeks: all of it

@@ -3,7 +3,9 @@ housekeeping recomputes the stale ones and forgets those nobody reads."""
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -134,3 +136,32 @@ async def test_a_kept_network_names_units_as_they_are_now(
     again = await _read(db, settings, NOW + timedelta(minutes=1))
     assert again["computed_at"] == first["computed_at"]  # the kept answer
     assert again["units"][0]["name"] == again["units"][0]["label"] == "Europe"  # type: ignore[index]
+
+
+async def test_tomorrows_range_follows_the_organisations_time_zone(
+    db: AsyncSession, settings: Settings
+) -> None:
+    await _team(db)
+    berlin = ZoneInfo("Europe/Berlin")
+    zoned = settings.model_copy(update={"timezone": "Europe/Berlin"})
+    start, end = datetime(2025, 4, 1, tzinfo=berlin), datetime(2026, 4, 1, tzinfo=berlin)
+    await network(
+        db, start=start, end=end, level=2, settings=zoned, show_names=True,
+        now=datetime(2026, 3, 31, 17, 0, tzinfo=UTC),
+    )  # fmt: skip
+    await db.commit()
+    after_midnight = datetime(2026, 4, 1, 0, 5, tzinfo=berlin)
+    refresh = functools.partial(compute_snapshot, zone=berlin)
+    assert await do_refresh_networks(db, refresh, now=after_midnight, zone=berlin) == 1
+    await db.commit()
+    tomorrow = await network(
+        db, start=datetime(2025, 5, 1, tzinfo=berlin), end=datetime(2026, 4, 2, tzinfo=berlin),
+        level=2, settings=zoned, show_names=True, now=datetime(2026, 4, 1, 8, tzinfo=berlin),
+    )  # fmt: skip
+    assert tomorrow["computed_at"] == "2026-03-31T22:05:00Z"  # ready since 00:05 in Berlin
+    # The same instants read in UTC are another network.
+    plain = await network(
+        db, start=datetime(2025, 5, 1, tzinfo=berlin), end=datetime(2026, 4, 2, tzinfo=berlin),
+        level=2, settings=settings, show_names=True, now=datetime(2026, 4, 1, 8, tzinfo=berlin),
+    )  # fmt: skip
+    assert plain["computed_at"] == "2026-04-01T06:00:00Z"

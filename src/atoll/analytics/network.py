@@ -18,7 +18,7 @@ when it was computed."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import select
@@ -81,7 +81,7 @@ async def network(
         "silo_level": settings.silo_level,
         "min_interactions": settings.ei_min_interactions,
     }
-    key = kept.key_of(start=start, end=end, **params)
+    key = kept.key_of(start=start, end=end, zone=settings.timezone, **params)
     snapshot = await session.get(kept.NetworkSnapshot, key)
     rows: int | None = None
     if snapshot is not None and not kept.fresh(snapshot, moment):
@@ -93,7 +93,12 @@ async def network(
         if rows is None:
             rows = await kept.rows_in(session, start, end)
         data, sources = await compute(
-            session, start=start, end=end, sources=kept.LIVE_SOURCES, **params
+            session,
+            start=start,
+            end=end,
+            sources=kept.LIVE_SOURCES,
+            zone=settings.zone,
+            **params,
         )
         await kept.store(
             session,
@@ -110,9 +115,14 @@ async def network(
 
 
 async def compute_snapshot(
-    session: AsyncSession, snapshot: kept.NetworkSnapshot, sources: int
+    session: AsyncSession,
+    snapshot: kept.NetworkSnapshot,
+    sources: int,
+    *,
+    zone: tzinfo = UTC,
 ) -> tuple[dict[str, Any], int]:
-    """Housekeeping's computation of a stored network (``network_store.do_refresh_networks``)."""
+    """Housekeeping's computation of a stored network (``network_store.do_refresh_networks``;
+    ``zone``: the organisation's time zone)."""
     return await compute(
         session,
         start=snapshot.range_start,
@@ -122,6 +132,7 @@ async def compute_snapshot(
         silo_level=snapshot.silo_level,
         min_interactions=snapshot.min_interactions,
         sources=sources,
+        zone=zone,
     )
 
 
@@ -135,6 +146,7 @@ async def compute(
     silo_level: int,
     min_interactions: int,
     sources: int,
+    zone: tzinfo = UTC,
 ) -> tuple[dict[str, Any], int]:
     """The answer, names not resolved (bridges carry their person id), and the number of
     source people the betweenness was computed from."""
@@ -167,7 +179,7 @@ async def compute(
     answer["bridges"] = await _bridges_out(session, scope, units, found.top, shown, found.reached)
     answer["betweenness_people"], answer["betweenness_sources"] = found.people, found.sources
     answer["betweenness_sampled"] = found.sources < found.people
-    answer["breadth"] = await breadth(session, scope)
+    answer["breadth"] = await breadth(session, scope, zone)
     return answer, found.sources
 
 

@@ -1,9 +1,9 @@
 """Network breadth, as Viva Insights measures "networking outside the organisation": for each
 member in a silo who interacted (person to person, either side) in the last 4 weeks of the
-range, the number of *other* silos with whose members they had at least
-``BREADTH_MIN_INTERACTIONS`` interactions in those weeks (a row counts toward a silo other
-than the one the person was in at that moment), shown as a distribution: 0, 1, 2, 3, 4, 5 or
-more silos.
+range (28 days of the organisation's time zone), the number of *other* silos with whose
+members they had at least ``BREADTH_MIN_INTERACTIONS`` interactions in those weeks (a row
+counts toward a silo other than the one the person was in at that moment), shown as a
+distribution: 0, 1, 2, 3, 4, 5 or more silos.
 
 The privacy floor: a bucket of 1 to 4 people is withheld, and so are the next smallest buckets
 until the withheld people add up to ``MIN_GROUP`` or more (or every bucket is withheld), so
@@ -14,7 +14,7 @@ everything."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import func, select, union_all
@@ -23,16 +23,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from atoll.analytics.models import Interaction
 from atoll.analytics.network_rows import Scope
 from atoll.analytics.policy import MIN_GROUP, may_show
-from atoll.kit.time import rfc3339
+from atoll.kit.time import as_utc, rfc3339
 
 WINDOW = timedelta(weeks=4)
 BREADTH_MIN_INTERACTIONS = 2
 BUCKETS = ("0", "1", "2", "3", "4", "5+")
 
 
-def window_of(start: datetime, end: datetime) -> datetime:
-    """The start of the last 4 weeks of [start, end) (the range itself when shorter)."""
-    return max(start, end - WINDOW)
+def window_of(start: datetime, end: datetime, zone: tzinfo = UTC) -> datetime:
+    """The start of the last 4 weeks of [start, end) (the range itself when shorter): 28 days
+    of the organisation's time zone back from the end (a day of a change of clocks is 23 or
+    25 hours long)."""
+    local = as_utc(end).astimezone(zone)
+    return max(as_utc(start), (local - WINDOW).astimezone(UTC))
 
 
 async def _counts(session: AsyncSession, scope: Scope, since: datetime) -> dict[int, int]:
@@ -96,8 +99,8 @@ def distribution(reached: dict[int, int]) -> tuple[list[dict[str, Any]], int | N
     return [{"silos": b, "people": None if b in hidden else counts[b]} for b in BUCKETS], total
 
 
-async def breadth(session: AsyncSession, scope: Scope) -> dict[str, Any]:
-    since = window_of(scope.start, scope.end)
+async def breadth(session: AsyncSession, scope: Scope, zone: tzinfo = UTC) -> dict[str, Any]:
+    since = window_of(scope.start, scope.end, zone)
     reached = await _counts(session, scope, since)
     buckets, total = distribution(reached)
     return {

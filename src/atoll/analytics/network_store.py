@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import BigInteger, Boolean, Integer, String, Text, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -41,6 +42,7 @@ REQUESTED_EVERY = timedelta(hours=1)  # how often a read refreshes requested_at
 LIVE_SOURCES = 64
 SOURCES = 1000
 REFRESH_PER_ROUND = 2
+UTC_ZONE = ZoneInfo("UTC")
 CLOSED_AFTER = timedelta(days=1)  # as the matrix's months: no open transaction writes there
 ROLL = timedelta(days=1)
 
@@ -73,11 +75,12 @@ def key_of(
     unit_id: int | None,
     silo_level: int,
     min_interactions: int,
+    zone: str = "UTC",
 ) -> str:
     unit = "" if unit_id is None else str(unit_id)
     return (
         f"{level}|{unit}|{silo_level}|{min_interactions}|"
-        f"{rfc3339(as_utc(start))}|{rfc3339(as_utc(end))}"
+        f"{rfc3339(as_utc(start))}|{rfc3339(as_utc(end))}|{zone}"
     )
 
 
@@ -145,6 +148,7 @@ async def do_refresh_networks(
     *,
     now: datetime | None = None,
     limit: int = REFRESH_PER_ROUND,
+    zone: ZoneInfo = UTC_ZONE,
 ) -> int:
     """Housekeeping: forget the snapshots nobody read for ``KEEP``; recompute (``compute``:
     the snapshot, its sources → the answer and the sources used) up to ``limit`` of the
@@ -176,13 +180,14 @@ async def do_refresh_networks(
     for snapshot in snapshots:
         if done >= limit:
             break
-        rolled = _rolled(snapshot, moment)
+        rolled = _rolled(snapshot, moment, zone)
         if rolled is None:
             continue
         params = _params(snapshot) | {"range_start": rolled[0], "range_end": rolled[1]}
         key = key_of(
             start=rolled[0],
             end=rolled[1],
+            zone=zone.key,
             **{k: params[k] for k in ("level", "unit_id", "silo_level", "min_interactions")},
         )
         if key in have:
@@ -227,17 +232,22 @@ async def _recompute(
     )
 
 
-def _rolled(snapshot: NetworkSnapshot, now: datetime) -> tuple[datetime, datetime] | None:
-    """The range a day on, for a range that ended in the last day and was read on its last
-    day: the same start (the next month's first, when the day moves into a new month and the
-    range starts on a month's first), the end a day later."""
+def _rolled(
+    snapshot: NetworkSnapshot, now: datetime, zone: ZoneInfo
+) -> tuple[datetime, datetime] | None:
+    """The range a day on (a day of the organisation's time zone), for a range that ended in
+    the last day and was read on its last day: the same start (the next month's first, when
+    the day moves into a new month and the range starts on a month's first), the end a day
+    later."""
     start, end = as_utc(snapshot.range_start), as_utc(snapshot.range_end)
-    if not end <= now < end + ROLL or as_utc(snapshot.requested_at) < end - ROLL:
+    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+    following = (local_end + ROLL).astimezone(UTC)
+    if not end <= now < following or as_utc(snapshot.requested_at) < end - ROLL:
         return None
-    last_day, next_day = end - timedelta(microseconds=1), end + ROLL - timedelta(microseconds=1)
-    if start.day == 1 and (last_day.year, last_day.month) != (next_day.year, next_day.month):
-        start = (start + timedelta(days=32)).replace(day=1)
-    return start, end + ROLL
+    last_day = (local_end - ROLL).date()
+    if local_start.day == 1 and local_end.month != last_day.month:
+        start = (local_start + timedelta(days=32)).replace(day=1).astimezone(UTC)
+    return start, following
 
 
 async def forget_networks(session: AsyncSession) -> None:
