@@ -26,7 +26,7 @@ pytestmark = pytest.mark.browser
 
 MATRIX_HEAD = (
     "section,period,start,end,partial,scope,tie,interactions,ties,share,total,people,"
-    "suppressed,stage,rolling_stage"
+    "suppressed,stage,rolling_stage,text"
 )
 
 
