@@ -256,7 +256,7 @@ async def _compare_network(
     assert set(buckets) == set(planted["breadth"]), label
     for bucket, people in planted["breadth"].items():
         _agrees(buckets[bucket], people, (label, "breadth", bucket))
-    # The weighted E-I: (E - I) / (E + I) over the unit's interactions across and within.
+    # The weighted E-I: (E - I) / (E + I) over the interactions of the ties across and within.
     weighted = {int(u["id"]): u["ei_weighted"] for u in computed["units"]}
     assert weighted == {u: v["ei_weighted"] for u, v in planted["units"].items()}, label
     return planted

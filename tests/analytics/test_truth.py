@@ -118,7 +118,7 @@ def test_e_i_its_expected_value_and_the_organisation_s_e_i() -> None:
     assert (apac["interactions_within"], apac["interactions_across"]) == (4, 3)
     assert apac["ei"] == (1 - 2) / 3
     assert apac["ei_expected"] == (10 - 2 * 5 + 1) / (10 - 1)
-    assert apac["ei_weighted"] == (3 - 4) / 7
+    assert apac["ei_weighted"] == (2 - 4) / 6  # the ties weigh 2 + 2 within, 2 across
     assert emea["people"] == 5 and emea["ei"] == 0 and not emea["island"]
     # Ties: 3 within, 1 across. Pairs of the 10 people: 45, of which 10 + 10 within.
     assert net["ei_org"] == (1 - 3) / 4

@@ -4,13 +4,13 @@ People are joined by their person-to-person interactions (any scope), each membe
 the silo they were in at the time (a person who moved counts in each silo for what they did
 while there); an external stands in their organisation. Over a range:
 
-- per silo: *people* (members who took part while in it), *interactions within* (both sides
-  in it) and *across* (the other side in another silo), *internal ties* and *external ties*
-  (a tie: a pair of people, each in their silo, with at least ``min_interactions``
-  interactions in the range), Krackhardt's E-I over those ties, its expected value under
-  random mixing ``(N − 2n + 1) / (N − 1)`` for a silo of n people among the N people of the
-  silos, the E-I over interactions (weighted), and whether it is an island (no external
-  tie). Silos of fewer than 5 people are not shown.
+- per silo: *people* (its members who worked with another member placed in a silo),
+  *interactions within* (both sides in it) and *across* (the other side in another silo),
+  *internal ties* and *external ties* (a tie: a pair of people, each in their silo, with at
+  least ``min_interactions`` interactions in the range), Krackhardt's E-I over those ties,
+  its expected value under random mixing ``(N − 2n + 1) / (N − 1)`` for a silo of n people
+  among the N people of the silos, the E-I over the ties weighted by their interactions, and
+  whether it is an island (no external tie). Silos of fewer than 5 people are not shown.
 - the organisation's E-I over all ties between members in silos (E across, I within) and its
   expected value ``(pairs across − pairs within) / all pairs`` for the silos' sizes;
 - each customer's or partner's organisation: its people who took part, and its
@@ -71,10 +71,10 @@ def _gather(plan: Plan, log: Timeline, start: datetime, end: datetime) -> _Silos
         a, b = _sides(plan, fact)
         actor, target = fact.act.actor, fact.act.target
         assert target is not None
-        for person, node in ((actor, a), (target, b)):
-            if node is not None and node[0] == "silo":
-                out.people[node[1]].add(person)
         if a is not None and b is not None and a[0] == "silo" and b[0] == "silo":
+            # A silo's people: its members who worked with another member placed in a silo.
+            out.people[a[1]].add(actor)
+            out.people[b[1]].add(target)
             x: Side = (actor, a[1])
             y: Side = (target, b[1])
             out.pairs[(min(x, y), max(x, y))] += 1
@@ -95,6 +95,9 @@ def silos(
     across: dict[int, int] = defaultdict(int)
     internal: dict[int, int] = defaultdict(int)
     external: dict[int, int] = defaultdict(int)
+    # The weighted E-I counts the ties' interactions (a tie weighs what it carried).
+    weight_in: dict[int, int] = defaultdict(int)
+    weight_out: dict[int, int] = defaultdict(int)
     for (x, y), n in found.pairs.items():
         if x[1] not in shown or y[1] not in shown:
             continue
@@ -102,10 +105,12 @@ def silos(
         if x[1] == y[1]:
             within[x[1]] += n
             internal[x[1]] += tie
+            weight_in[x[1]] += n if tie else 0
             continue
         for silo in (x[1], y[1]):
             across[silo] += n
             external[silo] += tie
+            weight_out[silo] += n if tie else 0
     total = sum(len(people) for people in shown.values())
     units = {}
     for silo, people in shown.items():
@@ -118,7 +123,7 @@ def silos(
             "external_ties": external[silo],
             "ei": _ei(external[silo], internal[silo]),
             "ei_expected": (total - 2 * n + 1) / (total - 1) if total > 1 else None,
-            "ei_weighted": _ei(across[silo], within[silo]),
+            "ei_weighted": _ei(weight_out[silo], weight_in[silo]),
             "island": external[silo] == 0,
         }
     all_pairs = total * (total - 1) // 2
