@@ -14,8 +14,8 @@ of members, two to three days a week), and 20,000 questions with their first ans
 ``new_tie`` and the helpers are then set by ``rebuild_log`` (timed), which is timed again
 after a change of the silo level (departments → divisions) and back.
 
-Cases, each run ``REPEAT`` times (network and adoption ``SLOW_REPEAT`` times; the table shows
-the median, the note p50/p99 — with so few runs p99 is the slowest): the value matrix with its
+Cases, each run ``REPEAT`` times (the network ``SLOW_REPEAT`` times; the table shows the
+median, the note p50/p99 — with so few runs p99 is the slowest): the value matrix with its
 monthly journey over the 12 months for the whole organisation, the same by ISO week, the same
 for one division, the network at the department level (whole organisation and one division:
 computed on a first read, then read back as kept after housekeeping's refresh, which is timed

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.analytics.adoption import adoption
 from atoll.analytics.adoption_counts import Counted, count_adoption
-from atoll.analytics.adoption_store import do_fill_adoption
+from atoll.analytics.adoption_store import do_fill_adoption, do_recount_adoption
 from atoll.analytics.models import ActivityDay, AdoptionFill, Interaction
 from atoll.kit.settings import Settings
 from tests.factories import make_person
@@ -235,6 +235,17 @@ async def test_a_row_written_into_a_counted_day_is_counted(db: AsyncSession) -> 
     recounted = await do_fill_adoption(db, zone=BERLIN, now=done, max_days=500)
     assert recounted == (date(2027, 1, 9) - date(2026, 2, 11)).days
     await db.commit()
+    await _check(db, world, BERLIN)
+
+
+async def test_a_recount_drops_the_roll_ups_and_the_log_answers_alone(db: AsyncSession) -> None:
+    world = await _world(db)
+    done = START + timedelta(days=DAYS + 40)
+    assert await do_fill_adoption(db, zone=BERLIN, now=done, max_days=500)
+    await db.commit()
+    await do_recount_adoption(db)
+    await db.commit()
+    assert list(await db.scalars(select(AdoptionFill.zone))) == []
     await _check(db, world, BERLIN)
 
 
