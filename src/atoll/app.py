@@ -27,6 +27,7 @@ from atoll.governance import api as governance_api
 from atoll.governance import audit_api, audit_pages, insights_api, insights_pages
 from atoll.governance import pages as governance_pages
 from atoll.http.idempotency import Idempotency
+from atoll.http.query import query_values_once
 from atoll.http.templating import WEB_DIR, templates
 from atoll.identity import api as identity_api
 from atoll.identity import pages as identity_pages
@@ -146,7 +147,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def include_routers(app: FastAPI) -> None:
     """Every domain's JSON API under ``API_PREFIX``, then the pages."""
-    api = APIRouter(prefix=API_PREFIX, responses=problem_responses())
+    api = APIRouter(
+        prefix=API_PREFIX,
+        responses=problem_responses(),
+        dependencies=[Depends(query_values_once)],
+    )
     api.include_router(people_api.router)
     api.include_router(people_account_api.router)
     api.include_router(org_api.router)
