@@ -58,19 +58,19 @@ from atoll.conversations.models import (
     Post,
     Reaction,
 )
-from atoll.db.base import UtcDateTime
+from atoll.db.base import BigId, UtcDateTime
 from atoll.people.models import Person
 from atoll.spaces import policy
 from atoll.spaces.models import Membership, Space
 
-VIEWER: ColumnElement[int] = bindparam("viewer_id", type_=Integer)
-POST_ID: ColumnElement[int] = bindparam("post_id", type_=Integer)
+VIEWER: ColumnElement[int] = bindparam("viewer_id", type_=BigId)  # ids are BIGINT
+POST_ID: ColumnElement[int] = bindparam("post_id", type_=BigId)
 IDS: BindParameter[Any] = bindparam("ids", expanding=True)
 LIMIT = bindparam("limit", type_=Integer)
 KIND: ColumnElement[str] = bindparam("kind", type_=String)
 UNANSWERED: ColumnElement[bool] = bindparam("unanswered", type_=Boolean)
 AFTER_AT: ColumnElement[Any] = bindparam("after_at", type_=UtcDateTime)
-AFTER_ID: ColumnElement[int] = bindparam("after_id", type_=Integer)
+AFTER_ID: ColumnElement[int] = bindparam("after_id", type_=BigId)
 
 S = TypeVar("S")
 
@@ -169,7 +169,7 @@ def _access_comment(reader: str) -> Select[Any]:
         .join(Space, Space.id == Post.space_id)
     )
     return _with_role(stmt, reader).where(
-        Comment.id == bindparam("comment_id", type_=Integer),
+        Comment.id == bindparam("comment_id", type_=BigId),
         conversation_policy.live_comment(),
         Post.deleted_at.is_(None),
         _readable(reader),
