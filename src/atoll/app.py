@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from atoll import __version__, tasks
 from atoll.analytics import api as analytics_api
+from atoll.analytics import first_steps_api, first_steps_pages
 from atoll.analytics import pages as analytics_pages
 from atoll.analytics.activity import note_activity
 from atoll.analytics.policy import can_view_analytics
@@ -163,6 +164,7 @@ def include_routers(app: FastAPI) -> None:
     api.include_router(notifications_api.router)
     api.include_router(wiki_api.router)
     api.include_router(analytics_api.router)
+    api.include_router(first_steps_api.router)
     api.include_router(audit_api.router)
     api.include_router(insights_api.router)
     api.include_router(discover_api.router)
@@ -189,6 +191,7 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(wiki_pages.router)
     app.include_router(wiki_history_pages.router)
     app.include_router(analytics_pages.router)
+    app.include_router(first_steps_pages.router)
     app.include_router(audit_pages.router)
     app.include_router(insights_pages.router)
     app.include_router(discover_pages.router)

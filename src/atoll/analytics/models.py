@@ -317,3 +317,15 @@ Index(
     Comment.author_id,
     Comment.deleted_at,
 )
+
+
+class FirstStepsDismissal(Base):
+    """A person who hid their first-steps checklist (``first_steps.do_dismiss_first_steps``);
+    no row: the home page shows it while a step is left."""
+
+    __tablename__ = "first_steps_dismissal"
+
+    person_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
+    )
+    dismissed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

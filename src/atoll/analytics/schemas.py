@@ -241,3 +241,41 @@ class AdoptionOut(BaseModel):
     monthly: list[ActivePeriodOut]
     questions: QuestionsOut
     questions_by_externals: QuestionsOut
+
+
+class FirstStepOut(BaseModel):
+    key: Literal[
+        "profile", "team_post", "answer", "join_community", "help_across", "reply_external"
+    ]
+    title: str
+    hint: str
+    done: bool
+    href: str
+
+
+class FirstStepsOut(BaseModel):
+    steps: list[FirstStepOut] = Field(
+        description="In journey order; `reply_external` only for people in a hybrid space. "
+        "Empty for externals."
+    )
+    done: int
+    dismissed: bool = Field(description="The person hid the checklist from the home page.")
+
+
+class UnitFirstStepsOut(BaseModel):
+    unit_id: str
+    name: str
+    members: int | None = Field(description="Active members now in the unit; null under 5.")
+    taken: dict[str, int | None] = Field(
+        description="Per step, how many of them took it; null when it, or the number who did "
+        "not, is 1 to 4 people."
+    )
+    asked: dict[str, int | None] = Field(
+        description="Per step, of how many people (`reply_external`: those in a hybrid space)."
+    )
+
+
+class FirstStepsByUnitOut(BaseModel):
+    silo_level: int
+    min_group: int
+    units: list[UnitFirstStepsOut]
