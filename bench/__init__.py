@@ -21,6 +21,7 @@ MODULES = (
     "bench.import_org",
     "bench.wiki_history",
     "bench.analytics",
+    "bench.first_steps",
     "bench.search",
     "bench.scale",
     "bench.scim",
