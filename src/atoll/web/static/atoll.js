@@ -188,41 +188,47 @@ document.addEventListener("click", (event) => {
     headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf() },
     body: data ? JSON.stringify(data) : undefined,
   });
+  // Said only when what was saved is what the composer holds now, and no later save waits.
+  const current = (form, body) => !timers.has(form) && bodyOf(form).value === body;
   const save = (form, space) => {
+    if (form.dataset.posting) return Promise.resolve();  // posted: the draft is gone for good
     const body = bodyOf(form).value;
     const done = call("PUT", space, { body, kind: kindOf(form) })
-      .then((res) => say(form, res.ok ? (body.trim() ? "Draft saved" : "") : "The draft could not be saved"))
+      .then((res) => {
+        if (!res.ok) say(form, "The draft could not be saved");
+        else if (current(form, body)) say(form, body.trim() ? "Draft saved" : "");
+      })
       .catch(() => say(form, "The draft could not be saved"))
       .finally(() => { if (saving.get(form) === done) saving.delete(form); });
     saving.set(form, done);
     return done;
   };
   const schedule = (form) => {
-    if (!form.dataset.draftSpace) return;
+    if (!form.dataset.draftSpace || form.dataset.posting) return;
     clearTimeout(timers.get(form));
     const space = form.dataset.draftSpace;
     timers.set(form, setTimeout(() => { timers.delete(form); save(form, space); }, 1000));
   };
-  const flush = async (form) => {
-    if (timers.has(form)) { clearTimeout(timers.get(form)); timers.delete(form); await save(form, form.dataset.draftSpace); }
-    await saving.get(form);
-  };
   const composerOf = (el) => (el instanceof Element ? el.closest("form[data-draft]") : null);
   document.addEventListener("input", (e) => {
     const form = composerOf(e.target);
-    if (form && e.target.name === "body") schedule(form);
+    if (!form || e.target.name !== "body") return;
+    say(form, "");
+    schedule(form);
   });
   document.addEventListener("change", async (e) => {
     const form = composerOf(e.target);
     if (!form) return;
     if (e.target.name === "kind" && bodyOf(form).value.trim()) { schedule(form); return; }
     if (e.target.name !== "space_id" || !(e.target instanceof HTMLSelectElement)) return;
-    const before = form.dataset.draftSpace, after = e.target.value;
-    await flush(form);
-    form.dataset.draftSpace = after;
+    const before = form.dataset.draftSpace, after = e.target.value, typed = bodyOf(form).value;
+    form.dataset.draftSpace = after;  // from now on, what is typed is for this space
+    if (timers.has(form)) { clearTimeout(timers.get(form)); timers.delete(form); await save(form, before); }
+    await saving.get(form);
     const res = await fetch(url(after), { credentials: "same-origin" });
-    if (!res.ok || form.dataset.draftSpace !== after) return;
+    if (!res.ok || form.dataset.draftSpace !== after || form.dataset.posting) return;
     const draft = await res.json();
+    if (bodyOf(form).value !== typed) return;  // written meanwhile: that text is for this space
     if (draft.updated_at) {
       bodyOf(form).value = draft.body;
       const kind = form.querySelector('input[name=kind][value="' + draft.kind + '"]');
@@ -236,11 +242,12 @@ document.addEventListener("click", (event) => {
   // Posting removes the draft on the server: no save may land after it.
   document.addEventListener("submit", (e) => {
     const form = composerOf(e.target);
-    if (!form) return;
+    if (!form || e.defaultPrevented) return;
     clearTimeout(timers.get(form));
     timers.delete(form);
+    form.dataset.posting = "1";
     const pending = saving.get(form);
-    if (!pending || e.defaultPrevented) return;
+    if (!pending) return;
     e.preventDefault();
     pending.finally(() => form.submit());
   });
