@@ -17,6 +17,8 @@ from atoll.analytics.policy import can_view_analytics
 from atoll.conversations import api as conversations_api
 from atoll.conversations import attachments
 from atoll.conversations import composed as conversations_composed
+from atoll.conversations import drafts_api as conversations_drafts_api
+from atoll.conversations import drafts_pages as conversations_drafts_pages
 from atoll.conversations import moderation_api as conversations_moderation_api
 from atoll.conversations import moderation_pages as conversations_moderation_pages
 from atoll.conversations import pages as conversations_pages
@@ -160,6 +162,7 @@ def include_routers(app: FastAPI) -> None:
     api.include_router(identity_api.router)
     api.include_router(conversations_api.router)
     api.include_router(conversations_moderation_api.router)
+    api.include_router(conversations_drafts_api.router)
     api.include_router(realtime_api.router)
     api.include_router(notifications_api.router)
     api.include_router(wiki_api.router)
@@ -186,6 +189,7 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(spaces_pages.router)
     app.include_router(conversations_pages.router)
     app.include_router(conversations_moderation_pages.router)
+    app.include_router(conversations_drafts_pages.router)
     app.include_router(conversations_composed.router)  # after spaces: /spaces/new first
     app.include_router(notifications_pages.router)
     app.include_router(wiki_pages.router)

@@ -12,10 +12,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from atoll.conversations import feed, follows
+from atoll.conversations import drafts, feed, follows
 from atoll.conversations.feed import REACTIONS
 from atoll.conversations.pages import PAGE_SIZE, composer_context
-from atoll.http.request import DB
+from atoll.http.request import DB, AppSettings
 from atoll.http.templating import render
 from atoll.people import pages as people_pages
 from atoll.people.deps import MaybeViewer, PageChrome, Viewer
@@ -64,8 +64,10 @@ async def space_page(
     slug: str,
     viewer: MaybeViewer,
     db: DB,
+    settings: AppSettings,
     tab: Annotated[str, Query(max_length=20)] = "posts",
     cursor: Annotated[str | None, Query(max_length=500)] = None,
+    posted: Annotated[str | None, Query(max_length=20)] = None,
 ) -> Response:
     access, ctx = await space_pages.space_page_context(
         db, viewer=viewer, slug=slug, tab=tab, cursor=cursor
@@ -86,6 +88,10 @@ async def space_page(
         )
         if cursor and request.headers.get("hx-request") == "true":
             return render(request, "conversations/_page.html", ctx)
+        if viewer is not None and "compose_space" in ctx:  # "Posted · Undo" after posting
+            ctx["undo"] = await drafts.undo_offer(
+                db, viewer=viewer, post_id=posted, undo_seconds=settings.undo_seconds
+            )
     return render(request, "spaces/space.html", ctx)
 
 

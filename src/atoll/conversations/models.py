@@ -202,3 +202,22 @@ class AnnouncementDismissal(Base):
         BigId, ForeignKey("post.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     created_at: Mapped[datetime] = created_at_column()
+
+
+class Draft(Base):
+    """What a person is writing in a space's composer, saved as they type: one per person and
+    space (``atoll.conversations.drafts``). Posting it, or discarding it, removes it."""
+
+    __tablename__ = "draft"
+
+    person_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
+    )
+    space_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("space.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16), default="update")
+    body: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_draft_person_id_updated_at", "person_id", "updated_at"),)

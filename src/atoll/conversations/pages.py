@@ -10,13 +10,13 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from atoll.conversations import attachments as files
-from atoll.conversations import feed, follows, moderation, reactions, service
+from atoll.conversations import drafts, feed, follows, moderation, reactions, service
 from atoll.conversations.deps import FileStorage
 from atoll.conversations.feed import FILTERS, REACTIONS
-from atoll.http.request import DB, discard_changes
+from atoll.http.request import DB, AppSettings, discard_changes
 from atoll.http.templating import render
 from atoll.kit.errors import AtollError, Invalid, NotFound, RateLimited
-from atoll.kit.markdown import render_markdown
+from atoll.kit.urls import with_query
 from atoll.people.deps import Form, Limits, MaybeViewer, PageChrome, Viewer
 from atoll.people.models import Person
 from atoll.spaces import members as space_members
@@ -32,6 +32,7 @@ KIND_LABELS = {
     "idea": "Idea",
     "announcement": "Announcement",
 }
+POSTED_NOTES = ("posted", "undone", "deleted")  # notes of an earlier action, in a page's URL
 
 
 def _is_htmx(request: Request) -> bool:
@@ -56,13 +57,15 @@ async def composer_context(
     access: SpaceAccess | None,
     audience: space_members.Audience | None = None,
 ) -> dict[str, Any]:
-    """What the composer needs: the spaces one may post in (home) or this space, and who will
-    read the post (the audience line; pass ``audience`` when the page has it already)."""
+    """What the composer needs: the spaces one may post in (home) or this space, who will
+    read the post (the audience line; pass ``audience`` when the page has it already), and
+    the draft saved there (home: the most recent one, its space chosen)."""
     ctx: dict[str, Any] = {"kind_labels": KIND_LABELS}
     if access is not None:
         ctx["compose_space"] = access.space
         ctx["can_announce"] = access.can_announce
         ctx["audience"] = audience or await space_members.audience_of(db, space=access.space)
+        saved = await drafts.draft_in(db, person=viewer, space_id=access.space.id)
     else:
         mine = [
             s
@@ -71,8 +74,11 @@ async def composer_context(
         ]
         ctx["postable_spaces"] = mine
         ctx["can_announce"] = False
-        if mine:
-            ctx["audience"] = await space_members.audience_of(db, space=mine[0])
+        saved = await drafts.latest_draft(db, person=viewer, space_ids=[s.id for s in mine])
+        chosen = next((s for s in mine if saved and s.id == saved.space_id), None)
+        if chosen or mine:
+            ctx["audience"] = await space_members.audience_of(db, space=chosen or mine[0])
+    ctx["draft"] = drafts.composer_draft(saved)
     return ctx
 
 
@@ -81,8 +87,10 @@ async def home(
     request: Request,
     viewer: MaybeViewer,
     db: DB,
+    settings: AppSettings,
     filter: Annotated[str, Query(max_length=20)] = "all",
     cursor: Annotated[str | None, Query(max_length=500)] = None,
+    posted: Annotated[str | None, Query(max_length=20)] = None,
 ) -> Response:
     if viewer is None:
         return RedirectResponse("/sign-in", status_code=303)
@@ -103,6 +111,9 @@ async def home(
         return render(request, "conversations/_page.html", ctx)
     ctx.update(await composer_context(db, viewer=viewer, access=None))
     ctx["announcements"] = await moderation.announcements_for(db, viewer=viewer)
+    ctx["undo"] = await drafts.undo_offer(
+        db, viewer=viewer, post_id=posted, undo_seconds=settings.undo_seconds
+    )
     return render(request, "conversations/home.html", ctx)
 
 
@@ -132,13 +143,6 @@ async def mention_suggestions(
     return render(request, "spaces/_suggest.html", {"people": people, "purpose": "mention"})
 
 
-@router.post("/compose/preview")
-async def preview(request: Request, form: Form, viewer: Viewer) -> Response:
-    """The Markdown preview of the composer (htmx): the same renderer and sanitiser."""
-    body = form.get("body", "")[: service.MAX_BODY]
-    return render(request, "conversations/_preview.html", {"html": render_markdown(body)})
-
-
 async def _uploads(request: Request, db: DB, viewer: Person, storage: files.Storage) -> list[int]:
     ids = []
     for item in (await request.form()).getlist("files"):
@@ -160,7 +164,7 @@ async def create_post(
     ).space
     try:
         upload_ids = await _uploads(request, db, viewer, storage)
-        await service.do_create_post(
+        post = await service.do_create_post(
             db,
             author=viewer,
             space=space,
@@ -181,7 +185,12 @@ async def create_post(
         )
         response.headers.update(error.headers)  # Retry-After with a 429
         return response
-    return RedirectResponse(_back(request, f"/spaces/{space.slug}") + "#posts", status_code=303)
+    # Back home or to the space, where "Posted · Undo" shows for a few seconds (drafts_pages).
+    back = _back(request, f"/spaces/{space.slug}")
+    if back.split("?")[0] not in ("/", f"/spaces/{space.slug}"):
+        back = f"/spaces/{space.slug}"  # e.g. from the page that said why a post failed
+    landing = with_query(back, drop=POSTED_NOTES, posted=str(post.id))
+    return RedirectResponse(landing + "#posts", status_code=303)
 
 
 @router.get("/posts/{post_id}", dependencies=[PageChrome])
@@ -428,6 +437,7 @@ async def post_history(request: Request, post_id: str, viewer: Viewer, db: DB) -
             "revisions": revisions,
             "what": "post",
             "current_html": view.post.html,
+            "current_at": view.post.edited_at,
             "back_url": f"/posts/{view.post.id}",
         },
     )
@@ -444,6 +454,7 @@ async def comment_history(request: Request, comment_id: str, viewer: Viewer, db:
             "revisions": revisions,
             "what": "comment",
             "current_html": comment.html,
+            "current_at": comment.edited_at,
             "back_url": f"/posts/{post.id}#comment-{comment.id}",
         },
     )

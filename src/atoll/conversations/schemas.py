@@ -181,3 +181,22 @@ class DeletedOut(BaseModel):
     deleted_by_id: str | None
     restorable_until: datetime
     restore_url: str = Field(description="POST here (API path) to restore it.")
+
+
+class DraftIn(BaseModel):
+    """What the caller is writing in a space's composer; an empty body discards the draft."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    body: Body
+    kind: PostKind = Field(
+        "update", description="A kind the caller may post there (announcement: managers)."
+    )
+
+
+class DraftOut(BaseModel):
+    """The caller's draft in a space: an empty body and no ``updated_at`` when there is none."""
+
+    body: str
+    kind: PostKind
+    updated_at: datetime | None

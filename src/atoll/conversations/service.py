@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.conversations import attachments as files
@@ -22,7 +22,14 @@ from atoll.conversations import events, mentions
 from atoll.conversations import policy as conversation_policy
 from atoll.conversations.events import Change
 from atoll.conversations.feed import access_comment, access_post
-from atoll.conversations.models import POST_KINDS, Comment, CommentRevision, Post, PostRevision
+from atoll.conversations.models import (
+    POST_KINDS,
+    Comment,
+    CommentRevision,
+    Draft,
+    Post,
+    PostRevision,
+)
 from atoll.kit.errors import Conflict, Forbidden, Invalid, denied
 from atoll.kit.ids import parse_id
 from atoll.kit.time import utcnow
@@ -104,7 +111,8 @@ async def do_create_post(
     moderators and admins post announcements. ``attachment_ids`` are the author's own
     unattached uploads. Conflict in a read-only space; Forbidden for non-members; Invalid for
     an empty or too long body, a bad mention or attachment; RateLimited past ``limits``
-    (the pages and the API pass the app's; the demo, benchmarks and importers none)."""
+    (the pages and the API pass the app's; the demo, benchmarks and importers none). The
+    author's draft in the space is posted now: it goes."""
     kind = check_kind(kind)
     check_writable(space)
     role = await space_members.role_in(session, space_id=space.id, person=author)
@@ -130,6 +138,10 @@ async def do_create_post(
     await session.flush()
     for upload in uploads:
         upload.post_id = post.id
+    # What was being written here is posted now: the draft goes (atoll.conversations.drafts).
+    await session.execute(
+        delete(Draft).where(Draft.person_id == author.id, Draft.space_id == space.id)
+    )
     mentioned = await mentions.sync_mentions(
         session, post=post, comment=None, people=parsed.mentioned, new=True
     )

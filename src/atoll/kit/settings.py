@@ -167,6 +167,13 @@ class Settings(BaseSettings):
         description="How long a deleted post or comment can be restored; housekeeping then "
         "removes it for good.",
     )
+    undo_seconds: int = Field(
+        10,
+        ge=1,
+        le=600,
+        description='How long after posting its author may take a post back ("Posted · '
+        'Undo"); its text goes back to the composer as a draft.',
+    )
     sse_heartbeat_seconds: float = Field(
         15.0, gt=0, le=300, description="How often an idle event stream sends a heartbeat."
     )

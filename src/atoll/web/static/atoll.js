@@ -171,3 +171,97 @@ document.addEventListener("click", (event) => {
   if (navigator.clipboard) navigator.clipboard.writeText(field.value).then(said, () => {});
   else if (document.execCommand("copy")) said();
 });
+// Drafts: a composer marked data-draft saves what is typed (about a second after the last key)
+// as the caller's draft in the chosen space, through the JSON API with the session cookie and
+// the CSRF token, and says so quietly in its [data-draft-status]. The page renders a saved
+// draft back into the composer, so it survives a reload. Choosing another space on the home
+// page brings that space's draft; when it has none, the text typed so far moves with it.
+(() => {
+  const timers = new WeakMap(), saving = new WeakMap();
+  const csrf = () => { const m = document.querySelector('meta[name="csrf-token"]'); return m ? m.content : ""; };
+  const url = (space) => "/api/v1/spaces/" + encodeURIComponent(space) + "/draft";
+  const bodyOf = (form) => form.elements.namedItem("body");
+  const kindOf = (form) => { const k = form.querySelector("input[name=kind]:checked"); return k ? k.value : "update"; };
+  const say = (form, text) => { const s = form.querySelector("[data-draft-status]"); if (s) s.textContent = text; };
+  const call = (method, space, data) => fetch(url(space), {
+    method, credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf() },
+    body: data ? JSON.stringify(data) : undefined,
+  });
+  // Said only when what was saved is what the composer holds now, and no later save waits.
+  const current = (form, body) => !timers.has(form) && bodyOf(form).value === body;
+  const save = (form, space) => {
+    if (form.dataset.posting) return Promise.resolve();  // posted: the draft is gone for good
+    const body = bodyOf(form).value;
+    const done = call("PUT", space, { body, kind: kindOf(form) })
+      .then((res) => {
+        if (!res.ok) say(form, "The draft could not be saved");
+        else if (current(form, body)) say(form, body.trim() ? "Draft saved" : "");
+      })
+      .catch(() => say(form, "The draft could not be saved"))
+      .finally(() => { if (saving.get(form) === done) saving.delete(form); });
+    saving.set(form, done);
+    return done;
+  };
+  const schedule = (form) => {
+    if (!form.dataset.draftSpace || form.dataset.posting) return;
+    clearTimeout(timers.get(form));
+    const space = form.dataset.draftSpace;
+    timers.set(form, setTimeout(() => { timers.delete(form); save(form, space); }, 1000));
+  };
+  const composerOf = (el) => (el instanceof Element ? el.closest("form[data-draft]") : null);
+  document.addEventListener("input", (e) => {
+    const form = composerOf(e.target);
+    if (!form || e.target.name !== "body") return;
+    say(form, "");
+    schedule(form);
+  });
+  document.addEventListener("change", async (e) => {
+    const form = composerOf(e.target);
+    if (!form) return;
+    if (e.target.name === "kind" && bodyOf(form).value.trim()) { schedule(form); return; }
+    if (e.target.name !== "space_id" || !(e.target instanceof HTMLSelectElement)) return;
+    const before = form.dataset.draftSpace, after = e.target.value, typed = bodyOf(form).value;
+    form.dataset.draftSpace = after;  // from now on, what is typed is for this space
+    if (timers.has(form)) { clearTimeout(timers.get(form)); timers.delete(form); await save(form, before); }
+    await saving.get(form);
+    const res = await fetch(url(after), { credentials: "same-origin" });
+    if (!res.ok || form.dataset.draftSpace !== after || form.dataset.posting) return;
+    const draft = await res.json();
+    if (bodyOf(form).value !== typed) return;  // written meanwhile: that text is for this space
+    if (draft.updated_at) {
+      bodyOf(form).value = draft.body;
+      const kind = form.querySelector('input[name=kind][value="' + draft.kind + '"]');
+      if (kind) kind.checked = true;
+      say(form, "The draft you left in this space is back");
+    } else if (bodyOf(form).value.trim() && before && before !== after) {
+      await save(form, after);  // the text moves with the space chosen
+      await call("DELETE", before);
+    }
+  });
+  // Posting removes the draft on the server: no save may land after it.
+  document.addEventListener("submit", (e) => {
+    const form = composerOf(e.target);
+    if (!form || e.defaultPrevented) return;
+    clearTimeout(timers.get(form));
+    timers.delete(form);
+    form.dataset.posting = "1";
+    const pending = saving.get(form);
+    if (!pending) return;
+    e.preventDefault();
+    pending.finally(() => form.submit());
+  });
+})();
+// "Posted · Undo" goes once its few seconds have passed; after "Undo" (htmx), the post's card
+// leaves the list it was in.
+(() => {
+  document.querySelectorAll("[data-undo-seconds]").forEach((note) => {
+    const seconds = Number(note.dataset.undoSeconds) || 0;
+    setTimeout(() => { if (note.isConnected && note.querySelector("form")) note.remove(); }, seconds * 1000);
+  });
+  document.addEventListener("atoll:undone", (e) => {
+    const id = e.detail && e.detail.post_id;
+    const card = id && document.getElementById("post-" + id);
+    if (card) card.remove();
+  });
+})();
