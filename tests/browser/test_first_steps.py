@@ -94,14 +94,29 @@ async def _world(server: Server) -> dict[str, Any]:
             kind="hybrid",
             visibility="private",
         )
-        marta = await _token(api, "marta@acme.example")
-        marta_id = (await _call(api, "GET", "/me", marta))["id"]
-        for who in (new["id"], marta_id):
+        # A customer of its own: the demo's guests are other journeys' (their spaces counted).
+        email = f"kim.{tag}@acme.example"
+        await _call(
+            api,
+            "POST",
+            "/people",
+            admin,
+            name=f"Kim {tag}",
+            email=email,
+            password=PASSWORD,
+            kind="external",
+            role="guest",
+            organization="Acme Corp",
+            relation="customer",
+        )
+        kim = await _token(api, email, PASSWORD)
+        kim_id = (await _call(api, "GET", "/me", kim))["id"]
+        for who in (new["id"], kim_id):
             await _call(
                 api, "POST", f"/spaces/{hybrid['id']}/members", admin, person_id=who, role="member"
             )
         ask = f"Our invoices are late {tag}"
-        await _call(api, "POST", f"/spaces/{hybrid['id']}/posts", marta, body=ask)
+        await _call(api, "POST", f"/spaces/{hybrid['id']}/posts", kim, body=ask)
     return {
         "new": new,
         "team": team,
@@ -194,7 +209,7 @@ async def test_a_new_member_walks_every_first_step(page: Page, server: Server) -
 
     await _step(page, "Reply to a customer or partner")
     await expect(page).to_have_url(re.compile(f"/spaces/{world['hybrid']['slug']}$"))
-    await _answer(page, world["ask"], "Sorry about that, Marta: fixing it now.")
+    await _answer(page, world["ask"], "Sorry about that, Kim: fixing it now.")
     await _home(page, 6)
     await expect(page.locator("#first-steps")).to_contain_text("You have taken every first step")
 
