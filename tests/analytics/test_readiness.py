@@ -9,6 +9,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.analytics.readiness import readiness
+from atoll.analytics.recommendations import recommendations_for
 from atoll.kit.settings import Settings
 from atoll.people.models import Person
 from tests.analytics.helpers import T0, act, day
@@ -165,3 +166,35 @@ async def test_an_admin_changes_the_thresholds_and_the_figures_follow(
     emea = _unit(r.json(), w.units["emea"].id)  # type: ignore[attr-defined]
     assert r.json()["thresholds"]["first_answer_hours"] == 24
     assert emea["ready"] is False and emea["passes"]["across_share"] is False
+
+
+async def test_the_recommendations_tell_who_is_ready_to_go_outward_and_who_is_not(
+    db: AsyncSession, settings: Settings
+) -> None:
+    w = await world(db)
+    await _history(db, w)
+    viewer = await _admin(db)
+    start = T0 - timedelta(days=30)
+    end = T0 + timedelta(days=4, hours=14)  # to the end of 6 March: no hybrid space yet
+    advice = await recommendations_for(
+        db, viewer=viewer, start=start, end=end, unit_id=None, settings=settings
+    )
+    outward = [a for a in advice if a["kind"] == "ready_outward"]
+    assert outward == [
+        {
+            "kind": "ready_outward",
+            "text": "EMEA is ready to go outward and has no hybrid space yet: open one with "
+            "Acme Corp, whom its people already talk about.",
+            "unit_ids": [str(w.units["emea"].id)],  # type: ignore[attr-defined]
+            "space_ids": [],
+            "href": "/spaces/new",
+        }
+    ]
+    waiting = [a for a in advice if a["kind"] == "not_ready"]
+    assert len(waiting) == 1 and waiting[0]["text"].startswith("APAC is not ready")
+    assert waiting[0]["href"] == "/analytics?as_of=2026-03-06#readiness"
+    # Once EMEA's hybrid space is open, it is no longer told to open one.
+    later = await recommendations_for(
+        db, viewer=viewer, start=start, end=end + timedelta(days=5), unit_id=None, settings=settings
+    )
+    assert not [a for a in later if a["kind"] == "ready_outward"]

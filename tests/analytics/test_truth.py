@@ -148,6 +148,7 @@ def test_readiness_is_counted_over_the_90_days_up_to_as_of() -> None:
     questions, two answered (after 2 hours, and after 1 hour — the first answer counts), one
     never, one answered only after the window: a rate of 0.5 and a median of 1.5 hours. A
     hybrid space that 30 owns opened on 7 March; EMEA's posts name Acme Corp."""
+
     def at(days: float, hours: float = 0) -> datetime:
         return T0 + timedelta(days=days, hours=hours)
 

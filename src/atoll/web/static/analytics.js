@@ -148,7 +148,8 @@
 
   // ---- what to do next (the words of the links as pages.py ADVICE_LINKS) ----
   const ADVICE_LINKS = { island: "Start a community", inward: "See the unit",
-    external_questions: "Answer the first", falling_community: "Open the community" };
+    external_questions: "Answer the first", falling_community: "Open the community",
+    ready_outward: "Open a hybrid space", not_ready: "See what would help" };
   function renderAdvice(matrix) {
     const list = document.getElementById("advice-list");
     if (!list) return;
