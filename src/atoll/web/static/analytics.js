@@ -595,6 +595,17 @@
     }
   }
 
+  // The readiness and champions sections are drawn on the server only: once the filters
+  // change, they say which filters they are for and link to the page with the new ones.
+  const opened = root.dataset.query;
+  function markStale(query) {
+    for (const note of document.querySelectorAll("[data-stale]")) {
+      note.hidden = query === opened;
+      const link = note.querySelector("a");
+      if (link) link.href = `/analytics?${query}${new URL(link.href, document.baseURI).hash}`;
+    }
+  }
+
   const errorBox = document.getElementById("analytics-error");
   const status = document.getElementById("analytics-status");
   let latest = 0;
@@ -630,6 +641,7 @@
       const page = pageQuery(f);
       history.replaceState(null, "", `/analytics?${page}`);
       relink(page);
+      markStale(page);
       status.textContent = "Charts updated.";
     } catch (error) {
       if (ticket !== latest) return;
