@@ -70,7 +70,7 @@ class Person(Base):
     suspended_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # "I'm happy to coach others": may be named among the champions on the analytics page
     # (atoll.analytics.champions). Added in place (no table rebuild).
-    coach_opt_in: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    coach_opt_in: Mapped[bool] = mapped_column(Boolean, server_default=false())
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
