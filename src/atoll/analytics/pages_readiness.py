@@ -46,17 +46,13 @@ def hours_text(hours: float | None) -> str:
     return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} days"
 
 
-async def sections(
-    db: DB, settings: Settings, viewer: Person, *, filters: Any
-) -> dict[str, Any]:
+async def sections(db: DB, settings: Settings, viewer: Person, *, filters: Any) -> dict[str, Any]:
     """The two sections' context for the page's filters: readiness on its last day,
     champions over its range, both for its unit."""
     unit_id = filters.unit.id if filters.unit else None
     return {
         "ready": await readiness(db, settings=settings, as_of=filters.last, unit_id=unit_id),
-        "champions": await champions(
-            db, start=filters.start, end=filters.end, unit_id=unit_id
-        ),
+        "champions": await champions(db, start=filters.start, end=filters.end, unit_id=unit_id),
         "may_set_thresholds": is_admin(viewer),
         "percent": percent,
         "hours_text": hours_text,

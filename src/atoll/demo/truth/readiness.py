@@ -79,12 +79,19 @@ def readiness(
             if start <= p.at < end and p.author in members:
                 talk.update(n for n in names if n.lower() in p.text.lower())
         n = len(members)
+        active = len(users & members) / n if n else 0.0
+        across = len(helpers & members) / n if n else 0.0
+        rate = len(waits) / len(questions) if questions else None
+        wait = round(median(waits), 4) if waits else None
+        ready = bool(n) and active >= bar.active_share and across >= bar.across_share
+        ready = ready and rate is not None and rate >= bar.answer_rate
+        ready = ready and wait is not None and wait <= bar.first_answer_hours
         row = {
             "members": n,
-            "active_share": len(users & members) / n if n else 0.0,
-            "across_share": len(helpers & members) / n if n else 0.0,
-            "answer_rate": len(waits) / len(questions) if questions else None,
-            "time_to_first_answer_hours": round(median(waits), 4) if waits else None,
+            "active_share": active,
+            "across_share": across,
+            "answer_rate": rate,
+            "time_to_first_answer_hours": wait,
             "questions": len(questions),
             "askers": len({q.author for q in questions}),
             "has_hybrid_space": any(
@@ -92,14 +99,7 @@ def readiness(
                 for s in plan.spaces.values()
             ),
             "organizations": [o for o, _ in sorted(talk.items(), key=lambda x: (-x[1], x[0]))],
+            "ready": ready,
         }
-        row["ready"] = bool(n) and (
-            row["active_share"] >= bar.active_share
-            and row["across_share"] >= bar.across_share
-            and row["answer_rate"] is not None
-            and row["answer_rate"] >= bar.answer_rate
-            and row["time_to_first_answer_hours"] is not None
-            and row["time_to_first_answer_hours"] <= bar.first_answer_hours
-        )
         out[silo] = row
     return out
