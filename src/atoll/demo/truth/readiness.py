@@ -17,13 +17,13 @@ question asked: not ready), the median wait at or below its own."""
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from statistics import median
 from typing import Any
 
-from atoll.demo.plan import Plan
+from atoll.demo.plan import Plan, PlanQuestion
 from atoll.demo.truth import calendar
 from atoll.demo.truth.rules import Timeline, ancestor
 
@@ -51,6 +51,30 @@ def _members(plan: Plan) -> dict[int, set[int]]:
     return out
 
 
+def _asked(
+    plan: Plan, silo_of: dict[int, int], start: datetime, end: datetime
+) -> dict[int, list[PlanQuestion]]:
+    """The internal questions of [start, end), by the asker's silo."""
+    out: dict[int, list[PlanQuestion]] = defaultdict(list)
+    for q in plan.questions:
+        if start <= q.at < end and q.author in silo_of and plan.spaces[q.space].kind in INSIDE:
+            out[silo_of[q.author]].append(q)
+    return out
+
+
+def _talk(
+    plan: Plan, silo_of: dict[int, int], start: datetime, end: datetime
+) -> dict[int, Counter[str]]:
+    """How many posts of [start, end) by each silo's members name each organisation."""
+    names = sorted({o for p, o in plan.organizations.items() if o and plan.kinds[p] == "external"})
+    out: dict[int, Counter[str]] = defaultdict(Counter)
+    for post in plan.talk:
+        if start <= post.at < end and post.author in silo_of:
+            text = post.text.lower()
+            out[silo_of[post.author]].update(n for n in names if n.lower() in text)
+    return out
+
+
 def readiness(
     plan: Plan, log: Timeline, *, as_of: date, zone: tzinfo, bar: Bar
 ) -> dict[int, dict[str, Any]]:
@@ -61,23 +85,24 @@ def readiness(
     facts = log.between(start, end)
     users = {p for p, d in plan.days if first <= d <= as_of} | {f.act.actor for f in facts}
     helpers = {f.act.actor for f in facts if f.scope == "across" and f.act.kind in HELP}
-    names = sorted({o for p, o in plan.organizations.items() if o and plan.kinds[p] == "external"})
+    silos = _members(plan)
+    silo_of = {person: silo for silo, members in silos.items() for person in members}
+    asked, talk = _asked(plan, silo_of, start, end), _talk(plan, silo_of, start, end)
+    owners = {
+        silo_of[o]
+        for s in plan.spaces.values()
+        if s.kind == "hybrid" and s.created_at < end
+        for o in s.owners
+        if o in silo_of
+    }
     out = {}
-    for silo, members in _members(plan).items():
-        questions = [
-            q
-            for q in plan.questions
-            if start <= q.at < end and q.author in members and plan.spaces[q.space].kind in INSIDE
-        ]
+    for silo, members in silos.items():
+        questions = asked[silo]
         waits = []
         for q in questions:
             before = [a for a in q.answers if a < end]
             if before:
                 waits.append((min(before) - q.at).total_seconds() / 3600)
-        talk: Counter[str] = Counter()
-        for p in plan.talk:
-            if start <= p.at < end and p.author in members:
-                talk.update(n for n in names if n.lower() in p.text.lower())
         n = len(members)
         active = len(users & members) / n if n else 0.0
         across = len(helpers & members) / n if n else 0.0
@@ -86,7 +111,7 @@ def readiness(
         ready = bool(n) and active >= bar.active_share and across >= bar.across_share
         ready = ready and rate is not None and rate >= bar.answer_rate
         ready = ready and wait is not None and wait <= bar.first_answer_hours
-        row = {
+        out[silo] = {
             "members": n,
             "active_share": active,
             "across_share": across,
@@ -94,12 +119,10 @@ def readiness(
             "time_to_first_answer_hours": wait,
             "questions": len(questions),
             "askers": len({q.author for q in questions}),
-            "has_hybrid_space": any(
-                s.kind == "hybrid" and s.created_at < end and s.owners & members
-                for s in plan.spaces.values()
-            ),
-            "organizations": [o for o, _ in sorted(talk.items(), key=lambda x: (-x[1], x[0]))],
+            "has_hybrid_space": silo in owners,
+            "organizations": [
+                o for o, _ in sorted(talk[silo].items(), key=lambda x: (-x[1], x[0]))
+            ],
             "ready": ready,
         }
-        out[silo] = row
     return out
