@@ -12,6 +12,7 @@ from atoll import __version__, tasks
 from atoll.analytics import api as analytics_api
 from atoll.analytics import first_steps_api, first_steps_pages
 from atoll.analytics import pages as analytics_pages
+from atoll.analytics import pages_readiness as analytics_readiness_pages
 from atoll.analytics.activity import note_activity
 from atoll.analytics.policy import can_view_analytics
 from atoll.conversations import api as conversations_api
@@ -196,6 +197,7 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(wiki_history_pages.router)
     app.include_router(analytics_pages.router)
     app.include_router(first_steps_pages.router)
+    app.include_router(analytics_readiness_pages.router)
     app.include_router(audit_pages.router)
     app.include_router(insights_pages.router)
     app.include_router(discover_pages.router)

@@ -26,6 +26,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.analytics.queries import adoption, network, value_matrix
+from atoll.analytics.readiness import readiness
 from atoll.demo.generator import do_create_demo
 from atoll.demo.plan import Plan
 from atoll.demo.truth import Thresholds, Truth
@@ -394,3 +395,64 @@ def test_the_truth_shares_nothing_with_the_analytics_domain() -> None:
                 assert not name.startswith("atoll.") or name.startswith(
                     ("atoll.demo.plan", "atoll.demo.truth")
                 ), (path.name, name)
+
+
+# --- ready to go outward -------------------------------------------------------------------------
+
+
+async def _compare_readiness(
+    db: AsyncSession, demo: Demo, settings: Settings, as_of: date
+) -> dict[int, dict[str, Any]]:
+    """The product's readiness on ``as_of`` equals the truth's, unit by unit: a unit of 1 to 4
+    members withheld, its answer figures withheld when 1 to 4 people asked."""
+    planted = demo.truth.readiness(as_of)
+    computed = await readiness(db, settings=settings, as_of=as_of)
+    assert {int(u["unit_id"]) for u in computed["units"]} == set(planted), as_of
+    for unit in computed["units"]:
+        wanted = planted[int(unit["unit_id"])]
+        label = (as_of, unit["unit_name"])
+        if _hidden(wanted["members"]):
+            assert unit["suppressed"] and unit["ready"] is None, label
+            continue
+        same = ("members", "active_share", "across_share", "has_hybrid_space", "organizations")
+        assert {k: unit[k] for k in same} == {k: wanted[k] for k in same}, label
+        assert unit["ready"] == wanted["ready"], label
+        answers = ("answer_rate", "time_to_first_answer_hours", "questions")
+        if _hidden(wanted["askers"]):
+            assert all(unit[k] is None for k in answers), label
+        else:
+            assert {k: unit[k] for k in answers} == {k: wanted[k] for k in answers}, label
+    return planted
+
+
+@pytest.mark.parametrize(("seed", "end"), CASES)
+async def test_readiness_follows_the_planted_history_as_the_truth_has_it(
+    db: AsyncSession, settings: Settings, seed: int, end: date
+) -> None:
+    """Early on no unit is ready to go outward; by the end of the history the unit that has
+    worked with customers from the start (its hybrid spaces, Acme Corp and Beta Ltd) is, and
+    more units are ready than a month in. On every date the product equals the truth."""
+    demo = await _demo(db, settings, seed, end)
+    last = (demo.stop - timedelta(microseconds=1)).date()
+    dates = [demo.start.date() + timedelta(days=n) for n in (27, 55, 83)] + [last]
+    ready = []
+    for as_of in dates:
+        planted = await _compare_readiness(db, demo, settings, as_of)
+        ready.append({u for u, row in planted.items() if row["ready"]})
+    assert not ready[0], "a month in, no unit is ready yet"
+    final = demo.truth.readiness(last)
+    with_hybrid = {u for u, row in final.items() if row["has_hybrid_space"]}
+    assert with_hybrid & ready[-1], "a unit with a hybrid space is ready by the end"
+    assert len(ready[-1]) > len(ready[0])
+    named = {o for row in final.values() for o in row["organizations"]}
+    assert {"Acme Corp", "Beta Ltd"} & named  # the customers the teams talk about
+
+
+async def test_the_ground_truth_holds_readiness_month_by_month(
+    db: AsyncSession, settings: Settings
+) -> None:
+    demo = await _demo(db, settings, 11, date(2026, 4, 30))
+    months = demo.ground["readiness"]
+    assert list(months) == ["2026-01", "2026-02", "2026-03", "2026-04"]
+    assert not any(row["ready"] for row in months["2026-01"].values())
+    assert any(row["ready"] for row in months["2026-04"].values())

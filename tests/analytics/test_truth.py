@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from atoll.demo.plan import Plan, PlanAct
+from atoll.demo.plan import Plan, PlanAct, PlanPost, PlanQuestion, PlanSpace
 from atoll.demo.truth import Truth
 from atoll.demo.truth.adoption import persona
+from atoll.demo.truth.readiness import Bar
 from atoll.demo.truth.rules import facts
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # a Monday
@@ -139,3 +140,53 @@ def test_personas_and_the_scaled_regular_threshold() -> None:
     figures = truth.adoption(T0, T0 + timedelta(days=27))
     assert figures["split"] == {"regular": 1, "occasional": 1, "readers": 1}
     assert figures["active"] == 3  # 10, 12 acted; 13 read; 11 was only acted toward
+
+
+def test_readiness_is_counted_over_the_90_days_up_to_as_of() -> None:
+    """EMEA (10, 11, 30, 31, 32) on 12 March: 10, 11 and 30 acted and 32 opened Atoll (4 of
+    5 active); only 10 helped across (a comment; 11's reaction is no help); four internal
+    questions, two answered (after 2 hours, and after 1 hour — the first answer counts), one
+    never, one answered only after the window: a rate of 0.5 and a median of 1.5 hours. A
+    hybrid space that 30 owns opened on 7 March; EMEA's posts name Acme Corp."""
+
+    def at(days: float, hours: float = 0) -> datetime:
+        return T0 + timedelta(days=days, hours=hours)
+
+    acts = [("comment", 10, 12, 1), ("reaction", 11, 13, 1.1), ("reply", 30, 31, 2)]
+    acts += [("comment", 31, 14, 200)]
+    p = plan(acts, days={(32, date(2026, 3, 5)), (11, date(2025, 12, 12))})
+    p.spaces = {
+        1: PlanSpace("unit", at(-100), frozenset()),
+        2: PlanSpace("hybrid", at(5), frozenset({30})),
+        3: PlanSpace("public", at(-100), frozenset()),
+    }
+    p.questions = [
+        PlanQuestion(at(1), 10, True, 1, (at(1, 2),)),
+        PlanQuestion(at(2), 11, True, 1, (at(2, 6), at(2, 1))),
+        PlanQuestion(at(3), 30, False, 1, ()),
+        PlanQuestion(at(4), 10, False, 3, ()),  # in public: not internal
+        PlanQuestion(at(9), 31, True, 1, (at(12),)),  # answered after the window
+    ]
+    p.talk = [
+        PlanPost(at(1), 11, "Call with ACME Corp today"),
+        PlanPost(at(2), 12, "Beta Ltd, Acme Corp"),
+    ]
+    truth = Truth(p)
+    emea = truth.readiness(date(2026, 3, 12))[3]
+    assert emea == {
+        "members": 5,
+        "active_share": 0.8,
+        "across_share": 0.2,
+        "answer_rate": 0.5,
+        "time_to_first_answer_hours": 1.5,
+        "questions": 4,
+        "askers": 4,
+        "has_hybrid_space": True,
+        "organizations": ["Acme Corp"],
+        "ready": False,
+    }
+    assert truth.readiness(date(2026, 3, 12), Bar(answer_rate=0.5))[3]["ready"] is True
+    assert truth.readiness(date(2026, 3, 6))[3]["has_hybrid_space"] is False  # opens the 7th
+    apac = truth.readiness(date(2026, 3, 12))[5]
+    assert apac["active_share"] == 0.0 and apac["organizations"] == ["Acme Corp", "Beta Ltd"]
+    assert truth.readiness(date(2026, 3, 12))[6]["members"] == 1  # LATAM: one person

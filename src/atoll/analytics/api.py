@@ -12,10 +12,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.analytics import csv as analytics_csv
 from atoll.analytics import queries, service
+from atoll.analytics.champions import champions
 from atoll.analytics.periods import local_day, midnight, months_back, snap
 from atoll.analytics.policy import can_view_analytics
+from atoll.analytics.readiness import check_as_of, readiness
+from atoll.analytics.readiness_thresholds import do_set_thresholds
 from atoll.analytics.recommendations import recommendations_for
 from atoll.analytics.schemas import AdoptionOut, NetworkOut, ValueMatrixOut
+from atoll.analytics.schemas_readiness import (
+    ChampionsOut,
+    ReadinessOut,
+    ReadinessThresholdsIn,
+    ReadinessThresholdsOut,
+)
 from atoll.http.idempotency import IdempotentRoute
 from atoll.http.request import DB, AppSettings
 from atoll.kit.errors import Forbidden, Invalid
@@ -217,3 +226,63 @@ async def get_adoption(
     data = await queries.adoption(db, start=begin, end=stop, settings=settings)
     export = (db, viewer, "adoption", {"from": begin, "to": stop})
     return _answer(request, data, analytics_csv.adoption_csv, export)
+
+
+@router.get("/analytics/readiness", response_model=ReadinessOut, responses=CSV_RESPONSE)
+async def get_readiness(
+    request: Request,
+    viewer: Viewer,
+    db: DB,
+    settings: AppSettings,
+    unit_id: Annotated[
+        str | None,
+        Query(max_length=20, description="Only the units at the silo level in (or around) it."),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        Query(max_length=10, description="The last day of the 90 looked at; default today."),
+    ] = None,
+) -> Any:
+    """Ready to go outward: per unit at the silo level, over the 90 days up to ``as_of`` (in
+    the organisation's time zone), the share of members active, the share who helped someone
+    of another silo, the answer rate and median hours to a first answer of internal
+    questions, each against the thresholds in use; ``ready`` when all pass; whether the unit
+    has a hybrid space, the customers and partners its people's posts name, and suggestions.
+    Units of 1 to 4 members are withheld (``suppressed``)."""
+    analyst(viewer)
+    day = check_as_of(as_of, settings)
+    unit = unit_of(unit_id)
+    data = await readiness(db, settings=settings, as_of=day, unit_id=unit)
+    export = (db, viewer, "readiness", {"as_of": day.isoformat(), "unit_id": unit_id})
+    return _answer(request, data, analytics_csv.readiness_csv, export)
+
+
+@router.put("/analytics/readiness/thresholds", response_model=ReadinessThresholdsOut)
+async def put_readiness_thresholds(body: ReadinessThresholdsIn, viewer: Viewer, db: DB) -> Any:
+    """Administrators: the thresholds a unit must reach to be ready (shares as fractions,
+    hours for the median wait for a first answer). Others get 403."""
+    analyst(viewer)
+    new = await do_set_thresholds(db, actor=viewer, values=body.model_dump())
+    return new.as_dict()
+
+
+@router.get("/analytics/champions", response_model=ChampionsOut, responses=CSV_RESPONSE)
+async def get_champions(
+    request: Request,
+    viewer: Viewer,
+    db: DB,
+    settings: AppSettings,
+    start: From = None,
+    to: To = None,
+    unit_id: UnitId = None,
+) -> Any:
+    """The people who help others most across silos and with externals over the range:
+    answers accepted by another silo or an external, replies to newcomers (first 30 days),
+    first replies to an external's post. Only people who opted in to coach are named; the
+    others are counted (withheld when 1 to 4)."""
+    analyst(viewer)
+    begin, stop = time_range(start, to, settings.zone)
+    data = await champions(db, start=begin, end=stop, unit_id=unit_of(unit_id))
+    filters = {"from": begin, "to": stop, "unit_id": unit_id}
+    export = (db, viewer, "champions", filters)
+    return _answer(request, data, analytics_csv.champions_csv, export)

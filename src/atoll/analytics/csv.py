@@ -227,3 +227,73 @@ def adoption_csv(data: dict[str, Any]) -> str:
                     [section, figure, p["period"], p["start"], p["end"], p[figure], p["partial"]]
                 )
     return _write(ADOPTION_COLUMNS, rows)
+
+
+READINESS_COLUMNS = (
+    "unit_id",
+    "unit_name",
+    "members",
+    "active_share",
+    "active_share_threshold",
+    "across_share",
+    "across_share_threshold",
+    "answer_rate",
+    "answer_rate_threshold",
+    "time_to_first_answer_hours",
+    "first_answer_hours_threshold",
+    "questions",
+    "has_hybrid_space",
+    "organizations",
+    "ready",
+    "suppressed",
+    "suggestions",
+    "as_of",
+)
+
+
+def readiness_csv(data: dict[str, Any]) -> str:
+    """One row per unit, each figure beside its threshold."""
+    th = data["thresholds"]
+    rows = [
+        [
+            u["unit_id"],
+            u["unit_name"],
+            u["members"],
+            u["active_share"],
+            th["active_share"],
+            u["across_share"],
+            th["across_share"],
+            u["answer_rate"],
+            th["answer_rate"],
+            u["time_to_first_answer_hours"],
+            th["first_answer_hours"],
+            u["questions"],
+            u["has_hybrid_space"],
+            "; ".join(u["organizations"]),
+            u["ready"],
+            u["suppressed"],
+            " ".join(u["suggestions"]),
+            data["as_of"],
+        ]
+        for u in data["units"]
+    ]
+    return _write(READINESS_COLUMNS, rows)
+
+
+CHAMPIONS_COLUMNS = (
+    "person_id",
+    "name",
+    "title",
+    "accepted_answers",
+    "newcomer_replies",
+    "first_replies_to_externals",
+    "score",
+)
+
+
+def champions_csv(data: dict[str, Any]) -> str:
+    """The champions who opted in, then a line for the others."""
+    rows = [[c[k] for k in CHAMPIONS_COLUMNS] for c in data["champions"]]
+    if data["not_opted_in_text"]:
+        rows.append(["", data["not_opted_in_text"], "", "", "", "", ""])
+    return _write(CHAMPIONS_COLUMNS, rows)

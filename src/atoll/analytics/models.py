@@ -26,7 +26,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from atoll.conversations.models import Comment, Post
@@ -296,6 +306,23 @@ class AdoptionFill(Base):
     zone: Mapped[str] = mapped_column(String(64), primary_key=True)
     filled_to: Mapped[date] = mapped_column(Date)
     interaction_id: Mapped[int] = mapped_column(BigInteger)
+
+
+class ReadinessThreshold(Base):
+    """What a unit must reach to be ready to go outward (analytics/readiness.py), as an
+    administrator set it on the analytics page: one row (id 1); the defaults while none."""
+
+    __tablename__ = "readiness_threshold"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    active_share: Mapped[float] = mapped_column(Float)
+    across_share: Mapped[float] = mapped_column(Float)
+    answer_rate: Mapped[float] = mapped_column(Float)
+    first_answer_hours: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("person.id", ondelete="SET NULL")
+    )
 
 
 # Indexes on conversations' tables that adoption's questions are read through

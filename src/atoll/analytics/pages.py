@@ -19,8 +19,11 @@ from fastapi.responses import Response
 
 from atoll.analytics import csv as analytics_csv
 from atoll.analytics import queries, service
+from atoll.analytics.champions import champions
+from atoll.analytics.pages_readiness import sections
 from atoll.analytics.periods import local_day, midnight, months_back
 from atoll.analytics.policy import MIN_GROUP, can_view_analytics
+from atoll.analytics.readiness import readiness
 from atoll.analytics.recommendations import recommendations_for
 from atoll.analytics.words import (
     ADVICE_LINKS,
@@ -209,10 +212,27 @@ async def adoption_of(
     return await queries.adoption(db, start=filters.start, end=filters.end, settings=settings)
 
 
+async def readiness_of(
+    db: DB, settings: Settings, filters: Filters, _viewer: Person | None = None
+) -> dict[str, Any]:
+    """Ready to go outward on the range's last day."""
+    unit_id = filters.unit.id if filters.unit else None
+    return await readiness(db, settings=settings, as_of=filters.last, unit_id=unit_id)
+
+
+async def champions_of(
+    db: DB, settings: Settings, filters: Filters, _viewer: Person | None = None
+) -> dict[str, Any]:
+    unit_id = filters.unit.id if filters.unit else None
+    return await champions(db, start=filters.start, end=filters.end, unit_id=unit_id)
+
+
 VIEWS: dict[str, tuple[Any, Callable[[dict[str, Any]], str]]] = {
     "value-matrix": (matrix_of, analytics_csv.value_matrix_csv),
     "network": (network_of, analytics_csv.network_csv),
     "adoption": (adoption_of, analytics_csv.adoption_csv),
+    "readiness": (readiness_of, analytics_csv.readiness_csv),
+    "champions": (champions_of, analytics_csv.champions_csv),
 }
 
 
@@ -286,6 +306,8 @@ async def analytics_page(
             (f"Last {n} months", filters.query(**{"from": months_back(today, n).isoformat()}))
             for n in PRESETS
         ],
+        level_label_silo=org.level_name(settings.silo_level),
+        **await sections(db, settings, viewer, filters=filters),
     )
     return render(request, "analytics/page.html", ctx)
 
@@ -305,7 +327,10 @@ async def analytics_csv_download(
     """One view of the page as a CSV file, with the page's filters."""
     check_viewer(viewer)
     if view not in VIEWS:
-        raise NotFound("There is no such download: try value-matrix, network or adoption.")
+        raise NotFound(
+            "There is no such download: try value-matrix, network, adoption, readiness or "
+            "champions."
+        )
     filters = await read_filters(
         db, settings, start=start, end=end, unit_id=unit_id, period=period, level=level
     )

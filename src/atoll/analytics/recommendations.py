@@ -1,6 +1,6 @@
 """What to do next, from the data: the analytics page's recommendations.
 
-Four kinds, in this order, each with a link:
+Six kinds, in this order, each with a link:
 
 - ``island``: units (at the silo level) with no tie to another unit in the range — start a
   community that spans them, naming the spaces where most of their people already meet;
@@ -10,7 +10,11 @@ Four kinds, in this order, each with a link:
   else has commented on for a day or more — answer them;
 - ``falling_community``: communities whose activity in the last four weeks of the range fell
   to 60 % or less of the four weeks before (with at least 10 acts by 5 people or more then)
-  — ask their owners what would help.
+  — ask their owners what would help;
+- ``ready_outward``: units ready to go outward (analytics/readiness.py, on the range's last
+  day) with no hybrid space yet (the three first) — open one with the customers and
+  partners their people already talk about;
+- ``not_ready``: units not ready to go outward — see what would help.
 
 The units come from the network answer (``network.network``, already under the privacy
 floor: only units of 5 people or more are in it). A space is named only when the viewer may
@@ -26,8 +30,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.analytics.models import Interaction
 from atoll.analytics.network import network as network_of
+from atoll.analytics.periods import local_day
 from atoll.analytics.policy import may_show
+from atoll.analytics.readiness import readiness as readiness_of
 from atoll.conversations.models import Comment, Post
+from atoll.kit.errors import NotFound
 from atoll.kit.settings import Settings
 from atoll.kit.time import as_utc, utcnow
 from atoll.people.models import Person
@@ -41,6 +48,7 @@ WINDOW = timedelta(days=28)
 FALL = 0.6  # activity at or below this share of the window before is falling
 FALL_BASE = 10  # acts in the window before, at least
 FALLING = 3  # communities named
+OUTWARD = 3  # units named as ready to go outward, or not ready
 
 
 def _names(items: list[str]) -> str:
@@ -244,6 +252,44 @@ async def _falling(session: AsyncSession, viewer: Person, end: datetime) -> list
     ]
 
 
+def _outward(ready: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Ready units without a hybrid space, one recommendation each; then one for the units
+    not ready."""
+    if not ready:
+        return []
+    units = [u for u in ready["units"] if not u["suppressed"]]
+    out = []
+    for u in [u for u in units if u["ready"] and not u["has_hybrid_space"]][:OUTWARD]:
+        talked = _names(u["organizations"][:3])
+        whom = f" with {talked}, whom its people already talk about" if talked else ""
+        out.append(
+            {
+                "kind": "ready_outward",
+                "text": f"{u['unit_name']} is ready to go outward and has no hybrid space yet: "
+                f"open one{whom}.",
+                "unit_ids": [u["unit_id"]],
+                "space_ids": [],
+                "href": "/spaces/new",
+            }
+        )
+    waiting = [u for u in units if u["ready"] is False]
+    if waiting:
+        names = _names([u["unit_name"] for u in waiting[:OUTWARD]])
+        more = f" and {len(waiting) - OUTWARD} more" if len(waiting) > OUTWARD else ""
+        verb = "is" if len(waiting) == 1 else "are"
+        out.append(
+            {
+                "kind": "not_ready",
+                "text": f"{names}{more} {verb} not ready to go outward yet: a community that "
+                "spans them and a question-and-answer habit would help.",
+                "unit_ids": [u["unit_id"] for u in waiting],
+                "space_ids": [],
+                "href": f"/analytics?as_of={ready['as_of']}#readiness",
+            }
+        )
+    return out
+
+
 async def recommendations(
     session: AsyncSession,
     *,
@@ -252,9 +298,11 @@ async def recommendations(
     end: datetime,
     network: dict[str, Any],
     now: datetime | None = None,
+    ready: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """What to do next over [start, end), for this viewer (see the module). ``network`` is the
-    network answer over the same range at the silo level."""
+    network answer over the same range at the silo level; ``ready`` the readiness answer on
+    the range's last day."""
     moment = now or utcnow()
     stop = min(as_utc(end), moment)
     units = network.get("units", [])
@@ -263,6 +311,7 @@ async def recommendations(
     out += await _external_questions(session, viewer, moment)
     if stop > as_utc(start):
         out += await _falling(session, viewer, stop)
+    out += _outward(ready)
     return out
 
 
@@ -289,4 +338,11 @@ async def recommendations_for(
             show_names=False,
             unit_id=unit_id,
         )
-    return await recommendations(session, viewer=viewer, start=start, end=end, network=network)
+    last_day = local_day(as_utc(end) - timedelta(microseconds=1), settings.zone)
+    try:
+        ready = await readiness_of(session, settings=settings, as_of=last_day, unit_id=unit_id)
+    except NotFound:  # a unit that does not exist has no units to tell about
+        ready = None
+    return await recommendations(
+        session, viewer=viewer, start=start, end=end, network=network, ready=ready
+    )

@@ -19,6 +19,8 @@ ADVICE_LINKS = {  # the words of each recommendation's link (also in static/anal
     "inward": "See the unit",
     "external_questions": "Answer the first",
     "falling_community": "Open the community",
+    "ready_outward": "Open a hybrid space",
+    "not_ready": "See what would help",
 }
 STAGE_SCOPE = {stage: scope for scope, _, stage, _ in SCOPES}
 STAGE_WORDS = {stage: words for _, _, stage, words in SCOPES}

@@ -20,6 +20,7 @@ from atoll.demo.org import ADMIN_EMAIL, MEMBER_EMAIL, Org, PPerson, PSpace
 
 REACTIONS = ("👍", "❤️", "🎉", "😄", "😮", "🙏", "👀", "🚀", "✅", "💡")
 MAX_REVISIONS = 8
+CUSTOMER_TALK = 0.45  # updates (0.3 to 0.95) below this in a unit space name a customer
 LANDMARK_ROOM_MINUTES = 180  # the landmarks' last act is at 120 minutes: two thirds of this
 SCOPE_KINDS = {
     "within": ("unit",),
@@ -86,6 +87,7 @@ class Simulation:
                     self.spaces_of.setdefault(pid, []).append(space)
         self.public = next(s for s in org.spaces if s.kind == "public")
         self.pages: dict[int, list[dict[str, Any]]] = {}
+        self.organizations = history.organizations or [""]
 
     # --- who may act where, month by month --------------------------------------------------
 
@@ -187,7 +189,12 @@ class Simulation:
             "update": words.UPDATES,
             "announcement": words.ANNOUNCEMENTS,
         }[kind]
-        text = rng.choice(template).format(topic=rng.choice(words.TOPICS))
+        # Some updates inside a team are about a customer or partner (the same draws).
+        about = kind == "update" and space.kind == "unit" and roll < CUSTOMER_TALK
+        if about and self.organizations[0]:
+            template = words.CUSTOMER_UPDATES
+        org = self.organizations[self.h.ids.last.get("post", 0) % len(self.organizations)]
+        text = rng.choice(template).format(topic=rng.choice(words.TOPICS), org=org)
         crowd = self.participants[space.id]
         mention = self._other(crowd, author) if rng.random() < 0.12 else None
         rec = self.h.post(author=author, space=space, kind=kind, text=text, at=at, mention=mention)

@@ -41,7 +41,7 @@ from atoll.demo.org import (
     plan_tree,
     silos_of,
 )
-from atoll.demo.plan import Plan
+from atoll.demo.plan import Plan, PlanSpace
 from atoll.demo.spaces import plan_spaces
 from atoll.demo.truth import ground_truth
 from atoll.org.models import Unit
@@ -242,6 +242,14 @@ def _facts_of(org: Org, *, stop: datetime, silo_level: int, lookback_days: int) 
         kinds={p.id: p.kind for p in org.people},
         organizations={p.id: p.organization for p in org.people},
         unit_by_month={p.id: list(p.units) for p in org.people if p.kind == "member"},
+        spaces={
+            s.id: PlanSpace(
+                s.kind,
+                s.created_at,
+                frozenset(pid for pid, role in s.members.items() if role == "owner"),
+            )
+            for s in org.spaces
+        },
     )
 
 
@@ -285,6 +293,8 @@ async def _write_org(session: AsyncSession, org: Org, progress: Progress, hashin
                 "password_hash": shared_hash,
                 "is_active": True,
                 "is_analyst": False,
+                # Some of the most engaged say they are happy to coach (analytics' champions).
+                "coach_opt_in": p.engagement == "regular" and p.id % 2 == 0,
                 "created_at": since,
                 "updated_at": since,
             }

@@ -19,7 +19,7 @@ from typing import Any
 
 from atoll.analytics.service import tie_key_of
 from atoll.demo.org import Ids, Org, PSpace
-from atoll.demo.plan import Plan, PlanAct, PlanQuestion
+from atoll.demo.plan import Plan, PlanAct, PlanPost, PlanQuestion
 from atoll.kit.markdown import render_markdown
 from atoll.spaces.service import slugify
 
@@ -66,6 +66,11 @@ class History:
         self.wiki_pages: list[dict[str, Any]] = []
         self.wiki_revisions: list[dict[str, Any]] = []
         self._editors: dict[int, set[int]] = {}
+        # The customers' and partners' organisations: a post that names one is kept, with
+        # its text, in the plan (``Plan.talk``).
+        self.organizations = sorted(
+            {p.organization for p in org.people if p.kind == "external" and p.organization}
+        )
 
     # --- time and sides -------------------------------------------------------------------
 
@@ -152,6 +157,8 @@ class History:
         self.add_row("post", row)
         rec = PostRec(row, space, author)
         self.plan.posts.append(at)
+        if any(name.lower() in body.lower() for name in self.organizations):
+            self.plan.talk.append(PlanPost(at, author, body))
         self.act("post", author, None, space, row["id"], at)
         if mention is not None:
             self._mention(rec, None, author, mention, at)
@@ -276,8 +283,10 @@ class History:
     def asked(self, rec: PostRec) -> None:
         """Count a question once its thread is complete: answered when someone other than
         the asker commented on it."""
-        answered = any(c["author_id"] != rec.author for c in rec.comments)
-        self.plan.questions.append(PlanQuestion(rec.row["created_at"], rec.author, answered))
+        answers = tuple(c["created_at"] for c in rec.comments if c["author_id"] != rec.author)
+        self.plan.questions.append(
+            PlanQuestion(rec.row["created_at"], rec.author, bool(answers), rec.space.id, answers)
+        )
 
     # --- wiki -------------------------------------------------------------------------------
 

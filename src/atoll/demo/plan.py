@@ -6,8 +6,10 @@ truth (``atoll.demo.truth``) — nothing classified.
 - every act, in the order the log writes it (time, then as made): its kind, the actor, the
   person it went toward (None for a new post or a wiki page's first revision), the space and
   the time;
-- the days each person used Atoll (the ``activity_day`` rows), the questions asked (and
-  whether someone other than the asker commented) and the posts.
+- the days each person used Atoll (the ``activity_day`` rows), the questions asked (where,
+  and when someone other than the asker commented) and the posts;
+- each space's kind, opening time and owners; the posts whose text names a customer's or
+  partner's organisation, with their text.
 
 Which silo a person sat in, which scope an interaction had, whether a tie was new: none of it
 is here. The truth derives all of it from these facts by THE RULES (README, Analytics)."""
@@ -33,6 +35,24 @@ class PlanQuestion:
     at: datetime
     author: int
     answered: bool
+    space: int = 0
+    answers: tuple[datetime, ...] = ()  # when someone other than the asker commented
+
+
+@dataclass(frozen=True)
+class PlanSpace:
+    kind: str
+    created_at: datetime
+    owners: frozenset[int]
+
+
+@dataclass(frozen=True)
+class PlanPost:
+    """A post whose text names a customer's or partner's organisation (no other post does)."""
+
+    at: datetime
+    author: int
+    text: str
 
 
 @dataclass
@@ -50,6 +70,8 @@ class Plan:
     days: set[tuple[int, date]] = field(default_factory=set)  # (person, day) activity rows
     questions: list[PlanQuestion] = field(default_factory=list)
     posts: list[datetime] = field(default_factory=list)
+    spaces: dict[int, PlanSpace] = field(default_factory=dict)  # space id -> its facts
+    talk: list[PlanPost] = field(default_factory=list)
 
     def unit_at(self, person: int, at: datetime) -> int | None:
         """The unit a member was in at ``at`` (None for an external or a member in none)."""

@@ -165,7 +165,7 @@ def _hybrids(
     front = [p for p in staff if p.title != "Team lead"] or staff
     for i, org in enumerate(orgs):
         owner = ana if org in ("Acme Corp", "Beta Ltd") else rng.choice(front)
-        when = start - timedelta(days=5) if i < 2 else start + span * rng.uniform(0.2, 0.7)
+        when = start - timedelta(days=5) if i < 2 else start + span * rng.uniform(0.55, 0.9)
         space = add(
             f"{org} collaboration",
             "hybrid",

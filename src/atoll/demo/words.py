@@ -409,3 +409,15 @@ WIKI_LINES = [
     "- New people get a buddy for their first month.",
     "- Incidents are reviewed within a week, without blame.",
 ]
+
+# Updates about a customer or partner, posted inside the organisation (as many as UPDATES, so
+# that drawing one takes the same randomness): the organisation names a unit talks about
+# when it is ready to open a hybrid space with them (analytics, "Ready to go outward").
+CUSTOMER_UPDATES = [
+    "Notes from our call with {org}: they asked about {topic}.",
+    "{org} liked what we showed them of {topic}.",
+    "Heads-up: {org} wants to talk about {topic} next week.",
+    "We owe {org} an answer on {topic}; who knows the details?",
+    "Good news from {org} on {topic}: they want to go ahead.",
+    "{org} sent feedback on {topic}, summary in the thread.",
+]

@@ -49,6 +49,7 @@ def person_out(person: Person, skills: list[str], viewer: Person) -> PersonOut:
         skills=skills,
         is_active=person.is_active,
         is_analyst=person.is_analyst if is_admin(viewer) or viewer.id == person.id else None,
+        coach_opt_in=person.coach_opt_in if is_admin(viewer) or viewer.id == person.id else None,
         manager_id=str(person.manager_id) if chart and person.manager_id is not None else None,
     )
 

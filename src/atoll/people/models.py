@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from atoll.db.base import Base, BigId, UtcDateTime, created_at_column, id_column
@@ -68,6 +68,9 @@ class Person(Base):
     # Suspended by a moderator until then (atoll.governance): no sign-in, no session or token
     # works (``policy.is_suspended``). Null: not suspended. Added in place (no table rebuild).
     suspended_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # "I'm happy to coach others": may be named among the champions on the analytics page
+    # (atoll.analytics.champions). Added in place (no table rebuild).
+    coach_opt_in: Mapped[bool] = mapped_column(Boolean, server_default=false())
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 

@@ -215,6 +215,8 @@ async def edit_profile(
         "bio": form.get("bio", "")[:5000],
         "skills": [s for s in form.get("skills", "").split(",") if s.strip()][:50],
     }
+    if person.kind == "member":
+        changes["coach_opt_in"] = form.get("coach_opt_in") == "yes"
     if person.kind == "external":
         changes["organization"] = form.get("organization", "")[:200]
     try:

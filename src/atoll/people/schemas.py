@@ -50,6 +50,9 @@ class PersonOut(BaseModel):
     # Reporting line (the organisation chart): who the person reports to; null when they
     # report to nobody, or when a guest looks at someone else.
     manager_id: str | None = None
+    # "I'm happy to coach others" (may be named among the champions in Analytics): shown to
+    # administrators and to the person themselves, else null.
+    coach_opt_in: bool | None = None
 
 
 class PersonCreate(BaseModel):
@@ -77,6 +80,7 @@ class PersonPatch(BaseModel):
     bio: Annotated[str, Field(max_length=5000, pattern=NO_NUL)] | None = None
     skills: Annotated[list[Skill], Field(max_length=50)] | None = None
     organization: Text200 | None = None
+    coach_opt_in: StrictBool | None = None  # "I'm happy to coach others"
     # admin only
     email: Email | None = None
     kind: Kind | None = None
@@ -88,7 +92,7 @@ class PersonPatch(BaseModel):
     is_analyst: StrictBool | None = None  # may open Analytics (members only)
 
 
-SELF_FIELDS = frozenset({"name", "title", "bio", "skills", "organization"})
+SELF_FIELDS = frozenset({"name", "title", "bio", "skills", "organization", "coach_opt_in"})
 
 
 class TokenIn(BaseModel):

@@ -270,6 +270,8 @@ async def _change_profile(session: AsyncSession, person: Person, changes: dict[s
         person.title = clean_name(str(changes["title"]))
     if changes.get("bio") is not None:
         person.bio = str(changes["bio"]).strip()
+    if changes.get("coach_opt_in") is not None:
+        person.coach_opt_in = bool(changes["coach_opt_in"])
     if "email" in changes and changes["email"] is not None:
         email = check_email(changes["email"])
         if await _email_taken(session, email, other_than=person.id):

@@ -8,19 +8,22 @@ product computes from its database can be checked against it
 ``Truth`` answers for any range and time zone; ``ground_truth`` is what the generator hands
 back (``DemoResult.ground_truth``): month by month and for the whole history, the value
 matrix, the questions and the posts; week by week the rolling stage; the network and the
-adoption figures over the whole history."""
+adoption figures over the whole history; and month by month (on each month's last day)
+which units are ready to go outward."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from atoll.demo.plan import Plan
-from atoll.demo.truth import adoption, matrix, network
+from atoll.demo.truth import adoption, matrix, network, readiness
 from atoll.demo.truth.matrix import Thresholds
 from atoll.demo.truth.rules import Timeline, facts
 
-__all__ = ["Thresholds", "Truth", "ground_truth"]
+__all__ = ["Bar", "Thresholds", "Truth", "ground_truth"]
+
+Bar = readiness.Bar
 
 
 class Truth:
@@ -71,6 +74,12 @@ class Truth:
     def adoption(self, start: datetime, end: datetime) -> dict[str, Any]:
         return adoption.adoption(self.plan, self.log, start=start, end=end, zone=self.zone)
 
+    def readiness(self, as_of: date, bar: readiness.Bar | None = None) -> dict[int, dict[str, Any]]:
+        """Each unit at the silo level, ready to go outward or not, on ``as_of``."""
+        return readiness.readiness(
+            self.plan, self.log, as_of=as_of, zone=self.zone, bar=bar or readiness.Bar()
+        )
+
 
 def _json(value: Any) -> Any:
     if isinstance(value, datetime):
@@ -80,6 +89,12 @@ def _json(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_json(v) for v in value]
     return value
+
+
+def _last_day(end: datetime, stop: datetime) -> date:
+    """The last day (UTC) of a month of the history, or of the history if it ends first."""
+    moment = min(end, stop)
+    return (moment - timedelta(microseconds=1)).date()
 
 
 def ground_truth(plan: Plan, **about: Any) -> dict[str, Any]:
@@ -109,5 +124,8 @@ def ground_truth(plan: Plan, **about: Any) -> dict[str, Any]:
             ],
             "network": truth.network(start, stop),
             "adoption": truth.adoption(start, stop),
+            "readiness": {
+                month["period"]: truth.readiness(_last_day(month["end"], stop)) for month in months
+            },
         }
     )

@@ -1,7 +1,7 @@
 """first steps dismissal
 
 Revision ID: 0029
-Revises: 0026
+Revises: 0028
 Create Date: 2026-12-05 03:18:34
 
 Who hid their first-steps checklist from the home page (analytics/first_steps.py).
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0029"
-down_revision: str | None = "0026"
+down_revision: str | None = "0028"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -148,7 +148,8 @@
 
   // ---- what to do next (the words of the links as pages.py ADVICE_LINKS) ----
   const ADVICE_LINKS = { island: "Start a community", inward: "See the unit",
-    external_questions: "Answer the first", falling_community: "Open the community" };
+    external_questions: "Answer the first", falling_community: "Open the community",
+    ready_outward: "Open a hybrid space", not_ready: "See what would help" };
   function renderAdvice(matrix) {
     const list = document.getElementById("advice-list");
     if (!list) return;
@@ -594,6 +595,17 @@
     }
   }
 
+  // The readiness and champions sections are drawn on the server only: once the filters
+  // change, they say which filters they are for and link to the page with the new ones.
+  const opened = root.dataset.query;
+  function markStale(query) {
+    for (const note of document.querySelectorAll("[data-stale]")) {
+      note.hidden = query === opened;
+      const link = note.querySelector("a");
+      if (link) link.href = `/analytics?${query}${new URL(link.href, document.baseURI).hash}`;
+    }
+  }
+
   const errorBox = document.getElementById("analytics-error");
   const status = document.getElementById("analytics-status");
   let latest = 0;
@@ -629,6 +641,7 @@
       const page = pageQuery(f);
       history.replaceState(null, "", `/analytics?${page}`);
       relink(page);
+      markStale(page);
       status.textContent = "Charts updated.";
     } catch (error) {
       if (ticket !== latest) return;
