@@ -444,6 +444,14 @@ async def test_readiness_follows_the_planted_history_as_the_truth_has_it(
     with_hybrid = {u for u, row in final.items() if row["has_hybrid_space"]}
     assert with_hybrid & ready[-1], "a unit with a hybrid space is ready by the end"
     assert len(ready[-1]) > len(ready[0])
+    # A hybrid space opened during the history was opened by a unit ready that day (when one
+    # was), and the product says so too.
+    for opening in demo.ground["hybrid_openings"]:
+        opened = date.fromisoformat(opening["opened"])
+        planted = await _compare_readiness(db, demo, settings, opened)
+        ready_then = {u for u, row in planted.items() if row["ready"]}
+        assert set(opening["ready_units"]) == ready_then, opening
+        assert not ready_then or opening["unit"] in ready_then, opening
     named = {o for row in final.values() for o in row["organizations"]}
     assert {"Acme Corp", "Beta Ltd"} & named  # the customers the teams talk about
 

@@ -199,6 +199,16 @@ async def test_the_history_moves_from_operational_to_transformation(db: AsyncSes
     # At least two customers' or partners' organisations have five people who took part.
     guests = truth["network"]["organizations"]
     assert sum(org["people"] >= 5 for org in guests.values()) >= 2, guests
+    # Inside first, then outward: no unit is ready to go outward in the first months; the
+    # hybrid spaces opened later were each opened by a unit ready that day; more are ready
+    # by the end.
+    readiness = truth["readiness"]
+    ready = [{u for u, row in month.items() if row["ready"]} for month in readiness.values()]
+    assert not any(ready[:3]), ready
+    openings = truth["hybrid_openings"]
+    assert len(openings) >= 2, openings
+    assert all(o["unit"] in o["ready_units"] for o in openings), openings
+    assert len(ready[-1]) >= 3, ready
 
 
 async def test_people_are_active_on_days_they_never_write(db: AsyncSession) -> None:

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from atoll.demo import writer
 from atoll.demo.activity import Simulation
 from atoll.demo.history import History
+from atoll.demo.openings import do_plant_openings
 from atoll.demo.org import (
     ADMIN_EMAIL,
     COMPANY,
@@ -174,6 +175,7 @@ async def do_create_demo(
     plan.days = {(row["person_id"], row["day"]) for row in days}
     await writer.insert_rows(session, "activity_day", days)
     progress("activity", 1, 1)
+    openings = await do_plant_openings(session, org, plan, seed=seed)
     await writer.move_sequences(session)
     # The log's rows carry what record_interaction knows from the world; the analytics
     # domain classifies them (silos, scope, new ties and the helpers), as it would live.
@@ -200,6 +202,7 @@ async def do_create_demo(
         silo_level=silo_level,
         lookback_days=lookback_days,
         rows_classified_by_rebuild=rebuilt.scopes,
+        hybrid_openings=openings,
     )
     return DemoResult(
         created=True,
