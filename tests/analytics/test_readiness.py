@@ -187,12 +187,12 @@ async def test_the_recommendations_tell_who_is_ready_to_go_outward_and_who_is_no
             "Acme Corp, whom its people already talk about.",
             "unit_ids": [str(w.units["emea"].id)],  # type: ignore[attr-defined]
             "space_ids": [],
-            "href": "/spaces/new",
+            "href": "/spaces/new?kind=hybrid&name=EMEA+with+Acme+Corp",
         }
     ]
     waiting = [a for a in advice if a["kind"] == "not_ready"]
     assert len(waiting) == 1 and waiting[0]["text"].startswith("APAC is not ready")
-    assert waiting[0]["href"] == "/analytics?as_of=2026-03-06#readiness"
+    assert waiting[0]["href"] == "/analytics?to=2026-03-06#readiness"
     # Once EMEA's hybrid space is open, it is no longer told to open one.
     later = await recommendations_for(
         db, viewer=viewer, start=start, end=end + timedelta(days=5), unit_id=None, settings=settings

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -252,6 +253,14 @@ async def _falling(session: AsyncSession, viewer: Person, end: datetime) -> list
     ]
 
 
+def _space_name(unit: dict[str, Any]) -> str:
+    """A name to start from for a ready unit's first hybrid space."""
+    talked = unit["organizations"][:1]
+    return (
+        f"{unit['unit_name']} with {talked[0]}" if talked else f"{unit['unit_name']} with customers"
+    )
+
+
 def _outward(ready: dict[str, Any] | None) -> list[dict[str, Any]]:
     """Ready units without a hybrid space, one recommendation each; then one for the units
     not ready."""
@@ -269,7 +278,7 @@ def _outward(ready: dict[str, Any] | None) -> list[dict[str, Any]]:
                 f"open one{whom}.",
                 "unit_ids": [u["unit_id"]],
                 "space_ids": [],
-                "href": "/spaces/new",
+                "href": "/spaces/new?" + urlencode({"kind": "hybrid", "name": _space_name(u)}),
             }
         )
     waiting = [u for u in units if u["ready"] is False]
@@ -284,7 +293,7 @@ def _outward(ready: dict[str, Any] | None) -> list[dict[str, Any]]:
                 "spans them and a question-and-answer habit would help.",
                 "unit_ids": [u["unit_id"] for u in waiting],
                 "space_ids": [],
-                "href": f"/analytics?as_of={ready['as_of']}#readiness",
+                "href": f"/analytics?to={ready['as_of']}#readiness",
             }
         )
     return out
