@@ -198,3 +198,20 @@ async def test_the_recommendations_tell_who_is_ready_to_go_outward_and_who_is_no
         db, viewer=viewer, start=start, end=end + timedelta(days=5), unit_id=None, settings=settings
     )
     assert not [a for a in later if a["kind"] == "ready_outward"]
+
+
+async def test_the_value_matrix_answers_the_readiness_advice(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    """Through the API, as the page's script reads it: the two kinds are in the contract."""
+    w = await world(db)
+    await _history(db, w)
+    admin = await auth_headers(client, await _admin(db))
+    r = await client.get(
+        "/api/v1/analytics/value-matrix",
+        params={"from": "2026-02-01", "to": "2026-03-06"},
+        headers=admin,
+    )
+    assert r.status_code == 200, r.text
+    kinds = {advice["kind"] for advice in r.json()["recommendations"]}
+    assert {"ready_outward", "not_ready"} <= kinds

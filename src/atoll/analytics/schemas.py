@@ -56,7 +56,14 @@ class ApartOut(BaseModel):
 
 
 class RecommendationOut(BaseModel):
-    kind: Literal["island", "inward", "external_questions", "falling_community"]
+    kind: Literal[
+        "island",
+        "inward",
+        "external_questions",
+        "falling_community",
+        "ready_outward",
+        "not_ready",
+    ]
     text: str
     unit_ids: list[str]
     space_ids: list[str]
