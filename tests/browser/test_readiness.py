@@ -5,6 +5,7 @@ champions section is there; the API answers the thresholds now in use."""
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 import pytest
 from playwright.async_api import Page, expect
@@ -62,3 +63,20 @@ async def test_an_admin_reads_readiness_and_changes_a_threshold(
     await page.goto("/analytics")
     await _save(page, "20")  # as it was, for the other journeys
     await expect(page.locator("#readiness-caption")).to_contain_text("at least 20 %")
+
+
+async def test_readiness_follows_the_filters_without_a_reload(page: Page) -> None:
+    """Inside first: at the end of the demo's history some departments are ready to go
+    outward; ten months earlier none is. Changing the range's end redraws the section."""
+    await sign_in(page, ADMIN_EMAIL)
+    await page.goto("/analytics")
+    ready = page.locator("#readiness-table tr[data-ready='yes']")
+    await expect(ready.first).to_be_visible()
+    end = date.fromisoformat(await page.locator("#f-to").input_value())
+    earlier = end - timedelta(days=300)
+    await page.locator("#f-to").fill(earlier.isoformat())
+    await page.locator("#f-to").dispatch_event("change")
+    await expect(page.locator("#readiness-caption")).to_contain_text(f"up to {earlier.isoformat()}")
+    await expect(page.locator("#readiness-table tbody tr").first).to_be_visible()
+    await expect(ready).to_have_count(0)
+    await expect(page).to_have_url(re.compile(rf"to={earlier.isoformat()}"))

@@ -312,6 +312,34 @@ async def analytics_page(
     return render(request, "analytics/page.html", ctx)
 
 
+@router.get("/analytics/sections")
+async def analytics_sections(
+    request: Request,
+    viewer: Viewer,
+    db: DB,
+    settings: AppSettings,
+    start: Annotated[str, Query(alias="from", max_length=40)] = "",
+    end: Annotated[str, Query(alias="to", max_length=40)] = "",
+    unit_id: Text = "",
+    period: Text = "month",
+    level: Text = "",
+) -> Response:
+    """The page's sections drawn on the server (ready to go outward, champions) for other
+    filters: what analytics.js swaps in when the filters change without a reload."""
+    check_viewer(viewer)
+    filters = await read_filters(
+        db, settings, start=start, end=end, unit_id=unit_id, period=period, level=level
+    )
+    ctx = {
+        "filters": filters,
+        "query": filters.query(),
+        "min_group": MIN_GROUP,
+        "level_label_silo": org.level_name(settings.silo_level),
+        **await sections(db, settings, viewer, filters=filters),
+    }
+    return render(request, "analytics/_sections.html", ctx)
+
+
 @router.get("/analytics/{view}.csv")
 async def analytics_csv_download(
     view: str,

@@ -595,14 +595,29 @@
     }
   }
 
-  // The readiness and champions sections are drawn on the server only: once the filters
-  // change, they say which filters they are for and link to the page with the new ones.
+  // The readiness and champions sections are drawn on the server: when the filters change,
+  // they are fetched again for the new ones and swapped in. Should that fail, they say which
+  // filters they are for and link to the page with the new ones.
   const opened = root.dataset.query;
   function markStale(query) {
     for (const note of document.querySelectorAll("[data-stale]")) {
       note.hidden = query === opened;
       const link = note.querySelector("a");
       if (link) link.href = `/analytics?${query}${new URL(link.href, document.baseURI).hash}`;
+    }
+  }
+  async function redrawSections(query, ticket) {
+    const box = document.getElementById("analytics-sections");
+    if (!box) return;
+    try {
+      const answer = await fetch(`/analytics/sections?${query}`, {
+        credentials: "same-origin", headers: { "HX-Request": "true" } });
+      if (!answer.ok) throw new Error(String(answer.status));
+      const html = await answer.text();
+      if (ticket !== latest) return;
+      box.outerHTML = html;
+    } catch (error) {
+      markStale(query);
     }
   }
 
@@ -641,7 +656,7 @@
       const page = pageQuery(f);
       history.replaceState(null, "", `/analytics?${page}`);
       relink(page);
-      markStale(page);
+      await redrawSections(page, ticket);
       status.textContent = "Charts updated.";
     } catch (error) {
       if (ticket !== latest) return;
