@@ -99,3 +99,23 @@ async def test_a_member_opts_in_to_coach_on_their_profile(
     r = await client.post(f"/people/{member.id}/edit", data=form | {"coach_opt_in": ""})
     await db.refresh(member)
     assert member.coach_opt_in is False
+
+
+async def test_the_sections_are_drawn_again_for_other_filters(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    w = await world(db)
+    await _history(db, w)
+    member = await make_person(db)
+    await sign_in(client, member.email)
+    assert (await client.get("/analytics/sections")).status_code == 403
+    client.cookies.clear()
+    admin = await make_person(db, role="admin")
+    await sign_in(client, admin.email)
+    part = await client.get("/analytics/sections?from=2026-02-01&to=2026-03-06")
+    assert part.status_code == 200
+    assert part.text.lstrip().startswith("{#-") is False and 'id="analytics-sections"' in part.text
+    assert "over the 90 days up to 2026-03-06" in part.text and "Champions" in part.text
+    assert "<nav" not in part.text  # a fragment, without the page's chrome
+    bad = await client.get("/analytics/sections?from=2026-03-06&to=2026-02-01")
+    assert bad.status_code == 422
