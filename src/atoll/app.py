@@ -15,6 +15,7 @@ from atoll.analytics.activity import note_activity
 from atoll.analytics.policy import can_view_analytics
 from atoll.conversations import api as conversations_api
 from atoll.conversations import attachments
+from atoll.conversations import comfort_pages as conversations_comfort_pages
 from atoll.conversations import composed as conversations_composed
 from atoll.conversations import moderation_api as conversations_moderation_api
 from atoll.conversations import moderation_pages as conversations_moderation_pages
@@ -185,6 +186,7 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(conversations_pages.router)
     app.include_router(conversations_moderation_pages.router)
     app.include_router(conversations_composed.router)  # after spaces: /spaces/new first
+    app.include_router(conversations_comfort_pages.router)
     app.include_router(notifications_pages.router)
     app.include_router(wiki_pages.router)
     app.include_router(wiki_history_pages.router)

@@ -202,3 +202,17 @@ class AnnouncementDismissal(Base):
         BigId, ForeignKey("post.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     created_at: Mapped[datetime] = created_at_column()
+
+
+class OutsiderConfirmation(Base):
+    """A person confirmed, once, that they write where outsiders read: ``what`` is
+    "audience" (their first post or comment in a space people from outside the organisation
+    or the public read) or "mention" (their first mention of an external person)."""
+
+    __tablename__ = "outsider_confirmation"
+
+    person_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
+    )
+    what: Mapped[str] = mapped_column(String(16), primary_key=True)
+    confirmed_at: Mapped[datetime] = created_at_column()
