@@ -91,9 +91,7 @@ async def test_nobody_can_be_added_and_it_stays_secret(
     headers = await auth_headers(client, ana)
     space = (await client.post("/api/v1/me/practice-space", headers=headers)).json()
     url = f"/api/v1/spaces/{space['id']}"
-    added = await client.post(
-        url + "/members", json={"person_id": str(ben.id)}, headers=headers
-    )
+    added = await client.post(url + "/members", json={"person_id": str(ben.id)}, headers=headers)
     assert added.status_code == 403 and "practice space" in added.text
     opened = await client.patch(url, json={"visibility": "open"}, headers=headers)
     assert opened.status_code == 422 and "visibility" in opened.text
@@ -113,7 +111,8 @@ async def test_posts_notify_nobody_and_count_nowhere(
     named = await client.post(posts, json={"body": "Hi @Ben Okafor"}, headers=headers)
     assert named.status_code == 422 and "cannot see this space" in named.text
     mine = await client.post(
-        posts, json={"body": "# Notes\n\n**Bold** and @Ana Silva", "kind": "question"},
+        posts,
+        json={"body": "# Notes\n\n**Bold** and @Ana Silva", "kind": "question"},
         headers=headers,
     )
     assert mine.status_code == 201 and "<strong>Bold</strong>" in mine.json()["html"]

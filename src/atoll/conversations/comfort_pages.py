@@ -25,7 +25,9 @@ async def compose_again(request: Request, form: Form, viewer: Viewer, db: DB) ->
     )
     ctx = await composer_context(db, viewer=viewer, access=access)
     ctx.update(draft=form, compose_title="Edit your post")
-    return render(request, "conversations/compose_error.html", ctx)
+    response = render(request, "conversations/compose_error.html", ctx)
+    response.headers["Referrer-Policy"] = "no-referrer"  # posting goes to the space
+    return response
 
 
 @router.post("/posts/{post_id}/comments/again", dependencies=[PageChrome])

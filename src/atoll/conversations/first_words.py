@@ -50,4 +50,7 @@ async def ask_first(
         "draft_html": mentions.render_with_names(body, names),
         "had_files": await _has_files(request),
     }
-    return render(request, "conversations/confirm_outsiders.html", ctx)
+    response = render(request, "conversations/confirm_outsiders.html", ctx)
+    # Posting from here goes to the space (or the thread), not back to this page's address.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
