@@ -109,6 +109,13 @@ async def test_a_first_comment_asks_and_going_back_keeps_the_draft(
     )
     assert done.status_code == 303
     assert await db.scalar(select(func.count()).select_from(Comment)) == 1
+    # a reply, going back to edit, keeps what it answers
+    first = await db.scalar(select(Comment.id))
+    reply = {"csrf_token": token, "body": "Thanks", "parent_id": str(first)}
+    back = await client.post(f"/posts/{post.id}/comments/again", data=reply)
+    box = back.text[back.text.index("data-comment-box>") :]
+    box = box[: box.index("</form>")]
+    assert "Thanks</textarea>" in box and f'name="parent_id" value="{first}"' in box
 
 
 async def test_going_back_from_a_post_gives_the_composer_with_the_draft_and_files_are_named(
