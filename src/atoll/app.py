@@ -17,6 +17,7 @@ from atoll.analytics.activity import note_activity
 from atoll.analytics.policy import can_view_analytics
 from atoll.conversations import api as conversations_api
 from atoll.conversations import attachments
+from atoll.conversations import comfort_pages as conversations_comfort_pages
 from atoll.conversations import composed as conversations_composed
 from atoll.conversations import drafts_api as conversations_drafts_api
 from atoll.conversations import drafts_pages as conversations_drafts_pages
@@ -192,6 +193,7 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(conversations_moderation_pages.router)
     app.include_router(conversations_drafts_pages.router)
     app.include_router(conversations_composed.router)  # after spaces: /spaces/new first
+    app.include_router(conversations_comfort_pages.router)
     app.include_router(notifications_pages.router)
     app.include_router(wiki_pages.router)
     app.include_router(wiki_history_pages.router)

@@ -311,6 +311,10 @@ SPACE_API = [
         json={"name": "Renamed", "description": "Changed"}),
     api("PATCH",  "/spaces/{id}", knows_space, may(owners, "200", archived="409"),
         json={"visibility": "{visibility}"}),
+    api("PATCH",  "/spaces/{id}", knows_space, may(managers, "200", archived="409"),
+        json={"guidelines": "Be kind; *no* secrets."}),
+    # "Got it" to the guidelines: whoever knows the space (nothing changes for a non-member)
+    api("POST",   "/spaces/{id}/guidelines/dismiss", knows_space, "204"),
     api("POST",   "/spaces/{id}/archive", knows_space, may(owners, "200")),  # again: a no-op
     api("GET",    "/spaces/{id}/members", reads_space, "200", states=LIVE),
     api("POST",   "/spaces/{id}/members", knows_space, may(managers, "201", archived="409"),
@@ -351,6 +355,10 @@ SPACE_PAGES = [
          form={"decision": "approve"}, states=LIVE),
     page("POST", "/spaces/{slug}/about", knows_space, may(managers, "200", archived="409"),
          form={"name": "Renamed", "description": "Changed"}),
+    page("POST", "/spaces/{slug}/about", knows_space, may(managers, "200", archived="409"),
+         form={"name": "Renamed", "description": "Changed", "guidelines": "Be kind."},
+         states=LIVE),
+    page("POST", "/spaces/{slug}/guidelines/dismiss", knows_space, "204", states=LIVE),
     page("POST", "/spaces/{slug}/archive", knows_space, may(owners, "200"), states=LIVE),
     # Leaving, removing someone and archiving ask first: the confirmation pages answer as the
     # actions do. An archived space has nothing left to ask about archiving: back to it.

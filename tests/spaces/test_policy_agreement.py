@@ -209,14 +209,16 @@ async def test_the_rule_says_what_the_contract_says(db: AsyncSession) -> None:
     every = set(itertools.product(KINDS, VISIBILITIES))
     public = {("public", v) for v in VISIBILITIES}
     secret = {(k, "secret") for k in KINDS}
+    # a practice space is its members' alone: not even an administrator knows it otherwise
+    practice = {("practice", v) for v in VISIBILITIES}
     assert await reads(ANONYMOUS) == await sees(ANONYMOUS) == public
     assert await reads("stranger") == await sees("stranger") == public
-    assert await reads("admin") == every
+    assert await reads("admin") == await sees("admin") == every - practice
     for persona in ("owner", "moderator", "member", "guest", "admin-owner"):
         assert await reads(persona) == every, persona  # they belong to every space
-    outsider_reads = {(k, "open") for k in KINDS} | public
+    outsider_reads = {(k, "open") for k in KINDS} - practice | public
     assert await reads("outsider") == outsider_reads
-    assert await sees("outsider") == (every - secret) | public
+    assert await sees("outsider") == (every - secret - practice) | public
     # a deactivated administrator is no administrator: they read as a member
     assert await reads("retired-admin") == outsider_reads
     # the people told about a private community: its active people and the administrators

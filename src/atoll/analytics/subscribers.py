@@ -12,8 +12,9 @@ silo level and look-back window of the settings (``Ties``):
 - a new wiki revision: ``wiki_edit`` toward each earlier editor of the page (toward the
   space for a page's first revision).
 
-Nothing is recorded toward oneself. A post and a page's first revision have no target: their
-rows are *activity* (models.ACTIVITY), which counts for adoption, never as a tie."""
+Nothing is recorded toward oneself, nor anything in a practice space (its owner's alone).
+A post and a page's first revision have no target: their rows are *activity*
+(models.ACTIVITY), which counts for adoption, never as a tie."""
 
 from __future__ import annotations
 
@@ -74,6 +75,8 @@ async def _record(
     target: Person | None = None,
     post: Post | None = None,
 ) -> None:
+    if space.kind == "practice":
+        return  # a practice space is its owner's alone: nothing in it counts
     await record_interaction(
         session,
         kind=kind,

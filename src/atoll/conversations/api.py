@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
 from atoll.conversations import attachments as files
-from atoll.conversations import feed, follows, reactions, service
+from atoll.conversations import feed, follows, practice, reactions, service
 from atoll.conversations.deps import FileStorage
 from atoll.conversations.feed import CommentView, PostView, RevisionView
 from atoll.conversations.models import Attachment
@@ -39,7 +39,8 @@ from atoll.people.deps import Limits, MaybeViewer, Viewer
 from atoll.people.models import Person
 from atoll.spaces import members as space_members
 from atoll.spaces import service as spaces_service
-from atoll.spaces.schemas import NO_NUL
+from atoll.spaces.api import space_out
+from atoll.spaces.schemas import NO_NUL, SpaceOut
 
 router = APIRouter(tags=["conversations"], route_class=IdempotentRoute)
 
@@ -463,3 +464,13 @@ async def download(
             "X-Content-Type-Options": "nosniff",
         },
     )
+
+
+@router.post("/me/practice-space", response_model=SpaceOut)
+async def practice_space(viewer: Viewer, db: DB) -> SpaceOut:
+    """The caller's practice space, made on first use with its welcome post: a space only its
+    owner sees (kind ``practice``), where nothing notifies anyone or counts in analytics.
+    Members only (403 for externals)."""
+    access = await practice.do_open_practice_space(db, person=viewer)
+    views = await spaces_service.views_of(db, viewer, [access.space])
+    return space_out(views[0])

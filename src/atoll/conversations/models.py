@@ -221,3 +221,17 @@ class Draft(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     __table_args__ = (Index("ix_draft_person_id_updated_at", "person_id", "updated_at"),)
+
+
+class OutsiderConfirmation(Base):
+    """A person confirmed, once, that they write where outsiders read: ``what`` is
+    "audience" (their first post or comment in a space people from outside the organisation
+    or the public read) or "mention" (their first mention of an external person)."""
+
+    __tablename__ = "outsider_confirmation"
+
+    person_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
+    )
+    what: Mapped[str] = mapped_column(String(16), primary_key=True)
+    confirmed_at: Mapped[datetime] = created_at_column()

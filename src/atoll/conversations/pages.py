@@ -13,6 +13,7 @@ from atoll.conversations import attachments as files
 from atoll.conversations import drafts, feed, follows, moderation, reactions, service
 from atoll.conversations.deps import FileStorage
 from atoll.conversations.feed import FILTERS, REACTIONS
+from atoll.conversations.first_words import ask_first
 from atoll.http.request import DB, AppSettings, discard_changes
 from atoll.http.templating import render
 from atoll.kit.errors import AtollError, Invalid, NotFound, RateLimited
@@ -158,10 +159,13 @@ async def _uploads(request: Request, db: DB, viewer: Person, storage: files.Stor
 async def create_post(
     request: Request, form: Form, viewer: Viewer, db: DB, storage: FileStorage, limits: Limits
 ) -> Response:
-    """Post from the composer (home or a space page), with attachments."""
+    """Post from the composer (home or a space page), with attachments; asking first, once,
+    where outsiders read (``first_words``)."""
     space = (
         await spaces.access_readable_space(db, viewer=viewer, space_id=form.get("space_id", ""))
     ).space
+    if asked := await ask_first(request, db, viewer=viewer, space=space, form=form):
+        return asked
     try:
         upload_ids = await _uploads(request, db, viewer, storage)
         post = await service.do_create_post(
@@ -346,6 +350,8 @@ async def comment(
     request: Request, post_id: str, form: Form, viewer: Viewer, db: DB, limits: Limits
 ) -> Response:
     view = await _post(db, viewer, post_id)
+    if asked := await ask_first(request, db, viewer=viewer, space=view.space, form=form):
+        return asked
     try:
         created = await service.do_comment(
             db,

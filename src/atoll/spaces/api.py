@@ -11,8 +11,8 @@ from atoll.http.request import DB
 from atoll.kit.pagination import MAX_LIMIT, Page
 from atoll.people.deps import MaybeViewer, Viewer
 from atoll.people.models import Person
+from atoll.spaces import guidelines, policy, service
 from atoll.spaces import members as space_members
-from atoll.spaces import policy, service
 from atoll.spaces.schemas import (
     NO_NUL,
     AudienceOut,
@@ -37,6 +37,7 @@ def space_out(view: SpaceView) -> SpaceOut:
         name=s.name,
         slug=s.slug,
         description=s.description,
+        guidelines=s.guidelines,
         kind=s.kind,
         visibility=s.visibility,
         unit_id=str(s.unit_id) if s.unit_id is not None else None,
@@ -121,6 +122,14 @@ async def unarchive_space(
     closes_at = body.closes_at if body is not None else None
     await service.do_unarchive_space(db, access=access, closes_at=closes_at)
     return await _one(db, viewer, space_id)
+
+
+@router.post("/spaces/{space_id}/guidelines/dismiss", status_code=204)
+async def dismiss_guidelines(space_id: str, viewer: Viewer, db: DB) -> Response:
+    """The caller has read the space's guidelines ("Got it"): its page stops showing them."""
+    access = await service.access_space(db, viewer=viewer, space_id=space_id)
+    await guidelines.do_dismiss_guidelines(db, access=access)
+    return Response(status_code=204)
 
 
 @router.get("/spaces/{space_id}/members", response_model=Page[MemberOut])

@@ -143,6 +143,8 @@ async def do_add_member(
         raise Forbidden("Only owners can change roles.")
     if not policy.is_open_for_writing(space):
         raise Conflict("This space is archived; nobody can be added.")
+    if space.kind == "practice":
+        raise Forbidden("A practice space is its owner's alone: nobody else can join it.")
     person = await _load_person(session, actor, person_id)
     if not policy.may_belong(person, space):
         raise Invalid.field("person_id", "external people can only join hybrid spaces")
@@ -154,7 +156,9 @@ async def do_add_member(
         await check_new_organization(
             session, space=space, person=person, confirmed=confirm_new_organization
         )
-        existing = Membership(space_id=space.id, person_id=person.id, role=role, source="manual")
+        existing = Membership(
+            space_id=space.id, person_id=person.id, role=role, guidelines_due=True
+        )
         session.add(existing)
         await session.execute(
             delete(JoinRequest).where(
@@ -247,7 +251,7 @@ async def do_join(session: AsyncSession, *, actor: Person, space: Space) -> str:
     if not policy.is_open_for_writing(space):
         raise Conflict("This space is archived; nobody can join it any more.")
     if space.visibility == "open":
-        session.add(Membership(space_id=space.id, person_id=actor.id, role="member"))
+        session.add(Membership(space_id=space.id, person_id=actor.id, guidelines_due=True))
         await events.membership_changed(
             session, space_id=space.id, person_id=actor.id, role="member"
         )
@@ -305,7 +309,7 @@ async def do_decide_request(
     request.decided_by_id = actor.id
     trail.member(session, actor, f"join_request.{request.status}", space, request.person_id)
     if approve and await session.get(Membership, (space.id, request.person_id)) is None:
-        session.add(Membership(space_id=space.id, person_id=request.person_id, role="member"))
+        session.add(Membership(space_id=space.id, person_id=request.person_id, guidelines_due=True))
         await events.membership_changed(
             session, space_id=space.id, person_id=request.person_id, role="member"
         )

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from atoll.db.base import Base, BigId, UtcDateTime, created_at_column, id_column
 from atoll.kit.time import utcnow
 
-KINDS = ("unit", "community", "hybrid", "public", "situation")
+KINDS = ("unit", "community", "hybrid", "public", "situation", "practice")
+# A practice space is made for its owner alone (``atoll.spaces.practice``), never started.
+CREATABLE_KINDS = tuple(kind for kind in KINDS if kind != "practice")
 VISIBILITIES = ("open", "private", "secret")
 ROLES = ("owner", "moderator", "member")
 
@@ -22,6 +24,9 @@ class Space(Base):
     name: Mapped[str] = mapped_column(String(200))
     slug: Mapped[str] = mapped_column(String(220), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
+    # "How we work here": Markdown its owners and moderators write, shown to new members.
+    # Its default is the database's (rows written by older code have it too), fetched back.
+    guidelines: Mapped[str] = mapped_column(Text, server_default="")
     kind: Mapped[str] = mapped_column(String(16))
     visibility: Mapped[str] = mapped_column(String(16))
     # A unit space mirrors this unit (and its sub-units).
@@ -40,6 +45,7 @@ class Space(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
     __table_args__ = (Index("ix_space_kind_name", "kind", "name"),)
+    __mapper_args__ = {"eager_defaults": True}
 
 
 class Membership(Base):
@@ -56,9 +62,13 @@ class Membership(Base):
     )
     role: Mapped[str] = mapped_column(String(16), default="member")
     source: Mapped[str] = mapped_column(String(8), default="manual")
+    # Joined and not yet said "Got it" to the space's guidelines (``atoll.spaces.guidelines``);
+    # the database's default, fetched back, as for ``Space.guidelines``.
+    guidelines_due: Mapped[bool] = mapped_column(Boolean, server_default=false())
     created_at: Mapped[datetime] = created_at_column()
 
     __table_args__ = (Index("ix_membership_person_id_space_id", "person_id", "space_id"),)
+    __mapper_args__ = {"eager_defaults": True}
 
 
 class JoinRequest(Base):

@@ -19,8 +19,8 @@ from atoll.people.deps import Form, MaybeViewer, PageChrome, Viewer
 from atoll.people.models import Person
 from atoll.people.policy import is_admin
 from atoll.people.units import all_units
+from atoll.spaces import guidelines, policy, service
 from atoll.spaces import members as space_members
-from atoll.spaces import policy, service
 from atoll.spaces.models import KINDS
 from atoll.spaces.policy import SpaceAccess
 
@@ -32,6 +32,7 @@ KIND_WORDS = {
     "hybrid": "Hybrid space",
     "public": "Public space",
     "situation": "Situation room",
+    "practice": "Practice space",
 }
 VISIBILITY_WORDS = {
     "open": "Open — anyone in the organisation can read and join",
@@ -39,6 +40,7 @@ VISIBILITY_WORDS = {
     "secret": "Secret — invisible to everyone but its members",
 }
 TABS = ("posts", "questions", "ideas", "members", "about")
+PRACTICE_WORDS = "Only you — nothing here notifies anyone or counts anywhere"
 
 
 def space_context(access: SpaceAccess) -> dict[str, Any]:
@@ -47,7 +49,10 @@ def space_context(access: SpaceAccess) -> dict[str, Any]:
         "space": space,
         "role": access.role,
         "kind_word": KIND_WORDS[space.kind],
-        "visibility_word": VISIBILITY_WORDS[space.visibility],
+        "visibility_word": PRACTICE_WORDS
+        if space.kind == "practice"
+        else VISIBILITY_WORDS[space.visibility],
+        "guidelines_html": guidelines.guidelines_html(space),
         "can_read": access.can_read,
         "can_manage": access.can_manage,
         "can_own": access.can_own,
@@ -164,6 +169,7 @@ async def space_page_context(
     ctx["view"] = (await service.views_of(db, viewer, [space]))[0]
     audience = await space_members.audience_of(db, space=space) if ctx["can_read"] else None
     ctx["audience"] = audience
+    ctx["guidelines_due"] = await guidelines.guidelines_due(db, space=space, person=viewer)
     if ctx["can_read"] and tab == "members":
         members, next_cursor = await space_members.members_page(
             db, space=space, cursor=cursor, limit=100
@@ -272,6 +278,8 @@ async def update_about(request: Request, slug: str, form: Form, viewer: Viewer, 
         "name": form.get("name", "")[:300],
         "description": form.get("description", ""),
     }
+    if "guidelines" in form:
+        changes["guidelines"] = form["guidelines"]
     if form.get("visibility") and access.can_own and space.kind != "public":
         changes["visibility"] = form["visibility"]
     if space.kind in ("hybrid", "community", "unit", "situation", "public"):
@@ -279,6 +287,14 @@ async def update_about(request: Request, slug: str, form: Form, viewer: Viewer, 
         changes["wiki_externals_may_edit"] = form.get("wiki_externals_may_edit") == "on"
     await service.do_update_space(db, access=access, changes=changes)
     return RedirectResponse(f"/spaces/{space.slug}?tab=about&saved=1", status_code=303)
+
+
+@router.post("/spaces/{slug}/guidelines/dismiss")
+async def dismiss_guidelines(slug: str, form: Form, viewer: Viewer, db: DB) -> Response:
+    """ "Got it": the space's page stops showing its guidelines to this member."""
+    access = await _access(db, viewer, slug)
+    await guidelines.do_dismiss_guidelines(db, access=access)
+    return RedirectResponse(f"/spaces/{access.space.slug}", status_code=303)
 
 
 @router.post("/spaces/{slug}/archive")

@@ -87,11 +87,25 @@ class Every:
 
 
 @dataclass(frozen=True)
+class Both:
+    """Spaces both terms hold for."""
+
+    first: Is
+    second: Is
+
+    def sql(self) -> ColumnElement[bool]:
+        return and_(self.first.sql(), self.second.sql())
+
+    def holds(self, space: SpaceFacts) -> bool:
+        return self.first.holds(space) and self.second.holds(space)
+
+
+@dataclass(frozen=True)
 class Reach:
     """The spaces a kind of reader reaches: those any of ``spaces`` holds for, whatever they
     belong to, and — when ``members`` — every space they belong to."""
 
-    spaces: tuple[Is | Every, ...]
+    spaces: tuple[Is | Every | Both, ...]
     members: bool = False
 
     def everyone(self) -> ColumnElement[bool]:
@@ -124,17 +138,21 @@ class Rule:
 PUBLIC = Is("kind", "public")
 OPEN = Is("visibility", "open")
 NOT_SECRET = Is("visibility", "secret", negate=True)
+# A practice space is its owner's alone: nobody else, not even an administrator, knows it.
+NOT_PRACTICE = Is("kind", "practice", negate=True)
 
 EVERY = Every()
 
 # The kinds of reader (``reader_of``) and their rules: the one statement of the read rule.
 RULES: dict[str, Rule] = {
     "anonymous": Rule(reads=Reach((PUBLIC,)), sees=Reach((PUBLIC,))),
-    "admin": Rule(reads=Reach((EVERY,)), sees=Reach((EVERY,))),
+    "admin": Rule(
+        reads=Reach((NOT_PRACTICE,), members=True), sees=Reach((NOT_PRACTICE,), members=True)
+    ),
     "external": Rule(reads=Reach((PUBLIC,), members=True), sees=Reach((PUBLIC,), members=True)),
     "member": Rule(
-        reads=Reach((OPEN, PUBLIC), members=True),
-        sees=Reach((NOT_SECRET, PUBLIC), members=True),
+        reads=Reach((Both(OPEN, NOT_PRACTICE), PUBLIC), members=True),
+        sees=Reach((Both(NOT_SECRET, NOT_PRACTICE), PUBLIC), members=True),
     ),
 }
 READERS = tuple(RULES)
@@ -331,7 +349,10 @@ EXTERNALS_BELONG = Is("kind", "hybrid")
 
 
 def may_belong(person: Person, space: Space) -> bool:
-    """Externals belong only to hybrid spaces."""
+    """Externals belong only to hybrid spaces; nobody joins a practice space (its owner is
+    its one member from the start)."""
+    if space.kind == "practice":
+        return False
     return person.kind == "member" or EXTERNALS_BELONG.holds(space)
 
 

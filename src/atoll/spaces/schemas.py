@@ -9,13 +9,16 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 NO_NUL = r"^[^\x00]*$"
 Id = Annotated[str, Field(pattern=r"^[0-9]{1,18}$")]
+# The kinds one may start; a space's kind may also be "practice" (its owner's alone).
 Kind = Literal["unit", "community", "hybrid", "public", "situation"]
+AnyKind = Literal["unit", "community", "hybrid", "public", "situation", "practice"]
 Visibility = Literal["open", "private", "secret"]
 Role = Literal["owner", "moderator", "member"]
 Name = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=NO_NUL)
 ]
 Description = Annotated[str, Field(max_length=5000, pattern=NO_NUL)]
+Guidelines = Annotated[str, Field(max_length=10_000, pattern=NO_NUL)]
 
 
 class SpaceOut(BaseModel):
@@ -23,7 +26,8 @@ class SpaceOut(BaseModel):
     name: str
     slug: str
     description: str
-    kind: Kind
+    guidelines: str
+    kind: AnyKind
     visibility: Visibility
     unit_id: str | None
     closes_at: datetime | None
@@ -52,6 +56,7 @@ class SpacePatch(BaseModel):
 
     name: Name | None = None
     description: Description | None = None
+    guidelines: Guidelines | None = None
     visibility: Visibility | None = None
     closes_at: datetime | None = None
     wiki_moderators_only: StrictBool | None = None

@@ -21,7 +21,7 @@ from atoll.kit.time import as_utc, utcnow
 from atoll.org.models import Unit
 from atoll.people.models import Person
 from atoll.people.policy import is_admin
-from atoll.spaces import events, policy, trail
+from atoll.spaces import events, guidelines, policy, practice, trail
 from atoll.spaces.members import (
     do_add_member,
     do_sync_unit_memberships,
@@ -217,6 +217,7 @@ async def my_spaces(session: AsyncSession, *, viewer: Person) -> list[Space]:
         select(Space)
         .join(Membership, Membership.space_id == Space.id)
         .where(Membership.person_id == viewer.id, Space.archived_at.is_(None))
+        .where(Space.kind != "practice")  # reached from its own link, never listed
         .order_by(Space.kind, Space.name)
         .limit(500)
     )
@@ -230,6 +231,8 @@ def check_kind_and_visibility(kind: str, visibility: str) -> tuple[str, str]:
         raise Invalid.field("visibility", "must be open, private or secret")
     if kind == "public" and visibility != "open":
         raise Invalid.field("visibility", "a public space is open to everyone")
+    if kind == "practice" and visibility != "secret":
+        raise Invalid.field("visibility", "a practice space is seen by its owner only")
     return kind, visibility
 
 
@@ -268,6 +271,7 @@ async def do_create_space(
     """Start a space; the creator owns it. Unit and public spaces are for administrators; any
     member may start a community, a hybrid space or a situation room; externals start none."""
     kind, visibility = check_kind_and_visibility(kind, visibility)
+    practice.check_creatable(kind)
     name = check_name(name)
     if actor.kind != "member":
         raise Forbidden("Guests cannot start spaces.")
@@ -361,6 +365,8 @@ async def do_update_space(
         space.name = check_name(str(changes["name"]))
     if "description" in changes and changes["description"] is not None:
         space.description = str(changes["description"]).strip()[:5000]
+    if changes.get("guidelines") is not None:
+        space.guidelines = guidelines.check_guidelines(str(changes["guidelines"]))
     if changes.get("visibility") is not None:
         check_kind_and_visibility(space.kind, str(changes["visibility"]))
         if space.visibility != changes["visibility"]:
