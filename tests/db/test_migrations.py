@@ -10,7 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, insert, inspect, select, text
 
 from atoll import migrate
-from atoll.conversations.models import Comment, Follow, Post
+from atoll.conversations.models import Comment, Follow, Mention, Post
 from atoll.db.base import Base, UtcDateTime
 from atoll.db.engine import make_engine
 from atoll.kit.settings import Settings
@@ -279,3 +279,57 @@ async def test_0012_renders_stored_images_elsewhere_as_links(fresh_database, tmp
     moved = f"<p>Hi {link}pixel (image on t.example)</a></p>"
     assert posts == {1: moved, 2: ours, 3: plain}
     assert comment == moved and page == moved
+
+
+async def test_0027_remembers_who_wrote_to_outsiders_before(fresh_database, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Members who already wrote in a hybrid or public space, or mentioned an external person,
+    are not asked "the first time" again; the others, and guests, have nothing recorded."""
+    database = await fresh_database("outsiders")
+    engine = make_engine(Settings(database_url=database.url, var_dir=tmp_path))
+    try:
+        await migrate.upgrade(engine, "0026")
+        async with engine.begin() as conn:
+            await conn.execute(
+                insert(Person.__table__),
+                [
+                    _person(1, "ana", "member", "member"),  # posted in a hybrid space
+                    _person(2, "bo", "member", "member"),  # commented in the public one
+                    _person(3, "cy", "member", "member"),  # posted in the public space
+                    _person(4, "di", "member", "member"),  # mentioned an external, inside
+                    _person(5, "xan", "external", "guest"),
+                ],
+            )
+            await conn.execute(
+                insert(Space.__table__),
+                [
+                    _space(1, "acme", "hybrid", "private"),
+                    _space(2, "house", "public", "open"),
+                    _space(3, "guild", "community", "open"),
+                ],
+            )
+            await conn.execute(
+                insert(Post.__table__),
+                [
+                    {"id": n, "space_id": s, "author_id": a, "body": "b", "html": "<p>b</p>"}
+                    for n, s, a in ((1, 1, 1), (2, 1, 5), (3, 2, 3), (4, 3, 3))
+                ],
+            )
+            await conn.execute(
+                insert(Comment.__table__),
+                [
+                    {"id": n, "post_id": p, "author_id": a, "body": "c", "html": "<p>c</p>"}
+                    for n, p, a in ((1, 3, 2), (2, 4, 4), (3, 2, 5))
+                ],
+            )
+            await conn.execute(
+                insert(Mention.__table__),
+                [{"id": 1, "post_id": 4, "comment_id": 2, "person_id": 5}],
+            )
+        await migrate.upgrade(engine)
+        async with engine.connect() as conn:
+            rows = await conn.execute(text("SELECT person_id, what FROM outsider_confirmation"))
+            found = set(rows.tuples().all())
+    finally:
+        await engine.dispose()
+    # cy's post in the public space (3) counts for cy, bo's comment on it for bo.
+    assert found == {(1, "audience"), (2, "audience"), (3, "audience"), (4, "mention")}

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.analytics.models import ActivityDay, Interaction
 from atoll.conversations.models import Post
+from atoll.conversations.outsiders import confirmed, question_for
 from atoll.demo.generator import DEMO_PASSWORD, do_create_demo
 from atoll.org.models import Unit
 from atoll.people import service as people_service
@@ -219,3 +220,23 @@ async def test_people_are_active_on_days_they_never_write(db: AsyncSession) -> N
     assert len(active - writers) >= 10  # readers who never write
     last_day = await db.scalar(select(func.max(ActivityDay.day)))
     assert last_day is not None and last_day <= END
+
+
+async def test_who_wrote_to_customers_in_the_history_is_not_asked_the_first_time(
+    db: AsyncSession,
+) -> None:
+    await _demo(db)
+    ana = await db.scalar(select(Person).where(Person.email == "ana.silva@northwind.example"))
+    assert ana is not None
+    acme = await db.scalar(select(Space).where(Space.name == "Acme Corp collaboration"))
+    assert acme is not None
+    wrote = await db.scalar(
+        select(func.count()).where(Post.author_id == ana.id, Post.space_id == acme.id)
+    )
+    assert wrote, "Ana works with Acme Corp in the demo's history"
+    assert await confirmed(db, person=ana) >= {"audience"}
+    assert await question_for(db, author=ana, space=acme, body="Hello again") is None
+    newcomer = await people_service.do_create_person(
+        db, actor=None, hashing=HASHING, name="Newcomer", email="new@northwind.example"
+    )
+    assert await confirmed(db, person=newcomer) == set()

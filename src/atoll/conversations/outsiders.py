@@ -15,12 +15,14 @@ the outsiders."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, Subquery, func, insert, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from atoll.conversations import mentions
-from atoll.conversations.models import OutsiderConfirmation
+from atoll.conversations.models import Comment, Mention, OutsiderConfirmation, Post
 from atoll.kit.errors import Invalid
 from atoll.people.models import Person
 from atoll.spaces import guidelines
@@ -95,3 +97,58 @@ async def do_confirm(session: AsyncSession, *, person: Person, question: Questio
         if what not in done:
             session.add(OutsiderConfirmation(person_id=person.id, what=what))
     await session.flush()
+
+
+# --- who wrote to outsiders before these questions existed ----------------------------------
+
+OUTSIDE_KINDS = ("hybrid", "public")
+
+
+def _writers_outside() -> Select[tuple[int]]:
+    """Members who wrote a post or a comment in a hybrid or a public space."""
+    outside = select(Space.id).where(Space.kind.in_(OUTSIDE_KINDS))
+    posts = select(Post.author_id.label("who")).where(Post.space_id.in_(outside))
+    comments = (
+        select(Comment.author_id.label("who"))
+        .join(Post, Post.id == Comment.post_id)
+        .where(Post.space_id.in_(outside))
+    )
+    return _members_among(union(posts, comments).subquery())
+
+
+def _mentioners_of_externals() -> Select[tuple[int]]:
+    """Members who mentioned an external person, in a post or in a comment."""
+    external = aliased(Person)
+    who = func.coalesce(Comment.author_id, Post.author_id).label("who")
+    mentions_ = (
+        select(who)
+        .select_from(Mention)
+        .join(external, external.id == Mention.person_id)
+        .join(Post, Post.id == Mention.post_id)
+        .outerjoin(Comment, Comment.id == Mention.comment_id)
+        .where(external.kind == "external")
+    )
+    return _members_among(mentions_.subquery())
+
+
+def _members_among(rows: Subquery) -> Select[tuple[int]]:
+    return (
+        select(Person.id)
+        .where(Person.id.in_(select(rows.c.who)), Person.kind == "member")
+        .distinct()
+    )
+
+
+async def do_remember_earlier_words(session: AsyncSession, *, now: datetime) -> None:
+    """Record as confirmed what people did before Atoll asked: a member who has written where
+    outsiders read, or mentioned an external person, is not asked again (the demo's history;
+    migration 0027 did the same for an existing installation)."""
+    for what, people in ((AUDIENCE, _writers_outside()), (MENTION, _mentioners_of_externals())):
+        done = select(OutsiderConfirmation.person_id).where(OutsiderConfirmation.what == what)
+        query = people.where(Person.id.not_in(done))
+        rows = [
+            {"person_id": pid, "what": what, "confirmed_at": now}
+            for pid in await session.scalars(query)
+        ]
+        if rows:
+            await session.execute(insert(OutsiderConfirmation), rows)

@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from atoll.conversations.outsiders import do_remember_earlier_words
 from atoll.demo import writer
 from atoll.demo.activity import Simulation
 from atoll.demo.history import History
@@ -176,6 +177,8 @@ async def do_create_demo(
     await writer.insert_rows(session, "activity_day", days)
     progress("activity", 1, 1)
     openings = await do_plant_openings(session, org, plan, seed=seed)
+    # Who has written to customers before is not asked "the first time" again.
+    await do_remember_earlier_words(session, now=stop)
     await writer.move_sequences(session)
     # The log's rows carry what record_interaction knows from the world; the analytics
     # domain classifies them (silos, scope, new ties and the helpers), as it would live.

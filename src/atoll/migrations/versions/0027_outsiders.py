@@ -16,6 +16,7 @@ with ON DELETE CASCADE, and rebuilding them on SQLite would cascade deletes).
 """
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
@@ -48,6 +49,45 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("person_id", "what", name=op.f("pk_outsider_confirmation")),
     )
+    _remember_earlier_words()
+
+
+# Who wrote before these questions existed is not asked "the first time" again: a member who
+# posted or commented in a hybrid or a public space (audience), or who mentioned an external
+# person (mention). (conversations.outsiders.do_remember_earlier_words says the same for the
+# demo's history; this copy stays as it is when that code changes.)
+EARLIER = {
+    "audience": """
+        SELECT DISTINCT w.who FROM (
+            SELECT p.author_id AS who FROM post p JOIN space s ON s.id = p.space_id
+            WHERE s.kind IN ('hybrid', 'public')
+            UNION
+            SELECT c.author_id AS who FROM comment c JOIN post p ON p.id = c.post_id
+            JOIN space s ON s.id = p.space_id WHERE s.kind IN ('hybrid', 'public')
+        ) w JOIN person pe ON pe.id = w.who WHERE pe.kind = 'member'
+    """,
+    "mention": """
+        SELECT DISTINCT w.who FROM (
+            SELECT COALESCE(c.author_id, p.author_id) AS who FROM mention m
+            JOIN person x ON x.id = m.person_id AND x.kind = 'external'
+            JOIN post p ON p.id = m.post_id
+            LEFT JOIN comment c ON c.id = m.comment_id
+        ) w JOIN person pe ON pe.id = w.who WHERE pe.kind = 'member'
+    """,
+}
+
+
+INSERT = (
+    "INSERT INTO outsider_confirmation (person_id, what, confirmed_at) "
+    "SELECT who, :what, :now FROM ("
+)
+
+
+def _remember_earlier_words() -> None:
+    now = sa.bindparam("now", datetime.now(UTC), type_=AT)
+    for what, people in EARLIER.items():
+        statement = sa.text(INSERT + people + ") AS earlier")  # noqa: S608 (constants only)
+        op.execute(statement.bindparams(now, sa.bindparam("what", what)))
 
 
 def downgrade() -> None:
