@@ -95,3 +95,19 @@ async def test_the_api_is_for_analysts_and_a_person_opts_in_on_their_profile(
     assert [c["name"] for c in r.json()["champions"]] == [member.name]
     assert (await client.get(f"{API}?unit_id=999999", headers=admin)).status_code == 404
     assert (await client.get(f"{API}?from=soon", headers=admin)).status_code == 422
+
+
+async def test_a_newcomer_is_new_for_30_days_from_their_arrival(db: AsyncSession) -> None:
+    """Replies in the 30 days after a person's account was made count; before and after, not
+    (the range spans them all)."""
+    w = await world(db)
+    helper = w.emea[0]
+    helper.coach_opt_in = True
+    newcomer = await make_person(db, name="New", unit_id=w.units["apac"].id)  # type: ignore[attr-defined]
+    newcomer.created_at = day(4)
+    await db.commit()
+    for at in (day(3.9), day(4), day(33.9), day(34.1)):  # before, the first moment, in, after
+        await act(db, helper, newcomer, at, kind="reply")
+    await act(db, helper, newcomer, day(20), kind="reaction")  # not a reply
+    data = await champions(db, start=T0 - timedelta(days=10), end=T0 + timedelta(days=60))
+    assert [c["newcomer_replies"] for c in data["champions"]] == [2]

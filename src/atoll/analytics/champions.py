@@ -19,7 +19,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -27,7 +27,7 @@ from atoll.analytics.floor import shown
 from atoll.analytics.models import Interaction
 from atoll.conversations.models import Comment, Post
 from atoll.kit.errors import NotFound
-from atoll.kit.time import as_utc, rfc3339
+from atoll.kit.time import rfc3339
 from atoll.org.models import Unit
 from atoll.people.models import Person
 
@@ -49,24 +49,37 @@ async def _accepted(session: AsyncSession, start: datetime, end: datetime) -> Co
     return Counter(person for (person,) in rows if person is not None)
 
 
+def _days_after(moment: Any, days: int, dialect: str) -> ColumnElement[Any]:
+    """SQL: ``moment`` plus ``days`` days, comparable with the stored timestamps (SQLite
+    keeps them as text, to the microsecond)."""
+    if dialect == "postgresql":
+        return moment + func.make_interval(0, 0, 0, days)
+    return func.strftime("%Y-%m-%d %H:%M:%f", moment, f"+{days} days")
+
+
 async def _newcomers(session: AsyncSession, start: datetime, end: datetime) -> Counter[int]:
+    """Comments and replies toward someone in their first 30 days, by who wrote them: read
+    from the log's rows toward each newcomer in those days (its index on target and time)."""
     i = Interaction
-    target = aliased(Person)
+    newcomer = aliased(Person)
+    until = _days_after(newcomer.created_at, NEWCOMER.days, session.get_bind().dialect.name)
     rows = await session.execute(
-        select(i.actor_id, i.at, target.created_at)
-        .join(target, target.id == i.target_id)
+        select(i.actor_id, func.count())
+        .select_from(newcomer)
+        .join(
+            i,
+            (i.target_id == newcomer.id) & (i.at >= newcomer.created_at) & (i.at < until),
+        )
         .where(
+            newcomer.created_at > start - NEWCOMER,
+            newcomer.created_at < end,
             i.at >= start,
             i.at < end,
             i.kind.in_(("comment", "reply")),
-            target.created_at > start - NEWCOMER,
         )
+        .group_by(i.actor_id)
     )
-    out: Counter[int] = Counter()
-    for actor, at, joined in rows:
-        if timedelta(0) <= as_utc(at) - as_utc(joined) < NEWCOMER:
-            out[actor] += 1
-    return out
+    return Counter(dict(rows.tuples().all()))
 
 
 async def _first_replies(session: AsyncSession, start: datetime, end: datetime) -> Counter[int]:
