@@ -44,7 +44,8 @@ from atoll.analytics.adoption_store import do_fill_adoption
 from atoll.analytics.models import ActivityDay, Interaction
 from atoll.analytics.network import compute_snapshot
 from atoll.analytics.network_store import do_refresh_networks
-from atoll.analytics.pages import Filters, page_views
+from atoll.analytics.pages import Filters, page_views, readiness_of
+from atoll.analytics.pages_readiness import sections
 from atoll.analytics.periods import midnight
 from atoll.analytics.service import Side, scope_of, tie_key_of
 from atoll.analytics.ties import rebuild_log
@@ -447,7 +448,8 @@ async def _kept_networks(
 async def _page(engine: AsyncEngine, kind: str, rows: int, baseline: float) -> Figure:
     """Everything the analytics page computes for its default view (the 12 months, the whole
     organisation, departments) as it does it (``pages.page_views``: the value matrix with what
-    to do next, the network, adoption), with the network kept as housekeeping keeps it."""
+    to do next, the network, adoption; readiness once, and champions), with the network kept
+    as housekeeping keeps it."""
     settings = Settings()
     last = (END - timedelta(days=1)).date()
     filters = Filters(first=START.date(), last=last, unit=None, period="month", level=2)
@@ -455,7 +457,9 @@ async def _page(engine: AsyncEngine, kind: str, rows: int, baseline: float) -> F
     async def work(session: AsyncSession) -> Any:
         viewer = await session.get(Person, 2)
         assert viewer is not None
-        return await page_views(session, settings, filters, viewer)
+        ready = await readiness_of(session, settings, filters)
+        views = await page_views(session, settings, filters, viewer, ready)
+        return views, await sections(session, settings, viewer, filters=filters, ready=ready)
 
     times = await _timed(engine, work)
     figure = _figure(kind, "the page's figures (all views, network kept)", rows, times, baseline)

@@ -167,9 +167,10 @@ async def matrix_of(
     filters: Filters,
     viewer: Person | None = None,
     network: dict[str, Any] | None = None,
+    ready: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The value matrix, with what to do next for ``viewer`` (``network``: the network at the
-    silo level, if the caller has it)."""
+    silo level, ``ready``: readiness on the range's last day, if the caller has them)."""
     unit_id = filters.unit.id if filters.unit else None
     data = await queries.value_matrix(
         db,
@@ -188,6 +189,7 @@ async def matrix_of(
             unit_id=unit_id,
             settings=settings,
             network=network,
+            ready=ready,
         )
     return data
 
@@ -237,15 +239,19 @@ VIEWS: dict[str, tuple[Any, Callable[[dict[str, Any]], str]]] = {
 
 
 async def page_views(
-    db: DB, settings: Settings, filters: Filters, viewer: Person
+    db: DB,
+    settings: Settings,
+    filters: Filters,
+    viewer: Person,
+    ready: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The three views of the page, as JSON (the recommendations reuse the network when it is
-    at the silo level)."""
+    at the silo level, and ``ready``, readiness on the range's last day, when given)."""
     network = await network_of(db, settings, filters)
     silo_network = network if filters.level == settings.silo_level else None
     return jsonable_encoder(
         {
-            "matrix": await matrix_of(db, settings, filters, viewer, silo_network),
+            "matrix": await matrix_of(db, settings, filters, viewer, silo_network, ready),
             "network": network,
             "adoption": await adoption_of(db, settings, filters),
         }
@@ -287,7 +293,8 @@ async def analytics_page(
         return render(request, "analytics/page.html", ctx, status_code=error.status)
     org_name = root.name if root else "the organisation"
     name = filters.unit.name if filters.unit else org_name
-    data = await page_views(db, settings, filters, viewer)
+    ready = await readiness_of(db, settings, filters)  # for what to do next and its section
+    data = await page_views(db, settings, filters, viewer, ready)
     today = local_day(utcnow(), settings.zone)
     ctx.update(
         timezone=settings.timezone,
@@ -307,7 +314,7 @@ async def analytics_page(
             for n in PRESETS
         ],
         level_label_silo=org.level_name(settings.silo_level),
-        **await sections(db, settings, viewer, filters=filters),
+        **await sections(db, settings, viewer, filters=filters, ready=ready),
     )
     return render(request, "analytics/page.html", ctx)
 

@@ -46,12 +46,16 @@ def hours_text(hours: float | None) -> str:
     return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} days"
 
 
-async def sections(db: DB, settings: Settings, viewer: Person, *, filters: Any) -> dict[str, Any]:
-    """The two sections' context for the page's filters: readiness on its last day,
-    champions over its range, both for its unit."""
+async def sections(
+    db: DB, settings: Settings, viewer: Person, *, filters: Any, ready: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The two sections' context for the page's filters: readiness on its last day (``ready``,
+    when the caller has it), champions over its range, both for its unit."""
     unit_id = filters.unit.id if filters.unit else None
+    if ready is None:
+        ready = await readiness(db, settings=settings, as_of=filters.last, unit_id=unit_id)
     return {
-        "ready": await readiness(db, settings=settings, as_of=filters.last, unit_id=unit_id),
+        "ready": ready,
         "champions": await champions(db, start=filters.start, end=filters.end, unit_id=unit_id),
         "may_set_thresholds": is_admin(viewer),
         "percent": percent,

@@ -333,10 +333,12 @@ async def recommendations_for(
     unit_id: int | None,
     settings: Settings,
     network: dict[str, Any] | None = None,
+    ready: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """The recommendations of a view of the analytics: ``network`` is the network over the
     same range and unit at the silo level if the caller has it already (it is kept once
-    computed, so asking for it again costs a read)."""
+    computed, so asking for it again costs a read); ``ready`` readiness on the range's last
+    day, likewise."""
     if network is None:
         network = await network_of(
             session,
@@ -347,11 +349,12 @@ async def recommendations_for(
             show_names=False,
             unit_id=unit_id,
         )
-    last_day = local_day(as_utc(end) - timedelta(microseconds=1), settings.zone)
-    try:
-        ready = await readiness_of(session, settings=settings, as_of=last_day, unit_id=unit_id)
-    except NotFound:  # a unit that does not exist has no units to tell about
-        ready = None
+    if ready is None:
+        last_day = local_day(as_utc(end) - timedelta(microseconds=1), settings.zone)
+        try:
+            ready = await readiness_of(session, settings=settings, as_of=last_day, unit_id=unit_id)
+        except NotFound:  # a unit that does not exist has no units to tell about
+            ready = None
     return await recommendations(
         session, viewer=viewer, start=start, end=end, network=network, ready=ready
     )
