@@ -4,6 +4,8 @@ are refused, nothing notifies anyone or counts in analytics, and nobody can be a
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -160,3 +162,16 @@ async def test_practice_spaces_are_never_started_and_externals_have_none(
         "/api/v1/me/practice-space", headers=await auth_headers(client, carl)
     )
     assert refused.status_code == 403
+
+
+async def test_first_visits_at_once_make_one_practice_space(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    ana = await make_person(db, name="Ana Silva")
+    headers = await auth_headers(client, ana)
+    answers = await asyncio.gather(
+        *(client.post("/api/v1/me/practice-space", headers=headers) for _ in range(4))
+    )
+    assert [a.status_code for a in answers] == [200] * 4, [a.text for a in answers]
+    assert len({a.json()["id"] for a in answers}) == 1
+    assert await _count(db, Space) == 1 and await _count(db, Post) == 1

@@ -7,6 +7,7 @@ welcome post that teaches is conversations' (``atoll.conversations.practice``)."
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.kit.errors import Forbidden, Invalid
@@ -56,17 +57,30 @@ async def do_open_practice_space(
     space = await practice_space_of(session, person=person)
     made = space is None
     if space is None:
-        space = Space(
-            name=NAME,
-            slug=slug_for(person),
-            description=DESCRIPTION,
-            kind=PRACTICE,
-            visibility="secret",
-            created_by_id=person.id,
-        )
-        session.add(space)
-        await session.flush()
-        session.add(Membership(space_id=space.id, person_id=person.id, role="owner"))
-        await session.flush()  # no audit entry: nobody else may learn that it exists
-        await events.space_created(session, space=space)
+        try:
+            async with session.begin_nested():  # two first visits at once: one makes it
+                space = await _make(session, person)
+        except IntegrityError:  # the other request made it (its unique slug): read theirs
+            space = await practice_space_of(session, person=person)
+            if space is None:
+                raise
+            made = False
+        else:
+            await events.space_created(session, space=space)
     return policy.space_access(person, space, "owner"), made
+
+
+async def _make(session: AsyncSession, person: Person) -> Space:
+    space = Space(
+        name=NAME,
+        slug=slug_for(person),
+        description=DESCRIPTION,
+        kind=PRACTICE,
+        visibility="secret",
+        created_by_id=person.id,
+    )
+    session.add(space)
+    await session.flush()
+    session.add(Membership(space_id=space.id, person_id=person.id, role="owner"))
+    await session.flush()  # no audit entry: nobody else may learn that it exists
+    return space
