@@ -18,7 +18,7 @@ import time
 from typing import Any
 
 from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.analytics.first_steps import first_steps_by_unit, first_steps_for
 from atoll.analytics.models import Interaction
@@ -27,7 +27,7 @@ from atoll.people.models import Person, Unit
 from atoll.spaces.models import Membership, Space
 from atoll.wiring import make_sessions
 from bench import Figure, Options, benchmark
-from bench.analytics import DEFAULT_ROWS, PEOPLE, _fill, _insert
+from bench.analytics import DEFAULT_ROWS, PEOPLE, _figure, _fill, _insert, _timed
 from bench.databases import fresh_engine
 
 REPEAT = 5
@@ -100,23 +100,6 @@ def _member(space_id: int, person_id: int) -> dict[str, Any]:
     return {"space_id": space_id, "person_id": person_id, "role": "member", "source": "manual"}
 
 
-async def _timed(engine: AsyncEngine, work: Any, repeat: int = REPEAT) -> list[float]:
-    times = []
-    for _ in range(repeat):
-        async with make_sessions(engine, Settings())() as session:
-            began = time.perf_counter()
-            await work(session)
-            times.append(time.perf_counter() - began)
-    return times
-
-
-def _figure(kind: str, case: str, items: int, times: list[float], baseline: float) -> Figure:
-    ordered = sorted(times)
-    p50 = statistics.median(ordered)
-    note = f"p50 {p50 * 1000:.1f} ms, slowest {ordered[-1] * 1000:.1f} ms over {len(times)}"
-    return Figure(kind, case, items, p50, baseline=baseline, note=note)
-
-
 async def _people(session: AsyncSession) -> tuple[list[Person], list[Person]]:
     """The most and the least active members (by their rows in the log)."""
     rows = func.count().label("rows")
@@ -160,7 +143,7 @@ async def _run(kind: str, rows: int) -> list[Figure]:
             return await session.scalar(select(func.count()).select_from(Interaction))
 
         baseline = statistics.median(await _timed(engine, count))
-        times = await _timed(engine, lambda s: first_steps_by_unit(s, silo_level=2))
+        times = await _timed(engine, lambda s: first_steps_by_unit(s, silo_level=2), REPEAT)
         figure = _figure(kind, "steps taken per department (40)", rows, times, baseline)
         figures.append(figure)
         print(f"  {kind} {figure.case}: {figure.note}", flush=True)

@@ -8,12 +8,12 @@ when a filter changes, fetches ``/api/v1/analytics/…`` and redraws without a r
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import Response
 
@@ -118,6 +118,39 @@ def _last_of_month(day: date) -> date:
 def _check_year(field: str, day: date) -> None:
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
         raise Invalid.field(field, f"must be between the years {FIRST_YEAR} and {LAST_YEAR}")
+
+
+@dataclass(frozen=True)
+class AskedFilters:
+    """The filters of the page's query string, as written (``read_filters`` checks them)."""
+
+    start: str
+    end: str
+    unit_id: str
+    period: str
+    level: str
+
+    def query(self) -> dict[str, str]:
+        return {
+            "from": self.start,
+            "to": self.end,
+            "unit_id": self.unit_id,
+            "period": self.period,
+            "level": self.level,
+        }
+
+
+def asked_filters(
+    start: Annotated[str, Query(alias="from", max_length=40)] = "",
+    end: Annotated[str, Query(alias="to", max_length=40)] = "",
+    unit_id: Text = "",
+    period: Text = "month",
+    level: Text = "",
+) -> AskedFilters:
+    return AskedFilters(start, end, unit_id, period, level)
+
+
+Asked = Annotated[AskedFilters, Depends(asked_filters)]
 
 
 async def read_filters(
@@ -264,11 +297,7 @@ async def analytics_page(
     viewer: Viewer,
     db: DB,
     settings: AppSettings,
-    start: Annotated[str, Query(alias="from", max_length=40)] = "",
-    end: Annotated[str, Query(alias="to", max_length=40)] = "",
-    unit_id: Text = "",
-    period: Text = "month",
-    level: Text = "",
+    asked: Asked,
 ) -> Response:
     check_viewer(viewer)
     units = await org.all_units(db)
@@ -276,7 +305,7 @@ async def analytics_page(
     ctx: dict[str, Any] = {
         "unit_options": unit_options(units),
         "levels": level_choices(units, settings.silo_level),
-        "raw": {"from": start, "to": end, "unit_id": unit_id, "period": period, "level": level},
+        "raw": asked.query(),
         "share_text": share_text,
         "duration_text": duration_text,
         "scopes": SCOPES,
@@ -285,9 +314,7 @@ async def analytics_page(
         "advice_links": ADVICE_LINKS,
     }
     try:
-        filters = await read_filters(
-            db, settings, start=start, end=end, unit_id=unit_id, period=period, level=level
-        )
+        filters = await read_filters(db, settings, **asdict(asked))
     except Invalid as error:
         ctx["error"] = error
         return render(request, "analytics/page.html", ctx, status_code=error.status)
@@ -325,18 +352,12 @@ async def analytics_sections(
     viewer: Viewer,
     db: DB,
     settings: AppSettings,
-    start: Annotated[str, Query(alias="from", max_length=40)] = "",
-    end: Annotated[str, Query(alias="to", max_length=40)] = "",
-    unit_id: Text = "",
-    period: Text = "month",
-    level: Text = "",
+    asked: Asked,
 ) -> Response:
     """The page's sections drawn on the server (ready to go outward, champions) for other
     filters: what analytics.js swaps in when the filters change without a reload."""
     check_viewer(viewer)
-    filters = await read_filters(
-        db, settings, start=start, end=end, unit_id=unit_id, period=period, level=level
-    )
+    filters = await read_filters(db, settings, **asdict(asked))
     ctx = {
         "filters": filters,
         "query": filters.query(),
@@ -353,11 +374,7 @@ async def analytics_csv_download(
     viewer: Viewer,
     db: DB,
     settings: AppSettings,
-    start: Annotated[str, Query(alias="from", max_length=40)] = "",
-    end: Annotated[str, Query(alias="to", max_length=40)] = "",
-    unit_id: Text = "",
-    period: Text = "month",
-    level: Text = "",
+    asked: Asked,
 ) -> Response:
     """One view of the page as a CSV file, with the page's filters."""
     check_viewer(viewer)
@@ -366,9 +383,7 @@ async def analytics_csv_download(
             "There is no such download: try value-matrix, network, adoption, readiness or "
             "champions."
         )
-    filters = await read_filters(
-        db, settings, start=start, end=end, unit_id=unit_id, period=period, level=level
-    )
+    filters = await read_filters(db, settings, **asdict(asked))
     compute, to_csv = VIEWS[view]
     text = to_csv(await compute(db, settings, filters, viewer))
     service.do_record_export(db, actor=viewer, view=view, filters=filters.values())
