@@ -8,7 +8,8 @@ from datetime import date, timedelta
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atoll.analytics.readiness import readiness
+from atoll.analytics.readiness import passes, readiness
+from atoll.analytics.readiness_thresholds import Thresholds
 from atoll.analytics.recommendations import recommendations_for
 from atoll.kit.settings import Settings
 from atoll.people.models import Person
@@ -215,3 +216,18 @@ async def test_the_value_matrix_answers_the_readiness_advice(
     assert r.status_code == 200, r.text
     kinds = {advice["kind"] for advice in r.json()["recommendations"]}
     assert {"ready_outward", "not_ready"} <= kinds
+
+
+def test_the_question_checks_need_five_people_asking() -> None:
+    """Below 5 askers the answer figures are withheld, and a tick would tell them: both
+    checks fail, however well the few were answered (no habit yet)."""
+    th = Thresholds(active_share=0.6, across_share=0.2, answer_rate=0.7, first_answer_hours=48)
+    figures = {
+        "active_share": 1.0,
+        "across_share": 1.0,
+        "answer_rate": 1.0,
+        "time_to_first_answer_hours": 1.0,
+    }
+    few = passes(figures, th, askers=4)
+    assert few["answer_rate"] is False and few["time_to_first_answer_hours"] is False
+    assert all(passes(figures, th, askers=5).values())

@@ -185,7 +185,14 @@ def test_readiness_is_counted_over_the_90_days_up_to_as_of() -> None:
         "organizations": ["Acme Corp"],
         "ready": False,
     }
-    assert truth.readiness(date(2026, 3, 12), Bar(answer_rate=0.5))[3]["ready"] is True
+    # A rate of 0.5 is enough under a lower bar, but 4 people asking is no habit yet; a fifth
+    # asker, answered within the hour, makes one: 3 of 5 answered, waits 2, 1 and 1 hours.
+    assert truth.readiness(date(2026, 3, 12), Bar(answer_rate=0.5))[3]["ready"] is False
+    p.questions.append(PlanQuestion(at(5), 32, True, 1, (at(5, 1),)))
+    truth = Truth(p)
+    emea = truth.readiness(date(2026, 3, 12), Bar(answer_rate=0.5))[3]
+    assert emea["askers"] == 5 and emea["answer_rate"] == 0.6
+    assert emea["time_to_first_answer_hours"] == 1 and emea["ready"] is True
     assert truth.readiness(date(2026, 3, 6))[3]["has_hybrid_space"] is False  # opens the 7th
     apac = truth.readiness(date(2026, 3, 12))[5]
     assert apac["active_share"] == 0.0 and apac["organizations"] == ["Acme Corp", "Beta Ltd"]

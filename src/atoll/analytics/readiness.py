@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.analytics.floor import small
 from atoll.analytics.periods import local_day, midnight
+from atoll.analytics.policy import MIN_GROUP
 from atoll.analytics.readiness_counts import UnitCounts, Window, count_units
 from atoll.analytics.readiness_thresholds import Thresholds, thresholds
 from atoll.kit.errors import Invalid, NotFound
@@ -74,13 +75,16 @@ async def _silos(session: AsyncSession, silos: list[Unit], unit_id: int | None) 
     return inside or [u for u in silos if unit.path.startswith(u.path + "/")]
 
 
-def passes(figures: dict[str, Any], th: Thresholds) -> dict[str, bool]:
+def passes(figures: dict[str, Any], th: Thresholds, *, askers: int) -> dict[str, bool]:
+    """Each check. The two of questions need a habit of at least ``MIN_GROUP`` people asking
+    — so that their figures, withheld below it, are never told by a tick either."""
     rate, wait = figures["answer_rate"], figures["time_to_first_answer_hours"]
+    habit = askers >= MIN_GROUP
     return {
         "active_share": figures["active_share"] >= th.active_share,
         "across_share": figures["across_share"] >= th.across_share,
-        "answer_rate": rate is not None and rate >= th.answer_rate,
-        "time_to_first_answer_hours": wait is not None and wait <= th.first_answer_hours,
+        "answer_rate": habit and rate is not None and rate >= th.answer_rate,
+        "time_to_first_answer_hours": habit and wait is not None and wait <= th.first_answer_hours,
     }
 
 
@@ -152,7 +156,7 @@ def unit_row(
             }
         )
     figures = figures_of(c)
-    checks = passes(figures, th)
+    checks = passes(figures, th, askers=len(c.askers))
     if small(len(c.askers)):
         figures |= {"answer_rate": None, "time_to_first_answer_hours": None, "questions": None}
     ranked = sorted(c.organizations.items(), key=lambda x: (-x[1], x[0]))

@@ -12,8 +12,9 @@ organisation's time zone (from the midnight 89 days before it to the midnight af
 - organisations: the customers' and partners' names the members' posts of the window
   contain (case apart), by how many posts name each.
 
-Ready: active and helped shares at or above their thresholds, the answer rate too (no
-question asked: not ready), the median wait at or below its own."""
+Ready: active and helped shares at or above their thresholds; at least 5 members asked
+questions (a question-and-answer habit), the answer rate at or above its threshold and the
+median wait at or below its own."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from atoll.demo.truth import calendar
 from atoll.demo.truth.rules import Timeline, ancestor
 
 DAYS = 90
+HABIT = 5  # people asking, for the question checks to pass
 HELP = ("comment", "reply", "wiki_edit")
 INSIDE = ("unit", "community", "situation")
 
@@ -109,6 +111,8 @@ def readiness(
         rate = len(waits) / len(questions) if questions else None
         wait = round(median(waits), 4) if waits else None
         ready = bool(n) and active >= bar.active_share and across >= bar.across_share
+        askers = len({q.author for q in questions})
+        ready = ready and askers >= HABIT  # a question-and-answer habit: 5 people asking
         ready = ready and rate is not None and rate >= bar.answer_rate
         ready = ready and wait is not None and wait <= bar.first_answer_hours
         out[silo] = {
@@ -118,7 +122,7 @@ def readiness(
             "answer_rate": rate,
             "time_to_first_answer_hours": wait,
             "questions": len(questions),
-            "askers": len({q.author for q in questions}),
+            "askers": askers,
             "has_hybrid_space": silo in owners,
             "organizations": [
                 o for o, _ in sorted(talk[silo].items(), key=lambda x: (-x[1], x[0]))
