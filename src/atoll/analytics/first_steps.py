@@ -31,7 +31,7 @@ STEPS: tuple[tuple[str, str, str], ...] = (
     (
         "profile",
         "Complete your profile",
-        "Add your title, a few words about you and your skills, so colleagues know whom to ask.",
+        "Add your title and your skills, so colleagues know whom to ask.",
     ),
     (
         "team_post",
@@ -100,7 +100,7 @@ def _takers(key: str) -> tuple[Select[Any], Any]:
     """The people who took the step ``key`` (a query of their ids), and its person column."""
     if key == "profile":
         has_skill = exists().where(PersonSkill.person_id == Person.id)
-        return select(Person.id).where(Person.title != "", Person.bio != "", has_skill), Person.id
+        return select(Person.id).where(Person.title != "", has_skill), Person.id
     if key == "join_community":
         query = select(Membership.person_id).join(Space, Space.id == Membership.space_id)
         return query.where(Space.kind == "community"), Membership.person_id
