@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from atoll.conversations import feed, practice
-from atoll.conversations.pages import _thread_context, composer_context
+from atoll.conversations.pages import composer_context, thread_context
 from atoll.http.request import DB
 from atoll.http.templating import render
 from atoll.people.deps import Form, PageChrome, Viewer
@@ -36,7 +36,7 @@ async def comment_again(
 ) -> Response:
     """The thread with the comment's draft in its form, to edit before posting."""
     thread = await feed.post_thread(db, viewer=viewer, post_id=post_id)
-    return render(request, "conversations/post.html", await _thread_context(db, thread, draft=form))
+    return render(request, "conversations/post.html", await thread_context(db, thread, draft=form))
 
 
 @router.get("/practice")

@@ -200,10 +200,10 @@ async def create_post(
 @router.get("/posts/{post_id}", dependencies=[PageChrome])
 async def post_page(request: Request, post_id: str, viewer: MaybeViewer, db: DB) -> Response:
     view = await feed.post_thread(db, viewer=viewer, post_id=post_id)
-    return render(request, "conversations/post.html", await _thread_context(db, view))
+    return render(request, "conversations/post.html", await thread_context(db, view))
 
 
-async def _thread_context(db: DB, view: feed.PostView, **more: Any) -> dict[str, Any]:
+async def thread_context(db: DB, view: feed.PostView, **more: Any) -> dict[str, Any]:
     """A post page: the thread, who closed it, and whom an announcement would reach."""
     return {
         "view": view,
@@ -364,7 +364,7 @@ async def comment(
     except (Invalid, RateLimited) as error:
         await discard_changes(db, request)
         thread = await feed.post_thread(db, viewer=viewer, post_id=post_id)
-        ctx = await _thread_context(db, thread, comment_error=error.detail, draft=form)
+        ctx = await thread_context(db, thread, comment_error=error.detail, draft=form)
         response = render(request, "conversations/post.html", ctx, status_code=error.status)
         response.headers.update(error.headers)
         return response
