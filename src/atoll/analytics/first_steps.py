@@ -10,7 +10,6 @@ administrators' table counts them per silo, behind the privacy floor."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from atoll.analytics.floor import small, withhold
 from atoll.analytics.models import FirstStepsDismissal, Interaction
-from atoll.analytics.service import silos_by_unit
+from atoll.analytics.service import silos_around, silos_by_unit
 from atoll.conversations.models import Post
 from atoll.kit.time import as_utc, utcnow
 from atoll.people.models import Person, PersonSkill, Unit
@@ -238,11 +237,12 @@ async def first_steps_by_unit(
     members (active, by the unit they are in now) took each first step. Counts of 1 to 4
     people are withheld, and so is the count of those who did not take a step when that is;
     a silo under 5 members shows no count at all."""
-    units = (await session.execute(select(Unit.id, Unit.path, Unit.level, Unit.name))).all()
+    units = list(await session.scalars(select(Unit)))
     silo_of = silos_by_unit(((u.id, u.path, u.level) for u in units), level=silo_level)
-    names = {u.id: u.name for u in units if u.level == silo_level}
+    silos = [u for u in units if u.level == silo_level]
     if within is not None:
-        names = {k: v for k, v in names.items() if _inside(k, units, within)}
+        silos = silos_around(silos, within)
+    names = {u.id: u.name for u in silos}
     members = _per_silo(await _per_unit(session, true()), silo_of)
     hybrid = _per_silo(await _per_unit(session, _in_hybrid(Person.id)), silo_of)
     taken: dict[str, dict[int, int]] = {}
@@ -256,16 +256,6 @@ async def first_steps_by_unit(
         _unit_steps(silo, name, members.get(silo, 0), hybrid.get(silo, 0), taken)
         for silo, name in sorted(names.items(), key=lambda item: item[1].lower())
     ]
-
-
-def _inside(silo: int, units: Iterable[Any], within: Unit) -> bool:
-    path = next(u.path for u in units if u.id == silo)
-    return (
-        within.level == 0
-        or path == within.path
-        or path.startswith(within.path + "/")
-        or within.path.startswith(path + "/")
-    )
 
 
 def _unit_steps(

@@ -32,6 +32,7 @@ from atoll.analytics.periods import local_day, midnight
 from atoll.analytics.policy import MIN_GROUP
 from atoll.analytics.readiness_counts import UnitCounts, Window, count_units
 from atoll.analytics.readiness_thresholds import Thresholds, thresholds
+from atoll.analytics.service import silos_around
 from atoll.kit.errors import Invalid, NotFound
 from atoll.kit.settings import Settings
 from atoll.kit.time import rfc3339, utcnow
@@ -70,9 +71,7 @@ async def _silos(session: AsyncSession, silos: list[Unit], unit_id: int | None) 
     unit = await session.get(Unit, unit_id)
     if unit is None:
         raise NotFound("There is no such unit.")
-    inside = [u for u in silos if unit.level == 0 or u.path == unit.path]
-    inside += [u for u in silos if unit.level and u.path.startswith(unit.path + "/")]
-    return inside or [u for u in silos if unit.path.startswith(u.path + "/")]
+    return silos_around(silos, unit)
 
 
 def passes(figures: dict[str, Any], th: Thresholds, *, askers: int) -> dict[str, bool]:

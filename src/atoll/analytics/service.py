@@ -95,6 +95,15 @@ def silos_by_unit(units: Iterable[tuple[int, str, int]], *, level: int) -> dict[
     return out
 
 
+def silos_around(silos: list[Unit], unit: Unit) -> list[Unit]:
+    """The silos (units at the silo level) a unit filter names: all for the root; those at or
+    below the unit; else the one the unit is inside of."""
+    if unit.level == 0:
+        return list(silos)
+    inside = [s for s in silos if s.path == unit.path or s.path.startswith(unit.path + "/")]
+    return inside or [s for s in silos if unit.path.startswith(s.path + "/")]
+
+
 async def silo_of(session: AsyncSession, unit_id: int | None, *, level: int) -> int | None:
     """The id of the silo a unit belongs to at ``level``: its ancestor at that level, itself
     when it sits at that level; None for a unit above it, and for no unit."""
